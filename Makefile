@@ -1,0 +1,37 @@
+# Klientportal: two commands do all the set-up themselves (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: install run test bench synth deploy deps-layer clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,cdk]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/klientportal local
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+synth: $(STAMP)
+	$(BIN)/python -m infra.app
+
+deps-layer: $(STAMP)
+	$(BIN)/python -m infra.build_deps_layer
+
+deploy: $(STAMP) deps-layer
+	npx --yes aws-cdk@2 deploy --all --app "$(BIN)/python -m infra.app"
+
+clean:
+	rm -rf $(VENV) cdk.out build .local

@@ -1,0 +1,1 @@
+"""Lambda functions of Klientportal: one folder per portal routine, thin handlers."""

@@ -1,0 +1,1 @@
+"""API documentation routine: the OpenAPI 3.1 document of all API functions and interactive docs."""

@@ -1,0 +1,1 @@
+"""Audit routine: read a client's audit trail and verify its hash chain."""

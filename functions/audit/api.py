@@ -1,0 +1,60 @@
+"""HTTP handler of the audit routine."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import Router
+from pydantic import BaseModel
+
+from functions import catalogue
+from klientportal.api.app import build_app, http_handler, request_context
+from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.repository import keys
+
+router = Router()
+
+
+class AuditEvent(BaseModel):
+    seq: int
+    prev_hash: str
+    hash: str
+    at: str
+    actor: dict[str, Any]
+    action: str
+    entity: str
+    key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEvent]
+    next_cursor: str | None = None
+
+
+class Verification(BaseModel):
+    ok: bool
+    events: int
+    head_seq: int
+    problems: list[str]
+
+
+@router.get("/clients/<client_id>/audit-events", tags=["audit"], summary="The client's audit trail, newest first",
+            responses=COMMON_RESPONSES)
+def list_audit_events(client_id: str, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+                      cursor: Annotated[str | None, Query(max_length=2000)] = None) -> AuditPage:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    events, next_cursor = ctx.store.audit_page(keys.client_pk(client_id), limit=limit, cursor=cursor)
+    return AuditPage(items=[AuditEvent.model_validate(e) for e in events], next_cursor=next_cursor)
+
+
+@router.get("/clients/<client_id>/audit-verification", tags=["audit"],
+            summary="Verify the client's hash-chained audit trail", responses=COMMON_RESPONSES)
+def verify(client_id: str) -> Verification:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return Verification(**ctx.store.verify_audit(keys.client_pk(client_id)).as_dict())
+
+
+app = build_app([router], catalogue.function("audit").routes)
+lambda_handler = http_handler(app)

@@ -1,0 +1,236 @@
+"""THE catalogue of Klientportal's functions, routes, triggers and resources.
+
+Pure data, no AWS or CDK import. The CDK app (infra/) and the local runner (infra/local) both
+build everything from this module, and tests check that handlers, routes and the template agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SECOND = 1
+MINUTE = 60 * SECOND
+MEGABYTE = 1
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP API route; `action` is the policy action that guards it (None: public)."""
+
+    method: str
+    path: str
+    action: str | None
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Access:
+    """A permission of a function on a catalogue resource: kind:name and read/write."""
+
+    resource: str
+    write: bool = False
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    queue: str
+    batch_size: int = 10
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An EventBridge schedule; the local runner fires it on demand (moto fires no cron rules)."""
+
+    name: str
+    expression: str
+    payload: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    handler: str
+    description: str
+    routes: tuple[Route, ...] = ()
+    queues: tuple[QueueTrigger, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    table_stream: bool = False
+    access: tuple[Access, ...] = ()
+    memory_mb: int = 512 * MEGABYTE
+    timeout_s: int = 15 * SECOND
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class GlobalIndex:
+    name: str
+    pk: str
+    sk: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    pk: str
+    sk: str | None
+    indexes: tuple[GlobalIndex, ...] = ()
+    stream: bool = False
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    purpose: str
+    object_lock_years: int | None = None
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    visibility_timeout_s: int = 90 * SECOND
+    max_receive_count: int = 5
+
+
+@dataclass(frozen=True)
+class EncryptionKey:
+    name: str
+    purpose: str
+
+
+MAIN_TABLE = Table(
+    name="main",
+    pk="PK",
+    sk="SK",
+    indexes=(GlobalIndex("GSI1", "GSI1PK", "GSI1SK"),),
+    stream=True,
+)
+IDEMPOTENCY_TABLE = Table(name="idempotency", pk="id", sk=None, ttl_attribute="expiration")
+
+TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE)
+BUCKETS: tuple[Bucket, ...] = (
+    Bucket("vouchers", "voucher originals (bilag), kept unaltered", object_lock_years=5),
+    Bucket("documents", "generated documents: invoice PDFs, reports"),
+)
+QUEUES: tuple[Queue, ...] = ()
+EVENT_BUS = "domain"
+KEYS: tuple[EncryptionKey, ...] = (
+    EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
+)
+
+_READ_TABLE = Access("table:main")
+_WRITE_TABLE = Access("table:main", write=True)
+_IDEMPOTENCY = Access("table:idempotency", write=True)
+_PERSONAL_KEY = Access("key:personal-data", write=True)
+_USER_DIRECTORY = Access("userpool:users", write=True)
+
+REGISTERS = ("customers", "suppliers", "products", "projects", "departments", "employees")
+
+
+def _register_routes() -> tuple[Route, ...]:
+    routes: list[Route] = []
+    for register in REGISTERS:
+        base = f"/clients/{{client_id}}/{register}"
+        routes += [
+            Route("GET", base, f"registers.{register}.read"),
+            Route("POST", base, f"registers.{register}.write"),
+            Route("GET", base + "/{item_id}", f"registers.{register}.read"),
+            Route("PATCH", base + "/{item_id}", f"registers.{register}.write"),
+        ]
+    routes += [
+        Route("GET", "/clients/{client_id}/accounts", "registers.accounts.read"),
+        Route("POST", "/clients/{client_id}/accounts", "registers.accounts.write"),
+        Route("GET", "/clients/{client_id}/vat-codes", "registers.accounts.read"),
+    ]
+    return tuple(routes)
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(
+        name="apidocs",
+        handler="functions.apidocs.api.lambda_handler",
+        description="OpenAPI document and interactive API docs",
+        routes=(Route("GET", "/openapi.json", None), Route("GET", "/docs", None)),
+    ),
+    Function(
+        name="tenancy",
+        handler="functions.tenancy.api.lambda_handler",
+        description="Bureau, licence, clients, tiers and modules, users and invitations",
+        routes=(
+            Route("GET", "/me", "me.read"),
+            Route("GET", "/bureau", "bureau.read"),
+            Route("PUT", "/bureau/licence", "bureau.licence.write"),
+            Route("GET", "/bureau/users", "bureau.users.read"),
+            Route("POST", "/bureau/users", "bureau.users.invite"),
+            Route("PATCH", "/bureau/users/{user_id}", "bureau.users.write"),
+            Route("GET", "/clients", "clients.list"),
+            Route("POST", "/clients", "clients.create"),
+            Route("GET", "/clients/{client_id}", "client.read"),
+            Route("PATCH", "/clients/{client_id}", "client.write"),
+            Route("PUT", "/clients/{client_id}/licence", "client.licence.write"),
+            Route("GET", "/clients/{client_id}/users", "client.users.read"),
+            Route("POST", "/clients/{client_id}/invitations", "client.users.invite"),
+            Route("PATCH", "/clients/{client_id}/users/{user_id}", "client.users.write"),
+        ),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _USER_DIRECTORY),
+    ),
+    Function(
+        name="registers",
+        handler="functions.registers.api.lambda_handler",
+        description="Client registers: customers, suppliers, products, projects, departments, "
+        "employees, chart of accounts and VAT codes",
+        routes=_register_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY),
+    ),
+    Function(
+        name="audit",
+        handler="functions.audit.api.lambda_handler",
+        description="A client's audit trail and its hash-chain verification",
+        routes=(
+            Route("GET", "/clients/{client_id}/audit-events", "audit.read"),
+            Route("GET", "/clients/{client_id}/audit-verification", "audit.read"),
+        ),
+        access=(_READ_TABLE,),
+    ),
+    Function(
+        name="events-publisher",
+        handler="functions.events.stream.lambda_handler",
+        description="DynamoDB stream to the EventBridge domain bus (domain events)",
+        table_stream=True,
+        access=(_READ_TABLE, Access("bus:domain", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+)
+
+
+def env_var(resource: str) -> str:
+    """The environment variable that carries a resource's deployed name to a function.
+
+    "table:main" → "KP_TABLE_MAIN", "bus:domain" → "KP_BUS_DOMAIN", "key:personal-data" →
+    "KP_KEY_PERSONAL_DATA". infra/ sets them; klientportal.settings reads them.
+    """
+    kind, name = resource.split(":", 1)
+    return f"KP_{kind}_{name}".upper().replace("-", "_")
+
+
+def function(name: str) -> Function:
+    """The catalogue entry named `name`."""
+    for fn in FUNCTIONS:
+        if fn.name == name:
+            return fn
+    raise KeyError(name)
+
+
+def routes() -> tuple[tuple[Function, Route], ...]:
+    """Every (function, route) pair of the HTTP API."""
+    return tuple((fn, r) for fn in FUNCTIONS for r in fn.routes)
+
+
+def route_actions() -> dict[str, str | None]:
+    """Route key ("GET /clients/{client_id}") → policy action."""
+    return {r.route_key: r.action for _, r in routes()}

@@ -1,0 +1,1 @@
+"""Tenancy routine: bureau licence, clients (tier, modules, licence), users and invitations."""

@@ -1,0 +1,101 @@
+"""The `klientportal` command: local stack, dev tokens, OpenAPI, audit verification, EHF tools."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _cmd_local(args: argparse.Namespace) -> int:
+    from infra.local.runner import run
+    return run(args.host, args.port, args.verbose)
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from infra.local.runner import local_key_file
+    from klientportal.auth.tokens import DevIssuer
+    print(DevIssuer(local_key_file()).issue(args.user, minutes=args.minutes, auth_level=args.acr))
+    return 0
+
+
+def _cmd_openapi(args: argparse.Namespace) -> int:
+    from functions.apidocs.document import openapi_document
+    print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    from klientportal import aws
+    from klientportal.repository import keys
+    from klientportal.repository.store import Store
+    from klientportal.settings import settings
+    if args.target == "local":
+        from infra.local import environment
+        from infra.local.runner import state
+        running = state()
+        if running is None:
+            print("no local stack is running (start it with `make run`), or use --target aws", file=sys.stderr)
+            return 2
+        os.environ["AWS_ENDPOINT_URL"] = running["endpoint"]
+        environment.apply(running["env"])
+    result = Store(aws.client("dynamodb"), settings().main_table).verify_audit(keys.client_pk(args.client))
+    print(json.dumps(result.as_dict(), indent=2))
+    return 0 if result.ok else 1
+
+
+def _cmd_ehf_validate(args: argparse.Namespace) -> int:
+    from klientportal.formats.ehf.validation import main
+    return main(args.files)
+
+
+def _cmd_ehf_read(args: argparse.Namespace) -> int:
+    from klientportal.formats.ehf.reader import main
+    return main(args.files)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="klientportal", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    local = sub.add_parser("local", help="run the whole backend locally (what `make run` calls)")
+    local.add_argument("--host", default=os.environ.get("KP_HOST", "127.0.0.1"))
+    local.add_argument("--port", type=int, default=int(os.environ.get("KP_PORT", "8000")))
+    local.add_argument("--verbose", action="store_true", help="handler logs at INFO")
+    local.set_defaults(func=_cmd_local)
+
+    token = sub.add_parser("token", help="print a bearer token for a local user")
+    token.add_argument("--user", required=True, help="e-mail address of the user")
+    token.add_argument("--minutes", type=int, default=60)
+    token.add_argument("--acr", default=None, help="authentication level claim, e.g. bankid (step-up)")
+    token.set_defaults(func=_cmd_token)
+
+    openapi = sub.add_parser("openapi", help="print the OpenAPI document")
+    openapi.set_defaults(func=_cmd_openapi)
+
+    audit = sub.add_parser("audit", help="audit trail tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="verify a client's hash-chained audit trail")
+    verify.add_argument("--client", required=True)
+    verify.add_argument("--target", choices=("local", "aws"), default="local",
+                        help="the running local stack, or AWS with the ambient credentials and KP_* env")
+    verify.set_defaults(func=_cmd_audit_verify)
+
+    ehf = sub.add_parser("ehf", help="EHF (PEPPOL BIS Billing 3) tools")
+    ehf_sub = ehf.add_subparsers(dest="ehf_command", required=True)
+    validate = ehf_sub.add_parser("validate", help="validate against UBL XSD + CEN/PEPPOL Schematron")
+    validate.add_argument("files", nargs=argparse.REMAINDER)
+    validate.set_defaults(func=_cmd_ehf_validate)
+    read = ehf_sub.add_parser("read", help="print what is read from an EHF document as JSON")
+    read.add_argument("files", nargs=argparse.REMAINDER)
+    read.set_defaults(func=_cmd_ehf_read)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

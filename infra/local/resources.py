@@ -1,0 +1,143 @@
+"""Creates every catalogue resource on the emulated AWS and returns the env vars that name them."""
+
+from __future__ import annotations
+
+import json
+
+from klientportal import aws
+
+from functions import catalogue
+
+PREFIX = "klientportal"
+LOCAL_EVENTS_QUEUE = "klientportal-local-domain-events"
+
+
+def resource_name(kind: str, name: str) -> str:
+    return f"{PREFIX}-{name}"
+
+
+def _create_table(table: catalogue.Table) -> None:
+    ddb = aws.client("dynamodb")
+    attrs = {table.pk, *([table.sk] if table.sk else [])}
+    for gsi in table.indexes:
+        attrs |= {gsi.pk, gsi.sk}
+    key_schema = [{"AttributeName": table.pk, "KeyType": "HASH"}]
+    if table.sk:
+        key_schema.append({"AttributeName": table.sk, "KeyType": "RANGE"})
+    args: dict = {
+        "TableName": resource_name("table", table.name),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in sorted(attrs)],
+        "KeySchema": key_schema,
+    }
+    if table.indexes:
+        args["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": g.name,
+                "KeySchema": [
+                    {"AttributeName": g.pk, "KeyType": "HASH"},
+                    {"AttributeName": g.sk, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for g in table.indexes
+        ]
+    if table.stream:
+        args["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    ddb.create_table(**args)
+    if table.ttl_attribute:
+        ddb.update_time_to_live(
+            TableName=args["TableName"],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+        )
+
+
+def _create_bucket(bucket: catalogue.Bucket) -> None:
+    s3 = aws.client("s3")
+    name = resource_name("bucket", bucket.name)
+    region = s3.meta.region_name
+    args: dict = {"Bucket": name}
+    if region != "us-east-1":
+        args["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    if bucket.object_lock_years:
+        args["ObjectLockEnabledForBucket"] = True
+    s3.create_bucket(**args)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if bucket.object_lock_years:
+        s3.put_object_lock_configuration(
+            Bucket=name,
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {
+                    "DefaultRetention": {"Mode": "COMPLIANCE", "Years": bucket.object_lock_years}
+                },
+            },
+        )
+
+
+def _create_queue(queue: catalogue.Queue) -> None:
+    sqs = aws.client("sqs")
+    dlq = sqs.create_queue(QueueName=resource_name("queue", queue.name) + "-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sqs.create_queue(
+        QueueName=resource_name("queue", queue.name),
+        Attributes={
+            "VisibilityTimeout": str(queue.visibility_timeout_s),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
+            ),
+        },
+    )
+
+
+def _create_bus() -> None:
+    """The domain bus, plus a local-only rule copying every event to a queue the runner can show."""
+    events, sqs = aws.client("events"), aws.client("sqs")
+    bus = resource_name("bus", catalogue.EVENT_BUS)
+    events.create_event_bus(Name=bus)
+    url = sqs.create_queue(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events.put_rule(
+        Name="local-all-domain-events",
+        EventBusName=bus,
+        EventPattern='{"source": ["klientportal"]}',
+    )
+    events.put_targets(
+        Rule="local-all-domain-events",
+        EventBusName=bus,
+        Targets=[{"Id": "local-queue", "Arn": arn}],
+    )
+
+
+def _create_key(key: catalogue.EncryptionKey) -> str:
+    kms = aws.client("kms")
+    key_id = kms.create_key(Description=key.purpose)["KeyMetadata"]["KeyId"]
+    alias = f"alias/{resource_name('key', key.name)}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    return alias
+
+
+def create_all() -> dict[str, str]:
+    """Create all catalogue resources; return env var → deployed name."""
+    env: dict[str, str] = {}
+    for table in catalogue.TABLES:
+        _create_table(table)
+        env[catalogue.env_var(f"table:{table.name}")] = resource_name("table", table.name)
+    for bucket in catalogue.BUCKETS:
+        _create_bucket(bucket)
+        env[catalogue.env_var(f"bucket:{bucket.name}")] = resource_name("bucket", bucket.name)
+    for queue in catalogue.QUEUES:
+        _create_queue(queue)
+        env[catalogue.env_var(f"queue:{queue.name}")] = resource_name("queue", queue.name)
+    _create_bus()
+    env[catalogue.env_var(f"bus:{catalogue.EVENT_BUS}")] = resource_name("bus", catalogue.EVENT_BUS)
+    for key in catalogue.KEYS:
+        env[catalogue.env_var(f"key:{key.name}")] = _create_key(key)
+    return env

@@ -1,0 +1,1 @@
+"""Klientportal shared package: domain, rules, formats, repository, adapters and auth."""

@@ -1,0 +1,133 @@
+"""Builds the powertools HTTP API app of one function, with THE authorization middleware.
+
+Every request passes `authorize`: the route key (set by API Gateway, and by the local gateway)
+names the route, the catalogue names its policy action, the JWT claims name the user, and the
+policy decides before any route code runs. Route code reads `request_context(app)`.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
+from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.logging import correlation_paths
+
+from klientportal import aws
+from klientportal.adapters.identity import user_directory
+from klientportal.api.context import RequestContext
+from klientportal.api.problems import field_errors_from_validation, from_domain_error, problem_response
+from klientportal.auth import policy
+from klientportal.auth.principal import Principal
+from klientportal.errors import DomainError, NotFound, Unauthenticated
+from klientportal.observability import instrumented, logger
+from klientportal.repository.store import Actor, Store
+from klientportal.settings import settings
+from klientportal.tenancy.repository import TenancyRepository
+from klientportal.tenancy.service import TenancyService
+
+CONTEXT_KEY = "request"
+
+
+def store() -> Store:
+    return Store(aws.client("dynamodb"), settings().main_table)
+
+
+def tenancy_service(st: Store | None = None) -> TenancyService:
+    s = settings()
+    return TenancyService(TenancyRepository(st or store()), user_directory(s.identity_provider, s.user_pool_id))
+
+
+def request_context(app: APIGatewayHttpResolver) -> RequestContext:
+    return app.context[CONTEXT_KEY]
+
+
+def _principal(claims: dict, st: Store) -> Principal:
+    sub = claims.get("sub")
+    if not sub:
+        raise Unauthenticated("the token has no subject")
+    service = tenancy_service(st)
+    memberships = service.repo.memberships_of(sub)
+    actor = Actor(sub=sub, email=claims.get("email"))
+    active = service.activate_invitations(memberships, actor)
+    auth_time = claims.get("auth_time")
+    return Principal(sub=sub, email=claims.get("email"), memberships=tuple(active),
+                     auth_level=claims.get("acr"), auth_time=int(auth_time) if auth_time else None)
+
+
+def _authorize(app: APIGatewayHttpResolver, actions: dict[str, str | None], next_middleware: Callable) -> Response:
+    event = app.current_event
+    route_key = event.raw_event.get("routeKey", "")
+    if route_key not in actions:
+        raise NotFound(f"no route {route_key}")
+    action = actions[route_key]
+    st = store()
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    ctx = RequestContext(store=st, principal=None, action=action, route_key=route_key,
+                         request_id=event.request_context.request_id or "-", headers=headers)
+    if action is not None:
+        claims = (event.raw_event.get("requestContext", {}).get("authorizer") or {}).get("jwt", {}).get("claims")
+        if not claims:
+            raise Unauthenticated("a bearer token is required")
+        ctx.principal = _principal(claims, st)
+        spec = policy.rule(action)
+        if spec.scope == "client":
+            client_id = (event.path_parameters or {}).get("client_id", "")
+            found = tenancy_service(st).repo.client(client_id)
+            ctx.client = found[0] if found else None
+            ctx.membership = policy.authorize_client(ctx.principal, action, ctx.client)
+        elif spec.scope == "bureau":
+            ctx.membership = policy.authorize_bureau(ctx.principal, action)
+        else:
+            policy.authorize_any(ctx.principal, action)
+    logger.append_keys(tenant=ctx.tenant, route=route_key)
+    app.append_context(**{CONTEXT_KEY: ctx})
+    return next_middleware(app)
+
+
+def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHttpResolver:
+    """An HTTP API app with `routers` included, guarded for the catalogue `routes` given."""
+    app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500)
+    for router in routers:
+        app.include_router(router)
+    actions = {r.route_key: r.action for r in routes}
+    app.use(middlewares=[lambda a, nxt: _authorize(a, actions, nxt)])
+
+    @app.exception_handler(DomainError)
+    def _domain(err: DomainError) -> Response:
+        if err.status >= 500:
+            logger.exception("domain error")
+        return from_domain_error(err, instance=app.current_event.path)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(err: RequestValidationError) -> Response:
+        return problem_response(422, "validation-error", "The request is not valid",
+                                "the request does not match the schema; see errors",
+                                instance=app.current_event.path, errors=field_errors_from_validation(err.errors()))
+
+    @app.exception_handler(ResponseValidationError)
+    def _bad_response(err: ResponseValidationError) -> Response:
+        logger.error("response failed its schema", extra={"errors": str(err.errors())[:2000]})
+        return problem_response(500, "internal-error", "Internal error",
+                                "the response did not match its schema; it has been logged",
+                                instance=app.current_event.path)
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response:
+        return problem_response(404, "not-found", "Not found", "no such route", instance=app.current_event.path)
+
+    @app.exception_handler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        logger.exception("unhandled error")
+        return problem_response(500, "internal-error", "Internal error",
+                                "something went wrong on our side; it has been logged",
+                                instance=app.current_event.path)
+
+    return app
+
+
+def http_handler(app: APIGatewayHttpResolver) -> Callable:
+    """The Lambda handler of an API function."""
+    return instrumented(lambda event, context: app.resolve(event, context),
+                        correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,0 +1,42 @@
+"""The per-request context: who is asking, for which tenant, allowed through which membership."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from klientportal.auth.principal import Principal
+from klientportal.repository.store import Actor, Store
+from klientportal.tenancy.models import Client, Membership
+
+
+@dataclass
+class RequestContext:
+    store: Store
+    principal: Principal | None
+    action: str | None
+    route_key: str
+    request_id: str
+    client: Client | None = None
+    membership: Membership | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> Actor:
+        if self.principal is None:
+            raise RuntimeError("no principal on a public route")
+        return Actor(sub=self.principal.sub, email=self.principal.email)
+
+    @property
+    def bureau_id(self) -> str:
+        """The bureau of the acting bureau membership (bureau-scoped actions)."""
+        if self.membership is None or self.membership.scope != "bureau":
+            raise RuntimeError("not a bureau-scoped request")
+        return self.membership.scope_id
+
+    @property
+    def tenant(self) -> str:
+        """The tenant the request is scoped to (client id, bureau id, or the user)."""
+        if self.client is not None:
+            return self.client.client_id
+        if self.membership is not None:
+            return self.membership.scope_id
+        return self.principal.sub if self.principal else "-"

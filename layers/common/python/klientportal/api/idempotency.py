@@ -1,0 +1,69 @@
+"""Idempotency-Key on creating POSTs, with powertools idempotency on its own DynamoDB table.
+
+The key is scoped to tenant, user and route, so two tenants' keys never meet. The same key with
+the same body replays the first response (header Idempotent-Replayed: true); with another body it
+is refused (422); while the first request is still running, a retry gets 409.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Callable
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError, IdempotencyValidationError,
+)
+
+from klientportal import aws
+from klientportal.api.context import RequestContext
+from klientportal.errors import DomainError, FieldError, InvalidInput
+from klientportal.settings import settings
+
+HEADER = "idempotency-key"
+_CONFIG = IdempotencyConfig(event_key_jmespath="scope", payload_validation_jmespath="payload_hash",
+                            expires_after_seconds=24 * 3600, raise_on_no_idempotency_key=True)
+
+
+class KeyReused(DomainError):
+    status, slug, title = 422, "idempotency-key-reused", "The Idempotency-Key was used with another request"
+
+
+class StillRunning(DomainError):
+    status, slug, title = 409, "idempotency-in-progress", "A request with this Idempotency-Key is still running"
+
+
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=aws.client("dynamodb"))
+
+
+def run_idempotent(ctx: RequestContext, payload: dict, operation: Callable[[], tuple[int, dict]]) -> Response:
+    """Run `operation` (returning status and JSON body) at most once per Idempotency-Key."""
+    key = ctx.headers.get(HEADER)
+    if key is None:
+        status, body = operation()
+        return Response(status, "application/json", body)
+    if not 1 <= len(key) <= 128:
+        raise InvalidInput("Idempotency-Key must be 1 to 128 characters", [FieldError("header.Idempotency-Key", "length")])
+    ran = []
+
+    def once(request: dict) -> dict:
+        ran.append(True)
+        status, body = operation()
+        return {"status": status, "body": body}
+
+    data = {
+        "scope": f"{ctx.tenant}|{ctx.actor.sub}|{ctx.route_key}|{key}",
+        "payload_hash": hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest(),
+    }
+    try:
+        result = IdempotencyHandler(function=once, function_payload=data, config=_CONFIG,
+                                    persistence_store=_persistence(), function_kwargs={"request": data}).handle()
+    except IdempotencyValidationError as exc:
+        raise KeyReused("this Idempotency-Key was used with a different request body") from exc
+    except IdempotencyAlreadyInProgressError as exc:
+        raise StillRunning("the first request with this Idempotency-Key has not finished; retry later") from exc
+    headers = {} if ran else {"Idempotent-Replayed": "true"}
+    return Response(result["status"], "application/json", result["body"], headers=headers)

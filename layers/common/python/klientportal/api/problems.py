@@ -1,0 +1,86 @@
+"""RFC 9457 problem details: every error the API returns has this shape."""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.event_handler import Response
+from pydantic import BaseModel
+
+from klientportal.errors import DomainError, FieldError
+
+PROBLEM_BASE = "https://klientportal.no/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ProblemFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemFieldError] = []
+
+
+def problem_response(status: int, slug: str, title: str, detail: str, *, instance: str | None = None,
+                     errors: list[FieldError] | None = None, extra: dict | None = None) -> Response:
+    body = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **({"instance": instance} if instance else {}),
+        **({"errors": [{"field": e.field, "message": e.message} for e in errors]} if errors else {}),
+        **(extra or {}),
+    }
+    return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE,
+                    body=json.dumps(body, ensure_ascii=False))
+
+
+def from_domain_error(err: DomainError, instance: str | None = None) -> Response:
+    return problem_response(err.status, err.slug, err.title, err.detail, instance=instance,
+                            errors=err.errors, extra=err.extra)
+
+
+def field_errors_from_validation(errors: list[dict]) -> list[FieldError]:
+    """Pydantic/powertools validation errors as field errors ("body.address.city" → "address.city")."""
+    out: list[FieldError] = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            where, loc = loc[0], loc[1:]
+        else:
+            where = "body"
+        name = ".".join(loc) or where
+        if where in ("query", "header"):
+            name = f"{where}.{name}"
+        message = e.get("msg", "invalid")
+        if e.get("type") == "extra_forbidden":
+            message = "unknown field"
+        elif e.get("type") == "json_invalid":
+            name, message = "body", "malformed JSON: " + str(e.get("ctx", {}).get("error", e.get("msg")))
+        out.append(FieldError(name, message))
+    return out
+
+
+COMMON_RESPONSES = {
+    401: {"description": "Missing, expired or invalid bearer token",
+          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
+    403: {"description": "Not allowed for your role, module or licence",
+          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
+    404: {"description": "Not found (or not yours)",
+          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
+    422: {"description": "Invalid request",
+          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
+}
+
+
+def created(model: type[BaseModel]) -> dict:
+    """OpenAPI entry for a 201 response carrying `model`."""
+    return {"description": "Created", "content": {"application/json": {"model": model}}}

@@ -1,0 +1,1 @@
+"""Identity and access: token verification, principals and the one policy module."""

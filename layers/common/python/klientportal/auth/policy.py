@@ -1,0 +1,138 @@
+"""THE policy: which role may do which action on which tenant. Every API route names an action.
+
+Decisions, in order, for a client-scoped action on client C:
+1. The principal reaches C through an active membership: a client membership of C, or a bureau
+   membership of C's bureau (accountants only for clients assigned to them). Otherwise 404: a
+   foreign tenant is indistinguishable from a missing one.
+2. The membership's role is among the action's roles, else 403.
+3. For client roles, a module-bound action needs the module in the client's modules (which are
+   always within the bureau's licence), a registered licence, an active client and, for a
+   client_user, the module in the user's own entitlements; else 403.
+Bureau staff are not bound by the client's modules: they keep the client's books regardless.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from klientportal.auth.principal import Principal
+from klientportal.errors import Forbidden, NotFound
+from klientportal.tenancy.models import BUREAU_ROLES, CLIENT_ROLES, Client, Membership, Module, Role
+
+Scope = Literal["any", "bureau", "client"]
+
+_ALL = BUREAU_ROLES | CLIENT_ROLES
+_STAFF = BUREAU_ROLES
+_ADMINS = BUREAU_ROLES | {Role.CLIENT_ADMIN}
+_MEMBERS = BUREAU_ROLES | {Role.CLIENT_ADMIN, Role.CLIENT_USER}
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    scope: Scope
+    roles: frozenset[Role]
+    module: Module | None = None
+
+
+def _registers() -> dict[str, ActionRule]:
+    rules: dict[str, ActionRule] = {}
+    bound = {"customers": Module.INVOICING, "products": Module.INVOICING, "suppliers": Module.VOUCHERS,
+             "employees": Module.PAYROLL, "projects": Module.PROJECTS}
+    for register, module in bound.items():
+        rules[f"registers.{register}.read"] = ActionRule("client", frozenset(_MEMBERS), module)
+        rules[f"registers.{register}.write"] = ActionRule("client", frozenset(_MEMBERS), module)
+    rules["registers.departments.read"] = ActionRule("client", frozenset(_MEMBERS))
+    rules["registers.departments.write"] = ActionRule("client", frozenset(_ADMINS))
+    rules["registers.accounts.read"] = ActionRule("client", frozenset(_MEMBERS))
+    rules["registers.accounts.write"] = ActionRule("client", frozenset(_ADMINS))
+    return rules
+
+
+ACTIONS: dict[str, ActionRule] = {
+    "me.read": ActionRule("any", frozenset(_ALL)),
+    "bureau.read": ActionRule("bureau", frozenset(_STAFF)),
+    "bureau.licence.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "bureau.users.read": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "bureau.users.invite": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "bureau.users.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "clients.list": ActionRule("any", frozenset(_ALL)),
+    "clients.create": ActionRule("bureau", frozenset(_STAFF)),
+    "client.read": ActionRule("client", frozenset(_ALL)),
+    "client.write": ActionRule("client", frozenset(_STAFF)),
+    "client.licence.write": ActionRule("client", frozenset(_STAFF)),
+    "client.users.read": ActionRule("client", frozenset(_ADMINS)),
+    "client.users.invite": ActionRule("client", frozenset(_ADMINS)),
+    "client.users.write": ActionRule("client", frozenset(_ADMINS)),
+    "audit.read": ActionRule("client", frozenset(_ADMINS)),
+    **_registers(),
+}
+
+
+def rule(action: str) -> ActionRule:
+    try:
+        return ACTIONS[action]
+    except KeyError:
+        raise Forbidden(f"no policy for action {action}") from None
+
+
+def reach(principal: Principal, client: Client | None) -> Membership | None:
+    """The membership through which `principal` reaches `client`, if any."""
+    if client is None:
+        return None
+    own = principal.client_membership(client.client_id)
+    if own is not None:
+        return own
+    staff = principal.bureau_membership(client.bureau_id)
+    if staff is None:
+        return None
+    if staff.role == Role.BUREAU_ACCOUNTANT and staff.assigned_clients != "all" \
+            and client.client_id not in staff.assigned_clients:
+        return None
+    return staff
+
+
+def authorize_client(principal: Principal, action: str, client: Client | None) -> Membership:
+    """The membership that allows `action` on `client`, or NotFound / Forbidden."""
+    spec = rule(action)
+    if spec.scope != "client":
+        raise Forbidden(f"{action} is not a client action")
+    membership = reach(principal, client)
+    if membership is None or client is None:
+        raise NotFound("no such client")
+    if membership.role not in spec.roles:
+        raise Forbidden(f"the role {membership.role} may not {action}")
+    if membership.role in CLIENT_ROLES:
+        if not client.active:
+            raise Forbidden("the client is deactivated")
+        if spec.module is not None:
+            _check_module(membership, client, spec.module)
+    return membership
+
+
+def _check_module(membership: Membership, client: Client, module: Module) -> None:
+    if module not in client.modules:
+        raise Forbidden(f"the client does not have the {module} module")
+    if client.licence.status != "registered":
+        raise Forbidden(f"the client's licence is {client.licence.status}, not registered")
+    if membership.role == Role.CLIENT_USER and module not in membership.modules:
+        raise Forbidden(f"you have not been given the {module} module")
+
+
+def authorize_bureau(principal: Principal, action: str) -> Membership:
+    """The bureau membership that allows a bureau-scoped `action`, or Forbidden."""
+    spec = rule(action)
+    if spec.scope != "bureau":
+        raise Forbidden(f"{action} is not a bureau action")
+    staff = [m for m in principal.active() if m.scope == "bureau"]
+    if not staff:
+        raise Forbidden("only bureau staff may do this")
+    allowed = [m for m in staff if m.role in spec.roles]
+    if not allowed:
+        raise Forbidden(f"the role {staff[0].role} may not {action}")
+    return allowed[0]
+
+
+def authorize_any(principal: Principal, action: str) -> None:
+    spec = rule(action)
+    if spec.scope != "any" or not (principal.roles() & spec.roles):
+        raise Forbidden(f"you may not {action}")

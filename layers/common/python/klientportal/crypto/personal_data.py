@@ -1,0 +1,27 @@
+"""National identity numbers are stored only encrypted, with the tenant bound into the ciphertext.
+
+KMS Encrypt with an encryption context of tenant and purpose: a ciphertext copied into another
+tenant's item does not decrypt. The stored item keeps a masked form for listings.
+"""
+from __future__ import annotations
+
+import base64
+
+from klientportal import aws
+from klientportal.settings import settings
+
+PURPOSE = "national-id"
+
+
+def encrypt_national_id(tenant: str, national_id: str) -> str:
+    blob = aws.client("kms").encrypt(
+        KeyId=settings().personal_data_key, Plaintext=national_id.encode(),
+        EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
+    )["CiphertextBlob"]
+    return base64.b64encode(blob).decode()
+
+
+def decrypt_national_id(tenant: str, ciphertext: str) -> str:
+    return aws.client("kms").decrypt(
+        CiphertextBlob=base64.b64decode(ciphertext), EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
+    )["Plaintext"].decode()

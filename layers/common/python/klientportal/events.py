@@ -1,0 +1,43 @@
+"""Domain events on the EventBridge bus: one per audit event, carrying pointers, never personal data.
+
+Consumers must be idempotent: `detail.id` (tenant + sequence number) is unique per event and a
+redelivery carries the same id.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from klientportal.repository import keys
+
+SOURCE = "klientportal"
+
+
+def domain_event_from_stream_image(image: dict[str, Any]) -> dict | None:
+    """A PutEvents entry for a new audit-event item (plain-typed stream image), else None."""
+    sk = str(image.get("SK", ""))
+    if not sk.startswith(keys.AUDIT_EVENT_PREFIX) or "event" not in image:
+        return None
+    event = json.loads(image["event"])
+    partition = str(image["PK"])
+    detail = {
+        "id": f"{partition}#{event['seq']}",
+        "tenant": partition,
+        "seq": event["seq"],
+        "at": event["at"],
+        "actor": event["actor"].get("sub"),
+        "entity": event["entity"],
+        "key": event["key"],
+        "action": event["action"],
+    }
+    return {"Source": SOURCE, "DetailType": event["action"], "Detail": json.dumps(detail)}
+
+
+def put_entries(events_client: Any, bus: str, entries: list[dict]) -> None:
+    """PutEvents, raising if any entry failed so the stream batch is retried."""
+    if not entries:
+        return
+    resp = events_client.put_events(Entries=[{**e, "EventBusName": bus} for e in entries])
+    if resp.get("FailedEntryCount"):
+        failed = [e for e in resp.get("Entries", []) if e.get("ErrorCode")]
+        raise RuntimeError(f"EventBridge refused {len(failed)} event(s): {failed[:3]}")

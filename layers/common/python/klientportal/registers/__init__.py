@@ -1,0 +1,1 @@
+"""A client's registers (customers, suppliers, products, projects, departments, employees)."""

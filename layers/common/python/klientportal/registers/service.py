@@ -1,0 +1,155 @@
+"""Register use cases: create, read, list and patch a client's customers, suppliers, products,
+projects, departments and employees, plus the client's chart of accounts.
+
+Items live in the client's partition (T#<client>) under <ENTITY>#<number>; the number is the
+register's own key (customer number, product number, …), so duplicates are refused by the table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic import BaseModel, ValidationError
+
+from klientportal.crypto.personal_data import decrypt_national_id, encrypt_national_id
+from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, StaleVersion
+from klientportal.reference.chart_of_accounts import get_account, standard_chart
+from klientportal.registers import models as m
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import Actor, Page, Store
+from klientportal.validation.norwegian import birth_date_of, mask_national_id
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    name: str
+    entity: str
+    number_field: str
+    create: type[BaseModel]
+    update: type[BaseModel]
+    stored: type[BaseModel]
+    read: type[BaseModel]
+
+    def sk(self, number: Any) -> str:
+        return f"{self.entity.upper()}#{number}"
+
+
+REGISTERS: dict[str, RegisterSpec] = {s.name: s for s in (
+    RegisterSpec("customers", "customer", "customer_number", m.CustomerCreate, m.CustomerUpdate, m.Customer, m.Customer),
+    RegisterSpec("suppliers", "supplier", "supplier_number", m.SupplierCreate, m.SupplierUpdate, m.Supplier, m.Supplier),
+    RegisterSpec("products", "product", "product_number", m.ProductCreate, m.ProductUpdate, m.Product, m.Product),
+    RegisterSpec("projects", "project", "project_number", m.ProjectCreate, m.ProjectUpdate, m.Project, m.Project),
+    RegisterSpec("departments", "department", "department_number", m.DepartmentCreate, m.DepartmentUpdate,
+                 m.Department, m.Department),
+    RegisterSpec("employees", "employee", "employee_number", m.EmployeeCreate, m.EmployeeUpdate,
+                 m.EmployeeRecord, m.Employee),
+)}
+
+
+def _invalid(exc: ValidationError) -> InvalidInput:
+    errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
+              for e in exc.errors(include_input=False, include_url=False)]
+    return InvalidInput("the change makes the item invalid", errors)
+
+
+class RegisterService:
+    def __init__(self, store: Store, client_id: str) -> None:
+        self.store = store
+        self.client_id = client_id
+        self.pk = keys.client_pk(client_id)
+
+    def _to_stored_data(self, spec: RegisterSpec, item: BaseModel) -> dict:
+        data = item.model_dump(mode="json")
+        if spec.name == "employees":
+            nid = data.pop("national_id")
+            data["national_id_ciphertext"] = encrypt_national_id(self.client_id, nid)
+            data["national_id_masked"] = mask_national_id(nid)
+            data["birth_date"] = birth_date_of(nid).isoformat()
+        return data
+
+    def _stored_model(self, spec: RegisterSpec, data: dict) -> BaseModel:
+        if spec.name == "employees":
+            plain = {k: v for k, v in data.items()
+                     if k not in ("national_id_ciphertext", "national_id_masked", "birth_date")}
+            plain["national_id"] = decrypt_national_id(self.client_id, data["national_id_ciphertext"])
+            return spec.stored.model_validate(plain)
+        return spec.stored.model_validate(data)
+
+    @staticmethod
+    def to_read(spec: RegisterSpec, rec: Record) -> dict:
+        data = {k: v for k, v in rec.data.items() if k != "national_id_ciphertext"}
+        out = spec.read.model_validate(data).model_dump(mode="json")
+        return {**out, "id": rec.sk.split("#", 1)[1], "version": rec.version,
+                "created_at": rec.created_at, "updated_at": rec.updated_at}
+
+    def create(self, spec: RegisterSpec, body: BaseModel, actor: Actor) -> Record:
+        stored = spec.stored.model_validate(body.model_dump())
+        number = getattr(stored, spec.number_field)
+        rec = Record(self.pk, spec.sk(number), spec.entity, self._to_stored_data(spec, stored))
+        try:
+            return self.store.create(rec, actor, f"{spec.entity}.created")
+        except AlreadyExists as exc:
+            raise AlreadyExists(f"{spec.entity} {number} exists already",
+                                [FieldError(spec.number_field, "already in use")]) from exc
+
+    def get(self, spec: RegisterSpec, item_id: str) -> Record:
+        try:
+            rec = self.store.get(self.pk, spec.sk(item_id))
+        except ValueError:
+            rec = None
+        if rec is None or rec.entity != spec.entity:
+            raise NotFound(f"no {spec.entity} {item_id}")
+        return rec
+
+    def list(self, spec: RegisterSpec, limit: int | None, cursor: str | None) -> Page:
+        return self.store.query(self.pk, spec.entity.upper() + "#", limit=limit, cursor=cursor)
+
+    def update(self, spec: RegisterSpec, item_id: str, version: int, changes: dict, actor: Actor) -> Record:
+        rec = self.get(spec, item_id)
+        if rec.version != version:
+            raise StaleVersion(f"the {spec.entity} is at version {rec.version}, you sent {version}; reload and "
+                               "try again", extra={"current_version": rec.version})
+        try:
+            patch = spec.update.model_validate(changes)
+            new = m.apply_update(self._stored_model(spec, rec.data), patch)
+        except ValidationError as exc:
+            raise _invalid(exc) from exc
+        return self.store.replace(rec, self._to_stored_data(spec, new), actor, f"{spec.entity}.updated")
+
+
+class CustomAccount(BaseModel):
+    """A client's own account beside the standard chart, mapped to a SAF-T standard account."""
+
+    model_config = {"extra": "forbid"}
+    number: str
+    name: str
+    type: str
+    default_vat_code: str | None = None
+    standard_account_id: str
+
+
+def chart_of_accounts(store: Store, client_id: str) -> list[dict]:
+    """The standard chart merged with the client's own accounts, by number."""
+    accounts = {a.number: {"number": a.number, "name": a.name, "type": str(a.type),
+                           "default_vat_code": a.default_vat_code, "standard_account_id": a.standard_account_id,
+                           "standard": True} for a in standard_chart()}
+    for rec in store.query_all(keys.client_pk(client_id), "ACCOUNT#"):
+        accounts[rec.data["number"]] = {**rec.data, "standard": False}
+    return [accounts[k] for k in sorted(accounts)]
+
+
+def add_account(store: Store, client_id: str, account: CustomAccount, actor: Actor,
+                known_standard_ids: Callable[[], set[str]] | None = None) -> Record:
+    if get_account(account.number) is not None:
+        raise AlreadyExists(f"account {account.number} is a standard account",
+                            [FieldError("number", "already in the standard chart")])
+    mapped = (known_standard_ids or (lambda: {a.standard_account_id for a in standard_chart()}))()
+    if account.standard_account_id not in mapped:
+        raise InvalidInput("unknown SAF-T standard account",
+                           [FieldError("standard_account_id", "not a standard account of the chart")])
+    rec = Record(keys.client_pk(client_id), f"ACCOUNT#{account.number}", "account", account.model_dump(mode="json"))
+    try:
+        return store.create(rec, actor, "account.created")
+    except AlreadyExists as exc:
+        raise AlreadyExists(f"account {account.number} exists already", [FieldError("number", "in use")]) from exc

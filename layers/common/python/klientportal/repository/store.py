@@ -1,0 +1,224 @@
+"""Versioned, audited access to the main table.
+
+Every write goes through `Store.write`: the changed items (each conditional on its version), the
+tenant's audit head and one audit event per change, in a single DynamoDB transaction. A change
+that lost a race gets `StaleVersion`; an audit head that moved under us is retried.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Literal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from klientportal import clock
+from klientportal.errors import AlreadyExists, StaleVersion
+from klientportal.repository import audit, keys
+from klientportal.repository.pagination import checked_limit, decode_cursor, encode_cursor
+from klientportal.repository.records import Record
+
+_SER = TypeSerializer()
+_DES = TypeDeserializer()
+_AUDIT_RETRIES = 8
+
+
+def _ser(item: dict) -> dict:
+    return {k: _SER.serialize(v) for k, v in item.items() if v is not None}
+
+
+def _des(item: dict) -> dict:
+    return {k: _DES.deserialize(v) for k, v in item.items()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audited change: create (`before` None), replace, or delete (`after` None)."""
+
+    before: Record | None
+    after: Record | None
+    action: str
+
+    @property
+    def record(self) -> Record:
+        return self.after or self.before  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Record]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, as written into the audit trail (no personal numbers)."""
+
+    sub: str
+    email: str | None = None
+    kind: Literal["user", "system"] = "user"
+
+    def as_dict(self) -> dict:
+        return {"sub": self.sub, "email": self.email, "kind": self.kind}
+
+
+SYSTEM = Actor(sub="system", kind="system")
+
+
+class Store:
+    """The only module that talks to the main table."""
+
+    def __init__(self, client: Any, table_name: str, now: Callable = clock.now) -> None:
+        self._client = client
+        self._table = table_name
+        self._now = now
+
+    def get(self, pk: str, sk: str) -> Record | None:
+        resp = self._client.get_item(TableName=self._table, Key=_ser({"PK": pk, "SK": sk}), ConsistentRead=True)
+        item = resp.get("Item")
+        return Record.from_item(_des(item)) if item else None
+
+    def query(self, pk: str, sk_prefix: str = "", *, limit: int | None = None, cursor: str | None = None,
+              index: str | None = None, forward: bool = True) -> Page:
+        pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
+        args: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "#pk = :pk" + (" AND begins_with(#sk, :sk)" if sk_prefix else ""),
+            "ExpressionAttributeNames": {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})},
+            "ExpressionAttributeValues": _ser({":pk": pk, **({":sk": sk_prefix} if sk_prefix else {})}),
+            "Limit": checked_limit(limit),
+            "ScanIndexForward": forward,
+        }
+        if index:
+            args["IndexName"] = index
+        start = decode_cursor(cursor, partition_attr=pk_attr, partition=pk)
+        if start:
+            args["ExclusiveStartKey"] = _ser(start)
+        resp = self._client.query(**args)
+        items = [Record.from_item(_des(i)) for i in resp.get("Items", [])]
+        last = _des(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
+        return Page(items, encode_cursor(last))
+
+    def query_all(self, pk: str, sk_prefix: str = "", *, index: str | None = None) -> list[Record]:
+        out: list[Record] = []
+        cursor = None
+        while True:
+            page = self.query(pk, sk_prefix, limit=200, cursor=cursor, index=index)
+            out += page.items
+            if not page.next_cursor:
+                return out
+            cursor = page.next_cursor
+
+    def create(self, record: Record, actor: Actor, action: str) -> Record:
+        return self.write(record.pk, [Change(None, record, action)], actor)[0]
+
+    def replace(self, before: Record, data: dict, actor: Actor, action: str, **changes: Any) -> Record:
+        after = replace(before, data=data, **changes)
+        return self.write(before.pk, [Change(before, after, action)], actor)[0]
+
+    def write(self, audit_pk: str, changes: list[Change], actor: Actor) -> list[Record]:
+        """Apply `changes` atomically with one audit event each in the chain of `audit_pk`."""
+        at = clock.iso(self._now())
+        stamped = [self._stamp(c, at) for c in changes]
+        for _ in range(_AUDIT_RETRIES):
+            head = self.get(audit_pk, keys.AUDIT_HEAD_SK)
+            try:
+                self._transact(audit_pk, stamped, head, actor, at)
+                return [c.after for c in stamped if c.after is not None]
+            except _HeadMoved:
+                continue
+        raise StaleVersion("the audit trail is busy; try again")
+
+    @staticmethod
+    def _stamp(change: Change, at: str) -> Change:
+        if change.after is None:
+            return change
+        if change.before is None:
+            after = replace(change.after, version=1, created_at=at, updated_at=at)
+        else:
+            after = replace(change.after, version=change.before.version + 1,
+                            created_at=change.before.created_at, updated_at=at)
+        return replace(change, after=after)
+
+    def _transact(self, audit_pk: str, changes: list[Change], head: Record | None, actor: Actor, at: str) -> None:
+        seq = int(head.extra.get("seq", 0)) if head else 0
+        prev_hash = head.extra.get("hash", audit.GENESIS_HASH) if head else audit.GENESIS_HASH
+        items: list[dict] = []
+        for change in changes:
+            items.append(self._change_item(change))
+        for change in changes:
+            seq += 1
+            rec = change.record
+            event = audit.build_event(
+                seq=seq, prev_hash=prev_hash, at=at, actor=actor.as_dict(), action=change.action,
+                entity=rec.entity, key=rec.sk,
+                before=change.before.data if change.before else None,
+                after=change.after.data if change.after else None,
+            )
+            prev_hash = event["hash"]
+            items.append({"Put": {
+                "TableName": self._table,
+                "Item": _ser({"PK": audit_pk, "SK": keys.audit_event_sk(seq), "entity": "audit_event",
+                              "seq": seq, "event": json.dumps(event, sort_keys=True, ensure_ascii=False)}),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }})
+        head_item = {"PK": audit_pk, "SK": keys.AUDIT_HEAD_SK, "entity": "audit_head", "seq": seq, "hash": prev_hash}
+        if head:
+            head_cond = {"ConditionExpression": "#seq = :seq", "ExpressionAttributeNames": {"#seq": "seq"},
+                         "ExpressionAttributeValues": _ser({":seq": int(head.extra["seq"])})}
+        else:
+            head_cond = {"ConditionExpression": "attribute_not_exists(PK)"}
+        items.append({"Put": {"TableName": self._table, "Item": _ser(head_item), **head_cond}})
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            self._raise_for(exc, changes)
+            raise
+
+    def _change_item(self, change: Change) -> dict:
+        rec = change.record
+        if change.before is None:
+            return {"Put": {"TableName": self._table, "Item": _ser(rec.to_item()),
+                            "ConditionExpression": "attribute_not_exists(PK)"}}
+        version_cond = {"ConditionExpression": "#v = :v", "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": _ser({":v": change.before.version})}
+        if change.after is None:
+            return {"Delete": {"TableName": self._table, "Key": _ser({"PK": rec.pk, "SK": rec.sk}), **version_cond}}
+        return {"Put": {"TableName": self._table, "Item": _ser(change.after.to_item()), **version_cond}}
+
+    @staticmethod
+    def _raise_for(exc: ClientError, changes: list[Change]) -> None:
+        if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            return
+        reasons = exc.response.get("CancellationReasons") or []
+        codes = [r.get("Code") for r in reasons]
+        for change, code in zip(changes, codes):
+            if code == "ConditionalCheckFailed":
+                if change.before is None:
+                    raise AlreadyExists(f"{change.record.entity} {change.record.sk} exists already") from exc
+                raise StaleVersion(
+                    f"{change.record.entity} was changed by someone else (you had version "
+                    f"{change.before.version}); reload and try again",
+                    extra={"your_version": change.before.version},
+                ) from exc
+        if "ConditionalCheckFailed" in codes[len(changes):]:
+            raise _HeadMoved() from exc
+
+    def audit_events(self, audit_pk: str) -> tuple[list[dict], dict | None]:
+        """Every audit event of a chain in order, and its head."""
+        head = self.get(audit_pk, keys.AUDIT_HEAD_SK)
+        events = [json.loads(r.extra["event"]) for r in self.query_all(audit_pk, keys.AUDIT_EVENT_PREFIX)]
+        return events, ({"seq": int(head.extra["seq"]), "hash": head.extra["hash"]} if head else None)
+
+    def audit_page(self, audit_pk: str, *, limit: int | None, cursor: str | None) -> tuple[list[dict], str | None]:
+        page = self.query(audit_pk, keys.AUDIT_EVENT_PREFIX, limit=limit, cursor=cursor, forward=False)
+        return [json.loads(r.extra["event"]) for r in page.items], page.next_cursor
+
+    def verify_audit(self, audit_pk: str) -> audit.ChainVerification:
+        events, head = self.audit_events(audit_pk)
+        return audit.verify_chain(events, head)
+
+
+class _HeadMoved(Exception):
+    """Another write advanced the audit head first; retry with the fresh head."""

@@ -1,0 +1,1 @@
+"""Bureaus, clients, tiers, modules, licences and memberships."""

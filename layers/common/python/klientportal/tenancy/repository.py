@@ -1,0 +1,64 @@
+"""Reading and writing tenancy records (bureau, clients, memberships) through the Store."""
+from __future__ import annotations
+
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import Store
+from klientportal.tenancy.models import Bureau, Client, Membership
+
+BUREAU_SK = "BUREAU"
+CLIENT_SK = "CLIENT"
+MEMBER_PREFIX = "MEMBER#"
+
+
+def scope_pk(scope: str, scope_id: str) -> str:
+    return keys.bureau_pk(scope_id) if scope == "bureau" else keys.client_pk(scope_id)
+
+
+def bureau_record(bureau: Bureau) -> Record:
+    return Record(keys.bureau_pk(bureau.bureau_id), BUREAU_SK, "bureau", bureau.model_dump(mode="json"))
+
+
+def client_record(client: Client) -> Record:
+    data = client.model_dump(mode="json", exclude={"version"})
+    return Record(keys.client_pk(client.client_id), CLIENT_SK, "client", data,
+                  gsi1pk=keys.bureau_clients_gsi(client.bureau_id), gsi1sk=client.client_id)
+
+
+def membership_record(m: Membership) -> Record:
+    pk = scope_pk(m.scope, m.scope_id)
+    return Record(pk, MEMBER_PREFIX + m.sub, "membership", m.model_dump(mode="json", exclude={"version"}),
+                  gsi1pk=keys.subject_gsi(m.sub), gsi1sk=pk)
+
+
+class TenancyRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def bureau(self, bureau_id: str) -> tuple[Bureau, Record] | None:
+        rec = self.store.get(keys.bureau_pk(bureau_id), BUREAU_SK)
+        return (Bureau.model_validate(rec.data), rec) if rec else None
+
+    def client(self, client_id: str) -> tuple[Client, Record] | None:
+        try:
+            pk = keys.client_pk(client_id)
+        except ValueError:
+            return None
+        rec = self.store.get(pk, CLIENT_SK)
+        return (Client.model_validate({**rec.data, "version": rec.version}), rec) if rec else None
+
+    def clients_of(self, bureau_id: str) -> list[Client]:
+        recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1")
+        return [Client.model_validate({**r.data, "version": r.version}) for r in recs]
+
+    def memberships_of(self, sub: str) -> list[tuple[Membership, Record]]:
+        recs = self.store.query_all(keys.subject_gsi(sub), index="GSI1")
+        return [(Membership.model_validate({**r.data, "version": r.version}), r) for r in recs]
+
+    def members(self, scope: str, scope_id: str) -> list[Membership]:
+        recs = self.store.query_all(scope_pk(scope, scope_id), MEMBER_PREFIX)
+        return [Membership.model_validate({**r.data, "version": r.version}) for r in recs]
+
+    def membership(self, scope: str, scope_id: str, sub: str) -> tuple[Membership, Record] | None:
+        rec = self.store.get(scope_pk(scope, scope_id), MEMBER_PREFIX + sub)
+        return (Membership.model_validate({**rec.data, "version": rec.version}), rec) if rec else None

@@ -1,0 +1,217 @@
+"""Tenancy rules and use cases: licences, clients, tiers, modules, invitations and memberships."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from klientportal import clock
+from klientportal.adapters.identity import UserDirectory
+from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.repository.store import Actor, Change
+from klientportal.tenancy.models import (
+    BUREAU_ROLES, Bureau, BureauInvitation, BureauLicence, BureauLicenceUpdate, Client, ClientCreate,
+    ClientInvitation, ClientLicenceUpdate, ClientUpdate, ExternalLicence, Membership,
+    MembershipUpdate, Module, Role, Tier,
+)
+from klientportal.tenancy.repository import (
+    TenancyRepository, bureau_record, client_record, membership_record,
+)
+
+INVITATION_DAYS = 14
+
+
+class ModuleNotInBureauLicence(RuleViolation):
+    slug, title = "module-not-in-bureau-licence", "A client module must be in the bureau's licence"
+
+
+class LicenceStillInUse(RuleViolation):
+    slug, title = "licence-module-in-use", "Clients still use a module the licence would drop"
+
+
+def check_modules_within_licence(modules: list[Module], bureau: Bureau) -> None:
+    """The rule: a client can never have a module that the bureau's own licence lacks."""
+    missing = sorted(set(modules) - set(bureau.licence.modules))
+    if missing:
+        raise ModuleNotInBureauLicence(
+            f"the bureau's licence lacks {', '.join(missing)}",
+            [FieldError("modules", f"{m} is not in the bureau's licence") for m in missing],
+        )
+
+
+def licence_for_tier(tier: Tier, current: ExternalLicence | None, client_id: str, at: str) -> ExternalLicence:
+    """Portal clients are registered automatically; the licensed tiers need a registration."""
+    if tier == Tier.PORTAL:
+        return ExternalLicence(status="registered", licence_number=f"PORTAL-{client_id}", registered_at=at,
+                               automatic=True)
+    if current is not None and not current.automatic:
+        return current
+    return ExternalLicence(status="pending")
+
+
+def _check_version(given: int, actual: int, what: str) -> None:
+    if given != actual:
+        raise StaleVersion(f"{what} is at version {actual}, you sent {given}; reload and try again",
+                           extra={"current_version": actual})
+
+
+class TenancyService:
+    def __init__(self, repo: TenancyRepository, directory: UserDirectory) -> None:
+        self.repo = repo
+        self.directory = directory
+
+    def create_bureau(self, bureau_id: str, name: str, orgnr: str, licence: BureauLicence,
+                      admin_email: str, admin_name: str | None, actor: Actor) -> Bureau:
+        """Onboard a bureau with its licence and first admin (a platform operator's task)."""
+        bureau = Bureau(bureau_id=bureau_id, name=name, orgnr=orgnr, licence=licence)
+        self.repo.store.create(bureau_record(bureau), actor, "bureau.created")
+        sub = self.directory.ensure_user(admin_email, admin_name, name)
+        admin = Membership(sub=sub, email=admin_email, name=admin_name, scope="bureau", scope_id=bureau_id,
+                           role=Role.BUREAU_ADMIN, status="active")
+        self.repo.store.create(membership_record(admin), actor, "membership.created")
+        return bureau
+
+    def bureau(self, bureau_id: str) -> tuple[Bureau, int]:
+        found = self.repo.bureau(bureau_id)
+        if not found:
+            raise NotFound("no such bureau")
+        return found[0], found[1].version
+
+    def set_bureau_licence(self, bureau_id: str, update: BureauLicenceUpdate, actor: Actor) -> tuple[Bureau, int]:
+        bureau, rec = self.repo.bureau(bureau_id) or (None, None)
+        if bureau is None or rec is None:
+            raise NotFound("no such bureau")
+        _check_version(update.version, rec.version, "the bureau")
+        removed = set(bureau.licence.modules) - set(update.modules)
+        in_use = {c.client_id: sorted(set(c.modules) & removed) for c in self.repo.clients_of(bureau_id)}
+        in_use = {cid: mods for cid, mods in in_use.items() if mods}
+        if in_use:
+            raise LicenceStillInUse(
+                "remove these modules from the clients first: "
+                + "; ".join(f"{cid}: {', '.join(m)}" for cid, m in sorted(in_use.items())),
+                [FieldError("modules", f"{cid} uses {', '.join(m)}") for cid, m in sorted(in_use.items())],
+                extra={"clients": in_use},
+            )
+        new = bureau.model_copy(update={"licence": bureau.licence.model_copy(
+            update={"modules": sorted(set(update.modules))})})
+        saved = self.repo.store.replace(rec, new.model_dump(mode="json"), actor, "bureau.licence_changed")
+        return new, saved.version
+
+    def create_client(self, bureau_id: str, req: ClientCreate, actor: Actor, client_id: str | None = None) -> Client:
+        bureau, _ = self.bureau(bureau_id)
+        check_modules_within_licence(req.modules, bureau)
+        client_id = client_id or "c" + uuid.uuid4().hex[:15]
+        at = clock.iso(clock.now())
+        client = Client(client_id=client_id, bureau_id=bureau_id, name=req.name, orgnr=req.orgnr, tier=req.tier,
+                        modules=req.modules, licence=licence_for_tier(req.tier, None, client_id, at))
+        saved = self.repo.store.create(client_record(client), actor, "client.created")
+        return client.model_copy(update={"version": saved.version})
+
+    def update_client(self, client: Client, req: ClientUpdate, actor: Actor) -> Client:
+        found = self.repo.client(client.client_id)
+        if not found:
+            raise NotFound("no such client")
+        current, rec = found
+        _check_version(req.version, rec.version, "the client")
+        changes = req.model_dump(exclude_unset=True, exclude={"version"})
+        new = current.model_copy(update=changes)
+        if req.modules is not None:
+            bureau, _ = self.bureau(current.bureau_id)
+            check_modules_within_licence(req.modules, bureau)
+        if req.tier is not None and req.tier != current.tier:
+            new.licence = licence_for_tier(req.tier, None, current.client_id, clock.iso(clock.now()))
+        saved = self.repo.store.replace(rec, client_record(new).data, actor, "client.updated")
+        return new.model_copy(update={"version": saved.version})
+
+    def register_client_licence(self, client: Client, req: ClientLicenceUpdate, actor: Actor) -> Client:
+        current, rec = self.repo.client(client.client_id) or (None, None)
+        if current is None or rec is None:
+            raise NotFound("no such client")
+        _check_version(req.version, rec.version, "the client")
+        if current.tier == Tier.PORTAL:
+            raise RuleViolation("portal clients are registered automatically; change the tier first",
+                                [FieldError("status", "not settable for the portal tier")])
+        licence = ExternalLicence(status=req.status, licence_number=req.licence_number,
+                                  registered_at=clock.iso(clock.now()) if req.status == "registered" else None)
+        new = current.model_copy(update={"licence": licence})
+        saved = self.repo.store.replace(rec, client_record(new).data, actor, "client.licence_changed")
+        return new.model_copy(update={"version": saved.version})
+
+    def invite_to_client(self, client: Client, req: ClientInvitation, actor: Actor) -> Membership:
+        modules = sorted(set(req.modules))
+        outside = sorted(set(modules) - set(client.modules))
+        if outside:
+            raise InvalidInput("a user can only get modules the client has",
+                               [FieldError("modules", f"the client does not have {m}") for m in outside])
+        if req.role != Role.CLIENT_USER and modules:
+            raise InvalidInput("modules are given to client users only",
+                               [FieldError("modules", "only for role client_user")])
+        sub = self.directory.ensure_user(req.email, req.name, client.name)
+        return self._invite("client", client.client_id, sub, req.email, req.name, req.role, actor,
+                            modules=modules)
+
+    def invite_to_bureau(self, bureau_id: str, req: BureauInvitation, actor: Actor) -> Membership:
+        if req.assigned_clients != "all":
+            known = {c.client_id for c in self.repo.clients_of(bureau_id)}
+            unknown = sorted(set(req.assigned_clients) - known)
+            if unknown:
+                raise InvalidInput("assigned clients must be clients of this bureau",
+                                   [FieldError("assigned_clients", f"unknown client {c}") for c in unknown])
+        bureau, _ = self.bureau(bureau_id)
+        sub = self.directory.ensure_user(req.email, req.name, bureau.name)
+        return self._invite("bureau", bureau_id, sub, req.email, req.name, req.role, actor,
+                            assigned=req.assigned_clients)
+
+    def add_member(self, scope: str, scope_id: str, email: str, name: str | None, role: Role, actor: Actor,
+                   modules: list[Module] | None = None, assigned: list[str] | str = "all") -> Membership:
+        """An active membership without an invitation round (onboarding and demo data)."""
+        sub = self.directory.ensure_user(email, name, scope_id)
+        return self._invite(scope, scope_id, sub, email, name, role, actor, modules, assigned, status="active")
+
+    def _invite(self, scope: str, scope_id: str, sub: str, email: str, name: str | None, role: Role,
+                actor: Actor, modules: list[Module] | None = None, assigned: list[str] | str = "all",
+                status: str = "invited") -> Membership:
+        if self.repo.membership(scope, scope_id, sub):
+            raise RuleViolation(f"{email} is a member already", [FieldError("email", "already a member")])
+        expires = clock.now() + timedelta(days=INVITATION_DAYS)
+        m = Membership(sub=sub, email=email, name=name, scope=scope, scope_id=scope_id, role=role,
+                       status=status, modules=modules or [], assigned_clients=assigned,
+                       invited_by=actor.sub, invitation_expires=clock.iso(expires) if status == "invited" else None)
+        saved = self.repo.store.create(membership_record(m), actor, f"membership.{status}")
+        return m.model_copy(update={"version": saved.version})
+
+    def update_membership(self, scope: str, scope_id: str, sub: str, req: MembershipUpdate, actor: Actor,
+                          client: Client | None = None) -> Membership:
+        found = self.repo.membership(scope, scope_id, sub)
+        if not found:
+            raise NotFound("no such user")
+        current, rec = found
+        _check_version(req.version, rec.version, "the user")
+        changes = req.model_dump(exclude_unset=True, exclude={"version"})
+        new = current.model_copy(update=changes)
+        if (new.role in BUREAU_ROLES) != (scope == "bureau"):
+            raise InvalidInput("the role does not fit this scope", [FieldError("role", f"not a {scope} role")])
+        if client is not None:
+            outside = sorted(set(new.modules) - set(client.modules))
+            if outside:
+                raise InvalidInput("a user can only get modules the client has",
+                                   [FieldError("modules", f"the client does not have {m}") for m in outside])
+        if sub == actor.sub and new.status == "disabled":
+            raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
+        saved = self.repo.store.replace(rec, membership_record(new).data, actor, "membership.updated")
+        return new.model_copy(update={"version": saved.version})
+
+    def activate_invitations(self, memberships: list[tuple[Membership, object]], actor: Actor) -> list[Membership]:
+        """On a user's first signed-in request, their open invitations become active memberships."""
+        now = clock.iso(clock.now())
+        out: list[Membership] = []
+        for m, rec in memberships:
+            if m.status == "invited" and m.invitation_expires and m.invitation_expires >= now:
+                new = m.model_copy(update={"status": "active"})
+                try:
+                    saved = self.repo.store.write(rec.pk, [Change(rec, rec.with_data(membership_record(new).data),
+                                                                  "membership.activated")], actor)[0]
+                    m = new.model_copy(update={"version": saved.version})
+                except StaleVersion:
+                    m = (self.repo.membership(m.scope, m.scope_id, m.sub) or (m, None))[0]
+            out.append(m)
+        return out

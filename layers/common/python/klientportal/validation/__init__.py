@@ -1,0 +1,1 @@
+"""Validated value types for API input: Norwegian identifiers, bank details, contact data."""

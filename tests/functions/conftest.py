@@ -1,0 +1,83 @@
+"""Handlers on moto: the whole catalogue created, demo data seeded, requests through the gateway."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from infra.local import environment, resources, seed
+from infra.local.gateway import Gateway
+from infra.local.invoker import Invoker
+from klientportal.api.app import tenancy_service
+from klientportal.auth.tokens import DevIssuer
+
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict
+    raw: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.raw) if self.raw else None
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.status} {self.raw[:300]!r}>"
+
+
+class Api:
+    def __init__(self, gateway: Gateway, issuer: DevIssuer) -> None:
+        self.gateway = gateway
+        self.issuer = issuer
+
+    def token(self, email: str, **kw: Any) -> str:
+        return self.issuer.issue(email, **kw)
+
+    def call(self, method: str, path: str, *, user: str | None = None, body: Any = None, raw: bytes | None = None,
+             headers: dict | None = None, token: str | None = None) -> Reply:
+        h = {"content-type": "application/json", **(headers or {})}
+        if token or user:
+            h["authorization"] = "Bearer " + (token or self.token(user))
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        return Reply(*self.gateway.dispatch(method, path, h, data))
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("POST", path, body=body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("PATCH", path, body=body, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("PUT", path, body=body, **kw)
+
+
+@pytest.fixture
+def aws_env(tmp_path, monkeypatch):
+    """Emulated AWS with every catalogue resource; yields the resource env."""
+    monkeypatch.setenv("KP_LOCAL_OUTBOX", str(tmp_path / "outbox"))
+    environment.apply({})
+    with mock_aws(config=MOTO_CONFIG):
+        env = resources.create_all()
+        environment.apply(env)
+        yield env
+
+
+@pytest.fixture
+def issuer(tmp_path) -> DevIssuer:
+    return DevIssuer(tmp_path / "dev-issuer.pem")
+
+
+@pytest.fixture
+def api(aws_env, issuer) -> Api:
+    """The API over the seeded demo data (see infra/local/seed.py for users and clients)."""
+    seed.seed(tenancy_service())
+    return Api(Gateway(Invoker(), issuer.verifier()), issuer)
