@@ -1,0 +1,1 @@
+"""Outgoing invoicing: the invoice model, its amounts and its PDF rendering."""

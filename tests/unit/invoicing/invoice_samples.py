@@ -1,0 +1,78 @@
+"""Hand-made invoices with totals worked out by hand (shared by unit and conformance tests)."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+from typing import Any
+
+from klientportal.invoicing.models import (
+    Address,
+    AllowanceCharge,
+    Buyer,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    Seller,
+    Vat,
+)
+
+S25 = Vat(category="S", rate=25)
+S15 = Vat(category="S", rate=15)
+S12 = Vat(category="S", rate=12)
+Z = Vat(category="Z")
+E = Vat(category="E", exemption_reason="Unntatt etter merverdiavgiftsloven § 3-2")
+KID = "1234567897"
+
+
+def seller(**changes: Any) -> Seller:
+    data: dict[str, Any] = dict(
+        name="Regnskap Øst AS", orgnr="123456785", mva_registered=True, foretaksregisteret=True,
+        address=Address(street="Storgata 1", postal_zone="0155", city="Oslo"), bank_account="86011117947",
+        email="faktura@regnskap-ost.no",
+    )
+    return Seller(**(data | changes))
+
+
+def buyer(**changes: Any) -> Buyer:
+    data: dict[str, Any] = dict(
+        name="Kunde Ærlig & Søn AS", orgnr="987654325", vat_number="NO987654325MVA",
+        address=Address(street="Bryggen 2", postal_zone="5003", city="Bergen"), email="post@kunde.no",
+    )
+    return Buyer(**(data | changes))
+
+
+def mixed_invoice(**changes: Any) -> Invoice:
+    """Totals by hand:
+    line 1: 7.5 h x 950.00 = 7125.00, 10 % discount 712.50 -> 6412.50 (S 25)
+    line 2: 2 x 199.90 = 399.80 (S 12); line 3: 100.00 (E); line 4: 3 x 33.33 = 99.99 (Z)
+    freight +150.00 and discount -50.00 (S 25): S25 base 6512.50 -> VAT 1628.125 -> 1628.13
+    S12 base 399.80 -> VAT 47.976 -> 47.98. Lines 7012.29, excl. VAT 7112.29, VAT 1676.11,
+    incl. VAT 8788.40, rounded to whole kroner: 8788.00 (rounding -0.40).
+    """
+    data: dict[str, Any] = dict(
+        number="10001", issue_date=date(2026, 1, 5), due_date=date(2026, 1, 19), seller=seller(), buyer=buyer(),
+        lines=(
+            InvoiceLine(description="Regnskapstimer", quantity=D("7.5"), unit_code="HUR", unit_price=D("950.00"),
+                        vat=S25, discount_percent=D(10)),
+            InvoiceLine(description="Håndbok i bokføring", quantity=D(2), unit_price=D("199.90"), vat=S12),
+            InvoiceLine(description="Kurs (unntatt)", quantity=D(1), unit_price=D("100"), vat=E),
+            InvoiceLine(description="Avis", quantity=D(3), unit_price=D("33.33"), vat=Z),
+        ),
+        allowances_charges=(
+            AllowanceCharge(is_charge=True, amount=D("150.00"), reason="Frakt", vat=S25),
+            AllowanceCharge(is_charge=False, amount=D("50.00"), reason="Kunderabatt", vat=S25),
+        ),
+        kid=KID, buyer_reference="Ola Nordmann", round_payable_to_krone=True,
+    )
+    return Invoice(**(data | changes))
+
+
+def credit_note(**changes: Any) -> Invoice:
+    """Credits 2 h x 950.00 at 25 %: 1900.00 + VAT 475.00 = 2375.00."""
+    data: dict[str, Any] = dict(
+        kind=DocumentKind.CREDIT_NOTE, number="K-77", issue_date=date(2026, 2, 1), seller=seller(), buyer=buyer(),
+        lines=(InvoiceLine(description="Kreditering av for mange timer", quantity=D(2), unit_code="HUR",
+                           unit_price=D(950), vat=S25),),
+        buyer_reference="Ola Nordmann", credited_invoice_number="10001", credited_invoice_date=date(2026, 1, 5),
+    )
+    return Invoice(**(data | changes))

@@ -1,0 +1,96 @@
+"""The invoice PDF renders, carries the legal and payment facts, and keeps æøå as text."""
+from __future__ import annotations
+
+import io
+from decimal import Decimal as D
+
+import pytest
+from pypdf import PdfReader
+
+from klientportal.invoicing.models import InvoiceLine, Vat
+from klientportal.invoicing.pdf import amount_text, render_invoice_pdf
+from tests.unit.invoicing.invoice_samples import KID, S25, buyer, credit_note, mixed_invoice, seller
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture(scope="module")
+def invoice_text() -> str:
+    data = render_invoice_pdf(mixed_invoice())
+    assert data.startswith(b"%PDF-")
+    assert data.rstrip().endswith(b"%%EOF")
+    return pdf_text(data)
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        "FAKTURA", "Regnskap Øst AS", "Org.nr. 123 456 785 MVA", "Foretaksregisteret",
+        "Kunde Ærlig & Søn AS", "5003 Bergen", "Fakturanummer 10001", "Fakturadato 05.01.2026",
+        "Forfallsdato 19.01.2026", "Kontonummer 8601 11 17947", f"KID {KID}", "Håndbok i bokføring",
+        "Sum eks. mva 7 112,29", "Mva 1 676,11", "Sum inkl. mva 8 788,40", "Øreavrunding -0,40",
+        "Å betale 8 788,00", "25 % 6 512,50 1 628,13", "12 % 399,80 47,98", "Tillegg: Frakt",
+        "Fratrekk: Kunderabatt", "7,5 timer 950,00 10 % 25 % 6 412,50",
+    ],
+)
+def test_invoice_pdf_text(invoice_text: str, expected: str) -> None:
+    assert expected in invoice_text
+
+
+def test_credit_note_pdf() -> None:
+    text = pdf_text(render_invoice_pdf(credit_note()))
+    assert "KREDITNOTA" in text
+    assert "Gjelder faktura 10001" in text
+    assert "Til gode 2 375,00" in text
+    assert "Forfallsdato" not in text
+
+
+def test_no_foretaksregisteret_line_for_unregistered_seller() -> None:
+    invoice = mixed_invoice(seller=seller(foretaksregisteret=False))
+    text = pdf_text(render_invoice_pdf(invoice))
+    assert "Foretaksregisteret" not in text
+    assert "Org.nr. 123 456 785 MVA" in text
+
+
+def test_many_lines_flow_onto_more_pages() -> None:
+    lines = tuple(InvoiceLine(description=f"Linje {i} – «særskilt» ÆØÅ", quantity=D(1), unit_price=D(10), vat=S25)
+                  for i in range(120))
+    invoice = mixed_invoice(lines=lines, allowances_charges=(), buyer=buyer(name="Ålesund Ørsta AS"))
+    data = render_invoice_pdf(invoice)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) >= 3
+    text = pdf_text(data)
+    assert "Linje 119 – «særskilt» ÆØÅ" in text
+    assert all("Beskrivelse Antall" in page.extract_text() for page in reader.pages)  # headings repeat
+    assert "Å betale 1 500,00" in text
+
+
+def test_foreign_currency_shows_currency_and_vat_in_nok() -> None:
+    text = pdf_text(render_invoice_pdf(mixed_invoice(currency="EUR", nok_exchange_rate=D("11.7325"),
+                                                     round_payable_to_krone=False)))
+    assert "Valuta EUR" in text
+    assert "Å betale 8 788,40 EUR" in text
+    assert "Mva i NOK: 19 664,96" in text
+
+
+def test_amount_text() -> None:
+    assert amount_text(D("1234567.5")) == "1 234 567,50"
+    assert amount_text(D("-0.4")) == "-0,40"
+
+
+def test_outside_scope_label() -> None:
+    outside = Vat(category="O", exemption_reason="Ikke mva-pliktig")
+    invoice = mixed_invoice(seller=seller(mva_registered=False), buyer=buyer(vat_number=None), allowances_charges=(),
+                            lines=(InvoiceLine(description="Kurs", quantity=D(1), unit_price=D(500), vat=outside),))
+    text = pdf_text(render_invoice_pdf(invoice))
+    assert "Org.nr. 123 456 785" in text
+    assert "Org.nr. 123 456 785 MVA" not in text
+    assert "utenfor" in text
+
+
+def test_characters_outside_latin1_render_as_text() -> None:
+    name = "Čáhcegeađgi Ŋuorra – Ŧeađaš €"
+    text = pdf_text(render_invoice_pdf(mixed_invoice(buyer=buyer(name=name))))
+    assert name in text
