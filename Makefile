@@ -24,14 +24,17 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-synth: $(STAMP)
-	$(BIN)/python -m infra.app
+STAGE ?= dev
 
 deps-layer: $(STAMP)
 	$(BIN)/python -m infra.build_deps_layer
 
-deploy: $(STAMP) deps-layer
-	npx --yes aws-cdk@2 deploy --all --app "$(BIN)/python -m infra.app"
+synth: deps-layer
+	$(BIN)/python -m infra.app
+
+deploy: deps-layer
+	PATH=$(CURDIR)/$(BIN):$$PATH npx --yes aws-cdk@2 deploy Klientportal-$(STAGE) \
+		-c klientportal:stage=$(STAGE) -c klientportal:requireDepsLayer=true --require-approval broadening
 
 clean:
 	rm -rf $(VENV) cdk.out build .local

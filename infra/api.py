@@ -1,0 +1,128 @@
+"""One Lambda function per catalogue entry, its HTTP routes and its least-privilege grants."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+from functions import catalogue as cat
+from infra import assets
+from infra.bindings import Bindings
+from infra.config import Config
+from infra.identity import USER_POOL_RESOURCE, Identity
+from infra.spec import Spec, pascal
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+FUNCTION_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+METRICS_NAMESPACE = "Klientportal"
+IDENTITY_PROVIDER = "cognito"
+USER_POOL_ID_VAR = "KP_USER_POOL_ID"
+
+
+class Api(Construct):
+    """Lambda functions by catalogue name (`functions`), their roles and their API routes."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: Spec,
+        config: Config,
+        bindings: Bindings,
+        identity: Identity,
+    ):
+        super().__init__(scope, construct_id)
+        self._spec = spec
+        self._bindings = bindings
+        self._identity = identity
+        code = assets.functions_code()
+        layers = [
+            lambda_.LayerVersion(
+                self,
+                "CommonLayer",
+                code=assets.common_layer_code(),
+                description="klientportal: the shared domain package",
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+            ),
+            lambda_.LayerVersion(
+                self,
+                "DepsLayer",
+                code=assets.deps_layer_code(config.deps_layer_dir),
+                description="third-party runtime dependencies (pyproject) for python3.13 arm64",
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+            ),
+        ]
+        self.functions = {fn.name: self._function(fn, code, layers) for fn in spec.functions}
+        self.public_routes: list[apigwv2.HttpRoute] = []
+        for fn in spec.functions:
+            self._routes(fn, self.functions[fn.name])
+
+    def environment(self, fn: cat.Function) -> dict[str, str]:
+        """The function's environment: its resources' names, the shared ones and powertools'."""
+        resources = dict.fromkeys((*self._spec.shared_resources, *(a.resource for a in fn.access)))
+        env = {cat.env_var(r): self._bindings.require(r).value for r in resources}
+        env |= {
+            USER_POOL_ID_VAR: self._bindings.require(USER_POOL_RESOURCE).value,
+            "KP_IDENTITY_PROVIDER": IDENTITY_PROVIDER,
+            "POWERTOOLS_SERVICE_NAME": f"klientportal-{fn.name}",
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        }
+        return env
+
+    def _function(self, fn: cat.Function, code: lambda_.Code, layers) -> lambda_.Function:
+        base = pascal(fn.name)
+        log_group = logs.LogGroup(self, f"{base}Logs", retention=FUNCTION_LOG_RETENTION)
+        role = iam.Role(
+            self,
+            f"{base}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Klientportal {fn.name} function",
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            f"{base}Function",
+            description=fn.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=fn.handler,
+            code=code,
+            layers=layers,
+            memory_size=fn.memory_mb,
+            timeout=Duration.seconds(fn.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=role,
+            environment=self.environment(fn),
+        )
+        for access in fn.access:
+            self._bindings.require(access.resource).grant(function, access.write)
+        return function
+
+    def _routes(self, fn: cat.Function, function: lambda_.Function) -> None:
+        """The function's routes; one invoke permission for the API, not one per route (a function
+        with dozens of routes would otherwise approach Lambda's 20 KB resource policy limit)."""
+        if not fn.routes:
+            return
+        integration = HttpLambdaIntegration(
+            f"{pascal(fn.name)}Integration", function, scope_permission_to_route=False
+        )
+        for route in fn.routes:
+            public = route.action is None
+            (created,) = self._identity.http_api.add_routes(
+                path=route.path,
+                methods=[apigwv2.HttpMethod[route.method]],
+                integration=integration,
+                authorizer=apigwv2.HttpNoneAuthorizer() if public else self._identity.authorizer,
+            )
+            if public:
+                self.public_routes.append(created)

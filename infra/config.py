@@ -1,0 +1,49 @@
+"""Deployment settings read from CDK context (cdk.json, or `-c key=value` on the command line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from constructs import Node
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DEPS_LAYER_DIR = REPO_ROOT / "build" / "deps-layer"
+PREFIX = "klientportal:"
+
+
+@dataclass(frozen=True)
+class Config:
+    """What may differ between deployments of the same catalogue."""
+
+    stage: str = "dev"
+    deps_layer_dir: Path = DEFAULT_DEPS_LAYER_DIR
+    require_deps_layer: bool = False
+    alarm_email: str = ""
+    cors_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_context(cls, node: Node) -> Config:
+        def get(key: str, default):
+            value = node.try_get_context(PREFIX + key)
+            return default if value is None else value
+
+        return cls(
+            stage=str(get("stage", cls.stage)),
+            deps_layer_dir=Path(get("depsLayerDir", str(DEFAULT_DEPS_LAYER_DIR))),
+            require_deps_layer=_flag(get("requireDepsLayer", False)),
+            alarm_email=str(get("alarmEmail", "")),
+            cors_origins=_list(get("corsOrigins", [])),
+        )
+
+
+def _flag(value: object) -> bool:
+    """Context from the command line arrives as a string: accept true/false in any case."""
+    return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
+
+
+def _list(value: object) -> tuple[str, ...]:
+    """A list from cdk.json, or a comma-separated string from the command line."""
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return tuple(value)

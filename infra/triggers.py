@@ -1,0 +1,110 @@
+"""What invokes the functions besides HTTP: queues, the table stream and schedules.
+
+Each trigger kind of the catalogue is one method here, called for every function; a new kind
+(an SES receipt rule, an S3 notification, a state machine task) is one more method and nothing else.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions import catalogue as cat
+from infra.api import Api
+from infra.data import Data
+from infra.messaging import Messaging
+from infra.spec import Spec, pascal
+
+STREAM_BATCH_SIZE = 100
+STREAM_RETRY_ATTEMPTS = 3
+STREAM_MAX_RECORD_AGE = Duration.hours(24)
+SCHEDULE_RETRY_ATTEMPTS = 2
+SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
+
+
+class Triggers(Construct):
+    """Event sources and rules for every catalogue function; `stream_consumers` for the alarms."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: Spec,
+        api: Api,
+        data: Data,
+        messaging: Messaging,
+    ):
+        super().__init__(scope, construct_id)
+        self._spec = spec
+        self._data = data
+        self._messaging = messaging
+        self._schedule_dlq: sqs.Queue | None = None
+        self.stream_consumers: list[lambda_.Function] = []
+        for fn in spec.functions:
+            function = api.functions[fn.name]
+            self._queue_triggers(fn, function)
+            self._table_stream(fn, function)
+            self._schedules(fn, function)
+
+    def _queue_triggers(self, fn: cat.Function, function: lambda_.Function) -> None:
+        for trigger in fn.queues:
+            queue = self._messaging.queues[trigger.queue]
+            entry = next(q for q in self._spec.queues if q.name == trigger.queue)
+            if entry.visibility_timeout_s < fn.timeout_s:
+                raise ValueError(
+                    f"queue {entry.name}: visibility timeout below {fn.name}'s timeout"
+                )
+            function.add_event_source(
+                sources.SqsEventSource(
+                    queue, batch_size=trigger.batch_size, report_batch_item_failures=True
+                )
+            )
+
+    def _table_stream(self, fn: cat.Function, function: lambda_.Function) -> None:
+        if not fn.table_stream:
+            return
+        table = self._data.tables[self._spec.stream_table.name]
+        failures = self._messaging.failure_destination(f"{pascal(fn.name)}StreamFailures")
+        function.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                max_record_age=STREAM_MAX_RECORD_AGE,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(failures),
+            )
+        )
+        self.stream_consumers.append(function)
+
+    def _schedules(self, fn: cat.Function, function: lambda_.Function) -> None:
+        for schedule in fn.schedules:
+            events.Rule(
+                self,
+                f"{pascal(fn.name)}{pascal(schedule.name)}Schedule",
+                description=f"{fn.name}: {schedule.name}",
+                schedule=events.Schedule.expression(schedule.expression),
+                targets=[
+                    targets.LambdaFunction(
+                        function,
+                        event=events.RuleTargetInput.from_object(schedule.payload),
+                        dead_letter_queue=self._schedule_failures(),
+                        retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                        max_event_age=SCHEDULE_MAX_EVENT_AGE,
+                    )
+                ],
+            )
+
+    def _schedule_failures(self) -> sqs.Queue:
+        """One DLQ for every schedule target, created with the first schedule."""
+        if self._schedule_dlq is None:
+            self._schedule_dlq = self._messaging.failure_destination("ScheduleFailures")
+        return self._schedule_dlq

@@ -1,0 +1,108 @@
+"""One synth per test session: the catalogue's stack and an extended one with every trigger kind.
+
+The extended spec adds a queue with a QueueTrigger, a Schedule and bucket access, which the
+catalogue does not have yet, to prove the CDK code is generic over catalogue entries. The
+dependency layer is the placeholder (no network, no 100 MB asset copy).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from functions import catalogue as cat
+from infra.app import build_app
+from infra.spec import Spec
+from infra.stack import KlientportalStack
+
+if TYPE_CHECKING:
+    from aws_cdk.assertions import Template
+    from constructs import IConstruct
+
+CATALOGUE_STACK = "Klientportal-test"
+EXTENDED_STACK = "Klientportal-extended"
+
+EXTENDED_SPEC = dataclasses.replace(
+    Spec(),
+    queues=(*cat.QUEUES, cat.Queue("inbound-mail", visibility_timeout_s=180, max_receive_count=3)),
+    functions=(
+        *cat.FUNCTIONS,
+        cat.Function(
+            name="ingest",
+            handler="functions.ingest.queue.lambda_handler",
+            description="test: queue-triggered function writing vouchers",
+            queues=(cat.QueueTrigger("inbound-mail", batch_size=5),),
+            access=(
+                cat.Access("table:main", write=True),
+                cat.Access("bucket:vouchers", write=True),
+            ),
+            timeout_s=60,
+        ),
+        cat.Function(
+            name="billing",
+            handler="functions.billing.schedule.lambda_handler",
+            description="test: scheduled function",
+            schedules=(cat.Schedule("monthly-run", "cron(0 3 1 * ? *)", {"run": "monthly"}),),
+            access=(cat.Access("bucket:documents"), cat.Access("queue:inbound-mail", write=True)),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Synthesised:
+    """A synthesised stack: its construct tree, its template (dict) and assertions Template."""
+
+    stack: KlientportalStack
+    template: dict
+    assertions: Template
+
+    def logical_id(self, construct: IConstruct) -> str:
+        return self.stack.resolve(self.stack.get_logical_id(construct.node.default_child))
+
+    def resources(self, type_: str) -> dict[str, dict]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == type_}
+
+
+@dataclass(frozen=True)
+class Synth:
+    outdir: Path
+    catalogue: Synthesised
+    extended: Synthesised
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory) -> Synth:
+    tmp = tmp_path_factory.mktemp("cdk")
+    app, stacks = build_app(
+        outdir=tmp / "cdk.out",
+        context={"klientportal:depsLayerDir": str(tmp / "no-deps-layer")},
+        specs={CATALOGUE_STACK: Spec(), EXTENDED_STACK: EXTENDED_SPEC},
+    )
+    assembly = app.synth()
+    from aws_cdk.assertions import Template  # after infra: it starts jsii, which needs node
+
+    def synthesised(name: str) -> Synthesised:
+        template = assembly.get_stack_by_name(name).template
+        return Synthesised(stacks[name], template, Template.from_json(template))
+
+    return Synth(tmp / "cdk.out", synthesised(CATALOGUE_STACK), synthesised(EXTENDED_STACK))
+
+
+@pytest.fixture(scope="session")
+def catalogue_stack(synth: Synth) -> Synthesised:
+    return synth.catalogue
+
+
+@pytest.fixture(scope="session")
+def extended_stack(synth: Synth) -> Synthesised:
+    return synth.extended
+
+
+@pytest.fixture(params=[CATALOGUE_STACK, EXTENDED_STACK], scope="session")
+def any_stack(request, synth: Synth) -> Synthesised:
+    return synth.catalogue if request.param == CATALOGUE_STACK else synth.extended
