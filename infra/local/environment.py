@@ -9,7 +9,7 @@ from klientportal import aws
 from klientportal.auth.tokens import LOCAL_AUDIENCE, LOCAL_ISSUER
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-LOCAL_DIR = REPO_ROOT / ".local"
+LOCAL_DIR = Path(os.environ.get("KP_LOCAL_DIR", REPO_ROOT / ".local"))
 DEV_ISSUER_KEY = LOCAL_DIR / "dev-issuer.pem"
 
 BASE_ENV = {

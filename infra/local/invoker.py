@@ -33,8 +33,11 @@ class LambdaContext:
 
 
 class Invoker:
+    """Runs one handler at a time in this process: Lambda gives each instance one request at a
+    time, and powertools keeps the current event on a class attribute that all resolvers share."""
+
     def __init__(self) -> None:
-        self._locks = {fn.name: threading.Lock() for fn in catalogue.FUNCTIONS}
+        self._lock = threading.RLock()
         self._handlers: dict[str, Callable] = {}
 
     def handler(self, fn: catalogue.Function) -> Callable:
@@ -53,5 +56,5 @@ class Invoker:
             invoked_function_arn=f"arn:aws:lambda:eu-north-1:000000000000:function:klientportal-{fn.name}",
             started=time.monotonic(),
         )
-        with self._locks[fn.name]:
+        with self._lock:
             return handler(event, context)

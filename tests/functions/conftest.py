@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from moto import mock_aws
+import requests
+from moto.server import ThreadedMotoServer
 
 from infra.local import environment, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
+from klientportal import aws
 from klientportal.api.app import tenancy_service
 from klientportal.auth.tokens import DevIssuer
 
@@ -60,15 +63,35 @@ class Api:
         return self.call("PUT", path, body=body, **kw)
 
 
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """One moto server for the session, as the local stack runs it (server mode also has the
+    DynamoDB Streams API, which the decorator mode lacks)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
 @pytest.fixture
-def aws_env(tmp_path, monkeypatch):
-    """Emulated AWS with every catalogue resource; yields the resource env."""
+def aws_env(moto_endpoint, tmp_path, monkeypatch):
+    """Emulated AWS, reset, with every catalogue resource; yields the resource env."""
     monkeypatch.setenv("KP_LOCAL_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("MOTO_PORT", moto_endpoint.rsplit(":", 1)[1])
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    requests.post(f"{moto_endpoint}/moto-api/config", json=MOTO_CONFIG, timeout=10).raise_for_status()
+    for name in list(os.environ):
+        if name.startswith("KP_") and name != "KP_LOCAL_OUTBOX":
+            monkeypatch.delenv(name)
     environment.apply({})
-    with mock_aws(config=MOTO_CONFIG):
-        env = resources.create_all()
-        environment.apply(env)
-        yield env
+    env = resources.create_all()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    environment.apply(env)
+    yield env
+    aws.reset()
 
 
 @pytest.fixture

@@ -54,3 +54,7 @@ class RuleViolation(DomainError):
     """A business rule forbids the change (e.g. a module outside the bureau's licence)."""
 
     status, slug, title = 409, "rule-violation", "A business rule forbids this change"
+
+
+class InternalError(DomainError):
+    status, slug, title = 500, "internal-error", "Internal error"

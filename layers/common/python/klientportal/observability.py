@@ -1,16 +1,34 @@
-"""powertools Logger, Tracer and Metrics, one of each per process, and handler decoration."""
+"""powertools Logger, Tracer and Metrics, one of each per process, and handler decoration.
+
+The Tracer (and with it the X-Ray SDK, a few hundred ms to import) is created on the first
+invocation rather than at import, so that the import of a handler module stays small; bench/
+reports both figures.
+"""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, Callable
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
+
+
+@cache
+def tracer() -> Any:
+    from aws_lambda_powertools import Tracer
+    return Tracer()
 
 
 def instrumented(handler: Callable[[dict, Any], Any], correlation_id_path: str | None = None) -> Callable:
     """Wrap a Lambda handler with logging context (correlation id), tracing and metrics."""
-    wrapped = metrics.log_metrics(tracer.capture_lambda_handler(handler))
+    traced: list[Callable] = []
+
+    def with_tracing(event: dict, context: Any) -> Any:
+        if not traced:
+            traced.append(tracer().capture_lambda_handler(handler))
+        return traced[0](event, context)
+
+    wrapped = metrics.log_metrics(with_tracing)
     return logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(wrapped)

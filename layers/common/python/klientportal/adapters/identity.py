@@ -9,7 +9,7 @@ from typing import Protocol
 
 from klientportal import aws
 from klientportal.adapters import outbox
-from klientportal.auth.tokens import local_subject
+from klientportal.auth.subjects import local_subject
 
 
 class UserDirectory(Protocol):

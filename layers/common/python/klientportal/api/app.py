@@ -17,10 +17,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from klientportal import aws
 from klientportal.adapters.identity import user_directory
 from klientportal.api.context import RequestContext
-from klientportal.api.problems import field_errors_from_validation, from_domain_error, problem_response
+from klientportal.api.problems import (
+    PROBLEM_CONTENT_TYPE, field_errors_from_validation, from_domain_error, problem_response,
+)
 from klientportal.auth import policy
 from klientportal.auth.principal import Principal
-from klientportal.errors import DomainError, NotFound, Unauthenticated
+from klientportal.errors import DomainError, InternalError, NotFound, Unauthenticated
 from klientportal.observability import instrumented, logger
 from klientportal.repository.store import Actor, Store
 from klientportal.settings import settings
@@ -56,34 +58,34 @@ def _principal(claims: dict, st: Store) -> Principal:
                      auth_level=claims.get("acr"), auth_time=int(auth_time) if auth_time else None)
 
 
-def _authorize(app: APIGatewayHttpResolver, actions: dict[str, str | None], next_middleware: Callable) -> Response:
-    event = app.current_event
-    route_key = event.raw_event.get("routeKey", "")
+def authorize_event(event: dict, actions: dict[str, str | None]) -> RequestContext:
+    """THE authorization step: route → action → policy decision, before any parsing of the body."""
+    route_key = event.get("routeKey", "")
     if route_key not in actions:
         raise NotFound(f"no route {route_key}")
     action = actions[route_key]
     st = store()
-    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
-    ctx = RequestContext(store=st, principal=None, action=action, route_key=route_key,
-                         request_id=event.request_context.request_id or "-", headers=headers)
-    if action is not None:
-        claims = (event.raw_event.get("requestContext", {}).get("authorizer") or {}).get("jwt", {}).get("claims")
-        if not claims:
-            raise Unauthenticated("a bearer token is required")
-        ctx.principal = _principal(claims, st)
-        spec = policy.rule(action)
-        if spec.scope == "client":
-            client_id = (event.path_parameters or {}).get("client_id", "")
-            found = tenancy_service(st).repo.client(client_id)
-            ctx.client = found[0] if found else None
-            ctx.membership = policy.authorize_client(ctx.principal, action, ctx.client)
-        elif spec.scope == "bureau":
-            ctx.membership = policy.authorize_bureau(ctx.principal, action)
-        else:
-            policy.authorize_any(ctx.principal, action)
-    logger.append_keys(tenant=ctx.tenant, route=route_key)
-    app.append_context(**{CONTEXT_KEY: ctx})
-    return next_middleware(app)
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    request_id = (event.get("requestContext") or {}).get("requestId", "-")
+    ctx = RequestContext(store=st, principal=None, action=action, route_key=route_key, request_id=request_id,
+                         headers=headers)
+    if action is None:
+        return ctx
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
+    if not claims:
+        raise Unauthenticated("a bearer token is required")
+    ctx.principal = _principal(claims, st)
+    spec = policy.rule(action)
+    if spec.scope == "client":
+        client_id = (event.get("pathParameters") or {}).get("client_id", "")
+        found = tenancy_service(st).repo.client(client_id)
+        ctx.client = found[0] if found else None
+        ctx.membership = policy.authorize_client(ctx.principal, action, ctx.client)
+    elif spec.scope == "bureau":
+        ctx.membership = policy.authorize_bureau(ctx.principal, action)
+    else:
+        policy.authorize_any(ctx.principal, action)
+    return ctx
 
 
 def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHttpResolver:
@@ -91,8 +93,7 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHtt
     app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500)
     for router in routers:
         app.include_router(router)
-    actions = {r.route_key: r.action for r in routes}
-    app.use(middlewares=[lambda a, nxt: _authorize(a, actions, nxt)])
+    app.context_actions = {r.route_key: r.action for r in routes}  # type: ignore[attr-defined]
 
     @app.exception_handler(DomainError)
     def _domain(err: DomainError) -> Response:
@@ -127,7 +128,28 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHtt
     return app
 
 
+def _proxy_problem(err: DomainError, path: str) -> dict:
+    response = from_domain_error(err, instance=path)
+    return {"statusCode": response.status_code, "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
+            "body": response.body, "isBase64Encoded": False}
+
+
 def http_handler(app: APIGatewayHttpResolver) -> Callable:
-    """The Lambda handler of an API function."""
-    return instrumented(lambda event, context: app.resolve(event, context),
-                        correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    """The Lambda handler of an API function: authorize, then let the resolver parse and route."""
+    actions = app.context_actions  # type: ignore[attr-defined]
+
+    def handle(event: dict, context: Any) -> dict:
+        try:
+            ctx = authorize_event(event, actions)
+        except DomainError as err:
+            return _proxy_problem(err, event.get("rawPath", ""))
+        except Exception:
+            logger.exception("authorization failed unexpectedly")
+            return _proxy_problem(InternalError("something went wrong on our side; it has been logged"),
+                                  event.get("rawPath", ""))
+        ctx.lambda_context = context
+        logger.append_keys(tenant=ctx.tenant, route=ctx.route_key)
+        app.append_context(**{CONTEXT_KEY: ctx})
+        return app.resolve(event, context)
+
+    return instrumented(handle, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from klientportal.auth.principal import Principal
 from klientportal.repository.store import Actor, Store
@@ -18,6 +19,7 @@ class RequestContext:
     client: Client | None = None
     membership: Membership | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    lambda_context: Any = None
 
     @property
     def actor(self) -> Actor:

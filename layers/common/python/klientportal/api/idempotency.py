@@ -59,8 +59,11 @@ def run_idempotent(ctx: RequestContext, payload: dict, operation: Callable[[], t
         "payload_hash": hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest(),
     }
     try:
+        if ctx.lambda_context is not None:
+            _CONFIG.register_lambda_context(ctx.lambda_context)
         result = IdempotencyHandler(function=once, function_payload=data, config=_CONFIG,
-                                    persistence_store=_persistence(), function_kwargs={"request": data}).handle()
+                                    persistence_store=_persistence(), function_args=(),
+                                    function_kwargs={"request": data}).handle()
     except IdempotencyValidationError as exc:
         raise KeyReused("this Idempotency-Key was used with a different request body") from exc
     except IdempotencyAlreadyInProgressError as exc:

@@ -18,16 +18,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from klientportal.auth.subjects import LOCAL_SUBJECT_NAMESPACE, local_subject
 from klientportal.errors import Unauthenticated
+
+__all__ = ["DevIssuer", "JwtVerifier", "local_subject"]
 
 LOCAL_ISSUER = "https://local.klientportal.invalid/dev-issuer"
 LOCAL_AUDIENCE = "klientportal-local"
-LOCAL_SUBJECT_NAMESPACE = uuid.UUID("6f6b7bb0-6a31-4c77-9a6f-2c56f1e0c9a1")
-
-
-def local_subject(email: str) -> str:
-    """The subject (user id) the local identity provider gives an e-mail address: stable per address."""
-    return str(uuid.uuid5(LOCAL_SUBJECT_NAMESPACE, email.strip().lower()))
 
 
 @dataclass(frozen=True)

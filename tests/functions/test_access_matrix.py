@@ -1,0 +1,172 @@
+"""The access matrix: every catalogue route × every role × own and foreign tenant.
+
+Foreign cases (a client of another bureau, another client of the same bureau, an unassigned
+client) must all end in 403 or 404 and never in data. Own-tenant cases must match the written
+expectation below, which is the specification of who may do what — independent of the policy
+module's own table.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from functions import catalogue
+from infra.local import seed
+from klientportal.api.app import tenancy_service
+from klientportal.registers.models import CustomerCreate
+from klientportal.registers.service import REGISTERS, RegisterService
+from klientportal.repository.store import SYSTEM
+from klientportal.tenancy.models import BureauLicence, ClientCreate, Module, Tier
+
+BA, ACC, CA, CU, AT = "bureau_admin", "bureau_accountant", "client_admin", "client_user", "attester"
+ALL = {BA, ACC, CA, CU, AT}
+STAFF = {BA, ACC}
+ADMINS = STAFF | {CA}
+
+USERS = {
+    BA: "admin@byraet.no",
+    ACC: "regnskap@byraet.no",  # assigned c-fjordkaffe and c-hansenbygg, not c-lakkoglim
+    CA: "daglig@fjordkaffe.no",
+    CU: "salg@fjordkaffe.no",  # client_user with the invoicing module only
+    AT: "prosjekt@fjordkaffe.no",
+}
+OWN = seed.FJORD
+FOREIGN = {
+    BA: ["c-other"],
+    ACC: ["c-other", seed.LAKK],
+    CA: ["c-other", seed.BYGG],
+    CU: ["c-other", seed.BYGG],
+    AT: ["c-other", seed.BYGG],
+}
+
+# Who may do each action on their own tenant (c-fjordkaffe: portal tier, modules invoicing,
+# vouchers, attestation, bank, hours, reports; salg@ has only invoicing).
+EXPECTED: dict[str, set[str]] = {
+    "me.read": ALL,
+    "bureau.read": STAFF,
+    "bureau.licence.write": {BA},
+    "bureau.users.read": {BA},
+    "bureau.users.invite": {BA},
+    "bureau.users.write": {BA},
+    "clients.list": ALL,
+    "clients.create": STAFF,
+    "client.read": ALL,
+    "client.write": STAFF,
+    "client.licence.write": STAFF,
+    "client.users.read": ADMINS,
+    "client.users.invite": ADMINS,
+    "client.users.write": ADMINS,
+    "audit.read": ADMINS,
+    "registers.customers.read": ADMINS | {CU},
+    "registers.customers.write": ADMINS | {CU},
+    "registers.products.read": ADMINS | {CU},
+    "registers.products.write": ADMINS | {CU},
+    "registers.suppliers.read": ADMINS,  # vouchers module: the client_user was not given it
+    "registers.suppliers.write": ADMINS,
+    "registers.employees.read": STAFF,  # payroll: c-fjordkaffe has no payroll module
+    "registers.employees.write": STAFF,
+    "registers.projects.read": STAFF,  # projects: not a module of c-fjordkaffe
+    "registers.projects.write": STAFF,
+    "registers.departments.read": ADMINS | {CU},
+    "registers.departments.write": ADMINS,
+    "registers.accounts.read": ADMINS | {CU},
+    "registers.accounts.write": ADMINS,
+}
+
+PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
+PUBLIC = [(fn, r) for fn, r in catalogue.routes() if r.action is None]
+
+
+@pytest.fixture
+def world(api):
+    """The demo data plus a second bureau with a client that has data of its own."""
+    service = tenancy_service()
+    service.create_bureau("b-other", "Annet Byrå AS", "912345661",
+                          BureauLicence(licence_number="BYRA-9", modules=list(Module)),
+                          "admin@other.no", "Other Admin", SYSTEM)
+    service.create_client("b-other", ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL,
+                                                  modules=list(Module)), SYSTEM, client_id="c-other")
+    member = service.add_member("client", "c-other", "eier@fremmed.no", "Eier", "client_admin", SYSTEM)
+    RegisterService(service.repo.store, "c-other").create(
+        REGISTERS["customers"], CustomerCreate(customer_number=1, name="Hemmelig Kunde AS", email="post@hemmelig.no"), SYSTEM)
+    own_member = service.repo.members("client", OWN)[0]
+    return {"api": api, "foreign_user": member.sub, "own_user": own_member.sub}
+
+
+def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
+    path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
+    assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
+    return path
+
+
+def _body(route: catalogue.Route) -> dict | None:
+    return {} if route.method in ("POST", "PUT", "PATCH") else None
+
+
+def test_every_action_has_an_expectation():
+    missing = sorted({r.action for _, r in PROTECTED} - set(EXPECTED))
+    assert not missing, f"add these actions to the access matrix expectations: {missing}"
+
+
+def test_foreign_tenants_are_never_reached(world):
+    api = world["api"]
+    checked = 0
+    for _, route in PROTECTED:
+        if "{client_id}" not in route.path:
+            continue
+        for role, email in USERS.items():
+            for foreign in FOREIGN[role]:
+                reply = api.call(route.method, _path(route, foreign, world["foreign_user"]), user=email,
+                                 body=_body(route))
+                assert reply.status in (403, 404), (route.route_key, role, foreign, reply)
+                assert b"Hemmelig" not in reply.raw and b"Fremmed" not in reply.raw
+                checked += 1
+    client_routes = sum(1 for _, r in PROTECTED if "{client_id}" in r.path)
+    assert checked == client_routes * sum(len(v) for v in FOREIGN.values()) > 0
+
+
+def test_own_tenant_matches_the_specification(world):
+    api = world["api"]
+    for _, route in PROTECTED:
+        for role, email in USERS.items():
+            path = _path(route, OWN, world["own_user"])
+            reply = api.call(route.method, path, user=email, body=_body(route))
+            allowed = role in EXPECTED[route.action]
+            if allowed:
+                assert reply.status not in (401, 403), (route.route_key, role, reply)
+                if reply.status == 404:
+                    assert reply.json["detail"] != "no such client", (route.route_key, role, reply)
+            else:
+                assert reply.status in (403, 404), (route.route_key, role, reply)
+
+
+def test_bureau_routes_stay_within_the_bureau(world):
+    api = world["api"]
+    other_admin = api.get("/bureau", user="admin@other.no")
+    assert other_admin.status == 200 and other_admin.json["bureau_id"] == "b-other"
+    staff = api.get("/bureau/users", user="admin@other.no").json["items"]
+    assert [m["email"] for m in staff] == ["admin@other.no"]
+    reply = api.patch(f"/bureau/users/{world['own_user']}", {"version": 1, "status": "disabled"},
+                      user="admin@other.no")
+    assert reply.status == 404
+    clients = api.get("/clients", user="admin@other.no").json["items"]
+    assert [c["client_id"] for c in clients] == ["c-other"]
+
+
+def test_every_protected_route_needs_a_valid_token(world, issuer, tmp_path):
+    from klientportal.auth.tokens import DevIssuer
+    api = world["api"]
+    stranger = DevIssuer(tmp_path / "other-key.pem")
+    for _, route in PROTECTED:
+        path = _path(route, OWN, world["own_user"])
+        assert api.call(route.method, path).status == 401, route.route_key
+        expired = issuer.issue(USERS[BA], minutes=-10)
+        assert api.call(route.method, path, token=expired).status == 401, route.route_key
+        forged = stranger.issue(USERS[BA])
+        assert api.call(route.method, path, token=forged).status == 401, route.route_key
+
+
+def test_public_routes_need_no_token(world):
+    for _, route in PUBLIC:
+        assert world["api"].call(route.method, route.path).status == 200, route.route_key
