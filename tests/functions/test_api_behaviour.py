@@ -1,6 +1,8 @@
 """Cross-cutting API behaviour: problems, bad input writes nothing, idempotency, pagination."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from infra.local import seed
@@ -102,3 +104,31 @@ def test_employee_national_id_is_never_returned_nor_audited_in_clear(api):
     patched = api.patch(f"/clients/{seed.BYGG}/employees/7", {"version": 1, "last_name": "Hansen"},
                         user="regnskap@byraet.no")
     assert patched.status == 200 and patched.json["national_id_masked"] == "150765*****"
+
+
+def test_logs_carry_tenant_and_correlation_id_but_no_personal_numbers(api):
+    import io
+    import logging
+
+    from klientportal.observability import logger
+    sink = io.StringIO()
+    handler = logging.StreamHandler(sink)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    logger.setLevel("INFO")
+    try:
+        reply = api.post(f"/clients/{seed.BYGG}/employees", {
+            "employee_number": 9, "first_name": "Kari", "last_name": "Nordmann", "national_id": "15076500565",
+            "employment_start": "2025-01-01", "bank_account": "12345678903"}, user="regnskap@byraet.no")
+        bad = api.post(f"/clients/{seed.BYGG}/suppliers", {"supplier_number": 2, "name": "Lev AS",
+                                                            "bank_account": "12345678901"}, user="regnskap@byraet.no")
+    finally:
+        logger.setLevel("WARNING")
+        logger.removeHandler(handler)
+    assert reply.status == 201 and bad.status == 422
+    logs = sink.getvalue()
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    handled = [entry for entry in lines if entry.get("message") == "request handled"]
+    assert handled and all(e["tenant"] == seed.BYGG and e.get("correlation_id") for e in handled)
+    for secret in ("15076500565", "12345678903", "12345678901"):
+        assert secret not in logs

@@ -6,7 +6,10 @@ policy decides before any route code runs. Route code reads `request_context(app
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterable
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -23,7 +26,7 @@ from klientportal.api.problems import (
 from klientportal.auth import policy
 from klientportal.auth.principal import Principal
 from klientportal.errors import DomainError, InternalError, NotFound, Unauthenticated
-from klientportal.observability import instrumented, logger
+from klientportal.observability import instrumented, logger, metrics
 from klientportal.repository.store import Actor, Store
 from klientportal.settings import settings
 from klientportal.tenancy.repository import TenancyRepository
@@ -150,6 +153,14 @@ def http_handler(app: APIGatewayHttpResolver) -> Callable:
         ctx.lambda_context = context
         logger.append_keys(tenant=ctx.tenant, route=ctx.route_key)
         app.append_context(**{CONTEXT_KEY: ctx})
-        return app.resolve(event, context)
+        started = time.perf_counter()
+        response = app.resolve(event, context)
+        status = int(response.get("statusCode", 0))
+        logger.info("request handled", extra={"status": status,
+                                              "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+        if status >= 500:
+            metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+        return response
 
     return instrumented(handle, correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
