@@ -38,6 +38,14 @@ def check_modules_within_licence(modules: list[Module], bureau: Bureau) -> None:
         )
 
 
+def check_user_modules(modules: list[Module], client: Client) -> None:
+    """A user can only be given modules the client has."""
+    outside = sorted(set(modules) - set(client.modules))
+    if outside:
+        raise InvalidInput("a user can only get modules the client has",
+                           [FieldError("modules", f"the client does not have {m}") for m in outside])
+
+
 def licence_for_tier(tier: Tier, current: ExternalLicence | None, client_id: str, at: str) -> ExternalLicence:
     """Portal clients are registered automatically; the licensed tiers need a registration."""
     if tier == Tier.PORTAL:
@@ -138,10 +146,7 @@ class TenancyService:
 
     def invite_to_client(self, client: Client, req: ClientInvitation, actor: Actor) -> Membership:
         modules = sorted(set(req.modules))
-        outside = sorted(set(modules) - set(client.modules))
-        if outside:
-            raise InvalidInput("a user can only get modules the client has",
-                               [FieldError("modules", f"the client does not have {m}") for m in outside])
+        check_user_modules(modules, client)
         if req.role != Role.CLIENT_USER and modules:
             raise InvalidInput("modules are given to client users only",
                                [FieldError("modules", "only for role client_user")])
@@ -191,10 +196,7 @@ class TenancyService:
         if (new.role in BUREAU_ROLES) != (scope == "bureau"):
             raise InvalidInput("the role does not fit this scope", [FieldError("role", f"not a {scope} role")])
         if client is not None:
-            outside = sorted(set(new.modules) - set(client.modules))
-            if outside:
-                raise InvalidInput("a user can only get modules the client has",
-                                   [FieldError("modules", f"the client does not have {m}") for m in outside])
+            check_user_modules(new.modules, client)
         if sub == actor.sub and new.status == "disabled":
             raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
         saved = self.repo.store.replace(rec, membership_record(new).data, actor, "membership.updated")
