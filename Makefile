@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install run test bench synth deploy deps-layer clean
+.PHONY: install run test bench synth deploy deps-layer xslt-layer clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,13 @@ STAGE ?= dev
 deps-layer: $(STAMP)
 	$(BIN)/python -m infra.build_deps_layer
 
+xslt-layer: $(STAMP)
+	$(BIN)/python -m infra.build_xslt_layer
+
 synth: deps-layer
 	$(BIN)/python -m infra.app
 
-deploy: deps-layer
+deploy: deps-layer xslt-layer
 	PATH=$(CURDIR)/$(BIN):$$PATH npx --yes aws-cdk@2 deploy Klientportal-$(STAGE) \
 		-c klientportal:stage=$(STAGE) -c klientportal:requireDepsLayer=true --require-approval broadening
 

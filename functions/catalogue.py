@@ -60,6 +60,7 @@ class Function:
     access: tuple[Access, ...] = ()
     memory_mb: int = 512 * MEGABYTE
     timeout_s: int = 15 * SECOND
+    extra_layers: tuple[str, ...] = ()  # named layers beyond common + deps, e.g. "xslt" (saxonche)
 
     @property
     def module(self) -> str:
@@ -84,10 +85,31 @@ class Table:
 
 
 @dataclass(frozen=True)
+class S3Notification:
+    """S3 ObjectCreated under `prefix` → a message on the catalogue queue `queue` (S3 → SQS)."""
+
+    prefix: str
+    queue: str
+
+
+@dataclass(frozen=True)
 class Bucket:
     name: str
     purpose: str
     object_lock_years: int | None = None
+    notifications: tuple[S3Notification, ...] = ()
+
+
+@dataclass(frozen=True)
+class MailReceipt:
+    """An SES receipt rule: mail to any address at <subdomain>.<mail domain> is written as raw MIME
+    to `bucket` under `prefix`. The mail domain is deployment configuration; functions that need the
+    recipient domain get it through Access("mail:<name>")."""
+
+    name: str
+    subdomain: str
+    bucket: str
+    prefix: str
 
 
 @dataclass(frozen=True)
@@ -116,8 +138,18 @@ TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE)
 BUCKETS: tuple[Bucket, ...] = (
     Bucket("vouchers", "voucher originals (bilag), kept unaltered", object_lock_years=5),
     Bucket("documents", "generated documents: invoice PDFs, reports"),
+    Bucket("inbound", "raw intake: e-mail from SES (mail/), portal uploads (upload/<client>/), "
+           "inbound EHF from the access point (ehf/<client>/); originals are copied to vouchers",
+           notifications=(S3Notification("mail/", "ingest"), S3Notification("upload/", "ingest"),
+                          S3Notification("ehf/", "ingest"))),
 )
-QUEUES: tuple[Queue, ...] = ()
+QUEUES: tuple[Queue, ...] = (
+    Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
+    Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+)
+MAIL_RECEIPTS: tuple[MailReceipt, ...] = (
+    MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),
+)
 EVENT_BUS = "domain"
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
@@ -148,6 +180,51 @@ def _register_routes() -> tuple[Route, ...]:
         Route("GET", "/clients/{client_id}/vat-codes", "registers.accounts.read"),
     ]
     return tuple(routes)
+
+
+def _voucher_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    one = client + "/vouchers/{voucher_id}"
+    return (
+        Route("GET", client + "/voucher-inbox", "vouchers.read"),
+        Route("PUT", client + "/voucher-inbox", "vouchers.inbox.write"),
+        Route("POST", client + "/voucher-uploads", "vouchers.upload"),
+        Route("GET", client + "/vouchers", "vouchers.read"),
+        Route("GET", client + "/voucher-quarantine", "vouchers.read"),
+        Route("GET", one, "vouchers.read"),
+        Route("GET", one + "/preview", "vouchers.read"),
+        Route("PATCH", one, "vouchers.write"),
+        Route("PUT", one + "/coding", "vouchers.write"),
+        Route("POST", one + "/attestation", "vouchers.write"),
+        Route("POST", one + "/approval", "vouchers.approve"),
+        Route("POST", one + "/payment", "vouchers.write"),
+        Route("POST", one + "/booking", "vouchers.book"),
+        Route("POST", one + "/return", "vouchers.return"),
+        Route("GET", "/bureau/voucher-queue", "vouchers.bureau.queue"),
+    )
+
+
+def _invoicing_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    one = client + "/invoices/{invoice_id}"
+    return (
+        Route("GET", client + "/invoice-settings", "invoicing.read"),
+        Route("PUT", client + "/invoice-settings", "invoicing.settings.write"),
+        Route("GET", client + "/invoices", "invoicing.read"),
+        Route("POST", client + "/invoices", "invoicing.write"),
+        Route("GET", client + "/peppol-participants/{participant_id}", "invoicing.read"),
+        Route("GET", one, "invoicing.read"),
+        Route("PATCH", one, "invoicing.write"),
+        Route("POST", one + "/issue", "invoicing.issue"),
+        Route("POST", one + "/send", "invoicing.send"),
+        Route("GET", one + "/pdf", "invoicing.read"),
+        Route("GET", one + "/ehf", "invoicing.read"),
+        Route("POST", one + "/credit-notes", "invoicing.write"),
+        Route("POST", one + "/payments", "invoicing.payments"),
+        Route("POST", one + "/payment-request", "invoicing.send"),
+        Route("POST", one + "/reminders", "invoicing.remind"),
+        Route("POST", one + "/collection", "invoicing.collection"),
+    )
 
 
 FUNCTIONS: tuple[Function, ...] = (
@@ -203,6 +280,56 @@ FUNCTIONS: tuple[Function, ...] = (
         description="DynamoDB stream to the EventBridge domain bus (domain events)",
         table_stream=True,
         access=(_READ_TABLE, Access("bus:domain", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="invoicing",
+        handler="functions.invoicing.api.lambda_handler",
+        description="Outgoing invoices and credit notes: drafts, gapless numbering, KID, PDF, sending by "
+        "e-mail / EHF / print, payments, payment requests, reminders, debt collection",
+        routes=_invoicing_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:documents", write=True),
+                Access("queue:invoice-receipts", write=True)),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="invoicing-reminders",
+        handler="functions.invoicing.schedule.lambda_handler",
+        description="Daily reminder run (purring / inkassovarsel) over every client's overdue invoices",
+        schedules=(Schedule("invoice-reminders", "cron(0 6 * * ? *)"),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True)),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=5 * MINUTE,
+    ),
+    Function(
+        name="invoicing-receipts",
+        handler="functions.invoicing.receipts.lambda_handler",
+        description="Receipts from the access point, the print centre and Svea (delivery, rejection, "
+        "collection status) applied to invoices",
+        queues=(QueueTrigger("invoice-receipts"),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True)),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="ingest",
+        handler="functions.ingest.queue.lambda_handler",
+        description="Voucher intake: e-mail (SES), portal uploads and inbound EHF from the inbound bucket "
+        "via S3 → SQS; originals locked, files read (EHF, PDF text, OCR), interpreted or quarantined",
+        queues=(QueueTrigger("ingest", batch_size=5),),
+        access=(_WRITE_TABLE, Access("bucket:inbound", write=True), Access("bucket:vouchers", write=True),
+                Access("bucket:documents", write=True), Access("ocr:textract"), Access("mail:vouchers")),
+        memory_mb=1536 * MEGABYTE,
+        timeout_s=5 * MINUTE,
+        extra_layers=("xslt",),
+    ),
+    Function(
+        name="vouchers",
+        handler="functions.vouchers.api.lambda_handler",
+        description="Voucher inbox and document flow: uploads, queues, coding, approval, bureau booking",
+        routes=_voucher_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:inbound", write=True), Access("bucket:vouchers"),
+                Access("bucket:documents"), Access("mail:vouchers")),
         timeout_s=30 * SECOND,
     ),
 )

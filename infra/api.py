@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
 from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_iam as iam
@@ -23,6 +27,25 @@ FUNCTION_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 METRICS_NAMESPACE = "Klientportal"
 IDENTITY_PROVIDER = "cognito"
 USER_POOL_ID_VAR = "KP_USER_POOL_ID"
+
+
+@dataclass(frozen=True)
+class ExtraLayer:
+    """A layer beyond common + deps: where its built folder is, and what functions using it need."""
+
+    description: str
+    folder: Callable[[Config], Path]
+    environment: dict[str, str]
+
+
+EXTRA_LAYERS = {
+    "xslt": ExtraLayer(
+        description="saxonche (XSLT 2.0) and the EHF validation artefacts (UBL XSD, CEN/PEPPOL XSLT) "
+        "under /opt/conformance; built by `python -m infra.build_xslt_layer`",
+        folder=lambda config: config.xslt_layer_dir,
+        environment={"KLIENTPORTAL_CONFORMANCE_DIR": "/opt/conformance"},
+    ),
+}
 
 
 class Api(Construct):
@@ -61,7 +84,12 @@ class Api(Construct):
                 compatible_architectures=[ARCHITECTURE],
             ),
         ]
-        self.functions = {fn.name: self._function(fn, code, layers) for fn in spec.functions}
+        self._config = config
+        self.extra_layers: dict[str, lambda_.LayerVersion] = {}
+        self.functions = {
+            fn.name: self._function(fn, code, [*layers, *map(self._extra_layer, fn.extra_layers)])
+            for fn in spec.functions
+        }
         self.public_routes: list[apigwv2.HttpRoute] = []
         for fn in spec.functions:
             self._routes(fn, self.functions[fn.name])
@@ -76,7 +104,24 @@ class Api(Construct):
             "POWERTOOLS_SERVICE_NAME": f"klientportal-{fn.name}",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }
+        for name in fn.extra_layers:
+            env |= EXTRA_LAYERS[name].environment
         return env
+
+    def _extra_layer(self, name: str) -> lambda_.LayerVersion:
+        """A named layer of the catalogue (`Function.extra_layers`), one LayerVersion shared by all
+        functions that name it; the placeholder stands in until it is built."""
+        if name not in self.extra_layers:
+            spec = EXTRA_LAYERS[name]
+            self.extra_layers[name] = lambda_.LayerVersion(
+                self,
+                f"{pascal(name)}Layer",
+                code=assets.deps_layer_code(spec.folder(self._config)),
+                description=spec.description,
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+            )
+        return self.extra_layers[name]
 
     def _function(self, fn: cat.Function, code: lambda_.Code, layers) -> lambda_.Function:
         base = pascal(fn.name)

@@ -30,18 +30,38 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     from klientportal.repository import keys
     from klientportal.repository.store import Store
     from klientportal.settings import settings
-    if args.target == "local":
-        from infra.local import environment
-        from infra.local.runner import state
-        running = state()
-        if running is None:
-            print("no local stack is running (start it with `make run`), or use --target aws", file=sys.stderr)
-            return 2
-        os.environ["AWS_ENDPOINT_URL"] = running["endpoint"]
-        environment.apply(running["env"])
+    if not _use_target(args.target):
+        return 2
     result = Store(aws.client("dynamodb"), settings().main_table).verify_audit(keys.client_pk(args.client))
     print(json.dumps(result.as_dict(), indent=2))
     return 0 if result.ok else 1
+
+
+def _use_target(target: str) -> bool:
+    """Point boto3 at the running local stack (target local); False if none is running."""
+    if target != "local":
+        return True
+    from infra.local import environment
+    from infra.local.runner import state
+    running = state()
+    if running is None:
+        print("no local stack is running (start it with `make run`), or use --target aws", file=sys.stderr)
+        return False
+    os.environ["AWS_ENDPOINT_URL"] = running["endpoint"]
+    environment.apply(running["env"])
+    return True
+
+
+def _cmd_quarantine_unrouted(args: argparse.Namespace) -> int:
+    from klientportal import aws
+    from klientportal.repository.store import Store
+    from klientportal.settings import settings
+    from klientportal.vouchers.records import QUARANTINE_PREFIX, UNROUTED_PK
+    if not _use_target(args.target):
+        return 2
+    items = Store(aws.client("dynamodb"), settings().main_table).query_all(UNROUTED_PK, QUARANTINE_PREFIX)
+    print(json.dumps([r.data for r in items], indent=2, ensure_ascii=False))
+    return 0
 
 
 def _cmd_ehf_validate(args: argparse.Namespace) -> int:
@@ -80,6 +100,12 @@ def parser() -> argparse.ArgumentParser:
     verify.add_argument("--target", choices=("local", "aws"), default="local",
                         help="the running local stack, or AWS with the ambient credentials and KP_* env")
     verify.set_defaults(func=_cmd_audit_verify)
+
+    quarantine = sub.add_parser("quarantine", help="operator tools for quarantined input")
+    quarantine_sub = quarantine.add_subparsers(dest="quarantine_command", required=True)
+    unrouted = quarantine_sub.add_parser("unrouted", help="list mail and objects that reached no client")
+    unrouted.add_argument("--target", choices=("local", "aws"), default="local")
+    unrouted.set_defaults(func=_cmd_quarantine_unrouted)
 
     ehf = sub.add_parser("ehf", help="EHF (PEPPOL BIS Billing 3) tools")
     ehf_sub = ehf.add_subparsers(dest="ehf_command", required=True)

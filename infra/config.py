@@ -21,6 +21,8 @@ class Config:
     require_deps_layer: bool = False
     alarm_email: str = ""
     cors_origins: tuple[str, ...] = ()
+    mail_domain: str = "example.no"  # voucher mail: <client>@bilag.<mail_domain> (SES receipt rule)
+    xslt_layer_dir: Path = REPO_ROOT / "build" / "xslt-layer"
 
     @classmethod
     def from_context(cls, node: Node) -> Config:
@@ -34,6 +36,8 @@ class Config:
             require_deps_layer=_flag(get("requireDepsLayer", False)),
             alarm_email=str(get("alarmEmail", "")),
             cors_origins=_list(get("corsOrigins", [])),
+            mail_domain=str(get("mailDomain", cls.mail_domain)),
+            xslt_layer_dir=Path(get("xsltLayerDir", str(REPO_ROOT / "build" / "xslt-layer"))),
         )
 
 

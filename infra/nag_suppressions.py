@@ -59,6 +59,15 @@ MFA_OPTIONAL = (
     "upload; money-moving actions (payment approval) require a BankID step-up claim of recent age, "
     "checked by the policy module, and threat protection (Plus plan) is enforced on every sign-in."
 )
+TEXTRACT_ANY_RESOURCE = (
+    "OCR of voucher scans: textract:AnalyzeExpense, StartExpenseAnalysis and GetExpenseAnalysis "
+    "support no resource-level permissions, so Resource is '*' for these three actions only."
+)
+BUCKET_NOTIFICATIONS_HANDLER = (
+    "CDK's own BucketNotifications custom resource (S3 → SQS for the inbound bucket): it runs once per "
+    "deployment, logs with the basic execution role, and s3:PutBucketNotification is granted on '*' by "
+    "CDK; it has no access to any data."
+)
 FAILURE_DESTINATION = (
     "This queue is itself a dead-letter queue: the on-failure destination of a stream event source "
     "or the DLQ of rule targets (not an SQS redrive target, which cdk-nag does not recognise); it "
@@ -73,7 +82,7 @@ def acknowledge_findings(stack: KlientportalStack) -> None:
         _ack(function, "L1", RUNTIME_PINNED)
         any_resource = XRAY_ANY_RESOURCE + (
             f" {STREAM_LIST_ANY_RESOURCE}" if fn.table_stream else ""
-        )
+        ) + (f" {TEXTRACT_ANY_RESOURCE}" if any(a.resource.startswith("ocr:") for a in fn.access) else "")
         _ack(function.role, "IAM5[Resource::*]", any_resource)
         for access in fn.access:
             _acknowledge_grant(stack, function.role, access.resource, access.write)
@@ -82,6 +91,16 @@ def acknowledge_findings(stack: KlientportalStack) -> None:
     _ack(stack.identity.user_pool, "COG2", MFA_OPTIONAL)
     for queue in stack.messaging.failure_destinations:
         _ack(queue, "SQS3", FAILURE_DESTINATION)
+    _acknowledge_bucket_notifications(stack)
+
+
+def _acknowledge_bucket_notifications(stack: Stack) -> None:
+    """CDK's singleton Lambda that writes S3 → SQS notification configurations (infra/intake.py)."""
+    for child in stack.node.children:
+        if child.node.id.startswith("BucketNotificationsHandler"):
+            _ack(child, "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                 BUCKET_NOTIFICATIONS_HANDLER)
+            _ack(child, "IAM5[Resource::*]", BUCKET_NOTIFICATIONS_HANDLER)
 
 
 def _acknowledge_grant(

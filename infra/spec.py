@@ -16,6 +16,7 @@ class Spec:
     buckets: tuple[cat.Bucket, ...] = cat.BUCKETS
     queues: tuple[cat.Queue, ...] = cat.QUEUES
     keys: tuple[cat.EncryptionKey, ...] = cat.KEYS
+    mail_receipts: tuple[cat.MailReceipt, ...] = cat.MAIL_RECEIPTS
     event_bus: str = cat.EVENT_BUS
     main_table: str = cat.MAIN_TABLE.name
     idempotency_table: str = cat.IDEMPOTENCY_TABLE.name

@@ -11,6 +11,7 @@ from infra.bindings import Bindings
 from infra.config import Config
 from infra.data import Data
 from infra.identity import Identity
+from infra.intake import Intake
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
 from infra.nag_suppressions import acknowledge_findings
@@ -30,6 +31,8 @@ class KlientportalStack(Stack):
         bindings = Bindings()
         self.data = Data(self, "Data", spec=spec, bindings=bindings)
         self.messaging = Messaging(self, "Messaging", spec=spec, bindings=bindings)
+        self.intake = Intake(self, "Intake", spec=spec, config=config, data=self.data,
+                             messaging=self.messaging, bindings=bindings)
         self.identity = Identity(self, "Identity", config=config, bindings=bindings)
         self.api = Api(
             self, "Api", spec=spec, config=config, bindings=bindings, identity=self.identity

@@ -10,6 +10,7 @@ from functions import catalogue
 
 PREFIX = "klientportal"
 LOCAL_EVENTS_QUEUE = "klientportal-local-domain-events"
+LOCAL_MAIL_DOMAIN = "example.no"  # local voucher inbox: <client-slug>@bilag.example.no
 
 
 def resource_name(kind: str, name: str) -> str:
@@ -95,6 +96,23 @@ def _create_queue(queue: catalogue.Queue) -> None:
     )
 
 
+def _create_notifications() -> None:
+    """S3 → SQS notifications of the catalogue (moto delivers them; the pumps drain the queues)."""
+    s3, sqs = aws.client("s3"), aws.client("sqs")
+    for bucket in catalogue.BUCKETS:
+        if not bucket.notifications:
+            continue
+        configs = []
+        for n in bucket.notifications:
+            url = sqs.get_queue_url(QueueName=resource_name("queue", n.queue))["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            configs.append({"QueueArn": arn, "Events": ["s3:ObjectCreated:*"],
+                            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}}})
+        s3.put_bucket_notification_configuration(
+            Bucket=resource_name("bucket", bucket.name),
+            NotificationConfiguration={"QueueConfigurations": configs})
+
+
 def _create_bus() -> None:
     """The domain bus, plus a local-only rule copying every event to a queue the runner can show."""
     events, sqs = aws.client("events"), aws.client("sqs")
@@ -140,4 +158,8 @@ def create_all() -> dict[str, str]:
     env[catalogue.env_var(f"bus:{catalogue.EVENT_BUS}")] = resource_name("bus", catalogue.EVENT_BUS)
     for key in catalogue.KEYS:
         env[catalogue.env_var(f"key:{key.name}")] = _create_key(key)
+    _create_notifications()
+    for receipt in catalogue.MAIL_RECEIPTS:
+        env[catalogue.env_var(f"mail:{receipt.name}")] = f"{receipt.subdomain}.{LOCAL_MAIL_DOMAIN}"
+    env[catalogue.env_var("ocr:textract")] = "simulated"  # the SimulatedTextract, never Textract
     return env

@@ -18,6 +18,7 @@ from infra.local import environment, resources, seed
 from infra.local.gateway import Gateway, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
+from infra.local.smtp import start_smtp_drop
 from klientportal import aws
 from klientportal.adapters import outbox
 from klientportal.auth.tokens import DevIssuer
@@ -62,6 +63,7 @@ class LocalStack:
             ("GET", "/_local/jwks.json"): lambda _: _json(200, self.issuer.jwks()),
         })
         self.pumps.start()
+        self.smtp = start_smtp_drop(tenancy_service())  # voucher e-mail, where SES would write it
         self.http = serve(self.gateway, self.host, self.port)
         self.port = self.http.server_address[1]
         threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True).start()
@@ -110,6 +112,7 @@ class LocalStack:
     def stop(self) -> None:
         self.http.shutdown()
         self.http.server_close()
+        self.smtp.stop()
         self.pumps.stop()
         self.moto.stop()
         STATE_FILE.unlink(missing_ok=True)
@@ -123,6 +126,8 @@ Klientportal local stack is up in {self.startup_s:.1f} s (AWS emulated in-proces
   API docs   {self.url}/docs        OpenAPI: {self.url}/openapi.json
   Outbox     {self.url}/_local/outbox   (invitations, e-mails, EHF, print jobs the simulators "sent")
   Events     {self.url}/_local/events   (domain events on the bus)
+  SMTP drop  {self.smtp.host}:{self.smtp.port}  (voucher e-mail, as SES inbound; port: KP_LOCAL_SMTP_PORT)
+             {", ".join(self.smtp.addresses)}
 
 Demo bureau "Tall & Balanse Regnskap AS" ({seed.BUREAU_ID}); clients {seed.FJORD} (portal),
 {seed.BYGG} (byråklient), {seed.LAKK} (byrålisens, licence pending). Demo users:

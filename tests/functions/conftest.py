@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +105,19 @@ def api(aws_env, issuer) -> Api:
     """The API over the seeded demo data (see infra/local/seed.py for users and clients)."""
     seed.seed(tenancy_service())
     return Api(Gateway(Invoker(), issuer.verifier()), issuer)
+
+
+@pytest.fixture
+def atomic_moto(monkeypatch):
+    """moto applies a DynamoDB transaction without a lock (and restores a deep copy of the table on
+    failure), so concurrent transactions on moto can overwrite each other — DynamoDB itself
+    serialises them. Serialise moto's DynamoDB backend calls to test OUR logic, not moto's."""
+    from moto.dynamodb.models import DynamoDBBackend
+    lock = threading.RLock()
+    for name in ("transact_write_items", "get_item", "query", "put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self, *a, __original=original, **kw):
+            with lock:
+                return __original(self, *a, **kw)
+        monkeypatch.setattr(DynamoDBBackend, name, locked)

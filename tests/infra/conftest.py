@@ -32,8 +32,8 @@ EXTENDED_SPEC = dataclasses.replace(
     functions=(
         *cat.FUNCTIONS,
         cat.Function(
-            name="ingest",
-            handler="functions.ingest.queue.lambda_handler",
+            name="extended-intake",
+            handler="functions.extended.queue.lambda_handler",
             description="test: queue-triggered function writing vouchers",
             queues=(cat.QueueTrigger("inbound-mail", batch_size=5),),
             access=(

@@ -13,12 +13,15 @@ def ref_target(value) -> str | None:
     return None
 
 
+CDK_SINGLETONS = ("BucketNotificationsHandler",)  # CDK's own functions (S3 notification custom resource)
+
+
 def functions_by_handler(template: dict) -> dict[str, tuple[str, dict]]:
-    """Handler string → (logical id, properties) of every Lambda function."""
+    """Handler string → (logical id, properties) of every Lambda function of the catalogue."""
     return {
         r["Properties"]["Handler"]: (lid, r["Properties"])
         for lid, r in template["Resources"].items()
-        if r["Type"] == "AWS::Lambda::Function"
+        if r["Type"] == "AWS::Lambda::Function" and not lid.startswith(CDK_SINGLETONS)
     }
 
 

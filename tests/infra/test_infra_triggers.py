@@ -28,7 +28,7 @@ def test_every_catalogue_queue_has_a_dead_letter_queue(extended_stack):
 
 def test_queue_trigger_reports_batch_item_failures(extended_stack):
     by_handler = functions_by_handler(extended_stack.template)
-    ingest_id = by_handler["functions.ingest.queue.lambda_handler"][0]
+    ingest_id = by_handler["functions.extended.queue.lambda_handler"][0]
     queue_id = extended_stack.logical_id(extended_stack.stack.messaging.queues["inbound-mail"])
     [mapping] = [m for m in _mappings(extended_stack) if ref_target(m["FunctionName"]) == ingest_id]
     assert ref_target(mapping["EventSourceArn"]) == queue_id
@@ -72,7 +72,7 @@ def test_schedule_rule_targets_its_function_with_payload_and_dlq(extended_stack)
     )
 
 
-def test_catalogue_stack_has_no_schedule_or_queue_trigger_yet(catalogue_stack):
-    catalogue_stack.assertions.resource_count_is("AWS::Events::Rule", 0)
+def test_catalogue_stack_has_one_mapping_per_stream_consumer_and_queue_trigger(catalogue_stack):
+    functions = catalogue_stack.stack.spec.functions
     mappings = _mappings(catalogue_stack)
-    assert len(mappings) == sum(fn.table_stream for fn in catalogue_stack.stack.spec.functions)
+    assert len(mappings) == sum(fn.table_stream for fn in functions) + sum(len(fn.queues) for fn in functions)

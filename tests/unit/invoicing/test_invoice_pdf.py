@@ -7,8 +7,8 @@ from decimal import Decimal as D
 import pytest
 from pypdf import PdfReader
 
-from klientportal.invoicing.models import InvoiceLine, Vat
-from klientportal.invoicing.pdf import amount_text, render_invoice_pdf
+from klientportal.invoicing.models import Address, Attachment, InvoiceLine, Vat
+from klientportal.invoicing.pdf import _font_files, amount_text, render_invoice_pdf, uses_standard_fonts
 from tests.unit.invoicing.invoice_samples import KID, S25, buyer, credit_note, mixed_invoice, seller
 
 
@@ -94,3 +94,75 @@ def test_characters_outside_latin1_render_as_text() -> None:
     name = "Čáhcegeađgi Ŋuorra – Ŧeađaš €"
     text = pdf_text(render_invoice_pdf(mixed_invoice(buyer=buyer(name=name))))
     assert name in text
+
+
+def test_standard_fonts_when_everything_is_in_windows_1252() -> None:
+    """Decision 0159: Helvetica (WinAnsiEncoding, not embedded) when every character is in cp1252."""
+    description = "Pris i € – «tilbud» … Š ‰ æøå ÆØÅ"
+    invoice = mixed_invoice(note="Takk for handelen – «velkommen igjen»",
+                            lines=(InvoiceLine(description=description, quantity=D(1), unit_price=D(10), vat=S25),),
+                            allowances_charges=())
+    assert uses_standard_fonts(invoice)
+    data = render_invoice_pdf(invoice)
+    assert b"/BaseFont /Helvetica" in data and b"/WinAnsiEncoding" in data
+    assert b"/FontFile2" not in data  # nothing embedded
+    text = pdf_text(data)
+    assert description in text
+    assert "Takk for handelen – «velkommen igjen»" in text
+
+
+def test_attachments_do_not_decide_the_font() -> None:
+    invoice = mixed_invoice(attachments=(Attachment(filename="Ŋ.pdf", content=b"%PDF", description="Ŋ"),))
+    assert uses_standard_fonts(invoice)
+
+
+@pytest.mark.parametrize(("text", "font_file"), [
+    ("Giitu ŋ ŧ đ č ž", "DejaVuSans-Latin.ttf"),  # Sami: Latin Extended-A, in the pre-subset fonts
+    ("Łódź Żółć – Ωmega", "DejaVuSans.ttf"),  # Greek: only in the full fonts
+])
+def test_embedded_font_when_a_character_is_not_in_windows_1252(text: str, font_file: str) -> None:
+    for invoice in (mixed_invoice(note=text), mixed_invoice(buyer=buyer(address=Address(city=text)))):
+        assert not uses_standard_fonts(invoice)
+        assert _font_files(invoice)[0].name == font_file
+        data = render_invoice_pdf(invoice)
+        assert b"/FontFile2" in data and b"/BaseFont /Helvetica" not in data
+        assert text in pdf_text(data)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_long_descriptions_wrap_in_their_column_and_lose_nothing() -> None:
+    words = ("Rådgivning om merverdiavgift ved omorganisering av konsernet, herunder fisjon og fusjon av "
+             "datterselskaper, gjennomgang av avtaler og korrespondanse med Skatteetaten. ") * 4
+    words = words[:500].strip()
+    unbroken = "Produktnummer" + "X" * 80 + "slutt"
+    lines = (InvoiceLine(description=words, quantity=D("12.5"), unit_code="HUR", unit_price=D(1450), vat=S25),
+             InvoiceLine(description=unbroken, quantity=D(1), unit_price=D("99999999.99"), vat=S25),
+             InvoiceLine(description="Første linje\nandre\tlinje", quantity=D(1), unit_price=D(1), vat=S25))
+    invoice = mixed_invoice(lines=lines, allowances_charges=(), round_payable_to_krone=False)
+    data = render_invoice_pdf(invoice)
+    text = pdf_text(data)
+    assert " ".join(words.split()) in " ".join(text.split())  # wrapped at spaces, every word kept
+    assert _squeezed(unbroken) in _squeezed(text)  # a word wider than the column is broken, not cut
+    assert "Første linje" in text and "andre linje" in text
+    assert "99 999 999,99" in text and "Å betale 125 022 657,49" in text
+    page = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert "12,5 timer 1 450,00 25 % 18 125,00" in page  # the numbers stay on the line's first row
+    from klientportal.invoicing.pdf import _LINE_COLUMNS, _Page
+    probe = _Page(invoice)
+    probe.font(False, 8.5)
+    wrapped = probe.wrap(words, _LINE_COLUMNS[0][1])
+    assert len(wrapped) > 5
+    assert all(probe.width(line) <= _LINE_COLUMNS[0][1] - 2 for line in wrapped)
+    assert all(probe.width(line) <= _LINE_COLUMNS[0][1] - 2 for line in probe.wrap(unbroken, _LINE_COLUMNS[0][1]))
+
+
+def test_long_note_and_names_flow_onto_the_next_page() -> None:
+    note = "Merknad: " + "Betaling innen forfall, takk. " * 60
+    invoice = mixed_invoice(note=note.strip(), buyer=buyer(name="Et svært langt kundenavn AS " * 6))
+    data = render_invoice_pdf(invoice)
+    text = pdf_text(data)
+    assert " ".join(note.split()) in " ".join(text.split())
+    assert "Å betale 8 788,00" in text

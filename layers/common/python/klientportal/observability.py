@@ -6,13 +6,14 @@ reports both figures.
 """
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any, Callable
 
 from aws_lambda_powertools import Logger, Metrics
 
-logger = Logger()
-metrics = Metrics()
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "klientportal"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Klientportal"))
 
 
 @cache

@@ -28,6 +28,12 @@ class Settings:
     user_pool_id: str
     jwt_issuer: str
     jwt_audience: str
+    inbound_bucket: str = "klientportal-inbound"
+    inbox_domain: str = "bilag.example.no"
+    ocr_engine: str = "textract"
+    invoice_receipts_queue: str = "klientportal-invoice-receipts"
+    delivery_mode: str = "local"
+    invoice_from_address: str = "faktura@klientportal.no"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -42,6 +48,12 @@ class Settings:
             user_pool_id=_env("KP_USER_POOL_USERS", ""),
             jwt_issuer=_env("KP_JWT_ISSUER", ""),
             jwt_audience=_env("KP_JWT_AUDIENCE", ""),
+            inbound_bucket=_env("KP_BUCKET_INBOUND", "klientportal-inbound"),
+            inbox_domain=_env("KP_MAIL_VOUCHERS", "bilag.example.no"),
+            ocr_engine=_env("KP_OCR_TEXTRACT", "textract"),
+            invoice_receipts_queue=_env("KP_QUEUE_INVOICE_RECEIPTS", "klientportal-invoice-receipts"),
+            delivery_mode=_env("KP_DELIVERY_MODE", "local"),
+            invoice_from_address=_env("KP_INVOICE_FROM", "faktura@klientportal.no"),
         )
 
 

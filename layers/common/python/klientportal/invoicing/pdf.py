@@ -1,36 +1,59 @@
 """Render an invoice or credit note as an A4 PDF with Norwegian labels (fpdf2).
 
-Text is set in DejaVu Sans, shipped in klientportal/data/fonts with its licence, so æøåÆØÅ and
-other non-Latin-1 characters render and stay extractable. Amounts come from `invoicing.calc`.
+Fonts (decision 0159): when every character the document can print is in Windows-1252 (Latin-1
+plus €, – , « », …; æøåÆØÅ included), the text is set in the PDF standard fonts Helvetica and
+Helvetica-Bold with WinAnsiEncoding: nothing is embedded or subset, which keeps a render at a few
+milliseconds. Otherwise (Sami letters, Polish or Baltic names, …) the document is set in DejaVu Sans,
+embedded as a subset: the pre-subset Latin files when they cover the text (decision 0155), else the
+full fonts (decision 0103), so no character is ever lost.
+
+Layout is drawn with plain text and rules at precomputed positions (no fpdf2 `table()` or
+`multi_cell()`): fixed column widths, long texts wrapped at word boundaries (a word longer than its
+column is broken between characters), nothing truncated; the line table continues on new pages with
+its headings repeated. Amounts come from `invoicing.calc`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
+from pydantic import BaseModel
 
 from klientportal.invoicing.calc import Calculation, calculate
 from klientportal.invoicing.models import Address, DocumentKind, Invoice, VatCategory
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT = "DejaVuSans"
+STANDARD_FONT = "Helvetica"
 UNIT_LABELS = {"EA": "stk", "C62": "stk", "HUR": "timer", "DAY": "dager", "MON": "mnd", "KGM": "kg",
                "MTR": "m", "LTR": "l", "KMT": "km", "MIN": "min"}
 _GREY = (90, 90, 90)
+_PT = 25.4 / 72  # mm per point
+
+# Page geometry (mm): A4, margins 18 left/right, 16 top, 20 bottom.
+_PAGE_W, _LEFT, _RIGHT, _TOP, _BOTTOM = 210.0, 18.0, 192.0, 16.0, 277.0
+_PAD = 1.0  # horizontal padding inside a cell
+_LINE_COLUMNS = (("Beskrivelse", 62, "L"), ("Antall", 16, "R"), ("Enhet", 14, "L"), ("Pris", 22, "R"),
+                 ("Rabatt", 18, "R"), ("Mva", 18, "R"), ("Beløp", 24, "R"))
+_VAT_COLUMNS = (("Mva-sats", 28, "L"), ("Grunnlag", 28, "R"), ("Mva", 26, "R"))
+_TABLE_SIZE, _TABLE_LINE, _TABLE_VPAD = 8.5, 5.0, 1.0
+_TOTALS_X = 120.0
 
 
 def render_invoice_pdf(invoice: Invoice, calculation: Calculation | None = None) -> bytes:
     """The invoice as PDF bytes."""
     calc = calculation or calculate(invoice)
-    pdf = _new_document(invoice)
-    _header(pdf, invoice)
-    _parties_and_facts(pdf, invoice)
-    _lines_table(pdf, invoice, calc)
-    _vat_and_totals(pdf, invoice, calc)
-    _payment_footer(pdf, invoice, calc)
-    return bytes(pdf.output())
+    page = _Page(invoice)
+    _header(page, invoice)
+    _parties_and_facts(page, invoice)
+    _lines_table(page, invoice, calc)
+    _vat_and_totals(page, invoice, calc)
+    _payment_footer(page, invoice, calc)
+    return bytes(page.pdf.output())
 
 
 def title(invoice: Invoice) -> str:
@@ -59,19 +82,179 @@ def account_text(account: str) -> str:
     return f"{account[:4]} {account[4:6]} {account[6:]}"
 
 
-def _new_document(invoice: Invoice) -> FPDF:
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_margins(18, 16, 18)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-    pdf.set_title(f"{title(invoice)} {invoice.number}")
-    pdf.set_author(invoice.seller.name)
-    pdf.set_creator("Klientportal")
-    pdf.set_lang("nb")
-    pdf.set_creation_date(datetime.combine(invoice.issue_date, time(), tzinfo=UTC))
-    pdf.add_page()
-    return pdf
+# --- font choice ---------------------------------------------------------------------------------
+
+def _texts(model: BaseModel) -> Iterator[str]:
+    """Every string of the invoice that the PDF may print (attachments are never printed)."""
+    for name, value in model:
+        if name == "attachments":
+            continue
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, BaseModel):
+            yield from _texts(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, BaseModel):
+                    yield from _texts(item)
+
+
+def _in_cp1252(text: str) -> bool:
+    """True when Helvetica with WinAnsiEncoding can show every character of `text`."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def uses_standard_fonts(invoice: Invoice) -> bool:
+    """Decision 0159: Helvetica when every printable string is in Windows-1252, else DejaVu Sans."""
+    return all(_in_cp1252(text) for text in _texts(invoice))
+
+
+@cache
+def _latin_coverage() -> frozenset[str]:
+    """Characters of the pre-subset Latin fonts (both styles have the same cmap)."""
+    from fontTools.ttLib import TTFont
+    with TTFont(FONT_DIR / "DejaVuSans-Latin.ttf", lazy=True) as font:
+        return frozenset(chr(c) for c in font.getBestCmap())
+
+
+def _font_files(invoice: Invoice) -> tuple[Path, Path]:
+    """For a document that needs an embedded font: the small Latin subsets (decision 0155) when they
+    cover every character of the invoice, else the full DejaVu Sans."""
+    text = set().union(*map(set, _texts(invoice))) | set("ÆØÅæøå–—€«»")
+    if text - set("\t\n\r") <= _latin_coverage():
+        return FONT_DIR / "DejaVuSans-Latin.ttf", FONT_DIR / "DejaVuSans-Bold-Latin.ttf"
+    return FONT_DIR / "DejaVuSans.ttf", FONT_DIR / "DejaVuSans-Bold.ttf"
+
+
+@cache
+def _standard_widths() -> dict[str, dict[str, int]]:
+    """Helvetica glyph widths (1/1000 em) per style, keyed by Unicode character; built once."""
+    pdf = FPDF()
+    tables = {}
+    for style in ("", "B"):
+        pdf.set_font(STANDARD_FONT, style)
+        cw = pdf.current_font.cw
+        table = {}
+        for byte in range(32, 256):
+            try:
+                table[bytes([byte]).decode("cp1252")] = cw[chr(byte)]
+            except UnicodeDecodeError:
+                continue
+        tables[style] = table
+    return tables
+
+
+# --- drawing -------------------------------------------------------------------------------------
+
+class _Page:
+    """The FPDF document, a vertical cursor `y` (mm) and text drawn at computed positions."""
+
+    def __init__(self, invoice: Invoice) -> None:
+        pdf = FPDF(format="A4", unit="mm")
+        pdf.set_margins(_LEFT, _TOP, _PAGE_W - _RIGHT)
+        pdf.set_auto_page_break(False)
+        self.standard = uses_standard_fonts(invoice)
+        if self.standard:
+            pdf.core_fonts_encoding = "windows-1252"
+            self.family = STANDARD_FONT
+        else:
+            regular, bold = _font_files(invoice)
+            pdf.add_font(FONT, "", regular)
+            pdf.add_font(FONT, "B", bold)
+            self.family = FONT
+        pdf.set_title(f"{title(invoice)} {invoice.number}")
+        pdf.set_author(invoice.seller.name)
+        pdf.set_creator("Klientportal")
+        pdf.set_lang("nb")
+        pdf.set_creation_date(datetime.combine(invoice.issue_date, time(), tzinfo=UTC))
+        pdf.add_page()
+        self.pdf = pdf
+        self.y = _TOP
+        self._font: tuple[bool, float] | None = None
+        self._units: Callable[[str], int] = len
+
+    def font(self, bold: bool, size: float) -> None:
+        if self._font == (bold, size):
+            return
+        self._font = (bold, size)
+        style = "B" if bold else ""
+        self.pdf.set_font(self.family, style, size)
+        if self.standard:
+            table = _standard_widths()[style]
+            self._units = lambda text: sum(table[c] for c in text)
+        else:
+            cw = self.pdf.current_font.cw
+            self._units = lambda text: sum(cw[ord(c)] for c in text)
+
+    @property
+    def size(self) -> float:
+        return self._font[1] if self._font else 0.0
+
+    def width(self, text: str) -> float:
+        """Width of `text` in mm in the current font."""
+        return self._units(text) * self.size * _PT / 1000
+
+    def text(self, x: float, top: float, height: float, text: str, w: float = 0.0, align: str = "L") -> None:
+        """`text` in the box x..x+w, top..top+height: vertically centred like fpdf2's cell()."""
+        if not text:
+            return
+        if align == "R":
+            x = x + w - _PAD - self.width(text)
+        else:
+            x = x + _PAD
+        self.pdf.text(x, top + 0.5 * height + 0.3 * self.size * _PT, text)
+
+    def rule(self, x1: float, x2: float, y: float) -> None:
+        self.pdf.line(x1, y, x2, y)
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """`text` in lines no wider than `width` mm (less padding): breaks at spaces and line breaks,
+        a word wider than the column is broken between characters. Never truncates."""
+        width -= 2 * _PAD
+        if "\n" not in text and "\r" not in text and "\t" not in text and self.width(text) <= width:
+            return [text]
+        lines: list[str] = []
+        for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+            line = ""
+            for word in paragraph.split():
+                candidate = f"{line} {word}" if line else word
+                if self.width(candidate) <= width:
+                    line = candidate
+                    continue
+                if line:
+                    lines.append(line)
+                while self.width(word) > width and len(word) > 1:
+                    cut = len(word) - 1
+                    while cut > 1 and self.width(word[:cut]) > width:
+                        cut -= 1
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                line = word
+            if line or not lines:
+                lines.append(line)
+        return lines
+
+    def fit(self, text: str, width: float, bold: bool, size: float) -> None:
+        """Select a font size at which a one-line `text` (a number) fits `width`, down to 6 pt."""
+        self.font(bold, size)
+        while size > 6 and self.width(text) > width - 2 * _PAD:
+            size -= 0.5
+            self.font(bold, size)
+
+    def need(self, height: float) -> bool:
+        """Start a new page unless `height` mm fit below the cursor; True when a page was added."""
+        if self.y + height <= _BOTTOM:
+            return False
+        self.pdf.add_page()
+        self._font = None
+        self.y = _TOP
+        return True
 
 
 def _address_lines(address: Address) -> list[str]:
@@ -80,21 +263,29 @@ def _address_lines(address: Address) -> list[str]:
     return lines + ([address.country] if address.country != "NO" else [])
 
 
-def _header(pdf: FPDF, invoice: Invoice) -> None:
+def _header(page: _Page, invoice: Invoice) -> None:
     seller = invoice.seller
-    pdf.set_font(FONT, "B", 14)
-    pdf.cell(110, 7, seller.name)
-    pdf.set_font(FONT, "B", 20)
-    pdf.cell(0, 7, title(invoice).upper(), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 9)
-    pdf.set_text_color(*_GREY)
+    top = page.y
+    page.font(True, 20)
+    heading = title(invoice).upper()
+    name_width = min(110.0, _RIGHT - _LEFT - page.width(heading) - 4)
+    page.font(True, 14)
+    for line in page.wrap(seller.name, name_width):
+        page.text(_LEFT, page.y, 7, line)
+        page.y += 7
+    page.font(True, 20)
+    page.text(_LEFT, top, 7, heading, _RIGHT - _LEFT, "R")
+    page.font(False, 9)
+    page.pdf.set_text_color(*_GREY)
     registration = f"Org.nr. {orgnr_text(seller.orgnr)}" + (" MVA" if seller.mva_registered else "")
     contact = [x for x in (seller.email, seller.phone and f"Tlf. {seller.phone}") if x]
     extra = ["Foretaksregisteret"] if seller.foretaksregisteret else []
     for text in [*_address_lines(seller.address), registration, *extra, *contact]:
-        pdf.cell(0, 4.5, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
-    pdf.ln(6)
+        for line in page.wrap(text, _RIGHT - _LEFT):
+            page.text(_LEFT, page.y, 4.5, line)
+            page.y += 4.5
+    page.pdf.set_text_color(0, 0, 0)
+    page.y += 6
 
 
 def _facts(invoice: Invoice) -> list[tuple[str, str]]:
@@ -120,26 +311,36 @@ def _facts(invoice: Invoice) -> list[tuple[str, str]]:
     return facts
 
 
-def _parties_and_facts(pdf: FPDF, invoice: Invoice) -> None:
-    top = pdf.get_y()
-    pdf.set_font(FONT, "B", 10)
-    pdf.cell(95, 5.5, invoice.buyer.name, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
+def _parties_and_facts(page: _Page, invoice: Invoice) -> None:
+    top = page.y
+    page.font(True, 10)
+    for line in page.wrap(invoice.buyer.name, 95):
+        page.text(_LEFT, page.y, 5.5, line)
+        page.y += 5.5
+    page.font(False, 10)
     for text in _address_lines(invoice.buyer.address):
-        pdf.cell(95, 5, text, new_x="LMARGIN", new_y="NEXT")
-    buyer_bottom = pdf.get_y()
-    pdf.set_y(top)
+        for line in page.wrap(text, 95):
+            page.text(_LEFT, page.y, 5, line)
+            page.y += 5
+    buyer_bottom = page.y
+    page.y = top
+    facts_x, label_w = 112.0, 38.0
     for label, value in _facts(invoice):
-        pdf.set_x(112)
-        pdf.set_font(FONT, "", 9)
-        pdf.cell(38, 5, label)
-        pdf.set_font(FONT, "B", 9)
-        pdf.cell(0, 5, value, align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(buyer_bottom, pdf.get_y()) + 8)
+        page.font(False, 9)
+        page.text(facts_x, page.y, 5, label)
+        page.font(True, 9)
+        for line in page.wrap(value, _RIGHT - facts_x - label_w):
+            page.text(facts_x + label_w, page.y, 5, line, _RIGHT - facts_x - label_w, "R")
+            page.y += 5
+    page.y = max(buyer_bottom, page.y) + 8
     if invoice.note:
-        pdf.set_font(FONT, "", 9)
-        pdf.multi_cell(0, 4.5, invoice.note, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+        page.font(False, 9)
+        for line in page.wrap(invoice.note, _RIGHT - _LEFT):
+            page.need(4.5)
+            page.font(False, 9)
+            page.text(_LEFT, page.y, 4.5, line)
+            page.y += 4.5
+        page.y += 3
 
 
 def _vat_label(category: VatCategory, rate: Decimal) -> str:
@@ -148,66 +349,98 @@ def _vat_label(category: VatCategory, rate: Decimal) -> str:
     return {VatCategory.ZERO_RATED: "0 %", VatCategory.OUTSIDE_SCOPE: "utenfor"}.get(category, f"0 % ({category})")
 
 
-def _lines_table(pdf: FPDF, invoice: Invoice, calc: Calculation) -> None:
-    pdf.set_font(FONT, "", 8.5)
-    headings = ("Beskrivelse", "Antall", "Enhet", "Pris", "Rabatt", "Mva", "Beløp")
-    with pdf.table(
-        col_widths=(64, 16, 14, 22, 18, 18, 24),
-        text_align=("LEFT", "RIGHT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-        borders_layout="HORIZONTAL_LINES",
-        headings_style=FontFace(emphasis="BOLD"),
-        line_height=5,
-        padding=(1, 1),
-    ) as table:
-        table.row(headings)
-        for amounts in calc.lines:
-            line = amounts.line
-            discount = (f"{number_text(line.discount_percent)} %" if line.discount_percent is not None
-                        else amount_text(amounts.discount) if amounts.discount else "")
-            table.row((line.description, number_text(line.quantity), UNIT_LABELS.get(line.unit_code, line.unit_code),
-                       amount_text(line.unit_price), discount, _vat_label(*line.vat.key), amount_text(amounts.net)))
-        for ac in invoice.allowances_charges:
-            signed = ac.amount if ac.is_charge else -ac.amount
-            label = f"{'Tillegg' if ac.is_charge else 'Fratrekk'}: {ac.reason}"
-            table.row((label, "", "", "", "", _vat_label(*ac.vat.key), amount_text(signed)))
-    pdf.ln(5)
+def _table_row(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...], cells: tuple[str, ...],
+               bold: bool = False) -> float:
+    """Draw one row at the cursor: the first column wraps, the others are one line (a number that
+    does not fit is set smaller). Returns the row height."""
+    page.font(bold, _TABLE_SIZE)
+    first = page.wrap(cells[0], columns[0][1])
+    height = len(first) * _TABLE_LINE + 2 * _TABLE_VPAD
+    for i, line in enumerate(first):
+        page.text(x, page.y + _TABLE_VPAD + i * _TABLE_LINE, _TABLE_LINE, line, columns[0][1], columns[0][2])
+    left = x + columns[0][1]
+    for (_, width, align), text in zip(columns[1:], cells[1:], strict=True):
+        if text:
+            page.fit(text, width, bold, _TABLE_SIZE)
+            page.text(left, page.y + _TABLE_VPAD, _TABLE_LINE, text, width, align)
+        left += width
+    return height
 
 
-def _vat_and_totals(pdf: FPDF, invoice: Invoice, calc: Calculation) -> None:
+def _table(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...],
+           rows: list[tuple[str, ...]], repeat_headings: bool) -> None:
+    """A table with a bold heading row and a rule between rows, flowing onto new pages."""
+    right = x + sum(width for _, width, _ in columns)
+    headings = tuple(name for name, _, _ in columns)
+
+    def heading() -> None:
+        page.y += _table_row(page, x, columns, headings, bold=True)
+        page.rule(x, right, page.y)
+
+    heading()
+    for index, row in enumerate(rows):
+        page.font(False, _TABLE_SIZE)
+        height = len(page.wrap(row[0], columns[0][1])) * _TABLE_LINE + 2 * _TABLE_VPAD
+        if page.need(height) and repeat_headings:
+            heading()
+        page.y += _table_row(page, x, columns, row)
+        if index < len(rows) - 1:
+            page.rule(x, right, page.y)
+
+
+def _lines_table(page: _Page, invoice: Invoice, calc: Calculation) -> None:
+    rows = []
+    for amounts in calc.lines:
+        line = amounts.line
+        discount = (f"{number_text(line.discount_percent)} %" if line.discount_percent is not None
+                    else amount_text(amounts.discount) if amounts.discount else "")
+        rows.append((line.description, number_text(line.quantity), UNIT_LABELS.get(line.unit_code, line.unit_code),
+                     amount_text(line.unit_price), discount, _vat_label(*line.vat.key), amount_text(amounts.net)))
+    for ac in invoice.allowances_charges:
+        signed = ac.amount if ac.is_charge else -ac.amount
+        label = f"{'Tillegg' if ac.is_charge else 'Fratrekk'}: {ac.reason}"
+        rows.append((label, "", "", "", "", _vat_label(*ac.vat.key), amount_text(signed)))
+    page.need(3 * (_TABLE_LINE + 2 * _TABLE_VPAD))
+    _table(page, _LEFT, _LINE_COLUMNS, rows, repeat_headings=True)
+    page.y += 5
+
+
+def _vat_and_totals(page: _Page, invoice: Invoice, calc: Calculation) -> None:
     t = calc.totals
     suffix = f" {invoice.currency}" if invoice.currency != "NOK" else ""
-    top = pdf.get_y()
-    pdf.set_font(FONT, "", 8.5)
-    with pdf.table(col_widths=(28, 28, 26), text_align=("LEFT", "RIGHT", "RIGHT"), align="LEFT", width=82,
-                   borders_layout="HORIZONTAL_LINES", headings_style=FontFace(emphasis="BOLD"), line_height=5,
-                   padding=(1, 1)) as table:
-        table.row(("Mva-sats", "Grunnlag", "Mva"))
-        for group in calc.vat:
-            table.row((_vat_label(group.category, group.rate), amount_text(group.taxable), amount_text(group.tax)))
-    bottom = pdf.get_y()
     rows = [("Sum eks. mva", t.tax_exclusive), ("Mva", t.tax), ("Sum inkl. mva", t.tax_inclusive)]
     if t.prepaid:
         rows.append(("Forskuddsbetalt", -t.prepaid))
     if invoice.round_payable_to_krone and t.rounding:
         rows.append(("Øreavrunding", t.rounding))
-    pdf.set_y(top)
+    vat_rows = [(_vat_label(g.category, g.rate), amount_text(g.taxable), amount_text(g.tax)) for g in calc.vat]
+    row_h = _TABLE_LINE + 2 * _TABLE_VPAD
+    page.need(max((len(vat_rows) + 1) * row_h, len(rows) * 6 + 13))
+    top = page.y
+    _table(page, _LEFT, _VAT_COLUMNS, vat_rows, repeat_headings=False)
+    bottom = page.y
+    page.y = top
+    value_w = _RIGHT - _TOTALS_X - 40
     for label, value in rows:
-        pdf.set_x(120)
-        pdf.set_font(FONT, "", 9.5)
-        pdf.cell(40, 6, label)
-        pdf.cell(0, 6, amount_text(value) + suffix, align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(120)
-    pdf.set_font(FONT, "B", 11)
-    pdf.cell(40, 8, "Til gode" if invoice.kind is DocumentKind.CREDIT_NOTE else "Å betale", border="T")
-    pdf.cell(0, 8, amount_text(t.payable) + suffix, align="R", border="T", new_x="LMARGIN", new_y="NEXT")
+        page.font(False, 9.5)
+        page.text(_TOTALS_X, page.y, 6, label)
+        page.fit(amount_text(value) + suffix, value_w, False, 9.5)
+        page.text(_TOTALS_X + 40, page.y, 6, amount_text(value) + suffix, value_w, "R")
+        page.y += 6
+    page.rule(_TOTALS_X, _RIGHT, page.y)
+    page.font(True, 11)
+    page.text(_TOTALS_X, page.y, 8, "Til gode" if invoice.kind is DocumentKind.CREDIT_NOTE else "Å betale")
+    page.fit(amount_text(t.payable) + suffix, value_w, True, 11)
+    page.text(_TOTALS_X + 40, page.y, 8, amount_text(t.payable) + suffix, value_w, "R")
+    page.y += 8
     if t.tax_in_nok is not None:
-        pdf.set_x(120)
-        pdf.set_font(FONT, "", 8)
-        pdf.cell(0, 5, f"Mva i NOK: {amount_text(t.tax_in_nok)}", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(max(bottom, pdf.get_y()) + 8)
+        page.font(False, 8)
+        page.text(_TOTALS_X, page.y, 5, f"Mva i NOK: {amount_text(t.tax_in_nok)}", _RIGHT - _TOTALS_X, "R")
+        page.y += 5
+    page.y = max(bottom, page.y) + 8
 
 
-def _payment_footer(pdf: FPDF, invoice: Invoice, calc: Calculation) -> None:
+def _payment_footer(page: _Page, invoice: Invoice, calc: Calculation) -> None:
     if invoice.kind is DocumentKind.CREDIT_NOTE or calc.totals.payable <= 0:
         return
     seller = invoice.seller
@@ -219,5 +452,12 @@ def _payment_footer(pdf: FPDF, invoice: Invoice, calc: Calculation) -> None:
         parts.append(f"innen {date_text(invoice.due_date)}")
     if seller.iban:
         parts.append(f"(IBAN {seller.iban}" + (f", BIC {seller.bic})" if seller.bic else ")"))
-    pdf.set_font(FONT, "", 9)
-    pdf.multi_cell(0, 5, " ".join(parts) + ".", border="T", padding=(2, 0), new_x="LMARGIN", new_y="NEXT")
+    page.font(False, 9)
+    lines = page.wrap(" ".join(parts) + ".", _RIGHT - _LEFT)
+    page.need(len(lines) * 5 + 4)
+    page.font(False, 9)
+    page.rule(_LEFT, _RIGHT, page.y)
+    page.y += 2
+    for line in lines:
+        page.text(_LEFT, page.y, 5, line)
+        page.y += 5

@@ -4,13 +4,17 @@ Elements follow the UBL 2.1 schema order. Amounts come from `invoicing.calc`, so
 exactly the totals the PDF shows. Norwegian specifics: orgnr as EndpointID/CompanyID with scheme
 0192, VAT number NO<orgnr>MVA, "Foretaksregisteret" both as the TAX scheme entry NO-R-002 checks
 and as CompanyLegalForm (docs/decisions/0102-ehf-foretaksregisteret.md), KID as PaymentID.
+
+The XML is written as text in document order by `_Writer` rather than as an lxml tree (decision
+0160: 3-4x faster); escaping follows lxml's serialiser, so the bytes are what `etree.tostring` of the
+same tree gives, and the conformance tests check that every built document survives an lxml
+parse/serialise round trip unchanged.
 """
 from __future__ import annotations
 
 import base64
 from decimal import Decimal
-
-from lxml import etree
+from functools import lru_cache
 
 from klientportal.formats.ehf.ubl import (
     CREDIT_NOTE_TYPE_CODE,
@@ -34,14 +38,21 @@ from klientportal.invoicing.models import (
     Buyer,
     DocumentKind,
     Invoice,
-    PeppolEndpoint,
     Seller,
     Vat,
     VatCategory,
 )
 
-_NSMAP = {"cac": NS_CAC, "cbc": NS_CBC}
 DISCOUNT_REASON = "Rabatt"
+_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+# Characters XML 1.0 cannot carry (the models refuse them already; checked again on the bytes):
+# C0 controls other than tab/LF/CR map to 0 here, U+FFFE/U+FFFF are looked for as UTF-8, and lone
+# surrogates cannot be encoded at all.
+_CONTROL_BYTES = bytes(0 if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D) else 1 for byte in range(256))
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;",
+                                    "\r": "&#13;", "\t": "&#9;"})
 
 
 class EhfBuildError(ValueError):
@@ -53,45 +64,45 @@ def build_ehf(invoice: Invoice, calculation: Calculation | None = None) -> bytes
     _check_sendable(invoice)
     calc = calculation or calculate(invoice)
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
-    root = etree.Element(
-        f"{{{NS_CREDIT_NOTE}}}CreditNote" if credit else f"{{{NS_INVOICE}}}Invoice",
-        nsmap={None: NS_CREDIT_NOTE if credit else NS_INVOICE, **_NSMAP},
-    )
     w = _Writer(invoice.currency)
-    w.cbc(root, "CustomizationID", CUSTOMIZATION_ID)
-    w.cbc(root, "ProfileID", PROFILE_ID)
-    w.cbc(root, "ID", invoice.number)
-    w.cbc(root, "IssueDate", invoice.issue_date.isoformat())
-    if not credit and invoice.due_date:
-        w.cbc(root, "DueDate", invoice.due_date.isoformat())
-    w.cbc(root, "CreditNoteTypeCode" if credit else "InvoiceTypeCode",
-          CREDIT_NOTE_TYPE_CODE if credit else INVOICE_TYPE_CODE)
-    if invoice.note:
-        w.cbc(root, "Note", invoice.note)
-    w.cbc(root, "DocumentCurrencyCode", invoice.currency)
-    if invoice.nok_exchange_rate is not None:
-        w.cbc(root, "TaxCurrencyCode", "NOK")
-    if invoice.buyer_reference:
-        w.cbc(root, "BuyerReference", invoice.buyer_reference)
-    if invoice.order_reference:
-        w.cbc(w.cac(root, "OrderReference"), "ID", invoice.order_reference)
-    if invoice.credited_invoice_number:
-        ref = w.cac(w.cac(root, "BillingReference"), "InvoiceDocumentReference")
-        w.cbc(ref, "ID", invoice.credited_invoice_number)
-        if invoice.credited_invoice_date:
-            w.cbc(ref, "IssueDate", invoice.credited_invoice_date.isoformat())
-    _attachments(w, root, invoice)
-    _seller(w, w.cac(root, "AccountingSupplierParty"), invoice.seller)
-    _buyer(w, w.cac(root, "AccountingCustomerParty"), invoice.buyer)
-    _delivery(w, root, invoice)
-    _payment_means(w, root, invoice, credit)
-    for ac in invoice.allowances_charges:
-        _allowance_charge(w, root, ac)
-    _tax_totals(w, root, calc)
-    _monetary_total(w, root, invoice, calc)
-    for index, amounts in enumerate(calc.lines, start=1):
-        _line(w, root, index, amounts, credit)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    with w.root("CreditNote" if credit else "Invoice", NS_CREDIT_NOTE if credit else NS_INVOICE):
+        w.cbc("CustomizationID", CUSTOMIZATION_ID)
+        w.cbc("ProfileID", PROFILE_ID)
+        w.cbc("ID", invoice.number)
+        w.cbc("IssueDate", invoice.issue_date.isoformat())
+        if not credit and invoice.due_date:
+            w.cbc("DueDate", invoice.due_date.isoformat())
+        w.cbc("CreditNoteTypeCode" if credit else "InvoiceTypeCode",
+              CREDIT_NOTE_TYPE_CODE if credit else INVOICE_TYPE_CODE)
+        if invoice.note:
+            w.cbc("Note", invoice.note)
+        w.cbc("DocumentCurrencyCode", invoice.currency)
+        if invoice.nok_exchange_rate is not None:
+            w.cbc("TaxCurrencyCode", "NOK")
+        if invoice.buyer_reference:
+            w.cbc("BuyerReference", invoice.buyer_reference)
+        if invoice.order_reference:
+            with w.cac("OrderReference"):
+                w.cbc("ID", invoice.order_reference)
+        if invoice.credited_invoice_number:
+            with w.cac("BillingReference"), w.cac("InvoiceDocumentReference"):
+                w.cbc("ID", invoice.credited_invoice_number)
+                if invoice.credited_invoice_date:
+                    w.cbc("IssueDate", invoice.credited_invoice_date.isoformat())
+        _attachments(w, invoice)
+        with w.cac("AccountingSupplierParty"):
+            _seller(w, invoice.seller)
+        with w.cac("AccountingCustomerParty"):
+            _buyer(w, invoice.buyer)
+        _delivery(w, invoice)
+        _payment_means(w, invoice, credit)
+        for ac in invoice.allowances_charges:
+            _allowance_charge(w, ac)
+        _tax_totals(w, calc)
+        _monetary_total(w, invoice, calc)
+        for index, amounts in enumerate(calc.lines, start=1):
+            _line(w, index, amounts, credit)
+    return w.document()
 
 
 def _check_sendable(invoice: Invoice) -> None:
@@ -104,23 +115,77 @@ def _check_sendable(invoice: Invoice) -> None:
 
 
 class _Writer:
-    """Small helpers that append cbc/cac children; amounts get the document currency."""
+    """Writes the document in order as text: `with w.cac(name):` opens an aggregate (closed at the end
+    of the block), `w.cbc(name, text, **attributes)` appends a basic element. Text and attribute
+    values are escaped exactly as lxml serialises them (decision 0160); the output is byte-for-byte
+    what the earlier lxml tree builder wrote. Amounts get the document currency."""
+
+    __slots__ = ("currency", "_parts", "_open")
 
     def __init__(self, currency: str) -> None:
         self.currency = currency
+        self._parts: list[str] = []
+        self._open: list[tuple[str, int]] = []
 
-    @staticmethod
-    def cac(parent: etree._Element, name: str) -> etree._Element:
-        return etree.SubElement(parent, f"{{{NS_CAC}}}{name}")
+    def root(self, name: str, namespace: str) -> _Writer:
+        self._parts.append(f'{_XML_DECLARATION}<{name} xmlns="{namespace}" xmlns:cac="{NS_CAC}" xmlns:cbc="{NS_CBC}">')
+        self._open.append((name, len(self._parts)))
+        return self
 
-    @staticmethod
-    def cbc(parent: etree._Element, name: str, text: str, **attrs: str) -> etree._Element:
-        element = etree.SubElement(parent, f"{{{NS_CBC}}}{name}", attrs)
-        element.text = text
-        return element
+    def cac(self, name: str) -> _Writer:
+        self._parts.append(f"<cac:{name}>")
+        self._open.append((f"cac:{name}", len(self._parts)))
+        return self
 
-    def amount(self, parent: etree._Element, name: str, value: Decimal, currency: str | None = None) -> None:
-        self.cbc(parent, name, money_text(value), currencyID=currency or self.currency)
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        name, children_at = self._open.pop()
+        if len(self._parts) == children_at:  # no children: lxml writes an empty element
+            self._parts[-1] = f"<{name}/>"
+        else:
+            self._parts.append(f"</{name}>")
+
+    def cbc(self, name: str, text: str, **attrs: str) -> None:
+        attributes = "".join(f' {key}="{_attribute(value)}"' for key, value in attrs.items()) if attrs else ""
+        if text:
+            self._parts.append(f"<cbc:{name}{attributes}>{_text(text)}</cbc:{name}>")
+        else:
+            self._parts.append(f"<cbc:{name}{attributes}/>")
+
+    def raw(self, fragment: str) -> None:
+        """Append an already written fragment (see `_tax_category_xml`)."""
+        self._parts.append(fragment)
+
+    def fragment(self) -> str:
+        return "".join(self._parts)
+
+    def amount(self, name: str, value: Decimal, currency: str | None = None) -> None:
+        self._parts.append(f'<cbc:{name} currencyID="{currency or self.currency}">{value:.2f}</cbc:{name}>')
+
+    def document(self) -> bytes:
+        try:
+            data = self.fragment().encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("All strings must be XML compatible: no lone surrogates") from exc
+        if b"\x00" in data.translate(_CONTROL_BYTES) or any(x in data for x in _NONCHARACTERS):
+            raise ValueError("All strings must be XML compatible: no NULL bytes or control characters")
+        return data
+
+
+def _text(text: str) -> str:
+    """Element content escaped as lxml does (& < > and CR); most texts need nothing."""
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return text.translate(_TEXT_ESCAPES)
+    return text
+
+
+def _attribute(value: str) -> str:
+    """An attribute value escaped as lxml does (& < > " and tab, LF, CR as character references)."""
+    if "&" in value or "<" in value or ">" in value or '"' in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ATTRIBUTE_ESCAPES)
+    return value
 
 
 def money_text(value: Decimal) -> str:
@@ -133,172 +198,189 @@ def number_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _attachments(w: _Writer, root: etree._Element, invoice: Invoice) -> None:
+def _attachments(w: _Writer, invoice: Invoice) -> None:
     for attachment in invoice.attachments:
-        ref = w.cac(root, "AdditionalDocumentReference")
-        w.cbc(ref, "ID", attachment.filename)
-        if attachment.description:
-            w.cbc(ref, "DocumentDescription", attachment.description)
-        w.cbc(
-            w.cac(ref, "Attachment"),
-            "EmbeddedDocumentBinaryObject",
-            base64.b64encode(attachment.content).decode("ascii"),
-            mimeCode=attachment.mime_code,
-            filename=attachment.filename,
-        )
+        with w.cac("AdditionalDocumentReference"):
+            w.cbc("ID", attachment.filename)
+            if attachment.description:
+                w.cbc("DocumentDescription", attachment.description)
+            with w.cac("Attachment"):
+                w.cbc("EmbeddedDocumentBinaryObject", base64.b64encode(attachment.content).decode("ascii"),
+                      mimeCode=attachment.mime_code, filename=attachment.filename)
 
 
-def _address(w: _Writer, parent: etree._Element, name: str, address: Address) -> None:
-    element = w.cac(parent, name)
-    for field, tag in (("street", "StreetName"), ("additional_street", "AdditionalStreetName"),
-                       ("city", "CityName"), ("postal_zone", "PostalZone")):
-        value = getattr(address, field)
-        if value:
-            w.cbc(element, tag, value)
-    w.cbc(w.cac(element, "Country"), "IdentificationCode", address.country)
+def _address(w: _Writer, name: str, address: Address) -> None:
+    with w.cac(name):
+        for value, tag in ((address.street, "StreetName"), (address.additional_street, "AdditionalStreetName"),
+                           (address.city, "CityName"), (address.postal_zone, "PostalZone")):
+            if value:
+                w.cbc(tag, value)
+        with w.cac("Country"):
+            w.cbc("IdentificationCode", address.country)
 
 
-def _tax_scheme(w: _Writer, parent: etree._Element, company_id: str, scheme: str) -> None:
-    element = w.cac(parent, "PartyTaxScheme")
-    w.cbc(element, "CompanyID", company_id)
-    w.cbc(w.cac(element, "TaxScheme"), "ID", scheme)
+def _tax_scheme(w: _Writer, company_id: str, scheme: str) -> None:
+    with w.cac("PartyTaxScheme"):
+        w.cbc("CompanyID", company_id)
+        with w.cac("TaxScheme"):
+            w.cbc("ID", scheme)
 
 
-def _seller(w: _Writer, parent: etree._Element, seller: Seller) -> None:
-    party = w.cac(parent, "Party")
-    w.cbc(party, "EndpointID", seller.orgnr, schemeID=SCHEME_NO_ORGNR)
-    w.cbc(w.cac(party, "PartyName"), "Name", seller.name)
-    _address(w, party, "PostalAddress", seller.address)
-    if seller.mva_number:
-        _tax_scheme(w, party, seller.mva_number, "VAT")
-    if seller.foretaksregisteret:
-        _tax_scheme(w, party, FORETAKSREGISTERET, "TAX")
-    legal = w.cac(party, "PartyLegalEntity")
-    w.cbc(legal, "RegistrationName", seller.name)
-    w.cbc(legal, "CompanyID", seller.orgnr, schemeID=SCHEME_NO_ORGNR)
-    if seller.foretaksregisteret:
-        w.cbc(legal, "CompanyLegalForm", FORETAKSREGISTERET)
-    if seller.phone or seller.email:
-        contact = w.cac(party, "Contact")
-        if seller.phone:
-            w.cbc(contact, "Telephone", seller.phone)
-        if seller.email:
-            w.cbc(contact, "ElectronicMail", seller.email)
+def _seller(w: _Writer, seller: Seller) -> None:
+    with w.cac("Party"):
+        w.cbc("EndpointID", seller.orgnr, schemeID=SCHEME_NO_ORGNR)
+        with w.cac("PartyName"):
+            w.cbc("Name", seller.name)
+        _address(w, "PostalAddress", seller.address)
+        if seller.mva_number:
+            _tax_scheme(w, seller.mva_number, "VAT")
+        if seller.foretaksregisteret:
+            _tax_scheme(w, FORETAKSREGISTERET, "TAX")
+        with w.cac("PartyLegalEntity"):
+            w.cbc("RegistrationName", seller.name)
+            w.cbc("CompanyID", seller.orgnr, schemeID=SCHEME_NO_ORGNR)
+            if seller.foretaksregisteret:
+                w.cbc("CompanyLegalForm", FORETAKSREGISTERET)
+        if seller.phone or seller.email:
+            with w.cac("Contact"):
+                if seller.phone:
+                    w.cbc("Telephone", seller.phone)
+                if seller.email:
+                    w.cbc("ElectronicMail", seller.email)
 
 
-def _buyer(w: _Writer, parent: etree._Element, buyer: Buyer) -> None:
-    party = w.cac(parent, "Party")
-    endpoint = buyer.peppol_endpoint or PeppolEndpoint(scheme=SCHEME_NO_ORGNR, identifier=str(buyer.orgnr))
-    w.cbc(party, "EndpointID", endpoint.identifier, schemeID=endpoint.scheme)
-    w.cbc(w.cac(party, "PartyName"), "Name", buyer.name)
-    _address(w, party, "PostalAddress", buyer.address)
-    if buyer.vat_number:
-        _tax_scheme(w, party, buyer.vat_number, "VAT")
-    legal = w.cac(party, "PartyLegalEntity")
-    w.cbc(legal, "RegistrationName", buyer.name)
-    if buyer.orgnr:
-        w.cbc(legal, "CompanyID", buyer.orgnr, schemeID=SCHEME_NO_ORGNR)
-    if buyer.email:
-        w.cbc(w.cac(party, "Contact"), "ElectronicMail", buyer.email)
+def _buyer(w: _Writer, buyer: Buyer) -> None:
+    with w.cac("Party"):
+        if buyer.peppol_endpoint:
+            w.cbc("EndpointID", buyer.peppol_endpoint.identifier, schemeID=buyer.peppol_endpoint.scheme)
+        else:
+            w.cbc("EndpointID", str(buyer.orgnr), schemeID=SCHEME_NO_ORGNR)
+        with w.cac("PartyName"):
+            w.cbc("Name", buyer.name)
+        _address(w, "PostalAddress", buyer.address)
+        if buyer.vat_number:
+            _tax_scheme(w, buyer.vat_number, "VAT")
+        with w.cac("PartyLegalEntity"):
+            w.cbc("RegistrationName", buyer.name)
+            if buyer.orgnr:
+                w.cbc("CompanyID", buyer.orgnr, schemeID=SCHEME_NO_ORGNR)
+        if buyer.email:
+            with w.cac("Contact"):
+                w.cbc("ElectronicMail", buyer.email)
 
 
-def _delivery(w: _Writer, root: etree._Element, invoice: Invoice) -> None:
+def _delivery(w: _Writer, invoice: Invoice) -> None:
     if invoice.delivery_date is None and invoice.delivery_country is None:
         return
-    delivery = w.cac(root, "Delivery")
-    if invoice.delivery_date:
-        w.cbc(delivery, "ActualDeliveryDate", invoice.delivery_date.isoformat())
-    if invoice.delivery_country:
-        location = w.cac(delivery, "DeliveryLocation")
-        _address(w, location, "Address", Address(country=invoice.delivery_country))
+    with w.cac("Delivery"):
+        if invoice.delivery_date:
+            w.cbc("ActualDeliveryDate", invoice.delivery_date.isoformat())
+        if invoice.delivery_country:
+            with w.cac("DeliveryLocation"):
+                _address(w, "Address", Address(country=invoice.delivery_country))
 
 
-def _payment_means(w: _Writer, root: etree._Element, invoice: Invoice, credit: bool) -> None:
+def _payment_means(w: _Writer, invoice: Invoice, credit: bool) -> None:
     seller = invoice.seller
     sepa = invoice.currency != "NOK" and seller.iban is not None
-    means = w.cac(root, "PaymentMeans")
-    w.cbc(means, "PaymentMeansCode", PAYMENT_MEANS_SEPA_CREDIT_TRANSFER if sepa else PAYMENT_MEANS_CREDIT_TRANSFER)
-    if credit and invoice.due_date:
-        w.cbc(means, "PaymentDueDate", invoice.due_date.isoformat())
-    if invoice.kid:
-        w.cbc(means, "PaymentID", invoice.kid)
-    account = w.cac(means, "PayeeFinancialAccount")
-    w.cbc(account, "ID", seller.iban if sepa and seller.iban else seller.bank_account)
-    w.cbc(account, "Name", seller.name)
-    if sepa and seller.bic:
-        w.cbc(w.cac(account, "FinancialInstitutionBranch"), "ID", seller.bic)
+    with w.cac("PaymentMeans"):
+        w.cbc("PaymentMeansCode", PAYMENT_MEANS_SEPA_CREDIT_TRANSFER if sepa else PAYMENT_MEANS_CREDIT_TRANSFER)
+        if credit and invoice.due_date:
+            w.cbc("PaymentDueDate", invoice.due_date.isoformat())
+        if invoice.kid:
+            w.cbc("PaymentID", invoice.kid)
+        with w.cac("PayeeFinancialAccount"):
+            w.cbc("ID", seller.iban if sepa and seller.iban else seller.bank_account)
+            w.cbc("Name", seller.name)
+            if sepa and seller.bic:
+                with w.cac("FinancialInstitutionBranch"):
+                    w.cbc("ID", seller.bic)
 
 
-def _tax_category(w: _Writer, parent: etree._Element, name: str, vat: Vat | VatBreakdown,
-                  with_reason: bool = False) -> None:
-    element = w.cac(parent, name)
-    w.cbc(element, "ID", vat.category.value)
-    if vat.category is not VatCategory.OUTSIDE_SCOPE:
-        w.cbc(element, "Percent", number_text(vat.rate))
-    if with_reason and vat.exemption_reason_code:
-        w.cbc(element, "TaxExemptionReasonCode", vat.exemption_reason_code)
-    if with_reason and vat.exemption_reason:
-        w.cbc(element, "TaxExemptionReason", vat.exemption_reason)
-    w.cbc(w.cac(element, "TaxScheme"), "ID", "VAT")
+def _tax_category(w: _Writer, name: str, vat: Vat | VatBreakdown, with_reason: bool = False) -> None:
+    percent = None if vat.category is VatCategory.OUTSIDE_SCOPE else number_text(vat.rate)
+    w.raw(_tax_category_xml(name, vat.category.value, percent, vat.exemption_reason_code if with_reason else None,
+                            vat.exemption_reason if with_reason else None))
 
 
-def _allowance_charge(w: _Writer, root: etree._Element, ac: AllowanceCharge) -> None:
-    element = w.cac(root, "AllowanceCharge")
-    w.cbc(element, "ChargeIndicator", "true" if ac.is_charge else "false")
-    if ac.reason_code:
-        w.cbc(element, "AllowanceChargeReasonCode", ac.reason_code)
-    w.cbc(element, "AllowanceChargeReason", ac.reason)
-    w.amount(element, "Amount", ac.amount)
-    _tax_category(w, element, "TaxCategory", ac.vat)
+@lru_cache(maxsize=1024)
+def _tax_category_xml(name: str, category: str, percent: str | None, reason_code: str | None,
+                      reason: str | None) -> str:
+    """A TaxCategory / ClassifiedTaxCategory element. It repeats on every line and allowance with the
+    same VAT, so it is written once per process for each distinct VAT and reason."""
+    w = _Writer("")
+    with w.cac(name):
+        w.cbc("ID", category)
+        if percent is not None:
+            w.cbc("Percent", percent)
+        if reason_code:
+            w.cbc("TaxExemptionReasonCode", reason_code)
+        if reason:
+            w.cbc("TaxExemptionReason", reason)
+        with w.cac("TaxScheme"):
+            w.cbc("ID", "VAT")
+    return w.fragment()
 
 
-def _tax_totals(w: _Writer, root: etree._Element, calc: Calculation) -> None:
-    total = w.cac(root, "TaxTotal")
-    w.amount(total, "TaxAmount", calc.totals.tax)
-    for group in calc.vat:
-        subtotal = w.cac(total, "TaxSubtotal")
-        w.amount(subtotal, "TaxableAmount", group.taxable)
-        w.amount(subtotal, "TaxAmount", group.tax)
-        _tax_category(w, subtotal, "TaxCategory", group, with_reason=True)
+def _allowance_charge(w: _Writer, ac: AllowanceCharge) -> None:
+    with w.cac("AllowanceCharge"):
+        w.cbc("ChargeIndicator", "true" if ac.is_charge else "false")
+        if ac.reason_code:
+            w.cbc("AllowanceChargeReasonCode", ac.reason_code)
+        w.cbc("AllowanceChargeReason", ac.reason)
+        w.amount("Amount", ac.amount)
+        _tax_category(w, "TaxCategory", ac.vat)
+
+
+def _tax_totals(w: _Writer, calc: Calculation) -> None:
+    with w.cac("TaxTotal"):
+        w.amount("TaxAmount", calc.totals.tax)
+        for group in calc.vat:
+            with w.cac("TaxSubtotal"):
+                w.amount("TaxableAmount", group.taxable)
+                w.amount("TaxAmount", group.tax)
+                _tax_category(w, "TaxCategory", group, with_reason=True)
     if calc.totals.tax_in_nok is not None:
-        w.amount(w.cac(root, "TaxTotal"), "TaxAmount", calc.totals.tax_in_nok, currency="NOK")
+        with w.cac("TaxTotal"):
+            w.amount("TaxAmount", calc.totals.tax_in_nok, currency="NOK")
 
 
-def _monetary_total(w: _Writer, root: etree._Element, invoice: Invoice, calc: Calculation) -> None:
+def _monetary_total(w: _Writer, invoice: Invoice, calc: Calculation) -> None:
     t = calc.totals
-    total = w.cac(root, "LegalMonetaryTotal")
-    w.amount(total, "LineExtensionAmount", t.line_extension)
-    w.amount(total, "TaxExclusiveAmount", t.tax_exclusive)
-    w.amount(total, "TaxInclusiveAmount", t.tax_inclusive)
-    if any(not x.is_charge for x in invoice.allowances_charges):
-        w.amount(total, "AllowanceTotalAmount", t.allowance_total)
-    if any(x.is_charge for x in invoice.allowances_charges):
-        w.amount(total, "ChargeTotalAmount", t.charge_total)
-    if t.prepaid:
-        w.amount(total, "PrepaidAmount", t.prepaid)
-    if invoice.round_payable_to_krone:
-        w.amount(total, "PayableRoundingAmount", t.rounding)
-    w.amount(total, "PayableAmount", t.payable)
+    with w.cac("LegalMonetaryTotal"):
+        w.amount("LineExtensionAmount", t.line_extension)
+        w.amount("TaxExclusiveAmount", t.tax_exclusive)
+        w.amount("TaxInclusiveAmount", t.tax_inclusive)
+        if any(not x.is_charge for x in invoice.allowances_charges):
+            w.amount("AllowanceTotalAmount", t.allowance_total)
+        if any(x.is_charge for x in invoice.allowances_charges):
+            w.amount("ChargeTotalAmount", t.charge_total)
+        if t.prepaid:
+            w.amount("PrepaidAmount", t.prepaid)
+        if invoice.round_payable_to_krone:
+            w.amount("PayableRoundingAmount", t.rounding)
+        w.amount("PayableAmount", t.payable)
 
 
-def _line(w: _Writer, root: etree._Element, index: int, amounts: LineAmounts, credit: bool) -> None:
+def _line(w: _Writer, index: int, amounts: LineAmounts, credit: bool) -> None:
     line = amounts.line
-    element = w.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
-    w.cbc(element, "ID", str(index))
-    w.cbc(element, "CreditedQuantity" if credit else "InvoicedQuantity", number_text(line.quantity),
-          unitCode=line.unit_code)
-    w.amount(element, "LineExtensionAmount", amounts.net)
-    if line.has_discount:
-        discount = w.cac(element, "AllowanceCharge")
-        w.cbc(discount, "ChargeIndicator", "false")
-        w.cbc(discount, "AllowanceChargeReasonCode", DISCOUNT_REASON_CODE)
-        w.cbc(discount, "AllowanceChargeReason", DISCOUNT_REASON)
-        if line.discount_percent is not None:
-            w.cbc(discount, "MultiplierFactorNumeric", number_text(line.discount_percent))
-        w.amount(discount, "Amount", amounts.discount)
-        if line.discount_percent is not None:
-            w.amount(discount, "BaseAmount", amounts.gross)
-    item = w.cac(element, "Item")
-    w.cbc(item, "Name", line.description)
-    _tax_category(w, item, "ClassifiedTaxCategory", line.vat)
-    w.cbc(w.cac(element, "Price"), "PriceAmount", number_text(line.unit_price), currencyID=w.currency)
+    with w.cac("CreditNoteLine" if credit else "InvoiceLine"):
+        w.cbc("ID", str(index))
+        w.cbc("CreditedQuantity" if credit else "InvoicedQuantity", number_text(line.quantity),
+              unitCode=line.unit_code)
+        w.amount("LineExtensionAmount", amounts.net)
+        if line.has_discount:
+            with w.cac("AllowanceCharge"):
+                w.cbc("ChargeIndicator", "false")
+                w.cbc("AllowanceChargeReasonCode", DISCOUNT_REASON_CODE)
+                w.cbc("AllowanceChargeReason", DISCOUNT_REASON)
+                if line.discount_percent is not None:
+                    w.cbc("MultiplierFactorNumeric", number_text(line.discount_percent))
+                w.amount("Amount", amounts.discount)
+                if line.discount_percent is not None:
+                    w.amount("BaseAmount", amounts.gross)
+        with w.cac("Item"):
+            w.cbc("Name", line.description)
+            _tax_category(w, "ClassifiedTaxCategory", line.vat)
+        with w.cac("Price"):
+            w.cbc("PriceAmount", number_text(line.unit_price), currencyID=w.currency)

@@ -1,0 +1,292 @@
+"""HTTP handler of the invoicing routine: thin routes over `klientportal.invoicing.service`."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import Router
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from functions import catalogue
+from klientportal.api.app import build_app, http_handler, request_context
+from klientportal.api.idempotency import run_idempotent
+from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.invoicing.delivery import CHANNELS, adapters
+from klientportal.invoicing.service import InvoiceService
+from klientportal.invoicing.settings import InvoiceSettings
+from klientportal.repository.records import Record
+
+router = Router()
+TAGS = ["invoicing"]
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+Dec = Annotated[Decimal, BeforeValidator(_decimal),
+                WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "decimal"})]
+Channel = Literal["email", "ehf", "print"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LineIn(_In):
+    """A line from a product (price, VAT code and unit from the product unless given) or free text."""
+
+    product_number: Optional[str] = Field(default=None, max_length=20)
+    description: Optional[str] = Field(default=None, min_length=1, max_length=500)
+    quantity: Dec = Field(description="at most 4 decimals; negative for a returned item")
+    unit_price: Optional[Dec] = Field(default=None, ge=0)
+    unit_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
+    vat_code: Optional[str] = Field(default=None, description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
+    discount_percent: Optional[Dec] = Field(default=None, gt=0, le=100)
+    discount_amount: Optional[Dec] = Field(default=None, gt=0)
+
+
+class AllowanceChargeIn(_In):
+    is_charge: bool
+    amount: Dec = Field(gt=0)
+    reason: str = Field(min_length=1, max_length=500)
+    vat_code: str = "3"
+
+
+class InvoiceCreate(_In):
+    customer_number: int = Field(ge=1, le=999_999_999)
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    allowances_charges: list[AllowanceChargeIn] = Field(default_factory=list, max_length=50)
+    buyer_reference: Optional[str] = Field(default=None, max_length=200)
+    order_reference: Optional[str] = Field(default=None, max_length=200)
+    note: Optional[str] = Field(default=None, max_length=2000)
+    due_days: Optional[int] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
+    channel: Optional[Channel] = Field(default=None, description="Default: the customer's delivery channel")
+
+
+class InvoicePatch(_In):
+    version: int = Field(ge=1, description="The version you read; a stale one gets 409")
+    customer_number: Optional[int] = Field(default=None, ge=1, le=999_999_999)
+    lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500)
+    allowances_charges: Optional[list[AllowanceChargeIn]] = None
+    buyer_reference: Optional[str] = Field(default=None, max_length=200)
+    order_reference: Optional[str] = Field(default=None, max_length=200)
+    note: Optional[str] = Field(default=None, max_length=2000)
+    due_days: Optional[int] = Field(default=None, ge=0, le=365)
+    channel: Optional[Channel] = None
+
+
+class SettingsIn(InvoiceSettings):
+    version: Optional[int] = Field(default=None, ge=1, description="The version you read (when updating)")
+
+
+class SettingsOut(InvoiceSettings):
+    model_config = ConfigDict(extra="ignore")
+    version: int
+    next_number: int
+
+
+class SendIn(_In):
+    channel: Optional[Channel] = Field(default=None, description="Default: the invoice's, else the customer's")
+
+
+class PaymentIn(_In):
+    payment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+                            description="The bank's id of the payment; the same id twice is recorded once")
+    amount: Dec = Field(gt=0)
+    paid_on: date
+    reference: Optional[str] = Field(default=None, max_length=100)
+
+
+class CreditNoteIn(_In):
+    lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500,
+                                          description="Lines to credit (partial); leave out to credit all")
+    note: Optional[str] = Field(default=None, max_length=2000)
+
+
+class InvoiceOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str
+    kind: Literal["invoice", "credit_note"]
+    status: str
+    number: Optional[int] = None
+    customer_number: int
+    version: int
+    created_at: str
+    updated_at: str
+    issue_date: Optional[str] = None
+    due_date: Optional[str] = None
+    kid: Optional[str] = None
+    totals: Optional[dict[str, str]] = None
+    vat: list[dict[str, str]] = []
+    delivery: Optional[dict[str, Any]] = None
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceOut]
+    next_cursor: Optional[str] = None
+
+
+class ParticipantOut(BaseModel):
+    participant_id: str
+    registered: bool
+    accepts_invoice: bool
+    accepts_credit_note: bool
+
+
+def _service() -> InvoiceService:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return InvoiceService(ctx.store, ctx.client, adapters())
+
+
+def _out(rec: Record) -> dict:
+    data = {k: v for k, v in rec.data.items() if k != "document"}
+    return {**data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
+
+
+def _idempotent(payload: dict, operation) -> Response:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return run_idempotent(ctx, payload, operation)
+
+
+@router.get("/clients/<client_id>/invoice-settings", tags=TAGS, summary="The client's invoice settings",
+            responses=COMMON_RESPONSES)
+def get_settings(client_id: str) -> SettingsOut:
+    return SettingsOut.model_validate(_service().settings_view())
+
+
+@router.put("/clients/<client_id>/invoice-settings", tags=TAGS, responses=COMMON_RESPONSES,
+            summary="Set the seller profile, KID, bank account, due days and first invoice number")
+def put_settings(client_id: str, body: SettingsIn) -> SettingsOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    settings = InvoiceSettings.model_validate(body.model_dump(exclude={"version"}))
+    return SettingsOut.model_validate(_service().put_settings(settings, body.version, ctx.actor))
+
+
+@router.get("/clients/<client_id>/invoices", tags=TAGS, summary="List invoices and credit notes",
+            responses=COMMON_RESPONSES)
+def list_invoices(client_id: str, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> InvoicePage:
+    page = _service().repo.list(limit, cursor)
+    return InvoicePage(items=[InvoiceOut.model_validate(_out(r)) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/clients/<client_id>/invoices", tags=TAGS, summary="Create a draft invoice",
+             responses={201: created(InvoiceOut), **COMMON_RESPONSES})
+def create_invoice(client_id: str, body: InvoiceCreate) -> Response[InvoiceOut]:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    payload = body.model_dump(mode="json")
+    return _idempotent(payload, lambda: (201, _out(_service().create_draft(payload, ctx.actor))))
+
+
+@router.get("/clients/<client_id>/invoices/<invoice_id>", tags=TAGS, summary="One invoice or credit note",
+            responses=COMMON_RESPONSES)
+def get_invoice(client_id: str, invoice_id: str) -> InvoiceOut:
+    return InvoiceOut.model_validate(_out(_service().get(invoice_id)))
+
+
+@router.patch("/clients/<client_id>/invoices/<invoice_id>", tags=TAGS, responses=COMMON_RESPONSES,
+              summary="Change a draft (an issued invoice is frozen: 409; correct it with a credit note)")
+def update_invoice(client_id: str, invoice_id: str, body: InvoicePatch) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
+    return InvoiceOut.model_validate(_out(_service().update_draft(invoice_id, body.version, changes, ctx.actor)))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/issue", tags=TAGS, responses=COMMON_RESPONSES,
+             summary="Issue: next number of the gapless series, KID, dates, PDF; the invoice is frozen")
+def issue_invoice(client_id: str, invoice_id: str) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return _idempotent({"issue": invoice_id}, lambda: (200, _out(_service().issue(invoice_id, ctx.actor))))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/send", tags=TAGS, responses=COMMON_RESPONSES,
+             summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once")
+def send_invoice(client_id: str, invoice_id: str, body: Optional[SendIn] = None) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    channel = body.channel if body else None
+    return _idempotent({"send": invoice_id, "channel": channel},
+                       lambda: (200, _out(_service().send(invoice_id, ctx.actor, channel))))
+
+
+@router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses=COMMON_RESPONSES,
+            summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL")
+def invoice_pdf(client_id: str, invoice_id: str, link: Annotated[bool, Query()] = False):
+    service = _service()
+    rec, pdf = service.pdf(invoice_id)
+    if link:
+        return Response(200, "application/json", {"url": service.files.presigned_url(rec.data["pdf_key"]),
+                                                  "key": rec.data["pdf_key"], "expires_in": 300})
+    name = rec.data["pdf_key"].rsplit("/", 1)[1]
+    return Response(200, "application/pdf", pdf, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses=COMMON_RESPONSES,
+            summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)")
+def invoice_ehf(client_id: str, invoice_id: str):
+    return Response(200, "application/xml", _service().ehf(invoice_id))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/credit-notes", tags=TAGS,
+             summary="Draft a credit note for the invoice (all of it, or the lines given)",
+             responses={201: created(InvoiceOut), **COMMON_RESPONSES})
+def create_credit_note(client_id: str, invoice_id: str, body: CreditNoteIn) -> Response[InvoiceOut]:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    payload = body.model_dump(mode="json", exclude_none=True)
+    return _idempotent({"credit": invoice_id, **payload},
+                       lambda: (201, _out(_service().create_credit_note(invoice_id, payload, ctx.actor))))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/payments", tags=TAGS, responses=COMMON_RESPONSES,
+             summary="Register a (partial) payment; closes a debt-collection case when paid")
+def register_payment(client_id: str, invoice_id: str, body: PaymentIn) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    payment = body.model_dump(mode="json")
+    payment["amount"] = str(body.amount.quantize(Decimal("0.01")))
+    return _idempotent({"pay": invoice_id, **payment},
+                       lambda: (200, _out(_service().register_payment(invoice_id, payment, ctx.actor))))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/payment-request", tags=TAGS, responses=COMMON_RESPONSES,
+             summary="Send a payment request (betalingsanmodning) by e-mail")
+def payment_request(client_id: str, invoice_id: str) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return _idempotent({"payment-request": invoice_id},
+                       lambda: (200, _out(_service().payment_request(invoice_id, ctx.actor))))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/reminders", tags=TAGS, responses=COMMON_RESPONSES,
+             summary="Send a reminder now (purring; the second is the inkassovarsel), within the law")
+def send_reminder(client_id: str, invoice_id: str) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return _idempotent({"remind": invoice_id},
+                       lambda: (200, _out(_service().remind(invoice_id, ctx.actor, on_demand=True))))
+
+
+@router.post("/clients/<client_id>/invoices/<invoice_id>/collection", tags=TAGS, responses=COMMON_RESPONSES,
+             summary="Hand the claim over to debt collection (Svea Finans)")
+def start_collection(client_id: str, invoice_id: str) -> InvoiceOut:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return _idempotent({"collect": invoice_id},
+                       lambda: (200, _out(_service().start_collection(invoice_id, ctx.actor))))
+
+
+@router.get("/clients/<client_id>/peppol-participants/<participant_id>", tags=TAGS, responses=COMMON_RESPONSES,
+            summary="Can this PEPPOL participant receive EHF invoices? (SMP lookup via the access point)")
+def lookup_participant(client_id: str, participant_id: str) -> ParticipantOut:
+    from urllib.parse import unquote
+    found = _service().adapters.access_point.lookup(unquote(participant_id))
+    return ParticipantOut(participant_id=found.participant_id, registered=found.registered,
+                          accepts_invoice=found.accepts_invoice, accepts_credit_note=found.accepts_credit_note)
+
+
+assert set(CHANNELS) == {"email", "ehf", "print"}
+app = build_app([router], catalogue.function("invoicing").routes)
+lambda_handler = http_handler(app)

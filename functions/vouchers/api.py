@@ -1,0 +1,323 @@
+"""HTTP handler of the voucher inbox (bilag) and the document flow to the bureau. Thin: models in,
+`klientportal.vouchers` does the work, models out."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import Router
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions import catalogue
+from klientportal import aws
+from klientportal.api.app import build_app, http_handler, request_context, tenancy_service
+from klientportal.api.idempotency import run_idempotent
+from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.auth.policy import reach
+from klientportal.repository.pagination import decode_cursor, encode_cursor
+from klientportal.settings import settings
+from klientportal.vouchers import inbox
+from klientportal.vouchers.filenames import sanitise_filename
+from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS
+from klientportal.vouchers.originals import presigned_get
+from klientportal.vouchers.records import BUREAU_QUEUE, QUEUES, queue_gsi
+from klientportal.vouchers.workflow import VoucherService, view
+
+router = Router()
+UPLOAD_SECONDS = 900
+Queue = Literal[tuple(QUEUES)]  # type: ignore[valid-type]
+Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Voucher(BaseModel):
+    """A voucher: what was read (extracted, with confidences), the editable details, the coding."""
+
+    model_config = ConfigDict(extra="allow")
+    voucher_id: str
+    client_id: str
+    status: str
+    channel: str
+    received_at: str
+    version: int
+
+
+class VoucherPage(BaseModel):
+    items: list[Voucher]
+    next_cursor: Optional[str] = None
+
+
+class InboxAddress(BaseModel):
+    slug: str
+    address: str
+
+
+class InboxChange(_In):
+    slug: Annotated[str, Field(min_length=3, max_length=40)]
+
+
+class UploadFile(_In):
+    filename: Annotated[str, Field(min_length=1, max_length=200)]
+    content_type: Literal["application/pdf", "application/xml", "text/xml", "image/png", "image/jpeg", "image/tiff"]
+    size: Annotated[int, Field(ge=1, le=DEFAULT_MAIL_LIMITS.max_attachment_bytes)]
+
+
+class UploadRequest(_In):
+    files: Annotated[list[UploadFile], Field(min_length=1, max_length=20)]
+
+
+class UploadTarget(BaseModel):
+    filename: str
+    key: str
+    url: str
+    method: str = "PUT"
+    headers: dict[str, str]
+    expires_in: int
+
+
+class UploadTargets(BaseModel):
+    items: list[UploadTarget]
+
+
+class DetailsPatch(_In):
+    version: int = Field(ge=1)
+    supplier_number: Optional[int] = Field(default=None, ge=1)
+    invoice_number: Optional[Annotated[str, Field(max_length=80)]] = None
+    issue_date: Optional[date] = None
+    due_date: Optional[date] = None
+    currency: Optional[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] = None
+    kid: Optional[Annotated[str, Field(pattern=r"^[0-9]{2,25}$")]] = None
+    bank_account: Optional[Annotated[str, Field(max_length=34)]] = None
+    net_total: Optional[Money] = None
+    vat_total: Optional[Money] = None
+    total: Optional[Money] = None
+    description: Optional[Annotated[str, Field(max_length=500)]] = None
+    document_type: Optional[Literal["invoice", "credit-note", "receipt"]] = None
+
+
+class CodingLine(_In):
+    account: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
+    vat_code: Optional[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]] = None
+    net_amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="negative for an allowance")]
+    vat_amount: Optional[Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]] = None
+    project: Optional[Code] = None
+    department: Optional[Code] = None
+    description: Optional[Annotated[str, Field(max_length=200)]] = None
+
+
+class Coding(_In):
+    version: int = Field(ge=1)
+    lines: Annotated[list[CodingLine], Field(min_length=1, max_length=100)]
+
+
+class Step(_In):
+    version: int = Field(ge=1)
+    comment: Optional[Annotated[str, Field(max_length=1000)]] = None
+
+
+class Payment(_In):
+    version: int = Field(ge=1)
+    paid_on: date
+
+
+class Return(_In):
+    version: int = Field(ge=1)
+    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class Preview(BaseModel):
+    url: str
+    content_type: str
+    kind: str
+    expires_in: int
+
+
+class QuarantineItem(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    quarantine_id: str
+    reason: str
+    channel: str
+    received_at: str
+
+
+class QuarantineList(BaseModel):
+    items: list[QuarantineItem]
+
+
+class BureauQueueItem(Voucher):
+    client_name: str
+
+
+class BureauQueue(BaseModel):
+    items: list[BureauQueueItem]
+    next_cursor: Optional[str] = None
+
+
+def _service() -> VoucherService:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return VoucherService(ctx.store, ctx.client.client_id)
+
+
+def _inbox_out(data: dict) -> InboxAddress:
+    return InboxAddress(slug=data["slug"], address=inbox.address(data["slug"], settings().inbox_domain))
+
+
+@router.get("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="The client's voucher e-mail address",
+            responses=COMMON_RESPONSES)
+def get_inbox(client_id: str) -> InboxAddress:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    found = inbox.inbox_of(ctx.store, client_id)
+    return _inbox_out(found or inbox.assign_inbox(ctx.store, ctx.client, ctx.actor))
+
+
+@router.put("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="Choose the voucher e-mail address",
+            responses=COMMON_RESPONSES)
+def put_inbox(client_id: str, body: InboxChange) -> InboxAddress:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return _inbox_out(inbox.assign_inbox(ctx.store, ctx.client, ctx.actor, slug=body.slug))
+
+
+@router.post("/clients/<client_id>/voucher-uploads", tags=["vouchers"],
+             summary="Presigned upload URLs for one or more files (PUT each file to its URL)",
+             responses={201: created(UploadTargets), **COMMON_RESPONSES})
+def create_uploads(client_id: str, body: UploadRequest) -> Response[UploadTargets]:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    s3 = aws.client("s3")
+    batch = uuid.uuid4().hex[:16]
+    items = []
+    for index, f in enumerate(body.files, start=1):
+        name = sanitise_filename(f.filename, fallback=f"upload-{index}")
+        key = f"upload/{client_id}/{batch}-{index}/{name}"
+        headers = {"Content-Type": f.content_type, "x-amz-meta-uploaded-by": ctx.actor.sub}
+        url = s3.generate_presigned_url("put_object", ExpiresIn=UPLOAD_SECONDS, Params={
+            "Bucket": settings().inbound_bucket, "Key": key, "ContentType": f.content_type,
+            "Metadata": {"uploaded-by": ctx.actor.sub}})
+        items.append(UploadTarget(filename=name, key=key, url=url, headers=headers, expires_in=UPLOAD_SECONDS))
+    return Response(201, "application/json", UploadTargets(items=items).model_dump(mode="json"))
+
+
+@router.get("/clients/<client_id>/vouchers", tags=["vouchers"], summary="Vouchers, all or one queue",
+            responses=COMMON_RESPONSES)
+def list_vouchers(client_id: str, queue: Annotated[Optional[Queue], Query()] = None,
+                  limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> VoucherPage:
+    page = _service().list(queue, limit, cursor)
+    return VoucherPage(items=[Voucher.model_validate(view(r)) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/clients/<client_id>/voucher-quarantine", tags=["vouchers"],
+            summary="What the inbox refused or could not read, with the reason", responses=COMMON_RESPONSES)
+def client_quarantine(client_id: str) -> QuarantineList:
+    return QuarantineList(items=[QuarantineItem.model_validate(i) for i in _service().quarantine()])
+
+
+@router.get("/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="One voucher",
+            responses=COMMON_RESPONSES)
+def get_voucher(client_id: str, voucher_id: str) -> Voucher:
+    return Voucher.model_validate(view(_service().get(voucher_id)))
+
+
+@router.get("/clients/<client_id>/vouchers/<voucher_id>/preview", tags=["vouchers"],
+            summary="A short-lived URL of the voucher's preview (PDF, embedded PDF, image or summary)",
+            responses=COMMON_RESPONSES)
+def preview(client_id: str, voucher_id: str) -> Preview:
+    rec = _service().get(voucher_id)
+    found = rec.data.get("preview")
+    if not found:
+        original = rec.data["original"]
+        found = {"bucket": original["bucket"], "key": original["key"], "content_type": original["content_type"],
+                 "kind": "original"}
+    url = presigned_get(aws.client("s3"), found["bucket"], found["key"], content_type=found["content_type"],
+                        filename=rec.data["original"].get("filename"))
+    return Preview(url=url, content_type=found["content_type"], kind=found["kind"], expires_in=300)
+
+
+@router.patch("/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="Edit the details",
+              responses=COMMON_RESPONSES)
+def edit_voucher(client_id: str, voucher_id: str, body: DetailsPatch) -> Voucher:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    return Voucher.model_validate(view(_service().update_details(voucher_id, body.version, changes, ctx.actor)))
+
+
+@router.put("/clients/<client_id>/vouchers/<voucher_id>/coding", tags=["vouchers"],
+            summary="Code the voucher (split lines: account, VAT code, project, department)", responses=COMMON_RESPONSES)
+def code_voucher(client_id: str, voucher_id: str, body: Coding) -> Voucher:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    lines = [line.model_dump(mode="json") for line in body.lines]
+    return Voucher.model_validate(view(_service().code(voucher_id, body.version, lines, ctx.actor)))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/attestation", tags=["vouchers"],
+             summary="Send to attestation", responses=COMMON_RESPONSES)
+def send_to_attestation(client_id: str, voucher_id: str, body: Step) -> Voucher:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return Voucher.model_validate(view(_service().send_to_attestation(voucher_id, body.version, ctx.actor, body.comment)))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/approval", tags=["vouchers"],
+             summary="Approve (for payment; the voucher goes to the bureau)", responses=COMMON_RESPONSES)
+def approve(client_id: str, voucher_id: str, body: Step) -> Voucher:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return Voucher.model_validate(view(_service().approve(voucher_id, body.version, ctx.actor, body.comment)))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/payment", tags=["vouchers"], summary="Mark paid",
+             responses=COMMON_RESPONSES)
+def mark_paid(client_id: str, voucher_id: str, body: Payment) -> Voucher:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return Voucher.model_validate(view(_service().mark_paid(voucher_id, body.version, body.paid_on, ctx.actor)))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/booking", tags=["vouchers"],
+             summary="Book (bureau): a balanced journal entry with the next voucher number",
+             responses=COMMON_RESPONSES)
+def book(client_id: str, voucher_id: str, body: Step) -> Response[Voucher]:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    service = _service()
+    return run_idempotent(ctx, {"voucher_id": voucher_id, **body.model_dump(mode="json")}, lambda: (
+        200, view(service.book(voucher_id, body.version, ctx.actor))))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/return", tags=["vouchers"],
+             summary="Return to the client with a comment (bureau)", responses=COMMON_RESPONSES)
+def return_voucher(client_id: str, voucher_id: str, body: Return) -> Voucher:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return Voucher.model_validate(view(_service().return_to_client(voucher_id, body.version, body.comment, ctx.actor)))
+
+
+@router.get("/bureau/voucher-queue", tags=["vouchers"],
+            summary="The bureau's queue: approved vouchers of the clients you reach, oldest client first",
+            responses=COMMON_RESPONSES)
+def bureau_queue(limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+                 cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BureauQueue:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    clients = [c for c in tenancy_service(ctx.store).repo.clients_of(ctx.bureau_id) if reach(ctx.principal, c)]
+    clients.sort(key=lambda c: c.client_id)
+    wanted = limit or 50
+    position = decode_cursor(cursor, partition_attr="B", partition=ctx.bureau_id) if cursor else None
+    start = (position or {}).get("client", "")
+    items: list[BureauQueueItem] = []
+    for client in clients:
+        if client.client_id < start:
+            continue
+        for status in BUREAU_QUEUE:
+            for rec in ctx.store.query_all(queue_gsi(client.client_id, status), index="GSI1"):
+                items.append(BureauQueueItem.model_validate({**view(rec), "client_name": client.name}))
+        if len(items) >= wanted:
+            following = [c.client_id for c in clients if c.client_id > client.client_id]
+            next_cursor = encode_cursor({"B": ctx.bureau_id, "client": following[0]}) if following else None
+            return BureauQueue(items=items, next_cursor=next_cursor)
+    return BureauQueue(items=items)
+
+
+app = build_app([router], catalogue.function("vouchers").routes)
+lambda_handler = http_handler(app)

@@ -1,0 +1,81 @@
+"""Delivery channels: which adapter sends an invoice, what each channel needs from the customer, and
+where the generated files live (documents bucket, under the client's prefix)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from klientportal import aws
+from klientportal.adapters.access_point import AccessPoint, HttpAccessPoint, SimulatedAccessPoint
+from klientportal.adapters.email import EmailSender, LocalSesEmailSender, SesEmailSender
+from klientportal.adapters.print_centre import HttpPrintCentre, PrintCentre, SimulatedPrintCentre
+from klientportal.adapters.svea import Collection, HttpSvea, SimulatedSvea
+from klientportal.errors import DomainError
+from klientportal.settings import settings
+
+CHANNELS = ("email", "ehf", "print")
+
+
+class DeliveryAddressMissing(DomainError):
+    status, slug, title = 422, "delivery-address-missing", "The customer has no address for this channel"
+
+
+class ReceiverCannotTakeEhf(DomainError):
+    status, slug, title = 422, "ehf-receiver-unknown", "The customer cannot receive EHF"
+
+
+@dataclass(frozen=True)
+class Adapters:
+    email: EmailSender
+    access_point: AccessPoint
+    print_centre: PrintCentre
+    collection: Collection
+
+
+def adapters(mode: str | None = None) -> Adapters:
+    """Real adapters in AWS (KP_DELIVERY_MODE=aws), the local simulators otherwise."""
+    if (mode or settings().delivery_mode) == "aws":
+        return Adapters(SesEmailSender(), HttpAccessPoint(), HttpPrintCentre(), HttpSvea())
+    return Adapters(LocalSesEmailSender(), SimulatedAccessPoint(), SimulatedPrintCentre(), SimulatedSvea())
+
+
+def peppol_id_of(customer: dict) -> str | None:
+    return customer.get("peppol_id") or (f"0192:{customer['orgnr']}" if customer.get("orgnr") else None)
+
+
+def check_address(channel: str, customer: dict) -> None:
+    """A clear problem when the customer lacks what `channel` needs."""
+    number = customer.get("customer_number")
+    if channel == "email" and not customer.get("email"):
+        raise DeliveryAddressMissing(f"customer {number} has no e-mail address; add one or choose another channel",
+                                     extra={"channel": channel, "customer_number": number, "missing": "email"})
+    if channel == "print" and not customer.get("address"):
+        raise DeliveryAddressMissing(f"customer {number} has no postal address for print-and-post",
+                                     extra={"channel": channel, "customer_number": number, "missing": "address"})
+    if channel == "ehf" and not peppol_id_of(customer):
+        raise DeliveryAddressMissing(f"customer {number} has no PEPPOL participant id or organisation number",
+                                     extra={"channel": channel, "customer_number": number, "missing": "peppol_id"})
+
+
+class DocumentFiles:
+    """Invoice PDFs and EHF documents in the documents bucket: clients/<client>/invoices/<id>/..."""
+
+    def __init__(self, client_id: str) -> None:
+        self.client_id = client_id
+        self.bucket = settings().documents_bucket
+
+    def key(self, invoice_id: str, name: str) -> str:
+        return f"clients/{self.client_id}/invoices/{invoice_id}/{name}"
+
+    def put(self, key: str, content: bytes, content_type: str) -> None:
+        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=content, ContentType=content_type)
+
+    def get(self, key: str) -> bytes | None:
+        s3 = aws.client("s3")
+        try:
+            return s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+
+    def presigned_url(self, key: str, expires_s: int = 300) -> str:
+        return aws.client("s3").generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
+                                                       ExpiresIn=expires_s)

@@ -1,0 +1,98 @@
+"""Keys and records of the invoicing routine (docs/invoicing.md, "Data"). Only this module and
+numbering.py know the sort keys; everything lives in the client's partition T#<client>.
+
+| item | SK | notes |
+|---|---|---|
+| settings | INVOICE_SETTINGS | one per client |
+| number counter | INVOICE_COUNTER | data.next = the next number of the gapless series |
+| invoice / credit note | INVOICE#<id> | GSI1 while open: OPEN_INVOICES#<due yyyy-mm> / <due>#<client>#<id> |
+| KID pointer | KID#<kid>#<id> | bank matching: query KID#<kid># in the client's partition |
+| delivery attempt | DELIVERY#<id>#<nnn> | written (conditionally) before any adapter is called |
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from klientportal.errors import NotFound
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import Store
+
+SETTINGS_SK = "INVOICE_SETTINGS"
+COUNTER_SK = "INVOICE_COUNTER"
+INVOICE_PREFIX = "INVOICE#"
+
+
+def invoice_sk(invoice_id: str) -> str:
+    return f"{INVOICE_PREFIX}{invoice_id}"
+
+
+def kid_sk(kid: str, invoice_id: str) -> str:
+    return f"KID#{kid}#{invoice_id}"
+
+
+def delivery_sk(invoice_id: str, attempt: int) -> str:
+    return f"DELIVERY#{invoice_id}#{attempt:03d}"
+
+
+def open_index_pk(due_date: str) -> str:
+    """GSI1 partition of open invoices by due month (the reminder run reads the last months)."""
+    return f"OPEN_INVOICES#{due_date[:7]}"
+
+
+def new_invoice_id() -> str:
+    return "inv-" + uuid.uuid4().hex[:16]
+
+
+def with_open_index(rec: Record, client_id: str, is_open: bool) -> Record:
+    """The record with GSI1 set while the invoice is open (owed money), cleared otherwise."""
+    if is_open and rec.data.get("due_date"):
+        due = rec.data["due_date"]
+        return replace(rec, gsi1pk=open_index_pk(due), gsi1sk=f"{due}#{client_id}#{rec.data['id']}")
+    return replace(rec, gsi1pk=None, gsi1sk=None)
+
+
+class InvoiceRepository:
+    def __init__(self, store: Store, client_id: str) -> None:
+        self.store = store
+        self.client_id = client_id
+        self.pk = keys.client_pk(client_id)
+
+    def settings(self) -> Record | None:
+        return self.store.get(self.pk, SETTINGS_SK)
+
+    def counter(self) -> Record | None:
+        return self.store.get(self.pk, COUNTER_SK)
+
+    def invoice(self, invoice_id: str) -> Record:
+        try:
+            rec = self.store.get(self.pk, invoice_sk(invoice_id))
+        except ValueError:
+            rec = None
+        if rec is None or rec.entity != "invoice":
+            raise NotFound(f"no invoice {invoice_id}")
+        return rec
+
+    def customer(self, number: int) -> dict | None:
+        rec = self.store.get(self.pk, f"CUSTOMER#{number}")
+        return rec.data if rec else None
+
+    def product(self, number: str) -> dict | None:
+        rec = self.store.get(self.pk, f"PRODUCT#{number}")
+        return rec.data if rec else None
+
+    def delivery(self, invoice_id: str, attempt: int) -> Record | None:
+        return self.store.get(self.pk, delivery_sk(invoice_id, attempt))
+
+    def by_kid(self, kid: str) -> list[str]:
+        """Invoice ids carrying `kid` (the bank matching routine's lookup)."""
+        return [r.data["invoice_id"] for r in self.store.query_all(self.pk, f"KID#{kid}#")]
+
+    def list(self, limit: int | None, cursor: str | None):
+        return self.store.query(self.pk, INVOICE_PREFIX, limit=limit, cursor=cursor)
+
+
+def open_invoices_due_in(store: Store, month: str) -> list[Record]:
+    """Open invoices (all clients) whose due date falls in `month` (yyyy-mm), from GSI1."""
+    return store.query_all(f"OPEN_INVOICES#{month}", index="GSI1")

@@ -1,0 +1,87 @@
+"""Each client's voucher inbox address: <slug>@bilag.<domain>, the slug unique across the platform.
+
+The slug is claimed with an item keyed by the slug itself (INBOX#<slug>), written conditionally in the
+same transaction as the client's INBOX item, so two clients can never hold the same address and the
+intake finds a client from a recipient with one consistent read.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from klientportal.errors import AlreadyExists, FieldError, InvalidInput
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import Actor, Change, Store
+from klientportal.tenancy.models import Client
+from klientportal.vouchers.records import INBOX_SK, inbox_claim_pk
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
+_LEGAL_FORMS = ("as", "asa", "ans", "da", "sa", "enk", "nuf", "ba")
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "&": "-"})
+_RESERVED = frozenset({"postmaster", "abuse", "admin", "noreply", "no-reply", "bilag", "root", "mailer-daemon"})
+
+
+def slug_from_name(name: str) -> str:
+    """"Fjordkaffe AS" → "fjordkaffe", "Lakk & Lim AS" → "lakk-lim"."""
+    text = unicodedata.normalize("NFKD", name.lower().translate(_FOLD))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", text)
+    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
+        words.pop()
+    slug = "-".join(words)[:40].strip("-")
+    return slug if len(slug) >= 3 else f"klient-{slug or 'x'}"
+
+
+def address(slug: str, domain: str) -> str:
+    return f"{slug}@{domain}"
+
+
+def inbox_of(store: Store, client_id: str) -> dict | None:
+    rec = store.get(keys.client_pk(client_id), INBOX_SK)
+    return rec.data if rec else None
+
+
+def client_for_slug(store: Store, slug: str) -> dict | None:
+    """{"client_id", "bureau_id"} of the client owning `slug`, or None."""
+    if not SLUG.match(slug or ""):
+        return None
+    rec = store.get(inbox_claim_pk(slug), INBOX_SK)
+    return rec.data if rec else None
+
+
+def check_slug(slug: str) -> str:
+    if not SLUG.match(slug) or slug in _RESERVED or "--" in slug:
+        raise InvalidInput("not a usable inbox name", [FieldError(
+            "slug", "3–40 of a-z, 0-9 and single hyphens, not starting or ending with a hyphen; not reserved")])
+    return slug
+
+
+def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict:
+    """The client's inbox, created (from the name, or `slug`) if it has none; a taken name from the
+    client's name gets a number (-2, -3, …), a taken explicit `slug` is refused."""
+    current = store.get(keys.client_pk(client.client_id), INBOX_SK)
+    if current is not None and slug is None:
+        return current.data
+    wanted = check_slug(slug) if slug is not None else slug_from_name(client.name)
+    candidates = [wanted] if slug is not None else [wanted] + [f"{wanted}-{n}" for n in range(2, 50)]
+    for candidate in candidates:
+        data = {"slug": candidate, "client_id": client.client_id, "bureau_id": client.bureau_id}
+        claim = Record(inbox_claim_pk(candidate), INBOX_SK, "inbox_claim", data)
+        changes = [Change(None, claim, "voucher_inbox.claimed")]
+        if current is None:
+            changes.append(Change(None, Record(keys.client_pk(client.client_id), INBOX_SK, "voucher_inbox", data),
+                                  "voucher_inbox.assigned"))
+        else:
+            if current.data["slug"] == candidate:
+                return current.data
+            old_claim = store.get(inbox_claim_pk(current.data["slug"]), INBOX_SK)
+            changes.append(Change(current, current.with_data(data), "voucher_inbox.changed"))
+            if old_claim is not None:
+                changes.append(Change(old_claim, None, "voucher_inbox.released"))
+        try:
+            store.write(keys.client_pk(client.client_id), changes, actor)
+            return data
+        except AlreadyExists:
+            continue
+    raise AlreadyExists(f"the inbox name {wanted} is taken", [FieldError("slug", "taken")])

@@ -1,0 +1,412 @@
+"""The voucher intake: one object in the inbound bucket (e-mail, upload or inbound EHF) becomes
+vouchers and quarantine items. Used by functions/ingest; the order of every step is deliberate:
+
+1. the original (raw e-mail, each attachment, the upload, the EHF) is stored unaltered and locked in
+   the vouchers bucket BEFORE anything parses it (`originals.store_original`);
+2. the voucher item is created as `received` (audit action voucher.received) — its id is the file's
+   hash, so a replayed S3 event or the same file twice finds the voucher and changes nothing;
+3. the file is read: EHF exactly (+ XSD/Schematron when the validator is available), a PDF from its
+   text layer, scans and images by the OCR engine; then interpreted (supplier, suggestion, duplicate)
+   → `new` (voucher.interpreted); or, when it cannot be read, → `quarantined` (voucher.quarantined);
+4. whatever is refused before it becomes a voucher (hostile mail, no attachment, unknown recipient,
+   a refused attachment) is a QUARANTINE item with its reason (voucher.quarantined). Nothing is
+   dropped silently.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable
+
+
+from klientportal import clock
+from klientportal.errors import AlreadyExists
+from klientportal.formats.ehf.reader import NS, EhfDocument, EhfReadError, open_ehf, voucher_from_ubl
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import SYSTEM, Actor, Change, Store
+from klientportal.vouchers import sniff
+from klientportal.vouchers.attachments import MAIL, Attachment, Budget, classify
+from klientportal.vouchers.checks import run_checks
+from klientportal.vouchers.filenames import sanitise_filename
+from klientportal.vouchers.inbox import client_for_slug
+from klientportal.vouchers.interpret import duplicate_check, match_or_create_supplier, suggest_coding, supplier_key
+from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS, MIB
+from klientportal.vouchers.mime import ACCEPTED, MailIntake, parse_message
+from klientportal.vouchers.models import ExtractedVoucher
+from klientportal.vouchers.ocr import OcrEngine, OcrError, read_expense
+from klientportal.vouchers.originals import OriginalRef, copy_original, store_original
+from klientportal.vouchers.pdf_text import PdfTextError, read_pdf_voucher
+from klientportal.vouchers.records import (
+    UNROUTED_PK, Status, queue_gsi, quarantine_sk, voucher_id_for, voucher_sk,
+)
+
+MAIL_PREFIX, UPLOAD_PREFIX, EHF_PREFIX = "mail/", "upload/", "ehf/"
+MAX_STORED_LINES = 100
+HEADER_BLOCK_BYTES = 64 * 1024
+OCR_MAX_WAIT_SECONDS = 240.0
+UNKNOWN_RECIPIENT = "unknown-recipient"
+UNKNOWN_CLIENT = "unknown-client"
+NOT_A_VOUCHER_KEY = "unknown-prefix"
+Validator = Callable[[EhfDocument], Any]
+
+
+@dataclass
+class IntakeResult:
+    vouchers: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+
+
+def validate_if_available(document: EhfDocument) -> dict:
+    """XSD + CEN/PEPPOL Schematron, or a note that the validator is not deployed with this function."""
+    try:
+        from klientportal.formats.ehf.reader import validate_inbound
+
+        report = validate_inbound(document)
+    except (ImportError, RuntimeError, OSError) as exc:
+        return {"available": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
+    return {"available": True, "valid": report.valid, "xsd_errors": list(report.xsd_errors)[:50],
+            "failed_rules": [{"rule_id": f.rule_id, "flag": f.flag, "text": f.text[:300]}
+                             for f in report.findings][:100]}
+
+
+def default_ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
+    from klientportal.vouchers.ocr_engines import SimulatedTextract, TextractExpenseEngine
+
+    if kind == "simulated":
+        return SimulatedTextract()
+    # the async job must finish within the ingest function's 5-minute timeout
+    return TextractExpenseEngine(staging_bucket=staging_bucket, staging_prefix="ocr-staging/",
+                                 max_wait_seconds=OCR_MAX_WAIT_SECONDS)
+
+
+class VoucherIntake:
+    def __init__(self, store: Store, s3: Any, *, vouchers_bucket: str, documents_bucket: str, inbox_domain: str,
+                 ocr: OcrEngine, ocr_kind: str, validator: Validator | None = validate_if_available,
+                 now: Callable[[], datetime] = clock.now, actor: Actor = SYSTEM) -> None:
+        self.store, self.s3 = store, s3
+        self.vouchers_bucket, self.documents_bucket = vouchers_bucket, documents_bucket
+        self.inbox_domain = inbox_domain
+        self.ocr, self.ocr_kind, self.validator = ocr, ocr_kind, validator
+        self.now, self.actor = now, actor
+
+    # ---- entry point ------------------------------------------------------------------------
+    def handle_object(self, bucket: str, key: str, size: int | None = None) -> IntakeResult:
+        result = IntakeResult()
+        received = self.now()
+        if key.startswith(MAIL_PREFIX):
+            self._mail(bucket, key, size, received, result)
+            return result
+        parts = key.split("/")
+        if key.startswith((UPLOAD_PREFIX, EHF_PREFIX)) and len(parts) >= 3:
+            channel = "upload" if key.startswith(UPLOAD_PREFIX) else "ehf"
+            client_id = parts[1]
+            meta = {"inbound_key": key}
+            if not self._client_exists(client_id):
+                ref = self._keep_object(bucket, key, "application/octet-stream", parts[-1], received)
+                self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
+                                 filename=parts[-1], original=ref, inbound={"bucket": bucket, "key": key},
+                                 received=received, result=result)
+                return result
+            data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
+            if data is None:
+                self._quarantine(keys.client_pk(client_id), client_id, channel, "attachment-too-large",
+                                 f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
+                                 filename=parts[-1], inbound={"bucket": bucket, "key": key},
+                                 original=self._keep_object(bucket, key, "application/octet-stream", parts[-1], received),
+                                 received=received, result=result)
+                return result
+            if channel == "upload":
+                head = self._head(bucket, key)
+                meta["uploaded_by"] = head.get("Metadata", {}).get("uploaded-by")
+                declared = head.get("ContentType")
+            else:
+                declared = "application/xml"
+            self._file_or_archive(client_id, data, filename=sanitise_filename(parts[-1], fallback="upload"),
+                                  declared=declared, channel=channel, source=meta, received=received, result=result)
+            return result
+        self._quarantine(UNROUTED_PK, None, "unknown", NOT_A_VOUCHER_KEY, "the object is not under mail/, upload/ or ehf/",
+                         filename=None, original=None, inbound={"bucket": bucket, "key": key[:500]},
+                         received=received, result=result)
+        return result
+
+    # ---- e-mail -----------------------------------------------------------------------------
+    def _mail(self, bucket: str, key: str, size: int | None, received: datetime, result: IntakeResult) -> None:
+        limit = DEFAULT_MAIL_LIMITS.max_message_bytes
+        data = self._read(bucket, key, limit, size)
+        if data is None:
+            self._quarantine(UNROUTED_PK, None, "mail", "message-too-large",
+                             f"the message exceeds {limit} bytes; kept unread", filename=None,
+                             original=self._keep_object(bucket, key, "message/rfc822", None, received),
+                             inbound={"bucket": bucket, "key": key}, received=received, result=result)
+            return
+        raw = self._keep(data, "message/rfc822", None, received)
+        intake = parse_message(data, inbox_domain=self.inbox_domain)
+        if intake.recipient is None and intake.outcome != ACCEPTED:
+            intake = _with_headers_only(intake, data, self.inbox_domain)
+        mail = {"message_sha256": raw.sha256, "original_key": raw.key, "sender": intake.sender,
+                "recipient": intake.recipient, "subject": intake.subject, "message_id": intake.message_id}
+        owner = client_for_slug(self.store, intake.client_slug) if intake.client_slug else None
+        if owner is None or not self._client_exists(owner["client_id"]):
+            detail = f"no client has the inbox address {intake.recipient!r}" if intake.recipient else \
+                f"no recipient at {self.inbox_domain}"
+            self._quarantine(UNROUTED_PK, None, "mail", UNKNOWN_RECIPIENT,
+                             f"{detail}; the message was {intake.outcome} ({intake.message})",
+                             filename=None, original=raw, mail=mail, received=received, result=result)
+            return
+        client_id = owner["client_id"]
+        pk = keys.client_pk(client_id)
+        if intake.outcome != ACCEPTED and not intake.rejections:
+            self._quarantine(pk, client_id, "mail", str(intake.reason), intake.message, filename=None, original=raw,
+                             mail=mail, received=received, result=result)
+            return
+        for rejection in intake.rejections:
+            self._quarantine(pk, client_id, "mail", str(rejection.reason), rejection.message,
+                             filename=rejection.filename, original=raw, mail=mail, received=received, result=result)
+        for attachment in intake.attachments:
+            self._file(client_id, attachment, channel="mail", source={"mail": mail}, received=received, result=result)
+
+    # ---- one file ---------------------------------------------------------------------------
+    def _file_or_archive(self, client_id: str, data: bytes, *, filename: str, declared: str | None, channel: str,
+                         source: dict, received: datetime, result: IntakeResult) -> None:
+        accepted, rejected = classify(data, filename=filename, declared_type=declared, origin=MAIL,
+                                      limits=DEFAULT_MAIL_LIMITS, budget=Budget(DEFAULT_MAIL_LIMITS.max_total_attachment_bytes))
+        if rejected:
+            ref = self._keep(data, sniff.sniff(data), filename, received)
+            for r in rejected:
+                self._quarantine(keys.client_pk(client_id), client_id, channel, str(r.reason), r.message,
+                                 filename=r.filename, original=ref, received=received, result=result)
+        for attachment in accepted:
+            self._file(client_id, attachment, channel=channel, source=source, received=received, result=result)
+
+    def _file(self, client_id: str, attachment: Attachment, *, channel: str, source: dict, received: datetime,
+              result: IntakeResult) -> None:
+        ref = self._keep(attachment.data, attachment.content_type, attachment.filename, received)
+        pk = keys.client_pk(client_id)
+        vid = voucher_id_for(ref.sha256)
+        rec = self.store.get(pk, voucher_sk(vid))
+        if rec is not None and rec.data["status"] != Status.RECEIVED:
+            result.duplicates.append(vid)
+            return
+        if rec is None:
+            rec = self._create_received(client_id, vid, ref, channel, source, received)
+        try:
+            extracted, validation, preview = self._read_voucher(client_id, vid, attachment, ref)
+        except _Unreadable as exc:
+            data = {**rec.data, "status": Status.QUARANTINED,
+                    "quarantine": {"reason": exc.reason, "detail": exc.detail[:500]}}
+            self.store.replace(rec, data, self.actor, "voucher.quarantined", gsi1pk=queue_gsi(client_id, Status.QUARANTINED))
+            result.quarantined.append(vid)
+            return
+        self._interpret(client_id, rec, extracted, validation, preview)
+        result.vouchers.append(vid)
+
+    def _create_received(self, client_id: str, vid: str, ref: OriginalRef, channel: str, source: dict,
+                         received: datetime) -> Record:
+        at = clock.iso(received)
+        data = {"voucher_id": vid, "client_id": client_id, "status": Status.RECEIVED, "channel": channel,
+                "received_at": at, "original": ref.as_dict(), "source": source, "history": []}
+        rec = Record(keys.client_pk(client_id), voucher_sk(vid), "voucher", data,
+                     gsi1pk=queue_gsi(client_id, Status.RECEIVED), gsi1sk=f"{at}#{vid}")
+        try:
+            return self.store.create(rec, self.actor, "voucher.received")
+        except AlreadyExists:
+            found = self.store.get(rec.pk, rec.sk)
+            assert found is not None
+            return found
+
+    def _read_voucher(self, client_id: str, vid: str, attachment: Attachment, ref: OriginalRef
+                      ) -> tuple[ExtractedVoucher, dict | None, dict]:
+        kind = attachment.content_type
+        original_preview = {"bucket": ref.bucket, "key": ref.key, "content_type": kind, "kind": "original"}
+        if kind == sniff.XML:
+            try:
+                document = open_ehf(attachment.data)
+                extracted = voucher_from_ubl(document)
+            except EhfReadError as exc:
+                raise _Unreadable(exc.reason, exc.detail) from exc
+            validation = self.validator(document) if self.validator else None
+            return extracted, validation, self._ehf_preview(client_id, vid, document, extracted)
+        if kind == sniff.PDF:
+            try:
+                return read_pdf_voucher(attachment.data), None, original_preview
+            except PdfTextError as exc:
+                if exc.reason != "pdf-no-text":
+                    raise _Unreadable(exc.reason, exc.detail) from exc
+        try:
+            response = self.ocr.analyze_expense(attachment.data, content_type=kind)
+            extracted = read_expense(response)
+        except OcrError as exc:
+            raise _Unreadable(exc.reason, exc.detail) from exc
+        except PdfTextError as exc:
+            raise _Unreadable(exc.reason, exc.detail) from exc
+        return extracted, {"ocr_engine": self.ocr_kind}, original_preview
+
+    def _ehf_preview(self, client_id: str, vid: str, document: EhfDocument, extracted: ExtractedVoucher) -> dict:
+        key_base = f"previews/{client_id}/{vid}"
+        for node in document.root.iterfind(
+                "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS):
+            if (node.get("mimeCode") or "").lower() != "application/pdf" or not node.text:
+                continue
+            if len(node.text) > 28 * MIB:
+                continue
+            try:
+                pdf = base64.b64decode("".join(node.text.split()), validate=True)
+            except ValueError:
+                continue
+            if sniff.sniff(pdf) == sniff.PDF:
+                self.s3.put_object(Bucket=self.documents_bucket, Key=key_base + ".pdf", Body=pdf,
+                                   ContentType=sniff.PDF)
+                return {"bucket": self.documents_bucket, "key": key_base + ".pdf", "content_type": sniff.PDF,
+                        "kind": "embedded-pdf"}
+        page = render_summary(extracted)
+        self.s3.put_object(Bucket=self.documents_bucket, Key=key_base + ".html", Body=page,
+                           ContentType="text/html; charset=utf-8")
+        return {"bucket": self.documents_bucket, "key": key_base + ".html", "content_type": "text/html; charset=utf-8",
+                "kind": "summary"}
+
+    def _interpret(self, client_id: str, rec: Record, extracted: ExtractedVoucher, validation: dict | None,
+                   preview: dict) -> None:
+        ex = extracted
+        notes: list[str] = []
+        supplier, why = match_or_create_supplier(
+            self.store, client_id, name=ex.supplier_name.value, orgnr=ex.supplier_orgnr.value,
+            bank_account=ex.bank_account.value, actor=self.actor)
+        if why:
+            notes.append(why)
+        suggestion = suggest_coding(self.store, client_id, supplier)
+        dup_of, ref_change = duplicate_check(self.store, client_id, supplier_key(supplier, ex.supplier_orgnr.value,
+                                             ex.supplier_name.value), ex.invoice_number.value, rec.data["voucher_id"])
+        dumped = ex.model_dump(mode="json")
+        if len(dumped["lines"]) > MAX_STORED_LINES:
+            notes.append(f"lines-truncated: {len(dumped['lines'])} lines, the first {MAX_STORED_LINES} kept")
+            dumped["lines"] = dumped["lines"][:MAX_STORED_LINES]
+        data = {**rec.data, "status": Status.NEW, "extracted": dumped,
+                "checks": [c.as_dict() for c in run_checks(ex)], "validation": validation, "preview": preview,
+                "details": details_from(ex, supplier.supplier_number if supplier else None),
+                "supplier": supplier.as_dict() if supplier else None, "suggestion": suggestion,
+                "duplicate_of": dup_of, "notes": notes, "coding": None}
+        after = Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
+                       gsi1pk=queue_gsi(client_id, Status.NEW), gsi1sk=rec.gsi1sk)
+        changes = [Change(rec, after, "voucher.interpreted")]
+        if ref_change is not None:
+            changes.append(ref_change)
+        try:
+            self.store.write(rec.pk, changes, self.actor)
+        except AlreadyExists:  # the invoice reference was registered in a race: flag instead
+            dup_of, _ = duplicate_check(self.store, client_id, ref_change.record.data["supplier_key"],
+                                        ex.invoice_number.value, rec.data["voucher_id"]) if ref_change else (None, None)
+            data["duplicate_of"] = dup_of
+            self.store.write(rec.pk, [Change(rec, after.with_data(data), "voucher.interpreted")], self.actor)
+
+    # ---- quarantine and S3 ------------------------------------------------------------------
+    def _quarantine(self, pk: str, client_id: str | None, channel: str, reason: str, message: str, *,
+                    filename: str | None, original: OriginalRef | None, received: datetime, result: IntakeResult,
+                    mail: dict | None = None, inbound: dict | None = None, rejections: list[dict] | None = None) -> None:
+        anchor = original.sha256 if original else f"{(inbound or {}).get('bucket')}/{(inbound or {}).get('key')}"
+        qid = hashlib.sha256(f"{anchor}|{filename}|{reason}".encode()).hexdigest()[:24]
+        data = {"quarantine_id": qid, "client_id": client_id, "channel": channel, "reason": reason,
+                "message": message[:1000], "filename": filename, "original": original.as_dict() if original else None,
+                "inbound": inbound, "mail": mail, "rejections": rejections or [], "received_at": clock.iso(received)}
+        try:
+            self.store.create(Record(pk, quarantine_sk(qid), "voucher_quarantine", data), self.actor,
+                              "voucher.quarantined")
+        except AlreadyExists:
+            pass
+        result.quarantined.append(qid)
+
+    def _keep(self, data: bytes, content_type: str, filename: str | None, received: datetime) -> OriginalRef:
+        return store_original(self.s3, self.vouchers_bucket, data, content_type=content_type, filename=filename,
+                              received=received)
+
+    def _keep_object(self, bucket: str, key: str, content_type: str, filename: str | None,
+                     received: datetime) -> OriginalRef | None:
+        return copy_original(self.s3, self.vouchers_bucket, bucket, key, content_type=content_type,
+                             filename=filename, received=received)
+
+    def _head(self, bucket: str, key: str) -> dict:
+        return self.s3.head_object(Bucket=bucket, Key=key)
+
+    def _read(self, bucket: str, key: str, limit: int, size: int | None = None) -> bytes | None:
+        """The object's bytes, or None (unread) when it is larger than `limit`."""
+        if size is None:
+            size = int(self._head(bucket, key)["ContentLength"])
+        if size > limit:
+            return None
+        body = self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+        data = body.read(limit + 1)
+        return None if len(data) > limit else data
+
+    def _client_exists(self, client_id: str) -> bool:
+        try:
+            return self.store.get(keys.client_pk(client_id), "CLIENT") is not None
+        except ValueError:
+            return False
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
+
+
+def _with_headers_only(intake: MailIntake, data: bytes, inbox_domain: str) -> MailIntake:
+    """A message refused while it was being read (size, parts) has no headers in its intake: read just
+    the header block (bounded) so that the refusal still reaches the client's quarantine."""
+    from email import policy
+    from email.parser import BytesHeaderParser
+
+    from klientportal.vouchers import mime
+
+    try:
+        headers = BytesHeaderParser(policy=policy.default).parsebytes(data[:HEADER_BLOCK_BYTES])
+        found = mime._headers(headers, DEFAULT_MAIL_LIMITS, inbox_domain, ())  # noqa: SLF001 (same package)
+    except (ValueError, LookupError, TypeError, IndexError):
+        return intake
+    return replace(intake, **found)
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def details_from(ex: ExtractedVoucher, supplier_number: int | None) -> dict:
+    """The editable details of a voucher, initialised from what was read."""
+    t = ex.totals
+    total = t.tax_inclusive.value if t.tax_inclusive.found else t.payable.value
+    return {
+        "document_type": str(ex.document_type.value) if ex.document_type.found else "invoice",
+        "supplier_number": supplier_number,
+        "supplier_name": ex.supplier_name.value,
+        "supplier_orgnr": ex.supplier_orgnr.value,
+        "invoice_number": ex.invoice_number.value,
+        "issue_date": ex.issue_date.value.isoformat() if ex.issue_date.found else None,
+        "due_date": ex.due_date.value.isoformat() if ex.due_date.found else None,
+        "currency": ex.currency.value or "NOK",
+        "kid": ex.kid.value,
+        "bank_account": ex.bank_account.value,
+        "net_total": _money(t.tax_exclusive.value),
+        "vat_total": _money(t.tax.value),
+        "total": _money(total),
+        "description": None,
+    }
+
+
+def render_summary(ex: ExtractedVoucher) -> bytes:
+    """A small HTML page of what was read, the preview of an EHF without an embedded PDF."""
+    def row(label: str, value: Any) -> str:
+        return f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(value if value is not None else '–'))}</td></tr>"
+
+    rows = [row("Leverandør", ex.supplier_name.value), row("Org.nr", ex.supplier_orgnr.value),
+            row("Fakturanr", ex.invoice_number.value), row("Fakturadato", ex.issue_date.value),
+            row("Forfall", ex.due_date.value), row("KID", ex.kid.value), row("Konto", ex.bank_account.value),
+            row("Sum eks. mva", ex.totals.tax_exclusive.value), row("MVA", ex.totals.tax.value),
+            row("Å betale", ex.totals.payable.value)]
+    lines = "".join(f"<tr><td>{html.escape(str(line.description.value or ''))}</td>"
+                    f"<td>{html.escape(str(line.net_amount.value or ''))}</td></tr>" for line in ex.lines[:MAX_STORED_LINES])
+    return (f"<!doctype html><html lang=\"nb\"><meta charset=\"utf-8\"><title>Bilag</title>"
+            f"<h1>EHF-faktura</h1><table>{''.join(rows)}</table><h2>Linjer</h2><table>{lines}</table></html>").encode()

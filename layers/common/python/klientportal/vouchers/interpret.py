@@ -1,0 +1,170 @@
+"""Interpretation of a read voucher: which supplier it is from (matched by organisation number or
+bank account, created in the register if new), how the client usually codes that supplier, and
+whether the same supplier's invoice number was seen before (a possible duplicate).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from klientportal.errors import AlreadyExists
+from klientportal.registers.models import SupplierCreate
+from klientportal.registers.service import REGISTERS, RegisterService
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import Actor, Change, Store
+from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk
+
+FIRST_SUPPLIER_NUMBER = 10001
+_SUPPLIERS = REGISTERS["suppliers"]
+
+
+def _digits(text: str | None) -> str:
+    return re.sub(r"\D", "", text or "")
+
+
+def _account_digits(text: str | None) -> str:
+    """A Norwegian account from a kontonummer or a NO IBAN (NOkk + 11 digits); other IBANs as is."""
+    compact = re.sub(r"[\s.]", "", text or "").upper()
+    if compact.startswith("NO") and len(compact) == 15:
+        return compact[4:]
+    return compact
+
+
+@dataclass(frozen=True)
+class SupplierMatch:
+    supplier_number: int
+    name: str
+    orgnr: str | None
+    matched_by: str  # "orgnr" | "bank_account" | "created"
+    default_expense_account: str | None
+    default_vat_code: str | None
+
+    def as_dict(self) -> dict:
+        return {"supplier_number": self.supplier_number, "name": self.name, "orgnr": self.orgnr,
+                "matched_by": self.matched_by}
+
+
+def _match(rec: Record, how: str) -> SupplierMatch:
+    d = rec.data
+    return SupplierMatch(int(d["supplier_number"]), d["name"], d.get("orgnr"), how,
+                         d.get("default_expense_account"), d.get("default_vat_code"))
+
+
+def find_supplier(store: Store, client_id: str, orgnr: str | None, bank_account: str | None) -> SupplierMatch | None:
+    suppliers = store.query_all(keys.client_pk(client_id), "SUPPLIER#")
+    org = _digits(orgnr)
+    if len(org) == 9:
+        for rec in suppliers:
+            if _digits(rec.data.get("orgnr")) == org:
+                return _match(rec, "orgnr")
+    account = _account_digits(bank_account)
+    if account:
+        for rec in suppliers:
+            if account in (_account_digits(rec.data.get("bank_account")), _account_digits(rec.data.get("iban"))):
+                return _match(rec, "bank_account")
+    return None
+
+
+def supplier_by_number(store: Store, client_id: str, number: int) -> SupplierMatch | None:
+    rec = store.get(keys.client_pk(client_id), _SUPPLIERS.sk(number))
+    return _match(rec, "chosen") if rec else None
+
+
+def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, orgnr: str | None,
+                             bank_account: str | None, actor: Actor) -> tuple[SupplierMatch | None, str | None]:
+    """The matching supplier, or a new one in the register; (None, why) when neither is possible."""
+    found = find_supplier(store, client_id, orgnr, bank_account)
+    if found is not None:
+        return found, None
+    org = _digits(orgnr)
+    account = re.sub(r"[\s.]", "", bank_account or "").upper()
+    fields: dict = {"name": (name or f"Leverandør {org or account}")[:200]}
+    if len(org) == 9:
+        fields["orgnr"] = org
+    if account.isdigit():
+        fields["bank_account"] = account
+    elif account:
+        fields["iban"] = account
+    service = RegisterService(store, client_id)
+    for _ in range(5):
+        existing = store.query_all(keys.client_pk(client_id), "SUPPLIER#")
+        number = max([int(r.data["supplier_number"]) for r in existing] + [FIRST_SUPPLIER_NUMBER - 1]) + 1
+        try:
+            body = SupplierCreate.model_validate({**fields, "supplier_number": number})
+        except ValidationError as exc:
+            # an invalid orgnr or account from OCR: retry without the offending field once
+            bad = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+            if bad & {"orgnr"} and "orgnr" in fields:
+                fields.pop("orgnr")
+                continue
+            return None, "supplier-not-created: " + "; ".join(e["msg"] for e in exc.errors())[:300]
+        try:
+            rec = service.create(_SUPPLIERS, body, actor)
+        except AlreadyExists:
+            continue
+        return _match(rec, "created"), None
+    return None, "supplier-not-created: the supplier numbers kept colliding"
+
+
+def coding_key(line: dict) -> str:
+    return "|".join(str(line.get(k) or "") for k in ("account", "vat_code", "project", "department"))
+
+
+def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None) -> dict | None:
+    """Most frequent coding of this supplier's earlier vouchers, else the supplier's defaults."""
+    if supplier is None:
+        return None
+    stats = store.get(keys.client_pk(client_id), coding_stats_sk(supplier.supplier_number))
+    counts = Counter({k: int(v) for k, v in (stats.data.get("counts", {}) if stats else {}).items() if int(v) > 0})
+    if counts:
+        best, seen = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        account, vat_code, project, department = best.split("|")
+        return {"account": account, "vat_code": vat_code or None, "project": project or None,
+                "department": department or None, "source": "history", "seen": seen}
+    if supplier.default_expense_account:
+        return {"account": supplier.default_expense_account, "vat_code": supplier.default_vat_code,
+                "project": None, "department": None, "source": "supplier-default", "seen": 0}
+    return None
+
+
+def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_lines: list[dict],
+                        new_lines: list[dict]) -> Change:
+    """The change to the supplier's coding statistics when a voucher's coding goes old → new."""
+    rec = store.get(keys.client_pk(client_id), coding_stats_sk(supplier_number))
+    counts = Counter({k: int(v) for k, v in (rec.data.get("counts", {}) if rec else {}).items()})
+    for line in old_lines:
+        counts[coding_key(line)] -= 1
+    for line in new_lines:
+        counts[coding_key(line)] += 1
+    data = {"supplier_number": supplier_number, "counts": {k: v for k, v in sorted(counts.items()) if v > 0}}
+    if rec is None:
+        return Change(None, Record(keys.client_pk(client_id), coding_stats_sk(supplier_number), "coding_stats", data),
+                      "voucher.coding_learned")
+    return Change(rec, rec.with_data(data), "voucher.coding_learned")
+
+
+def supplier_key(supplier: SupplierMatch | None, orgnr: str | None, name: str | None) -> str | None:
+    if supplier is not None:
+        return f"S{supplier.supplier_number}"
+    org = _digits(orgnr)
+    if len(org) == 9:
+        return f"O{org}"
+    return None
+
+
+def duplicate_check(store: Store, client_id: str, key: str | None, invoice_number: str | None,
+                    voucher_id: str) -> tuple[str | None, Change | None]:
+    """(voucher id this duplicates, or None; the change registering this voucher's reference, or None)."""
+    if not key or not invoice_number:
+        return None, None
+    sk = invoice_ref_sk(key, invoice_number)
+    rec = store.get(keys.client_pk(client_id), sk)
+    if rec is not None:
+        first = rec.data["voucher_id"]
+        return (first if first != voucher_id else None), None
+    data = {"voucher_id": voucher_id, "invoice_number": invoice_number, "supplier_key": key}
+    return None, Change(None, Record(keys.client_pk(client_id), sk, "invoice_ref", data), "voucher.reference_registered")

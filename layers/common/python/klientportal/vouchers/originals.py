@@ -1,0 +1,116 @@
+"""Originals (bilag) kept unaltered: content-addressed objects in the vouchers bucket, each with
+its own COMPLIANCE retention until five years after the end of the financial year
+(bokføringsloven § 13), written BEFORE anything reads them.
+
+Key: originals/<sha256[:2]>/<sha256>. The same bytes are the same object, so a replayed event or the
+same file sent twice stores nothing new. The retention year is the year the original was received
+(Europe/Oslo): never earlier than the year of the voucher's booking, so the lock is never too short.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from klientportal import clock
+
+RETENTION_YEARS = 5
+ORIGINALS_PREFIX = "originals/"
+PREVIEW_SECONDS = 300
+MAX_COPIED_BYTES = 1024 * 1024 * 1024  # larger objects stay (unread, quarantined) in the inbound bucket
+
+
+def retain_until(received_on: date) -> datetime:
+    """The end of the financial year of `received_on` (calendar year) + five years, Oslo time."""
+    return datetime.combine(date(received_on.year + RETENTION_YEARS + 1, 1, 1), time(0, 0), tzinfo=clock.OSLO)
+
+
+def original_key(sha256: str) -> str:
+    return f"{ORIGINALS_PREFIX}{sha256[:2]}/{sha256}"
+
+
+@dataclass(frozen=True)
+class OriginalRef:
+    bucket: str
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+    retain_until: str
+    filename: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, filename: str | None = None,
+                   received: datetime | None = None) -> OriginalRef:
+    """Store `data` unaltered and locked (or find it stored already); return where it is."""
+    sha = hashlib.sha256(data).hexdigest()
+    key = original_key(sha)
+    until = retain_until(clock.today_oslo(received))
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+        existing = head.get("ObjectLockRetainUntilDate")
+        stored_until = clock.iso(existing) if existing else clock.iso(until)
+        return OriginalRef(bucket, key, sha, len(data), content_type, stored_until, filename)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+    s3.put_object(
+        Bucket=bucket, Key=key, Body=data, ContentType=content_type,
+        ChecksumAlgorithm="SHA256", ChecksumSHA256=base64.b64encode(bytes.fromhex(sha)).decode(),
+        ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until,
+        Metadata={"sha256": sha},
+    )
+    return OriginalRef(bucket, key, sha, len(data), content_type, clock.iso(until), filename)
+
+
+def copy_original(s3: Any, bucket: str, source_bucket: str, source_key: str, *, content_type: str,
+                  filename: str | None = None, received: datetime | None = None,
+                  max_bytes: int = MAX_COPIED_BYTES) -> OriginalRef | None:
+    """An object too large to read into memory (hostile or not), kept all the same: hashed as a
+    stream, then copied server-side into the locked originals. None when it exceeds `max_bytes`."""
+    body = s3.get_object(Bucket=source_bucket, Key=source_key)["Body"]
+    digest, size = hashlib.sha256(), 0
+    for chunk in iter(lambda: body.read(1024 * 1024), b""):
+        size += len(chunk)
+        if size > max_bytes:
+            body.close()
+            return None
+        digest.update(chunk)
+    sha = digest.hexdigest()
+    key = original_key(sha)
+    until = retain_until(clock.today_oslo(received))
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+            raise
+        s3.meta.events.register("before-sign.s3.CopyObject", _declare_checksum, unique_id=_CHECKSUM_HOOK)
+        s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key},
+                       MetadataDirective="REPLACE", ContentType=content_type, Metadata={"sha256": sha},
+                       ChecksumAlgorithm="SHA256", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
+    return OriginalRef(bucket, key, sha, size, content_type, clock.iso(until), filename)
+
+
+_CHECKSUM_HOOK = "klientportal-copy-declares-checksum"
+
+
+def _declare_checksum(request: Any, **_: Any) -> None:
+    """Declare the checksum algorithm on CopyObject as SDKs do on writes (an Object Lock bucket asks
+    for it; S3 computes the copy's checksum server-side)."""
+    request.headers["x-amz-sdk-checksum-algorithm"] = "SHA256"
+
+
+def presigned_get(s3: Any, bucket: str, key: str, *, content_type: str, filename: str | None = None,
+                  expires_in: int = PREVIEW_SECONDS) -> str:
+    params: dict[str, Any] = {"Bucket": bucket, "Key": key, "ResponseContentType": content_type}
+    if filename:
+        safe = "".join(c for c in filename if c.isalnum() or c in "._- ")[:100] or "voucher"
+        params["ResponseContentDisposition"] = f'inline; filename="{safe}"'
+    return s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)

@@ -1,0 +1,88 @@
+"""Keys and statuses of the voucher inbox in the main table (see docs/vouchers.md, "Data").
+
+Client partition T#<client>:
+  VOUCHER#<id>                    a voucher; id = first 24 hex of the SHA-256 of its original file,
+                                  so the same file is the same voucher (idempotent intake).
+                                  GSI1: T#<client>#VOUCHERS#<status> / <received_at>#<id> (queues)
+  QUARANTINE#<id>                 a refused message or attachment, with its reason
+  INBOX                           the client's inbox address (slug)
+  INVOICEREF#<supplier>#<number>  supplier + invoice number → first voucher (duplicate flag)
+  CODINGSTATS#<supplier number>   how the client codes this supplier (suggestions)
+  COUNTER#VOUCHERNO#<year>        the gapless voucher number series of a financial year
+  JOURNAL#<year>#<number>         the journal entry of a booked voucher
+Platform partitions:
+  INBOX#<slug> / INBOX            the slug claim: slug → client (unique by the table's key)
+  B#unrouted                      quarantine of mail to an unknown inbox address
+"""
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from klientportal.repository import keys
+
+
+class Status(StrEnum):
+    RECEIVED = "received"          # original stored, not yet read
+    QUARANTINED = "quarantined"    # the file could not be read; kept with its reason
+    NEW = "new"                    # read and interpreted; waiting for the client
+    TO_APPROVE = "to_approve"      # coded; waiting for approval
+    IN_ATTESTATION = "in_attestation"
+    APPROVED = "approved"          # approved for payment; in the bureau's queue
+    PAID = "paid"                  # approved and paid; still in the bureau's queue
+    BOOKED = "booked"
+    RETURNED = "returned"          # the bureau sent it back with a comment
+
+
+QUEUES = tuple(s.value for s in Status)
+BUREAU_QUEUE = (Status.APPROVED, Status.PAID)
+EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
+
+# Mail and objects that reach no client belong to no bureau either: a platform partition that only
+# operators read (`klientportal quarantine unrouted`), never the tenant API.
+UNROUTED_PK = "PLATFORM#UNROUTED"
+VOUCHER_PREFIX = "VOUCHER#"
+QUARANTINE_PREFIX = "QUARANTINE#"
+INBOX_SK = "INBOX"
+_VOUCHER_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+def voucher_id_for(sha256: str) -> str:
+    return sha256[:24]
+
+
+def valid_voucher_id(voucher_id: str) -> bool:
+    return bool(_VOUCHER_ID.match(voucher_id))
+
+
+def voucher_sk(voucher_id: str) -> str:
+    return VOUCHER_PREFIX + voucher_id
+
+
+def queue_gsi(client_id: str, status: str) -> str:
+    return f"{keys.client_pk(client_id)}#VOUCHERS#{status}"
+
+
+def quarantine_sk(quarantine_id: str) -> str:
+    return QUARANTINE_PREFIX + quarantine_id
+
+
+def inbox_claim_pk(slug: str) -> str:
+    return f"INBOX#{slug}"
+
+
+def invoice_ref_sk(supplier_key: str, invoice_number: str) -> str:
+    compact = re.sub(r"\s+", "", invoice_number).upper()[:80]
+    return f"INVOICEREF#{supplier_key}#{compact}"
+
+
+def coding_stats_sk(supplier_number: int) -> str:
+    return f"CODINGSTATS#{supplier_number}"
+
+
+def counter_sk(year: int) -> str:
+    return f"COUNTER#VOUCHERNO#{year}"
+
+
+def journal_sk(year: int, number: int) -> str:
+    return f"JOURNAL#{year}#{number:08d}"

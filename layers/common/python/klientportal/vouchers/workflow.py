@@ -1,0 +1,235 @@
+"""The voucher workflow of a client (dokumentflyt): queues, details, coding, attestation, approval,
+payment marking, and the bureau's booking and return. Every change is versioned and audited; the
+audit actions are the domain events (voucher.coded, voucher.approved, voucher.booked, …).
+
+new ──code──> to_approve ──attestation──> in_attestation ──approve──> approved ──book──> booked
+  └──────────────approve (coded)──────────────────────────────────────┘   │ └─paid─> paid ─book─┘
+returned <──────────────────────── return (bureau, with comment) ─────────┘
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from klientportal import clock
+from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.reference.chart_of_accounts import get_account
+from klientportal.reference.vat_codes import get_vat_code
+from klientportal.repository import keys
+from klientportal.repository.records import Record
+from klientportal.repository.store import Actor, Change, Page, Store
+from klientportal.vouchers.interpret import coding_stats_change, supplier_by_number
+from klientportal.vouchers.ledger import (
+    SUPPLIER_LEDGER, VAT_TOLERANCE, VOUCHER_VAT_CODES, check_adds_up, computed_vat, journal_lines, money,
+)
+from klientportal.vouchers.records import (
+    BUREAU_QUEUE, EDITABLE, QUARANTINE_PREFIX, QUEUES, VOUCHER_PREFIX, Status, counter_sk, journal_sk, queue_gsi,
+    valid_voucher_id, voucher_sk,
+)
+
+CODABLE = EDITABLE
+APPROVABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
+BOOKABLE = frozenset(BUREAU_QUEUE)
+DETAIL_FIELDS = ("supplier_number", "invoice_number", "issue_date", "due_date", "currency", "kid", "bank_account",
+                 "net_total", "vat_total", "total", "description", "document_type")
+
+
+def view(rec: Record) -> dict:
+    """The API shape of a voucher."""
+    return {**rec.data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
+
+
+class VoucherService:
+    def __init__(self, store: Store, client_id: str) -> None:
+        self.store = store
+        self.client_id = client_id
+        self.pk = keys.client_pk(client_id)
+
+    # ---- reading ----------------------------------------------------------------------------
+    def get(self, voucher_id: str) -> Record:
+        rec = self.store.get(self.pk, voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
+        if rec is None:
+            raise NotFound(f"no voucher {voucher_id[:40]}")
+        return rec
+
+    def list(self, queue: str | None, limit: int | None, cursor: str | None) -> Page:
+        if queue is None:
+            return self.store.query(self.pk, VOUCHER_PREFIX, limit=limit, cursor=cursor)
+        if queue not in QUEUES:
+            raise InvalidInput("unknown queue", [FieldError("query.queue", f"one of {', '.join(QUEUES)}")])
+        return self.store.query(queue_gsi(self.client_id, queue), index="GSI1", limit=limit, cursor=cursor,
+                                forward=False)
+
+    def quarantine(self) -> list[dict]:
+        """Refused messages and attachments, and vouchers whose file could not be read."""
+        items = [{**r.data, "kind": "message-or-attachment"} for r in self.store.query_all(self.pk, QUARANTINE_PREFIX)]
+        for r in self.store.query_all(queue_gsi(self.client_id, Status.QUARANTINED), index="GSI1"):
+            items.append({"quarantine_id": r.data["voucher_id"], "kind": "voucher", "voucher_id": r.data["voucher_id"],
+                          "client_id": self.client_id, "channel": r.data["channel"],
+                          "reason": r.data["quarantine"]["reason"], "message": r.data["quarantine"]["detail"],
+                          "filename": r.data["original"].get("filename"), "original": r.data["original"],
+                          "received_at": r.data["received_at"]})
+        return sorted(items, key=lambda i: i.get("received_at", ""), reverse=True)
+
+    # ---- client side ------------------------------------------------------------------------
+    def update_details(self, voucher_id: str, version: int, changes: dict, actor: Actor) -> Record:
+        rec = self._current(voucher_id, version)
+        self._require(rec, EDITABLE, "edit")
+        details = dict(rec.data.get("details") or {})
+        for name, value in changes.items():
+            if name not in DETAIL_FIELDS:
+                raise InvalidInput("unknown field", [FieldError(name, "not a voucher detail")])
+            if name in ("net_total", "vat_total", "total") and value is not None:
+                value = str(money(value))
+            if isinstance(value, date):
+                value = value.isoformat()
+            details[name] = value
+        data = {**rec.data, "details": details}
+        if "supplier_number" in changes:
+            supplier = supplier_by_number(self.store, self.client_id, changes["supplier_number"]) \
+                if changes["supplier_number"] is not None else None
+            if changes["supplier_number"] is not None and supplier is None:
+                raise InvalidInput("unknown supplier", [FieldError("supplier_number", "not in the supplier register")])
+            data["supplier"] = {**supplier.as_dict(), "matched_by": "chosen"} if supplier else None
+            if supplier:
+                details["supplier_name"] = supplier.name
+        return self._save(rec, data, actor, "voucher.updated", "details edited")
+
+    def code(self, voucher_id: str, version: int, lines: list[dict], actor: Actor) -> Record:
+        rec = self._current(voucher_id, version)
+        self._require(rec, CODABLE, "code")
+        checked = [self._checked_line(i, line) for i, line in enumerate(lines)]
+        status = Status.TO_APPROVE if rec.data["status"] in (Status.NEW, Status.RETURNED) else Status(rec.data["status"])
+        data = {**rec.data, "coding": checked, "status": status}
+        after = self._next(rec, data, actor, "coded")
+        changes = [Change(rec, after, "voucher.coded")]
+        supplier = (rec.data.get("details") or {}).get("supplier_number")
+        if supplier is not None:
+            changes.append(coding_stats_change(self.store, self.client_id, int(supplier),
+                                               rec.data.get("coding") or [], checked))
+        return self.store.write(self.pk, changes, actor)[0]
+
+    def send_to_attestation(self, voucher_id: str, version: int, actor: Actor, comment: str | None) -> Record:
+        rec = self._current(voucher_id, version)
+        self._require(rec, frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED}), "send to attestation")
+        if not rec.data.get("coding"):
+            raise RuleViolation("code the voucher before sending it to attestation")
+        return self._save(rec, {**rec.data, "status": Status.IN_ATTESTATION}, actor, "voucher.sent_to_attestation",
+                          "sent to attestation", comment)
+
+    def approve(self, voucher_id: str, version: int, actor: Actor, comment: str | None) -> Record:
+        rec = self._current(voucher_id, version)
+        self._require(rec, APPROVABLE, "approve")
+        check_adds_up(rec.data.get("coding") or [], (rec.data.get("details") or {}).get("total"))
+        data = {**rec.data, "status": Status.APPROVED, "approved": {"at": clock.iso(clock.now()), "by": actor.sub}}
+        return self._save(rec, data, actor, "voucher.approved", "approved", comment)
+
+    def mark_paid(self, voucher_id: str, version: int, paid_on: date, actor: Actor) -> Record:
+        rec = self._current(voucher_id, version)
+        status = Status(rec.data["status"])
+        if status in (Status.RECEIVED, Status.QUARANTINED):
+            raise RuleViolation(f"a {status} voucher cannot be marked paid")
+        if rec.data.get("paid_on"):
+            raise RuleViolation(f"the voucher was marked paid on {rec.data['paid_on']}")
+        new_status = Status.PAID if status == Status.APPROVED else status
+        data = {**rec.data, "paid_on": paid_on.isoformat(), "status": new_status}
+        return self._save(rec, data, actor, "voucher.paid", f"marked paid {paid_on.isoformat()}")
+
+    # ---- bureau side ------------------------------------------------------------------------
+    def book(self, voucher_id: str, version: int, actor: Actor) -> Record:
+        rec = self._current(voucher_id, version)
+        self._require(rec, BOOKABLE, "book")
+        details = rec.data.get("details") or {}
+        supplier = details.get("supplier_number")
+        if supplier is None:
+            raise RuleViolation("link the voucher to a supplier before booking (the supplier sub-ledger)")
+        day = date.fromisoformat(details["issue_date"]) if details.get("issue_date") else clock.today_oslo()
+        text = " ".join(str(x) for x in (details.get("supplier_name"), details.get("invoice_number")) if x)[:200]
+        lines = journal_lines(rec.data.get("coding") or [], total=details.get("total"), supplier_number=int(supplier),
+                              credit_note=details.get("document_type") == "credit-note", text=text or "bilag")
+        counter = self.store.get(self.pk, counter_sk(day.year))
+        number = int(counter.data["next"]) if counter else 1
+        counter_data = {"year": day.year, "next": number + 1}
+        counter_change = Change(counter, counter.with_data(counter_data), "voucher_series.advanced") if counter else \
+            Change(None, Record(self.pk, counter_sk(day.year), "voucher_series", counter_data), "voucher_series.advanced")
+        entry = {"year": day.year, "number": number, "voucher_number": f"{day.year}-{number}", "date": day.isoformat(),
+                 "voucher_id": voucher_id, "lines": lines, "booked_by": actor.sub}
+        entry_rec = Record(self.pk, journal_sk(day.year, number), "journal_entry", entry)
+        data = {**rec.data, "status": Status.BOOKED,
+                "booking": {"voucher_number": entry["voucher_number"], "year": day.year, "number": number,
+                            "date": entry["date"], "journal_key": entry_rec.sk, "lines": lines}}
+        after = self._next(rec, data, actor, f"booked as {entry['voucher_number']}")
+        changes = [counter_change, Change(None, entry_rec, "journal_entry.created"), Change(rec, after, "voucher.booked")]
+        return self.store.write(self.pk, changes, actor)[2]
+
+    def return_to_client(self, voucher_id: str, version: int, comment: str, actor: Actor) -> Record:
+        rec = self._current(voucher_id, version)
+        self._require(rec, BOOKABLE, "return")
+        return self._save(rec, {**rec.data, "status": Status.RETURNED, "returned": {"comment": comment, "by": actor.sub}},
+                          actor, "voucher.returned", "returned", comment)
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def _checked_line(self, index: int, line: dict) -> dict:
+        where = f"lines.{index}"
+        errors: list[FieldError] = []
+        account = get_account(line["account"]) or self._own_account(line["account"])
+        if account is None:
+            errors.append(FieldError(f"{where}.account", "not in the chart of accounts"))
+        elif line["account"] == SUPPLIER_LEDGER or line["account"].startswith("27"):
+            errors.append(FieldError(f"{where}.account", "the supplier ledger and VAT accounts are posted automatically"))
+        code = line.get("vat_code")
+        vat = get_vat_code(code) if code else None
+        if code and vat is None:
+            errors.append(FieldError(f"{where}.vat_code", "not a VAT code"))
+        elif code and (not vat.is_input or code not in VOUCHER_VAT_CODES):  # type: ignore[union-attr]
+            errors.append(FieldError(f"{where}.vat_code",
+                                     f"supplier vouchers take the input codes {', '.join(sorted(VOUCHER_VAT_CODES))}"))
+        for register, name in (("PROJECT", "project"), ("DEPARTMENT", "department")):
+            value = line.get(name)
+            if value is not None and self.store.get(self.pk, f"{register}#{value}") is None:
+                errors.append(FieldError(f"{where}.{name}", f"no {name} {value}"))
+        net = money(line["net_amount"])
+        if line.get("vat_amount") is not None and not errors:
+            given = money(line["vat_amount"])
+            if abs(given - computed_vat(net, code)) > VAT_TOLERANCE:
+                errors.append(FieldError(f"{where}.vat_amount", f"differs from {computed_vat(net, code)} by more than 1.00"))
+        if errors:
+            raise InvalidInput("the coding is not valid", errors)
+        out = {"account": line["account"], "vat_code": code, "net_amount": str(net),
+               "vat_amount": str(money(line["vat_amount"])) if line.get("vat_amount") is not None else
+               str(computed_vat(net, code)), "project": line.get("project"), "department": line.get("department"),
+               "description": line.get("description")}
+        return out
+
+    def _own_account(self, number: str) -> object | None:
+        return self.store.get(self.pk, f"ACCOUNT#{number}")
+
+    def _current(self, voucher_id: str, version: int) -> Record:
+        rec = self.get(voucher_id)
+        if rec.version != version:
+            raise StaleVersion(f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
+                               extra={"current_version": rec.version})
+        return rec
+
+    @staticmethod
+    def _require(rec: Record, allowed: frozenset, verb: str) -> None:
+        if rec.data["status"] not in allowed:
+            raise RuleViolation(f"a voucher in status {rec.data['status']} cannot {verb}; allowed from "
+                                f"{', '.join(sorted(str(s) for s in allowed))}", extra={"status": rec.data["status"]})
+
+    def _next(self, rec: Record, data: dict, actor: Actor, what: str, comment: str | None = None) -> Record:
+        entry = {"at": clock.iso(clock.now()), "by": actor.email or actor.sub, "what": what}
+        if comment:
+            entry["comment"] = comment
+        data = {**data, "history": [*(rec.data.get("history") or []), entry][-50:]}
+        return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
+                      gsi1pk=queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
+
+    def _save(self, rec: Record, data: dict, actor: Actor, action: str, what: str, comment: str | None = None) -> Record:
+        return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
+
+
+def coded_total(rec: Record) -> Decimal | None:
+    from klientportal.vouchers.ledger import coding_total
+
+    return coding_total(rec.data["coding"]) if rec.data.get("coding") else None
