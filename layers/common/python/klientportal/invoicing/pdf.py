@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
+
+from klientportal.invoicing.text import account_text, amount_text, date_text, number_text, orgnr_text
 from pydantic import BaseModel
 
 from klientportal.invoicing.calc import Calculation, calculate
@@ -58,28 +60,6 @@ def render_invoice_pdf(invoice: Invoice, calculation: Calculation | None = None)
 
 def title(invoice: Invoice) -> str:
     return "Kreditnota" if invoice.kind is DocumentKind.CREDIT_NOTE else "Faktura"
-
-
-def amount_text(value: Decimal) -> str:
-    """Norwegian money format: space as thousands separator, comma before øre (1 234,50)."""
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",")
-
-
-def number_text(value: Decimal) -> str:
-    """A quantity or rate without trailing zeros, comma decimal (7,5)."""
-    return f"{value.normalize():f}".replace(".", ",")
-
-
-def date_text(value: date) -> str:
-    return value.strftime("%d.%m.%Y")
-
-
-def orgnr_text(orgnr: str) -> str:
-    return f"{orgnr[:3]} {orgnr[3:6]} {orgnr[6:]}"
-
-
-def account_text(account: str) -> str:
-    return f"{account[:4]} {account[4:6]} {account[6:]}"
 
 
 # --- font choice ---------------------------------------------------------------------------------

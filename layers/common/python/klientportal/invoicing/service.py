@@ -32,7 +32,7 @@ from klientportal.invoicing.delivery import (
 )
 from klientportal.invoicing.models import Attachment
 from klientportal.invoicing.numbering import take_number
-from klientportal.invoicing.pdf import amount_text, date_text, render_invoice_pdf
+from klientportal.invoicing.text import amount_text, date_text
 from klientportal.invoicing.repository import (
     COUNTER_SK, SETTINGS_SK, InvoiceRepository, delivery_sk, invoice_sk, kid_sk, new_invoice_id, with_open_index,
 )
@@ -238,6 +238,7 @@ class InvoiceService:
     def _ensure_pdf(self, rec: Record) -> bytes:
         pdf = self.files.get(rec.data["pdf_key"])
         if pdf is None:
+            from klientportal.invoicing.pdf import render_invoice_pdf  # fpdf2 only where a PDF is made
             pdf = render_invoice_pdf(docs.document_of(rec.data))
             self.files.put(rec.data["pdf_key"], pdf, "application/pdf")
         return pdf
