@@ -112,6 +112,7 @@ def test_edit_after_issue_is_409(inv):
     i = issued(inv)
     r = inv.patch(f"{BASE}/invoices/{i['id']}", {"version": i["version"], "note": "x"}, user=SALES)
     assert r.status == 409 and r.json["type"].endswith("invoice-frozen"), r
+    assert r.json["status"] == 409 and r.json["current_status"] == "issued"  # RFC 9457: status is the HTTP code
 
 
 def test_draft_edit_and_stale_version(inv):

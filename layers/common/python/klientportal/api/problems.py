@@ -30,6 +30,10 @@ class Problem(BaseModel):
 
 def problem_response(status: int, slug: str, title: str, detail: str, *, instance: str | None = None,
                      errors: list[FieldError] | None = None, extra: dict | None = None) -> Response:
+    reserved = {"type", "title", "status", "detail", "instance", "errors"}
+    clashes = reserved & set(extra or {})
+    if clashes:
+        raise ValueError(f"problem extension members may not reuse {sorted(clashes)}")
     body = {
         "type": PROBLEM_BASE + slug,
         "title": title,

@@ -39,13 +39,13 @@ class InvalidTransition(RuleViolation):
 def require(status: str, allowed: frozenset[str] | set[str], what: str) -> None:
     if status not in allowed:
         raise InvalidTransition(f"cannot {what} an invoice that is {status}",
-                                extra={"status": status, "allowed_from": sorted(allowed)})
+                                extra={"current_status": status, "allowed_from": sorted(allowed)})
 
 
 def require_draft(data: dict) -> None:
     if data["status"] != DRAFT:
         raise InvoiceFrozen(f"invoice {data.get('number')} is {data['status']}; correct it with a credit note",
-                            extra={"status": data["status"], "number": data.get("number")})
+                            extra={"current_status": data["status"], "number": data.get("number")})
 
 
 def outstanding(data: dict) -> Decimal:

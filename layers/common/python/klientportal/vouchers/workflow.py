@@ -215,7 +215,7 @@ class VoucherService:
     def _require(rec: Record, allowed: frozenset, verb: str) -> None:
         if rec.data["status"] not in allowed:
             raise RuleViolation(f"a voucher in status {rec.data['status']} cannot {verb}; allowed from "
-                                f"{', '.join(sorted(str(s) for s in allowed))}", extra={"status": rec.data["status"]})
+                                f"{', '.join(sorted(str(s) for s in allowed))}", extra={"current_status": rec.data["status"]})
 
     def _next(self, rec: Record, data: dict, actor: Actor, what: str, comment: str | None = None) -> Record:
         entry = {"at": clock.iso(clock.now()), "by": actor.email or actor.sub, "what": what}
