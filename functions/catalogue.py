@@ -160,6 +160,7 @@ _WRITE_TABLE = Access("table:main", write=True)
 _IDEMPOTENCY = Access("table:idempotency", write=True)
 _PERSONAL_KEY = Access("key:personal-data", write=True)
 _USER_DIRECTORY = Access("userpool:users", write=True)
+_SEND_EMAIL = Access("email:outbound", write=True)  # the sender address; SendRawEmail from its domain
 
 REGISTERS = ("customers", "suppliers", "products", "projects", "departments", "employees")
 
@@ -289,7 +290,7 @@ FUNCTIONS: tuple[Function, ...] = (
         "e-mail / EHF / print, payments, payment requests, reminders, debt collection",
         routes=_invoicing_routes(),
         access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:documents", write=True),
-                Access("queue:invoice-receipts", write=True)),
+                Access("queue:invoice-receipts", write=True), _SEND_EMAIL),
         memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
     ),
@@ -298,7 +299,8 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.invoicing.schedule.lambda_handler",
         description="Daily reminder run (purring / inkassovarsel) over every client's overdue invoices",
         schedules=(Schedule("invoice-reminders", "cron(0 6 * * ? *)"),),
-        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True)),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True),
+                _SEND_EMAIL),
         memory_mb=1024 * MEGABYTE,
         timeout_s=5 * MINUTE,
     ),

@@ -101,6 +101,7 @@ class Api(Construct):
         env |= {
             USER_POOL_ID_VAR: self._bindings.require(USER_POOL_RESOURCE).value,
             "KP_IDENTITY_PROVIDER": IDENTITY_PROVIDER,
+            "KP_DELIVERY_MODE": "aws",
             "POWERTOOLS_SERVICE_NAME": f"klientportal-{fn.name}",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         }

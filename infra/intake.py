@@ -1,6 +1,7 @@
 """Inbound wiring of the catalogue: S3 → SQS notifications (`Bucket.notifications`), SES receipt
 rules writing raw mail to a bucket (`MAIL_RECEIPTS`), and the bindings functions use to reach them
-("mail:<name>": the recipient domain; "ocr:textract": the OCR service).
+("mail:<name>": the recipient domain; "ocr:textract": the OCR service; "email:outbound": the
+sender address of outgoing e-mail, with SendRawEmail on its SES domain identity).
 
 S3 notifications go through CDK's BucketNotifications custom resource (S3 checks the destination
 when the configuration is written, so the queue policy must exist first; plain CloudFormation would
@@ -10,6 +11,7 @@ CloudFormation cannot activate it: activate it once per account (docs/vouchers.m
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
@@ -45,6 +47,9 @@ class Intake(Construct):
             self.rule_sets[receipt.name] = self._receipt(receipt, domain, data)
             bindings[f"mail:{receipt.name}"] = Binding(domain, _no_grant)
         bindings["ocr:textract"] = Binding(OCR_ENGINE, _textract_grant)
+        sender_domain = config.invoice_from.split("@", 1)[1]
+        identity_arn = Stack.of(self).format_arn(service="ses", resource="identity", resource_name=sender_domain)
+        bindings["email:outbound"] = Binding(config.invoice_from, _ses_send_grant(identity_arn))
 
     def _receipt(self, receipt: cat.MailReceipt, domain: str, data: Data) -> ses.ReceiptRuleSet:
         return ses.ReceiptRuleSet(
@@ -63,6 +68,13 @@ class Intake(Construct):
 
 def _no_grant(grantee: iam.IGrantable, write: bool) -> None:
     """A value only (the recipient domain): nothing to grant."""
+
+
+def _ses_send_grant(identity_arn: str):
+    """SendRawEmail from the sender's verified domain identity only."""
+    def grant(grantee: iam.IGrantable, write: bool) -> None:
+        iam.Grant.add_to_principal(grantee=grantee, actions=["ses:SendRawEmail"], resource_arns=[identity_arn])
+    return grant
 
 
 def _textract_grant(grantee: iam.IGrantable, write: bool) -> None:

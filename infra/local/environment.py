@@ -19,6 +19,7 @@ BASE_ENV = {
     "AWS_SECRET_ACCESS_KEY": "local",
     "AWS_SESSION_TOKEN": "local",
     "KP_IDENTITY_PROVIDER": "local",
+    "KP_DELIVERY_MODE": "local",
     "KP_JWT_ISSUER": LOCAL_ISSUER,
     "KP_JWT_AUDIENCE": LOCAL_AUDIENCE,
     "POWERTOOLS_SERVICE_NAME": "klientportal-local",

@@ -161,5 +161,6 @@ def create_all() -> dict[str, str]:
     _create_notifications()
     for receipt in catalogue.MAIL_RECEIPTS:
         env[catalogue.env_var(f"mail:{receipt.name}")] = f"{receipt.subdomain}.{LOCAL_MAIL_DOMAIN}"
-    env[catalogue.env_var("ocr:textract")] = "simulated"  # the SimulatedTextract, never Textract
+    env[catalogue.env_var("ocr:textract")] = "simulated"
+    env[catalogue.env_var("email:outbound")] = f"faktura@{LOCAL_MAIL_DOMAIN}"  # the SimulatedTextract, never Textract
     return env

@@ -38,5 +38,5 @@ def test_every_access_names_a_resource_of_the_stack(catalogue_stack):
             if kind in kinds:
                 assert name in {entry.name for entry in kinds[kind]}, access.resource
             else:
-                assert access.resource in {f"bus:{cat.EVENT_BUS}", "userpool:users", "ocr:textract",
+                assert access.resource in {f"bus:{cat.EVENT_BUS}", "userpool:users", "ocr:textract", "email:outbound",
                                            *(f"mail:{m.name}" for m in cat.MAIL_RECEIPTS)}, access.resource

@@ -12,6 +12,7 @@ ALWAYS = {
     "KP_TABLE_IDEMPOTENCY",
     "KP_BUS_DOMAIN",
     "KP_IDENTITY_PROVIDER",
+    "KP_DELIVERY_MODE",
     USER_POOL_ID_VAR,
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -49,6 +50,7 @@ def test_environment_names_every_resource_the_function_may_use(any_stack):
         assert env["POWERTOOLS_SERVICE_NAME"] == f"klientportal-{fn.name}"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "Klientportal"
         assert env["KP_IDENTITY_PROVIDER"] == "cognito"
+        assert env["KP_DELIVERY_MODE"] == "aws"  # real adapters in AWS, never the simulators
         assert ref_target(env["KP_TABLE_MAIN"]) == any_stack.logical_id(data.tables["main"])
         assert ref_target(env[USER_POOL_ID_VAR]) == any_stack.logical_id(
             any_stack.stack.identity.user_pool

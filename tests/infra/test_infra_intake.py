@@ -4,6 +4,8 @@ Function.extra_layers, Access("ocr:textract"))."""
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk.assertions import Match
 
 from functions import catalogue as cat
@@ -65,3 +67,20 @@ def test_ingest_has_the_xslt_layer_ocr_grant_and_its_queue(catalogue_stack):
     mappings = [m["Properties"] for m in catalogue_stack.resources("AWS::Lambda::EventSourceMapping").values()
                 if ref_target(m["Properties"]["FunctionName"]) == function_id]
     assert [ref_target(m["EventSourceArn"]) for m in mappings] == [queue_id]
+
+
+
+def test_invoice_senders_may_send_raw_email_from_the_sender_domain_only(catalogue_stack):
+    from tests.infra.helpers import policy_statements
+    for name in ("invoicing", "invoicing-reminders"):
+        function = catalogue_stack.stack.api.functions[name]
+        role_id = catalogue_stack.logical_id(function.role)
+        sends = [st for st in policy_statements(catalogue_stack.template, role_id)
+                 if "ses:SendRawEmail" in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
+        assert len(sends) == 1, name
+        resource = json.dumps(sends[0]["Resource"])
+        assert ":identity/example.no" in resource and resource != '"*"', (name, resource)
+    tenancy = catalogue_stack.stack.api.functions["tenancy"]
+    role_id = catalogue_stack.logical_id(tenancy.role)
+    assert not any("ses:SendRawEmail" in json.dumps(st["Action"])
+                   for st in policy_statements(catalogue_stack.template, role_id))

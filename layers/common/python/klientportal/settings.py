@@ -52,8 +52,8 @@ class Settings:
             inbox_domain=_env("KP_MAIL_VOUCHERS", "bilag.example.no"),
             ocr_engine=_env("KP_OCR_TEXTRACT", "textract"),
             invoice_receipts_queue=_env("KP_QUEUE_INVOICE_RECEIPTS", "klientportal-invoice-receipts"),
-            delivery_mode=_env("KP_DELIVERY_MODE", "local"),
-            invoice_from_address=_env("KP_INVOICE_FROM", "faktura@klientportal.no"),
+            delivery_mode=_env("KP_DELIVERY_MODE", "aws"),
+            invoice_from_address=_env("KP_EMAIL_OUTBOUND", "faktura@klientportal.no"),
         )
 
 
