@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/klientportal local
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
