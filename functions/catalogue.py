@@ -202,6 +202,9 @@ def _voucher_routes() -> tuple[Route, ...]:
         Route("POST", one + "/booking", "vouchers.book"),
         Route("POST", one + "/return", "vouchers.return"),
         Route("GET", "/bureau/voucher-queue", "vouchers.bureau.queue"),
+        Route("GET", client + "/payment-proposal", "vouchers.payment.read"),
+        Route("POST", client + "/payment-proposal/vouchers", "vouchers.payment.write"),
+        Route("DELETE", client + "/payment-proposal/vouchers/{voucher_id}", "vouchers.payment.write"),
     )
 
 

@@ -24,6 +24,7 @@ from klientportal.vouchers import inbox
 from klientportal.vouchers.filenames import sanitise_filename
 from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS
 from klientportal.vouchers.originals import presigned_get
+from klientportal.vouchers.payments import PaymentProposalService
 from klientportal.vouchers.records import BUREAU_QUEUE, QUEUES, queue_gsi
 from klientportal.vouchers.workflow import VoucherService, view
 
@@ -159,6 +160,32 @@ class BureauQueueItem(Voucher):
 class BureauQueue(BaseModel):
     items: list[BureauQueueItem]
     next_cursor: Optional[str] = None
+
+
+class PaymentLine(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    voucher_id: str
+    amount: str
+    currency: str
+    due_date: str
+    creditor_account: dict[str, str]
+    kid: Optional[str] = None
+    message: Optional[str] = None
+
+
+class PaymentProposal(BaseModel):
+    """The client's open payment proposal; the bank routine sends it as pain.001 after BankID."""
+
+    model_config = ConfigDict(extra="allow")
+    proposal_id: Optional[str]
+    status: str
+    lines: list[PaymentLine]
+    totals: dict[str, str]
+    version: int
+
+
+class ProposalAdd(_In):
+    voucher_id: Annotated[str, Field(pattern=r"^[0-9a-f]{24}$")]
 
 
 def _service() -> VoucherService:
@@ -317,6 +344,34 @@ def bureau_queue(limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
             next_cursor = encode_cursor({"B": ctx.bureau_id, "client": following[0]}) if following else None
             return BureauQueue(items=items, next_cursor=next_cursor)
     return BureauQueue(items=items)
+
+
+def _payments() -> PaymentProposalService:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return PaymentProposalService(ctx.store, ctx.client.client_id)
+
+
+@router.get("/clients/<client_id>/payment-proposal", tags=["vouchers"],
+            summary="The open payment proposal (empty when there is none)", responses=COMMON_RESPONSES)
+def get_payment_proposal(client_id: str) -> PaymentProposal:
+    return PaymentProposal.model_validate(_payments().current())
+
+
+@router.post("/clients/<client_id>/payment-proposal/vouchers", tags=["vouchers"],
+             summary="Add an approved voucher to the payment proposal (idempotent)",
+             description="Amount, due date, KID or message and the creditor account come from the voucher (or its "
+                         "supplier). A voucher is in at most one proposal; adding it again changes nothing.",
+             responses=COMMON_RESPONSES)
+def add_to_payment(client_id: str, body: ProposalAdd) -> PaymentProposal:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return PaymentProposal.model_validate(_payments().add(body.voucher_id, ctx.actor))
+
+
+@router.delete("/clients/<client_id>/payment-proposal/vouchers/<voucher_id>", tags=["vouchers"],
+               summary="Take a voucher out of the payment proposal", responses=COMMON_RESPONSES)
+def remove_from_payment(client_id: str, voucher_id: str) -> PaymentProposal:
+    ctx = request_context(router)  # type: ignore[arg-type]
+    return PaymentProposal.model_validate(_payments().remove(voucher_id, ctx.actor))
 
 
 app = build_app([router], catalogue.function("vouchers").routes)

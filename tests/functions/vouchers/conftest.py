@@ -17,6 +17,14 @@ EHF_EXAMPLE = Path(__file__).resolve().parents[3].parent / "shared" / "conforman
 FJORD = "c-fjordkaffe"
 ADMIN = "daglig@fjordkaffe.no"
 ACCOUNTANT = "regnskap@byraet.no"
+FJORD_ORGNR = "912345610"
+EXAMPLE_RECEIVER = b'<cbc:EndpointID schemeID="0192">987654325</cbc:EndpointID>'
+
+
+def ehf_to(ehf: bytes, orgnr: str) -> bytes:
+    """The official EHF example addressed (AccountingCustomerParty EndpointID) to `orgnr`."""
+    assert ehf.count(EXAMPLE_RECEIVER) == 1
+    return ehf.replace(EXAMPLE_RECEIVER, f'<cbc:EndpointID schemeID="0192">{orgnr}</cbc:EndpointID>'.encode())
 
 
 class Inbound:

@@ -9,7 +9,7 @@ import requests
 
 from klientportal import aws
 from klientportal.settings import settings
-from tests.functions.vouchers.conftest import ACCOUNTANT, ADMIN, FJORD
+from tests.functions.vouchers.conftest import ACCOUNTANT, ADMIN, FJORD, FJORD_ORGNR, ehf_to
 from tests.unit.vouchers.conftest import make_pdf
 
 OTHER_SUPPLIER_PDF_LINES = (
@@ -227,15 +227,16 @@ def test_scanned_receipt_goes_through_the_ocr_engine(api, inbound, conformance_d
 
 
 def test_inbound_ehf_from_the_access_point(api, inbound, ehf_bytes):
-    inbound.put(f"ehf/{FJORD}/msg-0001.xml", ehf_bytes, "application/xml")
+    inbound.put(f"ehf/{FJORD}/msg-0001.xml", ehf_to(ehf_bytes, FJORD_ORGNR), "application/xml")
     inbound.drain()
     [voucher] = _vouchers(api, queue="new")
     assert voucher["channel"] == "ehf" and voucher["source"]["inbound_key"] == f"ehf/{FJORD}/msg-0001.xml"
     assert voucher["extracted"]["source"] == "ehf" and voucher["checks"]
+    assert voucher["source"]["routed_by"] == "receiver" and voucher["source"]["receiver"] == FJORD_ORGNR
 
 
 def test_invalid_ehf_is_kept_and_shown_with_the_failed_rules(api, inbound, ehf_bytes):
-    broken = ehf_bytes.replace(b'<cbc:PayableAmount currencyID="NOK">802.00</cbc:PayableAmount>',
+    broken = ehf_to(ehf_bytes, FJORD_ORGNR).replace(b'<cbc:PayableAmount currencyID="NOK">802.00</cbc:PayableAmount>',
                                b'<cbc:PayableAmount currencyID="NOK">900.00</cbc:PayableAmount>')
     inbound.put(f"ehf/{FJORD}/broken.xml", broken, "application/xml")
     inbound.drain()

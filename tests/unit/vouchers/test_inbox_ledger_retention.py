@@ -69,3 +69,14 @@ def test_any_coding_that_adds_up_balances(lines):
     entry = journal_lines(coding, total=str(total), supplier_number=1, credit_note=False, text="x")
     assert sum(Decimal(x["debit"]) for x in entry) == sum(Decimal(x["credit"]) for x in entry)
     assert all(Decimal(x["debit"]) >= 0 and Decimal(x["credit"]) >= 0 for x in entry)
+
+
+def test_retention_for_a_financial_year_that_is_not_the_calendar_year():
+    """0265: end of the financial year (first month given) + five years; the calendar year unchanged."""
+    assert retain_until(date(2026, 3, 15), first_month=1) == retain_until(date(2026, 3, 15))
+    assert retain_until(date(2027, 3, 15), first_month=7).date() == date(2032, 7, 1)  # year ends 30 June 2027
+    assert retain_until(date(2027, 7, 1), first_month=7).date() == date(2033, 7, 1)   # year ends 30 June 2028
+    assert retain_until(date(2027, 6, 30), first_month=7).date() == date(2032, 7, 1)
+    assert retain_until(date(2026, 12, 31), first_month=1).date() == date(2032, 1, 1)
+    with pytest.raises(ValueError):
+        retain_until(date(2026, 1, 1), first_month=13)

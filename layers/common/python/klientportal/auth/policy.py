@@ -80,6 +80,9 @@ ACTIONS: dict[str, ActionRule] = {
     "vouchers.book": ActionRule("client", frozenset(_STAFF), Module.VOUCHERS),
     "vouchers.return": ActionRule("client", frozenset(_STAFF), Module.VOUCHERS),
     "vouchers.bureau.queue": ActionRule("bureau", frozenset(_STAFF)),
+    # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
+    "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
+    "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
     **_registers(),
 }
 

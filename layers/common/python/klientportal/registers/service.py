@@ -84,14 +84,19 @@ class RegisterService:
                 "created_at": rec.created_at, "updated_at": rec.updated_at}
 
     def create(self, spec: RegisterSpec, body: BaseModel, actor: Actor) -> Record:
-        stored = spec.stored.model_validate(body.model_dump())
-        number = getattr(stored, spec.number_field)
-        rec = Record(self.pk, spec.sk(number), spec.entity, self._to_stored_data(spec, stored))
+        rec = self.new_record(spec, body)
+        number = rec.data[spec.number_field]
         try:
             return self.store.create(rec, actor, f"{spec.entity}.created")
         except AlreadyExists as exc:
             raise AlreadyExists(f"{spec.entity} {number} exists already",
                                 [FieldError(spec.number_field, "already in use")]) from exc
+
+    def new_record(self, spec: RegisterSpec, body: BaseModel) -> Record:
+        """The record `create` would write (for callers writing it in a transaction of their own)."""
+        stored = spec.stored.model_validate(body.model_dump())
+        return Record(self.pk, spec.sk(getattr(stored, spec.number_field)), spec.entity,
+                      self._to_stored_data(spec, stored))
 
     def get(self, spec: RegisterSpec, item_id: str) -> Record:
         try:

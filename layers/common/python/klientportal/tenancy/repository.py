@@ -9,6 +9,18 @@ from klientportal.tenancy.models import Bureau, Client, Membership
 BUREAU_SK = "BUREAU"
 CLIENT_SK = "CLIENT"
 MEMBER_PREFIX = "MEMBER#"
+CLIENT_PREFIX = "CLIENT#"
+
+
+def orgnr_pk(orgnr: str) -> str:
+    """Platform partition listing the clients with this organisation number (0264): ORGNR#<orgnr> /
+    CLIENT#<client_id>. Not unique: a company may be a client of two bureaus."""
+    return f"ORGNR#{orgnr}"
+
+
+def orgnr_record(client: Client) -> Record:
+    return Record(orgnr_pk(client.orgnr), CLIENT_PREFIX + client.client_id, "client_orgnr",
+                  {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
 
 
 def scope_pk(scope: str, scope_id: str) -> str:
@@ -46,6 +58,10 @@ class TenancyRepository:
             return None
         rec = self.store.get(pk, CLIENT_SK)
         return (Client.model_validate({**rec.data, "version": rec.version}), rec) if rec else None
+
+    def clients_with_orgnr(self, orgnr: str) -> list[dict]:
+        """[{"client_id", "bureau_id", "orgnr"}] of the clients created with `orgnr` (since 0264)."""
+        return [r.data for r in self.store.query_all(orgnr_pk(orgnr), CLIENT_PREFIX)]
 
     def clients_of(self, bureau_id: str) -> list[Client]:
         recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from klientportal import clock
 from klientportal.adapters.identity import UserDirectory
-from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
 from klientportal.repository.store import Actor, Change
 from klientportal.tenancy.models import (
     BUREAU_ROLES, Bureau, BureauInvitation, BureauLicence, BureauLicenceUpdate, Client, ClientCreate,
@@ -14,8 +14,11 @@ from klientportal.tenancy.models import (
     MembershipUpdate, Module, Role, Tier,
 )
 from klientportal.tenancy.repository import (
-    TenancyRepository, bureau_record, client_record, membership_record,
+    TenancyRepository, bureau_record, client_record, membership_record, orgnr_record,
 )
+from klientportal.vouchers.inbox import inbox_changes_for_new_client
+
+CLAIM_ATTEMPTS = 5
 
 INVITATION_DAYS = 14
 
@@ -111,8 +114,20 @@ class TenancyService:
         at = clock.iso(clock.now())
         client = Client(client_id=client_id, bureau_id=bureau_id, name=req.name, orgnr=req.orgnr, tier=req.tier,
                         modules=req.modules, licence=licence_for_tier(req.tier, None, client_id, at))
-        saved = self.repo.store.create(client_record(client), actor, "client.created")
-        return client.model_copy(update={"version": saved.version})
+        # one transaction: the client, its orgnr lookup item (0264) and its voucher inbox address (0261);
+        # a slug claimed by someone else in between cancels it, and the next free slug is tried
+        for attempt in range(CLAIM_ATTEMPTS):
+            changes = [Change(None, client_record(client), "client.created"),
+                       Change(None, orgnr_record(client), "client.orgnr_indexed")]
+            if attempt < CLAIM_ATTEMPTS - 1:
+                changes += inbox_changes_for_new_client(self.repo.store, client)
+            try:
+                saved = self.repo.store.write(client_record(client).pk, changes, actor)[0]
+                return client.model_copy(update={"version": saved.version})
+            except AlreadyExists:
+                if self.repo.client(client_id) is not None:
+                    raise
+        raise AlreadyExists("the client could not be created; try again")
 
     def update_client(self, client: Client, req: ClientUpdate, actor: Actor) -> Client:
         found = self.repo.client(client.client_id)

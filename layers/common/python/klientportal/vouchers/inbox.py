@@ -57,6 +57,21 @@ def check_slug(slug: str) -> str:
     return slug
 
 
+def inbox_changes_for_new_client(store: Store, client: Client) -> list[Change]:
+    """The changes that give a client being created its inbox address, for the tenancy module to write in
+    the same transaction as the client record (0261): the first free slug from the client's name. A slug
+    taken between this read and the write cancels the transaction (AlreadyExists); the caller retries."""
+    wanted = slug_from_name(client.name)
+    for candidate in [wanted] + [f"{wanted}-{n}" for n in range(2, 50)]:
+        if candidate in _RESERVED or store.get(inbox_claim_pk(candidate), INBOX_SK) is not None:
+            continue
+        data = {"slug": candidate, "client_id": client.client_id, "bureau_id": client.bureau_id}
+        return [Change(None, Record(inbox_claim_pk(candidate), INBOX_SK, "inbox_claim", data), "voucher_inbox.claimed"),
+                Change(None, Record(keys.client_pk(client.client_id), INBOX_SK, "voucher_inbox", data),
+                       "voucher_inbox.assigned")]
+    return []  # every numbered name taken: the lazy claim (GET voucher-inbox) reports it
+
+
 def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict:
     """The client's inbox, created (from the name, or `slug`) if it has none; a taken name from the
     client's name gets a number (-2, -3, …), a taken explicit `slug` is refused."""

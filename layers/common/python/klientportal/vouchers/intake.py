@@ -28,6 +28,7 @@ from klientportal.formats.ehf.reader import NS, EhfDocument, EhfReadError, open_
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change, Store
+from klientportal.tenancy.repository import TenancyRepository
 from klientportal.vouchers import sniff
 from klientportal.vouchers.attachments import MAIL, Attachment, Budget, classify
 from klientportal.vouchers.checks import run_checks
@@ -50,6 +51,8 @@ HEADER_BLOCK_BYTES = 64 * 1024
 OCR_MAX_WAIT_SECONDS = 240.0
 UNKNOWN_RECIPIENT = "unknown-recipient"
 UNKNOWN_CLIENT = "unknown-client"
+UNKNOWN_RECEIVER = "unknown-receiver"
+ORGNR_SCHEME = "0192"
 NOT_A_VOUCHER_KEY = "unknown-prefix"
 Validator = Callable[[EhfDocument], Any]
 
@@ -106,13 +109,26 @@ class VoucherIntake:
             channel = "upload" if key.startswith(UPLOAD_PREFIX) else "ehf"
             client_id = parts[1]
             meta = {"inbound_key": key}
+            data: bytes | None = None
+            if channel == "ehf":  # routed by the document's receiver, the key as the fallback (0264)
+                data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
+                routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
+                if routed[0] is None:
+                    self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=parts[-1],
+                                     original=self._keep(data, "application/xml", parts[-1], received),  # type: ignore[arg-type]
+                                     inbound={"bucket": bucket, "key": key}, received=received, result=result)
+                    return result
+                client_id, meta["routed_by"] = routed[0], routed[1]
+                if routed[2]:
+                    meta["receiver"] = routed[2]
             if not self._client_exists(client_id):
                 ref = self._keep_object(bucket, key, "application/octet-stream", parts[-1], received)
                 self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
                                  filename=parts[-1], original=ref, inbound={"bucket": bucket, "key": key},
                                  received=received, result=result)
                 return result
-            data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
+            if data is None:
+                data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
             if data is None:
                 self._quarantine(keys.client_pk(client_id), client_id, channel, "attachment-too-large",
                                  f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
@@ -341,11 +357,55 @@ class VoucherIntake:
         data = body.read(limit + 1)
         return None if len(data) > limit else data
 
+    def _route_ehf(self, data: bytes, key_client: str) -> tuple[str | None, str, str | None]:
+        """(client id, "receiver" | "key", receiver orgnr or a reason). The receiver is the SBDH
+        Receiver 0192:<orgnr>, else the EndpointID (scheme 0192) of AccountingCustomerParty; a document
+        without one (or unreadable: it is quarantined inside the client) goes by its key."""
+        try:
+            document = open_ehf(data)
+        except EhfReadError:
+            return key_client, "key", None
+        orgnr = receiver_orgnr(document)
+        if orgnr is None:
+            return key_client, "key", None
+        clients = [c for c in TenancyRepository(self.store).clients_with_orgnr(orgnr) if c["client_id"]]
+        ids = [c["client_id"] for c in clients]
+        if len(ids) == 1:
+            return ids[0], "receiver", orgnr
+        if key_client in ids:  # a company that is a client of two bureaus: the key decides
+            return key_client, "receiver", orgnr
+        if not ids:
+            key_record = self._client_record(key_client)
+            if key_record is not None and key_record.data.get("orgnr") == orgnr:  # created before the index
+                return key_client, "receiver", orgnr
+            return None, "receiver", f"no client has the organisation number {orgnr} (receiver of the EHF)"
+        return None, "receiver", f"{len(ids)} clients have the organisation number {orgnr}; the key names none of them"
+
+    def _client_record(self, client_id: str) -> Record | None:
+        try:
+            return self.store.get(keys.client_pk(client_id), "CLIENT")
+        except ValueError:
+            return None
+
     def _client_exists(self, client_id: str) -> bool:
         try:
             return self.store.get(keys.client_pk(client_id), "CLIENT") is not None
         except ValueError:
             return False
+
+
+def receiver_orgnr(document: EhfDocument) -> str | None:
+    """The Norwegian organisation number the document is addressed to, or None."""
+    envelope = document.envelope
+    if envelope is not None and envelope.receiver:
+        scheme, _, value = envelope.receiver.strip().partition(":")
+        if scheme == ORGNR_SCHEME and len(value.strip()) == 9 and value.strip().isdigit():
+            return value.strip()
+    for node in document.root.iterfind("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS):
+        text = (node.text or "").strip().replace(" ", "")
+        if node.get("schemeID") == ORGNR_SCHEME and len(text) == 9 and text.isdigit():
+            return text
+    return None
 
 
 class _Unreadable(Exception):

@@ -16,7 +16,7 @@ from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk
+from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk, supplier_identity_sk
 
 FIRST_SUPPLIER_NUMBER = 10001
 _SUPPLIERS = REGISTERS["suppliers"]
@@ -102,9 +102,24 @@ def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, 
                 fields.pop("orgnr")
                 continue
             return None, "supplier-not-created: " + "; ".join(e["msg"] for e in exc.errors())[:300]
+        rec = service.new_record(_SUPPLIERS, body)
+        identity = supplier_identity_sk(fields.get("orgnr"), fields.get("bank_account") or fields.get("iban"))
+        changes = [Change(None, rec, "supplier.created")]
+        if identity is not None:
+            claim = {"supplier_number": number, "orgnr": fields.get("orgnr"),
+                     "account": fields.get("bank_account") or fields.get("iban")}
+            changes.append(Change(None, Record(keys.client_pk(client_id), identity, "supplier_identity", claim),
+                                  "supplier.identity_claimed"))
         try:
-            rec = service.create(_SUPPLIERS, body, actor)
+            store.write(keys.client_pk(client_id), changes, actor)
         except AlreadyExists:
+            # another ingest created this supplier first (its identity item exists): match the winner;
+            # else the supplier number was taken: try the next one
+            winner = store.get(keys.client_pk(client_id), identity) if identity else None
+            if winner is not None:
+                found = store.get(keys.client_pk(client_id), _SUPPLIERS.sk(int(winner.data["supplier_number"])))
+                if found is not None:
+                    return _match(found, "orgnr" if fields.get("orgnr") else "bank_account"), None
             continue
         return _match(rec, "created"), None
     return None, "supplier-not-created: the supplier numbers kept colliding"

@@ -24,9 +24,16 @@ PREVIEW_SECONDS = 300
 MAX_COPIED_BYTES = 1024 * 1024 * 1024  # larger objects stay (unread, quarantined) in the inbound bucket
 
 
-def retain_until(received_on: date) -> datetime:
-    """The end of the financial year of `received_on` (calendar year) + five years, Oslo time."""
-    return datetime.combine(date(received_on.year + RETENTION_YEARS + 1, 1, 1), time(0, 0), tzinfo=clock.OSLO)
+def retain_until(received_on: date, first_month: int = 1) -> datetime:
+    """The end of the financial year of `received_on` + five years, Oslo time (the first moment after
+    it). `first_month` is the financial year's first month: 1 = the calendar year; 7 = July–June, so
+    a voucher received in March 2027 (year ending 30 June 2027) is kept until 1 July 2032 (0265)."""
+    if not 1 <= first_month <= 12:
+        raise ValueError("first_month is 1..12")
+    end_year = received_on.year + (1 if first_month > 1 and received_on.month >= first_month else 0)
+    if first_month == 1:
+        end_year += 1
+    return datetime.combine(date(end_year + RETENTION_YEARS, first_month, 1), time(0, 0), tzinfo=clock.OSLO)
 
 
 def original_key(sha256: str) -> str:

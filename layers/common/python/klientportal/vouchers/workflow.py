@@ -131,6 +131,7 @@ class VoucherService:
             raise RuleViolation(f"a {status} voucher cannot be marked paid")
         if rec.data.get("paid_on"):
             raise RuleViolation(f"the voucher was marked paid on {rec.data['paid_on']}")
+        _not_in_payment_proposal(rec, "marked paid")
         new_status = Status.PAID if status == Status.APPROVED else status
         data = {**rec.data, "paid_on": paid_on.isoformat(), "status": new_status}
         return self._save(rec, data, actor, "voucher.paid", f"marked paid {paid_on.isoformat()}")
@@ -165,6 +166,7 @@ class VoucherService:
     def return_to_client(self, voucher_id: str, version: int, comment: str, actor: Actor) -> Record:
         rec = self._current(voucher_id, version)
         self._require(rec, BOOKABLE, "return")
+        _not_in_payment_proposal(rec, "returned")
         return self._save(rec, {**rec.data, "status": Status.RETURNED, "returned": {"comment": comment, "by": actor.sub}},
                           actor, "voucher.returned", "returned", comment)
 
@@ -227,6 +229,13 @@ class VoucherService:
 
     def _save(self, rec: Record, data: dict, actor: Actor, action: str, what: str, comment: str | None = None) -> Record:
         return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
+
+
+def _not_in_payment_proposal(rec: Record, verb: str) -> None:
+    proposal = (rec.data.get("payment_proposal") or {}).get("proposal_id")
+    if proposal:
+        raise RuleViolation(f"the voucher is in payment proposal {proposal}; remove it from the proposal before it "
+                            f"is {verb}", extra={"payment_proposal": proposal})
 
 
 def coded_total(rec: Record) -> Decimal | None:
