@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 import requests
@@ -51,6 +52,9 @@ class LocalStack:
         environment.apply({}, log_level=self.log_level)
         self.resource_env = resources.create_all()
         environment.apply(self.resource_env, log_level=self.log_level)
+        from klientportal.observability import logger
+        logger.setLevel(self.log_level)  # the logger was made at import, before the environment was set
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         from klientportal.api.app import tenancy_service
         seed.seed(tenancy_service())
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
