@@ -124,7 +124,7 @@ def get_client(client_id: str) -> Client:
     return _ctx().client
 
 
-@router.patch("/clients/<client_id>", tags=["clients"], summary="Change name, tier, modules or status",
+@router.patch("/clients/<client_id>", tags=["clients"], summary="Change name, tier, modules, financial year start or status",
               responses=COMMON_RESPONSES)
 def update_client(client_id: str, body: ClientUpdate) -> Client:
     ctx = _ctx()

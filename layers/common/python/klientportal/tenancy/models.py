@@ -42,6 +42,10 @@ CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER, Role.ATTESTER})
 LicenceStatus = Literal["pending", "registered", "suspended"]
 MembershipStatus = Literal["invited", "active", "disabled"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+FinancialYearStartMonth = Annotated[int, Field(
+    ge=1, le=12,
+    description="First month of the financial year: 1 = the calendar year; e.g. 7 = July–June "
+                "(avvikende regnskapsår). Sets how long voucher originals are locked (0265).")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
                                           pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
 
@@ -80,6 +84,7 @@ class Client(BaseModel):
     modules: list[Module]
     licence: ExternalLicence
     active: bool = True
+    financial_year_start_month: FinancialYearStartMonth = 1
     version: int = 0
 
 
@@ -88,6 +93,7 @@ class ClientCreate(_Input):
     orgnr: OrgNumber
     tier: Tier
     modules: list[Module] = Field(default_factory=list)
+    financial_year_start_month: FinancialYearStartMonth = 1
 
     @field_validator("modules")
     @classmethod
@@ -101,6 +107,7 @@ class ClientUpdate(_Input):
     tier: Tier | None = None
     modules: list[Module] | None = None
     active: bool | None = None
+    financial_year_start_month: FinancialYearStartMonth | None = None
 
     @field_validator("modules")
     @classmethod

@@ -113,7 +113,8 @@ class TenancyService:
         client_id = client_id or "c" + uuid.uuid4().hex[:15]
         at = clock.iso(clock.now())
         client = Client(client_id=client_id, bureau_id=bureau_id, name=req.name, orgnr=req.orgnr, tier=req.tier,
-                        modules=req.modules, licence=licence_for_tier(req.tier, None, client_id, at))
+                        modules=req.modules, licence=licence_for_tier(req.tier, None, client_id, at),
+                        financial_year_start_month=req.financial_year_start_month)
         # one transaction: the client, its orgnr lookup item (0264) and its voucher inbox address (0261);
         # a slug claimed by someone else in between cancels it, and the next free slug is tried
         for attempt in range(CLAIM_ATTEMPTS):
@@ -135,7 +136,8 @@ class TenancyService:
             raise NotFound("no such client")
         current, rec = found
         _check_version(req.version, rec.version, "the client")
-        changes = req.model_dump(exclude_unset=True, exclude={"version"})
+        # an explicit null changes nothing (no client field is nullable)
+        changes = req.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"})
         new = current.model_copy(update=changes)
         if req.modules is not None:
             bureau, _ = self.bureau(current.bureau_id)

@@ -2,7 +2,9 @@
 vouchers and quarantine items. Used by functions/ingest; the order of every step is deliberate:
 
 1. the original (raw e-mail, each attachment, the upload, the EHF) is stored unaltered and locked in
-   the vouchers bucket BEFORE anything parses it (`originals.store_original`);
+   the vouchers bucket BEFORE anything parses it (`originals.store_original`), until five years after
+   the end of the client's financial year (0265); the raw e-mail, stored before its client is known,
+   with the calendar year, then lengthened once routed when the client's year ends later;
 2. the voucher item is created as `received` (audit action voucher.received) — its id is the file's
    hash, so a replayed S3 event or the same file twice finds the voucher and changes nothing;
 3. the file is read: EHF exactly (+ XSD/Schematron when the validator is available), a PDF from its
@@ -39,7 +41,9 @@ from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS, MIB
 from klientportal.vouchers.mime import ACCEPTED, MailIntake, parse_message
 from klientportal.vouchers.models import ExtractedVoucher
 from klientportal.vouchers.ocr import OcrEngine, OcrError, read_expense
-from klientportal.vouchers.originals import OriginalRef, copy_original, store_original
+from klientportal.vouchers.originals import (
+    OriginalRef, copy_original, extend_retention, retain_until, store_original,
+)
 from klientportal.vouchers.pdf_text import PdfTextError, read_pdf_voucher
 from klientportal.vouchers.records import (
     UNROUTED_PK, Status, queue_gsi, quarantine_sk, voucher_id_for, voucher_sk,
@@ -121,19 +125,22 @@ class VoucherIntake:
                 client_id, meta["routed_by"] = routed[0], routed[1]
                 if routed[2]:
                     meta["receiver"] = routed[2]
-            if not self._client_exists(client_id):
+            client = self._client_record(client_id)
+            if client is None:
                 ref = self._keep_object(bucket, key, "application/octet-stream", parts[-1], received)
                 self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
                                  filename=parts[-1], original=ref, inbound={"bucket": bucket, "key": key},
                                  received=received, result=result)
                 return result
+            first_month = financial_year_start(client)
             if data is None:
                 data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
             if data is None:
                 self._quarantine(keys.client_pk(client_id), client_id, channel, "attachment-too-large",
                                  f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
                                  filename=parts[-1], inbound={"bucket": bucket, "key": key},
-                                 original=self._keep_object(bucket, key, "application/octet-stream", parts[-1], received),
+                                 original=self._keep_object(bucket, key, "application/octet-stream", parts[-1], received,
+                                                            first_month),
                                  received=received, result=result)
                 return result
             if channel == "upload":
@@ -143,7 +150,8 @@ class VoucherIntake:
             else:
                 declared = "application/xml"
             self._file_or_archive(client_id, data, filename=sanitise_filename(parts[-1], fallback="upload"),
-                                  declared=declared, channel=channel, source=meta, received=received, result=result)
+                                  declared=declared, channel=channel, source=meta, received=received,
+                                  first_month=first_month, result=result)
             return result
         self._quarantine(UNROUTED_PK, None, "unknown", NOT_A_VOUCHER_KEY, "the object is not under mail/, upload/ or ehf/",
                          filename=None, original=None, inbound={"bucket": bucket, "key": key[:500]},
@@ -167,7 +175,8 @@ class VoucherIntake:
         mail = {"message_sha256": raw.sha256, "original_key": raw.key, "sender": intake.sender,
                 "recipient": intake.recipient, "subject": intake.subject, "message_id": intake.message_id}
         owner = client_for_slug(self.store, intake.client_slug) if intake.client_slug else None
-        if owner is None or not self._client_exists(owner["client_id"]):
+        client = self._client_record(owner["client_id"]) if owner is not None else None
+        if owner is None or client is None:
             detail = f"no client has the inbox address {intake.recipient!r}" if intake.recipient else \
                 f"no recipient at {self.inbox_domain}"
             self._quarantine(UNROUTED_PK, None, "mail", UNKNOWN_RECIPIENT,
@@ -176,6 +185,9 @@ class VoucherIntake:
             return
         client_id = owner["client_id"]
         pk = keys.client_pk(client_id)
+        first_month = financial_year_start(client)
+        # stored before routing with the calendar year: lengthened (never shortened) to the client's year
+        raw = extend_retention(self.s3, raw, retain_until(clock.today_oslo(received), first_month))
         if intake.outcome != ACCEPTED and not intake.rejections:
             self._quarantine(pk, client_id, "mail", str(intake.reason), intake.message, filename=None, original=raw,
                              mail=mail, received=received, result=result)
@@ -184,24 +196,26 @@ class VoucherIntake:
             self._quarantine(pk, client_id, "mail", str(rejection.reason), rejection.message,
                              filename=rejection.filename, original=raw, mail=mail, received=received, result=result)
         for attachment in intake.attachments:
-            self._file(client_id, attachment, channel="mail", source={"mail": mail}, received=received, result=result)
+            self._file(client_id, attachment, channel="mail", source={"mail": mail}, received=received,
+                       first_month=first_month, result=result)
 
     # ---- one file ---------------------------------------------------------------------------
     def _file_or_archive(self, client_id: str, data: bytes, *, filename: str, declared: str | None, channel: str,
-                         source: dict, received: datetime, result: IntakeResult) -> None:
+                         source: dict, received: datetime, first_month: int, result: IntakeResult) -> None:
         accepted, rejected = classify(data, filename=filename, declared_type=declared, origin=MAIL,
                                       limits=DEFAULT_MAIL_LIMITS, budget=Budget(DEFAULT_MAIL_LIMITS.max_total_attachment_bytes))
         if rejected:
-            ref = self._keep(data, sniff.sniff(data), filename, received)
+            ref = self._keep(data, sniff.sniff(data), filename, received, first_month)
             for r in rejected:
                 self._quarantine(keys.client_pk(client_id), client_id, channel, str(r.reason), r.message,
                                  filename=r.filename, original=ref, received=received, result=result)
         for attachment in accepted:
-            self._file(client_id, attachment, channel=channel, source=source, received=received, result=result)
+            self._file(client_id, attachment, channel=channel, source=source, received=received,
+                       first_month=first_month, result=result)
 
     def _file(self, client_id: str, attachment: Attachment, *, channel: str, source: dict, received: datetime,
-              result: IntakeResult) -> None:
-        ref = self._keep(attachment.data, attachment.content_type, attachment.filename, received)
+              first_month: int, result: IntakeResult) -> None:
+        ref = self._keep(attachment.data, attachment.content_type, attachment.filename, received, first_month)
         pk = keys.client_pk(client_id)
         vid = voucher_id_for(ref.sha256)
         rec = self.store.get(pk, voucher_sk(vid))
@@ -335,14 +349,16 @@ class VoucherIntake:
             pass
         result.quarantined.append(qid)
 
-    def _keep(self, data: bytes, content_type: str, filename: str | None, received: datetime) -> OriginalRef:
+    def _keep(self, data: bytes, content_type: str, filename: str | None, received: datetime,
+              first_month: int = 1) -> OriginalRef:
+        """Store an original; `first_month` is the client's financial year (1 while no client is known)."""
         return store_original(self.s3, self.vouchers_bucket, data, content_type=content_type, filename=filename,
-                              received=received)
+                              received=received, first_month=first_month)
 
     def _keep_object(self, bucket: str, key: str, content_type: str, filename: str | None,
-                     received: datetime) -> OriginalRef | None:
+                     received: datetime, first_month: int = 1) -> OriginalRef | None:
         return copy_original(self.s3, self.vouchers_bucket, bucket, key, content_type=content_type,
-                             filename=filename, received=received)
+                             filename=filename, received=received, first_month=first_month)
 
     def _head(self, bucket: str, key: str) -> dict:
         return self.s3.head_object(Bucket=bucket, Key=key)
@@ -387,11 +403,13 @@ class VoucherIntake:
         except ValueError:
             return None
 
-    def _client_exists(self, client_id: str) -> bool:
-        try:
-            return self.store.get(keys.client_pk(client_id), "CLIENT") is not None
-        except ValueError:
-            return False
+
+def financial_year_start(client: Record) -> int:
+    """The first month of the client's financial year (1 = calendar year; clients stored before the
+    setting have none). A stored value outside 1..12 fails the intake (retried, then the DLQ) rather
+    than locking originals too briefly."""
+    month = client.data.get("financial_year_start_month")
+    return 1 if month is None else int(month)
 
 
 def receiver_orgnr(document: EhfDocument) -> str | None:

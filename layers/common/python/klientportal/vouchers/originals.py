@@ -3,14 +3,16 @@ its own COMPLIANCE retention until five years after the end of the financial yea
 (bokføringsloven § 13), written BEFORE anything reads them.
 
 Key: originals/<sha256[:2]>/<sha256>. The same bytes are the same object, so a replayed event or the
-same file sent twice stores nothing new. The retention year is the year the original was received
-(Europe/Oslo): never earlier than the year of the voucher's booking, so the lock is never too short.
+same file sent twice stores nothing new. The retention year is the financial year (of the client, once
+known: `first_month`, 0265) in which the original was received (Europe/Oslo): never earlier than the
+year of the voucher's booking, so the lock is never too short. A stored object whose lock ends earlier
+than the rule asks is extended (PutObjectRetention); a lock is never shortened (COMPLIANCE forbids it).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -54,20 +56,45 @@ class OriginalRef:
         return asdict(self)
 
 
+def _is_missing(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound")
+
+
+def _lengthen(s3: Any, bucket: str, key: str, current: datetime | None, until: datetime) -> datetime:
+    """The object's lock end after making it at least `until`: PutObjectRetention only when the
+    current end is earlier (COMPLIANCE can be lengthened, never shortened), so a replay calls nothing."""
+    if current is not None and current >= until:
+        return current
+    s3.put_object_retention(Bucket=bucket, Key=key,
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
+    return until
+
+
+def extend_retention(s3: Any, ref: OriginalRef, until: datetime) -> OriginalRef:
+    """`ref` locked at least until `until` (an original stored before its client was known, 0265).
+    Unchanged, without a call, when its lock already ends then or later."""
+    if datetime.fromisoformat(ref.retain_until) >= until:
+        return ref
+    head = s3.head_object(Bucket=ref.bucket, Key=ref.key)  # the stored end, not what this run assumed
+    stored = _lengthen(s3, ref.bucket, ref.key, head.get("ObjectLockRetainUntilDate"), until)
+    return replace(ref, retain_until=clock.iso(stored))
+
+
 def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, filename: str | None = None,
-                   received: datetime | None = None) -> OriginalRef:
-    """Store `data` unaltered and locked (or find it stored already); return where it is."""
+                   received: datetime | None = None, first_month: int = 1) -> OriginalRef:
+    """Store `data` unaltered and locked (or find it stored already, its lock lengthened when the
+    rule for `first_month` asks for a later end); return where it is."""
     sha = hashlib.sha256(data).hexdigest()
     key = original_key(sha)
-    until = retain_until(clock.today_oslo(received))
+    until = retain_until(clock.today_oslo(received), first_month)
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
-        existing = head.get("ObjectLockRetainUntilDate")
-        stored_until = clock.iso(existing) if existing else clock.iso(until)
-        return OriginalRef(bucket, key, sha, len(data), content_type, stored_until, filename)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+        if not _is_missing(exc):
             raise
+    else:
+        stored = _lengthen(s3, bucket, key, head.get("ObjectLockRetainUntilDate"), until)
+        return OriginalRef(bucket, key, sha, len(data), content_type, clock.iso(stored), filename)
     s3.put_object(
         Bucket=bucket, Key=key, Body=data, ContentType=content_type,
         ChecksumAlgorithm="SHA256", ChecksumSHA256=base64.b64encode(bytes.fromhex(sha)).decode(),
@@ -78,7 +105,7 @@ def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, file
 
 
 def copy_original(s3: Any, bucket: str, source_bucket: str, source_key: str, *, content_type: str,
-                  filename: str | None = None, received: datetime | None = None,
+                  filename: str | None = None, received: datetime | None = None, first_month: int = 1,
                   max_bytes: int = MAX_COPIED_BYTES) -> OriginalRef | None:
     """An object too large to read into memory (hostile or not), kept all the same: hashed as a
     stream, then copied server-side into the locked originals. None when it exceeds `max_bytes`."""
@@ -92,16 +119,18 @@ def copy_original(s3: Any, bucket: str, source_bucket: str, source_key: str, *, 
         digest.update(chunk)
     sha = digest.hexdigest()
     key = original_key(sha)
-    until = retain_until(clock.today_oslo(received))
+    until = retain_until(clock.today_oslo(received), first_month)
     try:
-        s3.head_object(Bucket=bucket, Key=key)
+        head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+        if not _is_missing(exc):
             raise
         s3.meta.events.register("before-sign.s3.CopyObject", _declare_checksum, unique_id=_CHECKSUM_HOOK)
         s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key},
                        MetadataDirective="REPLACE", ContentType=content_type, Metadata={"sha256": sha},
                        ChecksumAlgorithm="SHA256", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
+    else:
+        until = _lengthen(s3, bucket, key, head.get("ObjectLockRetainUntilDate"), until)
     return OriginalRef(bucket, key, sha, size, content_type, clock.iso(until), filename)
 
 
