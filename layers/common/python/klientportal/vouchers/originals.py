@@ -80,6 +80,18 @@ def extend_retention(s3: Any, ref: OriginalRef, until: datetime) -> OriginalRef:
     return replace(ref, retain_until=clock.iso(stored))
 
 
+def _stored_lock(s3: Any, bucket: str, key: str, until: datetime) -> datetime | None:
+    """The lock end of the original already stored at `key` (lengthened to `until` when earlier),
+    or None when nothing is stored there yet."""
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as exc:
+        if _is_missing(exc):
+            return None
+        raise
+    return _lengthen(s3, bucket, key, head.get("ObjectLockRetainUntilDate"), until)
+
+
 def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, filename: str | None = None,
                    received: datetime | None = None, first_month: int = 1) -> OriginalRef:
     """Store `data` unaltered and locked (or find it stored already, its lock lengthened when the
@@ -87,13 +99,8 @@ def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, file
     sha = hashlib.sha256(data).hexdigest()
     key = original_key(sha)
     until = retain_until(clock.today_oslo(received), first_month)
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if not _is_missing(exc):
-            raise
-    else:
-        stored = _lengthen(s3, bucket, key, head.get("ObjectLockRetainUntilDate"), until)
+    stored = _stored_lock(s3, bucket, key, until)
+    if stored is not None:
         return OriginalRef(bucket, key, sha, len(data), content_type, clock.iso(stored), filename)
     s3.put_object(
         Bucket=bucket, Key=key, Body=data, ContentType=content_type,
@@ -120,17 +127,14 @@ def copy_original(s3: Any, bucket: str, source_bucket: str, source_key: str, *, 
     sha = digest.hexdigest()
     key = original_key(sha)
     until = retain_until(clock.today_oslo(received), first_month)
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if not _is_missing(exc):
-            raise
+    stored = _stored_lock(s3, bucket, key, until)
+    if stored is None:
         s3.meta.events.register("before-sign.s3.CopyObject", _declare_checksum, unique_id=_CHECKSUM_HOOK)
         s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key},
                        MetadataDirective="REPLACE", ContentType=content_type, Metadata={"sha256": sha},
                        ChecksumAlgorithm="SHA256", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
     else:
-        until = _lengthen(s3, bucket, key, head.get("ObjectLockRetainUntilDate"), until)
+        until = stored
     return OriginalRef(bucket, key, sha, size, content_type, clock.iso(until), filename)
 
 
