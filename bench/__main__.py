@@ -1,20 +1,19 @@
-"""`make bench`: every benchmark in turn, printing markdown tables (copy them into bench/README.md)."""
+"""`make bench`: every benchmark in turn, each in its own process (each starts its own emulated AWS),
+printing markdown tables (copy them into bench/README.md)."""
 from __future__ import annotations
 
-import runpy
+import subprocess
 import sys
 
 SCRIPTS = ("bench.bench_platform", "bench.bench_invoicing", "bench.bench_vouchers")
 
 if __name__ == "__main__":
     only = sys.argv[1:]
+    failed = []
     for name in SCRIPTS:
         if only and not any(o in name for o in only):
             continue
         print(f"\n# {name}\n", flush=True)
-        sys.argv = [name]
-        try:
-            runpy.run_module(name, run_name="__main__")
-        except SystemExit as done:
-            if done.code not in (0, None):
-                raise
+        if subprocess.run([sys.executable, "-m", name]).returncode != 0:
+            failed.append(name)
+    sys.exit(f"failed: {', '.join(failed)}" if failed else 0)

@@ -6,6 +6,7 @@ here is asserted (timings belong in recorded baselines, not in tests).
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 import time
@@ -99,6 +100,9 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
     from klientportal.settings import settings
     from klientportal.vouchers.inbox import assign_inbox
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the table
+    from klientportal.observability import logger
+    logger.setLevel("WARNING")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
