@@ -8,7 +8,7 @@ import pytest
 
 from klientportal import aws
 from klientportal.adapters import outbox
-from klientportal.api.app import store, tenancy_service
+from klientportal.bootstrap import store, tenancy_service
 from klientportal.invoicing.delivery import adapters
 from klientportal.invoicing.service import InvoiceService
 from klientportal.repository.store import SYSTEM
