@@ -17,12 +17,7 @@ def _handle(event: dict, context: object) -> dict:
     detail = event.get("detail") or {}
     today = date.fromisoformat(detail["today"]) if detail.get("today") else clock.today_oslo()
     inv = invocation()
-
-    def client(client_id: str):
-        found = inv.tenancy.repo.client(client_id)
-        return found[0] if found else None
-
-    result = run_reminders(inv.store, client, inv.delivery, today, ReminderLaw.from_env(), SYSTEM)
+    result = run_reminders(inv.store, inv.delivery, today, ReminderLaw.from_env(), SYSTEM)
     logger.info("reminder run", extra={"today": today.isoformat(), **result})
     return {"today": today.isoformat(), **result}
 

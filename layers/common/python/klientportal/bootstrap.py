@@ -61,7 +61,7 @@ class Invocation:
 
     def invoices(self, client_id: str) -> InvoiceService:
         from klientportal.invoicing.service import InvoiceService
-        return InvoiceService(self.store, self.client(client_id), self.delivery)
+        return InvoiceService(self.store, client_id, self.delivery)
 
     def vouchers(self, client_id: str) -> VoucherService:
         from klientportal.vouchers.workflow import VoucherService
