@@ -50,7 +50,8 @@ def main() -> int:
     tmp = tempfile.mkdtemp()
     _, port = server.get_host_and_port()
     os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port),
-                       "KP_LOCAL_OUTBOX": f"{tmp}/outbox", "POWERTOOLS_METRICS_DISABLED": "true"})
+                       "KP_LOCAL_OUTBOX": f"{tmp}/outbox", "POWERTOOLS_METRICS_DISABLED": "true",
+                       "POWERTOOLS_LOG_LEVEL": "WARNING"})
     environment.apply({})
     environment.apply(resources.create_all())
     seed.seed(tenancy_service())
