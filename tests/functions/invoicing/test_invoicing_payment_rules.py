@@ -2,7 +2,10 @@
 become the customer's credit, no negative invoice takes a number, no payment from the future."""
 from __future__ import annotations
 
-from tests.functions.invoicing.conftest import ADMIN, BASE, SALES, draft, issued, key
+from klientportal.api.app import store
+from klientportal.invoicing.records import StoredInvoice
+from klientportal.repository import keys
+from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, draft, issued, key
 
 PROBLEMS = "https://klientportal.no/problems/"
 
@@ -54,6 +57,8 @@ def test_overpayment_is_recorded_on_the_invoice_and_as_customer_credit(inv):
     assert inv.get(f"{BASE}/customer-credits/999", user=SALES).status == 404
     actions = [e["action"] for e in inv.get(f"{BASE}/audit-events?limit=50", user=ADMIN).json["items"]]
     assert actions.count("customer_credit.added") == 2
+    stored = [StoredInvoice.model_validate(r.data) for r in store().query_all(keys.client_pk(CLIENT), "INVOICE#")]
+    assert [str(p.overpaid) for p in stored[0].payments] == ["53.45", "10.00"]
 
 
 def test_credit_note_on_a_paid_invoice_becomes_customer_credit(inv):
@@ -105,3 +110,10 @@ def test_payment_dated_in_the_future_is_refused(inv):
     after = inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json
     assert after["paid_amount"] == "0.00" and after["payments"] == []
     assert _pay(inv, i["id"], "bank-1", "100.00", paid_on="2026-03-02").status == 200  # the id is still free
+
+
+def test_payment_amount_with_more_than_two_decimals_is_422_not_rounded(inv):
+    i = issued(inv)
+    r = _pay(inv, i["id"], "bank-1", "100.005")
+    assert r.status == 422 and r.json["errors"][0]["field"] == "amount", r
+    assert inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["paid_amount"] == "0.00"
