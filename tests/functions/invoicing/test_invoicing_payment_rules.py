@@ -117,3 +117,43 @@ def test_payment_amount_with_more_than_two_decimals_is_422_not_rounded(inv):
     r = _pay(inv, i["id"], "bank-1", "100.005")
     assert r.status == 422 and r.json["errors"][0]["field"] == "amount", r
     assert inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["paid_amount"] == "0.00"
+
+
+def test_concurrent_reports_of_one_payment_record_it_once(inv, atomic_moto):
+    import threading
+    from datetime import date
+    from decimal import Decimal
+
+    from klientportal.api.app import tenancy_service
+    from klientportal.errors import DomainError
+    from klientportal.invoicing.delivery import adapters
+    from klientportal.invoicing.records import Payment
+    from klientportal.invoicing.service import InvoiceService
+    from klientportal.repository.store import SYSTEM
+
+    first, second = issued(inv), issued(inv)
+    client = tenancy_service().repo.client(CLIENT)[0]
+    outcomes: list[str] = []
+
+    def pay(invoice_id: str, payment_id: str, amount: str) -> None:
+        payment = Payment(payment_id=payment_id, amount=Decimal(amount), paid_on=date(2026, 3, 2))
+        try:
+            InvoiceService(store(), client, adapters()).register_payment(invoice_id, payment, SYSTEM)
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.slug)
+
+    jobs = [(first["id"], "bank-1", "100.00")] * 4 + [(second["id"], "bank-1", "100.00")] * 2 + \
+        [(first["id"], f"bank-{n}", "10.00") for n in range(2, 5)]
+    threads = [threading.Thread(target=pay, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    a = inv.get(f"{BASE}/invoices/{first['id']}", user=SALES).json
+    b = inv.get(f"{BASE}/invoices/{second['id']}", user=SALES).json
+    ids = sorted(p["payment_id"] for p in a["payments"] + b["payments"])
+    assert ids == ["bank-1", "bank-2", "bank-3", "bank-4"], (ids, outcomes)
+    owner = a if any(p["payment_id"] == "bank-1" for p in a["payments"]) else b
+    assert outcomes.count("payment-id-reused") == (2 if owner is a else 4), outcomes
+    assert Decimal(a["paid_amount"]) + Decimal(b["paid_amount"]) == Decimal("130.00")
