@@ -2,7 +2,10 @@
 become the customer's credit, no negative invoice takes a number, no payment from the future."""
 from __future__ import annotations
 
-from tests.functions.invoicing.conftest import ADMIN, BASE, SALES, draft, issued, key
+from klientportal.api.app import store
+from klientportal.invoicing.records import StoredInvoice
+from klientportal.repository import keys
+from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, draft, issued, key
 
 PROBLEMS = "https://klientportal.no/problems/"
 
@@ -54,6 +57,8 @@ def test_overpayment_is_recorded_on_the_invoice_and_as_customer_credit(inv):
     assert inv.get(f"{BASE}/customer-credits/999", user=SALES).status == 404
     actions = [e["action"] for e in inv.get(f"{BASE}/audit-events?limit=50", user=ADMIN).json["items"]]
     assert actions.count("customer_credit.added") == 2
+    stored = [StoredInvoice.model_validate(r.data) for r in store().query_all(keys.client_pk(CLIENT), "INVOICE#")]
+    assert [str(p.overpaid) for p in stored[0].payments] == ["53.45", "10.00"]
 
 
 def test_credit_note_on_a_paid_invoice_becomes_customer_credit(inv):
@@ -105,3 +110,50 @@ def test_payment_dated_in_the_future_is_refused(inv):
     after = inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json
     assert after["paid_amount"] == "0.00" and after["payments"] == []
     assert _pay(inv, i["id"], "bank-1", "100.00", paid_on="2026-03-02").status == 200  # the id is still free
+
+
+def test_payment_amount_with_more_than_two_decimals_is_422_not_rounded(inv):
+    i = issued(inv)
+    r = _pay(inv, i["id"], "bank-1", "100.005")
+    assert r.status == 422 and r.json["errors"][0]["field"] == "amount", r
+    assert inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["paid_amount"] == "0.00"
+
+
+def test_concurrent_reports_of_one_payment_record_it_once(inv, atomic_moto):
+    import threading
+    from datetime import date
+    from decimal import Decimal
+
+    from klientportal.api.app import tenancy_service
+    from klientportal.errors import DomainError
+    from klientportal.invoicing.delivery import adapters
+    from klientportal.invoicing.records import Payment
+    from klientportal.invoicing.service import InvoiceService
+    from klientportal.repository.store import SYSTEM
+
+    first, second = issued(inv), issued(inv)
+    client = tenancy_service().repo.client(CLIENT)[0]
+    outcomes: list[str] = []
+
+    def pay(invoice_id: str, payment_id: str, amount: str) -> None:
+        payment = Payment(payment_id=payment_id, amount=Decimal(amount), paid_on=date(2026, 3, 2))
+        try:
+            InvoiceService(store(), client, adapters()).register_payment(invoice_id, payment, SYSTEM)
+            outcomes.append("ok")
+        except DomainError as exc:
+            outcomes.append(exc.slug)
+
+    jobs = [(first["id"], "bank-1", "100.00")] * 4 + [(second["id"], "bank-1", "100.00")] * 2 + \
+        [(first["id"], f"bank-{n}", "10.00") for n in range(2, 5)]
+    threads = [threading.Thread(target=pay, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    a = inv.get(f"{BASE}/invoices/{first['id']}", user=SALES).json
+    b = inv.get(f"{BASE}/invoices/{second['id']}", user=SALES).json
+    ids = sorted(p["payment_id"] for p in a["payments"] + b["payments"])
+    assert ids == ["bank-1", "bank-2", "bank-3", "bank-4"], (ids, outcomes)
+    owner = a if any(p["payment_id"] == "bank-1" for p in a["payments"]) else b
+    assert outcomes.count("payment-id-reused") == (2 if owner is a else 4), outcomes
+    assert Decimal(a["paid_amount"]) + Decimal(b["paid_amount"]) == Decimal("130.00")

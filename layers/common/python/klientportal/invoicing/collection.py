@@ -3,6 +3,7 @@ inkassovarsel, and applying Svea's case statuses."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from klientportal import clock
 from klientportal.adapters.receipts import Receipt
@@ -27,7 +28,7 @@ class DebtCollection:
             raise lc.InvalidTransition(f"cannot hand over to debt collection: {reason}", extra={"reason": reason})
         data = dict(rec.data)
         reminders = data["reminders"]
-        collection = {"provider": "svea", "status": "submitting", "case_id": None, "history": [],
+        collection: dict[str, Any] = {"provider": "svea", "status": "submitting", "case_id": None, "history": [],
                       "started_at": clock.iso(clock.now())}
         data.update(status=lc.IN_COLLECTION, collection=collection)
         rec = ctx.store.write(ctx.pk, [Change(rec, ctx.indexed(rec, data), "invoice.collection_started")], actor)[0]

@@ -11,7 +11,7 @@ from klientportal import clock
 from klientportal.adapters.access_point import EhfEnvelope
 from klientportal.adapters.print_centre import PrintJob
 from klientportal.adapters.receipts import Receipt
-from klientportal.errors import AlreadyExists, RuleViolation, StaleVersion
+from klientportal.errors import AlreadyExists, InternalError, RuleViolation, StaleVersion
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing import messages
 from klientportal.invoicing.context import InvoicingContext
@@ -42,7 +42,7 @@ class Sending:
         check_address(channel, customer)
         credit = rec.data["kind"] == InvoiceKind.CREDIT_NOTE
         if channel == "ehf":
-            participant = ctx.adapters.access_point.lookup(peppol_id_of(customer))
+            participant = ctx.adapters.access_point.lookup(_peppol_id(customer))
             if not participant.accepts(credit):
                 raise ReceiverCannotTakeEhf(
                     f"{participant.participant_id} is not registered in PEPPOL for EHF "
@@ -89,7 +89,7 @@ class Sending:
             xml = self.renditions.build_ehf(rec)
             ctx.files.put(ctx.files.key(data["id"], f"ehf-{data['number']}.xml"), xml, "application/xml")
             return ctx.adapters.access_point.submit(EhfEnvelope(
-                sender=f"0192:{ctx.client.orgnr}", receiver=peppol_id_of(customer),
+                sender=f"0192:{ctx.client.orgnr}", receiver=_peppol_id(customer),
                 credit_note=data["kind"] == InvoiceKind.CREDIT_NOTE, xml=xml,
                 client_id=ctx.client.client_id, invoice_id=data["id"], delivery_id=delivery_id)).message_id
         return ctx.adapters.print_centre.submit(PrintJob(
@@ -103,6 +103,8 @@ class Sending:
         def record_outcome() -> Record:
             rec = ctx.repo.invoice(invoice_id)
             intent = ctx.repo.delivery(invoice_id, attempt)
+            if intent is None:  # written with `submitting` in the same transaction; never absent
+                raise InternalError(f"the delivery intent {attempt} of {invoice_id} is missing")
             delivery = {**rec.data["delivery"], "status": outcome, "reason": reason, "reference": reference,
                         "finished_at": clock.iso(clock.now())}
             data = {**rec.data, "delivery": delivery}
@@ -145,3 +147,12 @@ class Sending:
             changes.append(Change(intent, intent.with_data({**intent.data, **delivery}),
                                   "invoice.delivery_recorded"))
         return ctx.store.write(ctx.pk, changes, actor)[0]
+
+
+def _peppol_id(customer: dict) -> str:
+    """The customer's PEPPOL id; `check_address("ehf", ...)` has made sure there is one."""
+    participant = peppol_id_of(customer)
+    if participant is None:
+        check_address("ehf", customer)
+        raise InternalError("unreachable: check_address accepted a customer without a PEPPOL id")
+    return participant
