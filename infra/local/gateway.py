@@ -35,7 +35,7 @@ BODY_DEADLINE_S = 30.0  # the whole body, however slowly it trickles in (API Gat
 LISTEN_BACKLOG = 128  # a portal SPA opens some 20 connections at once; the stdlib default is 5
 _DIGITS = re.compile(r"^[0-9]+$")
 
-log = logging.getLogger("klientportal.local.gateway")
+log = logging.getLogger("local.gateway")  # not under "klientportal": that is the handlers' powertools logger
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _compile(fn: catalogue.Function, route: catalogue.Route) -> _CompiledRoute:
     return _CompiledRoute(fn, route, re.compile(f"^{regex or '/'}$"), static)
 
 
-def _problem(status: int, slug: str, title: str, detail: str) -> tuple[int, dict, bytes]:
+def problem(status: int, slug: str, title: str, detail: str) -> tuple[int, dict, bytes]:
     """An RFC 9457 problem+json response."""
     body = {
         "type": f"https://klientportal.no/problems/{slug}",
@@ -117,27 +117,27 @@ class Gateway:
                 return handler(path[len(prefix) :])
         found = self.match(method, path)
         if found is None:
-            return _problem(404, "not-found", "Not found", f"no route for {method} {path}")
+            return problem(404, "not-found", "Not found", f"no route for {method} {path}")
         compiled, params = found
         if body is not None and len(body) > MAX_BODY_BYTES:
-            return _problem(
+            return problem(
                 413, "payload-too-large", "Payload too large", "the request body exceeds 10 MB"
             )
         claims = None
         if compiled.route.action is not None:
             auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
             if not auth.lower().startswith("bearer "):
-                return _problem(
+                return problem(
                     401, "unauthenticated", "Authentication required", "a bearer token is required"
                 )
             try:
                 claims = self.verifier.verify(auth[7:].strip())
             except Unauthenticated as exc:
-                return _problem(401, "unauthenticated", "Authentication required", exc.detail)
+                return problem(401, "unauthenticated", "Authentication required", exc.detail)
         try:
             text = body.decode("utf-8") if body else None
         except UnicodeDecodeError:
-            return _problem(400, "bad-encoding", "Bad request", "the request body must be UTF-8")
+            return problem(400, "bad-encoding", "Bad request", "the request body must be UTF-8")
         event = http_api_event(
             method=method,
             path=path,
@@ -225,7 +225,7 @@ def serve(
                 self.request_version = "HTTP/1.0"
             phrase = HTTPStatus(code).phrase
             slug = "bad-request" if code == 400 else phrase.lower().replace(" ", "-")
-            self._reply(*_problem(code, slug, phrase, explain or message or phrase))
+            self._reply(*problem(code, slug, phrase, explain or message or phrase))
 
         def _body(self, length: int) -> bytes:
             """Read exactly `length` bytes within the body deadline (each read within `timeout`)."""
@@ -253,7 +253,7 @@ def serve(
                 body = self._body(length) if length else None
             except _Refused as refused:
                 self.close_connection = True  # an unread or partial body must not become the next request
-                status, headers, data = _problem(refused.status, refused.slug,
+                status, headers, data = problem(refused.status, refused.slug,
                                                  HTTPStatus(refused.status).phrase, refused.detail)
             else:
                 try:
@@ -262,7 +262,7 @@ def serve(
                     )
                 except Exception:
                     log.exception("%s %s failed", self.command, self.path)
-                    status, headers, data = _problem(
+                    status, headers, data = problem(
                         500, "internal-error", "Internal Server Error", "the function failed; see the log"
                     )
             self._reply(status, headers, data)
