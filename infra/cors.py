@@ -105,5 +105,5 @@ def parse_origins(value: object) -> tuple[str, ...]:
     """A list (cdk.json) or a comma-separated string (command line, environment)."""
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
-        raise ValueError(f"CORS origins must be a list or a comma-separated string, not {value!r}")
+        raise TypeError(f"CORS origins must be a list or a comma-separated string, not {value!r}")
     return tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())

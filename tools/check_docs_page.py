@@ -61,10 +61,10 @@ def check(url: str, browser: str, *, timeout_s: float = 60, screenshot: str | No
     with tempfile.TemporaryDirectory(prefix="kp-docs-check-") as profile:
         common = [browser, *FLAGS, f"--user-data-dir={profile}",
                   f"--host-resolver-rules={offline_rules(url)}", "--virtual-time-budget=15000"]
-        done = subprocess.run([*common, "--dump-dom", url], capture_output=True, text=True, timeout=timeout_s)
+        done = subprocess.run([*common, "--dump-dom", url], check=False, capture_output=True, text=True, timeout=timeout_s)
         if screenshot:
             subprocess.run([*common, "--window-size=1280,2000", f"--screenshot={screenshot}", url],
-                           capture_output=True, timeout=timeout_s)
+                           check=False, capture_output=True, timeout=timeout_s)
     dom = done.stdout
     title = RENDERED_TITLE.search(dom)
     return PageCheck(title.group(1).strip() if title else None,

@@ -168,7 +168,7 @@ class _Refused(Exception):
         self.status, self.slug, self.detail = status, slug, detail
 
 
-def _content_length(headers) -> int:  # noqa: ANN001 (http.client.HTTPMessage)
+def _content_length(headers) -> int:
     """The declared body length: digits only, one value (RFC 9110 § 8.6); no chunked framing."""
     if headers.get("transfer-encoding") is not None:
         raise _Refused(411, "length-required", "send the body with a Content-Length header")
@@ -186,7 +186,7 @@ def _content_length(headers) -> int:  # noqa: ANN001 (http.client.HTTPMessage)
     return length
 
 
-def _header_bytes(requestline: str, headers) -> int:  # noqa: ANN001 (http.client.HTTPMessage)
+def _header_bytes(requestline: str, headers) -> int:
     return len(requestline) + 2 + sum(len(k) + len(v) + 4 for k, v in headers.items())
 
 

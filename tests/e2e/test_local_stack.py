@@ -201,6 +201,26 @@ def test_logs_stream_while_the_stack_runs(stack):
     assert stack["proc"].poll() is None
 
 
+def test_thirty_two_parallel_clients_are_all_served(stack):
+    """As a portal SPA starts: many connections at once, every one answered (none reset)."""
+    token = _cli(stack, "token", "--user", "daglig@fjordkaffe.no").stdout.strip()
+    results: list = []
+
+    def one(i: int) -> None:
+        path = "/clients/c-fjordkaffe/products" if i % 2 else "/openapi.json"
+        try:
+            results.append(_http("GET", stack["url"] + path, token)[0])
+        except OSError as exc:
+            results.append(repr(exc))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [200] * 32
+
+
 def test_a_busy_port_gives_a_clear_message_not_a_traceback(stack):
     done = subprocess.run([sys.executable, "-m", "infra.cli", "local", "--port", str(stack["port"])], cwd=REPO,
                           env=stack["env"], capture_output=True, text=True, timeout=120)
