@@ -13,6 +13,8 @@ import base64
 import json
 import logging
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_HEADER_BYTES = 10 * 1024  # API Gateway HTTP API: request line and headers together
 REQUEST_TIMEOUT_S = 10.0  # a socket read or write that waits longer ends the connection
 BODY_DEADLINE_S = 30.0  # the whole body, however slowly it trickles in (API Gateway: 30 s)
+HEAD_DEADLINE_S = 20.0  # request line and headers, however slowly they trickle in
 LISTEN_BACKLOG = 128  # a portal SPA opens some 20 connections at once; the stdlib default is 5
 _DIGITS = re.compile(r"^[0-9]+$")
 
@@ -197,6 +200,7 @@ def serve(
     *,
     timeout_s: float = REQUEST_TIMEOUT_S,
     body_deadline_s: float = BODY_DEADLINE_S,
+    head_deadline_s: float = HEAD_DEADLINE_S,
     backlog: int = LISTEN_BACKLOG,
 ) -> ThreadingHTTPServer:
     """A started-on-demand HTTP server around `gateway` (call serve_forever in a thread)."""
@@ -204,6 +208,29 @@ def serve(
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = timeout_s  # StreamRequestHandler sets it on the socket: every read and write
+
+        def handle_one_request(self) -> None:
+            """One request, its request line and headers within `head_deadline_s` (a client that
+            sends a byte now and then is cut off, not only a silent one)."""
+            self._watchdog = threading.Timer(head_deadline_s, self._cut_off)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+            try:
+                super().handle_one_request()
+            finally:
+                self._watchdog.cancel()
+
+        def parse_request(self) -> bool:
+            parsed = super().parse_request()  # reads the headers
+            self._watchdog.cancel()
+            return parsed
+
+        def _cut_off(self) -> None:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed
 
         def _reply(self, status: int, headers: dict, data: bytes) -> None:
             self.send_response(status)

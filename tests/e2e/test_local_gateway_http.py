@@ -275,3 +275,31 @@ def test_local_origins_come_from_configuration():
     default = cors.local_policy({})
     assert set(cors.LOCAL_DEV_ORIGINS) <= set(default.allow_origins)
     assert set(cors.deployed_origins()) <= set(default.allow_origins)
+
+
+def test_headers_trickling_in_byte_by_byte_are_cut_off_at_the_head_deadline():
+    srv = _start(_Invoker(), timeout_s=TIMEOUT_S, head_deadline_s=2 * TIMEOUT_S)
+    try:
+        with socket.create_connection(srv.server_address[:2], timeout=10) as s:
+            started, cut = time.monotonic(), False
+            for byte in b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+                try:
+                    s.sendall(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    cut = True
+                    break
+                time.sleep(0.5 * TIMEOUT_S)  # below the per-read timeout: only a deadline stops it
+                if time.monotonic() - started > 8:
+                    break
+            if not cut:
+                s.settimeout(1)
+                try:
+                    cut = s.recv(1) == b""
+                except ConnectionResetError:
+                    cut = True
+                except TimeoutError:
+                    cut = False
+        assert cut and time.monotonic() - started < 2 * TIMEOUT_S + 2
+    finally:
+        srv.shutdown()
+        srv.server_close()
