@@ -96,6 +96,7 @@ class LocalStack:
             clock.describe()  # reads KP_CLOCK: a bad value stops the start, not a request later
         except clock.ClockError as exc:
             raise StartupError(str(exc)) from None
+        cors_policy = cors.local_policy()
         check_port_free(self.host, self.port, "API", f"KP_PORT={self.port + 1} make run, or klientportal local --port N")
         smtp_port = int(os.environ.get("KP_LOCAL_SMTP_PORT") or SMTP_DEFAULT_PORT)
         if os.environ.get("KP_LOCAL_SMTP_PORT"):  # unset: a taken 2525 falls back to any free port
@@ -120,7 +121,7 @@ class LocalStack:
         self.invoker = Invoker()
         self.pumps = Pumps(self.invoker, self.resource_env)
         self.gateway = Gateway(self.invoker, self.issuer.verifier(), extra_routes=self._local_routes(),
-                               cors=cors.local_policy())
+                               cors=cors_policy)
         self.pumps.start()
         self.smtp = start_smtp_drop(tenancy_service())  # voucher e-mail, where SES would write it
         self.http = serve(self.gateway, self.host, self.port)
