@@ -8,13 +8,15 @@ from typing import Annotated, Any, Literal, Optional
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from functions import catalogue
 from klientportal.api.app import build_app, http_handler, request_context
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.invoicing.delivery import CHANNELS, adapters
+from klientportal.errors import FieldError, InvalidInput
+from klientportal.invoicing.records import InvoiceStatus, Payment
 from klientportal.invoicing.service import InvoiceService
 from klientportal.invoicing.settings import InvoiceSettings
 from klientportal.repository.records import Record
@@ -105,6 +107,14 @@ class PaymentIn(_In):
     reference: Optional[str] = Field(default=None, max_length=100)
 
 
+class CustomerCreditOut(BaseModel):
+    customer_number: int
+    balances: dict[str, Dec] = Field(description="Currency → amount the client owes the customer")
+    entries: list[dict[str, Any]] = Field(description="What each part of the credit came from")
+    version: int
+    updated_at: Optional[str] = None
+
+
 class CreditNoteIn(_In):
     lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500,
                                           description="Lines to credit (partial); leave out to credit all")
@@ -115,7 +125,7 @@ class InvoiceOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
     kind: Literal["invoice", "credit_note"]
-    status: str
+    status: InvoiceStatus
     number: Optional[int] = None
     customer_number: int
     version: int
@@ -127,6 +137,10 @@ class InvoiceOut(BaseModel):
     totals: Optional[dict[str, str]] = None
     vat: list[dict[str, str]] = []
     delivery: Optional[dict[str, Any]] = None
+    paid_amount: Optional[str] = None
+    credited_amount: Optional[str] = None
+    overpaid_amount: Optional[str] = Field(default=None, description="Paid or credited beyond the total; "
+                                                                     "the customer's credit (customer-credits)")
 
 
 class InvoicePage(BaseModel):
@@ -248,10 +262,23 @@ def create_credit_note(client_id: str, invoice_id: str, body: CreditNoteIn) -> R
              summary="Register a (partial) payment; closes a debt-collection case when paid")
 def register_payment(client_id: str, invoice_id: str, body: PaymentIn) -> InvoiceOut:
     ctx = request_context(router)  # type: ignore[arg-type]
-    payment = body.model_dump(mode="json")
-    payment["amount"] = str(body.amount.quantize(Decimal("0.01")))
-    return _idempotent({"pay": invoice_id, **payment},
+    payment = _payment(body)
+    return _idempotent({"pay": invoice_id, **payment.stored()},
                        lambda: (200, _out(_service().register_payment(invoice_id, payment, ctx.actor))))
+
+
+def _payment(body: PaymentIn) -> Payment:
+    try:
+        return Payment.model_validate(body.model_dump())
+    except ValidationError as exc:
+        raise InvalidInput("the payment is not valid", [
+            FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors(include_input=False)]) from exc
+
+
+@router.get("/clients/<client_id>/customer-credits/<customer_number>", tags=TAGS, responses=COMMON_RESPONSES,
+            summary="What the client owes the customer: overpayments and credit beyond what was owed, per currency")
+def get_customer_credit(client_id: str, customer_number: int) -> CustomerCreditOut:
+    return CustomerCreditOut.model_validate(_service().customer_credit(customer_number))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/payment-request", tags=TAGS, responses=COMMON_RESPONSES,

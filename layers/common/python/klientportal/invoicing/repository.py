@@ -8,6 +8,8 @@ numbering.py know the sort keys; everything lives in the client's partition T#<c
 | invoice / credit note | INVOICE#<id> | GSI1 while open: OPEN_INVOICES#<due yyyy-mm> / <due>#<client>#<id> |
 | KID pointer | KID#<kid>#<id> | bank matching: query KID#<kid># in the client's partition |
 | delivery attempt | DELIVERY#<id>#<nnn> | written (conditionally) before any adapter is called |
+| payment id claim | PAYMENT#<payment_id> | the bank's payment id → invoice and content; one payment per id per client |
+| customer credit | CUSTOMER_CREDIT#<customer number> | what the client owes the customer (overpayments), per currency |
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from klientportal.repository.store import Store
 SETTINGS_SK = "INVOICE_SETTINGS"
 COUNTER_SK = "INVOICE_COUNTER"
 INVOICE_PREFIX = "INVOICE#"
+PAYMENT_PREFIX = "PAYMENT#"
+CUSTOMER_CREDIT_PREFIX = "CUSTOMER_CREDIT#"
 
 
 def invoice_sk(invoice_id: str) -> str:
@@ -34,6 +38,14 @@ def kid_sk(kid: str, invoice_id: str) -> str:
 
 def delivery_sk(invoice_id: str, attempt: int) -> str:
     return f"DELIVERY#{invoice_id}#{attempt:03d}"
+
+
+def payment_sk(payment_id: str) -> str:
+    return f"{PAYMENT_PREFIX}{payment_id}"
+
+
+def customer_credit_sk(customer_number: int) -> str:
+    return f"{CUSTOMER_CREDIT_PREFIX}{customer_number:09d}"
 
 
 def open_index_pk(due_date: str) -> str:
@@ -84,6 +96,15 @@ class InvoiceRepository:
 
     def delivery(self, invoice_id: str, attempt: int) -> Record | None:
         return self.store.get(self.pk, delivery_sk(invoice_id, attempt))
+
+    def payment(self, payment_id: str) -> Record | None:
+        return self.store.get(self.pk, payment_sk(payment_id))
+
+    def customer_credit(self, customer_number: int) -> Record | None:
+        return self.store.get(self.pk, customer_credit_sk(customer_number))
+
+    def customer_credits(self, limit: int | None, cursor: str | None):
+        return self.store.query(self.pk, CUSTOMER_CREDIT_PREFIX, limit=limit, cursor=cursor)
 
     def by_kid(self, kid: str) -> list[str]:
         """Invoice ids carrying `kid` (the bank matching routine's lookup)."""
