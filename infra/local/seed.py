@@ -14,6 +14,7 @@ from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM
 from klientportal.tenancy.models import (
     BureauLicence,
+    Client,
     ClientCreate,
     ClientLicenceUpdate,
     Module,
@@ -170,12 +171,22 @@ def seed(service: TenancyService) -> None:
     seed_invoicing(service)
 
 
+def _client(service: TenancyService, client_id: str) -> Client:
+    found = service.repo.client(client_id)
+    if found is None:
+        raise LookupError(f"demo client {client_id} was not created")
+    return found[0]
+
+
+def _invoicing(service: TenancyService, client_id: str) -> InvoiceService:
+    return InvoiceService(service.repo.store, _client(service, client_id), adapters())
+
+
 def seed_invoicing(service: TenancyService) -> None:
     """Invoice settings, customers, products and invoices for the clients that invoice."""
     store = service.repo.store
     for client_id, settings in INVOICE_SETTINGS.items():
-        client, _ = service.repo.client(client_id)
-        invoicing = InvoiceService(store, client, adapters())
+        invoicing = _invoicing(service, client_id)
         invoicing.put_settings(InvoiceSettings.model_validate(settings), None, SYSTEM)
         registers = RegisterService(store, client_id)
         for name, items in (("customers", CUSTOMERS[client_id]), ("products", PRODUCTS[client_id])):
@@ -183,8 +194,7 @@ def seed_invoicing(service: TenancyService) -> None:
             for item in items:
                 registers.create(spec, spec.create.model_validate(item), SYSTEM)
     for client_id, customer, lines, step in INVOICES:
-        client, _ = service.repo.client(client_id)
-        invoicing = InvoiceService(store, client, adapters())
+        invoicing = _invoicing(service, client_id)
         invoice_id = invoicing.create_draft({"customer_number": customer, "lines": lines}, SYSTEM).data["id"]
         if step in ("issue", "send"):
             invoicing.issue(invoice_id, SYSTEM)
@@ -205,7 +215,7 @@ def seed_tenancy(service: TenancyService) -> None:
     )
     for client_id, req in CLIENTS:
         service.create_client(BUREAU_ID, req, SYSTEM, client_id=client_id)
-    client, _ = service.repo.client(BYGG)
+    client = _client(service, BYGG)
     service.register_client_licence(
         client,
         ClientLicenceUpdate(version=client.version, status="registered", licence_number="BK-2001"),
