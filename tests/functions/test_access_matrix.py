@@ -13,7 +13,7 @@ import pytest
 
 from functions import catalogue
 from infra.local import seed
-from klientportal.api.app import tenancy_service
+from klientportal.bootstrap import tenancy_service
 from klientportal.registers.models import CustomerCreate
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM

@@ -8,7 +8,7 @@ import pytest
 
 from klientportal import aws
 from klientportal.adapters import outbox
-from klientportal.api.app import store, tenancy_service
+from klientportal.bootstrap import store
 from klientportal.invoicing.delivery import adapters
 from klientportal.invoicing.service import InvoiceService
 from klientportal.repository.store import SYSTEM
@@ -17,12 +17,11 @@ from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, TODAY
 
 def test_concurrent_issuing_has_no_holes_or_duplicates(inv, atomic_moto):
     drafts = [draft(inv)["id"] for _ in range(6)]
-    client = tenancy_service().repo.client(CLIENT)[0]
     numbers, errors = [], []
 
     def issue(invoice_id: str) -> None:
         try:
-            service = InvoiceService(store(), client, adapters())
+            service = InvoiceService(store(), CLIENT, adapters())
             numbers.append(service.issue(invoice_id, SYSTEM).data["number"])
         except Exception as exc:  # noqa: BLE001
             errors.append(repr(exc))

@@ -2,7 +2,7 @@
 become the customer's credit, no negative invoice takes a number, no payment from the future."""
 from __future__ import annotations
 
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 from klientportal.invoicing.records import StoredInvoice
 from klientportal.repository import keys
 from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, draft, issued, key
@@ -124,7 +124,6 @@ def test_concurrent_reports_of_one_payment_record_it_once(inv, atomic_moto):
     from datetime import date
     from decimal import Decimal
 
-    from klientportal.api.app import tenancy_service
     from klientportal.errors import DomainError
     from klientportal.invoicing.delivery import adapters
     from klientportal.invoicing.records import Payment
@@ -132,13 +131,12 @@ def test_concurrent_reports_of_one_payment_record_it_once(inv, atomic_moto):
     from klientportal.repository.store import SYSTEM
 
     first, second = issued(inv), issued(inv)
-    client = tenancy_service().repo.client(CLIENT)[0]
     outcomes: list[str] = []
 
     def pay(invoice_id: str, payment_id: str, amount: str) -> None:
         payment = Payment(payment_id=payment_id, amount=Decimal(amount), paid_on=date(2026, 3, 2))
         try:
-            InvoiceService(store(), client, adapters()).register_payment(invoice_id, payment, SYSTEM)
+            InvoiceService(store(), CLIENT, adapters()).register_payment(invoice_id, payment, SYSTEM)
             outcomes.append("ok")
         except DomainError as exc:
             outcomes.append(exc.slug)

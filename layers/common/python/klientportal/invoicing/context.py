@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 
 from klientportal import clock
-from klientportal.errors import FieldError, InvalidInput, RuleViolation
+from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.delivery import Adapters, DocumentFiles
 from klientportal.invoicing.repository import InvoiceRepository, with_open_index
@@ -15,6 +16,7 @@ from klientportal.invoicing.settings import InvoiceSettings, ReminderLaw
 from klientportal.repository.records import Record
 from klientportal.repository.store import Store
 from klientportal.tenancy.models import Client
+from klientportal.tenancy.repository import TenancyRepository
 
 
 class SettingsMissing(RuleViolation):
@@ -27,8 +29,12 @@ def _today() -> date:
 
 @dataclass
 class InvoicingContext:
+    """Built like every tenant's service (`klientportal.bootstrap`): the store, the client's id and
+    the ports. The client itself is read on first use, from the invocation's read cache when the
+    API's authorization has read it already."""
+
     store: Store
-    client: Client
+    client_id: str
     adapters: Adapters
     law: ReminderLaw = field(default_factory=ReminderLaw.from_env)
     today: Callable[[], date] = _today
@@ -36,8 +42,15 @@ class InvoicingContext:
     files: DocumentFiles = field(init=False)
 
     def __post_init__(self) -> None:
-        self.repo = InvoiceRepository(self.store, self.client.client_id)
-        self.files = DocumentFiles(self.client.client_id)
+        self.repo = InvoiceRepository(self.store, self.client_id)
+        self.files = DocumentFiles(self.client_id)
+
+    @cached_property
+    def client(self) -> Client:
+        found = TenancyRepository(self.store).client(self.client_id)
+        if found is None:
+            raise NotFound(f"no client {self.client_id}")
+        return found[0]
 
     @property
     def pk(self) -> str:
@@ -57,4 +70,4 @@ class InvoicingContext:
 
     def indexed(self, rec: Record, data: dict) -> Record:
         """`rec` with `data`, in the open-invoice index (GSI1) exactly while something is owed on it."""
-        return with_open_index(replace(rec, data=data), self.client.client_id, lc.is_open(data))
+        return with_open_index(replace(rec, data=data), self.client_id, lc.is_open(data))

@@ -51,7 +51,12 @@ class Drafts:
             return {"totals": None, "vat": []}
         return docs.summary(docs.calculate_document(doc))
 
+    def _read_ahead(self, customer_number: int | None, lines: list[dict] | None) -> None:
+        self.ctx.repo.read_ahead(customers=[customer_number] if customer_number is not None else [],
+                                 products=[line["product_number"] for line in lines or [] if line.get("product_number")])
+
     def create(self, body: dict, actor: Actor) -> Record:
+        self._read_ahead(body["customer_number"], body["lines"])
         self.ctx.customer(body["customer_number"])
         invoice_id = new_invoice_id()
         data = {"id": invoice_id, "kind": InvoiceKind.INVOICE, "status": lc.DRAFT, "number": None,
@@ -68,6 +73,7 @@ class Drafts:
         if rec.version != version:
             raise StaleVersion(f"the invoice is at version {rec.version}, you sent {version}",
                                extra={"current_version": rec.version})
+        self._read_ahead(changes.get("customer_number", rec.data["customer_number"]), changes.get("lines"))
         data = dict(rec.data)
         if "customer_number" in changes:
             self.ctx.customer(changes["customer_number"])
@@ -82,6 +88,7 @@ class Drafts:
         if original.data["kind"] != InvoiceKind.INVOICE:
             raise lc.InvalidTransition("only an invoice can be credited")
         lc.require(original.data["status"], lc.CREDITABLE, "credit")
+        self._read_ahead(original.data["customer_number"], body.get("lines"))
         lines = self.resolve_lines(body["lines"]) if body.get("lines") else original.data["lines"]
         credit_id = new_invoice_id()
         data = {"id": credit_id, "kind": InvoiceKind.CREDIT_NOTE, "status": lc.DRAFT, "number": None,

@@ -2,7 +2,6 @@
 (purring, then the inkassovarsel) within the law, and the scheduled reminder run."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from klientportal import clock
@@ -17,7 +16,7 @@ from klientportal.invoicing.repository import open_invoices_due_in
 from klientportal.invoicing.settings import ReminderLaw
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.tenancy.models import Client
+from klientportal.tenancy.repository import TenancyRepository
 
 
 class Dunning:
@@ -82,18 +81,17 @@ class Dunning:
                 recipient={"name": customer["name"], **customer["address"]}, pdf=self.renditions.ensure_pdf(rec)))
 
 
-def run_reminders(store: Store, clients: Callable[[str], Client | None], adapters: Adapters, today: date,
-                  law: ReminderLaw, actor: Actor, months_back: int = 13) -> dict:
+def run_reminders(store: Store, adapters: Adapters, today: date, law: ReminderLaw, actor: Actor,
+                  months_back: int = 13) -> dict:
     """The scheduled reminder run over every client's open invoices (GSI1 by due month)."""
     sent, skipped, failed = 0, 0, 0
     year, month = today.year, today.month
     for _ in range(months_back):
         for item in open_invoices_due_in(store, f"{year:04d}-{month:02d}"):
             client_id = item.pk.split("#", 1)[1]
-            client = clients(client_id)
-            if client is None:
-                continue
-            ctx = InvoicingContext(store, client, adapters, law=law, today=lambda: today)
+            if TenancyRepository(store).client(client_id) is None:
+                continue  # read once per client and run: the store keeps it for the invocation
+            ctx = InvoicingContext(store, client_id, adapters, law=law, today=lambda: today)
             try:
                 if not ctx.settings().automatic_reminders:
                     skipped += 1

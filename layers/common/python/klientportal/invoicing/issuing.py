@@ -12,6 +12,7 @@ from klientportal.invoicing import documents as docs
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.context import InvoicingContext
 from klientportal.invoicing.customer_credit import credit_added
+from klientportal.invoicing.delivery import recipient_of
 from klientportal.invoicing.numbering import take_number
 from klientportal.invoicing.records import InvoiceKind, money
 from klientportal.invoicing.renditions import Renditions
@@ -29,11 +30,19 @@ class Issuing:
     def issue(self, invoice_id: str, actor: Actor) -> Record:
         """Assign the next number, KID and dates, freeze the document, store the PDF. Idempotent: an
         invoice that is already issued is returned as it is (no second number)."""
+        issued_now: list[bool] = []
+
         def attempt() -> Record:
             rec = self.ctx.repo.invoice(invoice_id)
-            return rec if rec.data["status"] != lc.DRAFT else self._issue_once(rec, actor)
+            if rec.data["status"] != lc.DRAFT:
+                return rec
+            issued_now.append(True)
+            return self._issue_once(rec, actor)
         issued = retry_on_stale(attempt, also_on_exists=True)
-        self.renditions.ensure_pdf(issued)
+        if issued_now:
+            self.renditions.store_pdf(issued)  # its key has the number just taken: no PDF can exist yet
+        else:
+            self.renditions.ensure_pdf(issued)
         return issued
 
     def _issue_once(self, rec: Record, actor: Actor) -> Record:
@@ -66,7 +75,7 @@ class Issuing:
                     due_date=due_date.isoformat(), kid=kid, document=doc.model_dump(mode="json"),
                     pdf_key=ctx.files.key(data["id"], f"{'kreditnota' if credit else 'faktura'}-{number}.pdf"),
                     paid_amount="0.00", credited_amount="0.00", overpaid_amount="0.00", payments=[], reminders=[],
-                    **summary)
+                    recipient=recipient_of(customer), **summary)
         changes = [counter_change, Change(rec, replace(rec, data=data), "credit_note.issued" if credit
                                           else "invoice.issued")]
         if kid:

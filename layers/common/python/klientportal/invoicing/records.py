@@ -100,6 +100,7 @@ class StoredInvoice(BaseModel):
     kid: str | None = None
     document: dict[str, Any] | None = None
     pdf_key: str | None = None
+    recipient: dict[str, Any] | None = None
     paid_amount: Decimal = Decimal("0.00")
     credited_amount: Decimal = Decimal("0.00")
     overpaid_amount: Decimal = Decimal("0.00")

@@ -15,12 +15,14 @@ class Renditions:
         self.ctx = ctx
 
     def ensure_pdf(self, rec: Record) -> bytes:
-        files = self.ctx.files
-        pdf = files.get(rec.data["pdf_key"])
-        if pdf is None:
-            from klientportal.invoicing.pdf import render_invoice_pdf  # fpdf2 only where a PDF is made
-            pdf = render_invoice_pdf(docs.document_of(rec.data))
-            files.put(rec.data["pdf_key"], pdf, "application/pdf")
+        pdf = self.ctx.files.get(rec.data["pdf_key"])
+        return pdf if pdf is not None else self.store_pdf(rec)
+
+    def store_pdf(self, rec: Record) -> bytes:
+        """Render the PDF of the frozen document and store it (issuing: its key is new, nothing to read)."""
+        from klientportal.invoicing.pdf import render_invoice_pdf  # fpdf2 only where a PDF is made
+        pdf = render_invoice_pdf(docs.document_of(rec.data))
+        self.ctx.files.put(rec.data["pdf_key"], pdf, "application/pdf")
         return pdf
 
     def pdf(self, invoice_id: str) -> tuple[Record, bytes]:

@@ -14,6 +14,7 @@ numbering.py know the sort keys; everything lives in the client's partition T#<c
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 
 from klientportal.errors import NotFound
@@ -93,6 +94,12 @@ class InvoiceRepository:
     def product(self, number: str) -> dict | None:
         rec = self.store.get(self.pk, f"PRODUCT#{number}")
         return rec.data if rec else None
+
+    def read_ahead(self, *, customers: Iterable[int] = (), products: Iterable[str] = ()) -> None:
+        """Read these customers and products in one batch; `customer` and `product` then answer from
+        the invocation's read cache (one call for a draft however many lines it has)."""
+        self.store.get_many([(self.pk, f"CUSTOMER#{n}") for n in customers] +
+                            [(self.pk, f"PRODUCT#{n}") for n in products])
 
     def delivery(self, invoice_id: str, attempt: int) -> Record | None:
         return self.store.get(self.pk, delivery_sk(invoice_id, attempt))

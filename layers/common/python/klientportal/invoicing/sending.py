@@ -37,7 +37,7 @@ class Sending:
         delivery = rec.data.get("delivery") or {}
         if rec.data["status"] not in lc.SENDABLE or delivery.get("status") == "submitting":
             return rec  # already sent (or being sent): sending again is a no-op, never a second message
-        customer = ctx.customer(rec.data["customer_number"])
+        customer = self._recipient(rec, delivery)
         channel = channel or rec.data.get("channel") or customer.get("delivery_channel", "email")
         check_address(channel, customer)
         credit = rec.data["kind"] == InvoiceKind.CREDIT_NOTE
@@ -69,6 +69,15 @@ class Sending:
         except Exception as exc:  # noqa: BLE001 - the adapter's failure is recorded, not lost
             outcome, reason, reference = "failed", f"{channel} delivery failed: {type(exc).__name__}: {exc}", None
         return self._finish(invoice_id, attempt, outcome, reason, reference, actor)
+
+    def _recipient(self, rec: Record, delivery: dict) -> dict:
+        """Whom a delivery goes to: the first, to the customer as the invoice was issued to (kept with
+        the frozen document, so the EHF receiver and the printed address are the document's); one
+        after a failed attempt, to the customer as now, so that a corrected address counts."""
+        recipient = rec.data.get("recipient")
+        if recipient is not None and not delivery:
+            return dict(recipient)
+        return self.ctx.customer(rec.data["customer_number"])
 
     def _submit(self, rec: Record, customer: dict, channel: str, delivery_id: str) -> str:
         ctx, data = self.ctx, rec.data

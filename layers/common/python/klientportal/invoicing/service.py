@@ -27,21 +27,20 @@ from klientportal.invoicing.settings import InvoiceSettings, ReminderLaw
 from klientportal.invoicing.settings_service import InvoiceSettingsService
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Store
-from klientportal.tenancy.models import Client
 
 __all__ = ["InvoiceService", "SettingsMissing", "run_reminders"]
 
 
 class InvoiceService:
-    def __init__(self, store: Store, client: Client, adapters: Adapters, *, law: ReminderLaw | None = None,
+    def __init__(self, store: Store, client_id: str, adapters: Adapters, *, law: ReminderLaw | None = None,
                  today: Callable[[], date] | None = None) -> None:
-        ctx = InvoicingContext(store, client, adapters)
+        ctx = InvoicingContext(store, client_id, adapters)
         if law is not None:
             ctx.law = law
         if today is not None:
             ctx.today = today
         self.ctx = ctx
-        self.store, self.client, self.adapters, self.repo, self.files = store, client, adapters, ctx.repo, ctx.files
+        self.store, self.client_id, self.adapters, self.repo, self.files = store, client_id, adapters, ctx.repo, ctx.files
         self.drafts, self.issuing, self.renditions = Drafts(ctx), Issuing(ctx), Renditions(ctx)
         self.sending, self.payments, self.dunning = Sending(ctx), Payments(ctx), Dunning(ctx)
         self.collection = DebtCollection(ctx)
