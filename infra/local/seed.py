@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from klientportal.invoicing.delivery import adapters
-from klientportal.invoicing.service import InvoiceService
+from klientportal.bootstrap import Invocation
 from klientportal.invoicing.settings import InvoiceSettings
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM
+from klientportal.settings import settings as deployment_settings
 from klientportal.tenancy.models import (
     BureauLicence,
-    Client,
     ClientCreate,
     ClientLicenceUpdate,
     Module,
@@ -171,22 +170,16 @@ def seed(service: TenancyService) -> None:
     seed_invoicing(service)
 
 
-def _client(service: TenancyService, client_id: str) -> Client:
-    found = service.repo.client(client_id)
-    if found is None:
-        raise LookupError(f"demo client {client_id} was not created")
-    return found[0]
-
-
-def _invoicing(service: TenancyService, client_id: str) -> InvoiceService:
-    return InvoiceService(service.repo.store, _client(service, client_id), adapters())
+def _services(service: TenancyService) -> Invocation:
+    """The API's composition root over the same store."""
+    return Invocation(deployment_settings(), service.repo.store)
 
 
 def seed_invoicing(service: TenancyService) -> None:
     """Invoice settings, customers, products and invoices for the clients that invoice."""
-    store = service.repo.store
+    store, services = service.repo.store, _services(service)
     for client_id, settings in INVOICE_SETTINGS.items():
-        invoicing = _invoicing(service, client_id)
+        invoicing = services.invoices(client_id)
         invoicing.put_settings(InvoiceSettings.model_validate(settings), None, SYSTEM)
         registers = RegisterService(store, client_id)
         for name, items in (("customers", CUSTOMERS[client_id]), ("products", PRODUCTS[client_id])):
@@ -194,7 +187,7 @@ def seed_invoicing(service: TenancyService) -> None:
             for item in items:
                 registers.create(spec, spec.create.model_validate(item), SYSTEM)
     for client_id, customer, lines, step in INVOICES:
-        invoicing = _invoicing(service, client_id)
+        invoicing = services.invoices(client_id)
         invoice_id = invoicing.create_draft({"customer_number": customer, "lines": lines}, SYSTEM).data["id"]
         if step in ("issue", "send"):
             invoicing.issue(invoice_id, SYSTEM)
@@ -215,7 +208,7 @@ def seed_tenancy(service: TenancyService) -> None:
     )
     for client_id, req in CLIENTS:
         service.create_client(BUREAU_ID, req, SYSTEM, client_id=client_id)
-    client = _client(service, BYGG)
+    client = _services(service).client(BYGG)
     service.register_client_licence(
         client,
         ClientLicenceUpdate(version=client.version, status="registered", licence_number="BK-2001"),

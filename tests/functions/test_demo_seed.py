@@ -10,7 +10,7 @@ from infra.local import seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
 from klientportal.adapters import outbox
-from klientportal.api.app import tenancy_service
+from klientportal.bootstrap import tenancy_service
 from tests.functions.conftest import Api
 
 
