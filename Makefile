@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: install run test bench synth deploy deps-layer xslt-layer clean
+.PHONY: lint lock
 
-$(STAMP): pyproject.toml
+# The versions the tests passed with: constraints.txt (`make lock` renews it from pyproject.toml).
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,cdk]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,cdk]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -18,8 +20,26 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/klientportal local $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Renew constraints.txt: a throwaway venv installs pyproject.toml's ranges afresh (newest allowed
+# releases) and its versions are frozen. Commit the result once `make test` passes with it.
+LOCK_VENV := build/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev,cdk]'
+	{ echo "# Versions the tests passed with; \`make lock\` renews this file from pyproject.toml (do not edit)."; \
+	  echo "# Frozen with $$($(LOCK_VENV)/bin/python -V) on $$(uname -sm); pip installs with -c constraints.txt."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > constraints.txt.tmp
+	mv constraints.txt.tmp constraints.txt
+	rm -rf $(LOCK_VENV)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
