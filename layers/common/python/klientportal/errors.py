@@ -58,3 +58,14 @@ class RuleViolation(DomainError):
 
 class InternalError(DomainError):
     status, slug, title = 500, "internal-error", "Internal error"
+
+
+class ReasonedError(Exception):
+    """Input a reader cannot use: `reason` is a short stable code (quarantine and problem details
+    keep it), `detail` says what was wrong for a person. Each reader subclasses it and lists its
+    reasons; the text of the exception is `reason: detail`."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail

@@ -14,11 +14,7 @@ from typing import Protocol
 
 from klientportal.adapters import outbox
 from klientportal.adapters.receipts import Receipt, post_receipt, simulator_delay
-
-INVOICE_DOCTYPE = ("urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##"
-                   "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1")
-CREDIT_NOTE_DOCTYPE = ("urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2::CreditNote##"
-                       "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0::2.1")
+from klientportal.formats.ehf.ubl import CREDIT_NOTE_DOCUMENT_TYPE_ID, INVOICE_DOCUMENT_TYPE_ID
 
 
 @dataclass(frozen=True)
@@ -75,8 +71,8 @@ class HttpAccessPoint:
     def lookup(self, participant_id: str) -> Participant:
         found = self._request("GET", f"/participants/iso6523-actorid-upis::{participant_id}")
         types = set(found.get("document_types", []))
-        return Participant(participant_id, bool(found.get("registered")), INVOICE_DOCTYPE in types,
-                           CREDIT_NOTE_DOCTYPE in types)
+        return Participant(participant_id, bool(found.get("registered")), INVOICE_DOCUMENT_TYPE_ID in types,
+                           CREDIT_NOTE_DOCUMENT_TYPE_ID in types)
 
     def submit(self, envelope: EhfEnvelope) -> Submission:
         resp = self._request("POST", f"/outbound?receiver={envelope.receiver}&reference={envelope.delivery_id}",
@@ -106,7 +102,7 @@ class SimulatedAccessPoint:
         message_id = f"sim-ap-{uuid.uuid4().hex[:16]}"
         outbox.deliver("ehf", {
             "message_id": message_id, "sender": envelope.sender, "receiver": envelope.receiver,
-            "document_type": CREDIT_NOTE_DOCTYPE if envelope.credit_note else INVOICE_DOCTYPE,
+            "document_type": CREDIT_NOTE_DOCUMENT_TYPE_ID if envelope.credit_note else INVOICE_DOCUMENT_TYPE_ID,
             "reference": envelope.delivery_id, "xml": envelope.xml.decode("utf-8"),
         })
         reason = self._rejection(envelope)

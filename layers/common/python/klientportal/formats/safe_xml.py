@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from lxml import etree
 
+from klientportal.errors import ReasonedError
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 _HEAD_SCAN_BYTES = 65536
 
 
-class XmlInputError(ValueError):
+class XmlInputError(ReasonedError, ValueError):
     """The bytes are not acceptable XML; `reason` is a short machine-readable code.
 
     Reasons: not-bytes, too-large, dtd-forbidden, not-xml, malformed.
     """
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 def _parser() -> etree.XMLParser:

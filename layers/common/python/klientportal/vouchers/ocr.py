@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from klientportal.errors import ReasonedError
 from klientportal.vouchers.checks import bank_account_is_valid, kid_is_valid
 from klientportal.vouchers.models import (
     DocumentType,
@@ -36,14 +37,9 @@ _OTHER_LABELS = (
 )
 
 
-class OcrError(RuntimeError):
+class OcrError(ReasonedError, RuntimeError):
     """OCR did not produce a usable answer. Reasons: ocr-job-failed, ocr-not-finished, ocr-timeout,
     ocr-unsupported, ocr-no-staging-bucket, simulator-no-response."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 class OcrEngine(Protocol):

@@ -10,20 +10,16 @@ import io
 import logging
 from dataclasses import dataclass
 
+from klientportal.errors import ReasonedError
 from klientportal.vouchers.limits import DEFAULT_PDF_LIMITS, PdfLimits
 from klientportal.vouchers.models import ExtractedVoucher
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-class PdfTextError(ValueError):
+class PdfTextError(ReasonedError, ValueError):
     """A PDF that cannot be read here. Reasons: not-pdf, pdf-too-large, pdf-encrypted,
     pdf-unreadable, pdf-too-many-pages, pdf-no-text."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from klientportal.errors import ReasonedError
+from klientportal.formats.ehf.ubl import DOCUMENT_TYPES, NS_CAC, NS_CBC, SCHEME_NO_ORGNR
 from klientportal.formats.safe_xml import DEFAULT_MAX_BYTES, XmlInputError, parse_xml
 from klientportal.vouchers.models import (
     DocumentType,
@@ -33,34 +35,21 @@ from klientportal.vouchers.models import (
 if TYPE_CHECKING:
     from klientportal.formats.ehf.validation import ValidationReport
 
-INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 SBDH_NS = "http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader"
-NS = {
-    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
-    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
-    "sh": SBDH_NS,
-}
-_ROOTS = {f"{{{INVOICE_NS}}}Invoice": "Invoice", f"{{{CREDIT_NOTE_NS}}}CreditNote": "CreditNote"}
+NS = {"cac": NS_CAC, "cbc": NS_CBC, "sh": SBDH_NS}
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KID = re.compile(r"\d{2,25}")
 _NO_VAT = re.compile(r"NO(\d{9})MVA")
-_ORGNR_SCHEME = "0192"
 _CREDIT_TYPE_CODES = {"381", "396", "532"}
 
 
-class EhfReadError(ValueError):
+class EhfReadError(ReasonedError, ValueError):
     """The input is not a readable UBL Invoice/CreditNote; `reason` is a stable code.
 
     Reasons: the safe_xml ones (not-bytes, too-large, dtd-forbidden, not-xml, malformed), and
     sbdh-no-payload, not-ubl-invoice, bad-amount, bad-date.
     """
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -99,7 +88,7 @@ def open_ehf(xml: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> EhfDocument:
         if len(payload) != 1:
             raise EhfReadError("sbdh-no-payload", f"expected one business document in the envelope, found {len(payload)}")
         root = payload[0]
-    kind = _ROOTS.get(root.tag) if isinstance(root.tag, str) else None
+    kind = DOCUMENT_TYPES.get(root.tag) if isinstance(root.tag, str) else None
     if kind is None:
         raise EhfReadError("not-ubl-invoice", f"root element {etree.QName(root).localname!r} is not a UBL Invoice or CreditNote")
     return EhfDocument(root=root, kind=kind, envelope=envelope)
@@ -215,7 +204,7 @@ def _orgnr(party: etree._Element | None) -> str | None:
         return None
     for path in ("cbc:EndpointID", "cac:PartyLegalEntity/cbc:CompanyID", "cac:PartyIdentification/cbc:ID"):
         for node in party.iterfind(path, NS):
-            if node.get("schemeID") == _ORGNR_SCHEME and node.text and node.text.strip():
+            if node.get("schemeID") == SCHEME_NO_ORGNR and node.text and node.text.strip():
                 return _digits(node.text.strip())
     vat = _vat_id(party)
     match = _NO_VAT.fullmatch(vat.replace(" ", "")) if vat else None

@@ -18,3 +18,7 @@ DISCOUNT_REASON_CODE = "95"
 FORETAKSREGISTERET = "Foretaksregisteret"
 
 DOCUMENT_TYPES = {f"{{{NS_INVOICE}}}Invoice": "Invoice", f"{{{NS_CREDIT_NOTE}}}CreditNote": "CreditNote"}
+
+# PEPPOL document type identifiers (what an access point's SMP lists for a receiver), BIS Billing 3.0
+INVOICE_DOCUMENT_TYPE_ID = f"{NS_INVOICE}::Invoice##{CUSTOMIZATION_ID}::2.1"
+CREDIT_NOTE_DOCUMENT_TYPE_ID = f"{NS_CREDIT_NOTE}::CreditNote##{CUSTOMIZATION_ID}::2.1"
