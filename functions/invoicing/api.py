@@ -19,9 +19,9 @@ from klientportal.api.context import RequestContext
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.invoicing.delivery import CHANNELS
 from klientportal.invoicing.records import InvoiceStatus, Payment
-from klientportal.invoicing.repository import COUNTER_SK, SETTINGS_SK, invoice_sk
 from klientportal.invoicing.service import InvoiceService
 from klientportal.invoicing.settings import InvoiceSettings
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 
 router = Router()
@@ -169,7 +169,7 @@ def preload(route_key: str, path: dict[str, str]) -> list[str]:
     """What the invoicing routes read of the client's partition: the settings and the number
     counter, and the invoice named in the path; read with the authorization (one batch)."""
     invoice_id = path.get("invoice_id")
-    return [SETTINGS_SK, COUNTER_SK, *([invoice_sk(invoice_id)] if invoice_id else [])]
+    return [keys.INVOICE_SETTINGS_SK, keys.INVOICE_COUNTER_SK, *([keys.invoice_sk(invoice_id)] if invoice_id else [])]
 
 
 def _out(rec: Record) -> dict:

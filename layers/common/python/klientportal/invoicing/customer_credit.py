@@ -12,7 +12,7 @@ from decimal import Decimal
 from klientportal import clock
 from klientportal.invoicing.context import InvoicingContext
 from klientportal.invoicing.records import CustomerCredit, money
-from klientportal.invoicing.repository import customer_credit_sk
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Change
 
@@ -32,7 +32,7 @@ def credit_added(ctx: InvoicingContext, invoice: dict, amount: Decimal, source: 
              "invoice_number": invoice.get("number"), "at": clock.iso(clock.now()), **source}
     data = {"customer_number": number, "balances": balances, "entries": [*credit.entries, entry]}
     if before is None:
-        return Change(None, Record(ctx.pk, customer_credit_sk(number), "customer_credit", data), ADDED)
+        return Change(None, Record(ctx.pk, keys.customer_credit_sk(number), "customer_credit", data), ADDED)
     return Change(before, before.with_data(data), ADDED)
 
 

@@ -8,7 +8,8 @@ from klientportal.invoicing import documents as docs
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.context import InvoicingContext, SettingsMissing
 from klientportal.invoicing.records import InvoiceKind
-from klientportal.invoicing.repository import invoice_sk, new_invoice_id
+from klientportal.invoicing.repository import new_invoice_id
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor
 
@@ -64,7 +65,7 @@ class Drafts:
                 "allowances_charges": body.get("allowances_charges") or [],
                 **{k: body.get(k) for k in ("buyer_reference", "order_reference", "note", "due_days", "channel")}}
         data.update(self.preview(data))
-        return self.ctx.store.create(Record(self.ctx.pk, invoice_sk(invoice_id), "invoice", data), actor,
+        return self.ctx.store.create(Record(self.ctx.pk, keys.invoice_sk(invoice_id), "invoice", data), actor,
                                      "invoice.draft_created")
 
     def update(self, invoice_id: str, version: int, changes: dict, actor: Actor) -> Record:
@@ -100,5 +101,5 @@ class Drafts:
                 "credited_invoice_id": invoice_id, "credited_invoice_number": str(original.data["number"]),
                 "credited_invoice_date": original.data["issue_date"]}
         data.update(self.preview(data))
-        return self.ctx.store.create(Record(self.ctx.pk, invoice_sk(credit_id), "invoice", data), actor,
+        return self.ctx.store.create(Record(self.ctx.pk, keys.invoice_sk(credit_id), "invoice", data), actor,
                                      "credit_note.draft_created")

@@ -16,7 +16,7 @@ from klientportal.invoicing.delivery import recipient_of
 from klientportal.invoicing.numbering import take_number
 from klientportal.invoicing.records import InvoiceKind, money
 from klientportal.invoicing.renditions import Renditions
-from klientportal.invoicing.repository import kid_sk
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.retry import retry_on_stale
 from klientportal.repository.store import Actor, Change
@@ -79,7 +79,7 @@ class Issuing:
         changes = [counter_change, Change(rec, replace(rec, data=data), "credit_note.issued" if credit
                                           else "invoice.issued")]
         if kid:
-            changes.append(Change(None, Record(ctx.pk, kid_sk(kid, data["id"]), "invoice_kid",
+            changes.append(Change(None, Record(ctx.pk, keys.invoice_kid_sk(kid, data["id"]), "invoice_kid",
                                                {"kid": kid, "invoice_id": data["id"], "number": number}),
                                   "invoice.kid_indexed"))
         if original is not None:

@@ -21,7 +21,6 @@ from klientportal.invoicing.settings import ReminderLaw, late_interest
 S = InvoiceStatus
 DRAFT, ISSUED, SENT, DELIVERY_FAILED = S.DRAFT, S.ISSUED, S.SENT, S.DELIVERY_FAILED
 PARTLY_PAID, PAID, REMINDED, IN_COLLECTION, CREDITED = S.PARTLY_PAID, S.PAID, S.REMINDED, S.IN_COLLECTION, S.CREDITED
-STATUSES = tuple(InvoiceStatus)
 #: Statuses in which the customer owes money and reminders/collection may follow.
 OPEN = frozenset({SENT, PARTLY_PAID, REMINDED, IN_COLLECTION})
 SENDABLE = frozenset({ISSUED, DELIVERY_FAILED})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Change
 
@@ -20,7 +21,7 @@ def take_number(counter: Record | None, pk: str, start: int) -> tuple[int, Chang
     """The number to use and the counter change that consumes it."""
     if counter is None:
         number = start
-        after = Record(pk, "INVOICE_COUNTER", "invoice_counter", {"next": number + 1})
+        after = Record(pk, keys.INVOICE_COUNTER_SK, "invoice_counter", {"next": number + 1})
         return number, Change(None, after, ASSIGNED)
     number = int(counter.data["next"])
     return number, Change(counter, replace(counter, data={"next": number + 1}), ASSIGNED)

@@ -16,7 +16,7 @@ from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.context import InvoicingContext
 from klientportal.invoicing.customer_credit import credit_added
 from klientportal.invoicing.records import InvoiceKind, Payment, StoredInvoice, money
-from klientportal.invoicing.repository import payment_sk
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.retry import retry_on_stale
 from klientportal.repository.store import Actor, Change
@@ -72,7 +72,7 @@ class Payments:
             data["collection"] = {**data["collection"], "status": "closing"}
         settled = data["status"] == lc.PAID and invoice.status != lc.PAID
         changes = [Change(rec, ctx.indexed(rec, data), "invoice.paid" if settled else "invoice.payment_registered"),
-                   Change(None, Record(ctx.pk, payment_sk(payment.payment_id), "invoice_payment",
+                   Change(None, Record(ctx.pk, keys.invoice_payment_sk(payment.payment_id), "invoice_payment",
                                        {**payment.stored(), "invoice_id": invoice_id}), "invoice.payment_id_claimed")]
         if extra > 0:
             changes.append(credit_added(ctx, data, extra, {"payment_id": payment.payment_id,

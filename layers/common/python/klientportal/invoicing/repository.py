@@ -1,5 +1,5 @@
-"""Keys and records of the invoicing routine (docs/invoicing.md, "Data"). Only this module and
-numbering.py know the sort keys; everything lives in the client's partition T#<client>.
+"""Records of the invoicing routine (docs/invoicing.md, "Data"); their keys are built by
+klientportal.repository.keys. Everything lives in the client's partition T#<client>.
 
 | item | SK | notes |
 |---|---|---|
@@ -22,37 +22,6 @@ from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Store
 
-SETTINGS_SK = "INVOICE_SETTINGS"
-COUNTER_SK = "INVOICE_COUNTER"
-INVOICE_PREFIX = "INVOICE#"
-PAYMENT_PREFIX = "PAYMENT#"
-CUSTOMER_CREDIT_PREFIX = "CUSTOMER_CREDIT#"
-
-
-def invoice_sk(invoice_id: str) -> str:
-    return f"{INVOICE_PREFIX}{invoice_id}"
-
-
-def kid_sk(kid: str, invoice_id: str) -> str:
-    return f"KID#{kid}#{invoice_id}"
-
-
-def delivery_sk(invoice_id: str, attempt: int) -> str:
-    return f"DELIVERY#{invoice_id}#{attempt:03d}"
-
-
-def payment_sk(payment_id: str) -> str:
-    return f"{PAYMENT_PREFIX}{payment_id}"
-
-
-def customer_credit_sk(customer_number: int) -> str:
-    return f"{CUSTOMER_CREDIT_PREFIX}{customer_number:09d}"
-
-
-def open_index_pk(due_date: str) -> str:
-    """GSI1 partition of open invoices by due month (the reminder run reads the last months)."""
-    return f"OPEN_INVOICES#{due_date[:7]}"
-
 
 def new_invoice_id() -> str:
     return "inv-" + uuid.uuid4().hex[:16]
@@ -62,7 +31,7 @@ def with_open_index(rec: Record, client_id: str, is_open: bool) -> Record:
     """The record with GSI1 set while the invoice is open (owed money), cleared otherwise."""
     if is_open and rec.data.get("due_date"):
         due = rec.data["due_date"]
-        return replace(rec, gsi1pk=open_index_pk(due), gsi1sk=f"{due}#{client_id}#{rec.data['id']}")
+        return replace(rec, gsi1pk=keys.open_invoices_gsi(due[:7]), gsi1sk=f"{due}#{client_id}#{rec.data['id']}")
     return replace(rec, gsi1pk=None, gsi1sk=None)
 
 
@@ -73,14 +42,14 @@ class InvoiceRepository:
         self.pk = keys.client_pk(client_id)
 
     def settings(self) -> Record | None:
-        return self.store.get(self.pk, SETTINGS_SK)
+        return self.store.get(self.pk, keys.INVOICE_SETTINGS_SK)
 
     def counter(self) -> Record | None:
-        return self.store.get(self.pk, COUNTER_SK)
+        return self.store.get(self.pk, keys.INVOICE_COUNTER_SK)
 
     def invoice(self, invoice_id: str) -> Record:
         try:
-            rec = self.store.get(self.pk, invoice_sk(invoice_id))
+            rec = self.store.get(self.pk, keys.invoice_sk(invoice_id))
         except ValueError:
             rec = None
         if rec is None or rec.entity != "invoice":
@@ -88,39 +57,36 @@ class InvoiceRepository:
         return rec
 
     def customer(self, number: int) -> dict | None:
-        rec = self.store.get(self.pk, f"CUSTOMER#{number}")
+        rec = self.store.get(self.pk, keys.register_sk("customer", number))
         return rec.data if rec else None
 
     def product(self, number: str) -> dict | None:
-        rec = self.store.get(self.pk, f"PRODUCT#{number}")
+        rec = self.store.get(self.pk, keys.register_sk("product", number))
         return rec.data if rec else None
 
     def read_ahead(self, *, customers: Iterable[int] = (), products: Iterable[str] = ()) -> None:
         """Read these customers and products in one batch; `customer` and `product` then answer from
         the invocation's read cache (one call for a draft however many lines it has)."""
-        self.store.get_many([(self.pk, f"CUSTOMER#{n}") for n in customers] +
-                            [(self.pk, f"PRODUCT#{n}") for n in products])
+        self.store.get_many([(self.pk, keys.register_sk("customer", n)) for n in customers] +
+                            [(self.pk, keys.register_sk("product", n)) for n in products])
 
     def delivery(self, invoice_id: str, attempt: int) -> Record | None:
-        return self.store.get(self.pk, delivery_sk(invoice_id, attempt))
+        return self.store.get(self.pk, keys.invoice_delivery_sk(invoice_id, attempt))
 
     def payment(self, payment_id: str) -> Record | None:
-        return self.store.get(self.pk, payment_sk(payment_id))
+        return self.store.get(self.pk, keys.invoice_payment_sk(payment_id))
 
     def customer_credit(self, customer_number: int) -> Record | None:
-        return self.store.get(self.pk, customer_credit_sk(customer_number))
-
-    def customer_credits(self, limit: int | None, cursor: str | None):
-        return self.store.query(self.pk, CUSTOMER_CREDIT_PREFIX, limit=limit, cursor=cursor)
+        return self.store.get(self.pk, keys.customer_credit_sk(customer_number))
 
     def by_kid(self, kid: str) -> list[str]:
         """Invoice ids carrying `kid` (the bank matching routine's lookup)."""
-        return [r.data["invoice_id"] for r in self.store.query_all(self.pk, f"KID#{kid}#")]
+        return [r.data["invoice_id"] for r in self.store.query_all(self.pk, keys.invoice_kid_prefix(kid))]
 
     def list(self, limit: int | None, cursor: str | None):
-        return self.store.query(self.pk, INVOICE_PREFIX, limit=limit, cursor=cursor)
+        return self.store.query(self.pk, keys.INVOICE_PREFIX, limit=limit, cursor=cursor)
 
 
 def open_invoices_due_in(store: Store, month: str) -> list[Record]:
     """Open invoices (all clients) whose due date falls in `month` (yyyy-mm), from GSI1."""
-    return store.query_all(f"OPEN_INVOICES#{month}", index="GSI1")
+    return store.query_all(keys.open_invoices_gsi(month), index="GSI1")

@@ -18,7 +18,7 @@ from klientportal.invoicing.context import InvoicingContext
 from klientportal.invoicing.delivery import DeliveryAddressMissing, ReceiverCannotTakeEhf, check_address, peppol_id_of
 from klientportal.invoicing.records import InvoiceKind
 from klientportal.invoicing.renditions import Renditions
-from klientportal.invoicing.repository import delivery_sk
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.retry import retry_on_stale
 from klientportal.repository.store import Actor, Change
@@ -52,7 +52,7 @@ class Sending:
         delivery_id = f"{invoice_id}-{attempt}"
         started = {"channel": channel, "attempt": attempt, "delivery_id": delivery_id, "status": "submitting",
                    "started_at": clock.iso(clock.now()), "reason": None}
-        intent = Record(ctx.pk, delivery_sk(invoice_id, attempt), "invoice_delivery",
+        intent = Record(ctx.pk, keys.invoice_delivery_sk(invoice_id, attempt), "invoice_delivery",
                         {"invoice_id": invoice_id, **started})
         data = {**rec.data, "delivery": started}
         try:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from klientportal.errors import FieldError, NotFound, RuleViolation, StaleVersion
 from klientportal.invoicing.context import InvoicingContext
-from klientportal.invoicing.repository import SETTINGS_SK
 from klientportal.invoicing.settings import InvoiceSettings
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor
 
@@ -31,7 +31,7 @@ class InvoiceSettingsService:
             raise RuleViolation("the number series has started; next_number_start can no longer change",
                                 [FieldError("next_number_start", "fixed once an invoice is issued")])
         if rec is None:
-            self.ctx.store.create(Record(repo.pk, SETTINGS_SK, "invoice_settings", data), actor,
+            self.ctx.store.create(Record(repo.pk, keys.INVOICE_SETTINGS_SK, "invoice_settings", data), actor,
                                   "invoice_settings.created")
         else:
             if version is not None and version != rec.version:

@@ -39,3 +39,65 @@ AUDIT_EVENT_PREFIX = "AUDIT#E#"
 
 def audit_event_sk(seq: int) -> str:
     return f"{AUDIT_EVENT_PREFIX}{seq:012d}"
+
+
+# Items in a client's partition (T#<client>). Every sort key and prefix is written here only, so
+# that one family's prefix can be checked not to begin another's (a begins_with query would read
+# both); docs/data-model.md describes what each item holds.
+
+
+def register_sk(entity: str, number: object) -> str:
+    """A register item (customer, supplier, product, project, department, employee) by its number."""
+    return f"{register_prefix(entity)}{number}"
+
+
+def register_prefix(entity: str) -> str:
+    return f"{entity.upper()}#"
+
+
+ACCOUNT_PREFIX = "ACCOUNT#"
+
+
+def account_sk(number: str) -> str:
+    """A client's own account of the chart of accounts."""
+    return f"{ACCOUNT_PREFIX}{number}"
+
+
+INVOICE_SETTINGS_SK = "INVOICE_SETTINGS"
+INVOICE_COUNTER_SK = "INVOICE_COUNTER"
+INVOICE_PREFIX = "INVOICE#"
+INVOICE_KID_PREFIX = "KID#"
+INVOICE_DELIVERY_PREFIX = "DELIVERY#"
+INVOICE_PAYMENT_PREFIX = "PAYMENT#"
+CUSTOMER_CREDIT_PREFIX = "CUSTOMER_CREDIT#"
+OPEN_INVOICES_GSI_PREFIX = "OPEN_INVOICES#"
+
+
+def invoice_sk(invoice_id: str) -> str:
+    return f"{INVOICE_PREFIX}{invoice_id}"
+
+
+def invoice_kid_prefix(kid: str) -> str:
+    """The KID pointers of one KID (bank matching queries this prefix)."""
+    return f"{INVOICE_KID_PREFIX}{kid}#"
+
+
+def invoice_kid_sk(kid: str, invoice_id: str) -> str:
+    return f"{invoice_kid_prefix(kid)}{invoice_id}"
+
+
+def invoice_delivery_sk(invoice_id: str, attempt: int) -> str:
+    return f"{INVOICE_DELIVERY_PREFIX}{invoice_id}#{attempt:03d}"
+
+
+def invoice_payment_sk(payment_id: str) -> str:
+    return f"{INVOICE_PAYMENT_PREFIX}{payment_id}"
+
+
+def customer_credit_sk(customer_number: int) -> str:
+    return f"{CUSTOMER_CREDIT_PREFIX}{customer_number:09d}"
+
+
+def open_invoices_gsi(due_month: str) -> str:
+    """GSI1 partition of open invoices (all clients) by due month, yyyy-mm."""
+    return f"{OPEN_INVOICES_GSI_PREFIX}{due_month}"

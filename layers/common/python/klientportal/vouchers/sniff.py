@@ -10,7 +10,6 @@ ZIP = "application/zip"
 UNKNOWN = "application/octet-stream"
 
 VOUCHER_TYPES = frozenset({PDF, PNG, JPEG, TIFF, XML})
-EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", TIFF: ".tif", XML: ".xml", ZIP: ".zip"}
 
 _ALIASES = {
     "application/pdf": PDF, "application/x-pdf": PDF, "application/acrobat": PDF,
