@@ -25,6 +25,7 @@ from klientportal.adapters.svea import Claim
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
 from klientportal.formats.ehf.build import EhfBuildError, build_ehf
 from klientportal.formats.kid import KidError, generate_kid
+from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing import documents as docs
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.delivery import (
@@ -141,8 +142,9 @@ class InvoiceService:
         data = {"id": invoice_id, "kind": "invoice", "status": lc.DRAFT, "number": None,
                 "customer_number": body["customer_number"], "lines": self._resolve_lines(body["lines"]),
                 "allowances_charges": body.get("allowances_charges") or [],
-                **{k: body.get(k) for k in ("buyer_reference", "order_reference", "note", "due_days", "channel")}}
+                **{k: body.get(k) for k in docs.DRAFT_FIELDS}}
         data.update(self._preview(data))
+        data["attachments"] = files_attached.store(self.files, invoice_id, body.get("attachments") or [])
         return self.store.create(Record(self.repo.pk, invoice_sk(invoice_id), "invoice", data), actor,
                                  "invoice.draft_created")
 
@@ -157,6 +159,8 @@ class InvoiceService:
             self._customer(changes["customer_number"])
         if "lines" in changes:
             changes["lines"] = self._resolve_lines(changes["lines"])
+        if "attachments" in changes:
+            changes["attachments"] = files_attached.store(self.files, invoice_id, changes["attachments"] or [])
         data.update(changes)
         data.update(self._preview(data))
         return self.store.replace(rec, data, actor, "invoice.draft_updated")
@@ -239,7 +243,7 @@ class InvoiceService:
         pdf = self.files.get(rec.data["pdf_key"])
         if pdf is None:
             from klientportal.invoicing.pdf import render_invoice_pdf  # fpdf2 only where a PDF is made
-            pdf = render_invoice_pdf(docs.document_of(rec.data))
+            pdf = render_invoice_pdf(files_attached.with_attachments(docs.document_of(rec.data), rec.data, self.files))
             self.files.put(rec.data["pdf_key"], pdf, "application/pdf")
         return pdf
 
@@ -257,10 +261,9 @@ class InvoiceService:
 
     def _build_ehf(self, rec: Record) -> bytes:
         pdf = self._ensure_pdf(rec)
-        doc = docs.document_of(rec.data)
         name = rec.data["pdf_key"].rsplit("/", 1)[1]
-        doc = doc.model_copy(update={"attachments": (Attachment(filename=name, content=pdf,
-                                                                description=f"{name[:-4]}"),)})
+        doc = files_attached.with_attachments(docs.document_of(rec.data), rec.data, self.files,
+                                              (Attachment(filename=name, content=pdf, description=f"{name[:-4]}"),))
         try:
             return build_ehf(doc)
         except EhfBuildError as exc:
@@ -280,6 +283,7 @@ class InvoiceService:
                 "buyer_reference": original.data["document"].get("buyer_reference"),
                 "order_reference": original.data["document"].get("order_reference"),
                 "note": body.get("note"), "due_days": 0, "channel": original.data.get("channel"),
+                **{k: original.data.get(k) for k in docs.CREDITED_FIELDS},
                 "credited_invoice_id": invoice_id, "credited_invoice_number": str(original.data["number"]),
                 "credited_invoice_date": original.data["issue_date"]}
         data.update(self._preview(data))
