@@ -1,8 +1,9 @@
 """EN 16931 code lists our models check against, as the CEN Schematron (openpeppol 2026.5) has them.
 
-A code outside these lists is a fatal finding (BR-CL-19/20/22, BR-CL-24 / PEPPOL-EN16931-CL001), so the
-models refuse it at the boundary. `tests/conformance/ehf_build/test_ehf_codelists.py` compares them with
-the Schematron of the conformance directory, so an update of the artefacts shows up as a failing test.
+A code outside these lists is a fatal finding (BR-CL-19/20/22, BR-CL-24 / PEPPOL-EN16931-CL001/CL007),
+so the models refuse it at the boundary (decision 0105). `test_code_lists_are_the_schematrons` in
+tests/conformance/ehf_build/test_ehf_shapes.py compares them with the Schematron of the conformance
+directory, so an update of the artefacts shows up as a failing test.
 """
 from __future__ import annotations
 
