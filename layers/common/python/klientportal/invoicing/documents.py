@@ -136,9 +136,9 @@ def domain_allowances_charges(items: list[dict], lines: tuple[m.InvoiceLine, ...
                 raise InvalidInput("a percent allowance/charge needs lines with its VAT code, or a base_amount",
                                    [FieldError(f"allowances_charges.{i}.base_amount",
                                                "no positive line amount with this VAT code")])
-        out.append(m.AllowanceCharge(is_charge=ac["is_charge"], amount=_decimal(ac.get("amount")),
-                                     percent=_decimal(ac.get("percent")), base_amount=base, reason=ac["reason"],
-                                     reason_code=ac.get("reason_code"), vat=vat))
+        out.append(m.AllowanceCharge.model_validate({  # a percent's amount is filled in by the model
+            "is_charge": ac["is_charge"], "amount": _decimal(ac.get("amount")), "percent": _decimal(ac.get("percent")),
+            "base_amount": base, "reason": ac["reason"], "reason_code": ac.get("reason_code"), "vat": vat}))
     return tuple(out)
 
 
