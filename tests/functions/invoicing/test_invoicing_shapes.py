@@ -85,6 +85,7 @@ def test_every_shape_through_the_api(inv, conformance_dir):
     credit = inv.post(f"{BASE}/invoices/{d['id']}/credit-notes", {"lines": [SHAPES["lines"][1]]}, user=SALES,
                       headers=key()).json
     assert (credit["currency"], credit["totals"]["vat_nok"]) == ("EUR", "0.00")  # currency and rate carried over
+    assert credit["period"] == SHAPES["period"] and credit["round_payable_to_krone"] is True
 
 
 def _problem_names(problem: dict, field: str) -> bool:

@@ -36,8 +36,9 @@ _NOT_REGISTERED = {"category": "O", "exemption_reason": "Ikke merverdiavgiftspli
 #: and attachments); `domain_invoice` maps them.
 DRAFT_FIELDS = ("buyer_reference", "order_reference", "note", "due_days", "channel", "currency",
                 "nok_exchange_rate", "period", "prepaid_amount", "round_payable_to_krone")
-#: What a credit note takes over from the invoice it credits (same currency, rate and period).
-CREDITED_FIELDS = ("currency", "nok_exchange_rate", "period")
+#: What a credit note takes over from the invoice it credits: currency, rate, period, and the
+#: rounding, so that a full credit note credits exactly the rounded payable amount.
+CREDITED_FIELDS = ("currency", "nok_exchange_rate", "period", "round_payable_to_krone")
 _EXEMPTION_FIELDS = ("exemption_reason", "exemption_reason_code")
 
 
