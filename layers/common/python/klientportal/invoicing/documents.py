@@ -171,7 +171,7 @@ def domain_invoice(draft: dict, *, number: str, issue_date: date, due_date: date
         raise InvalidInput("the invoice is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
                            errors) from exc
     totals = calculate(invoice).totals
-    if totals.prepaid > totals.tax_inclusive:
+    if totals.prepaid > 0 and totals.prepaid > totals.tax_inclusive:  # a negative draft without prepaid: 0161
         raise InvalidInput(f"the prepaid amount ({totals.prepaid}) exceeds the invoice total ({totals.tax_inclusive})",
                            [FieldError("prepaid_amount", "more than the total including VAT")])
     return invoice
