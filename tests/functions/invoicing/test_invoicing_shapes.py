@@ -149,8 +149,8 @@ def test_shapes_the_invoice_model_refuses_stop_the_issue(inv):
     assert inv.get(f"{BASE}/invoice-settings", user=SALES).json["next_number"] == 10001
 
 
-def test_patch_replaces_attachments_and_period(inv):
-    body = {k: v for k, v in SHAPES.items() if k not in ("attachments",)}
+def test_patch_replaces_attachments_and_period_and_email_carries_them(inv):
+    body = {**{k: v for k, v in SHAPES.items() if k not in ("attachments",)}, "customer_number": 1}
     d = inv.post(f"{BASE}/invoices", body, user=SALES, headers=key()).json
     assert d["attachments"] == []
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 16
@@ -160,3 +160,9 @@ def test_patch_replaces_attachments_and_period(inv):
         user=SALES)
     assert r.status == 200, r
     assert r.json["period"] is None and [a["filename"] for a in r.json["attachments"]] == ["kvittering.png"]
+    assert inv.post(f"{BASE}/invoices/{d['id']}/issue", user=SALES, headers=key()).status == 200
+    assert inv.post(f"{BASE}/invoices/{d['id']}/send", user=SALES, headers=key()).json["status"] == "sent"
+    [mail] = outbox.messages("email")
+    assert [(a["filename"], a["mime"], a["bytes"]) for a in mail["attachments"]][1:] == [
+        ("kvittering.png", "image/png", len(png))]
+    assert mail["attachments"][0]["filename"] == "faktura-10001.pdf"

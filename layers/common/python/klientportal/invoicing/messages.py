@@ -41,12 +41,15 @@ def reminder_text(data: dict, entry: dict, left: Decimal) -> tuple[str, str]:
     return title, "\n".join(body)
 
 
-def mail(rec: Record, to: str, body: str, pdf: bytes | None, reference: str, subject: str | None = None) -> Mail:
+def mail(rec: Record, to: str, body: str, pdf: bytes | None, reference: str, subject: str | None = None,
+         extra: tuple[tuple[str, str, bytes], ...] = ()) -> Mail:
+    """The e-mail of an invoice: its PDF, then `extra` (filename, MIME type, content), e.g. the
+    customer's attachments."""
     data = rec.data
     seller = data["document"]["seller"]
     name = data["pdf_key"].rsplit("/", 1)[1]
     what = "Kreditnota" if data["kind"] == "credit_note" else "Faktura"
     return Mail(to=to, subject=subject or f"{what} {data['number']} fra {seller['name']}", body=body,
                 from_address=app_settings().invoice_from_address, from_name=seller["name"],
-                reply_to=seller.get("email"), attachments=((name, "application/pdf", pdf),) if pdf else (),
+                reply_to=seller.get("email"), attachments=((name, "application/pdf", pdf),) + extra if pdf else extra,
                 reference=reference)
