@@ -13,7 +13,7 @@ from klientportal.formats.ehf.validation import validate_ehf
 from klientportal.formats.safe_xml import parse_xml
 from klientportal.invoicing.attachments import MAX_ATTACHMENT_BYTES
 from klientportal.settings import settings
-from tests.functions.invoicing.conftest import BASE, SALES, key
+from tests.functions.invoicing.conftest import ADMIN, BASE, SALES, key
 
 NS = {"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
       "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
@@ -81,6 +81,9 @@ def test_every_shape_through_the_api(inv, conformance_dir):
     assert r.status == 200 and r.json["status"] == "sent", r
     [msg] = outbox.messages("ehf")
     assert validate_ehf(msg["xml"].encode(), conformance_dir=conformance_dir).valid
+    paid = inv.post(f"{BASE}/invoices/{d['id']}/payments", {"payment_id": "b-1", "amount": "1005.00",
+                                                            "paid_on": "2026-03-02"}, user=ADMIN)
+    assert paid.status == 200 and paid.json["status"] == "paid", paid  # the payable after prepaid and rounding
 
     credit = inv.post(f"{BASE}/invoices/{d['id']}/credit-notes", {"lines": [SHAPES["lines"][1]]}, user=SALES,
                       headers=key()).json
