@@ -119,3 +119,19 @@ def test_period_with_only_an_end_inside_the_invoice_period() -> None:
     invoice = mixed_invoice(period=Period(start=date(2026, 1, 1), end=date(2026, 1, 31)),
                             lines=(line(period=Period(end=date(2026, 1, 15))),), allowances_charges=())
     assert invoice.lines[0].period is not None and invoice.lines[0].period.start is None
+
+
+@pytest.mark.parametrize(("currency", "expected"), [
+    ("NOK", ["Utestående: 1 005,00 kr", "Purregebyr: 70,00 kr", "Forsinkelsesrente (12.5 % p.a.): 3,44 kr",
+             "Å betale: 1 078,44 kr innen 30.04.2026"]),
+    ("EUR", ["Utestående: 1 005,00 EUR", "Purregebyr: 70,00 kr", "Forsinkelsesrente (12.5 % p.a.): 3,44 EUR",
+             "Å betale: 1 008,44 EUR og 70,00 kr innen 30.04.2026"]),
+])
+def test_a_reminder_never_adds_kroner_to_another_currency(currency: str, expected: list[str]) -> None:
+    from klientportal.invoicing.messages import reminder_text
+    data = {"number": 10002, "due_date": "2026-04-16", "kid": "1234567897",
+            "document": {"currency": currency, "seller": {"bank_account": "86011117947"}}}
+    entry = {"kind": "purring", "fee": "70.00", "interest": "3.44", "interest_rate": "12.5",
+             "new_due_date": "2026-04-30"}
+    body = reminder_text(data, entry, D("1005.00"))[1].splitlines()
+    assert all(line in body for line in expected), body

@@ -24,16 +24,25 @@ def invoice_text(data: dict) -> str:
 
 
 def reminder_text(data: dict, entry: dict, left: Decimal) -> tuple[str, str]:
-    """The title and body of a reminder (purring or inkassovarsel) for what is `left` to pay."""
-    total = left + Decimal(entry["fee"]) + Decimal(entry["interest"])
+    """The title and body of a reminder (purring or inkassovarsel) for what is `left` to pay. The
+    outstanding amount and the interest on it are in the invoice's currency; the fee (a share of the
+    inkassosats) is in kroner, so for a foreign-currency invoice it is shown and added apart."""
+    fee, interest = Decimal(entry["fee"]), Decimal(entry["interest"])
+    currency = data["document"].get("currency", "NOK")
+    unit = "kr" if currency == "NOK" else currency
+    deadline = date_text(date.fromisoformat(entry["new_due_date"]))
+    if currency == "NOK":
+        to_pay = f"{amount_text(left + fee + interest)} kr"
+    else:
+        to_pay = f"{amount_text(left + interest)} {currency}" + (f" og {amount_text(fee)} kr" if fee else "")
     title = "Inkassovarsel" if entry["kind"] == "inkassovarsel" else "Purring"
     body = [f"{title}: faktura {data['number']}", "",
             f"Vi kan ikke se å ha mottatt betaling for faktura {data['number']} med forfall "
             f"{date_text(date.fromisoformat(data['due_date']))}.",
-            f"Utestående: {amount_text(left)} kr",
-            f"Purregebyr: {amount_text(Decimal(entry['fee']))} kr",
-            f"Forsinkelsesrente ({entry['interest_rate']} % p.a.): {amount_text(Decimal(entry['interest']))} kr",
-            f"Å betale: {amount_text(total)} kr innen {date_text(date.fromisoformat(entry['new_due_date']))}",
+            f"Utestående: {amount_text(left)} {unit}",
+            f"Purregebyr: {amount_text(fee)} kr",
+            f"Forsinkelsesrente ({entry['interest_rate']} % p.a.): {amount_text(interest)} {unit}",
+            f"Å betale: {to_pay} innen {deadline}",
             f"Kontonummer {data['document']['seller']['bank_account']}, KID {data['kid']}."]
     if entry["kind"] == "inkassovarsel":
         body += ["", "Dersom beløpet ikke er betalt innen fristen på 14 dager, vil kravet bli oversendt "
