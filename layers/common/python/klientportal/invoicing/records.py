@@ -92,8 +92,8 @@ class StoredInvoice(BaseModel):
     note: str | None = None
     due_days: int | None = None
     channel: str | None = None
-    # EHF shapes (docs/invoicing.md): as the API took them; attachments are metadata, files in S3 (0106)
-    currency: str | None = None
+    # EHF shapes (docs/invoicing.md) as the API took them (the draft's `currency` stays an extra key: the
+    # property `currency` is the issued document's); attachments are metadata, the files in S3 (0106)
     nok_exchange_rate: str | None = None
     period: dict[str, str | None] | None = None
     prepaid_amount: str | None = None
