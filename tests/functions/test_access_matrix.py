@@ -88,6 +88,8 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.book": STAFF,
     "vouchers.return": STAFF,
     "vouchers.bureau.queue": STAFF,
+    "vouchers.attestation.read": {AT, CA},  # only what is routed to them (0270); attestation module
+    "vouchers.attestation.decide": {AT, CA},
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
 }
