@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from infra.local.seed_vouchers import seed_vouchers
 from klientportal.repository.store import SYSTEM
 from klientportal.tenancy.models import (
     BureauLicence,
@@ -99,7 +100,7 @@ CLIENTS = (
 )
 
 
-def seed(service: TenancyService) -> None:
+def seed(service: TenancyService, *, demo_vouchers: bool = True) -> None:
     """Create the demo bureau, clients and users through the same service the API uses."""
     service.create_bureau(
         BUREAU_ID,
@@ -130,3 +131,5 @@ def seed(service: TenancyService) -> None:
             modules=list(user.modules),
             assigned=list(user.assigned) if user.assigned else "all",
         )
+    if demo_vouchers:
+        seed_vouchers(service.repo.store)
