@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from stdnum.no import orgnr as orgnr_check
 
 from klientportal.vouchers.checks import CheckResult, run_checks
@@ -95,7 +96,10 @@ def recheck(data: dict) -> list[dict] | None:
     """The checks of a stored voucher (its `extracted`, `details`, `checks`, `notes`), recomputed."""
     if not data.get("extracted"):
         return data.get("checks")
-    ex = ExtractedVoucher.model_validate(data["extracted"])
+    try:
+        ex = ExtractedVoucher.model_validate(data["extracted"])
+    except ValidationError:  # stored by an older shape: keep what was computed then
+        return data.get("checks")
     truncated = any(str(n).startswith(LINES_TRUNCATED) for n in data.get("notes") or [])
     return voucher_checks(ex, data.get("details") or {}, kept=list(data.get("checks") or []),
                           lines_truncated=truncated)
