@@ -298,7 +298,8 @@ class VoucherService:
         if comment:
             entry["comment"] = comment
         data = {**data, "history": [*(rec.data.get("history") or []), entry][-50:]}
-        data["checks"] = recheck(data)
+        if data.get("extracted"):
+            data["checks"] = recheck(data)
         return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
                       gsi1pk=queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
 
