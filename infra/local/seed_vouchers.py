@@ -5,6 +5,7 @@ the voucher service the API uses."""
 from __future__ import annotations
 
 from klientportal import aws
+from klientportal.bootstrap import invocation
 from klientportal.formats.ehf.validation import default_conformance_dir
 from klientportal.repository.store import SYSTEM, Store
 from klientportal.settings import settings
@@ -42,12 +43,11 @@ def _pdf(lines: tuple[str, ...]) -> bytes:
 
 def _ingest(key: str, data: bytes, content_type: str, **meta: str) -> list[str]:
     """Write `data` where the channel writes it and run the ingest function's intake on it at once (the
-    S3 notification delivers it again later: a replay, which changes nothing)."""
-    from functions.ingest.queue import intake
-
+    S3 notification delivers it again later: a replay, which changes nothing); the intake is the one
+    the ingest function gets from the composition root."""
     bucket = settings().inbound_bucket
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata=meta)
-    return intake().handle_object(bucket, key).vouchers
+    return invocation().voucher_intake().handle_object(bucket, key).vouchers
 
 
 def _upload(client_id: str, name: str, data: bytes) -> list[str]:

@@ -2,7 +2,7 @@
 demo attester has one to decide on."""
 from __future__ import annotations
 
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 
 from infra.local.seed_vouchers import seed_vouchers
 from tests.functions.vouchers.conftest import ADMIN, FJORD

@@ -7,8 +7,8 @@ import base64
 import json
 
 import requests
-from klientportal.api.app import store as main_store
-from klientportal.api.app import tenancy_service
+from klientportal.bootstrap import store as main_store
+from klientportal.bootstrap import tenancy_service
 from klientportal.repository.store import SYSTEM
 from klientportal.tenancy.models import BureauLicence, ClientCreate, Module, Tier
 
