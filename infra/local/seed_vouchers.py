@@ -1,22 +1,13 @@
 """Demo vouchers for the local stack: an EHF and a PDF invoice in the inbox, and one voucher waiting
 for the demo attester. Made the way real ones are: the files are written where the access point and
 the portal upload write them, read by the ingest function's own intake, then coded and routed through
-the voucher service the API uses."""
+the voucher service the API uses — all from the composition root (`bootstrap.Invocation`) given."""
 from __future__ import annotations
 
-from klientportal import aws
-from klientportal.bootstrap import invocation
+from klientportal.bootstrap import Invocation
 from klientportal.formats.ehf.validation import default_conformance_dir
-from klientportal.repository.store import SYSTEM, Store
-from klientportal.settings import settings
-from klientportal.tenancy.repository import TenancyRepository
-from klientportal.vouchers.uploads import (
-    DECLARED_SIZE,
-    UPLOADED_BY,
-    ehf_key,
-    upload_key,
-)
-from klientportal.vouchers.workflow import VoucherService
+from klientportal.repository.store import SYSTEM
+from klientportal.vouchers.uploads import DECLARED_SIZE, UPLOADED_BY, ehf_key, upload_key
 
 EHF_EXAMPLE = ("peppol", "examples", "ehf-norway", "ehf-3-faktura-1.xml")
 EXAMPLE_RECEIVER = b'<cbc:EndpointID schemeID="0192">987654325</cbc:EndpointID>'
@@ -41,21 +32,21 @@ def _pdf(lines: tuple[str, ...]) -> bytes:
     return bytes(pdf.output())
 
 
-def _ingest(key: str, data: bytes, content_type: str, **meta: str) -> list[str]:
+def _ingest(services: Invocation, key: str, data: bytes, content_type: str, **meta: str) -> list[str]:
     """Write `data` where the channel writes it and run the ingest function's intake on it at once (the
     S3 notification delivers it again later: a replay, which changes nothing); the intake is the one
     the ingest function gets from the composition root."""
-    bucket = settings().inbound_bucket
-    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata=meta)
-    return invocation().voucher_intake().handle_object(bucket, key).vouchers
+    bucket = services.settings.inbound_bucket
+    services.s3.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata=meta)
+    return services.voucher_intake().handle_object(bucket, key).vouchers
 
 
-def _upload(client_id: str, name: str, data: bytes) -> list[str]:
-    return _ingest(upload_key(client_id, "demo", 1, name), data, "application/pdf",
+def _upload(services: Invocation, client_id: str, name: str, data: bytes) -> list[str]:
+    return _ingest(services, upload_key(client_id, "demo", 1, name), data, "application/pdf",
                    **{DECLARED_SIZE: str(len(data)), UPLOADED_BY: SYSTEM.sub})
 
 
-def seed_vouchers(store: Store) -> dict[str, list[str]]:
+def seed_vouchers(services: Invocation) -> dict[str, list[str]]:
     """{client id: voucher ids} of the demo vouchers: an EHF (the official example addressed to Fjordkaffe)
     and a PDF in Fjordkaffe's and Byggmester Hansen's inboxes, and a coded PDF in Fjordkaffe routed to the
     demo attester."""
@@ -66,17 +57,16 @@ def seed_vouchers(store: Store) -> dict[str, list[str]]:
     made: dict[str, list[str]] = {FJORD: [], BYGG: []}
     example = default_conformance_dir().joinpath(*EHF_EXAMPLE)
     if example.is_file():  # the official artefacts sit beside the repository (README); without them: no EHF
-        fjord = TenancyRepository(store).client(FJORD)
-        orgnr = fjord[0].orgnr if fjord else "912345610"
+        orgnr = services.client(FJORD).orgnr
         ehf = example.read_bytes().replace(EXAMPLE_RECEIVER,
                                            f'<cbc:EndpointID schemeID="0192">{orgnr}</cbc:EndpointID>'.encode())
-        made[FJORD] += _ingest(ehf_key(FJORD, "demo-ehf-1.xml"), ehf, "application/xml")
-    made[BYGG] += _upload(BYGG, "kontorland-k5521.pdf", _pdf(KONTORLAND))
+        made[FJORD] += _ingest(services, ehf_key(FJORD, "demo-ehf-1.xml"), ehf, "application/xml")
+    made[BYGG] += _upload(services, BYGG, "kontorland-k5521.pdf", _pdf(KONTORLAND))
 
-    waiting = _upload(FJORD, "rorlegger-2026-311.pdf", _pdf(RORLEGGER))
+    waiting = _upload(services, FJORD, "rorlegger-2026-311.pdf", _pdf(RORLEGGER))
     attester = next(u for u in USERS if u.role == Role.ATTESTER and u.scope_id == FJORD)
-    member = next(m for m in TenancyRepository(store).members("client", FJORD) if m.email == attester.email)
-    service = VoucherService(store, FJORD)
+    member = next(m for m in services.tenancy.repo.members("client", FJORD) if m.email == attester.email)
+    service = services.vouchers(FJORD)
     for vid in waiting:
         rec = service.get(vid)
         rec = service.code(vid, rec.version, [{"account": "6600", "vat_code": "1", "net_amount": "8000.00"}], SYSTEM)

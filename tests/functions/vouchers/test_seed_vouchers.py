@@ -2,14 +2,14 @@
 demo attester has one to decide on."""
 from __future__ import annotations
 
-from klientportal.bootstrap import store
-
 from infra.local.seed_vouchers import seed_vouchers
+from klientportal.bootstrap import Invocation, store
+from klientportal.settings import settings
 from tests.functions.vouchers.conftest import ADMIN, FJORD
 
 
 def test_the_demo_clients_have_vouchers_and_the_demo_attester_has_one_waiting(api, inbound):
-    made = seed_vouchers(store())
+    made = seed_vouchers(Invocation(settings(), store()))
     assert len(made[FJORD]) == 2 and len(made["c-hansenbygg"]) == 1
     fjord = {v["channel"]: v for v in api.get(f"/clients/{FJORD}/vouchers", user=ADMIN).json["items"]}
     assert fjord["ehf"]["status"] == "new" and fjord["ehf"]["validation"]["valid"] is True
