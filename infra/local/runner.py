@@ -11,11 +11,8 @@ import uuid
 import warnings
 from pathlib import Path
 
-import requests
-from moto.server import ThreadedMotoServer
-
 from functions import catalogue
-from infra.local import environment, resources, seed
+from infra.local import environment, moto_server, resources, seed
 from infra.local.gateway import Gateway, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
@@ -25,7 +22,6 @@ from klientportal.adapters import outbox
 from klientportal.auth.tokens import DevIssuer
 
 STATE_FILE = environment.LOCAL_DIR / "stack.json"
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
 def _json(status: int, body: object) -> tuple[int, dict, bytes]:
@@ -42,13 +38,9 @@ class LocalStack:
     def start(self) -> "LocalStack":
         started = time.monotonic()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        _, moto_port = self.moto.get_host_and_port()
-        endpoint = f"http://127.0.0.1:{moto_port}"
-        os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": str(moto_port)})
+        self.moto, endpoint = moto_server.start()
+        os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": endpoint.rsplit(":", 1)[1]})
         os.environ.setdefault("KP_LOCAL_OUTBOX", str(environment.LOCAL_DIR / "outbox"))
-        requests.post(f"{endpoint}/moto-api/config", json=MOTO_CONFIG, timeout=5).raise_for_status()
         environment.apply({}, log_level=self.log_level)
         self.resource_env = resources.create_all()
         environment.apply(self.resource_env, log_level=self.log_level)
