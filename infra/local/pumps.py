@@ -73,17 +73,19 @@ class Pumps:
         self.stream = StreamPump(invoker, queue_env)
         self.queues = QueuePump(invoker, queue_env)
         self.interval_s = interval_s
+        self._draining = threading.Lock()  # the background loop and /_local/events: one drain at a time
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pumps", daemon=True)
 
     def drain(self) -> int:
         """Deliver everything pending now (tests and the runner's on-demand endpoint use this)."""
         total = 0
-        while True:
-            n = self.stream.drain() + self.queues.drain()
-            total += n
-            if n == 0:
-                return total
+        with self._draining:
+            while True:
+                n = self.stream.drain() + self.queues.drain()
+                total += n
+                if n == 0:
+                    return total
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

@@ -50,3 +50,19 @@ def test_a_refused_write_publishes_nothing_and_the_stream_keeps_flowing(api, aws
     assert api.post(CUSTOMERS, _customer(3), user=U).status == 201
     pumps.drain()
     assert _created_customers(_bus_events()) == ["CUSTOMER#3"]
+
+
+def test_concurrent_drains_deliver_each_record_once(api, aws_env):
+    import threading
+
+    pumps = Pumps(Invoker(), aws_env)  # the runner drains from its loop and from /_local/events at once
+    pumps.drain()
+    _bus_events()
+    for n in range(10, 16):
+        assert api.post(CUSTOMERS, _customer(n), user=U).status == 201
+    threads = [threading.Thread(target=pumps.drain) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(_created_customers(_bus_events())) == sorted(f"CUSTOMER#{n}" for n in range(10, 16))
