@@ -34,6 +34,10 @@ MOTO_VERSION = "5.2.5"
 BACKEND_METHODS = ("transact_write_items", "put_item", "update_item", "delete_item", "get_item", "query", "scan",
                    "execute_statement", "execute_transaction", "batch_execute_statement")
 STREAMS_METHODS = ("describe_stream", "get_shard_iterator", "get_records")
+SERIALISED: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (DynamoDBBackend, BACKEND_METHODS), (DynamoDBStreamsBackend, STREAMS_METHODS),
+    (DynamoHandler, ("call_action",)), (DynamoDBStreamsHandler, ("call_action",)),  # one request = one step
+)
 _PATCHED = "__klientportal_serialised__"
 
 LOCK = threading.RLock()
@@ -54,8 +58,7 @@ def problems() -> list[str]:
     found = []
     if moto.__version__ != MOTO_VERSION:
         found.append(f"moto {moto.__version__} installed, patch written for {MOTO_VERSION}")
-    for owner, names in ((DynamoDBBackend, BACKEND_METHODS), (DynamoDBStreamsBackend, STREAMS_METHODS),
-                         (DynamoHandler, ("call_action",)), (DynamoDBStreamsHandler, ("call_action",))):
+    for owner, names in SERIALISED:
         found += [f"{owner.__name__}.{n} is gone" for n in names if not callable(getattr(owner, n, None))]
     if callable(getattr(DynamoDBBackend, "transact_write_items", None)):
         params = list(inspect.signature(original(DynamoDBBackend, "transact_write_items")).parameters)
@@ -112,8 +115,7 @@ def install() -> None:
         found = problems()
         if found:
             raise RuntimeError("infra/local/moto_dynamodb.py no longer fits moto: " + "; ".join(found))
-        for owner, names in ((DynamoDBBackend, BACKEND_METHODS), (DynamoDBStreamsBackend, STREAMS_METHODS),
-                             (DynamoHandler, ("call_action",)), (DynamoDBStreamsHandler, ("call_action",))):
+        for owner, names in SERIALISED:
             for name in names:
                 if is_patched(owner, name):
                     continue

@@ -28,12 +28,21 @@ def test_the_patched_moto_is_the_pinned_one_with_the_expected_internals(moto_end
     assert moto.__version__ == moto_dynamodb.MOTO_VERSION
     assert list(inspect.signature(moto_dynamodb.original(DynamoDBBackend, "transact_write_items")).parameters) \
         == ["self", "transact_items"]
-    for owner, names in ((DynamoDBBackend, moto_dynamodb.BACKEND_METHODS),
-                         (DynamoDBStreamsBackend, moto_dynamodb.STREAMS_METHODS),
-                         (DynamoHandler, ("call_action",)), (DynamoDBStreamsHandler, ("call_action",))):
+    assert {owner for owner, _ in moto_dynamodb.SERIALISED} == {
+        DynamoDBBackend, DynamoDBStreamsBackend, DynamoHandler, DynamoDBStreamsHandler}
+    for owner, names in moto_dynamodb.SERIALISED:
         for name in names:
             assert moto_dynamodb.is_patched(owner, name), f"{owner.__name__}.{name} is not serialised"
     assert moto_dynamodb.problems() == []
+
+
+def test_install_refuses_a_moto_whose_internals_moved(moto_endpoint, monkeypatch):
+    monkeypatch.setattr(moto, "__version__", "5.3.0")
+    monkeypatch.delattr(DynamoDBStreamsBackend, "get_records")
+    assert moto_dynamodb.problems() == ["moto 5.3.0 installed, patch written for 5.2.5",
+                                        "DynamoDBStreamsBackend.get_records is gone"]
+    with pytest.raises(RuntimeError, match="no longer fits moto"):
+        moto_dynamodb.install()
 
 
 @pytest.fixture
