@@ -6,9 +6,8 @@ import threading
 
 from functions import catalogue
 from infra.local.invoker import Invoker
-from infra.local.stream_pump import StreamPump
+from infra.local.stream_pump import StreamPump, pump_logger
 from klientportal import aws
-from klientportal.observability import logger
 
 
 class QueuePump:
@@ -21,6 +20,7 @@ class QueuePump:
         self.invoker = invoker
         self.bindings = [(fn, t, queue_env[catalogue.env_var(f"queue:{t.queue}")])
                          for fn in catalogue.FUNCTIONS for t in fn.queues]
+        self.log = pump_logger()
 
     def drain(self) -> int:
         """One receive per queue; returns how many messages their consumers took."""
@@ -43,7 +43,7 @@ class QueuePump:
             done = [m for m in msgs if m["MessageId"] not in failed]
             for m in done:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            logger.info("queue batch delivered", extra={"function": fn.name, "queue": name, "count": len(msgs),
+            self.log.info("queue batch delivered", extra={"function": fn.name, "queue": name, "count": len(msgs),
                                                         "succeeded": len(done), "failed": len(failed)})
             delivered += len(done)
         return delivered
@@ -53,16 +53,16 @@ class QueuePump:
         try:
             result = self.invoker.invoke(fn, event)
         except Exception:  # noqa: BLE001 - a function error: the whole batch returns to the queue
-            logger.exception("queue consumer failed", extra={"function": fn.name, "count": len(ids)})
+            self.log.exception("queue consumer failed", extra={"function": fn.name, "count": len(ids)})
             return ids
         reported = (result.get("batchItemFailures") or []) if isinstance(result, dict) else []
         failed = {f.get("itemIdentifier") if isinstance(f, dict) else None for f in reported}
         if not failed <= ids:  # Lambda takes an invalid report as the whole batch failing
-            logger.error("queue consumer reported unknown ids",
+            self.log.error("queue consumer reported unknown ids",
                          extra={"function": fn.name, "ids": sorted(map(str, failed - ids))})
             return ids
         if failed:
-            logger.warning("queue consumer reported failures", extra={"function": fn.name, "count": len(failed)})
+            self.log.warning("queue consumer reported failures", extra={"function": fn.name, "count": len(failed)})
         return failed
 
 
@@ -73,6 +73,7 @@ class Pumps:
         self.stream = StreamPump(invoker, queue_env)
         self.queues = QueuePump(invoker, queue_env)
         self.interval_s = interval_s
+        self.log = pump_logger()
         self._draining = threading.Lock()  # the background loop and /_local/events: one drain at a time
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pumps", daemon=True)
@@ -92,7 +93,7 @@ class Pumps:
             try:
                 self.drain()
             except Exception:
-                logger.exception("pump failed; retrying")
+                self.log.exception("pump failed; retrying")
 
     def start(self) -> None:
         self._thread.start()

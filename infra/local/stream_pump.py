@@ -5,17 +5,27 @@ queue. Nothing is skipped without a trace, nothing delivered is delivered again 
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from functions import catalogue
 from infra.local.invoker import Invoker
 from klientportal import aws
 from klientportal.clock import iso, now
-from klientportal.observability import logger
 from klientportal.settings import settings
+
+
+def pump_logger() -> Logger:
+    """The pumps' own logger, at this run's level (the handlers' logger carries the Lambda context
+    keys of their last invocation, which would stick to the pumps' lines)."""
+    log = Logger(service="klientportal-local-pumps")
+    log.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"))
+    return log
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,7 @@ class StreamConsumer:
         self.invoker, self.fn, self.failure_queue_url, self.mapping = invoker, fn, failure_queue_url, mapping
         self.checkpoints: dict[str, Checkpoint] = {}
         self.finished: set[str] = set()  # closed shards read to their end
+        self.log = pump_logger()
         self.function_arn = f"arn:aws:lambda:{aws.client('sqs').meta.region_name}:000000000000:function:" \
                             f"klientportal-{fn.name}"
 
@@ -86,7 +97,7 @@ class StreamConsumer:
                 return streams.get_shard_iterator(StreamArn=arn, ShardId=sid, ShardIteratorType="AT_SEQUENCE_NUMBER",
                                                   SequenceNumber=done.sequence)["ShardIterator"], done
             except streams.exceptions.TrimmedDataAccessException:
-                logger.error("stream checkpoint trimmed: resuming at the oldest record",
+                self.log.error("stream checkpoint trimmed: resuming at the oldest record",
                              extra={"function": self.fn.name, "shard": sid, "checkpoint": done.sequence})
         return streams.get_shard_iterator(StreamArn=arn, ShardId=sid,
                                           ShardIteratorType="TRIM_HORIZON")["ShardIterator"], None
@@ -98,7 +109,7 @@ class StreamConsumer:
             return records
         if records[0]["eventID"] == expected.event_id:
             return records[1:]
-        logger.error("stream shard replaced under the same id: delivering its records from the checkpoint",
+        self.log.error("stream shard replaced under the same id: delivering its records from the checkpoint",
                      extra={"function": self.fn.name, "shard": sid, "checkpoint": expected.sequence})
         return records
 
@@ -120,7 +131,7 @@ class StreamConsumer:
             invocations += 1
             if outcome.failed_at is None:
                 self._done(sid, batch[-1])
-                logger.info("stream batch delivered", extra={
+                self.log.info("stream batch delivered", extra={
                     "function": self.fn.name, "shard": sid, "first": _seq(batch[0]), "last": _seq(batch[-1]),
                     "count": len(batch), "invocations": invocations})
                 return taken + len(batch)
@@ -130,14 +141,14 @@ class StreamConsumer:
                 batch = batch[outcome.failed_at:]
             if outcome.raised and self.mapping.bisect_on_error and len(batch) > 1:
                 half = len(batch) // 2
-                logger.warning("stream batch failed: bisecting", extra={
+                self.log.warning("stream batch failed: bisecting", extra={
                     "function": self.fn.name, "shard": sid, "count": len(batch), "error": outcome.raised})
                 return taken + self._deliver(arn, sid, batch[:half]) + self._deliver(arn, sid, batch[half:])
             reason = outcome.raised or outcome.reported or "failed"
             if invocations > self.mapping.retry_attempts:
                 self._to_failure_queue(arn, sid, batch, "RetryAttemptsExhausted", invocations, reason)
                 return taken
-            logger.warning("stream batch failed: retrying", extra={
+            self.log.warning("stream batch failed: retrying", extra={
                 "function": self.fn.name, "shard": sid, "first": _seq(batch[0]), "count": len(batch),
                 "attempt": invocations, "error": reason})
         return taken
@@ -178,7 +189,7 @@ class StreamConsumer:
         }
         aws.client("sqs").send_message(QueueUrl=self.failure_queue_url, MessageBody=json.dumps(body))
         self._done(sid, batch[-1])
-        logger.error("stream records sent to the on-failure queue", extra={
+        self.log.error("stream records sent to the on-failure queue", extra={
             "function": self.fn.name, "shard": sid, "first": _seq(batch[0]), "last": _seq(batch[-1]),
             "count": len(batch), "condition": condition, "error": reason})
 

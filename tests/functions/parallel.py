@@ -43,7 +43,7 @@ _context: Context | None = None
 def _warm() -> int:
     """Import the handlers' dependencies up front, so the timed part is the requests."""
     import infra.local.gateway  # noqa: F401
-    import klientportal.api.app  # noqa: F401
+    import klientportal.bootstrap  # noqa: F401
     return os.getpid()
 
 

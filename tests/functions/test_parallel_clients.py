@@ -10,7 +10,7 @@ import pytest
 
 from infra.local import seed
 from klientportal.adapters import outbox
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 from klientportal.repository import keys
 from tests.functions.invoicing.conftest import BASE, SALES, TODAY, draft, inv, issued  # noqa: F401 - inv: fixture
 from tests.functions.parallel import Context, Workers
