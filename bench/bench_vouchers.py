@@ -113,7 +113,7 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
         env = resources.create_all()
         environment.apply(env)
         service = tenancy_service()
-        seed.seed(service)
+        seed.seed_tenancy(service)
         client, _ = service.repo.client(seed.FJORD)
         address = f"{assign_inbox(service.repo.store, client, SYSTEM)['slug']}@{settings().inbox_domain}"
         pump = QueuePump(Invoker(), env)

@@ -255,7 +255,8 @@ FUNCTIONS: tuple[Function, ...] = (
         name="apidocs",
         handler="functions.apidocs.api.lambda_handler",
         description="OpenAPI document and interactive API docs",
-        routes=(Route("GET", "/openapi.json", None), Route("GET", "/docs", None)),
+        routes=(Route("GET", "/openapi.json", None), Route("GET", "/docs", None),
+                Route("GET", "/docs/assets/{asset}", None)),
     ),
     Function(
         name="tenancy",
