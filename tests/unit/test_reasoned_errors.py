@@ -7,13 +7,20 @@ import pytest
 from klientportal.errors import ReasonedError
 from klientportal.formats.ehf.reader import EhfReadError
 from klientportal.formats.safe_xml import XmlInputError
+from klientportal.vouchers import intake
 from klientportal.vouchers.ocr import OcrError
 from klientportal.vouchers.pdf_text import PdfTextError
 
 
 @pytest.mark.parametrize(
     ("error", "also"),
-    [(XmlInputError, ValueError), (EhfReadError, ValueError), (PdfTextError, ValueError), (OcrError, RuntimeError)],
+    [
+        (XmlInputError, ValueError),
+        (EhfReadError, ValueError),
+        (PdfTextError, ValueError),
+        (OcrError, RuntimeError),
+        (intake._Unreadable, ReasonedError),
+    ],
 )
 def test_each_reader_error_is_a_reasoned_error(error: type[ReasonedError], also: type[Exception]) -> None:
     exc = error("some-reason", "what was wrong")

@@ -32,7 +32,7 @@ class RegisterSpec:
     read: type[BaseModel]
 
     def sk(self, number: Any) -> str:
-        return f"{self.entity.upper()}#{number}"
+        return keys.register_sk(self.entity, number)
 
 
 REGISTERS: dict[str, RegisterSpec] = {s.name: s for s in (
@@ -108,7 +108,7 @@ class RegisterService:
         return rec
 
     def list(self, spec: RegisterSpec, limit: int | None, cursor: str | None) -> Page:
-        return self.store.query(self.pk, spec.entity.upper() + "#", limit=limit, cursor=cursor)
+        return self.store.query(self.pk, keys.register_prefix(spec.entity), limit=limit, cursor=cursor)
 
     def update(self, spec: RegisterSpec, item_id: str, version: int, changes: dict, actor: Actor) -> Record:
         rec = self.get(spec, item_id)
@@ -139,7 +139,7 @@ def chart_of_accounts(store: Store, client_id: str) -> list[dict]:
     accounts = {a.number: {"number": a.number, "name": a.name, "type": str(a.type),
                            "default_vat_code": a.default_vat_code, "standard_account_id": a.standard_account_id,
                            "standard": True} for a in standard_chart()}
-    for rec in store.query_all(keys.client_pk(client_id), "ACCOUNT#"):
+    for rec in store.query_all(keys.client_pk(client_id), keys.ACCOUNT_PREFIX):
         accounts[rec.data["number"]] = {**rec.data, "standard": False}
     return [accounts[k] for k in sorted(accounts)]
 
@@ -153,7 +153,7 @@ def add_account(store: Store, client_id: str, account: CustomAccount, actor: Act
     if account.standard_account_id not in mapped:
         raise InvalidInput("unknown SAF-T standard account",
                            [FieldError("standard_account_id", "not a standard account of the chart")])
-    rec = Record(keys.client_pk(client_id), f"ACCOUNT#{account.number}", "account", account.model_dump(mode="json"))
+    rec = Record(keys.client_pk(client_id), keys.account_sk(account.number), "account", account.model_dump(mode="json"))
     try:
         return store.create(rec, actor, "account.created")
     except AlreadyExists as exc:

@@ -101,3 +101,6 @@ def customer_credit_sk(customer_number: int) -> str:
 def open_invoices_gsi(due_month: str) -> str:
     """GSI1 partition of open invoices (all clients) by due month, yyyy-mm."""
     return f"{OPEN_INVOICES_GSI_PREFIX}{due_month}"
+
+
+PAYMENT_PROPOSAL_OPEN_SK = "PAYMENTPROPOSAL#OPEN"  # the client's open payment proposal (vouchers, 0263)

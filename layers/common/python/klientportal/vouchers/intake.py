@@ -23,14 +23,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
-
 from klientportal import clock
-from klientportal.errors import AlreadyExists
+from klientportal.errors import AlreadyExists, ReasonedError
 from klientportal.formats.ehf.reader import NS, EhfDocument, EhfReadError, open_ehf, voucher_from_ubl
+from klientportal.formats.ehf.ubl import SCHEME_NO_ORGNR
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change, Store
-from klientportal.tenancy.repository import TenancyRepository
+from klientportal.tenancy.repository import CLIENT_SK, TenancyRepository
 from klientportal.vouchers import sniff
 from klientportal.vouchers.attachments import MAIL, Attachment, Budget, classify
 from klientportal.vouchers.current_checks import LINES_TRUNCATED, buyer_check, derived_details, voucher_checks
@@ -42,11 +42,20 @@ from klientportal.vouchers.mime import ACCEPTED, MailIntake, parse_message
 from klientportal.vouchers.models import ExtractedVoucher
 from klientportal.vouchers.ocr import OcrEngine, OcrError, read_expense
 from klientportal.vouchers.originals import (
-    OriginalRef, copy_original, extend_retention, retain_until, store_original,
+    OriginalRef,
+    copy_original,
+    extend_retention,
+    retain_until,
+    store_original,
 )
 from klientportal.vouchers.pdf_text import PdfTextError, read_pdf_voucher
 from klientportal.vouchers.records import (
-    UNROUTED_PK, Status, queue_gsi, quarantine_sk, voucher_id_for, voucher_sk,
+    UNROUTED_PK,
+    Status,
+    quarantine_sk,
+    queue_gsi,
+    voucher_id_for,
+    voucher_sk,
 )
 from klientportal.vouchers.uploads import UPLOADED_BY, InboundKey, parse_inbound_key, size_mismatch
 
@@ -57,7 +66,6 @@ UNKNOWN_RECIPIENT = "unknown-recipient"
 UNKNOWN_CLIENT = "unknown-client"
 UNKNOWN_RECEIVER = "unknown-receiver"
 UPLOAD_SIZE_MISMATCH = "upload-size-mismatch"
-ORGNR_SCHEME = "0192"
 NOT_A_VOUCHER_KEY = "unknown-prefix"
 Validator = Callable[[EhfDocument], Any]
 
@@ -420,7 +428,7 @@ class VoucherIntake:
         """The client's record, read once per intake of one object."""
         if client_id not in self._clients:
             try:
-                self._clients[client_id] = self.store.get(keys.client_pk(client_id), "CLIENT")
+                self._clients[client_id] = self.store.get(keys.client_pk(client_id), CLIENT_SK)
             except ValueError:
                 self._clients[client_id] = None
         return self._clients[client_id]
@@ -460,19 +468,17 @@ def receiver_orgnr(document: EhfDocument) -> str | None:
     envelope = document.envelope
     if envelope is not None and envelope.receiver:
         scheme, _, value = envelope.receiver.strip().partition(":")
-        if scheme == ORGNR_SCHEME and len(value.strip()) == 9 and value.strip().isdigit():
+        if scheme == SCHEME_NO_ORGNR and len(value.strip()) == 9 and value.strip().isdigit():
             return value.strip()
     for node in document.root.iterfind("cac:AccountingCustomerParty/cac:Party/cbc:EndpointID", NS):
         text = (node.text or "").strip().replace(" ", "")
-        if node.get("schemeID") == ORGNR_SCHEME and len(text) == 9 and text.isdigit():
+        if node.get("schemeID") == SCHEME_NO_ORGNR and len(text) == 9 and text.isdigit():
             return text
     return None
 
 
-class _Unreadable(Exception):
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason, self.detail = reason, detail
+class _Unreadable(ReasonedError):
+    """A file the readers could not use (their reason and detail), for quarantine."""
 
 
 def _with_headers_only(intake: MailIntake, data: bytes, inbox_domain: str) -> MailIntake:

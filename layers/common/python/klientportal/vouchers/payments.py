@@ -24,7 +24,6 @@ from klientportal.vouchers.ehf_rules import require_not_blocked
 from klientportal.vouchers.records import Status
 from klientportal.vouchers.workflow import VoucherService
 
-OPEN_SK = "PAYMENTPROPOSAL#OPEN"
 PAYABLE = frozenset({Status.APPROVED, Status.BOOKED})
 MAX_LINES = 500  # one DynamoDB item (400 KB) with room to spare
 _ATTEMPTS = 3
@@ -119,12 +118,12 @@ class PaymentProposalService:
         self.vouchers = VoucherService(store, client_id)
 
     def current(self) -> dict:
-        return proposal_view(self.store.get(self.pk, OPEN_SK), self.client_id)
+        return proposal_view(self.store.get(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK), self.client_id)
 
     def add(self, voucher_id: str, actor: Actor) -> dict:
         for attempt in range(_ATTEMPTS):
             voucher = self.vouchers.get(voucher_id)
-            proposal = self.store.get(self.pk, OPEN_SK)
+            proposal = self.store.get(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK)
             member_of = (voucher.data.get("payment_proposal") or {}).get("proposal_id")
             if member_of is not None:
                 if proposal is not None and proposal.data["proposal_id"] == member_of:
@@ -145,7 +144,7 @@ class PaymentProposalService:
             proposal_id = proposal.data["proposal_id"] if proposal else "pp-" + uuid.uuid4().hex[:16]
             data = {"proposal_id": proposal_id, "client_id": self.client_id, "status": "open", "lines": lines,
                     "totals": _totals(lines)}
-            after = proposal.with_data(data) if proposal else Record(self.pk, OPEN_SK, "payment_proposal", data)
+            after = proposal.with_data(data) if proposal else Record(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK, "payment_proposal", data)
             marked = {**voucher.data, "payment_proposal": {"proposal_id": proposal_id, "added_at": clock.iso(clock.now()),
                                                            "by": actor.sub}}
             try:
@@ -163,7 +162,7 @@ class PaymentProposalService:
     def remove(self, voucher_id: str, actor: Actor) -> dict:
         for attempt in range(_ATTEMPTS):
             voucher = self.vouchers.get(voucher_id)
-            proposal = self.store.get(self.pk, OPEN_SK)
+            proposal = self.store.get(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK)
             member_of = (voucher.data.get("payment_proposal") or {}).get("proposal_id")
             if proposal is None or member_of != proposal.data["proposal_id"]:
                 raise NotFound(f"the voucher {voucher_id} is not in the open payment proposal")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import builtins
 from datetime import date
-from decimal import Decimal
 
 from klientportal import clock
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
@@ -278,7 +277,7 @@ class VoucherService:
         return out
 
     def _own_account(self, number: str) -> object | None:
-        return self.store.get(self.pk, f"ACCOUNT#{number}")
+        return self.store.get(self.pk, keys.account_sk(number))
 
     def _current(self, voucher_id: str, version: int) -> Record:
         rec = self.get(voucher_id)
@@ -322,9 +321,3 @@ def _not_in_payment_proposal(rec: Record, verb: str) -> None:
     if proposal:
         raise RuleViolation(f"the voucher is in payment proposal {proposal}; remove it from the proposal before it "
                             f"is {verb}", extra={"payment_proposal": proposal})
-
-
-def coded_total(rec: Record) -> Decimal | None:
-    from klientportal.vouchers.ledger import coding_total
-
-    return coding_total(rec.data["coding"]) if rec.data.get("coding") else None
