@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from klientportal.registers import names
+
 SECOND = 1
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
@@ -180,12 +182,9 @@ _PERSONAL_KEY = Access("key:personal-data", write=True)
 _USER_DIRECTORY = Access("userpool:users", write=True)
 _SEND_EMAIL = Access("email:outbound", write=True)  # the sender address; SendRawEmail from its domain
 
-REGISTERS = ("customers", "suppliers", "products", "projects", "departments", "employees")
-
-
 def _register_routes() -> tuple[Route, ...]:
     routes: list[Route] = []
-    for register in REGISTERS:
+    for register in names.REGISTERS:
         base = f"/clients/{{client_id}}/{register}"
         routes += [
             Route("GET", base, f"registers.{register}.read"),

@@ -17,6 +17,7 @@ from typing import Literal
 
 from klientportal.auth.principal import Principal
 from klientportal.errors import Forbidden, NotFound
+from klientportal.registers import names
 from klientportal.tenancy.models import BUREAU_ROLES, CLIENT_ROLES, Client, Membership, Module, Role
 
 Scope = Literal["any", "bureau", "client"]
@@ -37,13 +38,13 @@ class ActionRule:
 
 def _registers() -> dict[str, ActionRule]:
     rules: dict[str, ActionRule] = {}
-    bound = {"customers": Module.INVOICING, "products": Module.INVOICING, "suppliers": Module.VOUCHERS,
-             "employees": Module.PAYROLL, "projects": Module.PROJECTS}
+    bound = {names.CUSTOMERS: Module.INVOICING, names.PRODUCTS: Module.INVOICING, names.SUPPLIERS: Module.VOUCHERS,
+             names.EMPLOYEES: Module.PAYROLL, names.PROJECTS: Module.PROJECTS}
     for register, module in bound.items():
         rules[f"registers.{register}.read"] = ActionRule("client", frozenset(_MEMBERS), module)
         rules[f"registers.{register}.write"] = ActionRule("client", frozenset(_MEMBERS), module)
-    rules["registers.departments.read"] = ActionRule("client", frozenset(_MEMBERS))
-    rules["registers.departments.write"] = ActionRule("client", frozenset(_ADMINS))
+    rules[f"registers.{names.DEPARTMENTS}.read"] = ActionRule("client", frozenset(_MEMBERS))
+    rules[f"registers.{names.DEPARTMENTS}.write"] = ActionRule("client", frozenset(_ADMINS))
     rules["registers.accounts.read"] = ActionRule("client", frozenset(_MEMBERS))
     rules["registers.accounts.write"] = ActionRule("client", frozenset(_ADMINS))
     return rules

@@ -15,6 +15,7 @@ from klientportal.crypto.personal_data import decrypt_national_id, encrypt_natio
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, StaleVersion
 from klientportal.reference.chart_of_accounts import get_account, standard_chart
 from klientportal.registers import models as m
+from klientportal.registers import names
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Page, Store
@@ -36,13 +37,13 @@ class RegisterSpec:
 
 
 REGISTERS: dict[str, RegisterSpec] = {s.name: s for s in (
-    RegisterSpec("customers", "customer", "customer_number", m.CustomerCreate, m.CustomerUpdate, m.Customer, m.Customer),
-    RegisterSpec("suppliers", "supplier", "supplier_number", m.SupplierCreate, m.SupplierUpdate, m.Supplier, m.Supplier),
-    RegisterSpec("products", "product", "product_number", m.ProductCreate, m.ProductUpdate, m.Product, m.Product),
-    RegisterSpec("projects", "project", "project_number", m.ProjectCreate, m.ProjectUpdate, m.Project, m.Project),
-    RegisterSpec("departments", "department", "department_number", m.DepartmentCreate, m.DepartmentUpdate,
+    RegisterSpec(names.CUSTOMERS, "customer", "customer_number", m.CustomerCreate, m.CustomerUpdate, m.Customer, m.Customer),
+    RegisterSpec(names.SUPPLIERS, "supplier", "supplier_number", m.SupplierCreate, m.SupplierUpdate, m.Supplier, m.Supplier),
+    RegisterSpec(names.PRODUCTS, "product", "product_number", m.ProductCreate, m.ProductUpdate, m.Product, m.Product),
+    RegisterSpec(names.PROJECTS, "project", "project_number", m.ProjectCreate, m.ProjectUpdate, m.Project, m.Project),
+    RegisterSpec(names.DEPARTMENTS, "department", "department_number", m.DepartmentCreate, m.DepartmentUpdate,
                  m.Department, m.Department),
-    RegisterSpec("employees", "employee", "employee_number", m.EmployeeCreate, m.EmployeeUpdate,
+    RegisterSpec(names.EMPLOYEES, "employee", "employee_number", m.EmployeeCreate, m.EmployeeUpdate,
                  m.EmployeeRecord, m.Employee),
 )}
 
