@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from klientportal.errors import FieldError, InvalidInput
+from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.invoicing import models as m
 from klientportal.invoicing.calc import Calculation, calculate, line_amounts
 from klientportal.invoicing.settings import InvoiceSettings
@@ -78,11 +79,16 @@ def seller_of(settings: InvoiceSettings, client_name: str, orgnr: str) -> m.Sell
         phone=settings.phone)
 
 
+def peppol_id_of(customer: dict) -> str | None:
+    """Where the customer's EHF goes: its own participant id, else 0192:<orgnr>."""
+    return customer.get("peppol_id") or (orgnr_participant_id(customer["orgnr"]) if customer.get("orgnr") else None)
+
+
 def buyer_of(customer: dict) -> m.Buyer:
     """The buyer from a stored customer (registers.Customer JSON)."""
     address = customer.get("address") or {}
     endpoint = None
-    peppol = customer.get("peppol_id") or (f"0192:{customer['orgnr']}" if customer.get("orgnr") else None)
+    peppol = peppol_id_of(customer)
     if peppol:
         scheme, identifier = peppol.split(":", 1)
         endpoint = m.PeppolEndpoint(scheme=scheme, identifier=identifier)

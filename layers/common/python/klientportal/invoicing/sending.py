@@ -12,11 +12,13 @@ from klientportal.adapters.access_point import EhfEnvelope
 from klientportal.adapters.print_centre import PrintJob
 from klientportal.adapters.receipts import Receipt
 from klientportal.errors import AlreadyExists, InternalError, RuleViolation, StaleVersion
+from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing import messages
 from klientportal.invoicing.context import InvoicingContext
-from klientportal.invoicing.delivery import DeliveryAddressMissing, ReceiverCannotTakeEhf, check_address, peppol_id_of
+from klientportal.invoicing.delivery import DeliveryAddressMissing, ReceiverCannotTakeEhf, check_address
+from klientportal.invoicing.documents import peppol_id_of
 from klientportal.invoicing.records import InvoiceKind
 from klientportal.invoicing.renditions import Renditions
 from klientportal.repository import keys
@@ -92,7 +94,7 @@ class Sending:
             xml = self.renditions.build_ehf(rec)
             ctx.files.put(ctx.files.key(data["id"], f"ehf-{data['number']}.xml"), xml, "application/xml")
             return ctx.adapters.access_point.submit(EhfEnvelope(
-                sender=f"0192:{ctx.client.orgnr}", receiver=_peppol_id(customer),
+                sender=orgnr_participant_id(ctx.client.orgnr), receiver=_peppol_id(customer),
                 credit_note=data["kind"] == InvoiceKind.CREDIT_NOTE, xml=xml,
                 client_id=ctx.client.client_id, invoice_id=data["id"], delivery_id=delivery_id)).message_id
         return ctx.adapters.print_centre.submit(PrintJob(

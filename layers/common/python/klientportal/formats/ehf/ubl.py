@@ -17,6 +17,13 @@ PAYMENT_MEANS_SEPA_CREDIT_TRANSFER = "58"
 DISCOUNT_REASON_CODE = "95"
 FORETAKSREGISTERET = "Foretaksregisteret"
 
+
+
+def orgnr_participant_id(orgnr: str) -> str:
+    """The PEPPOL participant id of a Norwegian organisation: 0192:<organisation number>."""
+    return f"{SCHEME_NO_ORGNR}:{orgnr}"
+
+
 DOCUMENT_TYPES = {f"{{{NS_INVOICE}}}Invoice": "Invoice", f"{{{NS_CREDIT_NOTE}}}CreditNote": "CreditNote"}
 
 # PEPPOL document type identifiers (what an access point's SMP lists for a receiver), BIS Billing 3.0
