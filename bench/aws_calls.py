@@ -26,7 +26,7 @@ def _on_call(event_name: str, **_: Any) -> None:
 
 def install() -> None:
     """Register the hook on boto3's default session (once per session) and drop cached clients."""
-    session = boto3._get_default_session()  # noqa: SLF001 - the session boto3.client() uses
+    session = boto3._get_default_session()
     if id(session) not in _hooked:
         session.events.register("before-call.*.*", _on_call, unique_id="klientportal-aws-calls")
         _hooked.append(id(session))

@@ -83,6 +83,7 @@ def main() -> None:
 def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     """Draft → issue → send through the HTTP handler (local gateway, JWT, policy, moto server), per
     invoice, for each channel. Receipts are not drained (asynchronous)."""
+    import logging
     import os
     import tempfile
     import uuid
@@ -92,13 +93,11 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     from infra.local import environment, resources, seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
-    from klientportal.bootstrap import store, tenancy_service
     from klientportal.auth.tokens import DevIssuer
+    from klientportal.bootstrap import store, tenancy_service
     from klientportal.registers.service import REGISTERS, RegisterService
     from klientportal.repository.store import SYSTEM
     from tests.functions.invoicing.conftest import BASE, CLIENT, CUSTOMERS, PRODUCTS, SETTINGS
-
-    import logging
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -127,7 +126,7 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     call("PUT", f"{BASE}/invoice-settings", SETTINGS)
     rows = []
     for channel, customer in (("email", 1), ("ehf", 2), ("print", 3)):
-        def walk() -> None:
+        def walk(customer: int = customer) -> None:
             d = call("POST", f"{BASE}/invoices", {"customer_number": customer, "lines": [
                 {"product_number": "KAFFE-1", "quantity": "3"}, {"product_number": "RAAD", "quantity": "1.5"}]})
             call("POST", f"{BASE}/invoices/{d['id']}/issue")

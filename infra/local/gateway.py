@@ -10,6 +10,7 @@ every refusal with problem+json.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import re
@@ -22,13 +23,12 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from klientportal.auth.tokens import JwtVerifier
-from klientportal.errors import Unauthenticated
-
 from functions import catalogue
 from infra.cors import CorsPolicy
 from infra.local.events import http_api_event
 from infra.local.invoker import Invoker
+from klientportal.auth.tokens import JwtVerifier
+from klientportal.errors import Unauthenticated
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_HEADER_BYTES = 10 * 1024  # API Gateway HTTP API: request line and headers together
@@ -156,10 +156,7 @@ class Gateway:
         for k, values in (result.get("multiValueHeaders") or {}).items():
             out_headers[k.lower()] = ", ".join(values)
         payload = result.get("body") or ""
-        if result.get("isBase64Encoded"):
-            data = base64.b64decode(payload)
-        else:
-            data = payload.encode("utf-8")
+        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
         return int(result.get("statusCode", 200)), out_headers, data
 
 
@@ -227,10 +224,8 @@ def serve(
 
         def _cut_off(self) -> None:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):  # already closed
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed
 
         def _reply(self, status: int, headers: dict, data: bytes) -> None:
             self.send_response(status)

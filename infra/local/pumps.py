@@ -52,7 +52,7 @@ class QueuePump:
         """The message ids to leave on the queue."""
         try:
             result = self.invoker.invoke(fn, event)
-        except Exception:  # noqa: BLE001 - a function error: the whole batch returns to the queue
+        except Exception:
             self.log.exception("queue consumer failed", extra={"function": fn.name, "count": len(ids)})
             return ids
         reported = (result.get("batchItemFailures") or []) if isinstance(result, dict) else []

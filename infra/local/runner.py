@@ -78,7 +78,7 @@ class LocalStack:
         # /_local/* (outbox, events, firing schedules) has no authentication: loopback only, unless asked
         self.local_routes = is_loopback(host) or expose_local_routes
 
-    def start(self) -> "LocalStack":
+    def start(self) -> LocalStack:
         """Start everything; if a piece fails, stop the pieces already started, then raise."""
         try:
             return self._start()
@@ -86,7 +86,7 @@ class LocalStack:
             self.stop()
             raise
 
-    def _start(self) -> "LocalStack":
+    def _start(self) -> LocalStack:
         started = time.monotonic()
         try:
             clock.describe()  # reads KP_CLOCK: a bad value stops the start, not a request later

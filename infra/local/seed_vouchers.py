@@ -50,9 +50,8 @@ def seed_vouchers(services: Invocation) -> dict[str, list[str]]:
     """{client id: voucher ids} of the demo vouchers: an EHF (the official example addressed to Fjordkaffe)
     and a PDF in Fjordkaffe's and Byggmester Hansen's inboxes, and a coded PDF in Fjordkaffe routed to the
     demo attester."""
-    from klientportal.tenancy.models import Role
-
     from infra.local.seed import BYGG, FJORD, USERS
+    from klientportal.tenancy.models import Role
 
     made: dict[str, list[str]] = {FJORD: [], BYGG: []}
     example = default_conformance_dir().joinpath(*EHF_EXAMPLE)

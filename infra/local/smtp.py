@@ -28,16 +28,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class _Handler:
-    def __init__(self, drop: "SmtpDrop") -> None:
+    def __init__(self, drop: SmtpDrop) -> None:
         self.drop = drop
 
-    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
         if address.rpartition("@")[2].lower() != self.drop.domain.lower():
             return f"550 5.1.1 <{address}>: not a voucher inbox (only @{self.drop.domain})"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or b""
         peer = session.peer[0] if session.peer else "unknown"
         received = (f"Return-Path: <{envelope.mail_from}>\r\n"
@@ -67,7 +67,7 @@ class SmtpDrop:
         self.written.append(key)
         return key
 
-    def start(self) -> "SmtpDrop":
+    def start(self) -> SmtpDrop:
         self._controller.start()
         return self
 
@@ -75,15 +75,14 @@ class SmtpDrop:
         self._controller.stop()
 
 
-def start_smtp_drop(tenancy) -> SmtpDrop:  # noqa: ANN001 (TenancyService)
+def start_smtp_drop(tenancy) -> SmtpDrop:
     """For the local runner: give each demo client its voucher address and start the drop on
     KP_LOCAL_SMTP_PORT (default 2525; 0 = any free port)."""
     import os
 
+    from infra.local import seed
     from klientportal.repository.store import SYSTEM
     from klientportal.vouchers.inbox import address, assign_inbox
-
-    from infra.local import seed
 
     configured = os.environ.get("KP_LOCAL_SMTP_PORT")
     drop = SmtpDrop(port=int(configured or DEFAULT_PORT))

@@ -8,7 +8,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -157,7 +157,7 @@ class StreamConsumer:
         event = {"Records": [{**r, "eventSourceARN": arn} for r in batch]}
         try:
             result = self.invoker.invoke(self.fn, event)
-        except Exception as exc:  # noqa: BLE001 - a function error, handled as Lambda does
+        except Exception as exc:
             return _Outcome(0, raised=f"{type(exc).__name__}: {exc}")
         failures = (result.get("batchItemFailures") or []) if isinstance(result, dict) else []
         if not failures:
@@ -197,8 +197,8 @@ class StreamConsumer:
 def _created(record: dict) -> datetime:
     at = record["dynamodb"]["ApproximateCreationDateTime"]
     if not isinstance(at, datetime):
-        at = datetime.fromtimestamp(float(at), timezone.utc)
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        at = datetime.fromtimestamp(float(at), UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class StreamPump:

@@ -13,8 +13,8 @@ from infra.local import environment, moto_server, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
 from klientportal import aws
-from klientportal.bootstrap import tenancy_service
 from klientportal.auth.tokens import DevIssuer
+from klientportal.bootstrap import tenancy_service
 
 
 @dataclass

@@ -31,7 +31,7 @@ class Context:
     today: date | None = None
 
     @classmethod
-    def of_this_process(cls, issuer_key: Path, today: date | None = None) -> "Context":
+    def of_this_process(cls, issuer_key: Path, today: date | None = None) -> Context:
         env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_PASSED_ON)))
         return cls(env, str(issuer_key), today)
 

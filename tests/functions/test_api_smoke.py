@@ -1,5 +1,6 @@
 """Smoke path through the API on moto: tenancy, registers, OpenAPI."""
-from tests.functions.conftest import *
+
+
 def test_smoke_tenancy(api):
     r = api.get("/me", user="admin@byraet.no"); print(r); assert r.status == 200
     r = api.get("/clients", user="admin@byraet.no"); print(r); assert r.status == 200

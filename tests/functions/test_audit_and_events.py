@@ -85,7 +85,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(api):
         try:
             service.create(REGISTERS["departments"], DepartmentCreate(department_number=str(300 + n),
                                                                       name=f"Avd {n}"), Actor(sub=f"u{n}"))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]

@@ -81,7 +81,7 @@ def test_parallel_transactions_never_undo_each_other(table):
         try:
             for i in range(rounds):
                 (_good if w % 2 == 0 else _bad)(table, f"{'ok' if w % 2 == 0 else 'no'}#{w}#{i}")
-        except BaseException as exc:  # noqa: BLE001 - asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]

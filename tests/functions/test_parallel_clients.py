@@ -35,7 +35,7 @@ def _shuffled(items: list, seed_: int) -> list:
     return items
 
 
-def test_parallel_issuing_keeps_the_series_gapless(inv, workers, tmp_path):
+def test_parallel_issuing_keeps_the_series_gapless(inv, workers, tmp_path):  # noqa: F811 - inv: the fixture
     drafts = [draft(inv)["id"] for _ in range(12)]
     token = inv.token(SALES)
     outcome = workers.run(_context(tmp_path), [
@@ -56,7 +56,7 @@ def test_parallel_issuing_keeps_the_series_gapless(inv, workers, tmp_path):
     assert inv.get(f"{BASE}/invoice-settings", user=SALES).json["next_number"] == 10001 + len(drafts)
 
 
-def test_parallel_sending_sends_each_invoice_once(inv, workers, tmp_path):
+def test_parallel_sending_sends_each_invoice_once(inv, workers, tmp_path):  # noqa: F811 - inv: the fixture
     invoices = [issued(inv)["id"] for _ in range(6)]
     token = inv.token(SALES)
     outcome = workers.run(_context(tmp_path), [

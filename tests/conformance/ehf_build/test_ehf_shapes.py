@@ -105,12 +105,12 @@ def test_code_lists_are_the_schematrons(conformance_dir: Path) -> None:
     cen, peppol = "CEN-EN16931-UBL.sch", "PEPPOL-EN16931-UBL.sch"
 
     def rule(rule_id: str) -> str:
-        return r'id="%s"[^>]*?contains\(\' ([^\']*) \'' % rule_id
+        return rf'id="{rule_id}"[^>]*?contains\(\' ([^\']*) \''
 
-    assert codelists.ALLOWANCE_REASON_CODES == _schematron_codes(conformance_dir, cen, rule("BR-CL-19"))
-    assert codelists.CHARGE_REASON_CODES == _schematron_codes(conformance_dir, cen, rule("BR-CL-20"))
-    assert codelists.VATEX_CODES == _schematron_codes(conformance_dir, cen, rule("BR-CL-22"))
-    assert codelists.CURRENCY_CODES == _schematron_codes(conformance_dir, peppol,
-                                                         r'name="ISO4217" value="tokenize\(\'([^\']*)\'')
-    assert codelists.ATTACHMENT_MIME_TYPES == _schematron_codes(conformance_dir, peppol,
-                                                                r'name="MIMECODE" value="tokenize\(\'([^\']*)\'')
+    assert _schematron_codes(conformance_dir, cen, rule("BR-CL-19")) == codelists.ALLOWANCE_REASON_CODES
+    assert _schematron_codes(conformance_dir, cen, rule("BR-CL-20")) == codelists.CHARGE_REASON_CODES
+    assert _schematron_codes(conformance_dir, cen, rule("BR-CL-22")) == codelists.VATEX_CODES
+    assert _schematron_codes(conformance_dir, peppol,
+                                                         r'name="ISO4217" value="tokenize\(\'([^\']*)\'') == codelists.CURRENCY_CODES
+    assert _schematron_codes(conformance_dir, peppol,
+                                                                r'name="MIMECODE" value="tokenize\(\'([^\']*)\'') == codelists.ATTACHMENT_MIME_TYPES

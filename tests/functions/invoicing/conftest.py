@@ -12,7 +12,6 @@ from infra.local.pumps import QueuePump
 from klientportal.bootstrap import store
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM
-from tests.functions.conftest import Api, aws_env, issuer, api  # noqa: F401 - fixtures
 
 CLIENT = "c-fjordkaffe"
 BASE = f"/clients/{CLIENT}"

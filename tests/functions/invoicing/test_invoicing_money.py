@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date
 
-import pytest
-
-from klientportal import aws
 from klientportal.adapters import outbox
 from klientportal.bootstrap import store
 from klientportal.invoicing.delivery import adapters
 from klientportal.invoicing.service import InvoiceService
 from klientportal.repository.store import SYSTEM
-from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, TODAY, draft, issued, key
+from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, draft, issued, key
 
 
 def test_concurrent_issuing_has_no_holes_or_duplicates(inv):
@@ -23,7 +20,7 @@ def test_concurrent_issuing_has_no_holes_or_duplicates(inv):
         try:
             service = InvoiceService(store(), CLIENT, adapters())
             numbers.append(service.issue(invoice_id, SYSTEM).data["number"])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(repr(exc))
 
     threads = [threading.Thread(target=issue, args=(i,)) for i in drafts + drafts[:2]]  # 2 double issues

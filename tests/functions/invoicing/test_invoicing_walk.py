@@ -25,7 +25,7 @@ def test_issue_assigns_number_kid_and_stores_pdf(inv):
     r = inv.get(f"{BASE}/invoices/{i['id']}/pdf", user=SALES)
     assert r.status == 200 and r.raw.startswith(b"%PDF")
     r = inv.get(f"{BASE}/invoices/{i['id']}/pdf?link=true", user=SALES)
-    assert r.status == 200 and "X-Amz-Signature" in r.json["url"] or "Signature" in r.json["url"]
+    assert (r.status == 200 and "X-Amz-Signature" in r.json["url"]) or "Signature" in r.json["url"]
 
 
 def test_send_by_email_lands_in_ses_and_outbox(inv):

@@ -7,11 +7,11 @@ import base64
 import json
 
 import requests
+
 from klientportal.bootstrap import store as main_store
 from klientportal.bootstrap import tenancy_service
 from klientportal.repository.store import SYSTEM
 from klientportal.tenancy.models import BureauLicence, ClientCreate, Module, Tier
-
 from tests.functions.vouchers.conftest import (
     ACCOUNTANT,
     ADMIN,

@@ -116,7 +116,7 @@ def _ingest_one(api, inbound, name: str) -> list[str]:
     found = _reasons(api, "bureau" if where == "bureau" else "client")
     item = found.get(reason)
     if item is None:
-        return problems + [f"no quarantine item with reason {reason}; found {sorted(found)}"]
+        return [*problems, f"no quarantine item with reason {reason}; found {sorted(found)}"]
     if not (item.get("original") or item.get("inbound")):
         problems.append("the original is not kept")
     if where == "voucher":

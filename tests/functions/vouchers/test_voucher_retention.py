@@ -4,7 +4,7 @@ is stored before its client is known (calendar year) and lengthened after routin
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,8 +16,8 @@ from tests.functions.vouchers.conftest import ACCOUNTANT, ADMIN, FJORD
 
 BUREAU_ADMIN = "admin@byraet.no"
 
-SEPTEMBER_2026 = datetime(2026, 9, 15, 10, 0, tzinfo=timezone.utc)  # July–June year 2026/27 ends 30 June 2027
-MARCH_2027 = datetime(2027, 3, 10, 10, 0, tzinfo=timezone.utc)      # the same July–June year
+SEPTEMBER_2026 = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # July–June year 2026/27 ends 30 June 2027
+MARCH_2027 = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)      # the same July–June year
 
 
 def _oslo(year: int, month: int) -> datetime:

@@ -154,7 +154,7 @@ def test_upload_through_presigned_urls(api, inbound, invoice_pdf, ehf_bytes):
     assert reply.status == 201, reply
     targets = reply.json["items"]
     assert targets[0]["filename"] == "faktura.pdf" and targets[0]["key"].startswith(f"upload/{FJORD}/")
-    for target, data in zip(targets, (invoice_pdf, ehf_bytes)):
+    for target, data in zip(targets, (invoice_pdf, ehf_bytes), strict=True):
         assert target["method"] == "POST"
         post = requests.post(target["url"], data=target["fields"], files={"file": (target["filename"], data)},
                              timeout=10)

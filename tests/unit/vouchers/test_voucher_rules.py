@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from klientportal.errors import InvalidInput, NotFound
 from klientportal.tenancy.models import Membership, Module, Role
 from klientportal.vouchers import attestation, uploads

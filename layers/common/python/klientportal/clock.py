@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -32,7 +32,7 @@ def in_aws() -> bool:
 
 
 def _real_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now() -> datetime:
@@ -50,7 +50,7 @@ def today_oslo(at: datetime | None = None) -> date:
 
 def iso(at: datetime) -> str:
     """An instant as ISO 8601 UTC with milliseconds, e.g. 2026-11-27T21:39:04.123Z."""
-    return at.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def target(spec: str, real: datetime) -> datetime:

@@ -20,7 +20,7 @@ def sanitise_filename(name: str | None, *, fallback: str) -> str:
     if not name or set(name) <= {"_", "."}:
         return fallback
     if len(name) > MAX_NAME_CHARS:
-        stem, dot, ext = name.rpartition(".")
+        _, dot, ext = name.rpartition(".")
         keep = ext if dot and len(ext) <= 10 else ""
         name = name[: MAX_NAME_CHARS - len(keep) - 1].rstrip(" .") + ("." + keep if keep else "")
     return name

@@ -42,7 +42,7 @@ class Extracted(BaseModel, Generic[T]):
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
 
     @classmethod
-    def exact(cls, value: T | None) -> "Extracted[T]":
+    def exact(cls, value: T | None) -> Extracted[T]:
         """An exact value (EHF); a missing value keeps confidence 0."""
         return cls(value=value, confidence=EXACT if value is not None else 0.0)
 

@@ -123,7 +123,7 @@ class _Writer:
     values are escaped exactly as lxml serialises them (decision 0160); the output is byte-for-byte
     what the earlier lxml tree builder wrote. Amounts get the document currency."""
 
-    __slots__ = ("currency", "_parts", "_open")
+    __slots__ = ("_open", "_parts", "currency")
 
     def __init__(self, currency: str) -> None:
         self.currency = currency
