@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal, Optional
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
 from klientportal.api.app import build_app, http_handler, request_context
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Text, UnitPrice
 from klientportal.invoicing.delivery import CHANNELS, adapters
 from klientportal.invoicing.service import InvoiceService
 from klientportal.invoicing.settings import InvoiceSettings
@@ -23,16 +24,6 @@ router = Router()
 TAGS = ["invoicing"]
 
 
-def _decimal(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("must be a number")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
-
-
-Dec = Annotated[Decimal, BeforeValidator(_decimal),
-                WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "decimal"})]
 Channel = Literal["email", "ehf", "print"]
 
 
@@ -43,48 +34,49 @@ class _In(BaseModel):
 class LineIn(_In):
     """A line from a product (price, VAT code and unit from the product unless given) or free text."""
 
-    product_number: Optional[str] = Field(default=None, max_length=20)
-    description: Optional[str] = Field(default=None, min_length=1, max_length=500)
-    quantity: Dec = Field(description="at most 4 decimals; negative for a returned item")
-    unit_price: Optional[Dec] = Field(default=None, ge=0)
+    product_number: Optional[Text] = Field(default=None, max_length=20)
+    description: Optional[Text] = Field(default=None, min_length=1, max_length=500)
+    quantity: Quantity = Field(description="at most 4 decimals; negative for a returned item")
+    unit_price: Optional[UnitPrice] = None
     unit_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
-    vat_code: Optional[str] = Field(default=None, description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
-    discount_percent: Optional[Dec] = Field(default=None, gt=0, le=100)
-    discount_amount: Optional[Dec] = Field(default=None, gt=0)
+    vat_code: Optional[str] = Field(default=None, pattern=r"^[0-9]{1,2}$",
+                                    description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
+    discount_percent: Optional[Percent] = Field(default=None, gt=0)
+    discount_amount: Optional[Money] = Field(default=None, gt=0)
 
 
 class AllowanceChargeIn(_In):
-    is_charge: bool
-    amount: Dec = Field(gt=0)
-    reason: str = Field(min_length=1, max_length=500)
-    vat_code: str = "3"
+    is_charge: Flag
+    amount: Money = Field(gt=0)
+    reason: Text = Field(min_length=1, max_length=500)
+    vat_code: str = Field(default="3", pattern=r"^[0-9]{1,2}$")
 
 
 class InvoiceCreate(_In):
-    customer_number: int = Field(ge=1, le=999_999_999)
+    customer_number: Integer = Field(ge=1, le=999_999_999)
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     allowances_charges: list[AllowanceChargeIn] = Field(default_factory=list, max_length=50)
-    buyer_reference: Optional[str] = Field(default=None, max_length=200)
-    order_reference: Optional[str] = Field(default=None, max_length=200)
-    note: Optional[str] = Field(default=None, max_length=2000)
-    due_days: Optional[int] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
+    buyer_reference: Optional[Text] = Field(default=None, max_length=200)
+    order_reference: Optional[Text] = Field(default=None, max_length=200)
+    note: Optional[MultilineText] = Field(default=None, max_length=2000)
+    due_days: Optional[Integer] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
     channel: Optional[Channel] = Field(default=None, description="Default: the customer's delivery channel")
 
 
 class InvoicePatch(_In):
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409")
-    customer_number: Optional[int] = Field(default=None, ge=1, le=999_999_999)
+    version: Integer = Field(ge=1, description="The version you read; a stale one gets 409")
+    customer_number: Optional[Integer] = Field(default=None, ge=1, le=999_999_999)
     lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500)
-    allowances_charges: Optional[list[AllowanceChargeIn]] = None
-    buyer_reference: Optional[str] = Field(default=None, max_length=200)
-    order_reference: Optional[str] = Field(default=None, max_length=200)
-    note: Optional[str] = Field(default=None, max_length=2000)
-    due_days: Optional[int] = Field(default=None, ge=0, le=365)
+    allowances_charges: Optional[list[AllowanceChargeIn]] = Field(default=None, max_length=50)
+    buyer_reference: Optional[Text] = Field(default=None, max_length=200)
+    order_reference: Optional[Text] = Field(default=None, max_length=200)
+    note: Optional[MultilineText] = Field(default=None, max_length=2000)
+    due_days: Optional[Integer] = Field(default=None, ge=0, le=365)
     channel: Optional[Channel] = None
 
 
 class SettingsIn(InvoiceSettings):
-    version: Optional[int] = Field(default=None, ge=1, description="The version you read (when updating)")
+    version: Optional[Integer] = Field(default=None, ge=1, description="The version you read (when updating)")
 
 
 class SettingsOut(InvoiceSettings):
@@ -100,15 +92,15 @@ class SendIn(_In):
 class PaymentIn(_In):
     payment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                             description="The bank's id of the payment; the same id twice is recorded once")
-    amount: Dec = Field(gt=0)
+    amount: Money = Field(gt=0, description="At most 2 decimals: more is refused, never rounded")
     paid_on: date
-    reference: Optional[str] = Field(default=None, max_length=100)
+    reference: Optional[Text] = Field(default=None, max_length=100)
 
 
 class CreditNoteIn(_In):
     lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500,
                                           description="Lines to credit (partial); leave out to credit all")
-    note: Optional[str] = Field(default=None, max_length=2000)
+    note: Optional[MultilineText] = Field(default=None, max_length=2000)
 
 
 class InvoiceOut(BaseModel):

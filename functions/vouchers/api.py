@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
@@ -17,6 +16,7 @@ from klientportal import aws
 from klientportal.api.app import build_app, http_handler, request_context, tenancy_service
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.types import Integer, Money, MultilineText, Text
 from klientportal.auth.policy import reach
 from klientportal.repository.pagination import decode_cursor, encode_cursor
 from klientportal.settings import settings
@@ -31,7 +31,6 @@ from klientportal.vouchers.workflow import VoucherService, view
 router = Router()
 UPLOAD_SECONDS = 900
 Queue = Literal[tuple(QUEUES)]  # type: ignore[valid-type]
-Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 
 
@@ -62,13 +61,13 @@ class InboxAddress(BaseModel):
 
 
 class InboxChange(_In):
-    slug: Annotated[str, Field(min_length=3, max_length=40)]
+    slug: Annotated[Text, Field(min_length=3, max_length=40)]
 
 
 class UploadFile(_In):
-    filename: Annotated[str, Field(min_length=1, max_length=200)]
+    filename: Annotated[Text, Field(min_length=1, max_length=200)]
     content_type: Literal["application/pdf", "application/xml", "text/xml", "image/png", "image/jpeg", "image/tiff"]
-    size: Annotated[int, Field(ge=1, le=DEFAULT_MAIL_LIMITS.max_attachment_bytes)]
+    size: Annotated[Integer, Field(ge=1, le=DEFAULT_MAIL_LIMITS.max_attachment_bytes)]
 
 
 class UploadRequest(_In):
@@ -89,49 +88,49 @@ class UploadTargets(BaseModel):
 
 
 class DetailsPatch(_In):
-    version: int = Field(ge=1)
-    supplier_number: Optional[int] = Field(default=None, ge=1)
-    invoice_number: Optional[Annotated[str, Field(max_length=80)]] = None
+    version: Integer = Field(ge=1)
+    supplier_number: Optional[Integer] = Field(default=None, ge=1, le=999_999_999)
+    invoice_number: Optional[Annotated[Text, Field(max_length=80)]] = None
     issue_date: Optional[date] = None
     due_date: Optional[date] = None
     currency: Optional[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] = None
     kid: Optional[Annotated[str, Field(pattern=r"^[0-9]{2,25}$")]] = None
-    bank_account: Optional[Annotated[str, Field(max_length=34)]] = None
+    bank_account: Optional[Annotated[Text, Field(max_length=34)]] = None
     net_total: Optional[Money] = None
     vat_total: Optional[Money] = None
     total: Optional[Money] = None
-    description: Optional[Annotated[str, Field(max_length=500)]] = None
+    description: Optional[Annotated[Text, Field(max_length=500)]] = None
     document_type: Optional[Literal["invoice", "credit-note", "receipt"]] = None
 
 
 class CodingLine(_In):
     account: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
     vat_code: Optional[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]] = None
-    net_amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="negative for an allowance")]
-    vat_amount: Optional[Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]] = None
+    net_amount: Annotated[Money, Field(description="negative for an allowance")]
+    vat_amount: Optional[Annotated[Money, Field(ge=0)]] = None
     project: Optional[Code] = None
     department: Optional[Code] = None
-    description: Optional[Annotated[str, Field(max_length=200)]] = None
+    description: Optional[Annotated[Text, Field(max_length=200)]] = None
 
 
 class Coding(_In):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     lines: Annotated[list[CodingLine], Field(min_length=1, max_length=100)]
 
 
 class Step(_In):
-    version: int = Field(ge=1)
-    comment: Optional[Annotated[str, Field(max_length=1000)]] = None
+    version: Integer = Field(ge=1)
+    comment: Optional[Annotated[MultilineText, Field(max_length=1000)]] = None
 
 
 class Payment(_In):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     paid_on: date
 
 
 class Return(_In):
-    version: int = Field(ge=1)
-    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+    version: Integer = Field(ge=1)
+    comment: Annotated[MultilineText, Field(min_length=1, max_length=1000)]
 
 
 class Preview(BaseModel):

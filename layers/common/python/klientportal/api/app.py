@@ -19,6 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from klientportal import aws
 from klientportal.adapters.identity import user_directory
+from klientportal.api.body import loads, refuse_body
 from klientportal.api.context import RequestContext
 from klientportal.api.problems import (
     PROBLEM_CONTENT_TYPE, field_errors_from_validation, from_domain_error, problem_response,
@@ -93,7 +94,8 @@ def authorize_event(event: dict, actions: dict[str, str | None]) -> RequestConte
 
 def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHttpResolver:
     """An HTTP API app with `routers` included, guarded for the catalogue `routes` given."""
-    app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500)
+    app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500,
+                                 json_body_deserializer=loads)
     for router in routers:
         app.include_router(router)
     app.context_actions = {r.route_key: r.action for r in routes}  # type: ignore[attr-defined]
@@ -138,7 +140,7 @@ def _proxy_problem(err: DomainError, path: str) -> dict:
 
 
 def http_handler(app: APIGatewayHttpResolver) -> Callable:
-    """The Lambda handler of an API function: authorize, then let the resolver parse and route."""
+    """The Lambda handler of an API function: authorize, bound the body, then let the resolver parse and route."""
     actions = app.context_actions  # type: ignore[attr-defined]
 
     def handle(event: dict, context: Any) -> dict:
@@ -150,6 +152,9 @@ def http_handler(app: APIGatewayHttpResolver) -> Callable:
             logger.exception("authorization failed unexpectedly")
             return _proxy_problem(InternalError("something went wrong on our side; it has been logged"),
                                   event.get("rawPath", ""))
+        refused = refuse_body(event)
+        if refused:
+            return _proxy_problem(refused, event.get("rawPath", ""))
         ctx.lambda_context = context
         logger.append_keys(tenant=ctx.tenant, route=ctx.route_key)
         app.append_context(**{CONTEXT_KEY: ctx})
