@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
+from functions.invoicing.responses import InvoiceOut, InvoicePage, PdfLink
 from klientportal.api.app import build_app, http_handler, request_context
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
@@ -103,29 +104,6 @@ class CreditNoteIn(_In):
     note: Optional[MultilineText] = Field(default=None, max_length=2000)
 
 
-class InvoiceOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    kind: Literal["invoice", "credit_note"]
-    status: str
-    number: Optional[int] = None
-    customer_number: int
-    version: int
-    created_at: str
-    updated_at: str
-    issue_date: Optional[str] = None
-    due_date: Optional[str] = None
-    kid: Optional[str] = None
-    totals: Optional[dict[str, str]] = None
-    vat: list[dict[str, str]] = []
-    delivery: Optional[dict[str, Any]] = None
-
-
-class InvoicePage(BaseModel):
-    items: list[InvoiceOut]
-    next_cursor: Optional[str] = None
-
-
 class ParticipantOut(BaseModel):
     participant_id: str
     registered: bool
@@ -208,7 +186,10 @@ def send_invoice(client_id: str, invoice_id: str, body: Optional[SendIn] = None)
                        lambda: (200, _out(_service().send(invoice_id, ctx.actor, channel))))
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses=COMMON_RESPONSES,
+@router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses={**COMMON_RESPONSES, 200: {
+    "description": "The PDF; with ?link=true a JSON download link",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"model": PdfLink}}}},
             summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL")
 def invoice_pdf(client_id: str, invoice_id: str, link: Annotated[bool, Query()] = False):
     service = _service()
@@ -220,7 +201,9 @@ def invoice_pdf(client_id: str, invoice_id: str, link: Annotated[bool, Query()] 
     return Response(200, "application/pdf", pdf, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses=COMMON_RESPONSES,
+@router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses={**COMMON_RESPONSES, 200: {
+    "description": "The EHF document (UBL 2.1 XML)",
+    "content": {"application/xml": {"schema": {"type": "string"}}}}},
             summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)")
 def invoice_ehf(client_id: str, invoice_id: str):
     return Response(200, "application/xml", _service().ehf(invoice_id))

@@ -12,6 +12,9 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
+from functions.vouchers.responses import (
+    BureauQueue, BureauQueueItem, PaymentProposal, QuarantineItem, QuarantineList, Voucher, VoucherPage,
+)
 from klientportal import aws
 from klientportal.api.app import build_app, http_handler, request_context, tenancy_service
 from klientportal.api.idempotency import run_idempotent
@@ -36,23 +39,6 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Voucher(BaseModel):
-    """A voucher: what was read (extracted, with confidences), the editable details, the coding."""
-
-    model_config = ConfigDict(extra="allow")
-    voucher_id: str
-    client_id: str
-    status: str
-    channel: str
-    received_at: str
-    version: int
-
-
-class VoucherPage(BaseModel):
-    items: list[Voucher]
-    next_cursor: Optional[str] = None
 
 
 class InboxAddress(BaseModel):
@@ -138,49 +124,6 @@ class Preview(BaseModel):
     content_type: str
     kind: str
     expires_in: int
-
-
-class QuarantineItem(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    quarantine_id: str
-    reason: str
-    channel: str
-    received_at: str
-
-
-class QuarantineList(BaseModel):
-    items: list[QuarantineItem]
-
-
-class BureauQueueItem(Voucher):
-    client_name: str
-
-
-class BureauQueue(BaseModel):
-    items: list[BureauQueueItem]
-    next_cursor: Optional[str] = None
-
-
-class PaymentLine(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    voucher_id: str
-    amount: str
-    currency: str
-    due_date: str
-    creditor_account: dict[str, str]
-    kid: Optional[str] = None
-    message: Optional[str] = None
-
-
-class PaymentProposal(BaseModel):
-    """The client's open payment proposal; the bank routine sends it as pain.001 after BankID."""
-
-    model_config = ConfigDict(extra="allow")
-    proposal_id: Optional[str]
-    status: str
-    lines: list[PaymentLine]
-    totals: dict[str, str]
-    version: int
 
 
 class ProposalAdd(_In):

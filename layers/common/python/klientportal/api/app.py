@@ -22,7 +22,7 @@ from klientportal.adapters.identity import user_directory
 from klientportal.api.body import loads, refuse_body
 from klientportal.api.context import RequestContext
 from klientportal.api.problems import (
-    PROBLEM_CONTENT_TYPE, field_errors_from_validation, from_domain_error, problem_response,
+    PROBLEM_CONTENT_TYPE, documented_responses, field_errors_from_validation, from_domain_error, problem_response,
 )
 from klientportal.auth import policy
 from klientportal.auth.principal import Principal
@@ -98,6 +98,8 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHtt
                                  json_body_deserializer=loads)
     for router in routers:
         app.include_router(router)
+    for route in app._static_routes + app._dynamic_routes:
+        route.responses = documented_responses(route.method, route.responses)
     app.context_actions = {r.route_key: r.action for r in routes}  # type: ignore[attr-defined]
 
     @app.exception_handler(DomainError)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, Strict, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -124,26 +124,33 @@ def _explain(text: str, places: int, integer_digits: int, signed: bool) -> None:
                               {"digits": integer_digits, "value": shown})
 
 
-Money = decimal_type(2, 12, quantize=True, description="amount: decimal string, at most 2 decimals")
-"""An amount in a currency (NOK unless stated): at most 2 decimals, below one trillion; negative allowed."""
+if TYPE_CHECKING:  # what the types are to a type checker; at runtime, Decimal with the rules below
+    Money = Decimal
+    UnitPrice = Decimal
+    Quantity = Decimal
+    Percent = Decimal
+    Rate = Decimal
+else:
+    Money = decimal_type(2, 12, quantize=True, description="amount: decimal string, at most 2 decimals")
+    """An amount in a currency (NOK unless stated): at most 2 decimals, below one trillion; negative allowed."""
 
-UnitPrice = decimal_type(4, 12, signed=False, description="unit price: decimal string, at most 4 decimals")
-"""A price per unit: at most 4 decimals (e.g. per kWh), never negative."""
+    UnitPrice = decimal_type(4, 12, signed=False, description="unit price: decimal string, at most 4 decimals")
+    """A price per unit: at most 4 decimals (e.g. per kWh), never negative."""
 
-Quantity = decimal_type(4, 9, description="quantity: decimal string, at most 4 decimals")
-"""A quantity: at most 4 decimals, below one billion; negative for a returned item."""
+    Quantity = decimal_type(4, 9, description="quantity: decimal string, at most 4 decimals")
+    """A quantity: at most 4 decimals, below one billion; negative for a returned item."""
 
-Percent = Annotated[decimal_type(2, 3, description="percent: decimal string, 0 to 100, at most 2 decimals"),
-                    Field(ge=0, le=100)]
-"""A percentage from 0 to 100 with at most 2 decimals."""
+    Percent = Annotated[decimal_type(2, 3, description="percent: decimal string, 0 to 100, at most 2 decimals"),
+                        Field(ge=0, le=100)]
+    """A percentage from 0 to 100 with at most 2 decimals."""
 
-Rate = decimal_type(6, 6, signed=False, description="rate: decimal string, at most 6 decimals")
-"""A rate such as an exchange rate: at most 6 decimals, never negative."""
+    Rate = decimal_type(6, 6, signed=False, description="rate: decimal string, at most 6 decimals")
+    """A rate such as an exchange rate: at most 6 decimals, never negative."""
 
 
 def _strict_integer(value: Any) -> Any:
     if type(value) is not int:
-        raise PydanticCustomError("int_type", "must be a whole number (a JSON integer), not {kind}",
+        raise PydanticCustomError("int_type", "must be a valid integer (a JSON whole number), not {kind}",
                                   {"kind": "true/false" if isinstance(value, bool) else type(value).__name__})
     return value
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from klientportal.api.types import Percent, SingleLine, decimal_type
+from klientportal.api.types import Money, Percent, SingleLine
 from klientportal.reference.chart_of_accounts import AccountType, get_account
 from klientportal.reference.vat_codes import Direction, get_vat_code
 
@@ -42,7 +42,7 @@ Code = Annotated[str, AfterValidator(_code)]
 """A short identifier chosen by the client, e.g. a product, project or department number."""
 
 
-Amount2 = decimal_type(2, 12, quantize=True, description="amount: decimal string, at most 2 decimals")
+Amount2 = Money
 """An amount with at most 2 decimals, quantized to øre (the shared boundary rules). Use with Field(ge=0)."""
 
 Percentage = Percent
