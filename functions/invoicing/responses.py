@@ -14,9 +14,8 @@ from pydantic import Field
 
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money, Percent, Quantity, UnitPrice
+from klientportal.invoicing.records import InvoiceKind, InvoiceStatus
 
-InvoiceStatus = Literal["draft", "issued", "sent", "delivery_failed", "partly_paid", "paid", "reminded",
-                        "in_collection", "credited"]
 Channel = Literal["email", "ehf", "print"]
 
 
@@ -82,6 +81,7 @@ class PaymentOut(_Out):
     amount: Money
     paid_on: date
     reference: Optional[str] = None
+    overpaid: Optional[Money] = Field(default=None, description="The part of the payment beyond what was owed")
 
 
 class ReminderOut(_Out):
@@ -128,11 +128,30 @@ class CreditNoteRef(_Out):
     amount: Money
 
 
+class AddressOut(_Out):
+    street: str
+    postal_code: str
+    city: str
+    country: str = "NO"
+
+
+class RecipientOut(_Out):
+    """The customer as the invoice was issued to (name, addresses, channel)."""
+
+    customer_number: int
+    name: str
+    email: Optional[str] = None
+    address: Optional[AddressOut] = None
+    orgnr: Optional[str] = None
+    peppol_id: Optional[str] = None
+    delivery_channel: Optional[Channel] = None
+
+
 class InvoiceOut(_Out):
     """An invoice or credit note. Amounts are decimal strings in NOK."""
 
     id: str
-    kind: Literal["invoice", "credit_note"]
+    kind: InvoiceKind
     status: InvoiceStatus
     number: Optional[int] = Field(default=None, description="From the gapless series when issued")
     customer_number: int
@@ -154,8 +173,11 @@ class InvoiceOut(_Out):
     vat: list[VatOut] = []
     delivery: Optional[DeliveryOut] = None
     sent_at: Optional[str] = None
+    recipient: Optional[RecipientOut] = None
     paid_amount: Optional[Money] = None
     credited_amount: Optional[Money] = None
+    overpaid_amount: Optional[Money] = Field(default=None, description="Paid or credited beyond the total; "
+                                                                       "the customer's credit (customer-credits)")
     payments: list[PaymentOut] = []
     reminders: list[ReminderOut] = []
     payment_requests: list[PaymentRequestOut] = []
@@ -175,3 +197,25 @@ class PdfLink(_Out):
     url: str
     key: str
     expires_in: int
+
+
+class CreditEntry(_Out):
+    """What one part of a customer's credit came from: an overpayment or a credit note."""
+
+    amount: Money
+    currency: str
+    invoice_id: str
+    invoice_number: Optional[int] = None
+    at: str
+    payment_id: Optional[str] = None
+    paid_on: Optional[date] = None
+    credit_note_id: Optional[str] = None
+    credit_note_number: Optional[int] = None
+
+
+class CustomerCreditOut(_Out):
+    customer_number: int
+    balances: dict[str, Money] = Field(description="Currency → amount the client owes the customer")
+    entries: list[CreditEntry] = Field(description="What each part of the credit came from")
+    version: int
+    updated_at: Optional[str] = None
