@@ -340,7 +340,10 @@ class PaymentProposal(_Out):
     """The client's open payment proposal; the bank routine sends it as pain.001 after BankID."""
 
     proposal_id: Optional[str]
+    client_id: str
     status: str
     lines: list[PaymentLine]
     totals: dict[str, Money] = Field(description="The sum per currency")
     version: int
+    created_at: Optional[str] = None
+    updated_at: Optional[str] = None

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from infra.local import seed
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 from klientportal.api.body import MAX_BODY_BYTES
 from klientportal.repository import keys
 

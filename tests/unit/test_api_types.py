@@ -154,3 +154,16 @@ def test_refuse_body(event, status):
 ])
 def test_refuse_body_lets_json_through(event):
     assert body.refuse_body(event) is None
+
+
+@pytest.mark.parametrize("text", [
+    '"' + '\\"' * 100_000,           # an unterminated string of escaped quotes (was quadratic)
+    '"' * 200_000,
+    '"' + "\\" * 100_001,
+    "[" * 200_000 + "]" * 200_000,
+])
+def test_nesting_depth_is_linear_on_hostile_bodies(text):
+    import time
+    started = time.perf_counter()
+    body.nesting_depth(text)
+    assert time.perf_counter() - started < 5

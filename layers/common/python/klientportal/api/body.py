@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -24,8 +25,13 @@ MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 40
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+_STRINGS = re.compile(r'"(?>(?:[^"\\]+|\\.|\\\Z)*)(?:"|\Z)', re.DOTALL)
+"""A JSON string, or an unterminated one to the end: every match attempt succeeds, so no input
+makes the scan quadratic."""
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = [0] * 256
+_STEP[ord("[")] = _STEP[ord("{")] = 1
+_STEP[ord("]")] = _STEP[ord("}")] = -1
 
 
 class PayloadTooLarge(DomainError):
@@ -63,15 +69,10 @@ def refuse_body(event: dict) -> DomainError | None:
 
 
 def nesting_depth(text: str) -> int:
-    """The deepest nesting of arrays and objects in JSON `text`, strings left out (linear time)."""
-    depth = deepest = 0
-    for bracket in _BRACKETS.finditer(_STRINGS.sub('""', text)):
-        if bracket.group() in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+    """The deepest nesting of arrays and objects in JSON `text`, strings left out: one linear pass
+    in C (regular expressions, then a running sum of +1/-1 per bracket)."""
+    skeleton = _NOT_BRACKETS.sub("", _STRINGS.sub("", text)).encode("ascii")
+    return max(accumulate(map(_STEP.__getitem__, skeleton)), default=0)
 
 
 def _refused(message: str) -> RequestValidationError:
