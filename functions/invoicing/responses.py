@@ -150,6 +150,9 @@ class RecipientOut(_Out):
 class InvoiceOut(_Out):
     """An invoice or credit note. Amounts are decimal strings in NOK."""
 
+    always_sent = frozenset({"number", "issue_date", "due_date", "kid", "totals", "vat", "delivery", "paid_amount",
+                             "credited_amount", "overpaid_amount"})
+
     id: str
     kind: InvoiceKind
     status: InvoiceStatus

@@ -324,6 +324,8 @@ class CreditorAccount(_Out):
 
 
 class PaymentLine(_Out):
+    always_sent = frozenset({"kid", "message"})
+
     voucher_id: str
     supplier_number: Optional[int] = None
     supplier_name: Optional[str] = None
