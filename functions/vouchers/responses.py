@@ -16,7 +16,7 @@ from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
 
 VoucherStatus = Literal["received", "quarantined", "new", "to_approve", "in_attestation", "approved", "paid",
-                        "booked", "returned"]
+                        "booked", "returned", "rejected", "correction_requested"]
 
 
 class _Out(ResponseModel):
@@ -50,9 +50,11 @@ class SourceOut(_Out):
     inbound_key: Optional[str] = None
     mail: Optional[MailSource] = None
     uploaded_by: Optional[str] = None
-    routed_by: Optional[Literal["receiver", "key"]] = Field(
-        default=None, description="An EHF from the access point: filed by its receiver (orgnr) or by the key")
-    receiver: Optional[str] = Field(default=None, description="The EHF's receiver (organisation number)")
+    routed_by: Optional[Literal["receiver", "key", "buyer"]] = Field(
+        default=None, description="An EHF filed by its receiver or buyer (orgnr), or by the key it came under")
+    receiver: Optional[str] = Field(default=None, description="The EHF's receiver or buyer (organisation number)")
+    addressed_to: Optional[str] = Field(default=None, description="The client the e-mail was addressed to, when the "
+                                                                  "EHF's buyer is another client")
     ocr_engine: Optional[str] = None
 
 
@@ -176,6 +178,7 @@ class DetailsOut(_Out):
     net_total: Optional[Money] = None
     vat_total: Optional[Money] = None
     total: Optional[Money] = None
+    payable: Optional[Money] = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
     description: Optional[str] = None
 
 
@@ -183,7 +186,7 @@ class SupplierMatchOut(_Out):
     supplier_number: int
     name: str
     orgnr: Optional[str] = None
-    matched_by: Literal["orgnr", "bank_account", "created", "chosen"]
+    matched_by: str = Field(description="orgnr, bank_account, created or chosen")
 
 
 class SuggestionOut(_Out):
@@ -210,6 +213,41 @@ class CodingLineOut(_Out):
 class Decision(_Out):
     at: str
     by: str
+    via: Optional[str] = Field(default=None, description="'attestation' when the named attester approved")
+
+
+class AttestationOutcome(_Out):
+    decision: Literal["approve", "reject"]
+    by: str
+    at: str
+    comment: Optional[str] = None
+
+
+class AttestationOut(_Out):
+    """Who the voucher was sent to for attestation, by whom, and the attester's decision."""
+
+    attester: str
+    attester_email: Optional[str] = None
+    requested_by: str
+    requested_at: str
+    comment: Optional[str] = None
+    outcome: Optional[AttestationOutcome] = None
+
+
+class ValidationOverride(_Out):
+    """The client accepted an EHF that fails fatal rules, with the reason."""
+
+    reason: str
+    by: str
+    by_email: Optional[str] = None
+    at: str
+    rules: list[str] = []
+
+
+class CorrectionRequest(_Out):
+    comment: str
+    by: str
+    at: str
 
 
 class Returned(_Out):
@@ -276,6 +314,9 @@ class Voucher(_Out):
     notes: list[str] = []
     coding: Optional[list[CodingLineOut]] = None
     approved: Optional[Decision] = None
+    attestation: Optional[AttestationOut] = None
+    validation_override: Optional[ValidationOverride] = None
+    correction_request: Optional[CorrectionRequest] = None
     returned: Optional[Returned] = None
     paid_on: Optional[date] = None
     booking: Optional[BookingOut] = None
