@@ -10,7 +10,7 @@ import datetime
 from datetime import date
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money, Percent, Quantity, UnitPrice
@@ -23,7 +23,14 @@ class _Out(ResponseModel):
     """A part of the response."""
 
 
-class LineOut(_Out):
+class _Open(_Out):
+    """A shape the EHF-shapes work (ISSUE-8 §3) is still extending: declared fields typed, further
+    stored fields passed on as they are until they are declared."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class LineOut(_Open):
     product_number: Optional[str] = None
     description: str
     quantity: Quantity
@@ -42,7 +49,7 @@ class AllowanceChargeOut(_Out):
     vat_code: str
 
 
-class TotalsOut(_Out):
+class TotalsOut(_Open):
     line_extension: Money
     allowance_total: Money
     charge_total: Money
@@ -147,7 +154,18 @@ class RecipientOut(_Out):
     delivery_channel: Optional[Channel] = None
 
 
-class InvoiceOut(_Out):
+class AttachmentOut(_Out):
+    """One of the customer's own documents embedded in the EHF."""
+
+    filename: str
+    mime_code: str
+    description: Optional[str] = None
+    size: int
+    sha256: str
+    key: str
+
+
+class InvoiceOut(_Open):
     """An invoice or credit note. Amounts are decimal strings in NOK."""
 
     always_sent = frozenset({"number", "issue_date", "due_date", "kid", "totals", "vat", "delivery", "paid_amount",
@@ -189,6 +207,8 @@ class InvoiceOut(_Out):
     credited_invoice_id: Optional[str] = Field(default=None, description="A credit note: the invoice it credits")
     credited_invoice_number: Optional[str] = None
     credited_invoice_date: Optional[date] = None
+    currency: Optional[str] = Field(default=None, description="ISO 4217; NOK unless stated")
+    attachments: list[AttachmentOut] = []
 
 
 class InvoicePage(_Out):

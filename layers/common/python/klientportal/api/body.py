@@ -20,7 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from klientportal.errors import DomainError, FieldError, InvalidInput
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 6 * 1024 * 1024
+"""Lambda's synchronous payload limit (an invoice may carry 4 MiB of attachments, base64)."""
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 40
 JSON_MEDIA_TYPES = ("application/json", "application/problem+json")

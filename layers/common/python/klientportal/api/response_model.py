@@ -18,7 +18,9 @@ class ResponseModel(BaseModel):
 
     @model_serializer(mode="wrap")
     def _as_stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return {k: v for k, v in handler(self).items() if k in self.model_fields_set or k in self.always_sent}
+        declared = type(self).model_fields
+        return {k: v for k, v in handler(self).items()
+                if k in self.model_fields_set or k in self.always_sent or k not in declared}
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
