@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from klientportal.api.types import Flag, Integer, Text
+from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.registers.fields import (
     Amount2,
     Code,
@@ -144,7 +145,7 @@ class CustomerCreate(_Model):
     @property
     def peppol_endpoint(self) -> str | None:
         """Where EHF invoices go: the given participant id, else 0192:<orgnr>."""
-        return self.peppol_id or (f"0192:{self.orgnr}" if self.orgnr else None)
+        return self.peppol_id or (orgnr_participant_id(self.orgnr) if self.orgnr else None)
 
 
 class Customer(CustomerCreate):
