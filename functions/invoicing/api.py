@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -13,13 +13,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from functions import catalogue
 from functions.invoicing.responses import CustomerCreditOut, InvoiceOut, InvoicePage, PdfLink
 from klientportal.api.app import Context, build_app, http_handler
+from klientportal.api.context import RequestContext
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
-from klientportal.api.context import RequestContext
 from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.formats.ehf.codelists import (
-    ALLOWANCE_REASON_CODES, ATTACHMENT_MIME_TYPES, CHARGE_REASON_CODES, CURRENCY_CODES, VATEX_CODES,
+    ALLOWANCE_REASON_CODES,
+    ATTACHMENT_MIME_TYPES,
+    CHARGE_REASON_CODES,
+    CURRENCY_CODES,
+    VATEX_CODES,
 )
 from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing.delivery import CHANNELS
@@ -43,29 +47,29 @@ class _In(BaseModel):
 # --- EHF shapes (ISSUE-8 §3): periods, line allowances/charges, exemption reasons, attachments ----
 
 def _in(codes: frozenset[str], what: str) -> AfterValidator:
-    def check(value: Optional[str]) -> Optional[str]:
+    def check(value: str | None) -> str | None:
         if value is not None and value not in codes:
             raise ValueError(f"{value} is not {what}")
         return value
     return AfterValidator(check)
 
 
-VatexCode = Annotated[Optional[str], _in(VATEX_CODES, "a VATEX exemption reason code")]
-Currency = Annotated[Optional[str], _in(CURRENCY_CODES, "an ISO 4217 currency code")]
+VatexCode = Annotated[str | None, _in(VATEX_CODES, "a VATEX exemption reason code")]
+Currency = Annotated[str | None, _in(CURRENCY_CODES, "an ISO 4217 currency code")]
 MimeCode = Annotated[str, _in(ATTACHMENT_MIME_TYPES, "a MIME type PEPPOL allows: " + ", ".join(sorted(
     ATTACHMENT_MIME_TYPES))), WithJsonSchema({"type": "string", "enum": sorted(ATTACHMENT_MIME_TYPES)})]
 _REASON_CODE = "UNCL 5189 code for an allowance, UNCL 7161 code for a charge"
 
 
-def _check_reason_code(is_charge: bool, code: Optional[str]) -> None:
+def _check_reason_code(is_charge: bool, code: str | None) -> None:
     if code is not None and code not in (CHARGE_REASON_CODES if is_charge else ALLOWANCE_REASON_CODES):
         raise ValueError(f"reason_code {code} is not a {'UNCL 7161 charge' if is_charge else 'UNCL 5189 allowance'}"
                          " reason code")
 
 
 class PeriodIn(_In):
-    start: Optional[date] = None
-    end: Optional[date] = None
+    start: date | None = None
+    end: date | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> PeriodIn:
@@ -81,10 +85,10 @@ class LineAllowanceChargeIn(_In):
     line's gross amount (quantity × unit_price / base_quantity)."""
 
     is_charge: Flag
-    amount: Optional[Money] = Field(default=None, gt=0)
-    percent: Optional[Percent] = Field(default=None, gt=0)
+    amount: Money | None = Field(default=None, gt=0)
+    percent: Percent | None = Field(default=None, gt=0)
     reason: Text = Field(min_length=1, max_length=500)
-    reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
+    reason_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
 
     @model_validator(mode="after")
     def _rules(self) -> LineAllowanceChargeIn:
@@ -99,7 +103,7 @@ class AttachmentIn(_In):
 
     filename: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
     mime_code: MimeCode
-    description: Optional[Text] = Field(default=None, min_length=1, max_length=500)
+    description: Text | None = Field(default=None, min_length=1, max_length=500)
     content_base64: str = Field(min_length=4, max_length=4 * ((files_attached.MAX_ATTACHMENT_BYTES + 2) // 3),
                                 description=f"the file, base64; at most {files_attached.MAX_ATTACHMENT_BYTES} bytes")
 
@@ -110,36 +114,36 @@ class AttachmentIn(_In):
         return self
 
 
-def _attachments_fit(items: Optional[list[AttachmentIn]]) -> Optional[list[AttachmentIn]]:
+def _attachments_fit(items: list[AttachmentIn] | None) -> list[AttachmentIn] | None:
     total = sum(len(files_attached.decode(x.content_base64)) for x in items or [])
     if total > files_attached.MAX_TOTAL_BYTES:
         raise ValueError(f"the attachments have at most {files_attached.MAX_TOTAL_BYTES} bytes together")
     return items
 
 
-Attachments = Annotated[Optional[list[AttachmentIn]], Field(max_length=files_attached.MAX_ATTACHMENTS),
+Attachments = Annotated[list[AttachmentIn] | None, Field(max_length=files_attached.MAX_ATTACHMENTS),
                         AfterValidator(_attachments_fit)]
-ExchangeRate = Annotated[Optional[Rate], Field(gt=0, description="NOK for 1 unit of `currency` (at most 6 decimals)")]
+ExchangeRate = Annotated[Rate | None, Field(gt=0, description="NOK for 1 unit of `currency` (at most 6 decimals)")]
 
 
 class LineIn(_In):
     """A line from a product (price, VAT code and unit from the product unless given) or free text."""
 
-    product_number: Optional[Text] = Field(default=None, max_length=20)
-    description: Optional[Text] = Field(default=None, min_length=1, max_length=500)
+    product_number: Text | None = Field(default=None, max_length=20)
+    description: Text | None = Field(default=None, min_length=1, max_length=500)
     quantity: Quantity = Field(description="at most 4 decimals; negative for a returned item")
-    unit_price: Optional[UnitPrice] = None
-    unit_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
-    vat_code: Optional[str] = Field(default=None, pattern=r"^[0-9]{1,2}$",
+    unit_price: UnitPrice | None = None
+    unit_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
+    vat_code: str | None = Field(default=None, pattern=r"^[0-9]{1,2}$",
                                     description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
-    discount_percent: Optional[Percent] = Field(default=None, gt=0)
-    discount_amount: Optional[Money] = Field(default=None, gt=0)
-    gross_price: Optional[UnitPrice] = Field(default=None, description="Price before the price discount (BT-148); "
+    discount_percent: Percent | None = Field(default=None, gt=0)
+    discount_amount: Money | None = Field(default=None, gt=0)
+    gross_price: UnitPrice | None = Field(default=None, description="Price before the price discount (BT-148); "
                                        "unit_price is the net price (BT-146)")
-    base_quantity: Optional[Quantity] = Field(default=None, gt=0, description="unit_price is per this many units (BT-149)")
+    base_quantity: Quantity | None = Field(default=None, gt=0, description="unit_price is per this many units (BT-149)")
     allowances_charges: list[LineAllowanceChargeIn] = Field(default_factory=list, max_length=20)
-    period: Optional[PeriodIn] = None
-    exemption_reason: Optional[Text] = Field(default=None, min_length=1, max_length=500,
+    period: PeriodIn | None = None
+    exemption_reason: Text | None = Field(default=None, min_length=1, max_length=500,
                                              description="Replaces the VAT code's exemption text (E, AE, G lines)")
     exemption_reason_code: VatexCode = Field(default=None, description="VATEX code (E, AE, G lines)")
 
@@ -149,13 +153,13 @@ class AllowanceChargeIn(_In):
     the lines with the same VAT code)."""
 
     is_charge: Flag
-    amount: Optional[Money] = Field(default=None, gt=0)
-    percent: Optional[Percent] = Field(default=None, gt=0)
-    base_amount: Optional[Money] = Field(default=None, gt=0)
+    amount: Money | None = Field(default=None, gt=0)
+    percent: Percent | None = Field(default=None, gt=0)
+    base_amount: Money | None = Field(default=None, gt=0)
     reason: Text = Field(min_length=1, max_length=500)
-    reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
+    reason_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
     vat_code: str = Field(default="3", pattern=r"^[0-9]{1,2}$")
-    exemption_reason: Optional[Text] = Field(default=None, min_length=1, max_length=500)
+    exemption_reason: Text | None = Field(default=None, min_length=1, max_length=500)
     exemption_reason_code: VatexCode = None
 
     @model_validator(mode="after")
@@ -172,39 +176,39 @@ class InvoiceCreate(_In):
     customer_number: Integer = Field(ge=1, le=999_999_999)
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     allowances_charges: list[AllowanceChargeIn] = Field(default_factory=list, max_length=50)
-    buyer_reference: Optional[Text] = Field(default=None, max_length=200)
-    order_reference: Optional[Text] = Field(default=None, max_length=200)
-    note: Optional[MultilineText] = Field(default=None, max_length=2000)
-    due_days: Optional[Integer] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
-    channel: Optional[Channel] = Field(default=None, description="Default: the customer's delivery channel")
+    buyer_reference: Text | None = Field(default=None, max_length=200)
+    order_reference: Text | None = Field(default=None, max_length=200)
+    note: MultilineText | None = Field(default=None, max_length=2000)
+    due_days: Integer | None = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
+    channel: Channel | None = Field(default=None, description="Default: the customer's delivery channel")
     currency: Currency = Field(default=None, description="Default NOK; another currency needs nok_exchange_rate")
     nok_exchange_rate: ExchangeRate = None
-    period: Optional[PeriodIn] = None
-    prepaid_amount: Optional[Money] = Field(default=None, ge=0, description="Already paid; payable = total - prepaid")
-    round_payable_to_krone: Optional[Flag] = Field(default=None, description="Round payable to whole units")
+    period: PeriodIn | None = None
+    prepaid_amount: Money | None = Field(default=None, ge=0, description="Already paid; payable = total - prepaid")
+    round_payable_to_krone: Flag | None = Field(default=None, description="Round payable to whole units")
     attachments: Attachments = None
 
 
 class InvoicePatch(_In):
     version: Integer = Field(ge=1, description="The version you read; a stale one gets 409")
-    customer_number: Optional[Integer] = Field(default=None, ge=1, le=999_999_999)
-    lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500)
-    allowances_charges: Optional[list[AllowanceChargeIn]] = Field(default=None, max_length=50)
-    buyer_reference: Optional[Text] = Field(default=None, max_length=200)
-    order_reference: Optional[Text] = Field(default=None, max_length=200)
-    note: Optional[MultilineText] = Field(default=None, max_length=2000)
-    due_days: Optional[Integer] = Field(default=None, ge=0, le=365)
-    channel: Optional[Channel] = None
+    customer_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=500)
+    allowances_charges: list[AllowanceChargeIn] | None = Field(default=None, max_length=50)
+    buyer_reference: Text | None = Field(default=None, max_length=200)
+    order_reference: Text | None = Field(default=None, max_length=200)
+    note: MultilineText | None = Field(default=None, max_length=2000)
+    due_days: Integer | None = Field(default=None, ge=0, le=365)
+    channel: Channel | None = None
     currency: Currency = None
     nok_exchange_rate: ExchangeRate = None
-    period: Optional[PeriodIn] = None
-    prepaid_amount: Optional[Money] = Field(default=None, ge=0)
-    round_payable_to_krone: Optional[Flag] = None
+    period: PeriodIn | None = None
+    prepaid_amount: Money | None = Field(default=None, ge=0)
+    round_payable_to_krone: Flag | None = None
     attachments: Attachments = None
 
 
 class SettingsIn(InvoiceSettings):
-    version: Optional[Integer] = Field(default=None, ge=1, description="The version you read (when updating)")
+    version: Integer | None = Field(default=None, ge=1, description="The version you read (when updating)")
 
 
 class SettingsOut(InvoiceSettings):
@@ -214,7 +218,7 @@ class SettingsOut(InvoiceSettings):
 
 
 class SendIn(_In):
-    channel: Optional[Channel] = Field(default=None, description="Default: the invoice's, else the customer's")
+    channel: Channel | None = Field(default=None, description="Default: the invoice's, else the customer's")
 
 
 class PaymentIn(_In):
@@ -222,13 +226,13 @@ class PaymentIn(_In):
                             description="The bank's id of the payment; the same id twice is recorded once")
     amount: Money = Field(gt=0, description="At most 2 decimals: more is refused, never rounded")
     paid_on: date
-    reference: Optional[Text] = Field(default=None, max_length=100)
+    reference: Text | None = Field(default=None, max_length=100)
 
 
 class CreditNoteIn(_In):
-    lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500,
+    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=500,
                                           description="Lines to credit (partial); leave out to credit all")
-    note: Optional[MultilineText] = Field(default=None, max_length=2000)
+    note: MultilineText | None = Field(default=None, max_length=2000)
 
 
 class ParticipantOut(BaseModel):
@@ -276,8 +280,8 @@ def put_settings(client_id: str, body: SettingsIn, ctx: Context, invoices: Invoi
 
 @router.get("/clients/<client_id>/invoices", tags=TAGS, summary="List invoices and credit notes",
             responses=COMMON_RESPONSES)
-def list_invoices(client_id: str, invoices: Invoices, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
-                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> InvoicePage:
+def list_invoices(client_id: str, invoices: Invoices, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> InvoicePage:
     page = invoices.repo.list(limit, cursor)
     return InvoicePage(items=[InvoiceOut.model_validate(_out(r)) for r in page.items], next_cursor=page.next_cursor)
 
@@ -312,7 +316,7 @@ def issue_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoi
 @router.post("/clients/<client_id>/invoices/<invoice_id>/send", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once")
 def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices,
-                 body: Optional[SendIn] = None) -> InvoiceOut:
+                 body: SendIn | None = None) -> InvoiceOut:
     channel = body.channel if body else None
     return _idempotent(ctx, {"send": invoice_id, "channel": channel},
                        lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))))

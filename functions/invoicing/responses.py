@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from datetime import date
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -31,15 +31,15 @@ class _Open(_Out):
 
 
 class LineOut(_Open):
-    product_number: Optional[str] = None
+    product_number: str | None = None
     description: str
     quantity: Quantity
-    unit_code: Optional[str] = None
+    unit_code: str | None = None
     unit_price: UnitPrice
     vat_code: str
-    income_account: Optional[str] = None
-    discount_percent: Optional[Percent] = None
-    discount_amount: Optional[Money] = None
+    income_account: str | None = None
+    discount_percent: Percent | None = None
+    discount_amount: Money | None = None
 
 
 class AllowanceChargeOut(_Out):
@@ -76,19 +76,19 @@ class DeliveryOut(_Out):
     delivery_id: str
     status: Literal["submitting", "submitted", "delivered", "rejected", "failed"]
     started_at: str
-    finished_at: Optional[str] = None
-    reason: Optional[str] = None
-    reference: Optional[str] = None
-    receipt: Optional[str] = None
-    receipt_at: Optional[str] = None
+    finished_at: str | None = None
+    reason: str | None = None
+    reference: str | None = None
+    receipt: str | None = None
+    receipt_at: str | None = None
 
 
 class PaymentOut(_Out):
     payment_id: str
     amount: Money
     paid_on: date
-    reference: Optional[str] = None
-    overpaid: Optional[Money] = Field(default=None, description="The part of the payment beyond what was owed")
+    reference: str | None = None
+    overpaid: Money | None = Field(default=None, description="The part of the payment beyond what was owed")
 
 
 class ReminderOut(_Out):
@@ -116,7 +116,7 @@ class PaymentRequestOut(_Out):
 class CollectionEventOut(_Out):
     status: str
     at: str
-    reason: Optional[str] = None
+    reason: str | None = None
 
 
 class CollectionOut(_Out):
@@ -124,14 +124,14 @@ class CollectionOut(_Out):
 
     provider: str
     status: str
-    case_id: Optional[str] = None
+    case_id: str | None = None
     started_at: str
     history: list[CollectionEventOut] = []
 
 
 class CreditNoteRef(_Out):
     id: str
-    number: Optional[int] = None
+    number: int | None = None
     amount: Money
 
 
@@ -147,11 +147,11 @@ class RecipientOut(_Out):
 
     customer_number: int
     name: str
-    email: Optional[str] = None
-    address: Optional[AddressOut] = None
-    orgnr: Optional[str] = None
-    peppol_id: Optional[str] = None
-    delivery_channel: Optional[Channel] = None
+    email: str | None = None
+    address: AddressOut | None = None
+    orgnr: str | None = None
+    peppol_id: str | None = None
+    delivery_channel: Channel | None = None
 
 
 class AttachmentOut(_Out):
@@ -159,7 +159,7 @@ class AttachmentOut(_Out):
 
     filename: str
     mime_code: str
-    description: Optional[str] = None
+    description: str | None = None
     size: int
     sha256: str
     key: str
@@ -174,46 +174,46 @@ class InvoiceOut(_Open):
     id: str
     kind: InvoiceKind
     status: InvoiceStatus
-    number: Optional[int] = Field(default=None, description="From the gapless series when issued")
+    number: int | None = Field(default=None, description="From the gapless series when issued")
     customer_number: int
     version: int
     created_at: str
     updated_at: str
     lines: list[LineOut]
     allowances_charges: list[AllowanceChargeOut] = []
-    buyer_reference: Optional[str] = None
-    order_reference: Optional[str] = None
-    note: Optional[str] = None
-    due_days: Optional[int] = None
-    channel: Optional[Channel] = None
-    issue_date: Optional[date] = None
-    due_date: Optional[date] = None
-    kid: Optional[str] = None
-    pdf_key: Optional[str] = Field(default=None, description="Where the issued PDF is stored")
-    totals: Optional[TotalsOut] = None
+    buyer_reference: str | None = None
+    order_reference: str | None = None
+    note: str | None = None
+    due_days: int | None = None
+    channel: Channel | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    kid: str | None = None
+    pdf_key: str | None = Field(default=None, description="Where the issued PDF is stored")
+    totals: TotalsOut | None = None
     vat: list[VatOut] = []
-    delivery: Optional[DeliveryOut] = None
-    sent_at: Optional[str] = None
-    recipient: Optional[RecipientOut] = None
-    paid_amount: Optional[Money] = None
-    credited_amount: Optional[Money] = None
-    overpaid_amount: Optional[Money] = Field(default=None, description="Paid or credited beyond the total; "
+    delivery: DeliveryOut | None = None
+    sent_at: str | None = None
+    recipient: RecipientOut | None = None
+    paid_amount: Money | None = None
+    credited_amount: Money | None = None
+    overpaid_amount: Money | None = Field(default=None, description="Paid or credited beyond the total; "
                                                                        "the customer's credit (customer-credits)")
     payments: list[PaymentOut] = []
     reminders: list[ReminderOut] = []
     payment_requests: list[PaymentRequestOut] = []
-    collection: Optional[CollectionOut] = None
+    collection: CollectionOut | None = None
     credit_notes: list[CreditNoteRef] = []
-    credited_invoice_id: Optional[str] = Field(default=None, description="A credit note: the invoice it credits")
-    credited_invoice_number: Optional[str] = None
-    credited_invoice_date: Optional[date] = None
-    currency: Optional[str] = Field(default=None, description="ISO 4217; NOK unless stated")
+    credited_invoice_id: str | None = Field(default=None, description="A credit note: the invoice it credits")
+    credited_invoice_number: str | None = None
+    credited_invoice_date: date | None = None
+    currency: str | None = Field(default=None, description="ISO 4217; NOK unless stated")
     attachments: list[AttachmentOut] = []
 
 
 class InvoicePage(_Out):
     items: list[InvoiceOut]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
 
 class PdfLink(_Out):
@@ -228,12 +228,12 @@ class CreditEntry(_Out):
     amount: Money
     currency: str
     invoice_id: str
-    invoice_number: Optional[int] = None
+    invoice_number: int | None = None
     at: str
-    payment_id: Optional[str] = None
-    paid_on: Optional[date] = None
-    credit_note_id: Optional[str] = None
-    credit_note_number: Optional[int] = None
+    payment_id: str | None = None
+    paid_on: date | None = None
+    credit_note_id: str | None = None
+    credit_note_number: int | None = None
 
 
 class CustomerCreditOut(_Out):
@@ -241,4 +241,4 @@ class CustomerCreditOut(_Out):
     balances: dict[str, Money] = Field(description="Currency → amount the client owes the customer")
     entries: list[CreditEntry] = Field(description="What each part of the credit came from")
     version: int
-    updated_at: Optional[str] = None
+    updated_at: str | None = None

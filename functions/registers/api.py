@@ -1,6 +1,6 @@
 """HTTP handler of the registers routine. The four routes of each register come from one factory,
 so every register behaves the same: list (paginated), create (idempotent), read, patch (versioned)."""
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -16,8 +16,14 @@ from klientportal.api.types import Integer, Text
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.reference.chart_of_accounts import AccountType
 from klientportal.reference.vat_codes import vat_codes
-from klientportal.registers.service import REGISTERS, CustomAccount, RegisterService, RegisterSpec, add_account, \
-    chart_of_accounts
+from klientportal.registers.service import (
+    REGISTERS,
+    CustomAccount,
+    RegisterService,
+    RegisterSpec,
+    add_account,
+    chart_of_accounts,
+)
 
 router = Router()
 
@@ -33,14 +39,14 @@ def _routes_for(spec: RegisterSpec) -> None:
     title = spec.entity.capitalize()
     out = create_model(f"{title}Out", __base__=spec.read, id=(str, ...), version=(int, ...),
                        created_at=(str, ...), updated_at=(str, ...))
-    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(Optional[str], None))
+    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(str | None, None))
     patch = create_model(f"{title}Patch", __base__=spec.update,
                          version=(Integer, Field(ge=1, description="The version you read; a stale one gets 409")))
     base = f"/clients/<client_id>/{spec.name}"
     tags = [spec.name]
 
-    def list_items(client_id: str, service: Registers, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
-                   cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> page:
+    def list_items(client_id: str, service: Registers, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+                   cursor: Annotated[str | None, Query(max_length=2000)] = None) -> page:
         result = service.list(spec, limit, cursor)
         return page(items=[service.to_read(spec, r) for r in result.items], next_cursor=result.next_cursor)
 
@@ -74,7 +80,7 @@ class AccountIn(BaseModel):
     number: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
     name: Annotated[Text, Field(min_length=1, max_length=100)]
     type: AccountType
-    default_vat_code: Optional[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]] = None
+    default_vat_code: Annotated[str, Field(pattern=r"^[0-9]{1,2}$")] | None = None
     standard_account_id: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
 
 
@@ -82,7 +88,7 @@ class AccountOut(BaseModel):
     number: str
     name: str
     type: str
-    default_vat_code: Optional[str] = None
+    default_vat_code: str | None = None
     standard_account_id: str
     standard: bool
 
@@ -95,7 +101,7 @@ class VatCodeOut(BaseModel):
     code: str
     description_nb: str
     description_en: str
-    rate: Optional[str]
+    rate: str | None
     direction: str
     deductible: bool
 

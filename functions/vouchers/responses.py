@@ -8,7 +8,7 @@ declared here.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field
 
@@ -32,60 +32,60 @@ class OriginalOut(_Out):
     size: int
     content_type: str
     retain_until: str
-    filename: Optional[str] = None
+    filename: str | None = None
 
 
 class MailSource(_Out):
     message_sha256: str
     original_key: str
-    sender: Optional[str] = None
-    recipient: Optional[str] = None
-    subject: Optional[str] = None
-    message_id: Optional[str] = None
+    sender: str | None = None
+    recipient: str | None = None
+    subject: str | None = None
+    message_id: str | None = None
 
 
 class SourceOut(_Out):
     """How the voucher came in: by e-mail (the message), by upload (who) or from the access point."""
 
-    inbound_key: Optional[str] = None
-    mail: Optional[MailSource] = None
-    uploaded_by: Optional[str] = None
-    routed_by: Optional[Literal["receiver", "key", "buyer"]] = Field(
+    inbound_key: str | None = None
+    mail: MailSource | None = None
+    uploaded_by: str | None = None
+    routed_by: Literal["receiver", "key", "buyer"] | None = Field(
         default=None, description="An EHF filed by its receiver or buyer (orgnr), or by the key it came under")
-    receiver: Optional[str] = Field(default=None, description="The EHF's receiver or buyer (organisation number)")
-    addressed_to: Optional[str] = Field(default=None, description="The client the e-mail was addressed to, when the "
+    receiver: str | None = Field(default=None, description="The EHF's receiver or buyer (organisation number)")
+    addressed_to: str | None = Field(default=None, description="The client the e-mail was addressed to, when the "
                                                                   "EHF's buyer is another client")
-    ocr_engine: Optional[str] = None
+    ocr_engine: str | None = None
 
 
 class HistoryEntry(_Out):
     at: str
     by: str
     what: str
-    comment: Optional[str] = None
+    comment: str | None = None
 
 
 class ExtractedValue(_Out):
     """One value read from the document (text, date or decimal string) and how sure the reading is."""
 
-    value: Optional[str] = None
+    value: str | None = None
     confidence: float = Field(ge=0, le=1)
 
 
 class ExtractedLine(_Out):
     description: ExtractedValue
     quantity: ExtractedValue
-    unit_code: Optional[str] = None
+    unit_code: str | None = None
     unit_price: ExtractedValue
-    base_quantity: Optional[str] = None
+    base_quantity: str | None = None
     net_amount: ExtractedValue
     vat_category: ExtractedValue
     vat_rate: ExtractedValue
 
 
 class ExtractedVat(_Out):
-    category: Optional[str] = None
-    rate: Optional[str] = None
+    category: str | None = None
+    rate: str | None = None
     taxable_amount: str = Field(description="as read from the document")
     tax_amount: str = Field(description="as read from the document")
     confidence: float = Field(ge=0, le=1)
@@ -108,9 +108,9 @@ class ExtractedOut(_Out):
 
     source: Literal["ehf", "pdf-text", "ocr"]
     document_type: ExtractedValue
-    type_code: Optional[str] = None
-    customization_id: Optional[str] = None
-    profile_id: Optional[str] = None
+    type_code: str | None = None
+    customization_id: str | None = None
+    profile_id: str | None = None
     supplier_name: ExtractedValue
     supplier_orgnr: ExtractedValue
     supplier_vat_id: ExtractedValue
@@ -147,12 +147,12 @@ class ValidationOut(_Out):
     """EHF validation (XML schema and the PEPPOL/EHF Schematron rules); for a scanned voucher, the OCR
     engine that read it."""
 
-    available: Optional[bool] = Field(default=None, description="Whether the EHF validator could run")
-    ocr_engine: Optional[str] = None
-    valid: Optional[bool] = None
+    available: bool | None = Field(default=None, description="Whether the EHF validator could run")
+    ocr_engine: str | None = None
+    valid: bool | None = None
     xsd_errors: list[str] = []
     failed_rules: list[FailedRule] = []
-    detail: Optional[str] = None
+    detail: str | None = None
 
 
 class PreviewRef(_Out):
@@ -166,26 +166,26 @@ class DetailsOut(_Out):
     """The editable details of the voucher (from what was read, changed by the client)."""
 
     document_type: Literal["invoice", "credit-note", "receipt", "unknown"]
-    supplier_number: Optional[int] = None
-    supplier_name: Optional[str] = None
-    supplier_orgnr: Optional[str] = None
-    invoice_number: Optional[str] = None
-    issue_date: Optional[date] = None
-    due_date: Optional[date] = None
+    supplier_number: int | None = None
+    supplier_name: str | None = None
+    supplier_orgnr: str | None = None
+    invoice_number: str | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
     currency: str
-    kid: Optional[str] = None
-    bank_account: Optional[str] = None
-    net_total: Optional[Money] = None
-    vat_total: Optional[Money] = None
-    total: Optional[Money] = None
-    payable: Optional[Money] = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
-    description: Optional[str] = None
+    kid: str | None = None
+    bank_account: str | None = None
+    net_total: Money | None = None
+    vat_total: Money | None = None
+    total: Money | None = None
+    payable: Money | None = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
+    description: str | None = None
 
 
 class SupplierMatchOut(_Out):
     supplier_number: int
     name: str
-    orgnr: Optional[str] = None
+    orgnr: str | None = None
     matched_by: str = Field(description="orgnr, bank_account, created or chosen")
 
 
@@ -194,44 +194,44 @@ class SuggestionOut(_Out):
 
     source: Literal["history", "supplier-default"]
     account: str
-    vat_code: Optional[str] = None
-    project: Optional[str] = None
-    department: Optional[str] = None
+    vat_code: str | None = None
+    project: str | None = None
+    department: str | None = None
     seen: int
 
 
 class CodingLineOut(_Out):
     account: str
-    vat_code: Optional[str] = None
+    vat_code: str | None = None
     net_amount: Money
     vat_amount: Money
-    project: Optional[str] = None
-    department: Optional[str] = None
-    description: Optional[str] = None
+    project: str | None = None
+    department: str | None = None
+    description: str | None = None
 
 
 class Decision(_Out):
     at: str
     by: str
-    via: Optional[str] = Field(default=None, description="'attestation' when the named attester approved")
+    via: str | None = Field(default=None, description="'attestation' when the named attester approved")
 
 
 class AttestationOutcome(_Out):
     decision: Literal["approve", "reject"]
     by: str
     at: str
-    comment: Optional[str] = None
+    comment: str | None = None
 
 
 class AttestationOut(_Out):
     """Who the voucher was sent to for attestation, by whom, and the attester's decision."""
 
     attester: str
-    attester_email: Optional[str] = None
+    attester_email: str | None = None
     requested_by: str
     requested_at: str
-    comment: Optional[str] = None
-    outcome: Optional[AttestationOutcome] = None
+    comment: str | None = None
+    outcome: AttestationOutcome | None = None
 
 
 class ValidationOverride(_Out):
@@ -239,7 +239,7 @@ class ValidationOverride(_Out):
 
     reason: str
     by: str
-    by_email: Optional[str] = None
+    by_email: str | None = None
     at: str
     rules: list[str] = []
 
@@ -259,11 +259,11 @@ class JournalLine(_Out):
     account: str
     debit: Money
     credit: Money
-    vat_code: Optional[str] = None
-    supplier_number: Optional[int] = None
-    project: Optional[str] = None
-    department: Optional[str] = None
-    text: Optional[str] = None
+    vat_code: str | None = None
+    supplier_number: int | None = None
+    project: str | None = None
+    department: str | None = None
+    text: str | None = None
 
 
 class BookingOut(_Out):
@@ -300,33 +300,33 @@ class Voucher(_Out):
     version: int
     created_at: str
     updated_at: str
-    original: Optional[OriginalOut] = None
-    source: Optional[SourceOut] = None
+    original: OriginalOut | None = None
+    source: SourceOut | None = None
     history: list[HistoryEntry] = []
-    extracted: Optional[ExtractedOut] = None
+    extracted: ExtractedOut | None = None
     checks: list[CheckOut] = []
-    validation: Optional[ValidationOut] = None
-    preview: Optional[PreviewRef] = None
-    details: Optional[DetailsOut] = None
-    supplier: Optional[SupplierMatchOut] = None
-    suggestion: Optional[SuggestionOut] = None
-    duplicate_of: Optional[str] = None
+    validation: ValidationOut | None = None
+    preview: PreviewRef | None = None
+    details: DetailsOut | None = None
+    supplier: SupplierMatchOut | None = None
+    suggestion: SuggestionOut | None = None
+    duplicate_of: str | None = None
     notes: list[str] = []
-    coding: Optional[list[CodingLineOut]] = None
-    approved: Optional[Decision] = None
-    attestation: Optional[AttestationOut] = None
-    validation_override: Optional[ValidationOverride] = None
-    correction_request: Optional[CorrectionRequest] = None
-    returned: Optional[Returned] = None
-    paid_on: Optional[date] = None
-    booking: Optional[BookingOut] = None
-    quarantine: Optional[QuarantineReason] = None
-    payment_proposal: Optional[ProposalMark] = None
+    coding: list[CodingLineOut] | None = None
+    approved: Decision | None = None
+    attestation: AttestationOut | None = None
+    validation_override: ValidationOverride | None = None
+    correction_request: CorrectionRequest | None = None
+    returned: Returned | None = None
+    paid_on: date | None = None
+    booking: BookingOut | None = None
+    quarantine: QuarantineReason | None = None
+    payment_proposal: ProposalMark | None = None
 
 
 class VoucherPage(_Out):
     items: list[Voucher]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
 
 class BureauQueueItem(Voucher):
@@ -335,7 +335,7 @@ class BureauQueueItem(Voucher):
 
 class BureauQueue(_Out):
     items: list[BureauQueueItem]
-    next_cursor: Optional[str] = None
+    next_cursor: str | None = None
 
 
 class QuarantineItem(_Out):
@@ -343,13 +343,13 @@ class QuarantineItem(_Out):
 
     quarantine_id: str
     kind: Literal["message-or-attachment", "voucher"]
-    client_id: Optional[str] = None
-    voucher_id: Optional[str] = None
+    client_id: str | None = None
+    voucher_id: str | None = None
     channel: str
     reason: str
-    message: Optional[str] = None
-    filename: Optional[str] = None
-    original: Optional[OriginalOut] = None
+    message: str | None = None
+    filename: str | None = None
+    original: OriginalOut | None = None
     received_at: str
 
 
@@ -360,33 +360,33 @@ class QuarantineList(_Out):
 class CreditorAccount(_Out):
     """Where the payment goes: a Norwegian account (bban, 11 digits) or an IBAN."""
 
-    bban: Optional[str] = None
-    iban: Optional[str] = None
+    bban: str | None = None
+    iban: str | None = None
 
 
 class PaymentLine(_Out):
     always_sent = frozenset({"kid", "message"})
 
     voucher_id: str
-    supplier_number: Optional[int] = None
-    supplier_name: Optional[str] = None
-    invoice_number: Optional[str] = None
+    supplier_number: int | None = None
+    supplier_name: str | None = None
+    invoice_number: str | None = None
     amount: Money
     currency: str
     due_date: date
     creditor_account: CreditorAccount
-    kid: Optional[str] = None
-    message: Optional[str] = None
+    kid: str | None = None
+    message: str | None = None
 
 
 class PaymentProposal(_Out):
     """The client's open payment proposal; the bank routine sends it as pain.001 after BankID."""
 
-    proposal_id: Optional[str]
+    proposal_id: str | None
     client_id: str
     status: str
     lines: list[PaymentLine]
     totals: dict[str, Money] = Field(description="The sum per currency")
     version: int
-    created_at: Optional[str] = None
-    updated_at: Optional[str] = None
+    created_at: str | None = None
+    updated_at: str | None = None

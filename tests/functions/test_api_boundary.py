@@ -7,8 +7,8 @@ import json
 import pytest
 
 from infra.local import seed
-from klientportal.bootstrap import store
 from klientportal.api.body import MAX_BODY_BYTES
+from klientportal.bootstrap import store
 from klientportal.repository import keys
 
 U = "daglig@fjordkaffe.no"

@@ -116,7 +116,7 @@ def _explain(text: str, places: int, integer_digits: int, signed: bool) -> None:
             {"value": shown})
     if text.startswith("-") and not signed:
         raise PydanticCustomError("decimal_sign", "may not be negative; got {value}", {"value": shown})
-    whole, _, fraction = _without_trailing_zeros(text, places).lstrip("-").partition(".")
+    _, _, fraction = _without_trailing_zeros(text, places).lstrip("-").partition(".")
     if len(fraction) > places:
         raise PydanticCustomError("decimal_places", "may have at most {places} decimals, got {value}",
                                   {"places": places, "value": shown})
