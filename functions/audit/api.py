@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel
 
 from functions import catalogue
+from functions.audit.anchors import anchor_store
 from klientportal.api.app import build_app, http_handler, request_context
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.repository import keys
@@ -50,10 +51,14 @@ def list_audit_events(client_id: str, limit: Annotated[int | None, Query(ge=1, l
 
 
 @router.get("/clients/<client_id>/audit-verification", tags=["audit"],
-            summary="Verify the client's hash-chained audit trail", responses=COMMON_RESPONSES)
+            summary="Verify the client's hash-chained audit trail",
+            description="Checks every event's hash and link, the head, and the anchors of the chain's head "
+                        "written hourly to the Object-Lock bucket (a rolled-back or rewritten chain fails).",
+            responses=COMMON_RESPONSES)
 def verify(client_id: str) -> Verification:
     ctx = request_context(router)  # type: ignore[arg-type]
-    return Verification(**ctx.store.verify_audit(keys.client_pk(client_id)).as_dict())
+    pk = keys.client_pk(client_id)
+    return Verification(**ctx.store.verify_audit(pk, anchor_store().all(pk)).as_dict())
 
 
 app = build_app([router], catalogue.function("audit").routes)

@@ -330,7 +330,8 @@ def bureau_queue(limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
     clients = [c for c in tenancy_service(ctx.store).repo.clients_of(ctx.bureau_id) if reach(ctx.principal, c)]
     clients.sort(key=lambda c: c.client_id)
     wanted = limit or 50
-    position = decode_cursor(cursor, partition_attr="B", partition=ctx.bureau_id) if cursor else None
+    scope = {"list": "bureau-voucher-queue", "bureau": ctx.bureau_id}
+    position = decode_cursor(cursor, scope)
     start = (position or {}).get("client", "")
     items: list[BureauQueueItem] = []
     for client in clients:
@@ -341,7 +342,7 @@ def bureau_queue(limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                 items.append(BureauQueueItem.model_validate({**view(rec), "client_name": client.name}))
         if len(items) >= wanted:
             following = [c.client_id for c in clients if c.client_id > client.client_id]
-            next_cursor = encode_cursor({"B": ctx.bureau_id, "client": following[0]}) if following else None
+            next_cursor = encode_cursor({"client": following[0]}, scope) if following else None
             return BureauQueue(items=items, next_cursor=next_cursor)
     return BureauQueue(items=items)
 
