@@ -60,7 +60,7 @@ class Function:
     access: tuple[Access, ...] = ()
     memory_mb: int = 512 * MEGABYTE
     timeout_s: int = 15 * SECOND
-    extra_layers: tuple[str, ...] = ()  # named layers beyond common + deps, e.g. "xslt" (saxonche)
+    extra_layers: tuple[str, ...] = ()  # layers beyond common + deps: "xslt" (saxonche), "pdf" (fpdf2)
 
     @property
     def module(self) -> str:
@@ -323,6 +323,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 Access("queue:invoice-receipts", write=True), _SEND_EMAIL, _CURSORS),
         memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
+        extra_layers=("pdf",),
     ),
     Function(
         name="invoicing-reminders",
@@ -333,6 +334,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 _SEND_EMAIL),
         memory_mb=1024 * MEGABYTE,
         timeout_s=5 * MINUTE,
+        extra_layers=("pdf",),
     ),
     Function(
         name="invoicing-receipts",
@@ -342,6 +344,7 @@ FUNCTIONS: tuple[Function, ...] = (
         queues=(QueueTrigger("invoice-receipts"),),
         access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True)),
         timeout_s=60 * SECOND,
+        extra_layers=("pdf",),
     ),
     Function(
         name="ingest",
