@@ -16,7 +16,7 @@ def anchor_store() -> AnchorStore:
 def _handle(event: dict, context: object) -> dict:
     result = anchor_heads(store().audit_heads(), anchor_store(), clock.iso(clock.now()))
     if result.behind_anchor:
-        logger.error("audit heads behind their anchors: rolled back?", extra=result.as_dict())
+        logger.error("audit heads behind or off their anchors: rolled back or rewritten?", extra=result.as_dict())
     else:
         logger.info("audit anchor run", extra=result.as_dict())
     return result.as_dict()

@@ -130,7 +130,7 @@ class RegisterService:
                                  [FieldError("national_id", "another employee has this number")],
                                  extra={"employee_number": number})
         field = "orgnr" if claim.sk.startswith("SUPPLIER_ORGNR#") else (
-            "bank_account" if claim.data.get("account", "").isdigit() else "iban")
+            "bank_account" if str(claim.data.get("account") or "").isdigit() else "iban")
         what = "organisation number" if field == "orgnr" else "account"
         return AlreadyExists(f"supplier {number} has this {what}",
                              [FieldError(field, f"another supplier has this {what}")],

@@ -8,9 +8,14 @@ chain has no gaps and no forks. Altering, inserting or removing any event breaks
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from klientportal.repository.records import canonical_json
+
+if TYPE_CHECKING:
+    from klientportal.repository.audit_anchors import Anchor
 
 GENESIS_HASH = "0" * 64
 
@@ -49,7 +54,7 @@ class ChainVerification:
         return {"ok": self.ok, "events": self.events, "head_seq": self.head_seq, "problems": list(self.problems)}
 
 
-def verify_chain(events: list[dict], head: dict | None, anchors: list | None = None) -> ChainVerification:
+def verify_chain(events: list[dict], head: dict | None, anchors: Sequence[Anchor] = ()) -> ChainVerification:
     """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head and
     against the anchors written outside the table (audit_anchors: objects with seq, hash, anchored_at):
     an anchored event that is gone means a rollback, one whose hash differs a rewrite."""
@@ -72,7 +77,7 @@ def verify_chain(events: list[dict], head: dict | None, anchors: list | None = N
     if head_hash != prev_hash:
         problems.append("head hash does not match the last event")
     by_seq = {e.get("seq"): e for e in events}
-    for anchor in anchors or ():
+    for anchor in anchors:
         event = by_seq.get(anchor.seq)
         if event is None:
             problems.append(f"event {anchor.seq}, anchored at {anchor.anchored_at}, is missing: the chain "

@@ -7,6 +7,7 @@ that lost a race gets `StaleVersion`; an audit head that moved under us is retri
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal
 
@@ -223,7 +224,7 @@ class Store:
         page = self.query(audit_pk, keys.AUDIT_EVENT_PREFIX, limit=limit, cursor=cursor, forward=False)
         return [json.loads(r.extra["event"]) for r in page.items], page.next_cursor
 
-    def verify_audit(self, audit_pk: str, anchors: list | None = None) -> audit.ChainVerification:
+    def verify_audit(self, audit_pk: str, anchors: Sequence[audit_anchors.Anchor] = ()) -> audit.ChainVerification:
         events, head = self.audit_events(audit_pk)
         return audit.verify_chain(events, head, anchors)
 
