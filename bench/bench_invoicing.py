@@ -92,7 +92,7 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     from infra.local import environment, resources, seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
-    from klientportal.api.app import store, tenancy_service
+    from klientportal.bootstrap import store, tenancy_service
     from klientportal.auth.tokens import DevIssuer
     from klientportal.registers.service import REGISTERS, RegisterService
     from klientportal.repository.store import SYSTEM

@@ -95,7 +95,7 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
     from infra.local.invoker import Invoker
     from infra.local.pumps import QueuePump
     from klientportal import aws
-    from klientportal.api.app import tenancy_service
+    from klientportal.bootstrap import tenancy_service
     from klientportal.repository.store import SYSTEM
     from klientportal.settings import settings
     from klientportal.vouchers.inbox import assign_inbox

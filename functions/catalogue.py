@@ -235,6 +235,7 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("GET", client + "/invoices", "invoicing.read"),
         Route("POST", client + "/invoices", "invoicing.write"),
         Route("GET", client + "/peppol-participants/{participant_id}", "invoicing.read"),
+        Route("GET", client + "/customer-credits/{customer_number}", "invoicing.read"),
         Route("GET", one, "invoicing.read"),
         Route("PATCH", one, "invoicing.write"),
         Route("POST", one + "/issue", "invoicing.issue"),

@@ -8,8 +8,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel
 
 from functions import catalogue
-from functions.audit.anchors import anchor_store
-from klientportal.api.app import build_app, http_handler, request_context
+from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.repository import keys
 
@@ -43,9 +42,8 @@ class Verification(BaseModel):
 
 @router.get("/clients/<client_id>/audit-events", tags=["audit"], summary="The client's audit trail, newest first",
             responses=COMMON_RESPONSES)
-def list_audit_events(client_id: str, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+def list_audit_events(client_id: str, ctx: Context, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
                       cursor: Annotated[str | None, Query(max_length=2000)] = None) -> AuditPage:
-    ctx = request_context(router)  # type: ignore[arg-type]
     events, next_cursor = ctx.store.audit_page(keys.client_pk(client_id), limit=limit, cursor=cursor)
     return AuditPage(items=[AuditEvent.model_validate(e) for e in events], next_cursor=next_cursor)
 
@@ -55,10 +53,9 @@ def list_audit_events(client_id: str, limit: Annotated[int | None, Query(ge=1, l
             description="Checks every event's hash and link, the head, and the anchors of the chain's head "
                         "written hourly to the Object-Lock bucket (a rolled-back or rewritten chain fails).",
             responses=COMMON_RESPONSES)
-def verify(client_id: str) -> Verification:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def verify(client_id: str, ctx: Context) -> Verification:
     pk = keys.client_pk(client_id)
-    return Verification(**ctx.store.verify_audit(pk, anchor_store().all(pk)).as_dict())
+    return Verification(**ctx.store.verify_audit(pk, ctx.invocation.audit_anchors().all(pk)).as_dict())
 
 
 app = build_app([router], catalogue.function("audit").routes)

@@ -12,24 +12,11 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from klientportal import aws
-from klientportal.api.app import store
+from klientportal.bootstrap import invocation
 from klientportal.observability import instrumented, logger
-from klientportal.settings import settings
-from klientportal.vouchers.intake import VoucherIntake, default_ocr_engine
+from klientportal.vouchers.intake import VoucherIntake
 
 processor = BatchProcessor(event_type=EventType.SQS)
-_engines: dict[tuple[str, str], object] = {}
-
-
-def intake() -> VoucherIntake:
-    s = settings()
-    engine_key = (s.ocr_engine, s.inbound_bucket)
-    if engine_key not in _engines:
-        _engines[engine_key] = default_ocr_engine(s.ocr_engine, s.inbound_bucket)
-    return VoucherIntake(store(), aws.client("s3"), vouchers_bucket=s.vouchers_bucket,
-                         documents_bucket=s.documents_bucket, inbox_domain=s.inbox_domain,
-                         ocr=_engines[engine_key], ocr_kind=s.ocr_engine)  # type: ignore[arg-type]
 
 
 def s3_objects(body: str) -> list[tuple[str, str, int | None]]:
@@ -45,15 +32,17 @@ def s3_objects(body: str) -> list[tuple[str, str, int | None]]:
     return out
 
 
-def handle_record(record: SQSRecord) -> None:
+def handle_record(record: SQSRecord, intake: VoucherIntake) -> None:
     for bucket, key, size in s3_objects(record.body):
-        result = intake().handle_object(bucket, key, size)
+        result = intake.handle_object(bucket, key, size)
         logger.info("intake", extra={"prefix": key.split("/", 1)[0], "vouchers": len(result.vouchers),
                                      "duplicates": len(result.duplicates), "quarantined": len(result.quarantined)})
 
 
 def _handle(event: dict, context: object) -> dict:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    intake = invocation().voucher_intake()
+    return process_partial_response(event=event, record_handler=lambda record: handle_record(record, intake),
+                                    processor=processor, context=context)
 
 
 lambda_handler = instrumented(_handle)

@@ -6,15 +6,20 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from functions import catalogue
-from klientportal.api.app import build_app, http_handler, request_context
+from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
-from klientportal.invoicing.delivery import CHANNELS, adapters
+from klientportal.api.context import RequestContext
+from klientportal.errors import FieldError, InvalidInput
+from klientportal.invoicing.delivery import CHANNELS
+from klientportal.invoicing.records import InvoiceStatus, Payment
+from klientportal.invoicing.repository import COUNTER_SK, SETTINGS_SK, invoice_sk
 from klientportal.invoicing.service import InvoiceService
 from klientportal.invoicing.settings import InvoiceSettings
 from klientportal.repository.records import Record
@@ -105,6 +110,14 @@ class PaymentIn(_In):
     reference: Optional[str] = Field(default=None, max_length=100)
 
 
+class CustomerCreditOut(BaseModel):
+    customer_number: int
+    balances: dict[str, Dec] = Field(description="Currency → amount the client owes the customer")
+    entries: list[dict[str, Any]] = Field(description="What each part of the credit came from")
+    version: int
+    updated_at: Optional[str] = None
+
+
 class CreditNoteIn(_In):
     lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500,
                                           description="Lines to credit (partial); leave out to credit all")
@@ -115,7 +128,7 @@ class InvoiceOut(BaseModel):
     model_config = ConfigDict(extra="allow")
     id: str
     kind: Literal["invoice", "credit_note"]
-    status: str
+    status: InvoiceStatus
     number: Optional[int] = None
     customer_number: int
     version: int
@@ -127,6 +140,10 @@ class InvoiceOut(BaseModel):
     totals: Optional[dict[str, str]] = None
     vat: list[dict[str, str]] = []
     delivery: Optional[dict[str, Any]] = None
+    paid_amount: Optional[str] = None
+    credited_amount: Optional[str] = None
+    overpaid_amount: Optional[str] = Field(default=None, description="Paid or credited beyond the total; "
+                                                                     "the customer's credit (customer-credits)")
 
 
 class InvoicePage(BaseModel):
@@ -141,9 +158,18 @@ class ParticipantOut(BaseModel):
     accepts_credit_note: bool
 
 
-def _service() -> InvoiceService:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return InvoiceService(ctx.store, ctx.client, adapters())
+def _invoices(ctx: Context) -> InvoiceService:
+    return ctx.invocation.invoices(ctx.client_id)
+
+
+Invoices = Annotated[InvoiceService, Depends(_invoices)]
+
+
+def preload(route_key: str, path: dict[str, str]) -> list[str]:
+    """What the invoicing routes read of the client's partition: the settings and the number
+    counter, and the invoice named in the path; read with the authorization (one batch)."""
+    invoice_id = path.get("invoice_id")
+    return [SETTINGS_SK, COUNTER_SK, *([invoice_sk(invoice_id)] if invoice_id else [])]
 
 
 def _out(rec: Record) -> dict:
@@ -151,78 +177,73 @@ def _out(rec: Record) -> dict:
     return {**data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
 
 
-def _idempotent(payload: dict, operation) -> Response:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def _idempotent(ctx: RequestContext, payload: dict, operation) -> Response:
     return run_idempotent(ctx, payload, operation)
 
 
 @router.get("/clients/<client_id>/invoice-settings", tags=TAGS, summary="The client's invoice settings",
             responses=COMMON_RESPONSES)
-def get_settings(client_id: str) -> SettingsOut:
-    return SettingsOut.model_validate(_service().settings_view())
+def get_settings(client_id: str, invoices: Invoices) -> SettingsOut:
+    return SettingsOut.model_validate(invoices.settings_view())
 
 
 @router.put("/clients/<client_id>/invoice-settings", tags=TAGS, responses=COMMON_RESPONSES,
             summary="Set the seller profile, KID, bank account, due days and first invoice number")
-def put_settings(client_id: str, body: SettingsIn) -> SettingsOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def put_settings(client_id: str, body: SettingsIn, ctx: Context, invoices: Invoices) -> SettingsOut:
     settings = InvoiceSettings.model_validate(body.model_dump(exclude={"version"}))
-    return SettingsOut.model_validate(_service().put_settings(settings, body.version, ctx.actor))
+    return SettingsOut.model_validate(invoices.put_settings(settings, body.version, ctx.actor))
 
 
 @router.get("/clients/<client_id>/invoices", tags=TAGS, summary="List invoices and credit notes",
             responses=COMMON_RESPONSES)
-def list_invoices(client_id: str, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+def list_invoices(client_id: str, invoices: Invoices, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                   cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> InvoicePage:
-    page = _service().repo.list(limit, cursor)
+    page = invoices.repo.list(limit, cursor)
     return InvoicePage(items=[InvoiceOut.model_validate(_out(r)) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.post("/clients/<client_id>/invoices", tags=TAGS, summary="Create a draft invoice",
              responses={201: created(InvoiceOut), **COMMON_RESPONSES})
-def create_invoice(client_id: str, body: InvoiceCreate) -> Response[InvoiceOut]:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def create_invoice(client_id: str, body: InvoiceCreate, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     payload = body.model_dump(mode="json")
-    return _idempotent(payload, lambda: (201, _out(_service().create_draft(payload, ctx.actor))))
+    return _idempotent(ctx, payload, lambda: (201, _out(invoices.create_draft(payload, ctx.actor))))
 
 
 @router.get("/clients/<client_id>/invoices/<invoice_id>", tags=TAGS, summary="One invoice or credit note",
             responses=COMMON_RESPONSES)
-def get_invoice(client_id: str, invoice_id: str) -> InvoiceOut:
-    return InvoiceOut.model_validate(_out(_service().get(invoice_id)))
+def get_invoice(client_id: str, invoice_id: str, invoices: Invoices) -> InvoiceOut:
+    return InvoiceOut.model_validate(_out(invoices.get(invoice_id)))
 
 
 @router.patch("/clients/<client_id>/invoices/<invoice_id>", tags=TAGS, responses=COMMON_RESPONSES,
               summary="Change a draft (an issued invoice is frozen: 409; correct it with a credit note)")
-def update_invoice(client_id: str, invoice_id: str, body: InvoicePatch) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def update_invoice(client_id: str, invoice_id: str, body: InvoicePatch, ctx: Context,
+                   invoices: Invoices) -> InvoiceOut:
     changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
-    return InvoiceOut.model_validate(_out(_service().update_draft(invoice_id, body.version, changes, ctx.actor)))
+    return InvoiceOut.model_validate(_out(invoices.update_draft(invoice_id, body.version, changes, ctx.actor)))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/issue", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Issue: next number of the gapless series, KID, dates, PDF; the invoice is frozen")
-def issue_invoice(client_id: str, invoice_id: str) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return _idempotent({"issue": invoice_id}, lambda: (200, _out(_service().issue(invoice_id, ctx.actor))))
+def issue_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+    return _idempotent(ctx, {"issue": invoice_id}, lambda: (200, _out(invoices.issue(invoice_id, ctx.actor))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/send", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once")
-def send_invoice(client_id: str, invoice_id: str, body: Optional[SendIn] = None) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices,
+                 body: Optional[SendIn] = None) -> InvoiceOut:
     channel = body.channel if body else None
-    return _idempotent({"send": invoice_id, "channel": channel},
-                       lambda: (200, _out(_service().send(invoice_id, ctx.actor, channel))))
+    return _idempotent(ctx, {"send": invoice_id, "channel": channel},
+                       lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))))
 
 
 @router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses=COMMON_RESPONSES,
             summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL")
-def invoice_pdf(client_id: str, invoice_id: str, link: Annotated[bool, Query()] = False):
-    service = _service()
-    rec, pdf = service.pdf(invoice_id)
+def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices, link: Annotated[bool, Query()] = False):
+    rec, pdf = invoices.pdf(invoice_id)
     if link:
-        return Response(200, "application/json", {"url": service.files.presigned_url(rec.data["pdf_key"]),
+        return Response(200, "application/json", {"url": invoices.files.presigned_url(rec.data["pdf_key"]),
                                                   "key": rec.data["pdf_key"], "expires_in": 300})
     name = rec.data["pdf_key"].rsplit("/", 1)[1]
     return Response(200, "application/pdf", pdf, headers={"Content-Disposition": f'inline; filename="{name}"'})
@@ -230,63 +251,73 @@ def invoice_pdf(client_id: str, invoice_id: str, link: Annotated[bool, Query()] 
 
 @router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses=COMMON_RESPONSES,
             summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)")
-def invoice_ehf(client_id: str, invoice_id: str):
-    return Response(200, "application/xml", _service().ehf(invoice_id))
+def invoice_ehf(client_id: str, invoice_id: str, invoices: Invoices):
+    return Response(200, "application/xml", invoices.ehf(invoice_id))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/credit-notes", tags=TAGS,
              summary="Draft a credit note for the invoice (all of it, or the lines given)",
              responses={201: created(InvoiceOut), **COMMON_RESPONSES})
-def create_credit_note(client_id: str, invoice_id: str, body: CreditNoteIn) -> Response[InvoiceOut]:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def create_credit_note(client_id: str, invoice_id: str, body: CreditNoteIn, ctx: Context,
+                       invoices: Invoices) -> Response[InvoiceOut]:
     payload = body.model_dump(mode="json", exclude_none=True)
-    return _idempotent({"credit": invoice_id, **payload},
-                       lambda: (201, _out(_service().create_credit_note(invoice_id, payload, ctx.actor))))
+    return _idempotent(ctx, {"credit": invoice_id, **payload},
+                       lambda: (201, _out(invoices.create_credit_note(invoice_id, payload, ctx.actor))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/payments", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Register a (partial) payment; closes a debt-collection case when paid")
-def register_payment(client_id: str, invoice_id: str, body: PaymentIn) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    payment = body.model_dump(mode="json")
-    payment["amount"] = str(body.amount.quantize(Decimal("0.01")))
-    return _idempotent({"pay": invoice_id, **payment},
-                       lambda: (200, _out(_service().register_payment(invoice_id, payment, ctx.actor))))
+def register_payment(client_id: str, invoice_id: str, body: PaymentIn, ctx: Context,
+                     invoices: Invoices) -> InvoiceOut:
+    payment = _payment(body)
+    return _idempotent(ctx, {"pay": invoice_id, **payment.stored()},
+                       lambda: (200, _out(invoices.register_payment(invoice_id, payment, ctx.actor))))
+
+
+def _payment(body: PaymentIn) -> Payment:
+    try:
+        return Payment.model_validate(body.model_dump())
+    except ValidationError as exc:
+        raise InvalidInput("the payment is not valid", [
+            FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors(include_input=False)]) from exc
+
+
+@router.get("/clients/<client_id>/customer-credits/<customer_number>", tags=TAGS, responses=COMMON_RESPONSES,
+            summary="What the client owes the customer: overpayments and credit beyond what was owed, per currency")
+def get_customer_credit(client_id: str, customer_number: int, invoices: Invoices) -> CustomerCreditOut:
+    return CustomerCreditOut.model_validate(invoices.customer_credit(customer_number))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/payment-request", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send a payment request (betalingsanmodning) by e-mail")
-def payment_request(client_id: str, invoice_id: str) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return _idempotent({"payment-request": invoice_id},
-                       lambda: (200, _out(_service().payment_request(invoice_id, ctx.actor))))
+def payment_request(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+    return _idempotent(ctx, {"payment-request": invoice_id},
+                       lambda: (200, _out(invoices.payment_request(invoice_id, ctx.actor))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/reminders", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send a reminder now (purring; the second is the inkassovarsel), within the law")
-def send_reminder(client_id: str, invoice_id: str) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return _idempotent({"remind": invoice_id},
-                       lambda: (200, _out(_service().remind(invoice_id, ctx.actor, on_demand=True))))
+def send_reminder(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+    return _idempotent(ctx, {"remind": invoice_id},
+                       lambda: (200, _out(invoices.remind(invoice_id, ctx.actor, on_demand=True))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/collection", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Hand the claim over to debt collection (Svea Finans)")
-def start_collection(client_id: str, invoice_id: str) -> InvoiceOut:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return _idempotent({"collect": invoice_id},
-                       lambda: (200, _out(_service().start_collection(invoice_id, ctx.actor))))
+def start_collection(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+    return _idempotent(ctx, {"collect": invoice_id},
+                       lambda: (200, _out(invoices.start_collection(invoice_id, ctx.actor))))
 
 
 @router.get("/clients/<client_id>/peppol-participants/<participant_id>", tags=TAGS, responses=COMMON_RESPONSES,
             summary="Can this PEPPOL participant receive EHF invoices? (SMP lookup via the access point)")
-def lookup_participant(client_id: str, participant_id: str) -> ParticipantOut:
+def lookup_participant(client_id: str, participant_id: str, invoices: Invoices) -> ParticipantOut:
     from urllib.parse import unquote
-    found = _service().adapters.access_point.lookup(unquote(participant_id))
+    found = invoices.adapters.access_point.lookup(unquote(participant_id))
     return ParticipantOut(participant_id=found.participant_id, registered=found.registered,
                           accepts_invoice=found.accepts_invoice, accepts_credit_note=found.accepts_credit_note)
 
 
 assert set(CHANNELS) == {"email", "ehf", "print"}
-app = build_app([router], catalogue.function("invoicing").routes)
+app = build_app([router], catalogue.function("invoicing").routes, preload)
 lambda_handler = http_handler(app)

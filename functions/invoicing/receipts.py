@@ -6,28 +6,28 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from klientportal.adapters.receipts import Receipt
-from klientportal.api.app import store, tenancy_service
-from klientportal.invoicing.delivery import adapters
-from klientportal.invoicing.service import InvoiceService
+from klientportal.bootstrap import Invocation, invocation
+from klientportal.errors import NotFound
 from klientportal.observability import instrumented, logger
 from klientportal.repository.store import Actor
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def apply(record: SQSRecord) -> None:
+def apply(record: SQSRecord, inv: Invocation) -> None:
     receipt = Receipt.from_json(record.body)
-    st = store()
-    found = tenancy_service(st).repo.client(receipt.client_id)
-    if found is None:
+    try:
+        service = inv.invoices(receipt.client_id)
+    except NotFound:
         logger.warning("receipt for an unknown client", extra={"source": receipt.source})
         return
-    actor = Actor(sub=f"partner:{receipt.source}", kind="system")
-    InvoiceService(st, found[0], adapters()).apply_receipt(receipt, actor)
+    service.apply_receipt(receipt, Actor(sub=f"partner:{receipt.source}", kind="system"))
 
 
 def _handle(event: dict, context: object) -> dict:
-    return process_partial_response(event=event, record_handler=apply, processor=processor, context=context)
+    inv = invocation()
+    return process_partial_response(event=event, record_handler=lambda record: apply(record, inv),
+                                    processor=processor, context=context)
 
 
 lambda_handler = instrumented(_handle)

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from klientportal import clock
-from klientportal.api.app import store, tenancy_service
-from klientportal.invoicing.delivery import adapters
+from klientportal.bootstrap import invocation
 from klientportal.invoicing.service import run_reminders
 from klientportal.invoicing.settings import ReminderLaw
 from klientportal.observability import instrumented, logger
@@ -17,14 +16,8 @@ from klientportal.repository.store import SYSTEM
 def _handle(event: dict, context: object) -> dict:
     detail = event.get("detail") or {}
     today = date.fromisoformat(detail["today"]) if detail.get("today") else clock.today_oslo()
-    st = store()
-    repo = tenancy_service(st).repo
-
-    def client(client_id: str):
-        found = repo.client(client_id)
-        return found[0] if found else None
-
-    result = run_reminders(st, client, adapters(), today, ReminderLaw.from_env(), SYSTEM)
+    inv = invocation()
+    result = run_reminders(inv.store, inv.delivery, today, ReminderLaw.from_env(), SYSTEM)
     logger.info("reminder run", extra={"today": today.isoformat(), **result})
     return {"today": today.isoformat(), **result}
 

@@ -3,12 +3,13 @@ so every register behaves the same: list (paginated), create (idempotent), read,
 from typing import Annotated, Optional
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, Field, create_model
 
 from functions import catalogue
-from klientportal.api.app import build_app, http_handler, request_context
+from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.errors import FieldError, InvalidInput
@@ -20,9 +21,11 @@ from klientportal.registers.service import REGISTERS, CustomAccount, RegisterSer
 router = Router()
 
 
-def _service() -> RegisterService:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return RegisterService(ctx.store, ctx.client.client_id)
+def _registers(ctx: Context) -> RegisterService:
+    return ctx.invocation.registers(ctx.client_id)
+
+
+Registers = Annotated[RegisterService, Depends(_registers)]
 
 
 def _routes_for(spec: RegisterSpec) -> None:
@@ -35,25 +38,19 @@ def _routes_for(spec: RegisterSpec) -> None:
     base = f"/clients/<client_id>/{spec.name}"
     tags = [spec.name]
 
-    def list_items(client_id: str, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+    def list_items(client_id: str, service: Registers, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                    cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> page:
-        service = _service()
         result = service.list(spec, limit, cursor)
         return page(items=[service.to_read(spec, r) for r in result.items], next_cursor=result.next_cursor)
 
-    def create_item(client_id: str, body: spec.create) -> Response[out]:
-        ctx = request_context(router)  # type: ignore[arg-type]
-        service = _service()
+    def create_item(client_id: str, body: spec.create, ctx: Context, service: Registers) -> Response[out]:
         return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
             201, service.to_read(spec, service.create(spec, body, ctx.actor))))
 
-    def get_item(client_id: str, item_id: str) -> out:
-        service = _service()
+    def get_item(client_id: str, item_id: str, service: Registers) -> out:
         return service.to_read(spec, service.get(spec, item_id))
 
-    def update_item(client_id: str, item_id: str, body: patch) -> out:
-        ctx = request_context(router)  # type: ignore[arg-type]
-        service = _service()
+    def update_item(client_id: str, item_id: str, body: patch, ctx: Context, service: Registers) -> out:
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         return service.to_read(spec, service.update(spec, item_id, body.version, changes, ctx.actor))
 
@@ -108,15 +105,13 @@ class VatCodeList(BaseModel):
 
 @router.get("/clients/<client_id>/accounts", tags=["accounts"], summary="Chart of accounts (standard + own)",
             responses=COMMON_RESPONSES)
-def list_accounts(client_id: str) -> AccountList:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def list_accounts(client_id: str, ctx: Context) -> AccountList:
     return AccountList(items=chart_of_accounts(ctx.store, client_id))
 
 
 @router.post("/clients/<client_id>/accounts", tags=["accounts"], summary="Add an own account",
              responses={201: created(AccountOut), **COMMON_RESPONSES})
-def create_account(client_id: str, body: AccountIn) -> Response[AccountOut]:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def create_account(client_id: str, body: AccountIn, ctx: Context) -> Response[AccountOut]:
     codes = {v.code for v in vat_codes()}
     if body.default_vat_code is not None and body.default_vat_code not in codes:
         raise InvalidInput("unknown VAT code", [FieldError("default_vat_code", "not a VAT code")])

@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel
 
 from functions import catalogue
-from klientportal.api.app import build_app, http_handler, request_context, tenancy_service
+from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.auth import policy
@@ -19,6 +20,7 @@ from klientportal.tenancy.models import (
     Bureau, BureauInvitation, BureauLicenceUpdate, Client, ClientCreate, ClientInvitation,
     ClientLicenceUpdate, ClientUpdate, Membership, MembershipUpdate,
 )
+from klientportal.tenancy.service import TenancyService
 
 router = Router()
 
@@ -42,57 +44,54 @@ class Me(BaseModel):
     memberships: list[Membership]
 
 
-def _ctx():
-    return request_context(router)  # type: ignore[arg-type]
+def _tenancy(ctx: Context) -> TenancyService:
+    return ctx.invocation.tenancy
+
+
+Tenancy = Annotated[TenancyService, Depends(_tenancy)]
 
 
 @router.get("/me", tags=["tenancy"], summary="Who am I: memberships and roles", responses=COMMON_RESPONSES)
-def me() -> Me:
-    p = _ctx().principal
+def me(ctx: Context) -> Me:
+    p = ctx.principal
     return Me(sub=p.sub, email=p.email, memberships=list(p.memberships))
 
 
 @router.get("/bureau", tags=["tenancy"], summary="The bureau and its licence", responses=COMMON_RESPONSES)
-def get_bureau() -> BureauOut:
-    bureau, version = tenancy_service(_ctx().store).bureau(_ctx().bureau_id)
+def get_bureau(ctx: Context, tenancy: Tenancy) -> BureauOut:
+    bureau, version = tenancy.bureau(ctx.bureau_id)
     return BureauOut(**bureau.model_dump(), version=version)
 
 
 @router.put("/bureau/licence", tags=["tenancy"], summary="Change the bureau's licensed modules",
             description="Refused (409) while a client still has a module the licence would drop.",
             responses=COMMON_RESPONSES)
-def put_bureau_licence(body: BureauLicenceUpdate) -> BureauOut:
-    ctx = _ctx()
-    bureau, version = tenancy_service(ctx.store).set_bureau_licence(ctx.bureau_id, body, ctx.actor)
+def put_bureau_licence(body: BureauLicenceUpdate, ctx: Context, tenancy: Tenancy) -> BureauOut:
+    bureau, version = tenancy.set_bureau_licence(ctx.bureau_id, body, ctx.actor)
     return BureauOut(**bureau.model_dump(), version=version)
 
 
 @router.get("/bureau/users", tags=["users"], summary="Bureau staff", responses=COMMON_RESPONSES)
-def list_bureau_users() -> MemberList:
-    ctx = _ctx()
-    return MemberList(items=tenancy_service(ctx.store).repo.members("bureau", ctx.bureau_id))
+def list_bureau_users(ctx: Context, tenancy: Tenancy) -> MemberList:
+    return MemberList(items=tenancy.repo.members("bureau", ctx.bureau_id))
 
 
 @router.post("/bureau/users", tags=["users"], summary="Invite a bureau admin or accountant",
              responses={201: created(Membership), **COMMON_RESPONSES})
-def invite_bureau_user(body: BureauInvitation) -> Response[Membership]:
-    ctx = _ctx()
+def invite_bureau_user(body: BureauInvitation, ctx: Context, tenancy: Tenancy) -> Response[Membership]:
     return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
-        201, tenancy_service(ctx.store).invite_to_bureau(ctx.bureau_id, body, ctx.actor).model_dump(mode="json")))
+        201, tenancy.invite_to_bureau(ctx.bureau_id, body, ctx.actor).model_dump(mode="json")))
 
 
 @router.patch("/bureau/users/<user_id>", tags=["users"], summary="Change a staff member's role, clients or status",
               responses=COMMON_RESPONSES)
-def update_bureau_user(user_id: str, body: MembershipUpdate) -> Membership:
-    ctx = _ctx()
-    return tenancy_service(ctx.store).update_membership("bureau", ctx.bureau_id, user_id, body, ctx.actor)
+def update_bureau_user(user_id: str, body: MembershipUpdate, ctx: Context, tenancy: Tenancy) -> Membership:
+    return tenancy.update_membership("bureau", ctx.bureau_id, user_id, body, ctx.actor)
 
 
 @router.get("/clients", tags=["clients"], summary="The clients you can reach", responses=COMMON_RESPONSES)
-def list_clients(limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+def list_clients(ctx: Context, tenancy: Tenancy, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> ClientPage:
-    ctx = _ctx()
-    service = tenancy_service(ctx.store)
     items: list[Client] = []
     next_cursor = None
     accepted = False
@@ -112,7 +111,7 @@ def list_clients(limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     if not cursor:
         for m in ctx.principal.active():
             if m.scope == "client" and m.scope_id not in seen:
-                found = service.repo.client(m.scope_id)
+                found = tenancy.repo.client(m.scope_id)
                 if found:
                     items.append(found[0])
     return ClientPage(items=items, next_cursor=next_cursor)
@@ -122,52 +121,47 @@ def list_clients(limit: Annotated[int | None, Query(ge=1, le=200)] = None,
              description="Modules must be within the bureau's licence. Portal clients are licence-"
                          "registered at once; ByråKlient and Byrålisens clients start as pending.",
              responses={201: created(Client), **COMMON_RESPONSES})
-def create_client(body: ClientCreate) -> Response[Client]:
-    ctx = _ctx()
+def create_client(body: ClientCreate, ctx: Context, tenancy: Tenancy) -> Response[Client]:
     return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
-        201, tenancy_service(ctx.store).create_client(ctx.bureau_id, body, ctx.actor).model_dump(mode="json")))
+        201, tenancy.create_client(ctx.bureau_id, body, ctx.actor).model_dump(mode="json")))
 
 
 @router.get("/clients/<client_id>", tags=["clients"], summary="One client", responses=COMMON_RESPONSES)
-def get_client(client_id: str) -> Client:
-    return _ctx().client
+def get_client(client_id: str, ctx: Context) -> Client:
+    return ctx.client
 
 
 @router.patch("/clients/<client_id>", tags=["clients"], summary="Change name, tier, modules, financial year start or status",
               responses=COMMON_RESPONSES)
-def update_client(client_id: str, body: ClientUpdate) -> Client:
-    ctx = _ctx()
-    return tenancy_service(ctx.store).update_client(ctx.client, body, ctx.actor)
+def update_client(client_id: str, body: ClientUpdate, ctx: Context, tenancy: Tenancy) -> Client:
+    return tenancy.update_client(ctx.client, body, ctx.actor)
 
 
 @router.put("/clients/<client_id>/licence", tags=["clients"],
             summary="Record the client's external licence registration (ByråKlient, Byrålisens)",
             responses=COMMON_RESPONSES)
-def put_client_licence(client_id: str, body: ClientLicenceUpdate) -> Client:
-    ctx = _ctx()
-    return tenancy_service(ctx.store).register_client_licence(ctx.client, body, ctx.actor)
+def put_client_licence(client_id: str, body: ClientLicenceUpdate, ctx: Context, tenancy: Tenancy) -> Client:
+    return tenancy.register_client_licence(ctx.client, body, ctx.actor)
 
 
 @router.get("/clients/<client_id>/users", tags=["users"], summary="The client's users", responses=COMMON_RESPONSES)
-def list_client_users(client_id: str) -> MemberList:
-    ctx = _ctx()
-    return MemberList(items=tenancy_service(ctx.store).repo.members("client", client_id))
+def list_client_users(client_id: str, ctx: Context, tenancy: Tenancy) -> MemberList:
+    return MemberList(items=tenancy.repo.members("client", client_id))
 
 
 @router.post("/clients/<client_id>/invitations", tags=["users"], summary="Invite a user to the client",
              responses={201: created(Membership), **COMMON_RESPONSES})
-def invite_client_user(client_id: str, body: ClientInvitation) -> Response[Membership]:
-    ctx = _ctx()
+def invite_client_user(client_id: str, body: ClientInvitation, ctx: Context,
+                       tenancy: Tenancy) -> Response[Membership]:
     return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
-        201, tenancy_service(ctx.store).invite_to_client(ctx.client, body, ctx.actor).model_dump(mode="json")))
+        201, tenancy.invite_to_client(ctx.client, body, ctx.actor).model_dump(mode="json")))
 
 
 @router.patch("/clients/<client_id>/users/<user_id>", tags=["users"],
               summary="Change a client user's role, modules or status", responses=COMMON_RESPONSES)
-def update_client_user(client_id: str, user_id: str, body: MembershipUpdate) -> Membership:
-    ctx = _ctx()
-    return tenancy_service(ctx.store).update_membership("client", client_id, user_id, body, ctx.actor,
-                                                        client=ctx.client)
+def update_client_user(client_id: str, user_id: str, body: MembershipUpdate, ctx: Context,
+                       tenancy: Tenancy) -> Membership:
+    return tenancy.update_membership("client", client_id, user_id, body, ctx.actor, client=ctx.client)
 
 
 app = build_app([router], catalogue.function("tenancy").routes)

@@ -8,13 +8,13 @@ from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
-from klientportal import aws
-from klientportal.api.app import build_app, http_handler, request_context, tenancy_service
+from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.auth.policy import reach
@@ -188,9 +188,16 @@ class ProposalAdd(_In):
     voucher_id: Annotated[str, Field(pattern=r"^[0-9a-f]{24}$")]
 
 
-def _service() -> VoucherService:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return VoucherService(ctx.store, ctx.client.client_id)
+def _vouchers(ctx: Context) -> VoucherService:
+    return ctx.invocation.vouchers(ctx.client_id)
+
+
+def _payments(ctx: Context) -> PaymentProposalService:
+    return ctx.invocation.payment_proposals(ctx.client_id)
+
+
+Vouchers = Annotated[VoucherService, Depends(_vouchers)]
+Payments = Annotated[PaymentProposalService, Depends(_payments)]
 
 
 def _inbox_out(data: dict) -> InboxAddress:
@@ -199,25 +206,22 @@ def _inbox_out(data: dict) -> InboxAddress:
 
 @router.get("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="The client's voucher e-mail address",
             responses=COMMON_RESPONSES)
-def get_inbox(client_id: str) -> InboxAddress:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def get_inbox(client_id: str, ctx: Context) -> InboxAddress:
     found = inbox.inbox_of(ctx.store, client_id)
     return _inbox_out(found or inbox.assign_inbox(ctx.store, ctx.client, ctx.actor))
 
 
 @router.put("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="Choose the voucher e-mail address",
             responses=COMMON_RESPONSES)
-def put_inbox(client_id: str, body: InboxChange) -> InboxAddress:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def put_inbox(client_id: str, body: InboxChange, ctx: Context) -> InboxAddress:
     return _inbox_out(inbox.assign_inbox(ctx.store, ctx.client, ctx.actor, slug=body.slug))
 
 
 @router.post("/clients/<client_id>/voucher-uploads", tags=["vouchers"],
              summary="Presigned upload URLs for one or more files (PUT each file to its URL)",
              responses={201: created(UploadTargets), **COMMON_RESPONSES})
-def create_uploads(client_id: str, body: UploadRequest) -> Response[UploadTargets]:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    s3 = aws.client("s3")
+def create_uploads(client_id: str, body: UploadRequest, ctx: Context) -> Response[UploadTargets]:
+    s3 = ctx.invocation.s3
     batch = uuid.uuid4().hex[:16]
     items = []
     for index, f in enumerate(body.files, start=1):
@@ -233,101 +237,92 @@ def create_uploads(client_id: str, body: UploadRequest) -> Response[UploadTarget
 
 @router.get("/clients/<client_id>/vouchers", tags=["vouchers"], summary="Vouchers, all or one queue",
             responses=COMMON_RESPONSES)
-def list_vouchers(client_id: str, queue: Annotated[Optional[Queue], Query()] = None,
+def list_vouchers(client_id: str, vouchers: Vouchers, queue: Annotated[Optional[Queue], Query()] = None,
                   limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                   cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> VoucherPage:
-    page = _service().list(queue, limit, cursor)
+    page = vouchers.list(queue, limit, cursor)
     return VoucherPage(items=[Voucher.model_validate(view(r)) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/clients/<client_id>/voucher-quarantine", tags=["vouchers"],
             summary="What the inbox refused or could not read, with the reason", responses=COMMON_RESPONSES)
-def client_quarantine(client_id: str) -> QuarantineList:
-    return QuarantineList(items=[QuarantineItem.model_validate(i) for i in _service().quarantine()])
+def client_quarantine(client_id: str, vouchers: Vouchers) -> QuarantineList:
+    return QuarantineList(items=[QuarantineItem.model_validate(i) for i in vouchers.quarantine()])
 
 
 @router.get("/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="One voucher",
             responses=COMMON_RESPONSES)
-def get_voucher(client_id: str, voucher_id: str) -> Voucher:
-    return Voucher.model_validate(view(_service().get(voucher_id)))
+def get_voucher(client_id: str, voucher_id: str, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.get(voucher_id)))
 
 
 @router.get("/clients/<client_id>/vouchers/<voucher_id>/preview", tags=["vouchers"],
             summary="A short-lived URL of the voucher's preview (PDF, embedded PDF, image or summary)",
             responses=COMMON_RESPONSES)
-def preview(client_id: str, voucher_id: str) -> Preview:
-    rec = _service().get(voucher_id)
+def preview(client_id: str, voucher_id: str, vouchers: Vouchers, ctx: Context) -> Preview:
+    rec = vouchers.get(voucher_id)
     found = rec.data.get("preview")
     if not found:
         original = rec.data["original"]
         found = {"bucket": original["bucket"], "key": original["key"], "content_type": original["content_type"],
                  "kind": "original"}
-    url = presigned_get(aws.client("s3"), found["bucket"], found["key"], content_type=found["content_type"],
+    url = presigned_get(ctx.invocation.s3, found["bucket"], found["key"], content_type=found["content_type"],
                         filename=rec.data["original"].get("filename"))
     return Preview(url=url, content_type=found["content_type"], kind=found["kind"], expires_in=300)
 
 
 @router.patch("/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="Edit the details",
               responses=COMMON_RESPONSES)
-def edit_voucher(client_id: str, voucher_id: str, body: DetailsPatch) -> Voucher:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def edit_voucher(client_id: str, voucher_id: str, body: DetailsPatch, ctx: Context, vouchers: Vouchers) -> Voucher:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    return Voucher.model_validate(view(_service().update_details(voucher_id, body.version, changes, ctx.actor)))
+    return Voucher.model_validate(view(vouchers.update_details(voucher_id, body.version, changes, ctx.actor)))
 
 
 @router.put("/clients/<client_id>/vouchers/<voucher_id>/coding", tags=["vouchers"],
             summary="Code the voucher (split lines: account, VAT code, project, department)", responses=COMMON_RESPONSES)
-def code_voucher(client_id: str, voucher_id: str, body: Coding) -> Voucher:
-    ctx = request_context(router)  # type: ignore[arg-type]
+def code_voucher(client_id: str, voucher_id: str, body: Coding, ctx: Context, vouchers: Vouchers) -> Voucher:
     lines = [line.model_dump(mode="json") for line in body.lines]
-    return Voucher.model_validate(view(_service().code(voucher_id, body.version, lines, ctx.actor)))
+    return Voucher.model_validate(view(vouchers.code(voucher_id, body.version, lines, ctx.actor)))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/attestation", tags=["vouchers"],
              summary="Send to attestation", responses=COMMON_RESPONSES)
-def send_to_attestation(client_id: str, voucher_id: str, body: Step) -> Voucher:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return Voucher.model_validate(view(_service().send_to_attestation(voucher_id, body.version, ctx.actor, body.comment)))
+def send_to_attestation(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.send_to_attestation(voucher_id, body.version, ctx.actor, body.comment)))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/approval", tags=["vouchers"],
              summary="Approve (for payment; the voucher goes to the bureau)", responses=COMMON_RESPONSES)
-def approve(client_id: str, voucher_id: str, body: Step) -> Voucher:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return Voucher.model_validate(view(_service().approve(voucher_id, body.version, ctx.actor, body.comment)))
+def approve(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.approve(voucher_id, body.version, ctx.actor, body.comment)))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/payment", tags=["vouchers"], summary="Mark paid",
              responses=COMMON_RESPONSES)
-def mark_paid(client_id: str, voucher_id: str, body: Payment) -> Voucher:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return Voucher.model_validate(view(_service().mark_paid(voucher_id, body.version, body.paid_on, ctx.actor)))
+def mark_paid(client_id: str, voucher_id: str, body: Payment, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.mark_paid(voucher_id, body.version, body.paid_on, ctx.actor)))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/booking", tags=["vouchers"],
              summary="Book (bureau): a balanced journal entry with the next voucher number",
              responses=COMMON_RESPONSES)
-def book(client_id: str, voucher_id: str, body: Step) -> Response[Voucher]:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    service = _service()
+def book(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Response[Voucher]:
     return run_idempotent(ctx, {"voucher_id": voucher_id, **body.model_dump(mode="json")}, lambda: (
-        200, view(service.book(voucher_id, body.version, ctx.actor))))
+        200, view(vouchers.book(voucher_id, body.version, ctx.actor))))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/return", tags=["vouchers"],
              summary="Return to the client with a comment (bureau)", responses=COMMON_RESPONSES)
-def return_voucher(client_id: str, voucher_id: str, body: Return) -> Voucher:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return Voucher.model_validate(view(_service().return_to_client(voucher_id, body.version, body.comment, ctx.actor)))
+def return_voucher(client_id: str, voucher_id: str, body: Return, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.return_to_client(voucher_id, body.version, body.comment, ctx.actor)))
 
 
 @router.get("/bureau/voucher-queue", tags=["vouchers"],
             summary="The bureau's queue: approved vouchers of the clients you reach, oldest client first",
             responses=COMMON_RESPONSES)
-def bureau_queue(limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+def bureau_queue(ctx: Context, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BureauQueue:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    clients = [c for c in tenancy_service(ctx.store).repo.clients_of(ctx.bureau_id) if reach(ctx.principal, c)]
+    clients = [c for c in ctx.invocation.tenancy.repo.clients_of(ctx.bureau_id) if reach(ctx.principal, c)]
     clients.sort(key=lambda c: c.client_id)
     wanted = limit or 50
     scope = {"list": "bureau-voucher-queue", "bureau": ctx.bureau_id}
@@ -347,15 +342,10 @@ def bureau_queue(limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
     return BureauQueue(items=items)
 
 
-def _payments() -> PaymentProposalService:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return PaymentProposalService(ctx.store, ctx.client.client_id)
-
-
 @router.get("/clients/<client_id>/payment-proposal", tags=["vouchers"],
             summary="The open payment proposal (empty when there is none)", responses=COMMON_RESPONSES)
-def get_payment_proposal(client_id: str) -> PaymentProposal:
-    return PaymentProposal.model_validate(_payments().current())
+def get_payment_proposal(client_id: str, payments: Payments) -> PaymentProposal:
+    return PaymentProposal.model_validate(payments.current())
 
 
 @router.post("/clients/<client_id>/payment-proposal/vouchers", tags=["vouchers"],
@@ -363,16 +353,14 @@ def get_payment_proposal(client_id: str) -> PaymentProposal:
              description="Amount, due date, KID or message and the creditor account come from the voucher (or its "
                          "supplier). A voucher is in at most one proposal; adding it again changes nothing.",
              responses=COMMON_RESPONSES)
-def add_to_payment(client_id: str, body: ProposalAdd) -> PaymentProposal:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return PaymentProposal.model_validate(_payments().add(body.voucher_id, ctx.actor))
+def add_to_payment(client_id: str, body: ProposalAdd, ctx: Context, payments: Payments) -> PaymentProposal:
+    return PaymentProposal.model_validate(payments.add(body.voucher_id, ctx.actor))
 
 
 @router.delete("/clients/<client_id>/payment-proposal/vouchers/<voucher_id>", tags=["vouchers"],
                summary="Take a voucher out of the payment proposal", responses=COMMON_RESPONSES)
-def remove_from_payment(client_id: str, voucher_id: str) -> PaymentProposal:
-    ctx = request_context(router)  # type: ignore[arg-type]
-    return PaymentProposal.model_validate(_payments().remove(voucher_id, ctx.actor))
+def remove_from_payment(client_id: str, voucher_id: str, ctx: Context, payments: Payments) -> PaymentProposal:
+    return PaymentProposal.model_validate(payments.remove(voucher_id, ctx.actor))
 
 
 app = build_app([router], catalogue.function("vouchers").routes)

@@ -55,7 +55,7 @@ class LocalStack:
         from klientportal.observability import logger
         logger.setLevel(self.log_level)  # the logger was made at import, before the environment was set
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        from klientportal.api.app import tenancy_service
+        from klientportal.bootstrap import tenancy_service
         seed.seed(tenancy_service())
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
         self.invoker = Invoker()

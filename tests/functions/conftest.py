@@ -15,7 +15,7 @@ from infra.local import environment, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
 from klientportal import aws
-from klientportal.api.app import tenancy_service
+from klientportal.bootstrap import tenancy_service
 from klientportal.auth.tokens import DevIssuer
 
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}

@@ -13,7 +13,7 @@ import pytest
 
 from functions import catalogue
 from infra.local import seed
-from klientportal.api.app import tenancy_service
+from klientportal.bootstrap import tenancy_service
 from klientportal.registers.models import CustomerCreate
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM
@@ -115,7 +115,7 @@ def world(api):
 def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
-    path = path.replace("{voucher_id}", "0" * 24)
+    path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from infra.local import seed
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 from klientportal.repository import keys
 
 U = "daglig@fjordkaffe.no"

@@ -8,7 +8,7 @@ from infra.local import resources, seed
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
 from klientportal import aws
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 from klientportal.repository import keys
 
 

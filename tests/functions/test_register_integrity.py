@@ -3,7 +3,7 @@ assigned only to the bureau's own clients."""
 from __future__ import annotations
 
 from infra.local import seed
-from klientportal.api.app import store, tenancy_service
+from klientportal.bootstrap import store, tenancy_service
 from klientportal.repository import keys
 from klientportal.repository.store import SYSTEM
 from klientportal.tenancy.models import BureauLicence, ClientCreate, Module, Tier

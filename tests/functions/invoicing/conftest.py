@@ -9,7 +9,7 @@ import pytest
 
 from infra.local.invoker import Invoker
 from infra.local.pumps import QueuePump
-from klientportal.api.app import store
+from klientportal.bootstrap import store
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM
 from tests.functions.conftest import Api, aws_env, issuer, api  # noqa: F401 - fixtures

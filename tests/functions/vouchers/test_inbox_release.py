@@ -1,7 +1,7 @@
 """A released inbox address stays with its last owner (ISSUE-7 §3, inbox address takeover)."""
 from __future__ import annotations
 
-from klientportal.api.app import store as main_store
+from klientportal.bootstrap import store as main_store
 from klientportal.vouchers.records import UNROUTED_PK
 from tests.functions.vouchers.conftest import ADMIN, FJORD
 

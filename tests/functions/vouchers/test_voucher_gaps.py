@@ -2,7 +2,7 @@
 inbound EHF routed by its receiver (0264)."""
 from __future__ import annotations
 
-from klientportal.api.app import store as main_store
+from klientportal.bootstrap import store as main_store
 from klientportal.vouchers.records import UNROUTED_PK
 from tests.functions.vouchers.conftest import ACCOUNTANT, FJORD, ehf_to
 
@@ -127,7 +127,7 @@ def test_add_to_payment_proposal(api, inbound, ehf_bytes):
     assert removed.status == 200 and removed.json["lines"] == [] and removed.json["totals"] == {}
     assert api.call("DELETE", f"{proposal}/vouchers/{vid}", user=ADMIN).status == 404
     assert "payment_proposal" not in api.get(base, user=ADMIN).json
-    from klientportal.api.app import store
+    from klientportal.bootstrap import store
     actions = [e["action"] for e in store().audit_events(f"T#{FJORD}")[0]]
     assert {"payment_proposal.voucher_added", "payment_proposal.voucher_removed",
             "voucher.added_to_payment", "voucher.removed_from_payment"} <= set(actions)

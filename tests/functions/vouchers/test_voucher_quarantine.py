@@ -91,7 +91,7 @@ def _deliver(inbound, how: str, name: str, data: bytes) -> None:
 def _reasons(api, where: str) -> dict[str, dict]:
     """The client's quarantine through the API, or the operators' unrouted partition (no API)."""
     if where == "bureau":
-        from klientportal.api.app import store
+        from klientportal.bootstrap import store
         from klientportal.vouchers.records import QUARANTINE_PREFIX, UNROUTED_PK
         return {r.data["reason"]: r.data for r in store().query_all(UNROUTED_PK, QUARANTINE_PREFIX)}
     reply = api.get(f"/clients/{FJORD}/voucher-quarantine", user=ADMIN)

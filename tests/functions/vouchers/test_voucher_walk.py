@@ -208,14 +208,14 @@ def test_tenant_isolation(api, inbound, invoice_pdf):
 
 def test_scanned_receipt_goes_through_the_ocr_engine(api, inbound, conformance_dir, monkeypatch):
     """A real recorded Textract answer, replayed by the simulator the local stack uses."""
-    from functions.ingest import queue
+    from klientportal import bootstrap
     from klientportal.vouchers.ocr_engines import SIMULATOR_MARK, SimulatedTextract
 
     folder = conformance_dir / "textract" / "analyze-expense" / "textractor"
     image = (folder / "receipt.jpg").read_bytes()
     engine = SimulatedTextract()
     engine.record(image, json.loads((folder / "receipt.jpg.analyze_expense.json").read_text()))
-    monkeypatch.setitem(queue._engines, ("simulated", settings().inbound_bucket), engine)
+    monkeypatch.setitem(bootstrap._ocr_engines, ("simulated", settings().inbound_bucket), engine)
     inbound.put(f"upload/{FJORD}/scan-1/kvittering.jpg", image, "image/jpeg")
     inbound.drain()
     [voucher] = _vouchers(api)

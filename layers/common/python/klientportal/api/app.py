@@ -1,102 +1,124 @@
 """Builds the powertools HTTP API app of one function, with THE authorization middleware.
 
-Every request passes `authorize`: the route key (set by API Gateway, and by the local gateway)
-names the route, the catalogue names its policy action, the JWT claims name the user, and the
-policy decides before any route code runs. Route code reads `request_context(app)`.
+Every request passes `authorize_event`: the route key (set by API Gateway, and by the local
+gateway) names the route, the catalogue names its policy action, the JWT claims name the user, and
+the policy decides before any route code runs. The invocation's composition
+(`klientportal.bootstrap.Invocation`) rides on the request context; routes receive the context and
+their services as parameters with powertools' `Depends` (`Context` below, and providers built on
+`request_context`).
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 
-from klientportal import aws
-from klientportal.adapters.identity import user_directory
 from klientportal.api.context import RequestContext
 from klientportal.api.problems import (
     PROBLEM_CONTENT_TYPE, field_errors_from_validation, from_domain_error, problem_response,
 )
 from klientportal.auth import policy
 from klientportal.auth.principal import Principal
+from klientportal.bootstrap import Invocation, invocation
 from klientportal.errors import DomainError, InternalError, NotFound, Unauthenticated
 from klientportal.observability import instrumented, logger, metrics
-from klientportal.repository.store import Actor, Store
-from klientportal.settings import settings
-from klientportal.tenancy.repository import TenancyRepository
-from klientportal.tenancy.service import TenancyService
+from klientportal.repository.store import Actor
+from klientportal.tenancy.models import Membership
+from klientportal.repository.records import Record
 
 CONTEXT_KEY = "request"
 
-
-def store() -> Store:
-    return Store(aws.client("dynamodb"), settings().main_table)
-
-
-def tenancy_service(st: Store | None = None) -> TenancyService:
-    s = settings()
-    return TenancyService(TenancyRepository(st or store()), user_directory(s.identity_provider, s.user_pool_id))
+#: Sort keys of the client's partition that a route will read, by route key and path parameters:
+#: read in the authorization's batch (one call) instead of one call each later.
+Preload = Callable[[str, dict[str, str]], Iterable[str]]
 
 
-def request_context(app: APIGatewayHttpResolver) -> RequestContext:
-    return app.context[CONTEXT_KEY]
+def _no_preload(route_key: str, path: dict[str, str]) -> Iterable[str]:
+    return ()
 
 
-def _principal(claims: dict, st: Store) -> Principal:
-    sub = claims.get("sub")
-    if not sub:
-        raise Unauthenticated("the token has no subject")
-    service = tenancy_service(st)
-    memberships = service.repo.memberships_of(sub)
+class GuardedApp(APIGatewayHttpResolver):
+    """The resolver of one API function, with the catalogue's route → action map and its preload."""
+
+    def __init__(self, actions: dict[str, str | None], preload: Preload) -> None:
+        super().__init__(enable_validation=True, response_validation_error_http_code=500)
+        self.actions = actions
+        self.preload = preload
+
+
+def request_context(request: Request) -> RequestContext:
+    """The authorized request's context (a `Depends` provider)."""
+    ctx = request.context[CONTEXT_KEY]
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError("no authorized request context")
+    return ctx
+
+
+Context = Annotated[RequestContext, Depends(request_context)]
+
+
+def _principal(sub: str, claims: dict, found: list[tuple[Membership, Record]], inv: Invocation) -> Principal:
     actor = Actor(sub=sub, email=claims.get("email"))
-    active = service.activate_invitations(memberships, actor)
+    active = inv.tenancy.activate_invitations(found, actor)
     auth_time = claims.get("auth_time")
     return Principal(sub=sub, email=claims.get("email"), memberships=tuple(active),
                      auth_level=claims.get("acr"), auth_time=int(auth_time) if auth_time else None)
 
 
-def authorize_event(event: dict, actions: dict[str, str | None]) -> RequestContext:
-    """THE authorization step: route → action → policy decision, before any parsing of the body."""
+def authorize_event(event: dict, actions: dict[str, str | None], preload: Preload = _no_preload,
+                    inv: Invocation | None = None) -> RequestContext:
+    """THE authorization step: route → action → policy decision, before any parsing of the body.
+
+    A client-scoped action reads the client, the user's memberships that can reach it, the audit
+    head and the route's `preload` in one batch; other actions read all the user's memberships."""
     route_key = event.get("routeKey", "")
     if route_key not in actions:
         raise NotFound(f"no route {route_key}")
     action = actions[route_key]
-    st = store()
+    inv = inv or invocation()
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     request_id = (event.get("requestContext") or {}).get("requestId", "-")
-    ctx = RequestContext(store=st, principal=None, action=action, route_key=route_key, request_id=request_id,
-                         headers=headers)
+    ctx = RequestContext(invocation=inv, principal=None, action=action, route_key=route_key,
+                         request_id=request_id, headers=headers)
     if action is None:
         return ctx
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
     if not claims:
         raise Unauthenticated("a bearer token is required")
-    ctx.principal = _principal(claims, st)
+    sub = claims.get("sub")
+    if not sub:
+        raise Unauthenticated("the token has no subject")
     spec = policy.rule(action)
     if spec.scope == "client":
-        client_id = (event.get("pathParameters") or {}).get("client_id", "")
-        found = tenancy_service(st).repo.client(client_id)
-        ctx.client = found[0] if found else None
+        path = event.get("pathParameters") or {}
+        ctx.client, found = inv.tenancy.repo.client_access(path.get("client_id", ""), sub,
+                                                           preload(route_key, path))
+        ctx.principal = _principal(sub, claims, found, inv)
         ctx.membership = policy.authorize_client(ctx.principal, action, ctx.client)
-    elif spec.scope == "bureau":
+        return ctx
+    ctx.principal = _principal(sub, claims, inv.tenancy.repo.memberships_of(sub), inv)
+    if spec.scope == "bureau":
         ctx.membership = policy.authorize_bureau(ctx.principal, action)
     else:
         policy.authorize_any(ctx.principal, action)
     return ctx
 
 
-def build_app(routers: Iterable[Router], routes: Iterable[Any]) -> APIGatewayHttpResolver:
+def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload = _no_preload) -> GuardedApp:
     """An HTTP API app with `routers` included, guarded for the catalogue `routes` given."""
-    app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500)
+    app = GuardedApp({r.route_key: r.action for r in routes}, preload)
     for router in routers:
         app.include_router(router)
-    app.context_actions = {r.route_key: r.action for r in routes}  # type: ignore[attr-defined]
 
     @app.exception_handler(DomainError)
     def _domain(err: DomainError) -> Response:
@@ -137,13 +159,12 @@ def _proxy_problem(err: DomainError, path: str) -> dict:
             "body": response.body, "isBase64Encoded": False}
 
 
-def http_handler(app: APIGatewayHttpResolver) -> Callable:
+def http_handler(app: GuardedApp) -> Callable:
     """The Lambda handler of an API function: authorize, then let the resolver parse and route."""
-    actions = app.context_actions  # type: ignore[attr-defined]
 
     def handle(event: dict, context: Any) -> dict:
         try:
-            ctx = authorize_event(event, actions)
+            ctx = authorize_event(event, app.actions, app.preload)
         except DomainError as err:
             return _proxy_problem(err, event.get("rawPath", ""))
         except Exception:

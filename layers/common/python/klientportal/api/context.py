@@ -1,17 +1,19 @@
-"""The per-request context: who is asking, for which tenant, allowed through which membership."""
+"""The per-request context: who is asking, for which tenant, allowed through which membership, and
+the invocation's composition (store, services) from `klientportal.bootstrap`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from klientportal.auth.principal import Principal
+from klientportal.bootstrap import Invocation
 from klientportal.repository.store import Actor, Store
 from klientportal.tenancy.models import Client, Membership
 
 
 @dataclass
 class RequestContext:
-    store: Store
+    invocation: Invocation
     principal: Principal | None
     action: str | None
     route_key: str
@@ -20,6 +22,17 @@ class RequestContext:
     membership: Membership | None = None
     headers: dict[str, str] = field(default_factory=dict)
     lambda_context: Any = None
+
+    @property
+    def store(self) -> Store:
+        return self.invocation.store
+
+    @property
+    def client_id(self) -> str:
+        """The client of a client-scoped request (authorized before any route code runs)."""
+        if self.client is None:
+            raise RuntimeError("not a client-scoped request")
+        return self.client.client_id
 
     @property
     def actor(self) -> Actor:

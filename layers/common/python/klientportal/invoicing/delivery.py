@@ -38,6 +38,14 @@ def adapters(mode: str | None = None) -> Adapters:
     return Adapters(LocalSesEmailSender(), SimulatedAccessPoint(), SimulatedPrintCentre(), SimulatedSvea())
 
 
+RECIPIENT_FIELDS = ("customer_number", "name", "email", "address", "orgnr", "peppol_id", "delivery_channel")
+
+
+def recipient_of(customer: dict) -> dict:
+    """What delivery needs of a customer, kept on the invoice when it is issued (decision 0407)."""
+    return {k: customer[k] for k in RECIPIENT_FIELDS if customer.get(k) is not None}
+
+
 def peppol_id_of(customer: dict) -> str | None:
     return customer.get("peppol_id") or (f"0192:{customer['orgnr']}" if customer.get("orgnr") else None)
 

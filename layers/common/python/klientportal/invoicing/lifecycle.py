@@ -14,16 +14,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from klientportal.errors import RuleViolation
+from klientportal.errors import DomainError, RuleViolation
+from klientportal.invoicing.records import InvoiceStatus
 from klientportal.invoicing.settings import ReminderLaw, late_interest
 
-DRAFT, ISSUED, SENT, DELIVERY_FAILED = "draft", "issued", "sent", "delivery_failed"
-PARTLY_PAID, PAID, REMINDED, IN_COLLECTION, CREDITED = "partly_paid", "paid", "reminded", "in_collection", "credited"
-STATUSES = (DRAFT, ISSUED, SENT, DELIVERY_FAILED, PARTLY_PAID, PAID, REMINDED, IN_COLLECTION, CREDITED)
+S = InvoiceStatus
+DRAFT, ISSUED, SENT, DELIVERY_FAILED = S.DRAFT, S.ISSUED, S.SENT, S.DELIVERY_FAILED
+PARTLY_PAID, PAID, REMINDED, IN_COLLECTION, CREDITED = S.PARTLY_PAID, S.PAID, S.REMINDED, S.IN_COLLECTION, S.CREDITED
+STATUSES = tuple(InvoiceStatus)
 #: Statuses in which the customer owes money and reminders/collection may follow.
 OPEN = frozenset({SENT, PARTLY_PAID, REMINDED, IN_COLLECTION})
 SENDABLE = frozenset({ISSUED, DELIVERY_FAILED})
+#: Statuses in which the customer may be asked to pay.
 PAYABLE = frozenset({ISSUED, SENT, DELIVERY_FAILED, PARTLY_PAID, REMINDED, IN_COLLECTION})
+#: Statuses in which a payment that arrives is recorded (on a paid or credited invoice, all of it is overpaid).
+RECEIVES_PAYMENT = PAYABLE | {PAID, CREDITED}
 CREDITABLE = frozenset({ISSUED, SENT, DELIVERY_FAILED, PARTLY_PAID, REMINDED, IN_COLLECTION, PAID})
 ZERO = Decimal("0.00")
 
@@ -34,6 +39,27 @@ class InvoiceFrozen(RuleViolation):
 
 class InvalidTransition(RuleViolation):
     status, slug, title = 409, "invalid-invoice-transition", "The invoice is not in a state that allows this"
+
+
+class TotalNotIssuable(DomainError):
+    status, slug, title = 422, "invoice-total-not-issuable", "The invoice's total cannot be issued"
+
+
+def require_issuable_total(kind: str, totals: dict) -> None:
+    """An invoice's total (and what is payable) is zero or more: a negative one is a credit, made
+    with a credit note on the invoice it corrects. A zero invoice may be issued (it documents a
+    delivery free of charge; nothing is owed). A credit note credits something: more than zero.
+    Decision 0161."""
+    total, payable = Decimal(totals["tax_inclusive"]), Decimal(totals["payable"])
+    if kind == "credit_note":
+        if total <= 0 or payable <= 0:
+            raise TotalNotIssuable(f"a credit note must credit more than 0.00 (its total is {total}); "
+                                   "change its lines", extra={"total": str(total), "payable": str(payable)})
+        return
+    if total < 0 or payable < 0:
+        raise TotalNotIssuable(f"the invoice's total is {total} (payable {payable}); an invoice cannot be "
+                               "negative: credit the invoice it corrects with a credit note instead",
+                               extra={"total": str(total), "payable": str(payable)})
 
 
 def require(status: str, allowed: frozenset[str] | set[str], what: str) -> None:
@@ -52,6 +78,16 @@ def outstanding(data: dict) -> Decimal:
     """What the customer still owes on the invoice itself (fees and interest are separate claims)."""
     payable = Decimal(data.get("totals", {}).get("payable", "0"))
     return payable - Decimal(data.get("paid_amount", "0")) - Decimal(data.get("credited_amount", "0"))
+
+
+def overpaid(data: dict) -> Decimal:
+    """What the customer paid or was credited beyond the invoice's total (owed back to the customer)."""
+    return max(-outstanding(data), ZERO)
+
+
+def is_open(data: dict) -> bool:
+    """Whether the invoice is in the open-invoice index: sent or dunned and something is owed."""
+    return data.get("kind") == "invoice" and data["status"] in OPEN and outstanding(data) > 0
 
 
 def status_after_payment(data: dict) -> str:

@@ -8,10 +8,13 @@ numbering.py know the sort keys; everything lives in the client's partition T#<c
 | invoice / credit note | INVOICE#<id> | GSI1 while open: OPEN_INVOICES#<due yyyy-mm> / <due>#<client>#<id> |
 | KID pointer | KID#<kid>#<id> | bank matching: query KID#<kid># in the client's partition |
 | delivery attempt | DELIVERY#<id>#<nnn> | written (conditionally) before any adapter is called |
+| payment id claim | PAYMENT#<payment_id> | the bank's payment id → invoice and content; one payment per id per client |
+| customer credit | CUSTOMER_CREDIT#<customer number> | what the client owes the customer (overpayments), per currency |
 """
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 
 from klientportal.errors import NotFound
@@ -22,6 +25,8 @@ from klientportal.repository.store import Store
 SETTINGS_SK = "INVOICE_SETTINGS"
 COUNTER_SK = "INVOICE_COUNTER"
 INVOICE_PREFIX = "INVOICE#"
+PAYMENT_PREFIX = "PAYMENT#"
+CUSTOMER_CREDIT_PREFIX = "CUSTOMER_CREDIT#"
 
 
 def invoice_sk(invoice_id: str) -> str:
@@ -34,6 +39,14 @@ def kid_sk(kid: str, invoice_id: str) -> str:
 
 def delivery_sk(invoice_id: str, attempt: int) -> str:
     return f"DELIVERY#{invoice_id}#{attempt:03d}"
+
+
+def payment_sk(payment_id: str) -> str:
+    return f"{PAYMENT_PREFIX}{payment_id}"
+
+
+def customer_credit_sk(customer_number: int) -> str:
+    return f"{CUSTOMER_CREDIT_PREFIX}{customer_number:09d}"
 
 
 def open_index_pk(due_date: str) -> str:
@@ -82,8 +95,23 @@ class InvoiceRepository:
         rec = self.store.get(self.pk, f"PRODUCT#{number}")
         return rec.data if rec else None
 
+    def read_ahead(self, *, customers: Iterable[int] = (), products: Iterable[str] = ()) -> None:
+        """Read these customers and products in one batch; `customer` and `product` then answer from
+        the invocation's read cache (one call for a draft however many lines it has)."""
+        self.store.get_many([(self.pk, f"CUSTOMER#{n}") for n in customers] +
+                            [(self.pk, f"PRODUCT#{n}") for n in products])
+
     def delivery(self, invoice_id: str, attempt: int) -> Record | None:
         return self.store.get(self.pk, delivery_sk(invoice_id, attempt))
+
+    def payment(self, payment_id: str) -> Record | None:
+        return self.store.get(self.pk, payment_sk(payment_id))
+
+    def customer_credit(self, customer_number: int) -> Record | None:
+        return self.store.get(self.pk, customer_credit_sk(customer_number))
+
+    def customer_credits(self, limit: int | None, cursor: str | None):
+        return self.store.query(self.pk, CUSTOMER_CREDIT_PREFIX, limit=limit, cursor=cursor)
 
     def by_kid(self, kid: str) -> list[str]:
         """Invoice ids carrying `kid` (the bank matching routine's lookup)."""

@@ -3,13 +3,18 @@
 Every write goes through `Store.write`: the changed items (each conditional on its version), the
 tenant's audit head and one audit event per change, in a single DynamoDB transaction. A change
 that lost a race gets `StaleVersion`; an audit head that moved under us is retried.
+
+A Store made with `cache=True` (one per invocation, by `klientportal.bootstrap`) keeps what it read
+and what it wrote for its own lifetime: an item is read from the table at most once per invocation
+unless a write of it failed (then it is forgotten, so a retry reads it afresh). `get_many` reads
+several items in one strongly consistent BatchGetItem.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -23,6 +28,10 @@ from klientportal.repository.records import Record
 _SER = TypeSerializer()
 _DES = TypeDeserializer()
 _AUDIT_RETRIES = 8
+_BATCH_KEYS = 100
+_BATCH_ROUNDS = 8
+
+Key = tuple[str, str]
 
 
 def _ser(item: dict) -> dict:
@@ -43,7 +52,10 @@ class Change:
 
     @property
     def record(self) -> Record:
-        return self.after or self.before  # type: ignore[return-value]
+        rec = self.after or self.before
+        if rec is None:
+            raise ValueError("a change needs a record before or after it")
+        return rec
 
 
 @dataclass(frozen=True)
@@ -70,15 +82,55 @@ SYSTEM = Actor(sub="system", kind="system")
 class Store:
     """The only module that talks to the main table."""
 
-    def __init__(self, client: Any, table_name: str, now: Callable = clock.now) -> None:
+    def __init__(self, client: Any, table_name: str, now: Callable = clock.now, *, cache: bool = False) -> None:
         self._client = client
         self._table = table_name
         self._now = now
+        self._cache: dict[Key, Record | None] | None = {} if cache else None
 
     def get(self, pk: str, sk: str) -> Record | None:
+        if self._cache is not None and (pk, sk) in self._cache:
+            return self._cache[(pk, sk)]
         resp = self._client.get_item(TableName=self._table, Key=_ser({"PK": pk, "SK": sk}), ConsistentRead=True)
         item = resp.get("Item")
-        return Record.from_item(_des(item)) if item else None
+        rec = Record.from_item(_des(item)) if item else None
+        self._remember((pk, sk), rec)
+        return rec
+
+    def get_many(self, keys: Iterable[Key]) -> dict[Key, Record | None]:
+        """The items of `keys` (None where there is none), in one BatchGetItem per 100 keys not
+        read yet in this invocation; strongly consistent, as `get`."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[Key, Record | None] = {}
+        missing = [k for k in wanted if self._cache is None or k not in self._cache]
+        for start in range(0, len(missing), _BATCH_KEYS):
+            found.update(self._batch_get(missing[start:start + _BATCH_KEYS]))
+        for key in missing:
+            self._remember(key, found.setdefault(key, None))
+        return {k: found[k] if k in found else self.get(*k) for k in wanted}
+
+    def _batch_get(self, keys: list[Key]) -> dict[Key, Record | None]:
+        out: dict[Key, Record | None] = {}
+        request: dict[str, Any] = {self._table: {"Keys": [_ser({"PK": pk, "SK": sk}) for pk, sk in keys],
+                                                 "ConsistentRead": True}}
+        for _ in range(_BATCH_ROUNDS):
+            resp = self._client.batch_get_item(RequestItems=request)
+            for item in resp.get("Responses", {}).get(self._table, []):
+                rec = Record.from_item(_des(item))
+                out[(rec.pk, rec.sk)] = rec
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                return out
+        raise StaleVersion("the table is busy (unprocessed keys); try again")
+
+    def _remember(self, key: Key, rec: Record | None) -> None:
+        if self._cache is not None:
+            self._cache[key] = rec
+
+    def _forget(self, keys: Iterable[Key]) -> None:
+        if self._cache is not None:
+            for key in keys:
+                self._cache.pop(key, None)
 
     def query(self, pk: str, sk_prefix: str = "", *, limit: int | None = None, cursor: str | None = None,
               index: str | None = None, forward: bool = True, scope: dict | None = None) -> Page:
@@ -129,13 +181,21 @@ class Store:
         """Apply `changes` atomically with one audit event each in the chain of `audit_pk`."""
         at = clock.iso(self._now())
         stamped = [self._stamp(c, at) for c in changes]
+        touched = [(c.record.pk, c.record.sk) for c in stamped] + [(audit_pk, keys.AUDIT_HEAD_SK)]
         for _ in range(_AUDIT_RETRIES):
             head = self.get(audit_pk, keys.AUDIT_HEAD_SK)
             try:
-                self._transact(audit_pk, stamped, head, actor, at)
-                return [c.after for c in stamped if c.after is not None]
+                new_head = self._transact(audit_pk, stamped, head, actor, at)
             except _HeadMoved:
+                self._forget(touched)
                 continue
+            except Exception:
+                self._forget(touched)
+                raise
+            for change in stamped:
+                self._remember((change.record.pk, change.record.sk), change.after)
+            self._remember((audit_pk, keys.AUDIT_HEAD_SK), new_head)
+            return [c.after for c in stamped if c.after is not None]
         raise StaleVersion("the audit trail is busy; try again")
 
     @staticmethod
@@ -149,7 +209,8 @@ class Store:
                             created_at=change.before.created_at, updated_at=at)
         return replace(change, after=after)
 
-    def _transact(self, audit_pk: str, changes: list[Change], head: Record | None, actor: Actor, at: str) -> None:
+    def _transact(self, audit_pk: str, changes: list[Change], head: Record | None, actor: Actor, at: str) -> Record:
+        """Write `changes` with their audit events; the new audit head."""
         seq = int(head.extra.get("seq", 0)) if head else 0
         prev_hash = head.extra.get("hash", audit.GENESIS_HASH) if head else audit.GENESIS_HASH
         items: list[dict] = []
@@ -171,8 +232,9 @@ class Store:
                               "seq": seq, "event": json.dumps(event, sort_keys=True, ensure_ascii=False)}),
                 "ConditionExpression": "attribute_not_exists(PK)",
             }})
-        head_item = {"PK": audit_pk, "SK": keys.AUDIT_HEAD_SK, "entity": "audit_head", "seq": seq, "hash": prev_hash,
-                     "GSI1PK": audit_anchors.heads_gsi(audit_pk), "GSI1SK": audit_pk}
+        head_item: dict[str, Any] = {"PK": audit_pk, "SK": keys.AUDIT_HEAD_SK, "entity": "audit_head", "seq": seq,
+                                     "hash": prev_hash, "GSI1PK": audit_anchors.heads_gsi(audit_pk),
+                                     "GSI1SK": audit_pk}
         if head:
             head_cond = {"ConditionExpression": "#seq = :seq", "ExpressionAttributeNames": {"#seq": "seq"},
                          "ExpressionAttributeValues": _ser({":seq": int(head.extra["seq"])})}
@@ -184,6 +246,7 @@ class Store:
         except ClientError as exc:
             self._raise_for(exc, changes)
             raise
+        return Record.from_item(head_item)
 
     def _change_item(self, change: Change) -> dict:
         rec = change.record

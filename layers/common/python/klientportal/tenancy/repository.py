@@ -1,6 +1,8 @@
 """Reading and writing tenancy records (bureau, clients, memberships) through the Store."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Store
@@ -51,6 +53,10 @@ def membership_record(m: Membership) -> Record:
                   gsi1pk=keys.subject_gsi(m.sub), gsi1sk=pk)
 
 
+def _membership(rec: Record) -> tuple[Membership, Record]:
+    return Membership.model_validate({**rec.data, "version": rec.version}), rec
+
+
 class TenancyRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -91,6 +97,29 @@ class TenancyRepository:
     def members(self, scope: str, scope_id: str) -> list[Membership]:
         recs = self.store.query_all(scope_pk(scope, scope_id), MEMBER_PREFIX)
         return [Membership.model_validate({**r.data, "version": r.version}) for r in recs]
+
+    def client_access(self, client_id: str, sub: str, preload: Iterable[str] = ()
+                      ) -> tuple[Client | None, list[tuple[Membership, Record]]]:
+        """The client and the memberships of `sub` that can reach it (its own client membership; its
+        bureau membership unless the own one is active), in one strongly consistent batch read with
+        the client's audit head and the sort keys `preload` of the client's partition, which the
+        request will need (kept in the invocation's read cache). A second read only for staff."""
+        try:
+            pk = keys.client_pk(client_id)
+        except ValueError:
+            return None, []
+        got = self.store.get_many([(pk, CLIENT_SK), (pk, MEMBER_PREFIX + sub), (pk, keys.AUDIT_HEAD_SK),
+                                   *((pk, sk) for sk in preload)])
+        rec = got[(pk, CLIENT_SK)]
+        if rec is None:
+            return None, []
+        client = Client.model_validate({**rec.data, "version": rec.version})
+        own = got[(pk, MEMBER_PREFIX + sub)]
+        found = [_membership(own)] if own is not None else []
+        if not any(m.status == "active" for m, _ in found):
+            staff = self.store.get(keys.bureau_pk(client.bureau_id), MEMBER_PREFIX + sub)
+            found += [_membership(staff)] if staff is not None else []
+        return client, found
 
     def membership(self, scope: str, scope_id: str, sub: str) -> tuple[Membership, Record] | None:
         rec = self.store.get(scope_pk(scope, scope_id), MEMBER_PREFIX + sub)

@@ -1,0 +1,95 @@
+"""Use case: registering a payment of an invoice — from the API today, from the bank routine next.
+
+A payment is identified by the bank's `payment_id`, claimed per client by a PAYMENT#<payment_id>
+item written in the same transaction as the invoice: the same id with the same content is a
+replay (recorded once, answered with the invoice), with another amount, date or reference, or on
+another invoice, a conflict (409), never a silent drop or a second payment. A payment may not be
+dated after today (Europe/Oslo). What is paid beyond the invoice's total is recorded on the invoice
+(`overpaid_amount`, the payment's `overpaid`) and as the customer's credit (customer_credit.py).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from klientportal.errors import DomainError, FieldError, InvalidInput
+from klientportal.invoicing import lifecycle as lc
+from klientportal.invoicing.context import InvoicingContext
+from klientportal.invoicing.customer_credit import credit_added
+from klientportal.invoicing.records import InvoiceKind, Payment, StoredInvoice, money
+from klientportal.invoicing.repository import payment_sk
+from klientportal.repository.records import Record
+from klientportal.repository.retry import retry_on_stale
+from klientportal.repository.store import Actor, Change
+
+
+class PaymentIdReused(DomainError):
+    status, slug, title = 409, "payment-id-reused", "This payment_id was registered with other content"
+
+
+class Payments:
+    def __init__(self, ctx: InvoicingContext) -> None:
+        self.ctx = ctx
+
+    def register(self, invoice_id: str, payment: Payment, actor: Actor) -> Record:
+        """Record `payment` on the invoice once; settles the invoice (and closes a debt-collection
+        case) when nothing is owed any more."""
+        today = self.ctx.today()
+        if payment.paid_on > today:
+            raise InvalidInput(f"a payment cannot be dated after today ({today.isoformat()} in Norway)",
+                               [FieldError("paid_on", f"after today ({today.isoformat()})")])
+        rec, closing = retry_on_stale(lambda: self._record(invoice_id, payment, actor), also_on_exists=True)
+        if closing:
+            self.ctx.adapters.collection.close_case(rec.data["collection"]["case_id"], "paid to the creditor",
+                                                    self.ctx.client.client_id, invoice_id)
+        return rec
+
+    def _record(self, invoice_id: str, payment: Payment, actor: Actor) -> tuple[Record, bool]:
+        ctx = self.ctx
+        rec = ctx.repo.invoice(invoice_id)
+        invoice = StoredInvoice.model_validate(rec.data)
+        if invoice.kind != InvoiceKind.INVOICE:
+            raise lc.InvalidTransition("payments are registered on invoices, not credit notes")
+        claim = ctx.repo.payment(payment.payment_id)
+        known = invoice.payment(payment.payment_id)  # recorded before payment ids were claimed per client
+        claimed = claim.data if claim else {**known.model_dump(mode="json"), "invoice_id": invoice_id} if known else None
+        if claimed is not None:
+            _require_same(payment, claimed, invoice_id)
+            return rec, False
+        lc.require(invoice.status, lc.RECEIVES_PAYMENT, "register a payment on")
+        data = dict(rec.data)
+        overpaid_before = lc.overpaid(data)
+        entry = payment.stored()
+        payments = [*data.get("payments", []), entry]
+        data["paid_amount"] = money(sum((Decimal(p["amount"]) for p in payments), Decimal(0)))
+        extra = lc.overpaid(data) - overpaid_before
+        if extra > 0:
+            entry["overpaid"] = money(extra)
+        data.update(payments=payments, overpaid_amount=money(lc.overpaid(data)),
+                    status=lc.status_after_payment(data))
+        closing = data["status"] in (lc.PAID, lc.CREDITED) and (data.get("collection") or {}).get(
+            "status") not in (None, "closed", "closing")
+        if closing:
+            data["collection"] = {**data["collection"], "status": "closing"}
+        settled = data["status"] == lc.PAID and invoice.status != lc.PAID
+        changes = [Change(rec, ctx.indexed(rec, data), "invoice.paid" if settled else "invoice.payment_registered"),
+                   Change(None, Record(ctx.pk, payment_sk(payment.payment_id), "invoice_payment",
+                                       {**payment.stored(), "invoice_id": invoice_id}), "invoice.payment_id_claimed")]
+        if extra > 0:
+            changes.append(credit_added(ctx, data, extra, {"payment_id": payment.payment_id,
+                                                           "paid_on": payment.paid_on.isoformat()}))
+        return ctx.store.write(ctx.pk, changes, actor)[0], closing
+
+
+def _require_same(payment: Payment, claimed: dict, invoice_id: str) -> None:
+    """A replay of a recorded payment, or PaymentIdReused naming what differs."""
+    recorded = {k: claimed.get(k) for k in payment.content()}
+    differs = [k for k, v in payment.content().items() if recorded[k] != v]
+    if claimed["invoice_id"] != invoice_id:
+        differs.insert(0, "invoice")
+    if differs:
+        raise PaymentIdReused(
+            f"payment {payment.payment_id} is already registered with other {', '.join(differs)}; a payment_id "
+            "names one payment: send the same content to replay it, or a new payment_id for another payment",
+            [FieldError("payment_id" if k == "invoice" else k, "differs from the registered payment")
+             for k in differs],
+            extra={"registered": {**recorded, "invoice_id": claimed["invoice_id"]}})
