@@ -83,31 +83,51 @@ def test_runtime_provided_distributions_are_removed_from_a_built_layer(tmp_path)
     assert not (site / "botocore-1.0.dist-info").exists()
 
 
-# the module through which a function reaches a layer's packages (fpdf2 / saxonche are imported lazily
-# below it, only when a PDF is rendered or an EHF validated)
-LAYER_ENTRY = {"pdf": "klientportal.invoicing.service", "xslt": "klientportal.formats.ehf.reader"}
+# how a function reaches a layer's packages (fpdf2 / saxonche are imported lazily below these, only when
+# a PDF is rendered or an EHF validated): by importing the entry module, or by asking the composition
+# root (klientportal.bootstrap.Invocation) for the service that imports it on first use
+LAYER_ENTRY = {"pdf": "klientportal.invoicing.renditions", "xslt": "klientportal.formats.ehf.reader"}
+LAYER_FACTORY = {"pdf": ("invoices", "klientportal.invoicing.service"),
+                 "xslt": ("voucher_intake", "klientportal.vouchers.intake")}
 HEAVY_IMPORTS = {"fpdf": "klientportal/invoicing/pdf.py", "fontTools": "klientportal/invoicing/pdf.py",
                  "PIL": None, "saxonche": "klientportal/formats/ehf/validation.py"}
 
 
-def test_each_function_carries_the_layers_it_uses_and_no_other():
+def _entry_modules_imported_by(module: str) -> set[str]:
     probe = ("import importlib, json, sys; importlib.import_module(sys.argv[1]); "
              f"print(json.dumps([m for m in {list(LAYER_ENTRY.values())!r} if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", probe, module], cwd=REPO, capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": f"{REPO}:{REPO / 'layers/common/python'}",
+                                          "AWS_DEFAULT_REGION": "eu-north-1"}).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def _layers_reached(fn: cat.Function) -> set[str]:
+    imported = _entry_modules_imported_by(fn.module)
+    source = (REPO / (fn.module.replace(".", "/") + ".py")).read_text()
+    return ({layer for layer, module in LAYER_ENTRY.items() if module in imported}
+            | {layer for layer, (factory, _) in LAYER_FACTORY.items() if re.search(rf"\.{factory}\(", source)})
+
+
+def test_each_function_carries_the_layers_it_uses_and_no_other():
     for fn in cat.FUNCTIONS:
-        out = subprocess.run([sys.executable, "-c", probe, fn.module], cwd=REPO, capture_output=True, text=True,
-                             check=True, env={"PYTHONPATH": f"{REPO}:{REPO / 'layers/common/python'}",
-                                              "AWS_DEFAULT_REGION": "eu-north-1"}).stdout
-        reached = set(json.loads(out.strip().splitlines()[-1]))
-        needed = {layer for layer, module in LAYER_ENTRY.items() if module in reached}
-        assert needed == set(fn.extra_layers), (fn.name, needed, fn.extra_layers)
+        assert _layers_reached(fn) == set(fn.extra_layers), (fn.name, fn.extra_layers)
+
+
+def test_the_factories_reach_the_entry_modules():
+    bootstrap = (REPO / "layers/common/python/klientportal/bootstrap.py").read_text()
+    for layer, (factory, module) in LAYER_FACTORY.items():
+        body = bootstrap[bootstrap.index(f"    def {factory}("):]
+        assert f"from {module} import" in body[:body.index("\n\n")], (factory, module)
+        assert LAYER_ENTRY[layer] in _entry_modules_imported_by(module), (module, layer)
 
 
 def test_the_heavy_packages_are_imported_only_below_their_entry_modules():
     root = REPO / "layers" / "common" / "python"
     for package, home in HEAVY_IMPORTS.items():
         importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                           if re.search(rf"^\s*(from|import) {package}\b", p.read_text(), re.M))
+                           if re.search(rf"^\s*(from|import) {package}\b", p.read_text(), re.MULTILINE))
         assert importers == ([home] if home else []), (package, importers)
     pdf_users = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                        if "klientportal.invoicing.pdf import" in p.read_text())
-    assert pdf_users == ["klientportal/invoicing/service.py"]
+    assert pdf_users == ["klientportal/invoicing/renditions.py"]

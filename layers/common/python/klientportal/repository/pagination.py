@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from klientportal.crypto.deployment_secrets import cursor_signing_key
 from klientportal.errors import FieldError, InvalidInput
