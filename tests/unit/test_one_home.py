@@ -46,8 +46,11 @@ def test_literal_lives_in_its_home_only(family: str) -> None:
 
 def test_no_key_prefix_begins_another() -> None:
     """A begins_with query on one family must not read another's items (e.g. INVOICE# vs INVOICE#REF#)."""
+    from klientportal.registers.service import REGISTERS
     from klientportal.repository import keys
 
     prefixes = {v for k, v in vars(keys).items() if k.endswith("_PREFIX") and isinstance(v, str)}
+    prefixes |= {keys.register_prefix(spec.entity) for spec in REGISTERS.values()}
+    assert len(prefixes) > 20
     clashes = [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
     assert not clashes

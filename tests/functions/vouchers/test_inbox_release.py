@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from klientportal.bootstrap import store as main_store
-from klientportal.vouchers.records import UNROUTED_PK
+from klientportal.repository.keys import UNROUTED_PK
 from tests.functions.vouchers.conftest import ADMIN, FJORD
 
 BYGG, BYGG_ADMIN = "c-hansenbygg", "post@hansenbygg.no"

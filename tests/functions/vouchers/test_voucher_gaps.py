@@ -3,7 +3,7 @@ inbound EHF routed by its receiver (0264)."""
 from __future__ import annotations
 
 from klientportal.bootstrap import store as main_store
-from klientportal.vouchers.records import UNROUTED_PK
+from klientportal.repository.keys import UNROUTED_PK
 from tests.functions.vouchers.conftest import ACCOUNTANT, FJORD, ehf_to
 
 BUREAU_ADMIN = "admin@byraet.no"

@@ -92,7 +92,7 @@ def _reasons(api, where: str) -> dict[str, dict]:
     """The client's quarantine through the API, or the operators' unrouted partition (no API)."""
     if where == "bureau":
         from klientportal.bootstrap import store
-        from klientportal.vouchers.records import QUARANTINE_PREFIX, UNROUTED_PK
+        from klientportal.repository.keys import QUARANTINE_PREFIX, UNROUTED_PK
         return {r.data["reason"]: r.data for r in store().query_all(UNROUTED_PK, QUARANTINE_PREFIX)}
     reply = api.get(f"/clients/{FJORD}/voucher-quarantine", user=ADMIN)
     assert reply.status == 200, reply

@@ -17,16 +17,9 @@ SUPPLIER_IDENTITY = "supplier_identity"
 EMPLOYEE_IDENTITY = "employee_identity"
 
 
-def supplier_identity_sk(orgnr: str | None, account: str | None) -> str | None:
-    """The uniqueness item's key of a supplier: by orgnr, else by account."""
-    if orgnr:
-        return f"SUPPLIER_ORGNR#{orgnr}"
-    return f"SUPPLIER_ACCOUNT#{account}" if account else None
-
-
 def supplier_identity(client_id: str, supplier_number: int, orgnr: str | None, account: str | None) -> Record | None:
     """The uniqueness item of a supplier (None when it has neither orgnr nor account)."""
-    sk = supplier_identity_sk(orgnr, account)
+    sk = keys.supplier_identity_sk(orgnr, account)
     if sk is None:
         return None
     return Record(keys.client_pk(client_id), sk, SUPPLIER_IDENTITY,
@@ -34,7 +27,7 @@ def supplier_identity(client_id: str, supplier_number: int, orgnr: str | None, a
 
 
 def employee_identity_sk(client_id: str, national_id: str) -> str:
-    return f"EMPLOYEE_NID#{national_id_hash(client_id, national_id)}"
+    return keys.employee_identity_sk(national_id_hash(client_id, national_id))
 
 
 def employee_identity(client_id: str, employee_number: int, national_id: str) -> Record:

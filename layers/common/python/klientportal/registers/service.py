@@ -130,7 +130,7 @@ class RegisterService:
             return AlreadyExists(f"employee {number} has this national identity number",
                                  [FieldError("national_id", "another employee has this number")],
                                  extra={"employee_number": number})
-        field = "orgnr" if claim.sk.startswith("SUPPLIER_ORGNR#") else (
+        field = "orgnr" if claim.sk.startswith(keys.SUPPLIER_ORGNR_PREFIX) else (
             "bank_account" if str(claim.data.get("account") or "").isdigit() else "iban")
         what = "organisation number" if field == "orgnr" else "account"
         return AlreadyExists(f"supplier {number} has this {what}",
@@ -140,7 +140,7 @@ class RegisterService:
     def _check_references(self, spec: RegisterSpec, stored: BaseModel) -> None:
         """A project's customer must be a customer of this client (registers have no delete)."""
         customer = getattr(stored, "customer_number", None) if isinstance(stored, m.Project) else None
-        if customer is not None and self.store.get(self.pk, REGISTERS["customers"].sk(customer)) is None:
+        if customer is not None and self.store.get(self.pk, REGISTERS[names.CUSTOMERS].sk(customer)) is None:
             raise InvalidInput(f"no customer {customer}",
                                [FieldError("customer_number", "not a customer of this client")])
 

@@ -105,3 +105,81 @@ def open_invoices_gsi(due_month: str) -> str:
 
 
 PAYMENT_PROPOSAL_OPEN_SK = "PAYMENTPROPOSAL#OPEN"  # the client's open payment proposal (vouchers, 0263)
+
+
+# Tenancy: the bureau and client items, memberships (in the bureau's or the client's partition), and
+# the platform partition of clients by organisation number (routes inbound EHF, 0264).
+BUREAU_SK = "BUREAU"
+CLIENT_SK = "CLIENT"
+MEMBER_PREFIX = "MEMBER#"  # + the member's subject
+CLIENT_PREFIX = "CLIENT#"  # + client id, in ORGNR#<orgnr>
+BUREAU_PREFIX = "BUREAU#"  # + bureau id, in ORGNR#<orgnr>: one client per orgnr per bureau
+
+
+def orgnr_pk(orgnr: str) -> str:
+    """Platform partition listing the clients with this organisation number (0264): ORGNR#<orgnr> /
+    CLIENT#<client_id>. Not unique: a company may be a client of two bureaus."""
+    return f"ORGNR#{orgnr}"
+
+
+# Register identities: a supplier unique per orgnr, else per account (0262); an employee per national
+# identity number, keyed by its keyed hash (the number never appears in a key).
+SUPPLIER_ORGNR_PREFIX = "SUPPLIER_ORGNR#"
+SUPPLIER_ACCOUNT_PREFIX = "SUPPLIER_ACCOUNT#"
+EMPLOYEE_NID_PREFIX = "EMPLOYEE_NID#"
+
+
+def supplier_identity_sk(orgnr: str | None, account: str | None) -> str | None:
+    """The uniqueness item's key of a supplier: by orgnr, else by account (None with neither)."""
+    if orgnr:
+        return f"{SUPPLIER_ORGNR_PREFIX}{orgnr}"
+    return f"{SUPPLIER_ACCOUNT_PREFIX}{account}" if account else None
+
+
+def employee_identity_sk(national_id_hash: str) -> str:
+    return f"{EMPLOYEE_NID_PREFIX}{national_id_hash}"
+
+
+# Vouchers (docs/vouchers.md, "Data"; the layout is listed in vouchers/records.py).
+UNROUTED_PK = "PLATFORM#UNROUTED"  # quarantine of mail and objects that reach no client
+VOUCHER_PREFIX = "VOUCHER#"
+QUARANTINE_PREFIX = "QUARANTINE#"
+INBOX_SK = "INBOX"
+INVOICE_REF_PREFIX = "INVOICEREF#"
+CODING_STATS_PREFIX = "CODINGSTATS#"
+VOUCHER_COUNTER_PREFIX = "COUNTER#VOUCHERNO#"
+JOURNAL_PREFIX = "JOURNAL#"
+
+
+def voucher_sk(voucher_id: str) -> str:
+    return f"{VOUCHER_PREFIX}{voucher_id}"
+
+
+def voucher_queue_gsi(client_id: str, status: str) -> str:
+    """GSI1 partition of a client's vouchers in one status (the queues)."""
+    return f"{client_pk(client_id)}#VOUCHERS#{status}"
+
+
+def quarantine_sk(quarantine_id: str) -> str:
+    return f"{QUARANTINE_PREFIX}{quarantine_id}"
+
+
+def inbox_claim_pk(slug: str) -> str:
+    """The platform item claiming an inbox slug for one client (unique by the table's key)."""
+    return f"INBOX#{slug}"
+
+
+def invoice_ref_sk(supplier_key: str, compact_invoice_number: str) -> str:
+    return f"{INVOICE_REF_PREFIX}{supplier_key}#{compact_invoice_number}"
+
+
+def coding_stats_sk(supplier_number: int) -> str:
+    return f"{CODING_STATS_PREFIX}{supplier_number}"
+
+
+def voucher_counter_sk(year: int) -> str:
+    return f"{VOUCHER_COUNTER_PREFIX}{year}"
+
+
+def journal_sk(year: int, number: int) -> str:
+    return f"{JOURNAL_PREFIX}{year}#{number:08d}"

@@ -8,28 +8,18 @@ from klientportal.repository.records import Record
 from klientportal.repository.store import Store
 from klientportal.tenancy.models import Bureau, Client, Membership
 
-BUREAU_SK = "BUREAU"
-CLIENT_SK = "CLIENT"
-MEMBER_PREFIX = "MEMBER#"
-CLIENT_PREFIX = "CLIENT#"
-BUREAU_PREFIX = "BUREAU#"
 
-
-def orgnr_pk(orgnr: str) -> str:
-    """Platform partition listing the clients with this organisation number (0264): ORGNR#<orgnr> /
-    CLIENT#<client_id>. Not unique: a company may be a client of two bureaus."""
-    return f"ORGNR#{orgnr}"
 
 
 def orgnr_record(client: Client) -> Record:
-    return Record(orgnr_pk(client.orgnr), CLIENT_PREFIX + client.client_id, "client_orgnr",
+    return Record(keys.orgnr_pk(client.orgnr), keys.CLIENT_PREFIX + client.client_id, "client_orgnr",
                   {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
 
 
 def bureau_orgnr_record(client: Client) -> Record:
     """The bureau's claim of an organisation number (ORGNR#<orgnr> / BUREAU#<bureau_id>): one client per
     orgnr in a bureau, refused by the table's key."""
-    return Record(orgnr_pk(client.orgnr), BUREAU_PREFIX + client.bureau_id, "client_orgnr_claim",
+    return Record(keys.orgnr_pk(client.orgnr), keys.BUREAU_PREFIX + client.bureau_id, "client_orgnr_claim",
                   {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
 
 
@@ -38,18 +28,18 @@ def scope_pk(scope: str, scope_id: str) -> str:
 
 
 def bureau_record(bureau: Bureau) -> Record:
-    return Record(keys.bureau_pk(bureau.bureau_id), BUREAU_SK, "bureau", bureau.model_dump(mode="json"))
+    return Record(keys.bureau_pk(bureau.bureau_id), keys.BUREAU_SK, "bureau", bureau.model_dump(mode="json"))
 
 
 def client_record(client: Client) -> Record:
     data = client.model_dump(mode="json", exclude={"version"})
-    return Record(keys.client_pk(client.client_id), CLIENT_SK, "client", data,
+    return Record(keys.client_pk(client.client_id), keys.CLIENT_SK, "client", data,
                   gsi1pk=keys.bureau_clients_gsi(client.bureau_id), gsi1sk=client.client_id)
 
 
 def membership_record(m: Membership) -> Record:
     pk = scope_pk(m.scope, m.scope_id)
-    return Record(pk, MEMBER_PREFIX + m.sub, "membership", m.model_dump(mode="json", exclude={"version"}),
+    return Record(pk, keys.MEMBER_PREFIX + m.sub, "membership", m.model_dump(mode="json", exclude={"version"}),
                   gsi1pk=keys.subject_gsi(m.sub), gsi1sk=pk)
 
 
@@ -62,7 +52,7 @@ class TenancyRepository:
         self.store = store
 
     def bureau(self, bureau_id: str) -> tuple[Bureau, Record] | None:
-        rec = self.store.get(keys.bureau_pk(bureau_id), BUREAU_SK)
+        rec = self.store.get(keys.bureau_pk(bureau_id), keys.BUREAU_SK)
         return (Bureau.model_validate(rec.data), rec) if rec else None
 
     def client(self, client_id: str) -> tuple[Client, Record] | None:
@@ -70,17 +60,17 @@ class TenancyRepository:
             pk = keys.client_pk(client_id)
         except ValueError:
             return None
-        rec = self.store.get(pk, CLIENT_SK)
+        rec = self.store.get(pk, keys.CLIENT_SK)
         return (Client.model_validate({**rec.data, "version": rec.version}), rec) if rec else None
 
     def clients_with_orgnr(self, orgnr: str) -> list[dict]:
         """[{"client_id", "bureau_id", "orgnr"}] of the clients created with `orgnr` (since 0264)."""
-        return [r.data for r in self.store.query_all(orgnr_pk(orgnr), CLIENT_PREFIX)]
+        return [r.data for r in self.store.query_all(keys.orgnr_pk(orgnr), keys.CLIENT_PREFIX)]
 
     def bureau_client_with_orgnr(self, bureau_id: str, orgnr: str) -> str | None:
         """The client id of the bureau's client with `orgnr` (the claim, else the 0264 lookup items of
         clients created before the claim existed), or None."""
-        claim = self.store.get(orgnr_pk(orgnr), BUREAU_PREFIX + bureau_id)
+        claim = self.store.get(keys.orgnr_pk(orgnr), keys.BUREAU_PREFIX + bureau_id)
         if claim is not None:
             return claim.data["client_id"]
         return next((c["client_id"] for c in self.clients_with_orgnr(orgnr) if c.get("bureau_id") == bureau_id),
@@ -95,7 +85,7 @@ class TenancyRepository:
         return [(Membership.model_validate({**r.data, "version": r.version}), r) for r in recs]
 
     def members(self, scope: str, scope_id: str) -> list[Membership]:
-        recs = self.store.query_all(scope_pk(scope, scope_id), MEMBER_PREFIX)
+        recs = self.store.query_all(scope_pk(scope, scope_id), keys.MEMBER_PREFIX)
         return [Membership.model_validate({**r.data, "version": r.version}) for r in recs]
 
     def client_access(self, client_id: str, sub: str, preload: Iterable[str] = ()
@@ -108,19 +98,19 @@ class TenancyRepository:
             pk = keys.client_pk(client_id)
         except ValueError:
             return None, []
-        got = self.store.get_many([(pk, CLIENT_SK), (pk, MEMBER_PREFIX + sub), (pk, keys.AUDIT_HEAD_SK),
+        got = self.store.get_many([(pk, keys.CLIENT_SK), (pk, keys.MEMBER_PREFIX + sub), (pk, keys.AUDIT_HEAD_SK),
                                    *((pk, sk) for sk in preload)])
-        rec = got[(pk, CLIENT_SK)]
+        rec = got[(pk, keys.CLIENT_SK)]
         if rec is None:
             return None, []
         client = Client.model_validate({**rec.data, "version": rec.version})
-        own = got[(pk, MEMBER_PREFIX + sub)]
+        own = got[(pk, keys.MEMBER_PREFIX + sub)]
         found = [_membership(own)] if own is not None else []
         if not any(m.status == "active" for m, _ in found):
-            staff = self.store.get(keys.bureau_pk(client.bureau_id), MEMBER_PREFIX + sub)
+            staff = self.store.get(keys.bureau_pk(client.bureau_id), keys.MEMBER_PREFIX + sub)
             found += [_membership(staff)] if staff is not None else []
         return client, found
 
     def membership(self, scope: str, scope_id: str, sub: str) -> tuple[Membership, Record] | None:
-        rec = self.store.get(scope_pk(scope, scope_id), MEMBER_PREFIX + sub)
+        rec = self.store.get(scope_pk(scope, scope_id), keys.MEMBER_PREFIX + sub)
         return (Membership.model_validate({**rec.data, "version": rec.version}), rec) if rec else None

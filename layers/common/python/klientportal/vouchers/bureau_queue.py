@@ -9,8 +9,9 @@ from klientportal.auth.principal import Principal
 from klientportal.repository.pagination import decode_cursor, encode_cursor
 from klientportal.repository.store import Store
 from klientportal.tenancy.repository import TenancyRepository
-from klientportal.vouchers.records import BUREAU_QUEUE, queue_gsi
+from klientportal.vouchers.records import BUREAU_QUEUE
 from klientportal.vouchers.workflow import view
+from klientportal.repository import keys
 
 DEFAULT_PAGE = 50
 
@@ -36,7 +37,7 @@ def bureau_queue(store: Store, principal: Principal, bureau_id: str, limit: int 
         if client.client_id < start:
             continue
         for status in BUREAU_QUEUE:
-            for rec in store.query_all(queue_gsi(client.client_id, status), index="GSI1"):
+            for rec in store.query_all(keys.voucher_queue_gsi(client.client_id, status), index="GSI1"):
                 items.append({**view(rec), "client_name": client.name})
         if len(items) >= wanted:
             following = [c.client_id for c in clients if c.client_id > client.client_id]

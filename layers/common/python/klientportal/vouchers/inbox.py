@@ -19,7 +19,6 @@ from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
-from klientportal.vouchers.records import INBOX_SK, inbox_claim_pk
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
 _LEGAL_FORMS = ("as", "asa", "ans", "da", "sa", "enk", "nuf", "ba")
@@ -43,7 +42,7 @@ def address(slug: str, domain: str) -> str:
 
 
 def inbox_of(store: Store, client_id: str) -> dict | None:
-    rec = store.get(keys.client_pk(client_id), INBOX_SK)
+    rec = store.get(keys.client_pk(client_id), keys.INBOX_SK)
     return rec.data if rec else None
 
 
@@ -51,7 +50,7 @@ def client_for_slug(store: Store, slug: str) -> dict | None:
     """{"client_id", "bureau_id", …} of the client owning `slug` (also a slug it released), or None."""
     if not SLUG.match(slug or ""):
         return None
-    rec = store.get(inbox_claim_pk(slug), INBOX_SK)
+    rec = store.get(keys.inbox_claim_pk(slug), keys.INBOX_SK)
     return rec.data if rec else None
 
 
@@ -68,11 +67,11 @@ def inbox_changes_for_new_client(store: Store, client: Client) -> list[Change]:
     taken between this read and the write cancels the transaction (AlreadyExists); the caller retries."""
     wanted = slug_from_name(client.name)
     for candidate in [wanted] + [f"{wanted}-{n}" for n in range(2, 50)]:
-        if candidate in _RESERVED or store.get(inbox_claim_pk(candidate), INBOX_SK) is not None:
+        if candidate in _RESERVED or store.get(keys.inbox_claim_pk(candidate), keys.INBOX_SK) is not None:
             continue
         data = {"slug": candidate, "client_id": client.client_id, "bureau_id": client.bureau_id}
-        return [Change(None, Record(inbox_claim_pk(candidate), INBOX_SK, "inbox_claim", data), "voucher_inbox.claimed"),
-                Change(None, Record(keys.client_pk(client.client_id), INBOX_SK, "voucher_inbox", data),
+        return [Change(None, Record(keys.inbox_claim_pk(candidate), keys.INBOX_SK, "inbox_claim", data), "voucher_inbox.claimed"),
+                Change(None, Record(keys.client_pk(client.client_id), keys.INBOX_SK, "voucher_inbox", data),
                        "voucher_inbox.assigned")]
     return []  # every numbered name taken: the lazy claim (GET voucher-inbox) reports it
 
@@ -80,7 +79,7 @@ def inbox_changes_for_new_client(store: Store, client: Client) -> list[Change]:
 def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict:
     """The client's inbox, created (from the name, or `slug`) if it has none; a taken name from the
     client's name gets a number (-2, -3, …), a taken explicit `slug` is refused."""
-    current = store.get(keys.client_pk(client.client_id), INBOX_SK)
+    current = store.get(keys.client_pk(client.client_id), keys.INBOX_SK)
     if current is not None and slug is None:
         return current.data
     wanted = check_slug(slug) if slug is not None else slug_from_name(client.name)
@@ -89,20 +88,20 @@ def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = 
         data = {"slug": candidate, "client_id": client.client_id, "bureau_id": client.bureau_id}
         if current is not None and current.data["slug"] == candidate:
             return current.data
-        held = store.get(inbox_claim_pk(candidate), INBOX_SK)
+        held = store.get(keys.inbox_claim_pk(candidate), keys.INBOX_SK)
         if held is not None and held.data.get("client_id") != client.client_id:
             continue  # another client's address, in use or released: never reassigned
         if held is None:
-            changes = [Change(None, Record(inbox_claim_pk(candidate), INBOX_SK, "inbox_claim", data),
+            changes = [Change(None, Record(keys.inbox_claim_pk(candidate), keys.INBOX_SK, "inbox_claim", data),
                               "voucher_inbox.claimed")]
         else:
             changes = [Change(held, held.with_data(data), "voucher_inbox.reclaimed")]
         if current is None:
-            changes.append(Change(None, Record(keys.client_pk(client.client_id), INBOX_SK, "voucher_inbox", data),
+            changes.append(Change(None, Record(keys.client_pk(client.client_id), keys.INBOX_SK, "voucher_inbox", data),
                                   "voucher_inbox.assigned"))
         else:
             changes.append(Change(current, current.with_data(data), "voucher_inbox.changed"))
-            old_claim = store.get(inbox_claim_pk(current.data["slug"]), INBOX_SK)
+            old_claim = store.get(keys.inbox_claim_pk(current.data["slug"]), keys.INBOX_SK)
             if old_claim is not None and old_claim.data.get("client_id") == client.client_id:
                 released = {**old_claim.data, "released": True, "released_at": clock.iso(clock.now())}
                 changes.append(Change(old_claim, old_claim.with_data(released), "voucher_inbox.released"))

@@ -30,7 +30,7 @@ from klientportal.formats.ehf.ubl import SCHEME_NO_ORGNR
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change, Store
-from klientportal.tenancy.repository import CLIENT_SK, TenancyRepository
+from klientportal.tenancy.repository import TenancyRepository
 from klientportal.vouchers import sniff
 from klientportal.vouchers.attachments import MAIL, Attachment, Budget, classify
 from klientportal.vouchers.current_checks import LINES_TRUNCATED, buyer_check, derived_details, voucher_checks
@@ -49,14 +49,7 @@ from klientportal.vouchers.originals import (
     store_original,
 )
 from klientportal.vouchers.pdf_text import PdfTextError, read_pdf_voucher
-from klientportal.vouchers.records import (
-    UNROUTED_PK,
-    Status,
-    quarantine_sk,
-    queue_gsi,
-    voucher_id_for,
-    voucher_sk,
-)
+from klientportal.vouchers.records import Status, voucher_id_for
 from klientportal.vouchers.uploads import UPLOADED_BY, InboundKey, parse_inbound_key, size_mismatch
 
 MAX_STORED_LINES = 100
@@ -123,7 +116,7 @@ class VoucherIntake:
         if where is not None and where.client_id is not None:
             self._named_object(bucket, key, where, size, received, result)
             return result
-        self._quarantine(UNROUTED_PK, None, "unknown", NOT_A_VOUCHER_KEY, "the object is not under mail/, upload/ or ehf/",
+        self._quarantine(keys.UNROUTED_PK, None, "unknown", NOT_A_VOUCHER_KEY, "the object is not under mail/, upload/ or ehf/",
                          filename=None, original=None, inbound={"bucket": bucket, "key": key[:500]},
                          received=received, result=result)
         return result
@@ -138,7 +131,7 @@ class VoucherIntake:
             data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
             routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
             if routed[0] is None:
-                self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=filename,
+                self._quarantine(keys.UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=filename,
                                  original=self._keep(data, "application/xml", filename, received),  # type: ignore[arg-type]
                                  inbound={"bucket": bucket, "key": key}, received=received, result=result)
                 return
@@ -148,7 +141,7 @@ class VoucherIntake:
         client = self._client_record(client_id)
         if client is None:
             ref = self._keep_object(bucket, key, "application/octet-stream", filename, received)
-            self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
+            self._quarantine(keys.UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
                              filename=filename, original=ref, inbound={"bucket": bucket, "key": key},
                              received=received, result=result)
             return
@@ -186,7 +179,7 @@ class VoucherIntake:
         limit = DEFAULT_MAIL_LIMITS.max_message_bytes
         data = self._read(bucket, key, limit, size)
         if data is None:
-            self._quarantine(UNROUTED_PK, None, "mail", "message-too-large",
+            self._quarantine(keys.UNROUTED_PK, None, "mail", "message-too-large",
                              f"the message exceeds {limit} bytes; kept unread", filename=None,
                              original=self._keep_object(bucket, key, "message/rfc822", None, received),
                              inbound={"bucket": bucket, "key": key}, received=received, result=result)
@@ -202,7 +195,7 @@ class VoucherIntake:
         if owner is None or client is None:
             detail = f"no client has the inbox address {intake.recipient!r}" if intake.recipient else \
                 f"no recipient at {self.inbox_domain}"
-            self._quarantine(UNROUTED_PK, None, "mail", UNKNOWN_RECIPIENT,
+            self._quarantine(keys.UNROUTED_PK, None, "mail", UNKNOWN_RECIPIENT,
                              f"{detail}; the message was {intake.outcome} ({intake.message})",
                              filename=None, original=raw, mail=mail, received=received, result=result)
             return
@@ -242,7 +235,7 @@ class VoucherIntake:
         ref = self._keep(attachment.data, attachment.content_type, attachment.filename, received, first_month)
         pk = keys.client_pk(client_id)
         vid = voucher_id_for(ref.sha256)
-        rec = self.store.get(pk, voucher_sk(vid))
+        rec = self.store.get(pk, keys.voucher_sk(vid))
         if rec is not None and rec.data["status"] != Status.RECEIVED:
             result.duplicates.append(vid)
             return
@@ -253,7 +246,7 @@ class VoucherIntake:
         except _Unreadable as exc:
             data = {**rec.data, "status": Status.QUARANTINED,
                     "quarantine": {"reason": exc.reason, "detail": exc.detail[:500]}}
-            self.store.replace(rec, data, self.actor, "voucher.quarantined", gsi1pk=queue_gsi(client_id, Status.QUARANTINED))
+            self.store.replace(rec, data, self.actor, "voucher.quarantined", gsi1pk=keys.voucher_queue_gsi(client_id, Status.QUARANTINED))
             result.quarantined.append(vid)
             return
         self._interpret(client_id, rec, extracted, validation, preview)
@@ -264,8 +257,8 @@ class VoucherIntake:
         at = clock.iso(received)
         data = {"voucher_id": vid, "client_id": client_id, "status": Status.RECEIVED, "channel": channel,
                 "received_at": at, "original": ref.as_dict(), "source": source, "history": []}
-        rec = Record(keys.client_pk(client_id), voucher_sk(vid), "voucher", data,
-                     gsi1pk=queue_gsi(client_id, Status.RECEIVED), gsi1sk=f"{at}#{vid}")
+        rec = Record(keys.client_pk(client_id), keys.voucher_sk(vid), "voucher", data,
+                     gsi1pk=keys.voucher_queue_gsi(client_id, Status.RECEIVED), gsi1sk=f"{at}#{vid}")
         try:
             return self.store.create(rec, self.actor, "voucher.received")
         except AlreadyExists:
@@ -348,7 +341,7 @@ class VoucherIntake:
                 "supplier": supplier.as_dict() if supplier else None, "suggestion": suggestion,
                 "duplicate_of": dup_of, "notes": notes, "coding": None}
         after = Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
-                       gsi1pk=queue_gsi(client_id, Status.NEW), gsi1sk=rec.gsi1sk)
+                       gsi1pk=keys.voucher_queue_gsi(client_id, Status.NEW), gsi1sk=rec.gsi1sk)
         changes = [Change(rec, after, "voucher.interpreted")]
         if ref_change is not None:
             changes.append(ref_change)
@@ -370,7 +363,7 @@ class VoucherIntake:
                 "message": message[:1000], "filename": filename, "original": original.as_dict() if original else None,
                 "inbound": inbound, "mail": mail, "rejections": rejections or [], "received_at": clock.iso(received)}
         try:
-            self.store.create(Record(pk, quarantine_sk(qid), "voucher_quarantine", data), self.actor,
+            self.store.create(Record(pk, keys.quarantine_sk(qid), "voucher_quarantine", data), self.actor,
                               "voucher.quarantined")
         except AlreadyExists:
             pass
@@ -428,7 +421,7 @@ class VoucherIntake:
         """The client's record, read once per intake of one object."""
         if client_id not in self._clients:
             try:
-                self._clients[client_id] = self.store.get(keys.client_pk(client_id), CLIENT_SK)
+                self._clients[client_id] = self.store.get(keys.client_pk(client_id), keys.CLIENT_SK)
             except ValueError:
                 self._clients[client_id] = None
         return self._clients[client_id]

@@ -16,12 +16,13 @@ from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.registers.identity import supplier_identity, supplier_identity_sk
-from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk
+from klientportal.registers import names
+from klientportal.registers.identity import supplier_identity
+from klientportal.vouchers.records import invoice_ref_sk
 
 FIRST_SUPPLIER_NUMBER = 10001
 SUPPLIER_ORGNR_MISMATCH = "supplier-orgnr-mismatch"
-_SUPPLIERS = REGISTERS["suppliers"]
+_SUPPLIERS = REGISTERS[names.SUPPLIERS]
 
 
 def _digits(text: str | None) -> str:
@@ -67,7 +68,7 @@ class SupplierConflict(Exception):
 def find_supplier(store: Store, client_id: str, orgnr: str | None, bank_account: str | None) -> SupplierMatch | None:
     """The supplier by orgnr, else by bank account; an account of a supplier with ANOTHER orgnr than the
     document names is no match but a SupplierConflict (an orgnr mismatch wins over an account match)."""
-    suppliers = store.query_all(keys.client_pk(client_id), "SUPPLIER#")
+    suppliers = store.query_all(keys.client_pk(client_id), keys.register_prefix(_SUPPLIERS.entity))
     org = _digits(orgnr)
     if len(org) == 9:
         for rec in suppliers:
@@ -112,7 +113,7 @@ def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, 
         fields["iban"] = account
     service = RegisterService(store, client_id)
     for _ in range(5):
-        existing = store.query_all(keys.client_pk(client_id), "SUPPLIER#")
+        existing = store.query_all(keys.client_pk(client_id), keys.register_prefix(_SUPPLIERS.entity))
         number = max([int(r.data["supplier_number"]) for r in existing] + [FIRST_SUPPLIER_NUMBER - 1]) + 1
         try:
             body = SupplierCreate.model_validate({**fields, "supplier_number": number})
@@ -125,7 +126,7 @@ def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, 
             return None, "supplier-not-created: " + "; ".join(e["msg"] for e in exc.errors())[:300]
         rec = service.new_record(_SUPPLIERS, body)
         claimed_account = fields.get("bank_account") or fields.get("iban")
-        identity = supplier_identity_sk(fields.get("orgnr"), claimed_account)
+        identity = keys.supplier_identity_sk(fields.get("orgnr"), claimed_account)
         changes = [Change(None, rec, "supplier.created")]
         claim = supplier_identity(client_id, number, fields.get("orgnr"), claimed_account)
         if claim is not None:
@@ -153,7 +154,7 @@ def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None)
     """Most frequent coding of this supplier's earlier vouchers, else the supplier's defaults."""
     if supplier is None:
         return None
-    stats = store.get(keys.client_pk(client_id), coding_stats_sk(supplier.supplier_number))
+    stats = store.get(keys.client_pk(client_id), keys.coding_stats_sk(supplier.supplier_number))
     counts = Counter({k: int(v) for k, v in (stats.data.get("counts", {}) if stats else {}).items() if int(v) > 0})
     if counts:
         best, seen = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
@@ -169,7 +170,7 @@ def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None)
 def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_lines: list[dict],
                         new_lines: list[dict]) -> Change:
     """The change to the supplier's coding statistics when a voucher's coding goes old → new."""
-    rec = store.get(keys.client_pk(client_id), coding_stats_sk(supplier_number))
+    rec = store.get(keys.client_pk(client_id), keys.coding_stats_sk(supplier_number))
     counts = Counter({k: int(v) for k, v in (rec.data.get("counts", {}) if rec else {}).items()})
     for line in old_lines:
         counts[coding_key(line)] -= 1
@@ -177,7 +178,7 @@ def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_
         counts[coding_key(line)] += 1
     data = {"supplier_number": supplier_number, "counts": {k: v for k, v in sorted(counts.items()) if v > 0}}
     if rec is None:
-        return Change(None, Record(keys.client_pk(client_id), coding_stats_sk(supplier_number), "coding_stats", data),
+        return Change(None, Record(keys.client_pk(client_id), keys.coding_stats_sk(supplier_number), "coding_stats", data),
                       "voucher.coding_learned")
     return Change(rec, rec.with_data(data), "voucher.coding_learned")
 

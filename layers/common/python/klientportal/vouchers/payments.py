@@ -18,6 +18,7 @@ from klientportal.errors import AlreadyExists, FieldError, NotFound, RuleViolati
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
+from klientportal.registers import names
 from klientportal.registers.service import REGISTERS
 from klientportal.vouchers.checks import kid_is_valid
 from klientportal.vouchers.ehf_rules import require_not_blocked
@@ -135,7 +136,7 @@ class PaymentProposalService:
                                  extra={"current_status": voucher.data["status"]})
             require_not_blocked(voucher.data, "paid")
             number = (voucher.data.get("details") or {}).get("supplier_number")
-            supplier = self.store.get(self.pk, REGISTERS["suppliers"].sk(int(number))) if number is not None else None
+            supplier = self.store.get(self.pk, REGISTERS[names.SUPPLIERS].sk(int(number))) if number is not None else None
             line = payment_line(voucher.data, supplier.data if supplier else None)
             lines = list(proposal.data["lines"]) if proposal else []
             if len(lines) >= MAX_LINES:

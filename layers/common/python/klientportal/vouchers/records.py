@@ -1,4 +1,5 @@
-"""Keys and statuses of the voucher inbox in the main table (see docs/vouchers.md, "Data").
+"""Statuses of the voucher inbox, and its items in the main table (see docs/vouchers.md, "Data");
+their keys are built by klientportal.repository.keys.
 
 Client partition T#<client>:
   VOUCHER#<id>                    a voucher; id = first 24 hex of the SHA-256 of its original file,
@@ -44,12 +45,6 @@ QUEUES = tuple(s.value for s in Status)
 BUREAU_QUEUE = (Status.APPROVED, Status.PAID)
 EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED, Status.REJECTED})
 
-# Mail and objects that reach no client belong to no bureau either: a platform partition that only
-# operators read (`klientportal quarantine unrouted`), never the tenant API.
-UNROUTED_PK = "PLATFORM#UNROUTED"
-VOUCHER_PREFIX = "VOUCHER#"
-QUARANTINE_PREFIX = "QUARANTINE#"
-INBOX_SK = "INBOX"
 _VOUCHER_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
@@ -61,34 +56,6 @@ def valid_voucher_id(voucher_id: str) -> bool:
     return bool(_VOUCHER_ID.match(voucher_id))
 
 
-def voucher_sk(voucher_id: str) -> str:
-    return VOUCHER_PREFIX + voucher_id
-
-
-def queue_gsi(client_id: str, status: str) -> str:
-    return f"{keys.client_pk(client_id)}#VOUCHERS#{status}"
-
-
-def quarantine_sk(quarantine_id: str) -> str:
-    return QUARANTINE_PREFIX + quarantine_id
-
-
-def inbox_claim_pk(slug: str) -> str:
-    return f"INBOX#{slug}"
-
-
 def invoice_ref_sk(supplier_key: str, invoice_number: str) -> str:
-    compact = re.sub(r"\s+", "", invoice_number).upper()[:80]
-    return f"INVOICEREF#{supplier_key}#{compact}"
-
-
-def coding_stats_sk(supplier_number: int) -> str:
-    return f"CODINGSTATS#{supplier_number}"
-
-
-def counter_sk(year: int) -> str:
-    return f"COUNTER#VOUCHERNO#{year}"
-
-
-def journal_sk(year: int, number: int) -> str:
-    return f"JOURNAL#{year}#{number:08d}"
+    """The duplicate-flag item of a supplier's invoice number (spaces and case do not matter)."""
+    return keys.invoice_ref_sk(supplier_key, re.sub(r"\s+", "", invoice_number).upper()[:80])

@@ -29,10 +29,7 @@ from klientportal.vouchers.interpret import coding_stats_change, supplier_by_num
 from klientportal.vouchers.ledger import (
     SUPPLIER_LEDGER, VAT_TOLERANCE, VOUCHER_VAT_CODES, check_adds_up, computed_vat, journal_lines, money,
 )
-from klientportal.vouchers.records import (
-    BUREAU_QUEUE, EDITABLE, QUARANTINE_PREFIX, QUEUES, VOUCHER_PREFIX, Status, counter_sk, journal_sk, queue_gsi,
-    valid_voucher_id, voucher_sk,
-)
+from klientportal.vouchers.records import BUREAU_QUEUE, EDITABLE, QUEUES, Status, valid_voucher_id
 
 CODABLE = EDITABLE
 APPROVABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
@@ -55,23 +52,23 @@ class VoucherService:
 
     # ---- reading ----------------------------------------------------------------------------
     def get(self, voucher_id: str) -> Record:
-        rec = self.store.get(self.pk, voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
+        rec = self.store.get(self.pk, keys.voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
         if rec is None:
             raise NotFound(f"no voucher {voucher_id[:40]}")
         return rec
 
     def list(self, queue: str | None, limit: int | None, cursor: str | None) -> Page:
         if queue is None:
-            return self.store.query(self.pk, VOUCHER_PREFIX, limit=limit, cursor=cursor)
+            return self.store.query(self.pk, keys.VOUCHER_PREFIX, limit=limit, cursor=cursor)
         if queue not in QUEUES:
             raise InvalidInput("unknown queue", [FieldError("query.queue", f"one of {', '.join(QUEUES)}")])
-        return self.store.query(queue_gsi(self.client_id, queue), index="GSI1", limit=limit, cursor=cursor,
+        return self.store.query(keys.voucher_queue_gsi(self.client_id, queue), index="GSI1", limit=limit, cursor=cursor,
                                 forward=False)
 
     def quarantine(self) -> list[dict]:
         """Refused messages and attachments, and vouchers whose file could not be read."""
-        items = [{**r.data, "kind": "message-or-attachment"} for r in self.store.query_all(self.pk, QUARANTINE_PREFIX)]
-        for r in self.store.query_all(queue_gsi(self.client_id, Status.QUARANTINED), index="GSI1"):
+        items = [{**r.data, "kind": "message-or-attachment"} for r in self.store.query_all(self.pk, keys.QUARANTINE_PREFIX)]
+        for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.QUARANTINED), index="GSI1"):
             items.append({"quarantine_id": r.data["voucher_id"], "kind": "voucher", "voucher_id": r.data["voucher_id"],
                           "client_id": self.client_id, "channel": r.data["channel"],
                           "reason": r.data["quarantine"]["reason"], "message": r.data["quarantine"]["detail"],
@@ -189,11 +186,11 @@ class VoucherService:
     # ---- the named attester (0270) -----------------------------------------------------------
     def waiting_for(self, sub: str) -> "builtins.list[Record]":
         """The vouchers in attestation routed to `sub`, oldest first."""
-        return [r for r in self.store.query_all(queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
+        return [r for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
                 if attestation.waits_for(r.data, sub)]
 
     def get_waiting(self, voucher_id: str, sub: str) -> Record:
-        rec = self.store.get(self.pk, voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
+        rec = self.store.get(self.pk, keys.voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
         attestation.require_waiting_for(rec.data if rec else None, sub)
         assert rec is not None
         return rec
@@ -221,14 +218,14 @@ class VoucherService:
         text = " ".join(str(x) for x in (details.get("supplier_name"), details.get("invoice_number")) if x)[:200]
         lines = journal_lines(rec.data.get("coding") or [], total=details.get("total"), supplier_number=int(supplier),
                               credit_note=details.get("document_type") == "credit-note", text=text or "bilag")
-        counter = self.store.get(self.pk, counter_sk(day.year))
+        counter = self.store.get(self.pk, keys.voucher_counter_sk(day.year))
         number = int(counter.data["next"]) if counter else 1
         counter_data = {"year": day.year, "next": number + 1}
         counter_change = Change(counter, counter.with_data(counter_data), "voucher_series.advanced") if counter else \
-            Change(None, Record(self.pk, counter_sk(day.year), "voucher_series", counter_data), "voucher_series.advanced")
+            Change(None, Record(self.pk, keys.voucher_counter_sk(day.year), "voucher_series", counter_data), "voucher_series.advanced")
         entry = {"year": day.year, "number": number, "voucher_number": f"{day.year}-{number}", "date": day.isoformat(),
                  "voucher_id": voucher_id, "lines": lines, "booked_by": actor.sub}
-        entry_rec = Record(self.pk, journal_sk(day.year, number), "journal_entry", entry)
+        entry_rec = Record(self.pk, keys.journal_sk(day.year, number), "journal_entry", entry)
         data = {**rec.data, "status": Status.BOOKED,
                 "booking": {"voucher_number": entry["voucher_number"], "year": day.year, "number": number,
                             "date": entry["date"], "journal_key": entry_rec.sk, "lines": lines}}
@@ -300,7 +297,7 @@ class VoucherService:
         if data.get("extracted"):
             data["checks"] = recheck(data)
         return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
-                      gsi1pk=queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
+                      gsi1pk=keys.voucher_queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
 
     def _save(self, rec: Record, data: dict, actor: Actor, action: str, what: str, comment: str | None = None) -> Record:
         return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
