@@ -25,6 +25,7 @@ from pathlib import Path
 from infra.config import DEFAULT_DEPS_LAYER_DIR, REPO_ROOT
 
 PYPROJECT = REPO_ROOT / "pyproject.toml"
+CONSTRAINTS = REPO_ROOT / "constraints.txt"  # the versions the tests passed with (`make lock`, decision 0026)
 PYTHON_VERSION = "3.13"
 PLATFORMS = (
     "manylinux2014_aarch64",
@@ -52,9 +53,10 @@ def requirements(pyproject: Path = PYPROJECT) -> list[str]:
     return [d for d in deps if _name(d) not in SEPARATE]
 
 
-def stamp(reqs: list[str]) -> str:
-    """A digest of everything the layer's content depends on."""
-    inputs = {"requirements": reqs, "python": PYTHON_VERSION, "platforms": PLATFORMS}
+def stamp(reqs: list[str], constraints: Path = CONSTRAINTS) -> str:
+    """A digest of everything the layer's content depends on (the pinned versions included)."""
+    inputs = {"requirements": reqs, "python": PYTHON_VERSION, "platforms": PLATFORMS,
+              "constraints": hashlib.sha256(constraints.read_bytes()).hexdigest()}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
@@ -70,13 +72,14 @@ def up_to_date(target: Path, reqs: list[str]) -> bool:
 
 
 def pip_command(target: Path, reqs: list[str]) -> list[str]:
-    """pip for the Lambda platform: binary wheels only, no .pyc (they would be for this Python)."""
+    """pip for the Lambda platform: binary wheels only, no .pyc (they would be for this Python), the
+    versions pinned by constraints.txt (what the tests passed with)."""
     platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
     return [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         *platforms, "--python-version", PYTHON_VERSION, "--implementation", "cp",
         "--only-binary=:all:", "--no-compile", "--upgrade", "--target", str(target / "python"),
-        *reqs,
+        "--constraint", str(CONSTRAINTS), *reqs,
     ]  # fmt: skip
 
 

@@ -34,6 +34,18 @@ def test_pip_targets_the_lambda_platform(tmp_path: Path):
     assert command[command.index("--target") + 1] == str(tmp_path / "python")
 
 
+def test_layers_install_the_tested_versions(tmp_path: Path, monkeypatch):
+    """Every layer (deps, pdf, xslt: all built by pip_command) installs the pins of constraints.txt,
+    and renewed pins rebuild the deps layer."""
+    command = build_deps_layer.pip_command(tmp_path, ["lxml"])
+    assert command[command.index("--constraint") + 1] == str(build_deps_layer.REPO_ROOT / "constraints.txt")
+    pins = tmp_path / "constraints.txt"
+    pins.write_text("lxml==6.0.0\n")
+    before = build_deps_layer.stamp(["lxml"], pins)
+    pins.write_text("lxml==6.1.0\n")
+    assert build_deps_layer.stamp(["lxml"], pins) != before
+
+
 def test_placeholder_stands_in_for_a_missing_layer(tmp_path: Path):
     assert not assets.deps_layer_built(tmp_path / "missing")
     assert assets.deps_layer_built(assets.PLACEHOLDER_LAYER_DIR)
