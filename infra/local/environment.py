@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from klientportal import aws
-from klientportal.auth.tokens import LOCAL_AUDIENCE, LOCAL_ISSUER
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_DIR = Path(os.environ.get("KP_LOCAL_DIR", REPO_ROOT / ".local"))
@@ -20,8 +19,6 @@ BASE_ENV = {
     "AWS_SESSION_TOKEN": "local",
     "KP_IDENTITY_PROVIDER": "local",
     "KP_DELIVERY_MODE": "local",
-    "KP_JWT_ISSUER": LOCAL_ISSUER,
-    "KP_JWT_AUDIENCE": LOCAL_AUDIENCE,
     "POWERTOOLS_SERVICE_NAME": "klientportal-local",
     "POWERTOOLS_METRICS_NAMESPACE": "Klientportal",
     "POWERTOOLS_TRACE_DISABLED": "true",

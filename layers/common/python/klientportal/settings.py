@@ -26,8 +26,6 @@ class Settings:
     personal_data_key: str
     identity_provider: str
     user_pool_id: str
-    jwt_issuer: str
-    jwt_audience: str
     inbound_bucket: str = "klientportal-inbound"
     inbox_domain: str = "bilag.example.no"
     ocr_engine: str = "textract"
@@ -48,8 +46,6 @@ class Settings:
             personal_data_key=_env("KP_KEY_PERSONAL_DATA", "alias/klientportal-personal-data"),
             identity_provider=_env("KP_IDENTITY_PROVIDER", "local"),
             user_pool_id=_env("KP_USER_POOL_USERS", ""),
-            jwt_issuer=_env("KP_JWT_ISSUER", ""),
-            jwt_audience=_env("KP_JWT_AUDIENCE", ""),
             inbound_bucket=_env("KP_BUCKET_INBOUND", "klientportal-inbound"),
             inbox_domain=_env("KP_MAIL_VOUCHERS", "bilag.example.no"),
             ocr_engine=_env("KP_OCR_TEXTRACT", "textract"),

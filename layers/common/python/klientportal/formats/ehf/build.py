@@ -191,11 +191,6 @@ def _attribute(value: str) -> str:
     return value
 
 
-def money_text(value: Decimal) -> str:
-    """An amount as UBL text with exactly two decimals."""
-    return f"{value:.2f}"
-
-
 def number_text(value: Decimal) -> str:
     """A quantity, rate or price without exponent or trailing zeros."""
     return f"{value.normalize():f}"
