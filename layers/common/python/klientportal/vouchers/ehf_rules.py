@@ -21,10 +21,6 @@ def fatal_rules(data: dict) -> list[str]:
     return (["XSD"] if validation.get("xsd_errors") else []) + rules
 
 
-def is_blocked(data: dict) -> bool:
-    return bool(fatal_rules(data)) and not data.get("validation_override")
-
-
 def require_not_blocked(data: dict, verb: str) -> None:
     rules = fatal_rules(data)
     if rules and not data.get("validation_override"):
