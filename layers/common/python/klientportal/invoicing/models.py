@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from klientportal.formats.ehf.codelists import (
     ALLOWANCE_REASON_CODES, ATTACHMENT_MIME_TYPES, CHARGE_REASON_CODES, CURRENCY_CODES, VATEX_CATEGORY, VATEX_CODES,
 )
+from klientportal.formats.ehf.ubl import SCHEME_NO_ORGNR
 from klientportal.formats.kid import validate_kid
 from klientportal.validation.countries import CountryCode
 from klientportal.validation.norwegian import BankAccount, Bic, Email, Iban, OrgNumber, PhoneNumber, validate_orgnr
@@ -160,7 +161,7 @@ class PeppolEndpoint(_Model):
 
     @model_validator(mode="after")
     def _orgnr_scheme(self) -> PeppolEndpoint:
-        if self.scheme == "0192":
+        if self.scheme == SCHEME_NO_ORGNR:
             validate_orgnr(self.identifier)
         return self
 

@@ -19,6 +19,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from stdnum.no import fodselsnummer, kontonr, orgnr
 
 from klientportal.clock import today_oslo
+from klientportal.formats.ehf.ubl import SCHEME_NO_ORGNR
 
 __all__ = [
     "BankAccount",
@@ -214,7 +215,7 @@ def _validate_peppol(value: str) -> str:
             "PEPPOL participant id must be a 4-digit scheme (ICD), a colon and the identifier, e.g. 0192:987654321",
         )
     scheme, identifier = match.groups()
-    if scheme == "0192":
+    if scheme == SCHEME_NO_ORGNR:
         validate_orgnr(identifier)
     return f"{scheme}:{identifier}"
 
