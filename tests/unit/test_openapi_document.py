@@ -19,7 +19,6 @@ from functions.apidocs.document import openapi_document
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 CLIENT_CONFIG = Path(__file__).resolve().parents[2] / "tools" / "openapi-python-client.yaml"
 FREE_FORM_ALLOWED = {"AuditEvent.before", "AuditEvent.after"}  # entity snapshots of any entity type
-OPEN_FOR_NOW = {"InvoiceOut", "LineOut", "TotalsOut"}  # the EHF shapes still being added (ISSUE-8 §3)
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +94,41 @@ def test_response_models_are_closed_and_typed(doc):
             for _, inner in _walk(node):
                 if inner.get("additionalProperties") is True and f"{name}.{prop}" not in FREE_FORM_ALLOWED:
                     loose.append(f"{name}.{prop}")
-        if schema.get("additionalProperties") is True and name not in OPEN_FOR_NOW:
+        if schema.get("additionalProperties") is True:
             loose.append(name)
     assert loose == []
     voucher = schemas["Voucher"]["properties"]
     assert {"details", "checks", "coding", "approved", "booking", "extracted", "validation"} <= set(voucher)
     assert {"lines", "totals"} <= set(schemas["PaymentProposal"]["properties"])
     assert {"totals", "vat", "payments", "reminders", "delivery"} <= set(schemas["InvoiceOut"]["properties"])
+
+
+def test_the_invoice_declares_every_ehf_shape(doc):
+    """The EHF shapes (ISSUE-8 §3) on the invoice, its lines and totals, typed: money and prices as
+    the decimal-string schema, periods as dates."""
+    schemas = doc["components"]["schemas"]
+
+    def prop(model: str, name: str) -> dict:
+        node = schemas[model]["properties"][name]
+        types = [a for a in node.get("anyOf", [node]) if a.get("type") != "null"]
+        assert len(types) == 1, (model, name, node)
+        return types[0]
+
+    for model, name in [("InvoiceOut", "prepaid_amount"), ("InvoiceOut", "nok_exchange_rate"),
+                        ("TotalsOut", "prepaid"), ("TotalsOut", "rounding"), ("TotalsOut", "vat_nok"),
+                        ("LineOut", "gross_price"), ("LineOut", "base_quantity"),
+                        ("LineAllowanceChargeOut", "amount"), ("LineAllowanceChargeOut", "percent"),
+                        ("AllowanceChargeOut", "amount"), ("AllowanceChargeOut", "percent"),
+                        ("AllowanceChargeOut", "base_amount")]:
+        assert prop(model, name)["format"] == "decimal", (model, name)
+    for model in ("InvoiceOut", "LineOut"):
+        assert prop(model, "period") == {"$ref": "#/components/schemas/PeriodOut"}
+    assert {prop("PeriodOut", x)["format"] for x in ("start", "end")} == {"date"}
+    assert prop("LineOut", "allowances_charges")["items"] == {"$ref": "#/components/schemas/LineAllowanceChargeOut"}
+    assert {"exemption_reason", "exemption_reason_code"} <= set(schemas["LineOut"]["properties"])
+    assert {"reason_code", "exemption_reason_code"} <= set(schemas["AllowanceChargeOut"]["properties"])
+    assert {"round_payable_to_krone", "currency", "attachments", "recipient", "overpaid_amount",
+            "payments"} <= set(schemas["InvoiceOut"]["properties"])
 
 
 @pytest.mark.slow
