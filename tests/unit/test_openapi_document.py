@@ -15,6 +15,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from functions.apidocs.document import openapi_document
+from tests.unit.invoicing.invoice_samples import stored_with_every_shape
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 CLIENT_CONFIG = Path(__file__).resolve().parents[2] / "tools" / "openapi-python-client.yaml"
@@ -163,3 +164,7 @@ def test_a_generated_client_imports_and_types_its_errors(doc, tmp_path, monkeypa
     parsed = create.sync(client_id="c-1", client=client, body=body)
     assert isinstance(parsed, models.Problem)
     assert parsed.status == 422 and parsed.errors[0].field == "lines.0.quantity"
+    invoice = stored_with_every_shape()  # an invoice with every EHF shape, as the API sends it
+    typed = models.InvoiceOut.from_dict(invoice)
+    assert isinstance(typed.lines[0].allowances_charges[0], models.LineAllowanceChargeOut)
+    assert typed.to_dict() == invoice
