@@ -51,7 +51,9 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: its validator is built on first use, not at import (cold start, bench/)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class BureauLicence(BaseModel):

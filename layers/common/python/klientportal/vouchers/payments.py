@@ -19,7 +19,6 @@ from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.registers.service import REGISTERS
-from klientportal.vouchers.checks import kid_is_valid
 from klientportal.vouchers.records import Status
 from klientportal.vouchers.workflow import VoucherService
 
@@ -65,6 +64,8 @@ def _creditor_account(details: dict, supplier: dict | None) -> dict | None:
 
 def payment_line(voucher: dict, supplier: dict | None) -> dict:
     """The payment of one voucher, or NotPayable with what is missing."""
+    from klientportal.vouchers.checks import kid_is_valid
+
     details = voucher.get("details") or {}
     errors: list[FieldError] = []
     if details.get("document_type") == "credit-note":
