@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/klientportal local
+	$(BIN)/klientportal local $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto

@@ -54,7 +54,7 @@ def main() -> int:
                        "POWERTOOLS_LOG_LEVEL": "WARNING"})
     environment.apply({})
     environment.apply(resources.create_all())
-    seed.seed(tenancy_service())
+    seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
     gateway = Gateway(Invoker(), issuer.verifier())
     tokens = {u: issuer.issue(u) for u in ("salg@fjordkaffe.no", "daglig@fjordkaffe.no", "regnskap@byraet.no")}

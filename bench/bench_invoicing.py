@@ -108,7 +108,7 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
                        "KP_LOCAL_OUTBOX": f"{tmp}/outbox"})
     environment.apply({})
     environment.apply(resources.create_all())
-    seed.seed(tenancy_service())
+    seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
     gateway = Gateway(Invoker(), issuer.verifier())
     token = issuer.issue("daglig@fjordkaffe.no")

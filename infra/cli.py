@@ -9,7 +9,7 @@ import sys
 
 def _cmd_local(args: argparse.Namespace) -> int:
     from infra.local.runner import run
-    return run(args.host, args.port, args.verbose)
+    return run(args.host, args.port, args.verbose, args.expose_local_routes)
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
@@ -81,7 +81,11 @@ def parser() -> argparse.ArgumentParser:
     local = sub.add_parser("local", help="run the whole backend locally (what `make run` calls)")
     local.add_argument("--host", default=os.environ.get("KP_HOST", "127.0.0.1"))
     local.add_argument("--port", type=int, default=int(os.environ.get("KP_PORT", "8000")))
-    local.add_argument("--verbose", action="store_true", help="handler logs at INFO")
+    local.add_argument("--verbose", action="store_true", help="handler logs and the access log at INFO")
+    local.add_argument("--expose-local-routes", action="store_true",
+                       default=os.environ.get("KP_EXPOSE_LOCAL_ROUTES", "").lower() in {"1", "true", "yes"},
+                       help="serve /_local/* (outbox, events, schedules; no authentication) although --host is "
+                            "not loopback (env KP_EXPOSE_LOCAL_ROUTES=1)")
     local.set_defaults(func=_cmd_local)
 
     token = sub.add_parser("token", help="print a bearer token for a local user")

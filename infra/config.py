@@ -7,6 +7,8 @@ from pathlib import Path
 
 from constructs import Node
 
+from infra import cors
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DEPS_LAYER_DIR = REPO_ROOT / "build" / "deps-layer"
 PREFIX = "klientportal:"
@@ -36,7 +38,7 @@ class Config:
             deps_layer_dir=Path(get("depsLayerDir", str(DEFAULT_DEPS_LAYER_DIR))),
             require_deps_layer=_flag(get("requireDepsLayer", False)),
             alarm_email=str(get("alarmEmail", "")),
-            cors_origins=_list(get("corsOrigins", [])),
+            cors_origins=cors.parse_origins(get("corsOrigins", [])),
             mail_domain=str(get("mailDomain", cls.mail_domain)),
             xslt_layer_dir=Path(get("xsltLayerDir", str(REPO_ROOT / "build" / "xslt-layer"))),
             invoice_from=str(get("invoiceFrom", cls.invoice_from)),
@@ -47,9 +49,3 @@ def _flag(value: object) -> bool:
     """Context from the command line arrives as a string: accept true/false in any case."""
     return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
 
-
-def _list(value: object) -> tuple[str, ...]:
-    """A list from cdk.json, or a comma-separated string from the command line."""
-    if isinstance(value, str):
-        return tuple(item.strip() for item in value.split(",") if item.strip())
-    return tuple(value)

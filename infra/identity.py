@@ -14,6 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from constructs import Construct
 
+from infra import cors
 from infra.bindings import Binding, Bindings
 from infra.config import Config
 
@@ -140,12 +141,15 @@ class Identity(Construct):
 
 
 def _cors(origins: tuple[str, ...]) -> apigwv2.CorsPreflightOptions | None:
-    """CORS for the portal SPA's origins (context klientportal:corsOrigins); none when empty."""
-    if not origins:
+    """CORS for the portal SPA's origins (context klientportal:corsOrigins); none when empty. The
+    policy itself lives in infra/cors.py, which the local gateway applies as well."""
+    policy = cors.policy(origins)
+    if not policy.enabled:
         return None
     return apigwv2.CorsPreflightOptions(
-        allow_origins=list(origins),
-        allow_methods=[apigwv2.CorsHttpMethod.ANY],
-        allow_headers=["authorization", "content-type", "idempotency-key"],
-        max_age=Duration.hours(1),
+        allow_origins=list(policy.allow_origins),
+        allow_methods=[apigwv2.CorsHttpMethod[m] for m in policy.allow_methods],
+        allow_headers=list(policy.allow_headers),
+        expose_headers=list(policy.expose_headers),
+        max_age=Duration.seconds(policy.max_age_s),
     )

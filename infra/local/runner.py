@@ -1,31 +1,71 @@
 """`klientportal local`: the whole backend on this machine, AWS emulated in-process by moto."""
 from __future__ import annotations
 
+import errno
+import io
+import ipaddress
 import json
 import logging
 import os
 import signal
+import socket
+import sys
 import threading
 import time
 import uuid
 import warnings
 from pathlib import Path
+from urllib.parse import unquote
 
 import requests
 from moto.server import ThreadedMotoServer
 
 from functions import catalogue
+from infra import cors
 from infra.local import environment, resources, seed
-from infra.local.gateway import Gateway, serve
+from infra.local.gateway import Gateway, problem, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
+from infra.local.smtp import DEFAULT_PORT as SMTP_DEFAULT_PORT
 from infra.local.smtp import start_smtp_drop
-from klientportal import aws
+from klientportal import aws, clock
 from klientportal.adapters import outbox
 from klientportal.auth.tokens import DevIssuer
 
 STATE_FILE = environment.LOCAL_DIR / "stack.json"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+EXPOSE_LOCAL_ROUTES_VAR = "KP_EXPOSE_LOCAL_ROUTES"
+
+
+class StartupError(Exception):
+    """The stack cannot start for a reason the user can fix; the message says how."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address or `localhost`; a name or a wildcard address is not."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_port_free(host: str, port: int, what: str, hint: str) -> None:
+    """Fail early and clearly when `port` is taken (before moto and the seed take seconds)."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise StartupError(f"cannot listen on {host}:{port} for the {what}: {exc.strerror}") from None
+            running = state()
+            other = f" (a local stack is already running: pid {running['pid']}, {running['api']})" if running else ""
+            raise StartupError(f"port {port} on {host} is already in use{other}; the {what} needs it.\n"
+                               f"Stop what uses it, or choose another port: {hint}") from None
 
 
 def _json(status: int, body: object) -> tuple[int, dict, bytes]:
@@ -35,12 +75,32 @@ def _json(status: int, body: object) -> tuple[int, dict, bytes]:
 class LocalStack:
     """Everything `make run` starts, in start order; `stop` undoes it in reverse."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "WARNING") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "WARNING",
+                 expose_local_routes: bool = False) -> None:
         self.host, self.port, self.log_level = host, port, log_level
         self.domain_events: list[dict] = []
+        # /_local/* (outbox, events, firing schedules) has no authentication: loopback only, unless asked
+        self.local_routes = is_loopback(host) or expose_local_routes
 
     def start(self) -> "LocalStack":
+        """Start everything; if a piece fails, stop the pieces already started, then raise."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> "LocalStack":
         started = time.monotonic()
+        try:
+            clock.describe()  # reads KP_CLOCK: a bad value stops the start, not a request later
+        except clock.ClockError as exc:
+            raise StartupError(str(exc)) from None
+        cors_policy = cors.local_policy()
+        check_port_free(self.host, self.port, "API", f"KP_PORT={self.port + 1} make run, or klientportal local --port N")
+        smtp_port = int(os.environ.get("KP_LOCAL_SMTP_PORT") or SMTP_DEFAULT_PORT)
+        if os.environ.get("KP_LOCAL_SMTP_PORT"):  # unset: a taken 2525 falls back to any free port
+            check_port_free("127.0.0.1", smtp_port, "SMTP drop", f"KP_LOCAL_SMTP_PORT={smtp_port + 1} (0 = any free port)")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
@@ -60,12 +120,8 @@ class LocalStack:
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
         self.invoker = Invoker()
         self.pumps = Pumps(self.invoker, self.resource_env)
-        self.gateway = Gateway(self.invoker, self.issuer.verifier(), extra_routes={
-            ("GET", "/_local/outbox"): self._outbox,
-            ("GET", "/_local/events"): self._events,
-            ("POST", "/_local/schedules/"): self._fire_schedule,
-            ("GET", "/_local/jwks.json"): lambda _: _json(200, self.issuer.jwks()),
-        })
+        self.gateway = Gateway(self.invoker, self.issuer.verifier(), extra_routes=self._local_routes(),
+                               cors=cors_policy)
         self.pumps.start()
         self.smtp = start_smtp_drop(tenancy_service())  # voucher e-mail, where SES would write it
         self.http = serve(self.gateway, self.host, self.port)
@@ -80,6 +136,30 @@ class LocalStack:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def _local_routes(self) -> dict:
+        """The local stack's own routes; none (404 like any unknown path) off loopback unless asked."""
+        if not self.local_routes:
+            return {}
+        return {
+            ("GET", "/_local/outbox"): self._outbox,
+            ("GET", "/_local/events"): self._events,
+            ("POST", "/_local/schedules/"): self._fire_schedule,
+            ("GET", "/_local/jwks.json"): lambda _: _json(200, self.issuer.jwks()),
+            ("GET", "/_local/clock"): lambda _: self._clock(None),
+            ("POST", "/_local/clock/"): lambda rest: self._clock(unquote(rest.strip("/"))),
+        }
+
+    def _clock(self, setting: str | None) -> tuple[int, dict, bytes]:
+        """Read the clock, or move it (`real` = back to real time); see klientportal/clock.py."""
+        if setting is not None:
+            try:
+                clock.set_clock(None if setting == "real" else setting)
+            except clock.ClockError as exc:
+                return problem(422, "validation", "Invalid clock setting", str(exc))
+        current = clock.now()
+        return _json(200, {"now": clock.iso(current), "today": clock.today_oslo(current).isoformat(),
+                           "clock": clock.describe()})
 
     def _outbox(self, rest: str) -> tuple[int, dict, bytes]:
         root = outbox.outbox_dir()
@@ -114,24 +194,42 @@ class LocalStack:
         return _json(404, {"detail": f"no schedule {name!r}", "schedules": names})
 
     def stop(self) -> None:
-        self.http.shutdown()
-        self.http.server_close()
-        self.smtp.stop()
-        self.pumps.stop()
-        self.moto.stop()
-        STATE_FILE.unlink(missing_ok=True)
+        """Stop what was started, in reverse order (all of it after a full start)."""
+        if hasattr(self, "http"):
+            self.http.shutdown()
+            self.http.server_close()
+        for piece in ("smtp", "pumps", "moto"):
+            if hasattr(self, piece):
+                getattr(self, piece).stop()
+        running = state()
+        if running is None or running["pid"] == os.getpid():  # not another stack's state file
+            STATE_FILE.unlink(missing_ok=True)
+
+    def _local_routes_banner(self) -> str:
+        if not self.local_routes:
+            return (f"  /_local/*  OFF: the stack listens on {self.host}, not loopback, and /_local/* (outbox,\n"
+                    f"             events, firing schedules) has no authentication. To serve it anyway:\n"
+                    f"             klientportal local --expose-local-routes (or {EXPOSE_LOCAL_ROUTES_VAR}=1)\n")
+        warning = "" if is_loopback(self.host) else (
+            f"  WARNING    /_local/* is served to anyone who reaches {self.host}:{self.port} (--expose-local-routes)\n")
+        return (f"{warning}"
+                f"  Outbox     {self.url}/_local/outbox   (invitations, e-mails, EHF, print jobs the simulators \"sent\")\n"
+                f"  Events     {self.url}/_local/events   (domain events on the bus)\n"
+                f"  Schedules  POST {self.url}/_local/schedules/<name>   (fire one now)\n"
+                f"  Move time  POST {self.url}/_local/clock/<2027-01-15 | +30d | real>\n")
 
     def banner(self) -> str:
         users = "\n".join(f"    {u.email:<26} {u.describes}" for u in seed.USERS)
+        origins = self.gateway.cors.allow_origins if self.gateway.cors else ()
         return f"""
 Klientportal local stack is up in {self.startup_s:.1f} s (AWS emulated in-process by moto).
 
   API        {self.url}
   API docs   {self.url}/docs        OpenAPI: {self.url}/openapi.json
-  Outbox     {self.url}/_local/outbox   (invitations, e-mails, EHF, print jobs the simulators "sent")
-  Events     {self.url}/_local/events   (domain events on the bus)
-  SMTP drop  {self.smtp.host}:{self.smtp.port}  (voucher e-mail, as SES inbound; port: KP_LOCAL_SMTP_PORT)
+{self._local_routes_banner()}  SMTP drop  {self.smtp.host}:{self.smtp.port}  (voucher e-mail, as SES inbound; port: KP_LOCAL_SMTP_PORT)
              {", ".join(self.smtp.addresses)}
+  CORS       {", ".join(origins) or "off"}   ({cors.ORIGINS_VAR})
+  Clock      {clock.describe()}
 
 Demo bureau "Tall & Balanse Regnskap AS" ({seed.BUREAU_ID}); clients {seed.FJORD} (portal),
 {seed.BYGG} (byråklient), {seed.LAKK} (byrålisens, licence pending). Demo users:
@@ -144,8 +242,23 @@ Ctrl-C stops everything.
 """
 
 
-def run(host: str, port: int, verbose: bool) -> int:
-    stack = LocalStack(host, port, "INFO" if verbose else "WARNING").start()
+def run(host: str, port: int, verbose: bool, expose_local_routes: bool = False) -> int:
+    """`klientportal local`: start, print the banner, stream logs until Ctrl-C; a start that fails
+    for a reason the user can fix prints that reason (exit 2), not a traceback."""
+    level = "INFO" if verbose else "WARNING"
+    _stream_logs(level)
+    stack = LocalStack(host, port, level, expose_local_routes)
+    try:
+        stack.start()
+    except StartupError as exc:
+        print(f"klientportal local: {exc}", file=sys.stderr, flush=True)
+        return 2
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"klientportal local: a port is already in use ({exc.strerror}); see KP_PORT and "
+              "KP_LOCAL_SMTP_PORT in README.md", file=sys.stderr, flush=True)
+        return 2
     print(stack.banner(), flush=True)
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -154,6 +267,20 @@ def run(host: str, port: int, verbose: bool) -> int:
     print("stopping…", flush=True)
     stack.stop()
     return 0
+
+
+def _stream_logs(level: str) -> None:
+    """The gateway's access log and the local pieces' logs on stderr, one line each as it happens
+    (handler logs are powertools JSON on stdout, flushed per record); stdout line-buffered even
+    when it is a pipe (`make run | tee`), so nothing waits for the exit."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    local = logging.getLogger("local")
+    local.handlers[:] = [handler]
+    local.setLevel(level)
+    local.propagate = False
 
 
 def state() -> dict | None:

@@ -102,8 +102,8 @@ def issuer(tmp_path) -> DevIssuer:
 
 @pytest.fixture
 def api(aws_env, issuer) -> Api:
-    """The API over the seeded demo data (see infra/local/seed.py for users and clients)."""
-    seed.seed(tenancy_service())
+    """The API over the demo bureau, clients and users (infra/local/seed.py `seed_tenancy`)."""
+    seed.seed_tenancy(tenancy_service())
     return Api(Gateway(Invoker(), issuer.verifier()), issuer)
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from constructs import IConstruct
 
 CATALOGUE_STACK = "Klientportal-test"
+CORS_ORIGINS = "https://portal.example.no,https://app.example.no"  # as `-c klientportal:corsOrigins=…` gives it
 EXTENDED_STACK = "Klientportal-extended"
 
 EXTENDED_SPEC = dataclasses.replace(
@@ -80,7 +81,8 @@ def synth(tmp_path_factory) -> Synth:
     tmp = tmp_path_factory.mktemp("cdk")
     app, stacks = build_app(
         outdir=tmp / "cdk.out",
-        context={"klientportal:depsLayerDir": str(tmp / "no-deps-layer")},
+        context={"klientportal:depsLayerDir": str(tmp / "no-deps-layer"),
+                 "klientportal:corsOrigins": CORS_ORIGINS},
         specs={CATALOGUE_STACK: Spec(), EXTENDED_STACK: EXTENDED_SPEC},
     )
     assembly = app.synth()

@@ -90,3 +90,18 @@ def test_user_pool_email_sign_in_optional_totp_strong_passwords(catalogue_stack)
             "CallbackURLs": Match.absent(),
         },
     )
+
+
+def test_cors_configuration_is_the_one_the_local_gateway_applies(catalogue_stack):
+    from infra import cors
+    from tests.infra.conftest import CORS_ORIGINS
+    policy = cors.policy(cors.parse_origins(CORS_ORIGINS))
+    [api] = catalogue_stack.resources("AWS::ApiGatewayV2::Api").values()
+    assert api["Properties"]["CorsConfiguration"] == {
+        "AllowOrigins": list(policy.allow_origins),
+        "AllowMethods": list(policy.allow_methods),
+        "AllowHeaders": list(policy.allow_headers),
+        "ExposeHeaders": list(policy.expose_headers),
+        "MaxAge": policy.max_age_s,
+    }
+    assert set(policy.allow_methods) == {r.method for _, r in cat.routes()}

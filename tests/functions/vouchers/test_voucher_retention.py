@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-import functions.ingest.queue as ingest_queue
 from klientportal import aws, clock
 from klientportal.settings import settings
+from klientportal.vouchers import intake as intake_module
 from klientportal.vouchers.intake import VoucherIntake
 from tests.functions.vouchers.conftest import ACCOUNTANT, ADMIN, FJORD
 
@@ -28,7 +28,7 @@ def _oslo(year: int, month: int) -> datetime:
 def received_at(monkeypatch):
     """Makes ingest see a fixed receipt instant (the retention depends on the date of receipt)."""
     def set_(at: datetime) -> None:
-        monkeypatch.setattr(ingest_queue, "VoucherIntake", functools.partial(VoucherIntake, now=lambda: at))
+        monkeypatch.setattr(intake_module, "VoucherIntake", functools.partial(VoucherIntake, now=lambda: at))
     return set_
 
 
