@@ -65,7 +65,7 @@ class KidSettings(BaseModel):
 
 def mod10_control(body: str) -> str:
     """The Luhn (MOD10) control digit for a string of digits."""
-    from stdnum import luhn  # here, not at import: most requests make or check no KID (cold start)
+    from stdnum import luhn
 
     return luhn.calc_check_digit(body)
 

@@ -34,7 +34,7 @@ def kid_is_valid(kid: str) -> bool:
 
 def bank_account_is_valid(account: str) -> bool:
     """A Norwegian 11-digit account number (MOD11) or any IBAN with a valid checksum."""
-    from stdnum import iban  # python-stdnum where it is used, not at import (cold start, 0409)
+    from stdnum import iban
     from stdnum.no import kontonr
 
     compact = account.replace(" ", "").replace(".", "")

@@ -71,7 +71,7 @@ def as_edited(ex: ExtractedVoucher, details: dict) -> ExtractedVoucher:
 
 def buyer_check(ex: ExtractedVoucher, client_orgnr: str | None) -> CheckResult | None:
     """Whether the document is addressed to this company: a flag when it names another buyer orgnr."""
-    from stdnum.no import orgnr as orgnr_check  # where it is used, not at import (cold start, 0409)
+    from stdnum.no import orgnr as orgnr_check
 
     buyer = (ex.buyer_orgnr.value or "").replace(" ", "")
     if not client_orgnr or not orgnr_check.is_valid(buyer):
