@@ -1,7 +1,7 @@
 """HTTP handler of the audit routine."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
@@ -15,12 +15,20 @@ from klientportal.repository import keys
 router = Router()
 
 
+class AuditActor(BaseModel):
+    sub: str
+    email: str | None = None
+    kind: Literal["user", "system"] = "user"
+
+
 class AuditEvent(BaseModel):
+    """One hash-chained event; `before` and `after` are the entity as stored (any entity type)."""
+
     seq: int
     prev_hash: str
     hash: str
     at: str
-    actor: dict[str, Any]
+    actor: AuditActor
     action: str
     entity: str
     key: str
@@ -49,9 +57,13 @@ def list_audit_events(client_id: str, ctx: Context, limit: Annotated[int | None,
 
 
 @router.get("/clients/<client_id>/audit-verification", tags=["audit"],
-            summary="Verify the client's hash-chained audit trail", responses=COMMON_RESPONSES)
+            summary="Verify the client's hash-chained audit trail",
+            description="Checks every event's hash and link, the head, and the anchors of the chain's head "
+                        "written hourly to the Object-Lock bucket (a rolled-back or rewritten chain fails).",
+            responses=COMMON_RESPONSES)
 def verify(client_id: str, ctx: Context) -> Verification:
-    return Verification(**ctx.store.verify_audit(keys.client_pk(client_id)).as_dict())
+    pk = keys.client_pk(client_id)
+    return Verification(**ctx.store.verify_audit(pk, ctx.invocation.audit_anchors().all(pk)).as_dict())
 
 
 app = build_app([router], catalogue.function("audit").routes)

@@ -14,6 +14,7 @@ from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.auth import policy
+from klientportal.errors import FieldError, InvalidInput
 from klientportal.repository import keys
 from klientportal.tenancy.models import (
     Bureau, BureauInvitation, BureauLicenceUpdate, Client, ClientCreate, ClientInvitation,
@@ -93,11 +94,19 @@ def list_clients(ctx: Context, tenancy: Tenancy, limit: Annotated[int | None, Qu
                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> ClientPage:
     items: list[Client] = []
     next_cursor = None
+    accepted = False
     for bureau_id in ctx.principal.bureau_ids():
-        page = ctx.store.query(keys.bureau_clients_gsi(bureau_id), index="GSI1", limit=limit, cursor=cursor)
+        # a cursor is bound to one bureau's list: continue that list only
+        try:
+            page = ctx.store.query(keys.bureau_clients_gsi(bureau_id), index="GSI1", limit=limit, cursor=cursor)
+        except InvalidInput:
+            continue
+        accepted = True
         clients = [Client.model_validate({**r.data, "version": r.version}) for r in page.items]
         items += [c for c in clients if policy.reach(ctx.principal, c) is not None]
         next_cursor = page.next_cursor
+    if cursor and not accepted:
+        raise InvalidInput("the cursor is not valid for this list", [FieldError("cursor", "invalid cursor")])
     seen = {c.client_id for c in items}
     if not cursor:
         for m in ctx.principal.active():
