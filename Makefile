@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install run test bench synth deploy deps-layer xslt-layer clean
+.PHONY: install run lint test bench synth deploy deps-layer xslt-layer clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/klientportal local $(ARGS)
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
