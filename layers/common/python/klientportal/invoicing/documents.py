@@ -57,7 +57,7 @@ def seller_of(settings: InvoiceSettings, client_name: str, orgnr: str) -> m.Sell
         phone=settings.phone)
 
 
-def buyer_of(customer: dict) -> m.Buyer:
+def buyer_of(customer: dict[str, Any]) -> m.Buyer:
     """The buyer from a stored customer (registers.Customer JSON)."""
     address = customer.get("address") or {}
     endpoint = None
@@ -72,7 +72,7 @@ def buyer_of(customer: dict) -> m.Buyer:
         email=customer.get("email"), peppol_endpoint=endpoint)
 
 
-def domain_lines(lines: list[dict], mva_registered: bool) -> tuple[m.InvoiceLine, ...]:
+def domain_lines(lines: list[dict[str, Any]], mva_registered: bool) -> tuple[m.InvoiceLine, ...]:
     out = []
     for i, line in enumerate(lines):
         out.append(m.InvoiceLine(
@@ -84,7 +84,7 @@ def domain_lines(lines: list[dict], mva_registered: bool) -> tuple[m.InvoiceLine
     return tuple(out)
 
 
-def domain_invoice(draft: dict, *, number: str, issue_date: date, due_date: date | None, kid: str | None,
+def domain_invoice(draft: dict[str, Any], *, number: str, issue_date: date, due_date: date | None, kid: str | None,
                    seller: m.Seller, buyer: m.Buyer) -> m.Invoice:
     """The validated domain invoice (or credit note) of a draft; InvalidInput when the model refuses."""
     credit = draft["kind"] == "credit_note"
@@ -112,7 +112,7 @@ def domain_invoice(draft: dict, *, number: str, issue_date: date, due_date: date
                            errors) from exc
 
 
-def summary(calc: Calculation) -> dict:
+def summary(calc: Calculation) -> dict[str, Any]:
     """Totals and the VAT breakdown as JSON strings (never floats)."""
     t = calc.totals
     return {
@@ -124,7 +124,7 @@ def summary(calc: Calculation) -> dict:
     }
 
 
-def document_of(stored: dict) -> m.Invoice:
+def document_of(stored: dict[str, Any]) -> m.Invoice:
     """The frozen domain invoice of an issued invoice."""
     return m.Invoice.model_validate(stored["document"])
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from klientportal.errors import NotFound
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import Store
+from klientportal.repository.store import Page, Store
 
 SETTINGS_SK = "INVOICE_SETTINGS"
 COUNTER_SK = "INVOICE_COUNTER"
@@ -87,11 +88,11 @@ class InvoiceRepository:
             raise NotFound(f"no invoice {invoice_id}")
         return rec
 
-    def customer(self, number: int) -> dict | None:
+    def customer(self, number: int) -> dict[str, Any] | None:
         rec = self.store.get(self.pk, f"CUSTOMER#{number}")
         return rec.data if rec else None
 
-    def product(self, number: str) -> dict | None:
+    def product(self, number: str) -> dict[str, Any] | None:
         rec = self.store.get(self.pk, f"PRODUCT#{number}")
         return rec.data if rec else None
 
@@ -110,14 +111,14 @@ class InvoiceRepository:
     def customer_credit(self, customer_number: int) -> Record | None:
         return self.store.get(self.pk, customer_credit_sk(customer_number))
 
-    def customer_credits(self, limit: int | None, cursor: str | None):
+    def customer_credits(self, limit: int | None, cursor: str | None) -> Page:
         return self.store.query(self.pk, CUSTOMER_CREDIT_PREFIX, limit=limit, cursor=cursor)
 
     def by_kid(self, kid: str) -> list[str]:
         """Invoice ids carrying `kid` (the bank matching routine's lookup)."""
         return [r.data["invoice_id"] for r in self.store.query_all(self.pk, f"KID#{kid}#")]
 
-    def list(self, limit: int | None, cursor: str | None):
+    def list(self, limit: int | None, cursor: str | None) -> Page:
         return self.store.query(self.pk, INVOICE_PREFIX, limit=limit, cursor=cursor)
 
 
