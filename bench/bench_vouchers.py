@@ -99,6 +99,7 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
     from klientportal.repository.store import SYSTEM
     from klientportal.settings import settings
     from klientportal.vouchers.inbox import assign_inbox
+    from klientportal.vouchers.uploads import DECLARED_SIZE
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the table
     from klientportal.observability import logger
@@ -123,13 +124,14 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
             while pump.drain():
                 pass
 
-        s3.put_object(Bucket=settings().inbound_bucket, Key=f"upload/{seed.FJORD}/warm/w.xml",
-                      Body=ehf.replace(b"TOSL108", b"WARM-UP"))
+        def upload(key: str, body: bytes) -> None:  # as the presigned POST stores it (0266)
+            s3.put_object(Bucket=settings().inbound_bucket, Key=key, Body=body, Metadata={DECLARED_SIZE: str(len(body))})
+
+        upload(f"upload/{seed.FJORD}/warm/w.xml", ehf.replace(b"TOSL108", b"WARM-UP"))
         drain()  # compiles the Schematron once, as a warm Lambda container would have
         start = time.perf_counter()
         for i in range(vouchers):
-            s3.put_object(Bucket=settings().inbound_bucket, Key=f"upload/{seed.FJORD}/b{i}/f.xml",
-                          Body=ehf.replace(b"TOSL108", f"EHF-{i}".encode()))
+            upload(f"upload/{seed.FJORD}/b{i}/f.xml", ehf.replace(b"TOSL108", f"EHF-{i}".encode()))
         drain()
         elapsed = time.perf_counter() - start
         rows = [(f"ingest EHF upload → voucher (handler on moto, {vouchers})", f"{vouchers / elapsed:,.1f} /s",

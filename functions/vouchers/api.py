@@ -2,7 +2,6 @@
 `klientportal.vouchers` does the work, models out."""
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
@@ -17,19 +16,17 @@ from functions import catalogue
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
-from klientportal.auth.policy import reach
-from klientportal.repository.pagination import decode_cursor, encode_cursor
+from klientportal.repository.records import Record
 from klientportal.settings import settings
-from klientportal.vouchers import inbox
-from klientportal.vouchers.filenames import sanitise_filename
+from klientportal.vouchers import inbox, uploads
+from klientportal.vouchers.bureau_queue import bureau_queue as queue_of_bureau
 from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS
 from klientportal.vouchers.originals import presigned_get
 from klientportal.vouchers.payments import PaymentProposalService
-from klientportal.vouchers.records import BUREAU_QUEUE, QUEUES, queue_gsi
-from klientportal.vouchers.workflow import VoucherService, view
+from klientportal.vouchers.records import QUEUES
+from klientportal.vouchers.workflow import VoucherService, preview_of, view
 
 router = Router()
-UPLOAD_SECONDS = 900
 Queue = Literal[tuple(QUEUES)]  # type: ignore[valid-type]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
@@ -79,8 +76,8 @@ class UploadTarget(BaseModel):
     filename: str
     key: str
     url: str
-    method: str = "PUT"
-    headers: dict[str, str]
+    method: Literal["POST"] = "POST"
+    fields: dict[str, str]
     expires_in: int
 
 
@@ -100,6 +97,7 @@ class DetailsPatch(_In):
     net_total: Optional[Money] = None
     vat_total: Optional[Money] = None
     total: Optional[Money] = None
+    payable: Optional[Money] = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
     description: Optional[Annotated[str, Field(max_length=500)]] = None
     document_type: Optional[Literal["invoice", "credit-note", "receipt"]] = None
 
@@ -122,6 +120,20 @@ class Coding(_In):
 class Step(_In):
     version: int = Field(ge=1)
     comment: Optional[Annotated[str, Field(max_length=1000)]] = None
+
+
+class AttestationRequest(Step):
+    attester: Optional[Annotated[str, Field(min_length=1, max_length=200,
+                                            description="User id of the attester (or client admin) to route to")]] = None
+
+
+class AttestationDecision(Step):
+    decision: Literal["approve", "reject"]
+
+
+class Override(_In):
+    version: int = Field(ge=1)
+    reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class Payment(_In):
@@ -218,20 +230,15 @@ def put_inbox(client_id: str, body: InboxChange, ctx: Context) -> InboxAddress:
 
 
 @router.post("/clients/<client_id>/voucher-uploads", tags=["vouchers"],
-             summary="Presigned upload URLs for one or more files (PUT each file to its URL)",
+             summary="Presigned upload forms for one or more files (POST each file with its fields)",
+             description="Each target is an S3 presigned POST whose policy fixes the key, the declared size and "
+                         "content type: send `fields` and then the file as multipart/form-data to `url`.",
              responses={201: created(UploadTargets), **COMMON_RESPONSES})
 def create_uploads(client_id: str, body: UploadRequest, ctx: Context) -> Response[UploadTargets]:
-    s3 = ctx.invocation.s3
-    batch = uuid.uuid4().hex[:16]
-    items = []
-    for index, f in enumerate(body.files, start=1):
-        name = sanitise_filename(f.filename, fallback=f"upload-{index}")
-        key = f"upload/{client_id}/{batch}-{index}/{name}"
-        headers = {"Content-Type": f.content_type, "x-amz-meta-uploaded-by": ctx.actor.sub}
-        url = s3.generate_presigned_url("put_object", ExpiresIn=UPLOAD_SECONDS, Params={
-            "Bucket": settings().inbound_bucket, "Key": key, "ContentType": f.content_type,
-            "Metadata": {"uploaded-by": ctx.actor.sub}})
-        items.append(UploadTarget(filename=name, key=key, url=url, headers=headers, expires_in=UPLOAD_SECONDS))
+    targets = uploads.presigned_uploads(ctx.invocation.s3, settings().inbound_bucket, client_id, ctx.actor.sub,
+                                        [uploads.DeclaredFile(f.filename, f.content_type, f.size) for f in body.files])
+    items = [UploadTarget(filename=t.filename, key=t.key, url=t.url, method=t.method, fields=t.fields,
+                          expires_in=t.expires_in) for t in targets]
     return Response(201, "application/json", UploadTargets(items=items).model_dump(mode="json"))
 
 
@@ -260,12 +267,11 @@ def get_voucher(client_id: str, voucher_id: str, vouchers: Vouchers) -> Voucher:
             summary="A short-lived URL of the voucher's preview (PDF, embedded PDF, image or summary)",
             responses=COMMON_RESPONSES)
 def preview(client_id: str, voucher_id: str, vouchers: Vouchers, ctx: Context) -> Preview:
-    rec = vouchers.get(voucher_id)
-    found = rec.data.get("preview")
-    if not found:
-        original = rec.data["original"]
-        found = {"bucket": original["bucket"], "key": original["key"], "content_type": original["content_type"],
-                 "kind": "original"}
+    return _preview(vouchers.get(voucher_id), ctx)
+
+
+def _preview(rec: Record, ctx: Context) -> Preview:
+    found = preview_of(rec)
     url = presigned_get(ctx.invocation.s3, found["bucket"], found["key"], content_type=found["content_type"],
                         filename=rec.data["original"].get("filename"))
     return Preview(url=url, content_type=found["content_type"], kind=found["kind"], expires_in=300)
@@ -287,14 +293,57 @@ def code_voucher(client_id: str, voucher_id: str, body: Coding, ctx: Context, vo
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/attestation", tags=["vouchers"],
              summary="Send to attestation", responses=COMMON_RESPONSES)
-def send_to_attestation(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Voucher:
-    return Voucher.model_validate(view(vouchers.send_to_attestation(voucher_id, body.version, ctx.actor, body.comment)))
+def send_to_attestation(client_id: str, voucher_id: str, body: AttestationRequest, ctx: Context,
+                        vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.send_to_attestation(voucher_id, body.version, ctx.actor, body.comment,
+                                                                    attester=body.attester)))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/approval", tags=["vouchers"],
              summary="Approve (for payment; the voucher goes to the bureau)", responses=COMMON_RESPONSES)
 def approve(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.approve(voucher_id, body.version, ctx.actor, body.comment)))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/validation-override", tags=["vouchers"],
+             summary="Accept an EHF that fails fatal rules, with the reason (recorded and audited)",
+             responses=COMMON_RESPONSES)
+def override_validation(client_id: str, voucher_id: str, body: Override, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.override_validation(voucher_id, body.version, body.reason, ctx.actor)))
+
+
+@router.post("/clients/<client_id>/vouchers/<voucher_id>/correction-request", tags=["vouchers"],
+             summary="Record that the supplier is asked for a corrected invoice (EHF failing fatal rules)",
+             responses=COMMON_RESPONSES)
+def request_correction(client_id: str, voucher_id: str, body: Return, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.request_correction(voucher_id, body.version, body.comment, ctx.actor)))
+
+
+@router.get("/clients/<client_id>/attestations", tags=["vouchers"],
+            summary="The vouchers waiting for your attestation", responses=COMMON_RESPONSES)
+def my_attestations(client_id: str, ctx: Context, vouchers: Vouchers) -> VoucherPage:
+    return VoucherPage(items=[Voucher.model_validate(view(r)) for r in vouchers.waiting_for(ctx.actor.sub)])
+
+
+@router.get("/clients/<client_id>/attestations/<voucher_id>", tags=["vouchers"],
+            summary="One voucher waiting for your attestation", responses=COMMON_RESPONSES)
+def attestation_voucher(client_id: str, voucher_id: str, ctx: Context, vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.get_waiting(voucher_id, ctx.actor.sub)))
+
+
+@router.get("/clients/<client_id>/attestations/<voucher_id>/preview", tags=["vouchers"],
+            summary="A short-lived URL of the preview of a voucher waiting for your attestation",
+            responses=COMMON_RESPONSES)
+def attestation_preview(client_id: str, voucher_id: str, ctx: Context, vouchers: Vouchers) -> Preview:
+    return _preview(vouchers.get_waiting(voucher_id, ctx.actor.sub), ctx)
+
+
+@router.post("/clients/<client_id>/attestations/<voucher_id>/decision", tags=["vouchers"],
+             summary="Approve or reject a voucher routed to you, with a comment", responses=COMMON_RESPONSES)
+def decide_attestation(client_id: str, voucher_id: str, body: AttestationDecision, ctx: Context,
+                       vouchers: Vouchers) -> Voucher:
+    return Voucher.model_validate(view(vouchers.decide_attestation(voucher_id, body.version, body.decision,
+                                                                   body.comment, ctx.actor)))
 
 
 @router.post("/clients/<client_id>/vouchers/<voucher_id>/payment", tags=["vouchers"], summary="Mark paid",
@@ -322,23 +371,9 @@ def return_voucher(client_id: str, voucher_id: str, body: Return, ctx: Context, 
             responses=COMMON_RESPONSES)
 def bureau_queue(ctx: Context, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BureauQueue:
-    clients = [c for c in ctx.invocation.tenancy.repo.clients_of(ctx.bureau_id) if reach(ctx.principal, c)]
-    clients.sort(key=lambda c: c.client_id)
-    wanted = limit or 50
-    position = decode_cursor(cursor, partition_attr="B", partition=ctx.bureau_id) if cursor else None
-    start = (position or {}).get("client", "")
-    items: list[BureauQueueItem] = []
-    for client in clients:
-        if client.client_id < start:
-            continue
-        for status in BUREAU_QUEUE:
-            for rec in ctx.store.query_all(queue_gsi(client.client_id, status), index="GSI1"):
-                items.append(BureauQueueItem.model_validate({**view(rec), "client_name": client.name}))
-        if len(items) >= wanted:
-            following = [c.client_id for c in clients if c.client_id > client.client_id]
-            next_cursor = encode_cursor({"B": ctx.bureau_id, "client": following[0]}) if following else None
-            return BureauQueue(items=items, next_cursor=next_cursor)
-    return BureauQueue(items=items)
+    assert ctx.principal is not None
+    page = queue_of_bureau(ctx.store, ctx.principal, ctx.bureau_id, limit, cursor)
+    return BureauQueue(items=[BureauQueueItem.model_validate(i) for i in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/clients/<client_id>/payment-proposal", tags=["vouchers"],

@@ -110,10 +110,12 @@ def test_add_to_payment_proposal(api, inbound, ehf_bytes):
     added = api.post(proposal + "/vouchers", {"voucher_id": vid}, user=ADMIN)
     assert added.status == 200, added
     [line] = added.json["lines"]
-    assert line["voucher_id"] == vid and line["amount"] == "1801.78" and line["currency"] == "NOK"
+    # the payable amount, not the total with VAT: 1801.78 - 1000 prepaid + 0.22 payable rounding
+    assert approved["details"]["total"] == "1801.78" and approved["details"]["payable"] == "802.00"
+    assert line["voucher_id"] == vid and line["amount"] == "802.00" and line["currency"] == "NOK"
     assert line["due_date"] == approved["details"]["due_date"] and line["creditor_account"]
     assert line["kid"] == "1234567897" and line["message"] is None
-    assert added.json["totals"] == {"NOK": "1801.78"} and added.json["proposal_id"].startswith("pp-")
+    assert added.json["totals"] == {"NOK": "802.00"} and added.json["proposal_id"].startswith("pp-")
     again = api.post(proposal + "/vouchers", {"voucher_id": vid}, user=ADMIN)  # idempotent
     assert again.status == 200 and again.json["version"] == added.json["version"] and len(again.json["lines"]) == 1
     assert api.post(proposal + "/vouchers", {"voucher_id": vid}, user="salg@fjordkaffe.no").status == 403

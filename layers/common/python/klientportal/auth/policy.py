@@ -25,6 +25,7 @@ _ALL = BUREAU_ROLES | CLIENT_ROLES
 _STAFF = BUREAU_ROLES
 _ADMINS = BUREAU_ROLES | {Role.CLIENT_ADMIN}
 _MEMBERS = BUREAU_ROLES | {Role.CLIENT_ADMIN, Role.CLIENT_USER}
+_ATTESTERS = {Role.ATTESTER, Role.CLIENT_ADMIN}
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ ACTIONS: dict[str, ActionRule] = {
     "vouchers.book": ActionRule("client", frozenset(_STAFF), Module.VOUCHERS),
     "vouchers.return": ActionRule("client", frozenset(_STAFF), Module.VOUCHERS),
     "vouchers.bureau.queue": ActionRule("bureau", frozenset(_STAFF)),
+    # the named attester (0270): only the vouchers routed to them (the service filters by attester);
+    # attesters reach nothing else of the client's vouchers
+    "vouchers.attestation.read": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
+    "vouchers.attestation.decide": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),

@@ -33,7 +33,7 @@ from klientportal.repository.store import SYSTEM, Actor, Change, Store
 from klientportal.tenancy.repository import TenancyRepository
 from klientportal.vouchers import sniff
 from klientportal.vouchers.attachments import MAIL, Attachment, Budget, classify
-from klientportal.vouchers.checks import run_checks
+from klientportal.vouchers.current_checks import LINES_TRUNCATED, buyer_check, derived_details, voucher_checks
 from klientportal.vouchers.filenames import sanitise_filename
 from klientportal.vouchers.inbox import client_for_slug
 from klientportal.vouchers.interpret import duplicate_check, match_or_create_supplier, suggest_coding, supplier_key
@@ -48,14 +48,15 @@ from klientportal.vouchers.pdf_text import PdfTextError, read_pdf_voucher
 from klientportal.vouchers.records import (
     UNROUTED_PK, Status, queue_gsi, quarantine_sk, voucher_id_for, voucher_sk,
 )
+from klientportal.vouchers.uploads import UPLOADED_BY, InboundKey, parse_inbound_key, size_mismatch
 
-MAIL_PREFIX, UPLOAD_PREFIX, EHF_PREFIX = "mail/", "upload/", "ehf/"
 MAX_STORED_LINES = 100
 HEADER_BLOCK_BYTES = 64 * 1024
 OCR_MAX_WAIT_SECONDS = 240.0
 UNKNOWN_RECIPIENT = "unknown-recipient"
 UNKNOWN_CLIENT = "unknown-client"
 UNKNOWN_RECEIVER = "unknown-receiver"
+UPLOAD_SIZE_MISMATCH = "upload-size-mismatch"
 ORGNR_SCHEME = "0192"
 NOT_A_VOUCHER_KEY = "unknown-prefix"
 Validator = Callable[[EhfDocument], Any]
@@ -100,63 +101,77 @@ class VoucherIntake:
         self.inbox_domain = inbox_domain
         self.ocr, self.ocr_kind, self.validator = ocr, ocr_kind, validator
         self.now, self.actor = now, actor
+        self._clients: dict[str, Record | None] = {}
 
     # ---- entry point ------------------------------------------------------------------------
     def handle_object(self, bucket: str, key: str, size: int | None = None) -> IntakeResult:
         result = IntakeResult()
         received = self.now()
-        if key.startswith(MAIL_PREFIX):
+        self._clients = {}
+        where = parse_inbound_key(key)
+        if where is not None and where.channel == "mail":
             self._mail(bucket, key, size, received, result)
             return result
-        parts = key.split("/")
-        if key.startswith((UPLOAD_PREFIX, EHF_PREFIX)) and len(parts) >= 3:
-            channel = "upload" if key.startswith(UPLOAD_PREFIX) else "ehf"
-            client_id = parts[1]
-            meta = {"inbound_key": key}
-            data: bytes | None = None
-            if channel == "ehf":  # routed by the document's receiver, the key as the fallback (0264)
-                data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
-                routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
-                if routed[0] is None:
-                    self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=parts[-1],
-                                     original=self._keep(data, "application/xml", parts[-1], received),  # type: ignore[arg-type]
-                                     inbound={"bucket": bucket, "key": key}, received=received, result=result)
-                    return result
-                client_id, meta["routed_by"] = routed[0], routed[1]
-                if routed[2]:
-                    meta["receiver"] = routed[2]
-            client = self._client_record(client_id)
-            if client is None:
-                ref = self._keep_object(bucket, key, "application/octet-stream", parts[-1], received)
-                self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
-                                 filename=parts[-1], original=ref, inbound={"bucket": bucket, "key": key},
-                                 received=received, result=result)
-                return result
-            first_month = financial_year_start(client)
-            if data is None:
-                data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
-            if data is None:
-                self._quarantine(keys.client_pk(client_id), client_id, channel, "attachment-too-large",
-                                 f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
-                                 filename=parts[-1], inbound={"bucket": bucket, "key": key},
-                                 original=self._keep_object(bucket, key, "application/octet-stream", parts[-1], received,
-                                                            first_month),
-                                 received=received, result=result)
-                return result
-            if channel == "upload":
-                head = self._head(bucket, key)
-                meta["uploaded_by"] = head.get("Metadata", {}).get("uploaded-by")
-                declared = head.get("ContentType")
-            else:
-                declared = "application/xml"
-            self._file_or_archive(client_id, data, filename=sanitise_filename(parts[-1], fallback="upload"),
-                                  declared=declared, channel=channel, source=meta, received=received,
-                                  first_month=first_month, result=result)
+        if where is not None and where.client_id is not None:
+            self._named_object(bucket, key, where, size, received, result)
             return result
         self._quarantine(UNROUTED_PK, None, "unknown", NOT_A_VOUCHER_KEY, "the object is not under mail/, upload/ or ehf/",
                          filename=None, original=None, inbound={"bucket": bucket, "key": key[:500]},
                          received=received, result=result)
         return result
+
+    def _named_object(self, bucket: str, key: str, where: InboundKey, size: int | None, received: datetime,
+                      result: IntakeResult) -> None:
+        """An upload or an inbound EHF: the key names the client (an EHF is routed by its receiver)."""
+        channel, client_id, filename = where.channel, str(where.client_id), str(where.filename)
+        meta: dict = {"inbound_key": key}
+        data: bytes | None = None
+        if channel == "ehf":  # routed by the document's receiver, the key as the fallback (0264)
+            data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
+            routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
+            if routed[0] is None:
+                self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=filename,
+                                 original=self._keep(data, "application/xml", filename, received),  # type: ignore[arg-type]
+                                 inbound={"bucket": bucket, "key": key}, received=received, result=result)
+                return
+            client_id, meta["routed_by"] = str(routed[0]), routed[1]
+            if routed[2]:
+                meta["receiver"] = routed[2]
+        client = self._client_record(client_id)
+        if client is None:
+            ref = self._keep_object(bucket, key, "application/octet-stream", filename, received)
+            self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
+                             filename=filename, original=ref, inbound={"bucket": bucket, "key": key},
+                             received=received, result=result)
+            return
+        first_month = financial_year_start(client)
+        declared = "application/xml"
+        if channel == "upload":  # the stored size must be the declared (signed) one, checked before reading
+            head = self._head(bucket, key)
+            size = int(head["ContentLength"])
+            meta["uploaded_by"] = (head.get("Metadata") or {}).get(UPLOADED_BY)
+            declared = head.get("ContentType")
+            mismatch = size_mismatch(head)
+            if mismatch is not None:
+                self._quarantine(keys.client_pk(client_id), client_id, channel, UPLOAD_SIZE_MISMATCH,
+                                 f"{mismatch}; kept unread", filename=filename, inbound={"bucket": bucket, "key": key},
+                                 original=self._keep_object(bucket, key, "application/octet-stream", filename, received,
+                                                            first_month),
+                                 received=received, result=result)
+                return
+        if data is None:
+            data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
+        if data is None:
+            self._quarantine(keys.client_pk(client_id), client_id, channel, "attachment-too-large",
+                             f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
+                             filename=filename, inbound={"bucket": bucket, "key": key},
+                             original=self._keep_object(bucket, key, "application/octet-stream", filename, received,
+                                                        first_month),
+                             received=received, result=result)
+            return
+        self._file_or_archive(client_id, data, filename=sanitise_filename(filename, fallback="upload"),
+                              declared=declared, channel=channel, source=meta, received=received,
+                              first_month=first_month, result=result)
 
     # ---- e-mail -----------------------------------------------------------------------------
     def _mail(self, bucket: str, key: str, size: int | None, received: datetime, result: IntakeResult) -> None:
@@ -196,8 +211,9 @@ class VoucherIntake:
             self._quarantine(pk, client_id, "mail", str(rejection.reason), rejection.message,
                              filename=rejection.filename, original=raw, mail=mail, received=received, result=result)
         for attachment in intake.attachments:
-            self._file(client_id, attachment, channel="mail", source={"mail": mail}, received=received,
-                       first_month=first_month, result=result)
+            target, routed = self._mail_target(attachment, client)
+            self._file(str(target.data["client_id"]), attachment, channel="mail", source={"mail": mail, **routed},
+                       received=received, first_month=financial_year_start(target), result=result)
 
     # ---- one file ---------------------------------------------------------------------------
     def _file_or_archive(self, client_id: str, data: bytes, *, filename: str, declared: str | None, channel: str,
@@ -313,11 +329,14 @@ class VoucherIntake:
                                              ex.supplier_name.value), ex.invoice_number.value, rec.data["voucher_id"])
         dumped = ex.model_dump(mode="json")
         if len(dumped["lines"]) > MAX_STORED_LINES:
-            notes.append(f"lines-truncated: {len(dumped['lines'])} lines, the first {MAX_STORED_LINES} kept")
+            notes.append(f"{LINES_TRUNCATED}: {len(dumped['lines'])} lines, the first {MAX_STORED_LINES} kept")
             dumped["lines"] = dumped["lines"][:MAX_STORED_LINES]
+        details = details_from(ex, supplier.supplier_number if supplier else None)
+        client = self._client_record(client_id)
+        buyer = buyer_check(ex, client.data.get("orgnr") if client else None)
         data = {**rec.data, "status": Status.NEW, "extracted": dumped,
-                "checks": [c.as_dict() for c in run_checks(ex)], "validation": validation, "preview": preview,
-                "details": details_from(ex, supplier.supplier_number if supplier else None),
+                "checks": voucher_checks(ex, details, kept=[buyer.as_dict()] if buyer else []),
+                "validation": validation, "preview": preview, "details": details,
                 "supplier": supplier.as_dict() if supplier else None, "suggestion": suggestion,
                 "duplicate_of": dup_of, "notes": notes, "coding": None}
         after = Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
@@ -398,10 +417,34 @@ class VoucherIntake:
         return None, "receiver", f"{len(ids)} clients have the organisation number {orgnr}; the key names none of them"
 
     def _client_record(self, client_id: str) -> Record | None:
+        """The client's record, read once per intake of one object."""
+        if client_id not in self._clients:
+            try:
+                self._clients[client_id] = self.store.get(keys.client_pk(client_id), "CLIENT")
+            except ValueError:
+                self._clients[client_id] = None
+        return self._clients[client_id]
+
+    def _mail_target(self, attachment: Attachment, client: Record) -> tuple[Record, dict]:
+        """The client an e-mailed EHF belongs to: its buyer (receiver orgnr) when that is another client
+        OF THE SAME BUREAU with that orgnr, else the addressed client (which flags a foreign buyer through
+        the buyer check). Never across bureaus: an address owner must not learn, or reach, another
+        bureau's clients (0271)."""
+        if attachment.content_type != sniff.XML:
+            return client, {}
         try:
-            return self.store.get(keys.client_pk(client_id), "CLIENT")
-        except ValueError:
-            return None
+            orgnr = receiver_orgnr(open_ehf(attachment.data))
+        except EhfReadError:
+            return client, {}
+        if orgnr is None or orgnr == client.data.get("orgnr"):
+            return client, {}
+        bureau = client.data.get("bureau_id")
+        same = [c["client_id"] for c in TenancyRepository(self.store).clients_with_orgnr(orgnr)
+                if c.get("client_id") and c.get("bureau_id") == bureau]
+        target = self._client_record(same[0]) if len(same) == 1 else None
+        if target is None:
+            return client, {}
+        return target, {"routed_by": "buyer", "receiver": orgnr, "addressed_to": client.data.get("client_id")}
 
 
 def financial_year_start(client: Record) -> int:
@@ -448,28 +491,14 @@ def _with_headers_only(intake: MailIntake, data: bytes, inbox_domain: str) -> Ma
     return replace(intake, **found)
 
 
-def _money(value: Any) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def details_from(ex: ExtractedVoucher, supplier_number: int | None) -> dict:
-    """The editable details of a voucher, initialised from what was read."""
-    t = ex.totals
-    total = t.tax_inclusive.value if t.tax_inclusive.found else t.payable.value
+    """The editable details of a voucher, initialised from what was read (`payable`: the amount to pay)."""
     return {
         "document_type": str(ex.document_type.value) if ex.document_type.found else "invoice",
         "supplier_number": supplier_number,
         "supplier_name": ex.supplier_name.value,
         "supplier_orgnr": ex.supplier_orgnr.value,
-        "invoice_number": ex.invoice_number.value,
-        "issue_date": ex.issue_date.value.isoformat() if ex.issue_date.found else None,
-        "due_date": ex.due_date.value.isoformat() if ex.due_date.found else None,
-        "currency": ex.currency.value or "NOK",
-        "kid": ex.kid.value,
-        "bank_account": ex.bank_account.value,
-        "net_total": _money(t.tax_exclusive.value),
-        "vat_total": _money(t.tax.value),
-        "total": _money(total),
+        **derived_details(ex),
         "description": None,
     }
 

@@ -19,6 +19,7 @@ from klientportal.repository.store import Actor, Change, Store
 from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk, supplier_identity_sk
 
 FIRST_SUPPLIER_NUMBER = 10001
+SUPPLIER_ORGNR_MISMATCH = "supplier-orgnr-mismatch"
 _SUPPLIERS = REGISTERS["suppliers"]
 
 
@@ -54,7 +55,17 @@ def _match(rec: Record, how: str) -> SupplierMatch:
                          d.get("default_expense_account"), d.get("default_vat_code"))
 
 
+class SupplierConflict(Exception):
+    """The document's orgnr and its bank account point at different suppliers (0272)."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
+
+
 def find_supplier(store: Store, client_id: str, orgnr: str | None, bank_account: str | None) -> SupplierMatch | None:
+    """The supplier by orgnr, else by bank account; an account of a supplier with ANOTHER orgnr than the
+    document names is no match but a SupplierConflict (an orgnr mismatch wins over an account match)."""
     suppliers = store.query_all(keys.client_pk(client_id), "SUPPLIER#")
     org = _digits(orgnr)
     if len(org) == 9:
@@ -65,6 +76,11 @@ def find_supplier(store: Store, client_id: str, orgnr: str | None, bank_account:
     if account:
         for rec in suppliers:
             if account in (_account_digits(rec.data.get("bank_account")), _account_digits(rec.data.get("iban"))):
+                theirs = _digits(rec.data.get("orgnr"))
+                if len(org) == 9 and theirs and theirs != org:
+                    raise SupplierConflict(
+                        f"{SUPPLIER_ORGNR_MISMATCH}: the bank account belongs to supplier {rec.data['supplier_number']} "
+                        f"(orgnr {theirs}), the document names orgnr {org}; choose the supplier by hand")
                 return _match(rec, "bank_account")
     return None
 
@@ -76,8 +92,12 @@ def supplier_by_number(store: Store, client_id: str, number: int) -> SupplierMat
 
 def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, orgnr: str | None,
                              bank_account: str | None, actor: Actor) -> tuple[SupplierMatch | None, str | None]:
-    """The matching supplier, or a new one in the register; (None, why) when neither is possible."""
-    found = find_supplier(store, client_id, orgnr, bank_account)
+    """The matching supplier, or a new one in the register; (None, why) when neither is possible or the
+    orgnr and the account name different suppliers (never silently the account's supplier)."""
+    try:
+        found = find_supplier(store, client_id, orgnr, bank_account)
+    except SupplierConflict as conflict:
+        return None, conflict.note
     if found is not None:
         return found, None
     org = _digits(orgnr)

@@ -20,6 +20,7 @@ from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.registers.service import REGISTERS
 from klientportal.vouchers.checks import kid_is_valid
+from klientportal.vouchers.ehf_rules import require_not_blocked
 from klientportal.vouchers.records import Status
 from klientportal.vouchers.workflow import VoucherService
 
@@ -63,6 +64,17 @@ def _creditor_account(details: dict, supplier: dict | None) -> dict | None:
     return None
 
 
+def amount_to_pay(voucher: dict) -> Decimal:
+    """The document's payable amount (EHF PayableAmount: the total with VAT less prepaid amounts, plus
+    the payable rounding; PDF/OCR: the amount due), as edited; vouchers stored before the `payable`
+    detail existed fall back to what was read, then to the total."""
+    details = voucher.get("details") or {}
+    if "payable" in details:
+        return Decimal(str(details["payable"]))
+    read = (((voucher.get("extracted") or {}).get("totals") or {}).get("payable") or {}).get("value")
+    return Decimal(str(read if read is not None else details.get("total")))
+
+
 def payment_line(voucher: dict, supplier: dict | None) -> dict:
     """The payment of one voucher, or NotPayable with what is missing."""
     details = voucher.get("details") or {}
@@ -70,11 +82,11 @@ def payment_line(voucher: dict, supplier: dict | None) -> dict:
     if details.get("document_type") == "credit-note":
         errors.append(FieldError("document_type", "a credit note is settled against invoices, not paid"))
     try:
-        amount = Decimal(str(details.get("total")))
+        amount = amount_to_pay(voucher)
     except (InvalidOperation, ValueError):
         amount = Decimal(0)
     if not amount.is_finite() or amount <= 0:
-        errors.append(FieldError("total", "the voucher has no positive total to pay"))
+        errors.append(FieldError("payable", "the voucher has no positive amount to pay"))
     account = _creditor_account(details, supplier)
     if account is None:
         errors.append(FieldError("bank_account", "no valid bank account or IBAN on the voucher or its supplier"))
@@ -122,6 +134,7 @@ class PaymentProposalService:
                 raise NotPayable(f"only approved, unpaid vouchers can be paid; this one is {voucher.data['status']}"
                                  + (f", paid on {voucher.data['paid_on']}" if voucher.data.get("paid_on") else ""),
                                  extra={"current_status": voucher.data["status"]})
+            require_not_blocked(voucher.data, "paid")
             number = (voucher.data.get("details") or {}).get("supplier_number")
             supplier = self.store.get(self.pk, REGISTERS["suppliers"].sk(int(number))) if number is not None else None
             line = payment_line(voucher.data, supplier.data if supplier else None)

@@ -36,11 +36,13 @@ class Status(StrEnum):
     PAID = "paid"                  # approved and paid; still in the bureau's queue
     BOOKED = "booked"
     RETURNED = "returned"          # the bureau sent it back with a comment
+    REJECTED = "rejected"          # the named attester rejected it with a comment (0270)
+    CORRECTION_REQUESTED = "correction_requested"  # EHF fails fatal rules: the supplier is asked to correct (0269)
 
 
 QUEUES = tuple(s.value for s in Status)
 BUREAU_QUEUE = (Status.APPROVED, Status.PAID)
-EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
+EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED, Status.REJECTED})
 
 # Mail and objects that reach no client belong to no bureau either: a platform partition that only
 # operators read (`klientportal quarantine unrouted`), never the tenant API.

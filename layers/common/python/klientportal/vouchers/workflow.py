@@ -5,9 +5,13 @@ audit actions are the domain events (voucher.coded, voucher.approved, voucher.bo
 new ──code──> to_approve ──attestation──> in_attestation ──approve──> approved ──book──> booked
   └──────────────approve (coded)──────────────────────────────────────┘   │ └─paid─> paid ─book─┘
 returned <──────────────────────── return (bureau, with comment) ─────────┘
+in_attestation ──the named attester rejects (comment)──> rejected (coded / sent again)
+EHF failing fatal rules: no approval, attestation or payment until validation-override (reason) or
+correction-request ──> correction_requested (0269). The checks are recomputed on every change (0268).
 """
 from __future__ import annotations
 
+import builtins
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +22,10 @@ from klientportal.reference.vat_codes import get_vat_code
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Page, Store
+from klientportal.tenancy.repository import TenancyRepository
+from klientportal.vouchers import attestation
+from klientportal.vouchers.current_checks import recheck
+from klientportal.vouchers.ehf_rules import fatal_rules, require_not_blocked
 from klientportal.vouchers.interpret import coding_stats_change, supplier_by_number
 from klientportal.vouchers.ledger import (
     SUPPLIER_LEDGER, VAT_TOLERANCE, VOUCHER_VAT_CODES, check_adds_up, computed_vat, journal_lines, money,
@@ -29,9 +37,10 @@ from klientportal.vouchers.records import (
 
 CODABLE = EDITABLE
 APPROVABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
+ATTESTABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED, Status.REJECTED})
 BOOKABLE = frozenset(BUREAU_QUEUE)
 DETAIL_FIELDS = ("supplier_number", "invoice_number", "issue_date", "due_date", "currency", "kid", "bank_account",
-                 "net_total", "vat_total", "total", "description", "document_type")
+                 "net_total", "vat_total", "total", "payable", "description", "document_type")
 
 
 def view(rec: Record) -> dict:
@@ -79,7 +88,7 @@ class VoucherService:
         for name, value in changes.items():
             if name not in DETAIL_FIELDS:
                 raise InvalidInput("unknown field", [FieldError(name, "not a voucher detail")])
-            if name in ("net_total", "vat_total", "total") and value is not None:
+            if name in ("net_total", "vat_total", "total", "payable") and value is not None:
                 value = str(money(value))
             if isinstance(value, date):
                 value = value.isoformat()
@@ -99,7 +108,8 @@ class VoucherService:
         rec = self._current(voucher_id, version)
         self._require(rec, CODABLE, "code")
         checked = [self._checked_line(i, line) for i, line in enumerate(lines)]
-        status = Status.TO_APPROVE if rec.data["status"] in (Status.NEW, Status.RETURNED) else Status(rec.data["status"])
+        status = Status.TO_APPROVE if rec.data["status"] in (Status.NEW, Status.RETURNED, Status.REJECTED) \
+            else Status(rec.data["status"])
         data = {**rec.data, "coding": checked, "status": status}
         after = self._next(rec, data, actor, "coded")
         changes = [Change(rec, after, "voucher.coded")]
@@ -109,17 +119,30 @@ class VoucherService:
                                                rec.data.get("coding") or [], checked))
         return self.store.write(self.pk, changes, actor)[0]
 
-    def send_to_attestation(self, voucher_id: str, version: int, actor: Actor, comment: str | None) -> Record:
+    def send_to_attestation(self, voucher_id: str, version: int, actor: Actor, comment: str | None,
+                            attester: str | None = None) -> Record:
+        """To attestation; with `attester` (a user id) routed to that attester or client admin (0270)."""
         rec = self._current(voucher_id, version)
-        self._require(rec, frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED}), "send to attestation")
+        self._require(rec, ATTESTABLE, "send to attestation")
         if not rec.data.get("coding"):
             raise RuleViolation("code the voucher before sending it to attestation")
-        return self._save(rec, {**rec.data, "status": Status.IN_ATTESTATION}, actor, "voucher.sent_to_attestation",
+        require_not_blocked(rec.data, "sent to attestation")
+        data = {**rec.data, "status": Status.IN_ATTESTATION}
+        data.pop("attestation", None)
+        if attester is not None:
+            repo = TenancyRepository(self.store)
+            found, client = repo.membership("client", self.client_id, attester), repo.client(self.client_id)
+            data["attestation"] = attestation.routing(found[0] if found else None, client[0].modules if client else [],
+                                                      requested_by=actor.sub, at=clock.iso(clock.now()),
+                                                      comment=comment)
+        return self._save(rec, data, actor, "voucher.sent_to_attestation",
+                          f"sent to attestation ({data['attestation']['attester_email']})" if attester else
                           "sent to attestation", comment)
 
     def approve(self, voucher_id: str, version: int, actor: Actor, comment: str | None) -> Record:
         rec = self._current(voucher_id, version)
         self._require(rec, APPROVABLE, "approve")
+        require_not_blocked(rec.data, "approved")
         check_adds_up(rec.data.get("coding") or [], (rec.data.get("details") or {}).get("total"))
         data = {**rec.data, "status": Status.APPROVED, "approved": {"at": clock.iso(clock.now()), "by": actor.sub}}
         return self._save(rec, data, actor, "voucher.approved", "approved", comment)
@@ -132,9 +155,60 @@ class VoucherService:
         if rec.data.get("paid_on"):
             raise RuleViolation(f"the voucher was marked paid on {rec.data['paid_on']}")
         _not_in_payment_proposal(rec, "marked paid")
+        require_not_blocked(rec.data, "marked paid")
         new_status = Status.PAID if status == Status.APPROVED else status
         data = {**rec.data, "paid_on": paid_on.isoformat(), "status": new_status}
         return self._save(rec, data, actor, "voucher.paid", f"marked paid {paid_on.isoformat()}")
+
+    # ---- an EHF failing fatal rules (0269) ---------------------------------------------------
+    def override_validation(self, voucher_id: str, version: int, reason: str, actor: Actor) -> Record:
+        """Accept an EHF that fails fatal rules, with the reason recorded; a correction request ends."""
+        rec = self._current(voucher_id, version)
+        rules = fatal_rules(rec.data)
+        if not rules:
+            raise RuleViolation("the voucher fails no fatal EHF rules; there is nothing to override")
+        if rec.data.get("validation_override"):
+            raise RuleViolation("the failed rules were overridden already")
+        self._require(rec, EDITABLE | {Status.CORRECTION_REQUESTED}, "be overridden")
+        status = Status(rec.data["status"])
+        if status == Status.CORRECTION_REQUESTED:
+            status = Status.TO_APPROVE if rec.data.get("coding") else Status.NEW
+        data = {**rec.data, "status": status, "validation_override": {
+            "reason": reason, "by": actor.sub, "by_email": actor.email, "at": clock.iso(clock.now()), "rules": rules}}
+        return self._save(rec, data, actor, "voucher.validation_overridden", "failed EHF rules overridden", reason)
+
+    def request_correction(self, voucher_id: str, version: int, comment: str, actor: Actor) -> Record:
+        """The supplier is asked for a corrected invoice: the voucher waits in `correction_requested`."""
+        rec = self._current(voucher_id, version)
+        if not fatal_rules(rec.data) or rec.data.get("validation_override"):
+            raise RuleViolation("only an EHF failing fatal rules (not overridden) waits for a correction")
+        self._require(rec, EDITABLE, "wait for a correction")
+        data = {**rec.data, "status": Status.CORRECTION_REQUESTED,
+                "correction_request": {"comment": comment, "by": actor.sub, "at": clock.iso(clock.now())}}
+        return self._save(rec, data, actor, "voucher.correction_requested", "corrected invoice requested", comment)
+
+    # ---- the named attester (0270) -----------------------------------------------------------
+    def waiting_for(self, sub: str) -> "builtins.list[Record]":
+        """The vouchers in attestation routed to `sub`, oldest first."""
+        return [r for r in self.store.query_all(queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
+                if attestation.waits_for(r.data, sub)]
+
+    def get_waiting(self, voucher_id: str, sub: str) -> Record:
+        rec = self.store.get(self.pk, voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
+        attestation.require_waiting_for(rec.data if rec else None, sub)
+        assert rec is not None
+        return rec
+
+    def decide_attestation(self, voucher_id: str, version: int, decision: str, comment: str | None,
+                           actor: Actor) -> Record:
+        rec = self.get_waiting(voucher_id, actor.sub)
+        if rec.version != version:
+            raise StaleVersion(f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
+                               extra={"current_version": rec.version})
+        data = attestation.decide(rec.data, actor.sub, decision, comment, at=clock.iso(clock.now()))
+        action = "voucher.attested" if decision == "approve" else "voucher.attestation_rejected"
+        return self._save(rec, data, actor, action, "attested" if decision == "approve" else "rejected in attestation",
+                          comment)
 
     # ---- bureau side ------------------------------------------------------------------------
     def book(self, voucher_id: str, version: int, actor: Actor) -> Record:
@@ -224,11 +298,23 @@ class VoucherService:
         if comment:
             entry["comment"] = comment
         data = {**data, "history": [*(rec.data.get("history") or []), entry][-50:]}
+        if data.get("extracted"):
+            data["checks"] = recheck(data)
         return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
                       gsi1pk=queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
 
     def _save(self, rec: Record, data: dict, actor: Actor, action: str, what: str, comment: str | None = None) -> Record:
         return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
+
+
+def preview_of(rec: Record) -> dict:
+    """Where the voucher's preview is: {bucket, key, content_type, kind} (the original when none was made)."""
+    found = rec.data.get("preview")
+    if found:
+        return found
+    original = rec.data["original"]
+    return {"bucket": original["bucket"], "key": original["key"], "content_type": original["content_type"],
+            "kind": "original"}
 
 
 def _not_in_payment_proposal(rec: Record, verb: str) -> None:
