@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -65,6 +65,18 @@ def request_context(request: Request) -> RequestContext:
 
 
 Context = Annotated[RequestContext, Depends(request_context)]
+
+Route = TypeVar("Route", bound=Callable[..., Any])
+
+
+def raw_response(route: Route) -> Route:
+    """For a route that answers bytes or HTML as they are (apply below the router's decorator).
+
+    powertools validates a response and encodes it as JSON by the route's return annotation, which
+    would mangle a PDF; the annotation is taken off the function it registers (it stays in the
+    source for the type checker)."""
+    route.__annotations__.pop("return", None)
+    return route
 
 
 def _principal(sub: str, claims: dict, found: list[tuple[Membership, Record]], inv: Invocation) -> Principal:

@@ -264,7 +264,7 @@ class Employee(_EmployeeFields):
     birth_date: date
 
 
-class _Patch(_Model):
+class Patch(_Model):
     """A PATCH body: fields may be left out; null only where the stored model allows None."""
 
     record: ClassVar[type[BaseModel]]
@@ -279,7 +279,7 @@ class _Patch(_Model):
         return value
 
 
-class CustomerUpdate(_Patch):
+class CustomerUpdate(Patch):
     record = Customer
     name: Name | None = None
     orgnr: OrgNumber | None = None
@@ -293,7 +293,7 @@ class CustomerUpdate(_Patch):
     language: Language | None = None
 
 
-class SupplierUpdate(_Patch):
+class SupplierUpdate(Patch):
     model_config = ConfigDict(hide_input_in_errors=True)
     record = Supplier
     name: Name | None = None
@@ -307,7 +307,7 @@ class SupplierUpdate(_Patch):
     address: Address | None = None
 
 
-class ProductUpdate(_Patch):
+class ProductUpdate(Patch):
     record = Product
     name: Name | None = None
     unit: UnitCode | None = None
@@ -317,7 +317,7 @@ class ProductUpdate(_Patch):
     active: bool | None = None
 
 
-class ProjectUpdate(_Patch):
+class ProjectUpdate(Patch):
     record = Project
     name: Name | None = None
     customer_number: int | None = Field(default=None, ge=1, le=999_999_999)
@@ -326,13 +326,13 @@ class ProjectUpdate(_Patch):
     active: bool | None = None
 
 
-class DepartmentUpdate(_Patch):
+class DepartmentUpdate(Patch):
     record = Department
     name: Name | None = None
     active: bool | None = None
 
 
-class EmployeeUpdate(_Patch):
+class EmployeeUpdate(Patch):
     model_config = ConfigDict(hide_input_in_errors=True)
     record = EmployeeRecord
     first_name: str | None = Field(default=None, min_length=1, max_length=100)
@@ -349,7 +349,7 @@ class EmployeeUpdate(_Patch):
 R = TypeVar("R", bound=BaseModel)
 
 
-def apply_update(current: R, update: _Patch) -> R:
+def apply_update(current: R, update: Patch) -> R:
     """`current` with the fields set in `update` replaced (nested objects whole), validated again."""
     if not isinstance(current, update.record):
         raise TypeError(f"{type(update).__name__} does not apply to {type(current).__name__}")

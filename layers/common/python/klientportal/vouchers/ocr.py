@@ -56,8 +56,8 @@ Candidate = tuple[str, float, str]  # value text, confidence 0..1, label text
 
 
 def _confidence(field: Mapping[str, Any]) -> float:
-    type_conf = field.get("Type", {}).get("Confidence", 100.0)
-    value_conf = field.get("ValueDetection", {}).get("Confidence", 0.0)
+    type_conf: float = field.get("Type", {}).get("Confidence", 100.0)
+    value_conf: float = field.get("ValueDetection", {}).get("Confidence", 0.0)
     return max(0.0, min(MAX_OCR_CONFIDENCE, min(type_conf, value_conf) / 100.0))
 
 
@@ -141,7 +141,9 @@ def _currency(fields: dict[str, list[Candidate]]) -> Extracted[str]:
         return Extracted[str](value=coded[0], confidence=coded[1])
     for kind in ("TOTAL", "AMOUNT_DUE", "SUBTOTAL"):
         best = _best(fields.get(kind))
-        for symbol, code in _CURRENCY_SYMBOLS if best else ():
+        if best is None:
+            continue
+        for symbol, code in _CURRENCY_SYMBOLS:
             if symbol in best[0]:
                 return Extracted[str](value=code, confidence=best[1] * 0.8)
     return Extracted[str]()
