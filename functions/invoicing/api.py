@@ -9,7 +9,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator,
+)
 
 from functions import catalogue
 from klientportal.api.app import Context, build_app, http_handler
@@ -17,6 +19,10 @@ from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.context import RequestContext
 from klientportal.errors import FieldError, InvalidInput
+from klientportal.formats.ehf.codelists import (
+    ALLOWANCE_REASON_CODES, ATTACHMENT_MIME_TYPES, CHARGE_REASON_CODES, CURRENCY_CODES, VATEX_CODES,
+)
+from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing.delivery import CHANNELS
 from klientportal.invoicing.records import InvoiceStatus, Payment
 from klientportal.invoicing.repository import COUNTER_SK, SETTINGS_SK, invoice_sk
@@ -45,6 +51,97 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# --- EHF shapes (ISSUE-8 §3): periods, line allowances/charges, exemption reasons, attachments ----
+
+def _in(codes: frozenset[str], what: str) -> AfterValidator:
+    def check(value: Optional[str]) -> Optional[str]:
+        if value is not None and value not in codes:
+            raise ValueError(f"{value} is not {what}")
+        return value
+    return AfterValidator(check)
+
+
+VatexCode = Annotated[Optional[str], _in(VATEX_CODES, "a VATEX exemption reason code")]
+Currency = Annotated[Optional[str], _in(CURRENCY_CODES, "an ISO 4217 currency code")]
+MimeCode = Annotated[str, _in(ATTACHMENT_MIME_TYPES, "a MIME type PEPPOL allows: " + ", ".join(sorted(
+    ATTACHMENT_MIME_TYPES))), WithJsonSchema({"type": "string", "enum": sorted(ATTACHMENT_MIME_TYPES)})]
+_REASON_CODE = "UNCL 5189 code for an allowance, UNCL 7161 code for a charge"
+
+
+def _check_reason_code(is_charge: bool, code: Optional[str]) -> None:
+    if code is not None and code not in (CHARGE_REASON_CODES if is_charge else ALLOWANCE_REASON_CODES):
+        raise ValueError(f"reason_code {code} is not a {'UNCL 7161 charge' if is_charge else 'UNCL 5189 allowance'}"
+                         " reason code")
+
+
+class PeriodIn(_In):
+    start: Optional[date] = None
+    end: Optional[date] = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> PeriodIn:
+        if self.start is None and self.end is None:
+            raise ValueError("give a start date, an end date or both")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("the period ends before it starts")
+        return self
+
+
+class LineAllowanceChargeIn(_In):
+    """A line charge (is_charge true, e.g. a surcharge) or allowance: an amount, or a percent of the
+    line's gross amount (quantity × unit_price / base_quantity)."""
+
+    is_charge: bool
+    amount: Optional[Dec] = Field(default=None, gt=0)
+    percent: Optional[Dec] = Field(default=None, gt=0, le=100)
+    reason: str = Field(min_length=1, max_length=500)
+    reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
+
+    @model_validator(mode="after")
+    def _rules(self) -> LineAllowanceChargeIn:
+        if (self.amount is None) == (self.percent is None):
+            raise ValueError("give an amount or a percent")
+        _check_reason_code(self.is_charge, self.reason_code)
+        return self
+
+
+class AttachmentIn(_In):
+    """One of the customer's own documents, embedded in the EHF beside the invoice PDF."""
+
+    filename: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
+    mime_code: MimeCode
+    description: Optional[str] = Field(default=None, min_length=1, max_length=500)
+    content_base64: str = Field(min_length=4, max_length=4 * ((files_attached.MAX_ATTACHMENT_BYTES + 2) // 3),
+                                description=f"the file, base64; at most {files_attached.MAX_ATTACHMENT_BYTES} bytes")
+
+    @model_validator(mode="after")
+    def _content(self) -> AttachmentIn:
+        if len(files_attached.decode(self.content_base64)) > files_attached.MAX_ATTACHMENT_BYTES:
+            raise ValueError(f"an attachment has at most {files_attached.MAX_ATTACHMENT_BYTES} bytes")
+        return self
+
+
+class AttachmentOut(BaseModel):
+    filename: str
+    mime_code: str
+    description: Optional[str] = None
+    size: int
+    sha256: str
+    key: str
+
+
+def _attachments_fit(items: Optional[list[AttachmentIn]]) -> Optional[list[AttachmentIn]]:
+    total = sum(len(files_attached.decode(x.content_base64)) for x in items or [])
+    if total > files_attached.MAX_TOTAL_BYTES:
+        raise ValueError(f"the attachments have at most {files_attached.MAX_TOTAL_BYTES} bytes together")
+    return items
+
+
+Attachments = Annotated[Optional[list[AttachmentIn]], Field(max_length=files_attached.MAX_ATTACHMENTS),
+                        AfterValidator(_attachments_fit)]
+ExchangeRate = Annotated[Optional[Dec], Field(gt=0, description="NOK for 1 unit of `currency` (at most 6 decimals)")]
+
+
 class LineIn(_In):
     """A line from a product (price, VAT code and unit from the product unless given) or free text."""
 
@@ -56,13 +153,38 @@ class LineIn(_In):
     vat_code: Optional[str] = Field(default=None, description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
     discount_percent: Optional[Dec] = Field(default=None, gt=0, le=100)
     discount_amount: Optional[Dec] = Field(default=None, gt=0)
+    gross_price: Optional[Dec] = Field(default=None, ge=0, description="Price before the price discount (BT-148); "
+                                       "unit_price is the net price (BT-146)")
+    base_quantity: Optional[Dec] = Field(default=None, gt=0, description="unit_price is per this many units (BT-149)")
+    allowances_charges: list[LineAllowanceChargeIn] = Field(default_factory=list, max_length=20)
+    period: Optional[PeriodIn] = None
+    exemption_reason: Optional[str] = Field(default=None, min_length=1, max_length=500,
+                                            description="Replaces the VAT code's exemption text (E, AE, G lines)")
+    exemption_reason_code: VatexCode = Field(default=None, description="VATEX code (E, AE, G lines)")
 
 
 class AllowanceChargeIn(_In):
+    """A document allowance/charge: an amount, or a percent of `base_amount` (default: the net amount of
+    the lines with the same VAT code)."""
+
     is_charge: bool
-    amount: Dec = Field(gt=0)
+    amount: Optional[Dec] = Field(default=None, gt=0)
+    percent: Optional[Dec] = Field(default=None, gt=0, le=100)
+    base_amount: Optional[Dec] = Field(default=None, gt=0)
     reason: str = Field(min_length=1, max_length=500)
+    reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
     vat_code: str = "3"
+    exemption_reason: Optional[str] = Field(default=None, min_length=1, max_length=500)
+    exemption_reason_code: VatexCode = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> AllowanceChargeIn:
+        if (self.amount is None) == (self.percent is None):
+            raise ValueError("give an amount or a percent")
+        if self.base_amount is not None and self.percent is None:
+            raise ValueError("base_amount goes with percent")
+        _check_reason_code(self.is_charge, self.reason_code)
+        return self
 
 
 class InvoiceCreate(_In):
@@ -74,6 +196,12 @@ class InvoiceCreate(_In):
     note: Optional[str] = Field(default=None, max_length=2000)
     due_days: Optional[int] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
     channel: Optional[Channel] = Field(default=None, description="Default: the customer's delivery channel")
+    currency: Currency = Field(default=None, description="Default NOK; another currency needs nok_exchange_rate")
+    nok_exchange_rate: ExchangeRate = None
+    period: Optional[PeriodIn] = None
+    prepaid_amount: Optional[Dec] = Field(default=None, ge=0, description="Already paid; payable = total - prepaid")
+    round_payable_to_krone: Optional[bool] = Field(default=None, description="Round payable to whole units")
+    attachments: Attachments = None
 
 
 class InvoicePatch(_In):
@@ -86,6 +214,12 @@ class InvoicePatch(_In):
     note: Optional[str] = Field(default=None, max_length=2000)
     due_days: Optional[int] = Field(default=None, ge=0, le=365)
     channel: Optional[Channel] = None
+    currency: Currency = None
+    nok_exchange_rate: ExchangeRate = None
+    period: Optional[PeriodIn] = None
+    prepaid_amount: Optional[Dec] = Field(default=None, ge=0)
+    round_payable_to_krone: Optional[bool] = None
+    attachments: Attachments = None
 
 
 class SettingsIn(InvoiceSettings):
@@ -144,6 +278,8 @@ class InvoiceOut(BaseModel):
     credited_amount: Optional[str] = None
     overpaid_amount: Optional[str] = Field(default=None, description="Paid or credited beyond the total; "
                                                                      "the customer's credit (customer-credits)")
+    currency: Optional[str] = None
+    attachments: list[AttachmentOut] = []
 
 
 class InvoicePage(BaseModel):

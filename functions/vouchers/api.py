@@ -23,11 +23,10 @@ from klientportal.vouchers.bureau_queue import bureau_queue as queue_of_bureau
 from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS
 from klientportal.vouchers.originals import presigned_get
 from klientportal.vouchers.payments import PaymentProposalService
-from klientportal.vouchers.records import QUEUES
+from klientportal.vouchers.records import Queue
 from klientportal.vouchers.workflow import VoucherService, preview_of, view
 
 router = Router()
-Queue = Literal[tuple(QUEUES)]  # type: ignore[valid-type]
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 

@@ -8,10 +8,13 @@ from typing import Any
 from klientportal.invoicing.models import (
     Address,
     AllowanceCharge,
+    Attachment,
     Buyer,
     DocumentKind,
     Invoice,
     InvoiceLine,
+    LineAllowanceCharge,
+    Period,
     Seller,
     Vat,
 )
@@ -74,5 +77,38 @@ def credit_note(**changes: Any) -> Invoice:
         lines=(InvoiceLine(description="Kreditering av for mange timer", quantity=D(2), unit_code="HUR",
                            unit_price=D(950), vat=S25),),
         buyer_reference="Ola Nordmann", credited_invoice_number="10001", credited_invoice_date=date(2026, 1, 5),
+    )
+    return Invoice(**(data | changes))
+
+
+def shapes_invoice(**changes: Any) -> Invoice:
+    """Every EHF shape of ISSUE-8 §3 at once. Totals by hand:
+    line 1: 12 x 1 000.00 per 10 (base quantity) = 1200.00; gross price 1 150.00 - price discount 150.00;
+            charge 5 % of 1200.00 = 60.00 (FC); allowance 25.00 (100) -> 1235.00 (S 25), period March
+    line 2: 1 x 500.00 (E, VATEX-EU-132-1B) -> 500.00
+    document allowance 2.5 % of 1235.00 = 30.875 -> 30.88 (95, S 25)
+    S25 base 1235.00 - 30.88 = 1204.12 -> VAT 301.03; E base 500.00
+    lines 1735.00, excl. VAT 1704.12, VAT 301.03, incl. VAT 2005.15, prepaid 1000.00 -> 1005.15,
+    rounded to whole units: 1005.00 (rounding -0.15). In EUR at 11.5 NOK: VAT 3461.845 -> 3461.85 NOK.
+    """
+    exempt = Vat(category="E", exemption_reason_code="VATEX-EU-132-1B", exemption_reason="Helsetjenester")
+    march = Period(start=date(2026, 3, 1), end=date(2026, 3, 31))
+    data: dict[str, Any] = dict(
+        number="10002", issue_date=date(2026, 4, 2), due_date=date(2026, 4, 16), seller=seller(), buyer=buyer(),
+        lines=(
+            InvoiceLine(description="Konsulenttimer", quantity=D(12), unit_code="HUR", unit_price=D(1000),
+                        gross_price=D(1150), base_quantity=D(10), vat=S25, period=march,
+                        allowances_charges=(
+                            LineAllowanceCharge(is_charge=True, percent=D(5), reason="Reisetillegg", reason_code="FC"),
+                            LineAllowanceCharge(is_charge=False, amount=D(25), reason="Avtalerabatt",
+                                                reason_code="100"))),
+            InvoiceLine(description="Bedriftshelsetjeneste", quantity=D(1), unit_price=D(500), vat=exempt),
+        ),
+        allowances_charges=(AllowanceCharge(is_charge=False, percent=D("2.5"), base_amount=D("1235.00"),
+                                            reason="Kontantrabatt", reason_code="95", vat=S25),),
+        kid=KID, buyer_reference="Ola Nordmann", period=Period(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        prepaid_amount=D("1000.00"), round_payable_to_krone=True,
+        attachments=(Attachment(filename="timeliste-mars.csv", mime_code="text/csv", content=b"dato;timer\n",
+                                description="Timeliste mars"),),
     )
     return Invoice(**(data | changes))

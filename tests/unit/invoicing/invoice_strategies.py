@@ -11,11 +11,14 @@ from klientportal.formats.kid import KidAlgorithm, KidComposition, KidSettings, 
 from klientportal.invoicing.models import (
     Address,
     AllowanceCharge,
+    Attachment,
     Buyer,
     DocumentKind,
     Invoice,
     InvoiceLine,
+    LineAllowanceCharge,
     PeppolEndpoint,
+    Period,
     Seller,
     Vat,
     VatCategory,
@@ -60,7 +63,12 @@ addresses = st.builds(
 
 STANDARD = st.sampled_from([Vat(category=VatCategory.STANDARD, rate=r) for r in (25, 15, 12)])
 ZERO = st.just(Vat(category=VatCategory.ZERO_RATED))
-EXEMPT = st.just(Vat(category=VatCategory.EXEMPT, exemption_reason="Unntatt fra merverdiavgift"))
+EXEMPT = st.sampled_from([
+    Vat(category=VatCategory.EXEMPT, exemption_reason="Unntatt fra merverdiavgift"),
+    Vat(category=VatCategory.EXEMPT, exemption_reason_code="VATEX-EU-132-1B",
+        exemption_reason="Helsetjenester, merverdiavgiftsloven § 3-2"),
+    Vat(category=VatCategory.EXEMPT, exemption_reason_code="VATEX-EU-D"),
+])
 REVERSE = st.just(Vat(category=VatCategory.REVERSE_CHARGE, exemption_reason_code="VATEX-EU-AE",
                       exemption_reason="Omvendt avgiftsplikt"))
 EXPORT = st.just(Vat(category=VatCategory.EXPORT, exemption_reason_code="VATEX-EU-G",
@@ -68,8 +76,33 @@ EXPORT = st.just(Vat(category=VatCategory.EXPORT, exemption_reason_code="VATEX-E
 OUTSIDE = Vat(category=VatCategory.OUTSIDE_SCOPE, exemption_reason="Ikke merverdiavgiftspliktig")
 
 
+ALLOWANCE_CODES = st.sampled_from((None, "95", "100", "41"))
+CHARGE_CODES = st.sampled_from((None, "FC", "ABK", "SAA"))
+
+
 @st.composite
-def lines(draw: st.DrawFn, vats: st.SearchStrategy[Vat]) -> InvoiceLine:
+def line_allowances_charges(draw: st.DrawFn) -> LineAllowanceCharge:
+    is_charge = draw(st.booleans())
+    measure = draw(st.sampled_from(("amount", "percent")))
+    return LineAllowanceCharge(
+        is_charge=is_charge, reason=draw(st.sampled_from(("Miljøgebyr", "Emballasje", "Mengderabatt"))),
+        reason_code=draw(CHARGE_CODES if is_charge else ALLOWANCE_CODES),
+        amount=draw(decimals("0.01", "50", 2)) if measure == "amount" else None,
+        percent=draw(decimals("0.01", "30", 2)) if measure == "percent" else None)
+
+
+@st.composite
+def periods(draw: st.DrawFn, within: Period | None = None) -> Period:
+    low = within.start if within and within.start else date(2024, 1, 1)
+    high = within.end if within and within.end else date(2027, 12, 31)
+    start = draw(st.dates(low, high))
+    end = draw(st.dates(start, high))
+    shape = draw(st.sampled_from(("both", "start", "end")))
+    return Period(start=start if shape != "end" else None, end=end if shape != "start" else None)
+
+
+@st.composite
+def lines(draw: st.DrawFn, vats: st.SearchStrategy[Vat], period: Period | None = None) -> InvoiceLine:
     quantity = draw(st.one_of(decimals("0.001", "1000", 3), st.integers(1, 50).map(Decimal)))
     if draw(st.integers(0, 9)) == 0:
         quantity = -quantity
@@ -78,9 +111,18 @@ def lines(draw: st.DrawFn, vats: st.SearchStrategy[Vat]) -> InvoiceLine:
     extra: dict = {}
     if discount == "percent":
         extra["discount_percent"] = draw(st.one_of(st.integers(1, 100).map(Decimal), decimals("0.01", "99.99", 2)))
-    gross_floor = (quantity * price).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    per = draw(st.sampled_from((None, None, None, Decimal(10), Decimal("0.5"))))
+    if per is not None:
+        extra["base_quantity"] = per
+    gross_floor = (quantity * price / (per or 1)).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
     if discount == "amount" and gross_floor >= Decimal("0.01"):
         extra["discount_amount"] = draw(decimals("0.01", str(gross_floor), 2))
+    if draw(st.integers(0, 3)) == 0:
+        extra["gross_price"] = price + draw(st.one_of(decimals("0", "100", 2), decimals("0", "5", 4)))
+    if quantity > 0 and draw(st.integers(0, 3)) == 0:
+        extra["allowances_charges"] = tuple(draw(st.lists(line_allowances_charges(), min_size=1, max_size=2)))
+    if draw(st.integers(0, 3)) == 0:
+        extra["period"] = draw(periods(period))
     return InvoiceLine(description=draw(texts), quantity=quantity, unit_price=price,
                        unit_code=draw(st.sampled_from(("EA", "HUR", "KGM", "MTR", "DAY", "C62"))),
                        vat=draw(vats), **extra)
@@ -103,9 +145,10 @@ def invoices(draw: st.DrawFn, kind: DocumentKind | None = None) -> Invoice:
     seller_no = draw(orgnrs)
     buyer_no = draw(orgnrs)
     if mva_registered:
+        exempt = st.just(draw(EXEMPT))  # one exemption reason per category and invoice
         vats = draw(st.sampled_from((
-            STANDARD, st.one_of(STANDARD, ZERO), st.one_of(STANDARD, ZERO, EXEMPT),
-            st.one_of(STANDARD, EXEMPT, REVERSE), st.one_of(ZERO, EXPORT), EXEMPT)))
+            STANDARD, st.one_of(STANDARD, ZERO), st.one_of(STANDARD, ZERO, exempt),
+            st.one_of(STANDARD, exempt, REVERSE), st.one_of(ZERO, EXPORT), exempt)))
     else:
         vats = st.just(OUTSIDE)
     foreign = draw(st.integers(0, 5)) == 0
@@ -121,12 +164,16 @@ def invoices(draw: st.DrawFn, kind: DocumentKind | None = None) -> Invoice:
         email=draw(st.sampled_from((None, "post@kunde.no"))),
         peppol_endpoint=draw(st.sampled_from((None, PeppolEndpoint(scheme="0192", identifier=buyer_no)))),
     )
-    invoice_lines = tuple(draw(st.lists(lines(vats), min_size=1, max_size=6)))
+    period = draw(st.one_of(st.none(), periods()))
+    invoice_lines = tuple(draw(st.lists(lines(vats, period), min_size=1, max_size=6)))
     line_vats = st.sampled_from([x.vat for x in invoice_lines])
-    allowances = tuple(draw(st.lists(
-        st.builds(AllowanceCharge, is_charge=st.booleans(), amount=decimals("0.01", "2000", 2),
-                  reason=st.sampled_from(("Frakt", "Emballasje", "Kunderabatt", "Gebyr")), vat=line_vats),
-        max_size=3)))
+    allowances = tuple(draw(st.lists(document_allowances_charges(line_vats), max_size=3)))
+    attachments = tuple(draw(st.lists(st.builds(
+        Attachment, filename=st.sampled_from(("timeliste.pdf", "kvittering.png", "grunnlag.csv", "bilde.jpeg")),
+        mime_code=st.sampled_from(("application/pdf", "image/png", "text/csv", "image/jpeg",
+                                   "application/vnd.oasis.opendocument.spreadsheet")),
+        content=st.binary(min_size=1, max_size=64), description=st.one_of(st.none(), texts)),
+        max_size=2, unique_by=lambda a: a.filename)))
     issue = draw(st.dates(date(2024, 1, 1), date(2027, 12, 31)))
     credit = kind is DocumentKind.CREDIT_NOTE
     return Invoice(
@@ -147,4 +194,19 @@ def invoices(draw: st.DrawFn, kind: DocumentKind | None = None) -> Invoice:
         credited_invoice_date=issue - timedelta(days=draw(st.integers(1, 30))) if credit else None,
         prepaid_amount=draw(st.one_of(st.just(Decimal(0)), decimals("0.01", "100", 2))),
         round_payable_to_krone=draw(st.booleans()),
+        period=period,
+        attachments=attachments,
     )
+
+
+@st.composite
+def document_allowances_charges(draw: st.DrawFn, vats: st.SearchStrategy[Vat]) -> AllowanceCharge:
+    is_charge = draw(st.booleans())
+    code = draw(CHARGE_CODES if is_charge else ALLOWANCE_CODES)
+    reason = draw(st.sampled_from(("Frakt", "Emballasje", "Kunderabatt", "Gebyr")))
+    if draw(st.booleans()):
+        return AllowanceCharge(is_charge=is_charge, amount=draw(decimals("0.01", "2000", 2)), reason=reason,
+                               reason_code=code, vat=draw(vats))
+    return AllowanceCharge(is_charge=is_charge, percent=draw(decimals("1", "20", 2)),
+                           base_amount=draw(decimals("1", "10000", 2)), reason=reason, reason_code=code,
+                           vat=draw(vats))

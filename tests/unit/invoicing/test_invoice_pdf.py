@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
 from pypdf import PdfReader
 
-from klientportal.invoicing.models import Address, Attachment, InvoiceLine, Vat
+from klientportal.invoicing.models import Address, Attachment, InvoiceLine, Period, Vat
 from klientportal.invoicing.pdf import _font_files, amount_text, render_invoice_pdf, uses_standard_fonts
-from tests.unit.invoicing.invoice_samples import KID, S25, buyer, credit_note, mixed_invoice, seller
+from tests.unit.invoicing.invoice_samples import KID, S25, buyer, credit_note, mixed_invoice, seller, shapes_invoice
 
 
 def pdf_text(data: bytes) -> str:
@@ -111,9 +112,36 @@ def test_standard_fonts_when_everything_is_in_windows_1252() -> None:
     assert "Takk for handelen – «velkommen igjen»" in text
 
 
-def test_attachments_do_not_decide_the_font() -> None:
+def test_attachment_names_are_printed_and_decide_the_font_their_content_does_not() -> None:
+    content = "Ŋ".encode()  # bytes outside Windows-1252 in the content: never printed
+    assert uses_standard_fonts(mixed_invoice(attachments=(Attachment(filename="a.pdf", content=content),)))
     invoice = mixed_invoice(attachments=(Attachment(filename="Ŋ.pdf", content=b"%PDF", description="Ŋ"),))
-    assert uses_standard_fonts(invoice)
+    assert not uses_standard_fonts(invoice)
+    assert "Vedlegg: Ŋ.pdf (Ŋ)" in pdf_text(render_invoice_pdf(invoice))
+
+
+def test_every_shape_is_shown() -> None:
+    """ISSUE-8 §3: the figures of tests/unit/invoicing/invoice_samples.shapes_invoice, by hand."""
+    text = pdf_text(render_invoice_pdf(shapes_invoice(currency="EUR", nok_exchange_rate=D("11.5"))))
+    for expected in (
+        "Periode 01.03.2026–31.03.2026", "Valuta EUR", "Valutakurs 1 EUR = 11,5 NOK",
+        "Konsulenttimer", "Periode 01.03.2026–31.03.2026\nBruttopris 1 150,00, prisrabatt 150,00",
+        "Pris pr. 10 timer", "Tillegg: Reisetillegg 5 % 60,00", "Fratrekk: Avtalerabatt 25,00",
+        "12 timer 1 000,00 25 % 1 235,00", "Fratrekk: Kontantrabatt 2,5 % av 1 235,00",
+        "Sum eks. mva 1 704,12 EUR", "Mva 301,03 EUR", "Sum inkl. mva 2 005,15 EUR", "Forskuddsbetalt -1 000,00 EUR",
+        "Øreavrunding -0,15 EUR", "Å betale 1 005,00 EUR", "Mva i NOK: 3 461,85",
+        "Mva-fritak 0 % (E): VATEX-EU-132-1B Helsetjenester", "Vedlegg: timeliste-mars.csv (Timeliste mars)",
+    ):
+        assert expected in text, expected
+
+
+def test_open_ended_period_and_four_decimal_prices() -> None:
+    line = InvoiceLine(description="Strøm", quantity=D(1000), unit_code="KWH", unit_price=D("1.2345"),
+                       gross_price=D("1.5"), vat=S25)
+    text = pdf_text(render_invoice_pdf(mixed_invoice(lines=(line,), allowances_charges=(),
+                                                     period=Period(start=date(2026, 1, 1)))))
+    assert "Periode fra 01.01.2026" in text
+    assert "1000 KWH 1,2345 25 % 1 234,50" in text and "Bruttopris 1,50, prisrabatt 0,2655" in text
 
 
 @pytest.mark.parametrize(("text", "font_file"), [

@@ -1,16 +1,17 @@
 """Line amounts, VAT breakdown and document totals, the way EN 16931 computes them.
 
 Rounding (docs/formats-invoicing.md): every amount is rounded to øre, half away from zero, at the
-place EN 16931 defines it: line gross (quantity x price), line discount, and the VAT of each
-category+rate group computed once on that group's taxable base (BR-CO-17). Totals are exact sums
-of rounded amounts, so nothing is rounded twice.
+place EN 16931 defines it: line gross (quantity x net price / base quantity), each percent line
+discount, allowance or charge, each percent document allowance or charge (in the model), and the VAT
+of each category+rate group computed once on that group's taxable base (BR-CO-17). Totals are exact
+sums of rounded amounts, so nothing is rounded twice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from klientportal.invoicing.models import Invoice, InvoiceLine, VatCategory
+from klientportal.invoicing.models import Invoice, InvoiceLine, LineAllowanceCharge, VatCategory
 
 ORE = Decimal("0.01")
 KRONE = Decimal(1)
@@ -24,12 +25,14 @@ def round_money(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class LineAmounts:
-    """gross = quantity x unit price; net = gross - discount (BT-131)."""
+    """gross = quantity x net price / base quantity; net (BT-131) = gross - discount - allowances +
+    charges. `allowances_charges` pairs each line allowance/charge with its amount."""
 
     line: InvoiceLine
     gross: Decimal
     discount: Decimal
     net: Decimal
+    allowances_charges: tuple[tuple[LineAllowanceCharge, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,15 @@ class Calculation:
 
 
 def line_amounts(line: InvoiceLine) -> LineAmounts:
-    gross = round_money(line.quantity * line.unit_price)
+    gross = round_money(line.quantity * line.unit_price / line.per)
     if line.discount_percent is not None:
         discount = round_money(gross * line.discount_percent / HUNDRED)
     else:
         discount = round_money(line.discount_amount or Decimal(0))
-    return LineAmounts(line=line, gross=gross, discount=discount, net=gross - discount)
+    extras = tuple((ac, round_money(gross * ac.percent / HUNDRED) if ac.percent is not None
+                    else round_money(ac.amount or Decimal(0))) for ac in line.allowances_charges)
+    net = gross - discount + sum((amount if ac.is_charge else -amount for ac, amount in extras), Decimal(0))
+    return LineAmounts(line=line, gross=gross, discount=discount, net=net, allowances_charges=extras)
 
 
 def vat_breakdown(invoice: Invoice, lines: tuple[LineAmounts, ...]) -> tuple[VatBreakdown, ...]:

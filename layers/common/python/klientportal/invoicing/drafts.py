@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from klientportal.errors import FieldError, InvalidInput, StaleVersion
+from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing import documents as docs
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.context import InvoicingContext, SettingsMissing
@@ -63,8 +64,9 @@ class Drafts:
         data = {"id": invoice_id, "kind": InvoiceKind.INVOICE, "status": lc.DRAFT, "number": None,
                 "customer_number": body["customer_number"], "lines": self.resolve_lines(body["lines"]),
                 "allowances_charges": body.get("allowances_charges") or [],
-                **{k: body.get(k) for k in ("buyer_reference", "order_reference", "note", "due_days", "channel")}}
+                **{k: body.get(k) for k in docs.DRAFT_FIELDS}}
         data.update(self.preview(data))
+        data["attachments"] = files_attached.store(self.ctx.files, invoice_id, body.get("attachments") or [])
         return self.ctx.store.create(Record(self.ctx.pk, invoice_sk(invoice_id), "invoice", data), actor,
                                      "invoice.draft_created")
 
@@ -80,6 +82,8 @@ class Drafts:
             self.ctx.customer(changes["customer_number"])
         if "lines" in changes:
             changes["lines"] = self.resolve_lines(changes["lines"])
+        if "attachments" in changes:
+            changes["attachments"] = files_attached.store(self.ctx.files, invoice_id, changes["attachments"] or [])
         data.update(changes)
         data.update(self.preview(data))
         return self.ctx.store.replace(rec, data, actor, "invoice.draft_updated")
@@ -98,6 +102,7 @@ class Drafts:
                 "buyer_reference": original.data["document"].get("buyer_reference"),
                 "order_reference": original.data["document"].get("order_reference"),
                 "note": body.get("note"), "due_days": 0, "channel": original.data.get("channel"),
+                **{k: original.data.get(k) for k in docs.CREDITED_FIELDS},
                 "credited_invoice_id": invoice_id, "credited_invoice_number": str(original.data["number"]),
                 "credited_invoice_date": original.data["issue_date"]}
         data.update(self.preview(data))

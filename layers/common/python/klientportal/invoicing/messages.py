@@ -25,16 +25,25 @@ def invoice_text(data: dict[str, Any]) -> str:
 
 
 def reminder_text(data: dict[str, Any], entry: dict[str, Any], left: Decimal) -> tuple[str, str]:
-    """The title and body of a reminder (purring or inkassovarsel) for what is `left` to pay."""
-    total = left + Decimal(entry["fee"]) + Decimal(entry["interest"])
+    """The title and body of a reminder (purring or inkassovarsel) for what is `left` to pay. The
+    outstanding amount and the interest on it are in the invoice's currency; the fee (a share of the
+    inkassosats) is in kroner, so for a foreign-currency invoice it is shown and added apart."""
+    fee, interest = Decimal(entry["fee"]), Decimal(entry["interest"])
+    currency = data["document"].get("currency", "NOK")
+    unit = "kr" if currency == "NOK" else currency
+    deadline = date_text(date.fromisoformat(entry["new_due_date"]))
+    if currency == "NOK":
+        to_pay = f"{amount_text(left + fee + interest)} kr"
+    else:
+        to_pay = f"{amount_text(left + interest)} {currency}" + (f" og {amount_text(fee)} kr" if fee else "")
     title = "Inkassovarsel" if entry["kind"] == "inkassovarsel" else "Purring"
     body = [f"{title}: faktura {data['number']}", "",
             f"Vi kan ikke se å ha mottatt betaling for faktura {data['number']} med forfall "
             f"{date_text(date.fromisoformat(data['due_date']))}.",
-            f"Utestående: {amount_text(left)} kr",
-            f"Purregebyr: {amount_text(Decimal(entry['fee']))} kr",
-            f"Forsinkelsesrente ({entry['interest_rate']} % p.a.): {amount_text(Decimal(entry['interest']))} kr",
-            f"Å betale: {amount_text(total)} kr innen {date_text(date.fromisoformat(entry['new_due_date']))}",
+            f"Utestående: {amount_text(left)} {unit}",
+            f"Purregebyr: {amount_text(fee)} kr",
+            f"Forsinkelsesrente ({entry['interest_rate']} % p.a.): {amount_text(interest)} {unit}",
+            f"Å betale: {to_pay} innen {deadline}",
             f"Kontonummer {data['document']['seller']['bank_account']}, KID {data['kid']}."]
     if entry["kind"] == "inkassovarsel":
         body += ["", "Dersom beløpet ikke er betalt innen fristen på 14 dager, vil kravet bli oversendt "
@@ -42,12 +51,15 @@ def reminder_text(data: dict[str, Any], entry: dict[str, Any], left: Decimal) ->
     return title, "\n".join(body)
 
 
-def mail(rec: Record, to: str, body: str, pdf: bytes | None, reference: str, subject: str | None = None) -> Mail:
+def mail(rec: Record, to: str, body: str, pdf: bytes | None, reference: str, subject: str | None = None,
+         extra: tuple[tuple[str, str, bytes], ...] = ()) -> Mail:
+    """The e-mail of an invoice: its PDF, then `extra` (filename, MIME type, content), e.g. the
+    customer's attachments."""
     data = rec.data
     seller = data["document"]["seller"]
     name = data["pdf_key"].rsplit("/", 1)[1]
     what = "Kreditnota" if data["kind"] == "credit_note" else "Faktura"
     return Mail(to=to, subject=subject or f"{what} {data['number']} fra {seller['name']}", body=body,
                 from_address=app_settings().invoice_from_address, from_name=seller["name"],
-                reply_to=seller.get("email"), attachments=((name, "application/pdf", pdf),) if pdf else (),
+                reply_to=seller.get("email"), attachments=((name, "application/pdf", pdf),) + extra if pdf else extra,
                 reference=reference)

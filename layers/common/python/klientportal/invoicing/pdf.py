@@ -23,11 +23,11 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import CoreFont, TTFFont
 
-from klientportal.invoicing.text import account_text, amount_text, date_text, number_text, orgnr_text
+from klientportal.invoicing.text import account_text, amount_text, date_text, number_text, orgnr_text, price_text
 from pydantic import BaseModel
 
-from klientportal.invoicing.calc import Calculation, calculate
-from klientportal.invoicing.models import Address, DocumentKind, Invoice, VatCategory
+from klientportal.invoicing.calc import Calculation, LineAmounts, calculate
+from klientportal.invoicing.models import Address, DocumentKind, Invoice, Period, VatCategory
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT = "DejaVuSans"
@@ -66,10 +66,9 @@ def title(invoice: Invoice) -> str:
 # --- font choice ---------------------------------------------------------------------------------
 
 def _texts(model: BaseModel) -> Iterator[str]:
-    """Every string of the invoice that the PDF may print (attachments are never printed)."""
-    for name, value in model:
-        if name == "attachments":
-            continue
+    """Every string of the invoice that the PDF may print (of attachments: file name and description;
+    their content is never printed)."""
+    for _, value in model:
         if isinstance(value, str):
             yield value
         elif isinstance(value, BaseModel):
@@ -293,9 +292,20 @@ def _facts(invoice: Invoice) -> list[tuple[str, str]]:
         facts.append(("Kontonummer", account_text(invoice.seller.bank_account)))
         if invoice.kid:
             facts.append(("KID", invoice.kid))
+    if invoice.period is not None:
+        facts.append(("Periode", period_text(invoice.period)))
     if invoice.currency != "NOK":
         facts.append(("Valuta", invoice.currency))
+        if invoice.nok_exchange_rate is not None:
+            facts.append(("Valutakurs", f"1 {invoice.currency} = {number_text(invoice.nok_exchange_rate)} NOK"))
     return facts
+
+
+def period_text(period: Period) -> str:
+    """01.03.2026–31.03.2026, or "fra …" / "til …" for an open-ended period."""
+    start = date_text(period.start) if period.start is not None else None
+    end = date_text(period.end) if period.end is not None else None
+    return f"{start}–{end}" if start and end else f"fra {start}" if start else f"til {end}"
 
 
 def _parties_and_facts(page: _Page, invoice: Invoice) -> None:
@@ -375,17 +385,36 @@ def _table(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...],
             page.rule(x, right, page.y)
 
 
+def _line_details(amounts: LineAmounts) -> list[str]:
+    """What a line carries beside its columns: period, gross price and price discount, price base
+    quantity, and each line allowance/charge with its amount."""
+    line = amounts.line
+    details = [f"Periode {period_text(line.period)}"] if line.period is not None else []
+    if line.gross_price is not None:
+        details.append(f"Bruttopris {price_text(line.gross_price)}, prisrabatt "
+                       f"{price_text(line.gross_price - line.unit_price)}")
+    if line.base_quantity is not None:
+        details.append(f"Pris pr. {number_text(line.base_quantity)} {UNIT_LABELS.get(line.unit_code, line.unit_code)}")
+    for ac, amount in amounts.allowances_charges:
+        percent = f" {number_text(ac.percent)} %" if ac.percent is not None else ""
+        details.append(f"{'Tillegg' if ac.is_charge else 'Fratrekk'}: {ac.reason}{percent} {amount_text(amount)}")
+    return details
+
+
 def _lines_table(page: _Page, invoice: Invoice, calc: Calculation) -> None:
     rows = []
     for amounts in calc.lines:
         line = amounts.line
         discount = (f"{number_text(line.discount_percent)} %" if line.discount_percent is not None
                     else amount_text(amounts.discount) if amounts.discount else "")
-        rows.append((line.description, number_text(line.quantity), UNIT_LABELS.get(line.unit_code, line.unit_code),
-                     amount_text(line.unit_price), discount, _vat_label(*line.vat.key), amount_text(amounts.net)))
+        description = "\n".join([line.description, *_line_details(amounts)])
+        rows.append((description, number_text(line.quantity), UNIT_LABELS.get(line.unit_code, line.unit_code),
+                     price_text(line.unit_price), discount, _vat_label(*line.vat.key), amount_text(amounts.net)))
     for ac in invoice.allowances_charges:
         signed = ac.amount if ac.is_charge else -ac.amount
         label = f"{'Tillegg' if ac.is_charge else 'Fratrekk'}: {ac.reason}"
+        if ac.percent is not None and ac.base_amount is not None:
+            label += f" {number_text(ac.percent)} % av {amount_text(ac.base_amount)}"
         rows.append((label, "", "", "", "", _vat_label(*ac.vat.key), amount_text(signed)))
     page.need(3 * (_TABLE_LINE + 2 * _TABLE_VPAD))
     _table(page, _LEFT, _LINE_COLUMNS, rows, repeat_headings=True)
@@ -425,6 +454,21 @@ def _vat_and_totals(page: _Page, invoice: Invoice, calc: Calculation) -> None:
         page.text(_TOTALS_X, page.y, 5, f"Mva i NOK: {amount_text(t.tax_in_nok)}", _RIGHT - _TOTALS_X, "R")
         page.y += 5
     page.y = max(bottom, page.y) + 8
+    notes = [f"Mva-fritak {_vat_label(g.category, g.rate)}: "
+             + " ".join(x for x in (g.exemption_reason_code, g.exemption_reason) if x)
+             for g in calc.vat if g.exemption_reason or g.exemption_reason_code]
+    if invoice.attachments:
+        notes.append("Vedlegg: " + ", ".join(
+            a.filename + (f" ({a.description})" if a.description else "") for a in invoice.attachments))
+    for note in notes:
+        page.font(False, 8.5)
+        for line in page.wrap(note, _RIGHT - _LEFT):
+            page.need(4.5)
+            page.font(False, 8.5)
+            page.text(_LEFT, page.y, 4.5, line)
+            page.y += 4.5
+    if notes:
+        page.y += 4
 
 
 def _payment_footer(page: _Page, invoice: Invoice, calc: Calculation) -> None:

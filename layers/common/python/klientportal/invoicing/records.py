@@ -92,6 +92,13 @@ class StoredInvoice(BaseModel):
     note: str | None = None
     due_days: int | None = None
     channel: str | None = None
+    # EHF shapes (docs/invoicing.md) as the API took them (the draft's `currency` stays an extra key: the
+    # property `currency` is the issued document's); attachments are metadata, the files in S3 (0106)
+    nok_exchange_rate: str | None = None
+    period: dict[str, str | None] | None = None
+    prepaid_amount: str | None = None
+    round_payable_to_krone: bool | None = None
+    attachments: list[dict[str, Any]] = []
     totals: dict[str, str] | None = None
     vat: list[dict[str, str]] = []
     # set on issue

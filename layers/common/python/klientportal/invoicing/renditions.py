@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from klientportal.errors import RuleViolation
 from klientportal.formats.ehf.build import EhfBuildError, build_ehf
+from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing import documents as docs
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.context import InvoicingContext
@@ -21,7 +22,7 @@ class Renditions:
     def store_pdf(self, rec: Record) -> bytes:
         """Render the PDF of the frozen document and store it (issuing: its key is new, nothing to read)."""
         from klientportal.invoicing.pdf import render_invoice_pdf  # fpdf2 only where a PDF is made
-        pdf = render_invoice_pdf(docs.document_of(rec.data))
+        pdf = render_invoice_pdf(files_attached.with_attachments(docs.document_of(rec.data), rec.data, self.ctx.files))
         self.ctx.files.put(rec.data["pdf_key"], pdf, "application/pdf")
         return pdf
 
@@ -39,10 +40,9 @@ class Renditions:
 
     def build_ehf(self, rec: Record) -> bytes:
         pdf = self.ensure_pdf(rec)
-        doc = docs.document_of(rec.data)
         name = rec.data["pdf_key"].rsplit("/", 1)[1]
-        doc = doc.model_copy(update={"attachments": (Attachment(filename=name, content=pdf,
-                                                                description=f"{name[:-4]}"),)})
+        doc = files_attached.with_attachments(docs.document_of(rec.data), rec.data, self.ctx.files,
+                                              (Attachment(filename=name, content=pdf, description=f"{name[:-4]}"),))
         try:
             return build_ehf(doc)
         except EhfBuildError as exc:

@@ -14,6 +14,7 @@ from klientportal.adapters.access_point import EhfEnvelope
 from klientportal.adapters.print_centre import PrintJob
 from klientportal.adapters.receipts import Receipt
 from klientportal.errors import AlreadyExists, InternalError, RuleViolation, StaleVersion
+from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing import messages
 from klientportal.invoicing.context import InvoicingContext
@@ -85,8 +86,10 @@ class Sending:
         ctx, data = self.ctx, rec.data
         if channel == "email":
             pdf = self.renditions.ensure_pdf(rec)
+            extra = tuple((a.filename, a.mime_code, a.content)
+                          for a in files_attached.load(ctx.files, data.get("attachments") or []))
             return ctx.adapters.email.send(messages.mail(rec, customer["email"], messages.invoice_text(data), pdf,
-                                                         delivery_id))
+                                                         delivery_id, extra=extra))
         if channel == "ehf":
             xml = self.renditions.build_ehf(rec)
             ctx.files.put(ctx.files.key(data["id"], f"ehf-{data['number']}.xml"), xml, "application/xml")

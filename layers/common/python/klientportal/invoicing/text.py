@@ -14,6 +14,12 @@ def amount_text(value: Decimal) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",")
 
 
+def price_text(value: Decimal) -> str:
+    """A price: like an amount (1 234,50), with the third and fourth decimal when it has them (12,3456)."""
+    places = min(4, max(2, -int(value.normalize().as_tuple().exponent)))
+    return f"{value:,.{places}f}".replace(",", " ").replace(".", ",")
+
+
 def number_text(value: Decimal) -> str:
     """A quantity or rate without trailing zeros, comma decimal (7,5)."""
     return f"{value.normalize():f}".replace(".", ",")

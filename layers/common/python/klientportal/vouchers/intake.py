@@ -129,9 +129,9 @@ class VoucherIntake:
         if channel == "ehf":  # routed by the document's receiver, the key as the fallback (0264)
             data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
             routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
-            if routed[0] is None:
+            if routed[0] is None and data is not None:  # only a document read can name no known receiver
                 self._quarantine(UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=filename,
-                                 original=self._keep(data, "application/xml", filename, received),  # type: ignore[arg-type]
+                                 original=self._keep(data, "application/xml", filename, received),
                                  inbound={"bucket": bucket, "key": key}, received=received, result=result)
                 return
             client_id, meta["routed_by"] = str(routed[0]), routed[1]

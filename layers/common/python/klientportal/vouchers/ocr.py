@@ -10,7 +10,7 @@ OTHER fields. Engines: `ocr_engines.TextractExpenseEngine` (AWS) and `SimulatedT
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -114,7 +114,7 @@ def _labelled_others(fields: dict[str, list[Candidate]]) -> dict[str, Candidate]
     return found
 
 
-def _identifier(candidate: Candidate | None, pattern: str, check) -> Extracted[str]:  # type: ignore[no-untyped-def]
+def _identifier(candidate: Candidate | None, pattern: str, check: Callable[[str], bool]) -> Extracted[str]:
     if candidate is None:
         return Extracted[str]()
     match = re.search(pattern, candidate[0])

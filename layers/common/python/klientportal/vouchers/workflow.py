@@ -258,7 +258,7 @@ class VoucherService:
         vat = get_vat_code(code) if code else None
         if code and vat is None:
             errors.append(FieldError(f"{where}.vat_code", "not a VAT code"))
-        elif code and (not vat.is_input or code not in VOUCHER_VAT_CODES):  # type: ignore[union-attr]
+        elif vat is not None and (not vat.is_input or code not in VOUCHER_VAT_CODES):
             errors.append(FieldError(f"{where}.vat_code",
                                      f"supplier vouchers take the input codes {', '.join(sorted(VOUCHER_VAT_CODES))}"))
         for register, name in (("PROJECT", "project"), ("DEPARTMENT", "department")):

@@ -38,6 +38,7 @@ from klientportal.invoicing.models import (
     Buyer,
     DocumentKind,
     Invoice,
+    Period,
     Seller,
     Vat,
     VatCategory,
@@ -81,6 +82,8 @@ def build_ehf(invoice: Invoice, calculation: Calculation | None = None) -> bytes
             w.cbc("TaxCurrencyCode", "NOK")
         if invoice.buyer_reference:
             w.cbc("BuyerReference", invoice.buyer_reference)
+        if invoice.period is not None:
+            _period(w, invoice.period)
         if invoice.order_reference:
             with w.cac("OrderReference"):
                 w.cbc("ID", invoice.order_reference)
@@ -196,6 +199,14 @@ def money_text(value: Decimal) -> str:
 def number_text(value: Decimal) -> str:
     """A quantity, rate or price without exponent or trailing zeros."""
     return f"{value.normalize():f}"
+
+
+def _period(w: _Writer, period: Period) -> None:
+    with w.cac("InvoicePeriod"):
+        if period.start is not None:
+            w.cbc("StartDate", period.start.isoformat())
+        if period.end is not None:
+            w.cbc("EndDate", period.end.isoformat())
 
 
 def _attachments(w: _Writer, invoice: Invoice) -> None:
@@ -328,7 +339,11 @@ def _allowance_charge(w: _Writer, ac: AllowanceCharge) -> None:
         if ac.reason_code:
             w.cbc("AllowanceChargeReasonCode", ac.reason_code)
         w.cbc("AllowanceChargeReason", ac.reason)
+        if ac.percent is not None:
+            w.cbc("MultiplierFactorNumeric", number_text(ac.percent))
         w.amount("Amount", ac.amount)
+        if ac.base_amount is not None:
+            w.amount("BaseAmount", ac.base_amount)
         _tax_category(w, "TaxCategory", ac.vat)
 
 
@@ -369,6 +384,8 @@ def _line(w: _Writer, index: int, amounts: LineAmounts, credit: bool) -> None:
         w.cbc("CreditedQuantity" if credit else "InvoicedQuantity", number_text(line.quantity),
               unitCode=line.unit_code)
         w.amount("LineExtensionAmount", amounts.net)
+        if line.period is not None:
+            _period(w, line.period)
         if line.has_discount:
             with w.cac("AllowanceCharge"):
                 w.cbc("ChargeIndicator", "false")
@@ -379,8 +396,26 @@ def _line(w: _Writer, index: int, amounts: LineAmounts, credit: bool) -> None:
                 w.amount("Amount", amounts.discount)
                 if line.discount_percent is not None:
                     w.amount("BaseAmount", amounts.gross)
+        for ac, amount in amounts.allowances_charges:
+            with w.cac("AllowanceCharge"):
+                w.cbc("ChargeIndicator", "true" if ac.is_charge else "false")
+                if ac.reason_code:
+                    w.cbc("AllowanceChargeReasonCode", ac.reason_code)
+                w.cbc("AllowanceChargeReason", ac.reason)
+                if ac.percent is not None:
+                    w.cbc("MultiplierFactorNumeric", number_text(ac.percent))
+                w.amount("Amount", amount)
+                if ac.percent is not None:
+                    w.amount("BaseAmount", amounts.gross)
         with w.cac("Item"):
             w.cbc("Name", line.description)
             _tax_category(w, "ClassifiedTaxCategory", line.vat)
         with w.cac("Price"):
             w.cbc("PriceAmount", number_text(line.unit_price), currencyID=w.currency)
+            if line.base_quantity is not None:
+                w.cbc("BaseQuantity", number_text(line.base_quantity), unitCode=line.unit_code)
+            if line.gross_price is not None:
+                with w.cac("AllowanceCharge"):
+                    w.cbc("ChargeIndicator", "false")
+                    w.cbc("Amount", number_text(line.gross_price - line.unit_price), currencyID=w.currency)
+                    w.cbc("BaseAmount", number_text(line.gross_price), currencyID=w.currency)
