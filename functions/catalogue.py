@@ -10,6 +10,7 @@ from typing import Any
 
 SECOND = 1
 MINUTE = 60 * SECOND
+HOUR = 60 * MINUTE
 MEGABYTE = 1
 
 
@@ -38,6 +39,23 @@ class Access:
 class QueueTrigger:
     queue: str
     batch_size: int = 10
+
+
+@dataclass(frozen=True)
+class StreamMapping:
+    """How Lambda's event source mapping feeds each `table_stream` function (the local stream pump
+    does the same): batches in stream order per shard; a batch that raises is bisected, a record
+    reported failed is retried from there, at most `retry_attempts` times; then the batch's shard
+    and sequence range go to the function's on-failure queue (`stream_failure_queue`) and the
+    mapping moves on. Records older than `max_record_age_s` go there without being processed."""
+
+    batch_size: int = 100
+    retry_attempts: int = 3
+    max_record_age_s: int = 24 * HOUR
+    bisect_on_error: bool = True
+
+
+STREAM_MAPPING = StreamMapping()
 
 
 @dataclass(frozen=True)
@@ -347,6 +365,11 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_s=30 * SECOND,
     ),
 )
+
+
+def stream_failure_queue(fn: Function) -> str:
+    """The name of `fn`'s stream on-failure destination: an SQS queue nobody consumes (a DLQ)."""
+    return f"{fn.name}-stream-failures"
 
 
 def env_var(resource: str) -> str:

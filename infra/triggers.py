@@ -20,9 +20,6 @@ from infra.data import Data
 from infra.messaging import Messaging
 from infra.spec import Spec, pascal
 
-STREAM_BATCH_SIZE = 100
-STREAM_RETRY_ATTEMPTS = 3
-STREAM_MAX_RECORD_AGE = Duration.hours(24)
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
 
@@ -70,15 +67,16 @@ class Triggers(Construct):
         if not fn.table_stream:
             return
         table = self._data.tables[self._spec.stream_table.name]
-        failures = self._messaging.failure_destination(f"{pascal(fn.name)}StreamFailures")
+        failures = self._messaging.failure_destination(pascal(cat.stream_failure_queue(fn)))
+        mapping = cat.STREAM_MAPPING
         function.add_event_source(
             sources.DynamoEventSource(
                 table,
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=STREAM_BATCH_SIZE,
-                bisect_batch_on_error=True,
-                retry_attempts=STREAM_RETRY_ATTEMPTS,
-                max_record_age=STREAM_MAX_RECORD_AGE,
+                batch_size=mapping.batch_size,
+                bisect_batch_on_error=mapping.bisect_on_error,
+                retry_attempts=mapping.retry_attempts,
+                max_record_age=Duration.seconds(mapping.max_record_age_s),
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(failures),
             )

@@ -1,69 +1,29 @@
 """Event wiring moto does not do: the table stream and the queues are drained here into the same
-handlers with the same event shapes Lambda's event source mappings would deliver."""
+handlers with the same event shapes and failure handling Lambda's event source mappings have."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from functions import catalogue
 from infra.local.invoker import Invoker
+from infra.local.stream_pump import StreamPump, pump_logger
 from klientportal import aws
-from klientportal.observability import logger
-from klientportal.settings import settings
-
-
-class StreamPump:
-    """Polls the main table's stream (every shard) and calls the stream consumer with batches."""
-
-    def __init__(self, invoker: Invoker) -> None:
-        self.invoker = invoker
-        self.consumers = [fn for fn in catalogue.FUNCTIONS if fn.table_stream]
-        self._iterators: dict[str, str] = {}
-        self._arn: str | None = None
-
-    def _stream_arn(self) -> str:
-        if self._arn is None:
-            self._arn = aws.client("dynamodb").describe_table(TableName=settings().main_table)["Table"]["LatestStreamArn"]
-        return self._arn
-
-    def drain(self) -> int:
-        streams = aws.client("dynamodbstreams")
-        arn = self._stream_arn()
-        delivered = 0
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"].get("Shards", []):
-            sid = shard["ShardId"]
-            if sid not in self._iterators:
-                self._iterators[sid] = streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            while True:
-                resp = streams.get_records(ShardIterator=self._iterators[sid], Limit=100)
-                self._iterators[sid] = resp.get("NextShardIterator") or self._iterators[sid]
-                records = resp.get("Records", [])
-                if not records:
-                    break
-                event = {"Records": [{**r, "eventSourceARN": arn} for r in records]}
-                for fn in self.consumers:
-                    self._deliver(fn, event)
-                delivered += len(records)
-        return delivered
-
-    def _deliver(self, fn: catalogue.Function, event: dict) -> None:
-        result: Any = self.invoker.invoke(fn, event)
-        failures = (result or {}).get("batchItemFailures") or []
-        if failures:
-            logger.warning("stream consumer reported failures", extra={"function": fn.name, "count": len(failures)})
 
 
 class QueuePump:
-    """Receives from each catalogue queue and calls its consumer with an SQS event; deletes what
-    succeeded, leaves failures for redelivery (and, after maxReceiveCount, the DLQ)."""
+    """Receives from each catalogue queue and calls its consumer with an SQS event, as Lambda's SQS
+    event source mapping does: deletes what succeeded; a reported failure, an invalid report or a
+    raising function leaves the message(s) to reappear after the visibility timeout, and the queue's
+    redrive policy moves a message to its DLQ after maxReceiveCount receives."""
 
     def __init__(self, invoker: Invoker, queue_env: dict[str, str]) -> None:
         self.invoker = invoker
         self.bindings = [(fn, t, queue_env[catalogue.env_var(f"queue:{t.queue}")])
                          for fn in catalogue.FUNCTIONS for t in fn.queues]
+        self.log = pump_logger()
 
     def drain(self) -> int:
+        """One receive per queue; returns how many messages their consumers took."""
         sqs = aws.client("sqs")
         delivered = 0
         for fn, trigger, name in self.bindings:
@@ -79,40 +39,61 @@ class QueuePump:
                 "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
                 "awsRegion": sqs.meta.region_name,
             } for m in msgs]}
-            result = self.invoker.invoke(fn, event) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-            for m in msgs:
-                if m["MessageId"] not in failed:
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            delivered += len(msgs)
+            failed = self._failed(fn, event, {m["MessageId"] for m in msgs})
+            done = [m for m in msgs if m["MessageId"] not in failed]
+            for m in done:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            self.log.info("queue batch delivered", extra={"function": fn.name, "queue": name, "count": len(msgs),
+                                                        "succeeded": len(done), "failed": len(failed)})
+            delivered += len(done)
         return delivered
+
+    def _failed(self, fn: catalogue.Function, event: dict, ids: set[str]) -> set[str]:
+        """The message ids to leave on the queue."""
+        try:
+            result = self.invoker.invoke(fn, event)
+        except Exception:  # noqa: BLE001 - a function error: the whole batch returns to the queue
+            self.log.exception("queue consumer failed", extra={"function": fn.name, "count": len(ids)})
+            return ids
+        reported = (result.get("batchItemFailures") or []) if isinstance(result, dict) else []
+        failed = {f.get("itemIdentifier") if isinstance(f, dict) else None for f in reported}
+        if not failed <= ids:  # Lambda takes an invalid report as the whole batch failing
+            self.log.error("queue consumer reported unknown ids",
+                         extra={"function": fn.name, "ids": sorted(map(str, failed - ids))})
+            return ids
+        if failed:
+            self.log.warning("queue consumer reported failures", extra={"function": fn.name, "count": len(failed)})
+        return failed
 
 
 class Pumps:
     """Runs the stream and queue pumps in one background thread until stopped."""
 
     def __init__(self, invoker: Invoker, queue_env: dict[str, str], interval_s: float = 0.5) -> None:
-        self.stream = StreamPump(invoker)
+        self.stream = StreamPump(invoker, queue_env)
         self.queues = QueuePump(invoker, queue_env)
         self.interval_s = interval_s
+        self.log = pump_logger()
+        self._draining = threading.Lock()  # the background loop and /_local/events: one drain at a time
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pumps", daemon=True)
 
     def drain(self) -> int:
         """Deliver everything pending now (tests and the runner's on-demand endpoint use this)."""
         total = 0
-        while True:
-            n = self.stream.drain() + self.queues.drain()
-            total += n
-            if n == 0:
-                return total
+        with self._draining:
+            while True:
+                n = self.stream.drain() + self.queues.drain()
+                total += n
+                if n == 0:
+                    return total
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
                 self.drain()
             except Exception:
-                logger.exception("pump failed; retrying")
+                self.log.exception("pump failed; retrying")
 
     def start(self) -> None:
         self._thread.start()

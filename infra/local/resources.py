@@ -96,6 +96,13 @@ def _create_queue(queue: catalogue.Queue) -> None:
     )
 
 
+def _create_stream_failure_queue(fn: catalogue.Function) -> str:
+    """A stream consumer's on-failure destination (Lambda sends failed batches' pointers there)."""
+    name = resource_name("queue", catalogue.stream_failure_queue(fn))
+    aws.client("sqs").create_queue(QueueName=name)
+    return name
+
+
 def _create_notifications() -> None:
     """S3 → SQS notifications of the catalogue (moto delivers them; the pumps drain the queues)."""
     s3, sqs = aws.client("s3"), aws.client("sqs")
@@ -154,6 +161,9 @@ def create_all() -> dict[str, str]:
     for queue in catalogue.QUEUES:
         _create_queue(queue)
         env[catalogue.env_var(f"queue:{queue.name}")] = resource_name("queue", queue.name)
+    for fn in catalogue.FUNCTIONS:
+        if fn.table_stream:
+            env[catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}")] = _create_stream_failure_queue(fn)
     _create_bus()
     env[catalogue.env_var(f"bus:{catalogue.EVENT_BUS}")] = resource_name("bus", catalogue.EVENT_BUS)
     for key in catalogue.KEYS:

@@ -17,12 +17,9 @@ import warnings
 from pathlib import Path
 from urllib.parse import unquote
 
-import requests
-from moto.server import ThreadedMotoServer
-
 from functions import catalogue
 from infra import cors
-from infra.local import environment, resources, seed
+from infra.local import environment, moto_server, resources, seed
 from infra.local.gateway import Gateway, problem, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
@@ -33,7 +30,6 @@ from klientportal.adapters import outbox
 from klientportal.auth.tokens import DevIssuer
 
 STATE_FILE = environment.LOCAL_DIR / "stack.json"
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 EXPOSE_LOCAL_ROUTES_VAR = "KP_EXPOSE_LOCAL_ROUTES"
 
 
@@ -102,13 +98,9 @@ class LocalStack:
         if os.environ.get("KP_LOCAL_SMTP_PORT"):  # unset: a taken 2525 falls back to any free port
             check_port_free("127.0.0.1", smtp_port, "SMTP drop", f"KP_LOCAL_SMTP_PORT={smtp_port + 1} (0 = any free port)")
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        _, moto_port = self.moto.get_host_and_port()
-        endpoint = f"http://127.0.0.1:{moto_port}"
-        os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": str(moto_port)})
+        self.moto, endpoint = moto_server.start()
+        os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": endpoint.rsplit(":", 1)[1]})
         os.environ.setdefault("KP_LOCAL_OUTBOX", str(environment.LOCAL_DIR / "outbox"))
-        requests.post(f"{endpoint}/moto-api/config", json=MOTO_CONFIG, timeout=5).raise_for_status()
         environment.apply({}, log_level=self.log_level)
         self.resource_env = resources.create_all()
         environment.apply(self.resource_env, log_level=self.log_level)

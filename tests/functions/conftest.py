@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
-from infra.local import environment, resources, seed
+from infra.local import environment, moto_server, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
 from klientportal import aws
 from klientportal.bootstrap import tenancy_service
 from klientportal.auth.tokens import DevIssuer
-
-MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
 
 @dataclass
@@ -67,11 +63,10 @@ class Api:
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """One moto server for the session, as the local stack runs it (server mode also has the
-    DynamoDB Streams API, which the decorator mode lacks)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    _, port = server.get_host_and_port()
-    yield f"http://127.0.0.1:{port}"
+    DynamoDB Streams API, which the decorator mode lacks), with DynamoDB's transaction semantics
+    (infra/local/moto_dynamodb.py) for every test."""
+    server, endpoint = moto_server.start()
+    yield endpoint
     server.stop()
 
 
@@ -82,7 +77,7 @@ def aws_env(moto_endpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("MOTO_PORT", moto_endpoint.rsplit(":", 1)[1])
     requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
-    requests.post(f"{moto_endpoint}/moto-api/config", json=MOTO_CONFIG, timeout=10).raise_for_status()
+    moto_server.configure(moto_endpoint)
     for name in list(os.environ):
         if name.startswith("KP_") and name != "KP_LOCAL_OUTBOX":
             monkeypatch.delenv(name)
@@ -105,19 +100,3 @@ def api(aws_env, issuer) -> Api:
     """The API over the demo bureau, clients and users (infra/local/seed.py `seed_tenancy`)."""
     seed.seed_tenancy(tenancy_service())
     return Api(Gateway(Invoker(), issuer.verifier()), issuer)
-
-
-@pytest.fixture
-def atomic_moto(monkeypatch):
-    """moto applies a DynamoDB transaction without a lock (and restores a deep copy of the table on
-    failure), so concurrent transactions on moto can overwrite each other — DynamoDB itself
-    serialises them. Serialise moto's DynamoDB backend calls to test OUR logic, not moto's."""
-    from moto.dynamodb.models import DynamoDBBackend
-    lock = threading.RLock()
-    for name in ("transact_write_items", "get_item", "query", "put_item", "update_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self, *a, __original=original, **kw):
-            with lock:
-                return __original(self, *a, **kw)
-        monkeypatch.setattr(DynamoDBBackend, name, locked)

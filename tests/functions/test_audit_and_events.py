@@ -72,7 +72,7 @@ def _received() -> list[str]:
     return bodies
 
 
-def test_concurrent_writers_keep_one_unbroken_chain(api, atomic_moto):
+def test_concurrent_writers_keep_one_unbroken_chain(api):
     import threading
     st = store()
     from klientportal.registers.models import DepartmentCreate

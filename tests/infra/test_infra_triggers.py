@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match
 
-from infra.triggers import STREAM_RETRY_ATTEMPTS
+from functions import catalogue as cat
+from infra.spec import pascal
 from tests.infra.helpers import functions_by_handler, ref_target
 
 
@@ -47,10 +48,17 @@ def test_stream_consumer_bisects_retries_boundedly_and_keeps_failures(any_stack)
             m for m in _mappings(any_stack) if ref_target(m["FunctionName"]) == function_id
         ]
         assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
-        assert mapping["BisectBatchOnFunctionError"] is True
-        assert mapping["MaximumRetryAttempts"] == STREAM_RETRY_ATTEMPTS
+        assert mapping["BisectBatchOnFunctionError"] is cat.STREAM_MAPPING.bisect_on_error
+        assert mapping["MaximumRetryAttempts"] == cat.STREAM_MAPPING.retry_attempts
+        assert mapping["MaximumRecordAgeInSeconds"] == cat.STREAM_MAPPING.max_record_age_s
+        assert mapping["BatchSize"] == cat.STREAM_MAPPING.batch_size
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["StartingPosition"] == "TRIM_HORIZON"
-        assert mapping["DestinationConfig"]["OnFailure"]["Destination"] is not None
+        [failures] = [q for q in any_stack.stack.messaging.failure_destinations
+                      if q.node.id == pascal(cat.stream_failure_queue(fn))]
+        failures_id = any_stack.logical_id(failures)
+        assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [failures_id, "Arn"]}
+        assert failures in any_stack.stack.messaging.dead_letter_queues  # alarmed like every DLQ
 
 
 def test_schedule_rule_targets_its_function_with_payload_and_dlq(extended_stack):

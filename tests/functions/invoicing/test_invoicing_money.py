@@ -15,7 +15,7 @@ from klientportal.repository.store import SYSTEM
 from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, TODAY, draft, issued, key
 
 
-def test_concurrent_issuing_has_no_holes_or_duplicates(inv, atomic_moto):
+def test_concurrent_issuing_has_no_holes_or_duplicates(inv):
     drafts = [draft(inv)["id"] for _ in range(6)]
     numbers, errors = [], []
 

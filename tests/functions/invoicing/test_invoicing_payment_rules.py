@@ -119,7 +119,7 @@ def test_payment_amount_with_more_than_two_decimals_is_422_not_rounded(inv):
     assert inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["paid_amount"] == "0.00"
 
 
-def test_concurrent_reports_of_one_payment_record_it_once(inv, atomic_moto):
+def test_concurrent_reports_of_one_payment_record_it_once(inv):
     import threading
     from datetime import date
     from decimal import Decimal

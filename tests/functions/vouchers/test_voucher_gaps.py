@@ -49,7 +49,7 @@ def test_inbound_ehf_is_routed_by_its_receiver(api, inbound, ehf_bytes):
     assert [(q["reason"], q["channel"]) for q in unrouted] == [("unknown-receiver", "ehf")]
 
 
-def test_two_ingests_meeting_the_same_new_supplier_create_it_once(api, atomic_moto, monkeypatch):
+def test_two_ingests_meeting_the_same_new_supplier_create_it_once(api, monkeypatch):
     import threading
 
     from klientportal.repository.store import SYSTEM

@@ -28,5 +28,10 @@ def retry_on_stale(attempt: Callable[[], T], *, attempts: int = ATTEMPTS, also_o
         try:
             return attempt()
         except retried:
-            time.sleep(random.uniform(0, 0.01 * min(n + 1, 10)))
+            pause(n)
     raise StaleVersion(gave_up)
+
+
+def pause(lost: int) -> None:
+    """A random pause after the `lost`-th lost race (0-based), growing to at most 0.1 s."""
+    time.sleep(random.uniform(0, 0.01 * min(lost + 1, 10)))

@@ -21,13 +21,13 @@ from botocore.exceptions import ClientError
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, StaleVersion
-from klientportal.repository import audit, keys
+from klientportal.repository import audit, keys, retry
 from klientportal.repository.pagination import checked_limit, decode_cursor, encode_cursor
 from klientportal.repository.records import Record
 
 _SER = TypeSerializer()
 _DES = TypeDeserializer()
-_AUDIT_RETRIES = 8
+_AUDIT_RETRIES = retry.ATTEMPTS
 _BATCH_KEYS = 100
 _BATCH_ROUNDS = 8
 
@@ -175,12 +175,13 @@ class Store:
         at = clock.iso(self._now())
         stamped = [self._stamp(c, at) for c in changes]
         touched = [(c.record.pk, c.record.sk) for c in stamped] + [(audit_pk, keys.AUDIT_HEAD_SK)]
-        for _ in range(_AUDIT_RETRIES):
+        for lost in range(_AUDIT_RETRIES):
             head = self.get(audit_pk, keys.AUDIT_HEAD_SK)
             try:
                 new_head = self._transact(audit_pk, stamped, head, actor, at)
             except _HeadMoved:
                 self._forget(touched)
+                retry.pause(lost)  # racing writers of one tenant spread out instead of colliding again
                 continue
             except Exception:
                 self._forget(touched)
