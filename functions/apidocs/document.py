@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import importlib
+import json
+import re
 from functools import cache
 
 from functions import catalogue
+from klientportal.api.problems import PROBLEM_CONTENT_TYPE
 
 TITLE = "Klientportal API"
 VERSION = "0.1.0"
@@ -40,4 +43,32 @@ def openapi_document() -> dict:
         for path, ops in part.get("paths", {}).items():
             doc["paths"].setdefault(path, {}).update(ops)
         doc["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
+    _internal_errors_as_problems(doc)
+    _drop_unreferenced_schemas(doc)
     return doc
+
+
+_REF = re.compile(r'"#/components/schemas/([^"]+)"')
+INTERNAL_ERROR = {"description": "Internal error (logged)",
+                  "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _internal_errors_as_problems(doc: dict) -> None:
+    """powertools documents a failed response validation as its own JSON error; the app answers
+    every 500 (that one included) with problem+json."""
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            operation["responses"]["500"] = INTERNAL_ERROR
+
+
+def _drop_unreferenced_schemas(doc: dict) -> None:
+    """Leave out component schemas nothing refers to (powertools' default error shapes)."""
+    schemas = doc["components"]["schemas"]
+    wanted: set[str] = set()
+    pending: list = [doc["paths"]]
+    while pending:
+        for name in _REF.findall(json.dumps(pending.pop())):
+            if name in schemas and name not in wanted:
+                wanted.add(name)
+                pending.append(schemas[name])
+    doc["components"]["schemas"] = {name: schema for name, schema in schemas.items() if name in wanted}

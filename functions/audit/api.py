@@ -1,7 +1,7 @@
 """HTTP handler of the audit routine."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,12 +15,20 @@ from klientportal.repository import keys
 router = Router()
 
 
+class AuditActor(BaseModel):
+    sub: str
+    email: str | None = None
+    kind: Literal["user", "system"] = "user"
+
+
 class AuditEvent(BaseModel):
+    """One hash-chained event; `before` and `after` are the entity as stored (any entity type)."""
+
     seq: int
     prev_hash: str
     hash: str
     at: str
-    actor: dict[str, Any]
+    actor: AuditActor
     action: str
     entity: str
     key: str

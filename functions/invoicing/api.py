@@ -2,29 +2,28 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import Router
-from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from functions import catalogue
+from functions.invoicing.responses import CustomerCreditOut, InvoiceOut, InvoicePage, PdfLink
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.context import RequestContext
+from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.formats.ehf.codelists import (
     ALLOWANCE_REASON_CODES, ATTACHMENT_MIME_TYPES, CHARGE_REASON_CODES, CURRENCY_CODES, VATEX_CODES,
 )
 from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing.delivery import CHANNELS
-from klientportal.invoicing.records import InvoiceStatus, Payment
+from klientportal.invoicing.records import Payment
 from klientportal.invoicing.repository import COUNTER_SK, SETTINGS_SK, invoice_sk
 from klientportal.invoicing.service import InvoiceService
 from klientportal.invoicing.settings import InvoiceSettings
@@ -34,16 +33,6 @@ router = Router()
 TAGS = ["invoicing"]
 
 
-def _decimal(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("must be a number")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
-
-
-Dec = Annotated[Decimal, BeforeValidator(_decimal),
-                WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "decimal"})]
 Channel = Literal["email", "ehf", "print"]
 
 
@@ -91,10 +80,10 @@ class LineAllowanceChargeIn(_In):
     """A line charge (is_charge true, e.g. a surcharge) or allowance: an amount, or a percent of the
     line's gross amount (quantity × unit_price / base_quantity)."""
 
-    is_charge: bool
-    amount: Optional[Dec] = Field(default=None, gt=0)
-    percent: Optional[Dec] = Field(default=None, gt=0, le=100)
-    reason: str = Field(min_length=1, max_length=500)
+    is_charge: Flag
+    amount: Optional[Money] = Field(default=None, gt=0)
+    percent: Optional[Percent] = Field(default=None, gt=0)
+    reason: Text = Field(min_length=1, max_length=500)
     reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
 
     @model_validator(mode="after")
@@ -110,7 +99,7 @@ class AttachmentIn(_In):
 
     filename: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
     mime_code: MimeCode
-    description: Optional[str] = Field(default=None, min_length=1, max_length=500)
+    description: Optional[Text] = Field(default=None, min_length=1, max_length=500)
     content_base64: str = Field(min_length=4, max_length=4 * ((files_attached.MAX_ATTACHMENT_BYTES + 2) // 3),
                                 description=f"the file, base64; at most {files_attached.MAX_ATTACHMENT_BYTES} bytes")
 
@@ -119,15 +108,6 @@ class AttachmentIn(_In):
         if len(files_attached.decode(self.content_base64)) > files_attached.MAX_ATTACHMENT_BYTES:
             raise ValueError(f"an attachment has at most {files_attached.MAX_ATTACHMENT_BYTES} bytes")
         return self
-
-
-class AttachmentOut(BaseModel):
-    filename: str
-    mime_code: str
-    description: Optional[str] = None
-    size: int
-    sha256: str
-    key: str
 
 
 def _attachments_fit(items: Optional[list[AttachmentIn]]) -> Optional[list[AttachmentIn]]:
@@ -139,27 +119,28 @@ def _attachments_fit(items: Optional[list[AttachmentIn]]) -> Optional[list[Attac
 
 Attachments = Annotated[Optional[list[AttachmentIn]], Field(max_length=files_attached.MAX_ATTACHMENTS),
                         AfterValidator(_attachments_fit)]
-ExchangeRate = Annotated[Optional[Dec], Field(gt=0, description="NOK for 1 unit of `currency` (at most 6 decimals)")]
+ExchangeRate = Annotated[Optional[Rate], Field(gt=0, description="NOK for 1 unit of `currency` (at most 6 decimals)")]
 
 
 class LineIn(_In):
     """A line from a product (price, VAT code and unit from the product unless given) or free text."""
 
-    product_number: Optional[str] = Field(default=None, max_length=20)
-    description: Optional[str] = Field(default=None, min_length=1, max_length=500)
-    quantity: Dec = Field(description="at most 4 decimals; negative for a returned item")
-    unit_price: Optional[Dec] = Field(default=None, ge=0)
+    product_number: Optional[Text] = Field(default=None, max_length=20)
+    description: Optional[Text] = Field(default=None, min_length=1, max_length=500)
+    quantity: Quantity = Field(description="at most 4 decimals; negative for a returned item")
+    unit_price: Optional[UnitPrice] = None
     unit_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
-    vat_code: Optional[str] = Field(default=None, description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
-    discount_percent: Optional[Dec] = Field(default=None, gt=0, le=100)
-    discount_amount: Optional[Dec] = Field(default=None, gt=0)
-    gross_price: Optional[Dec] = Field(default=None, ge=0, description="Price before the price discount (BT-148); "
+    vat_code: Optional[str] = Field(default=None, pattern=r"^[0-9]{1,2}$",
+                                    description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
+    discount_percent: Optional[Percent] = Field(default=None, gt=0)
+    discount_amount: Optional[Money] = Field(default=None, gt=0)
+    gross_price: Optional[UnitPrice] = Field(default=None, description="Price before the price discount (BT-148); "
                                        "unit_price is the net price (BT-146)")
-    base_quantity: Optional[Dec] = Field(default=None, gt=0, description="unit_price is per this many units (BT-149)")
+    base_quantity: Optional[Quantity] = Field(default=None, gt=0, description="unit_price is per this many units (BT-149)")
     allowances_charges: list[LineAllowanceChargeIn] = Field(default_factory=list, max_length=20)
     period: Optional[PeriodIn] = None
-    exemption_reason: Optional[str] = Field(default=None, min_length=1, max_length=500,
-                                            description="Replaces the VAT code's exemption text (E, AE, G lines)")
+    exemption_reason: Optional[Text] = Field(default=None, min_length=1, max_length=500,
+                                             description="Replaces the VAT code's exemption text (E, AE, G lines)")
     exemption_reason_code: VatexCode = Field(default=None, description="VATEX code (E, AE, G lines)")
 
 
@@ -167,14 +148,14 @@ class AllowanceChargeIn(_In):
     """A document allowance/charge: an amount, or a percent of `base_amount` (default: the net amount of
     the lines with the same VAT code)."""
 
-    is_charge: bool
-    amount: Optional[Dec] = Field(default=None, gt=0)
-    percent: Optional[Dec] = Field(default=None, gt=0, le=100)
-    base_amount: Optional[Dec] = Field(default=None, gt=0)
-    reason: str = Field(min_length=1, max_length=500)
+    is_charge: Flag
+    amount: Optional[Money] = Field(default=None, gt=0)
+    percent: Optional[Percent] = Field(default=None, gt=0)
+    base_amount: Optional[Money] = Field(default=None, gt=0)
+    reason: Text = Field(min_length=1, max_length=500)
     reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
-    vat_code: str = "3"
-    exemption_reason: Optional[str] = Field(default=None, min_length=1, max_length=500)
+    vat_code: str = Field(default="3", pattern=r"^[0-9]{1,2}$")
+    exemption_reason: Optional[Text] = Field(default=None, min_length=1, max_length=500)
     exemption_reason_code: VatexCode = None
 
     @model_validator(mode="after")
@@ -188,42 +169,42 @@ class AllowanceChargeIn(_In):
 
 
 class InvoiceCreate(_In):
-    customer_number: int = Field(ge=1, le=999_999_999)
+    customer_number: Integer = Field(ge=1, le=999_999_999)
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     allowances_charges: list[AllowanceChargeIn] = Field(default_factory=list, max_length=50)
-    buyer_reference: Optional[str] = Field(default=None, max_length=200)
-    order_reference: Optional[str] = Field(default=None, max_length=200)
-    note: Optional[str] = Field(default=None, max_length=2000)
-    due_days: Optional[int] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
+    buyer_reference: Optional[Text] = Field(default=None, max_length=200)
+    order_reference: Optional[Text] = Field(default=None, max_length=200)
+    note: Optional[MultilineText] = Field(default=None, max_length=2000)
+    due_days: Optional[Integer] = Field(default=None, ge=0, le=365, description="Default: the customer's terms")
     channel: Optional[Channel] = Field(default=None, description="Default: the customer's delivery channel")
     currency: Currency = Field(default=None, description="Default NOK; another currency needs nok_exchange_rate")
     nok_exchange_rate: ExchangeRate = None
     period: Optional[PeriodIn] = None
-    prepaid_amount: Optional[Dec] = Field(default=None, ge=0, description="Already paid; payable = total - prepaid")
-    round_payable_to_krone: Optional[bool] = Field(default=None, description="Round payable to whole units")
+    prepaid_amount: Optional[Money] = Field(default=None, ge=0, description="Already paid; payable = total - prepaid")
+    round_payable_to_krone: Optional[Flag] = Field(default=None, description="Round payable to whole units")
     attachments: Attachments = None
 
 
 class InvoicePatch(_In):
-    version: int = Field(ge=1, description="The version you read; a stale one gets 409")
-    customer_number: Optional[int] = Field(default=None, ge=1, le=999_999_999)
+    version: Integer = Field(ge=1, description="The version you read; a stale one gets 409")
+    customer_number: Optional[Integer] = Field(default=None, ge=1, le=999_999_999)
     lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500)
-    allowances_charges: Optional[list[AllowanceChargeIn]] = None
-    buyer_reference: Optional[str] = Field(default=None, max_length=200)
-    order_reference: Optional[str] = Field(default=None, max_length=200)
-    note: Optional[str] = Field(default=None, max_length=2000)
-    due_days: Optional[int] = Field(default=None, ge=0, le=365)
+    allowances_charges: Optional[list[AllowanceChargeIn]] = Field(default=None, max_length=50)
+    buyer_reference: Optional[Text] = Field(default=None, max_length=200)
+    order_reference: Optional[Text] = Field(default=None, max_length=200)
+    note: Optional[MultilineText] = Field(default=None, max_length=2000)
+    due_days: Optional[Integer] = Field(default=None, ge=0, le=365)
     channel: Optional[Channel] = None
     currency: Currency = None
     nok_exchange_rate: ExchangeRate = None
     period: Optional[PeriodIn] = None
-    prepaid_amount: Optional[Dec] = Field(default=None, ge=0)
-    round_payable_to_krone: Optional[bool] = None
+    prepaid_amount: Optional[Money] = Field(default=None, ge=0)
+    round_payable_to_krone: Optional[Flag] = None
     attachments: Attachments = None
 
 
 class SettingsIn(InvoiceSettings):
-    version: Optional[int] = Field(default=None, ge=1, description="The version you read (when updating)")
+    version: Optional[Integer] = Field(default=None, ge=1, description="The version you read (when updating)")
 
 
 class SettingsOut(InvoiceSettings):
@@ -239,52 +220,15 @@ class SendIn(_In):
 class PaymentIn(_In):
     payment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
                             description="The bank's id of the payment; the same id twice is recorded once")
-    amount: Dec = Field(gt=0)
+    amount: Money = Field(gt=0, description="At most 2 decimals: more is refused, never rounded")
     paid_on: date
-    reference: Optional[str] = Field(default=None, max_length=100)
-
-
-class CustomerCreditOut(BaseModel):
-    customer_number: int
-    balances: dict[str, Dec] = Field(description="Currency → amount the client owes the customer")
-    entries: list[dict[str, Any]] = Field(description="What each part of the credit came from")
-    version: int
-    updated_at: Optional[str] = None
+    reference: Optional[Text] = Field(default=None, max_length=100)
 
 
 class CreditNoteIn(_In):
     lines: Optional[list[LineIn]] = Field(default=None, min_length=1, max_length=500,
                                           description="Lines to credit (partial); leave out to credit all")
-    note: Optional[str] = Field(default=None, max_length=2000)
-
-
-class InvoiceOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: str
-    kind: Literal["invoice", "credit_note"]
-    status: InvoiceStatus
-    number: Optional[int] = None
-    customer_number: int
-    version: int
-    created_at: str
-    updated_at: str
-    issue_date: Optional[str] = None
-    due_date: Optional[str] = None
-    kid: Optional[str] = None
-    totals: Optional[dict[str, str]] = None
-    vat: list[dict[str, str]] = []
-    delivery: Optional[dict[str, Any]] = None
-    paid_amount: Optional[str] = None
-    credited_amount: Optional[str] = None
-    overpaid_amount: Optional[str] = Field(default=None, description="Paid or credited beyond the total; "
-                                                                     "the customer's credit (customer-credits)")
-    currency: Optional[str] = None
-    attachments: list[AttachmentOut] = []
-
-
-class InvoicePage(BaseModel):
-    items: list[InvoiceOut]
-    next_cursor: Optional[str] = None
+    note: Optional[MultilineText] = Field(default=None, max_length=2000)
 
 
 class ParticipantOut(BaseModel):
@@ -374,7 +318,10 @@ def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoic
                        lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))))
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses=COMMON_RESPONSES,
+@router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses={**COMMON_RESPONSES, 200: {
+    "description": "The PDF; with ?link=true a JSON download link",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"model": PdfLink}}}},
             summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL")
 def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices, link: Annotated[bool, Query()] = False):
     rec, pdf = invoices.pdf(invoice_id)
@@ -385,7 +332,9 @@ def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices, link: Annot
     return Response(200, "application/pdf", pdf, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses=COMMON_RESPONSES,
+@router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses={**COMMON_RESPONSES, 200: {
+    "description": "The EHF document (UBL 2.1 XML)",
+    "content": {"application/xml": {"schema": {"type": "string"}}}}},
             summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)")
 def invoice_ehf(client_id: str, invoice_id: str, invoices: Invoices):
     return Response(200, "application/xml", invoices.ehf(invoice_id))

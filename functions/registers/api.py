@@ -12,6 +12,7 @@ from functions import catalogue
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.types import Integer, Text
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.reference.chart_of_accounts import AccountType
 from klientportal.reference.vat_codes import vat_codes
@@ -34,7 +35,7 @@ def _routes_for(spec: RegisterSpec) -> None:
                        created_at=(str, ...), updated_at=(str, ...))
     page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(Optional[str], None))
     patch = create_model(f"{title}Patch", __base__=spec.update,
-                         version=(int, Field(ge=1, description="The version you read; a stale one gets 409")))
+                         version=(Integer, Field(ge=1, description="The version you read; a stale one gets 409")))
     base = f"/clients/<client_id>/{spec.name}"
     tags = [spec.name]
 
@@ -71,9 +72,9 @@ for _spec in REGISTERS.values():
 class AccountIn(BaseModel):
     model_config = {"extra": "forbid"}
     number: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[Text, Field(min_length=1, max_length=100)]
     type: AccountType
-    default_vat_code: Optional[str] = None
+    default_vat_code: Optional[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]] = None
     standard_account_id: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
 
 

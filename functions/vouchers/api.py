@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
@@ -13,9 +12,13 @@ from aws_lambda_powertools.event_handler.router import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
+from functions.vouchers.responses import (
+    BureauQueue, BureauQueueItem, PaymentProposal, QuarantineItem, QuarantineList, Voucher, VoucherPage,
+)
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.types import Integer, Money, MultilineText, Text
 from klientportal.repository.records import Record
 from klientportal.settings import settings
 from klientportal.vouchers import inbox, uploads
@@ -27,29 +30,11 @@ from klientportal.vouchers.records import Queue
 from klientportal.vouchers.workflow import VoucherService, preview_of, view
 
 router = Router()
-Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Voucher(BaseModel):
-    """A voucher: what was read (extracted, with confidences), the editable details, the coding."""
-
-    model_config = ConfigDict(extra="allow")
-    voucher_id: str
-    client_id: str
-    status: str
-    channel: str
-    received_at: str
-    version: int
-
-
-class VoucherPage(BaseModel):
-    items: list[Voucher]
-    next_cursor: Optional[str] = None
 
 
 class InboxAddress(BaseModel):
@@ -58,13 +43,13 @@ class InboxAddress(BaseModel):
 
 
 class InboxChange(_In):
-    slug: Annotated[str, Field(min_length=3, max_length=40)]
+    slug: Annotated[Text, Field(min_length=3, max_length=40)]
 
 
 class UploadFile(_In):
-    filename: Annotated[str, Field(min_length=1, max_length=200)]
+    filename: Annotated[Text, Field(min_length=1, max_length=200)]
     content_type: Literal["application/pdf", "application/xml", "text/xml", "image/png", "image/jpeg", "image/tiff"]
-    size: Annotated[int, Field(ge=1, le=DEFAULT_MAIL_LIMITS.max_attachment_bytes)]
+    size: Annotated[Integer, Field(ge=1, le=DEFAULT_MAIL_LIMITS.max_attachment_bytes)]
 
 
 class UploadRequest(_In):
@@ -85,44 +70,44 @@ class UploadTargets(BaseModel):
 
 
 class DetailsPatch(_In):
-    version: int = Field(ge=1)
-    supplier_number: Optional[int] = Field(default=None, ge=1)
-    invoice_number: Optional[Annotated[str, Field(max_length=80)]] = None
+    version: Integer = Field(ge=1)
+    supplier_number: Optional[Integer] = Field(default=None, ge=1, le=999_999_999)
+    invoice_number: Optional[Annotated[Text, Field(max_length=80)]] = None
     issue_date: Optional[date] = None
     due_date: Optional[date] = None
     currency: Optional[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] = None
     kid: Optional[Annotated[str, Field(pattern=r"^[0-9]{2,25}$")]] = None
-    bank_account: Optional[Annotated[str, Field(max_length=34)]] = None
+    bank_account: Optional[Annotated[Text, Field(max_length=34)]] = None
     net_total: Optional[Money] = None
     vat_total: Optional[Money] = None
     total: Optional[Money] = None
     payable: Optional[Money] = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
-    description: Optional[Annotated[str, Field(max_length=500)]] = None
+    description: Optional[Annotated[Text, Field(max_length=500)]] = None
     document_type: Optional[Literal["invoice", "credit-note", "receipt"]] = None
 
 
 class CodingLine(_In):
     account: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
     vat_code: Optional[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]] = None
-    net_amount: Annotated[Decimal, Field(max_digits=14, decimal_places=2, description="negative for an allowance")]
-    vat_amount: Optional[Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]] = None
+    net_amount: Annotated[Money, Field(description="negative for an allowance")]
+    vat_amount: Optional[Annotated[Money, Field(ge=0)]] = None
     project: Optional[Code] = None
     department: Optional[Code] = None
-    description: Optional[Annotated[str, Field(max_length=200)]] = None
+    description: Optional[Annotated[Text, Field(max_length=200)]] = None
 
 
 class Coding(_In):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     lines: Annotated[list[CodingLine], Field(min_length=1, max_length=100)]
 
 
 class Step(_In):
-    version: int = Field(ge=1)
-    comment: Optional[Annotated[str, Field(max_length=1000)]] = None
+    version: Integer = Field(ge=1)
+    comment: Optional[Annotated[MultilineText, Field(max_length=1000)]] = None
 
 
 class AttestationRequest(Step):
-    attester: Optional[Annotated[str, Field(min_length=1, max_length=200,
+    attester: Optional[Annotated[Text, Field(min_length=1, max_length=200,
                                             description="User id of the attester (or client admin) to route to")]] = None
 
 
@@ -131,18 +116,18 @@ class AttestationDecision(Step):
 
 
 class Override(_In):
-    version: int = Field(ge=1)
-    reason: Annotated[str, Field(min_length=1, max_length=1000)]
+    version: Integer = Field(ge=1)
+    reason: Annotated[MultilineText, Field(min_length=1, max_length=1000)]
 
 
 class Payment(_In):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     paid_on: date
 
 
 class Return(_In):
-    version: int = Field(ge=1)
-    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+    version: Integer = Field(ge=1)
+    comment: Annotated[MultilineText, Field(min_length=1, max_length=1000)]
 
 
 class Preview(BaseModel):
@@ -150,49 +135,6 @@ class Preview(BaseModel):
     content_type: str
     kind: str
     expires_in: int
-
-
-class QuarantineItem(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    quarantine_id: str
-    reason: str
-    channel: str
-    received_at: str
-
-
-class QuarantineList(BaseModel):
-    items: list[QuarantineItem]
-
-
-class BureauQueueItem(Voucher):
-    client_name: str
-
-
-class BureauQueue(BaseModel):
-    items: list[BureauQueueItem]
-    next_cursor: Optional[str] = None
-
-
-class PaymentLine(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    voucher_id: str
-    amount: str
-    currency: str
-    due_date: str
-    creditor_account: dict[str, str]
-    kid: Optional[str] = None
-    message: Optional[str] = None
-
-
-class PaymentProposal(BaseModel):
-    """The client's open payment proposal; the bank routine sends it as pain.001 after BankID."""
-
-    model_config = ConfigDict(extra="allow")
-    proposal_id: Optional[str]
-    status: str
-    lines: list[PaymentLine]
-    totals: dict[str, str]
-    version: int
 
 
 class ProposalAdd(_In):

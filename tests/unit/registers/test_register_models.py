@@ -93,7 +93,7 @@ def test_ehf_customer_with_explicit_participant_id():
     ("field", "value", "kind"),
     [
         ("customer_number", 0, "greater_than_equal"),
-        ("customer_number", "abc", "int_parsing"),
+        ("customer_number", "abc", "int_type"),
         ("name", "   ", "string_too_short"),
         ("orgnr", "974760674", "orgnr_checksum"),
         ("email", "not-an-email", "email_format"),

@@ -23,9 +23,10 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.event_handler.router import Router
 from aws_lambda_powertools.logging import correlation_paths
 
+from klientportal.api.body import loads, refuse_body
 from klientportal.api.context import RequestContext
 from klientportal.api.problems import (
-    PROBLEM_CONTENT_TYPE, field_errors_from_validation, from_domain_error, problem_response,
+    PROBLEM_CONTENT_TYPE, documented_responses, field_errors_from_validation, from_domain_error, problem_response,
 )
 from klientportal.auth import policy
 from klientportal.auth.principal import Principal
@@ -51,7 +52,8 @@ class GuardedApp(APIGatewayHttpResolver):
     """The resolver of one API function, with the catalogue's route → action map and its preload."""
 
     def __init__(self, actions: dict[str, str | None], preload: Preload) -> None:
-        super().__init__(enable_validation=True, response_validation_error_http_code=500)
+        super().__init__(enable_validation=True, response_validation_error_http_code=500,
+                         json_body_deserializer=loads)
         self.actions = actions
         self.preload = preload
 
@@ -131,6 +133,8 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload
     app = GuardedApp({r.route_key: r.action for r in routes}, preload)
     for router in routers:
         app.include_router(router)
+    for route in app._static_routes + app._dynamic_routes:
+        route.responses = documented_responses(route.method, route.responses)
 
     @app.exception_handler(DomainError)
     def _domain(err: DomainError) -> Response:
@@ -172,7 +176,7 @@ def _proxy_problem(err: DomainError, path: str) -> dict:
 
 
 def http_handler(app: GuardedApp) -> Callable:
-    """The Lambda handler of an API function: authorize, then let the resolver parse and route."""
+    """The Lambda handler of an API function: authorize, bound the body, then let the resolver parse and route."""
 
     def handle(event: dict, context: Any) -> dict:
         try:
@@ -183,6 +187,9 @@ def http_handler(app: GuardedApp) -> Callable:
             logger.exception("authorization failed unexpectedly")
             return _proxy_problem(InternalError("something went wrong on our side; it has been logged"),
                                   event.get("rawPath", ""))
+        refused = refuse_body(event)
+        if refused:
+            return _proxy_problem(refused, event.get("rawPath", ""))
         ctx.lambda_context = context
         logger.append_keys(tenant=ctx.tenant, route=ctx.route_key)
         app.append_context(**{CONTEXT_KEY: ctx})

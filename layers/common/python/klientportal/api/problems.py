@@ -73,16 +73,35 @@ def field_errors_from_validation(errors: list[dict]) -> list[FieldError]:
     return out
 
 
+def _problem(description: str) -> dict:
+    """An OpenAPI error response: problem+json of the `Problem` component (a $ref, never inlined)."""
+    return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"model": Problem}}}
+
+
 COMMON_RESPONSES = {
-    401: {"description": "Missing, expired or invalid bearer token",
-          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
-    403: {"description": "Not allowed for your role, module or licence",
-          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
-    404: {"description": "Not found (or not yours)",
-          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
-    422: {"description": "Invalid request",
-          "content": {PROBLEM_CONTENT_TYPE: {"schema": Problem.model_json_schema()}}},
+    401: _problem("Missing, expired or invalid bearer token"),
+    403: _problem("Not allowed for your role, module or licence"),
+    404: _problem("Not found (or not yours)"),
+    409: _problem("Conflict: a stale version, a duplicate, or a business rule forbids it"),
+    422: _problem("Invalid request"),
 }
+BODY_RESPONSES = {
+    413: _problem("The request body is larger than the limit"),
+    415: _problem("The request body is not application/json"),
+}
+INTERNAL_RESPONSE = _problem("Internal error (logged)")
+
+
+def documented_responses(method: str, declared: dict | None) -> dict:
+    """Every response of a route as the OpenAPI document states it: the success response (from the
+    route's return annotation unless declared), the problem+json errors the app can answer, and 500
+    as a problem (powertools would document its own JSON error shape, which the app never sends)."""
+    responses = {**COMMON_RESPONSES, **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {})}
+    responses.update(declared or {})
+    if not any(200 <= int(code) < 300 for code in responses):
+        responses = {200: {"description": "OK"}, **responses}
+    responses[500] = INTERNAL_RESPONSE
+    return dict(sorted(responses.items(), key=lambda item: int(item[0])))
 
 
 def created(model: type[BaseModel]) -> dict:

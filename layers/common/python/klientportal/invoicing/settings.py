@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from klientportal.api.types import Flag, Integer, Text
 from klientportal.formats.kid import KidSettings
 from klientportal.registers.models import Address
 from klientportal.validation.norwegian import BankAccount, Bic, Email, Iban, PhoneNumber
@@ -23,10 +24,10 @@ class InvoiceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    seller_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+    seller_name: Annotated[Text, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="Name on the invoice; default the client's name")
-    mva_registered: bool = True
-    foretaksregisteret: bool = Field(default=True, description="AS/ASA: print «Foretaksregisteret»")
+    mva_registered: Flag = True
+    foretaksregisteret: Flag = Field(default=True, description="AS/ASA: print «Foretaksregisteret»")
     address: Address
     bank_account: BankAccount
     iban: Iban | None = None
@@ -34,12 +35,12 @@ class InvoiceSettings(BaseModel):
     email: Email | None = None
     phone: PhoneNumber | None = None
     kid: KidSettings = KidSettings()
-    due_days: int = Field(default=14, ge=0, le=365, description="Used when the customer has no terms")
-    next_number_start: int = Field(default=1, ge=1, le=999_999_999,
-                                   description="First invoice number; fixed once an invoice is issued")
-    automatic_reminders: bool = True
-    reminder_fee: bool = Field(default=True, description="Charge purregebyr on reminders (within the law)")
-    late_interest: bool = Field(default=True, description="Claim forsinkelsesrente on reminders")
+    due_days: Integer = Field(default=14, ge=0, le=365, description="Used when the customer has no terms")
+    next_number_start: Integer = Field(default=1, ge=1, le=999_999_999,
+                                       description="First invoice number; fixed once an invoice is issued")
+    automatic_reminders: Flag = True
+    reminder_fee: Flag = Field(default=True, description="Charge purregebyr on reminders (within the law)")
+    late_interest: Flag = Field(default=True, description="Claim forsinkelsesrente on reminders")
 
 
 class ReminderLaw(BaseModel):

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from klientportal.api.types import Money, Percent, SingleLine
 from klientportal.reference.chart_of_accounts import AccountType, get_account
 from klientportal.reference.vat_codes import Direction, get_vat_code
 
@@ -24,7 +24,7 @@ __all__ = [
     "UnitCode",
 ]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
 
 
 def _code(value: str) -> str:
@@ -42,40 +42,11 @@ Code = Annotated[str, AfterValidator(_code)]
 """A short identifier chosen by the client, e.g. a product, project or department number."""
 
 
-def _decimal_input(value: Any) -> Any:
-    """JSON numbers arrive as float: convert through their shortest repr, never binary float."""
-    if isinstance(value, bool):
-        raise PydanticCustomError("decimal_type", "must be a number, not true/false")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
+Amount2 = Money
+"""An amount with at most 2 decimals, quantized to øre (the shared boundary rules). Use with Field(ge=0)."""
 
-
-def _two_decimals(value: Decimal) -> Decimal:
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        raise PydanticCustomError(
-            "decimal_places", "may have at most 2 decimals, got {value}", {"value": str(value)}
-        )
-    try:
-        return value.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise PydanticCustomError("decimal_range", "is too large") from None
-
-
-_DECIMAL_SCHEMA = WithJsonSchema(
-    {"type": "string", "pattern": r"^\d+(\.\d{1,2})?$", "description": "decimal with at most 2 decimals"}
-)
-
-Amount2 = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_input),
-    AfterValidator(_two_decimals),
-    _DECIMAL_SCHEMA,
-]
-"""A non-negative amount with at most 2 decimals, quantized to øre. Use with Field(ge=0)."""
-
-Percentage = Amount2
-"""A percentage with at most 2 decimals. Use with Field(ge=0, le=100)."""
+Percentage = Percent
+"""A percentage from 0 to 100 with at most 2 decimals."""
 
 
 class UnitCode(StrEnum):

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from klientportal.api.types import Flag, Integer, Text
 from klientportal.registers.fields import (
     Amount2,
     Code,
@@ -92,9 +93,9 @@ def _reject(model: BaseModel, problems: list[_Problem]) -> None:
 class Address(_Model):
     """A postal address; Norwegian addresses need a 4-digit postal code."""
 
-    street: str = Field(min_length=1, max_length=100)
-    postal_code: str = Field(min_length=1, max_length=10)
-    city: str = Field(min_length=1, max_length=50)
+    street: Text = Field(min_length=1, max_length=100)
+    postal_code: Text = Field(min_length=1, max_length=10)
+    city: Text = Field(min_length=1, max_length=50)
     country: CountryCode = "NO"
 
     @model_validator(mode="after")
@@ -112,16 +113,16 @@ _EHF = "delivery by EHF needs a PEPPOL participant id or an organisation number"
 
 
 class CustomerCreate(_Model):
-    customer_number: int = Field(ge=1, le=999_999_999)
+    customer_number: Integer = Field(ge=1, le=999_999_999)
     name: Name
     orgnr: OrgNumber | None = None
-    is_company: bool = False
+    is_company: Flag = False
     email: Email | None = None
     phone: PhoneNumber | None = None
     address: Address | None = None
     delivery_channel: DeliveryChannel = "email"
     peppol_id: PeppolParticipantId | None = None
-    payment_terms_days: int = Field(default=14, ge=0, le=365)
+    payment_terms_days: Integer = Field(default=14, ge=0, le=365)
     language: Language = "nb"
 
     @model_validator(mode="after")
@@ -151,7 +152,7 @@ class Customer(CustomerCreate):
 
 
 class SupplierCreate(_Private):
-    supplier_number: int = Field(ge=1, le=999_999_999)
+    supplier_number: Integer = Field(ge=1, le=999_999_999)
     name: Name
     orgnr: OrgNumber | None = None
     bank_account: BankAccount | None = None
@@ -190,7 +191,7 @@ class ProductCreate(_Model):
     unit_price: Amount2 = Field(ge=0, le=MAX_PRICE)
     vat_code: OutputVatCode = "3"
     income_account: IncomeAccount = "3000"
-    active: bool = True
+    active: Flag = True
 
 
 class Product(ProductCreate):
@@ -200,10 +201,10 @@ class Product(ProductCreate):
 class ProjectCreate(_Model):
     project_number: Code
     name: Name
-    customer_number: int | None = Field(default=None, ge=1, le=999_999_999)
+    customer_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
     start_date: date | None = None
     end_date: date | None = None
-    active: bool = True
+    active: Flag = True
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> ProjectCreate:
@@ -222,7 +223,7 @@ class Project(ProjectCreate):
 class DepartmentCreate(_Model):
     department_number: Code
     name: Name
-    active: bool = True
+    active: Flag = True
 
 
 class Department(DepartmentCreate):
@@ -230,9 +231,9 @@ class Department(DepartmentCreate):
 
 
 class _EmployeeFields(_Private):
-    employee_number: int = Field(ge=1, le=999_999_999)
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
+    employee_number: Integer = Field(ge=1, le=999_999_999)
+    first_name: Text = Field(min_length=1, max_length=100)
+    last_name: Text = Field(min_length=1, max_length=100)
     email: Email | None = None
     address: Address | None = None
     bank_account: BankAccount | None = None
@@ -283,13 +284,13 @@ class CustomerUpdate(Patch):
     record = Customer
     name: Name | None = None
     orgnr: OrgNumber | None = None
-    is_company: bool | None = None
+    is_company: Flag | None = None
     email: Email | None = None
     phone: PhoneNumber | None = None
     address: Address | None = None
     delivery_channel: DeliveryChannel | None = None
     peppol_id: PeppolParticipantId | None = None
-    payment_terms_days: int | None = Field(default=None, ge=0, le=365)
+    payment_terms_days: Integer | None = Field(default=None, ge=0, le=365)
     language: Language | None = None
 
 
@@ -314,29 +315,29 @@ class ProductUpdate(Patch):
     unit_price: Amount2 | None = Field(default=None, ge=0, le=MAX_PRICE)
     vat_code: OutputVatCode | None = None
     income_account: IncomeAccount | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class ProjectUpdate(Patch):
     record = Project
     name: Name | None = None
-    customer_number: int | None = Field(default=None, ge=1, le=999_999_999)
+    customer_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
     start_date: date | None = None
     end_date: date | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class DepartmentUpdate(Patch):
     record = Department
     name: Name | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class EmployeeUpdate(Patch):
     model_config = ConfigDict(hide_input_in_errors=True)
     record = EmployeeRecord
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    first_name: Text | None = Field(default=None, min_length=1, max_length=100)
+    last_name: Text | None = Field(default=None, min_length=1, max_length=100)
     national_id: NationalId | None = Field(default=None, repr=False)
     email: Email | None = None
     address: Address | None = None

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from klientportal.api.types import Flag, Integer, SingleLine
 from klientportal.validation.norwegian import OrgNumber
 
 
@@ -41,13 +42,15 @@ CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER, Role.ATTESTER})
 
 LicenceStatus = Literal["pending", "registered", "suspended"]
 MembershipStatus = Literal["invited", "active", "disabled"]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-FinancialYearStartMonth = Annotated[int, Field(
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
+FinancialYearStartMonth = Annotated[Integer, Field(
     ge=1, le=12,
     description="First month of the financial year: 1 = the calendar year; e.g. 7 = July–June "
                 "(avvikende regnskapsår). Sets how long voucher originals are locked (0265).")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
-                                          pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
+                                          pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), SingleLine]
+
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=100), SingleLine]
 
 
 class _Input(BaseModel):
@@ -102,11 +105,11 @@ class ClientCreate(_Input):
 
 
 class ClientUpdate(_Input):
-    version: int = Field(ge=1, description="The version you read; a stale version gets 409")
+    version: Integer = Field(ge=1, description="The version you read; a stale version gets 409")
     name: Name | None = None
     tier: Tier | None = None
     modules: list[Module] | None = None
-    active: bool | None = None
+    active: Flag | None = None
     financial_year_start_month: FinancialYearStartMonth | None = None
 
     @field_validator("modules")
@@ -116,13 +119,13 @@ class ClientUpdate(_Input):
 
 
 class ClientLicenceUpdate(_Input):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     status: LicenceStatus
-    licence_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    licence_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), SingleLine]
 
 
 class BureauLicenceUpdate(_Input):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     modules: list[Module]
 
 
@@ -155,12 +158,12 @@ class BureauInvitation(_Input):
     email: Email
     name: Name | None = None
     role: Literal[Role.BUREAU_ADMIN, Role.BUREAU_ACCOUNTANT]
-    assigned_clients: list[str] | Literal["all"] = "all"
+    assigned_clients: list[ClientId] | Literal["all"] = "all"
 
 
 class MembershipUpdate(_Input):
-    version: int = Field(ge=1)
+    version: Integer = Field(ge=1)
     role: Role | None = None
     modules: list[Module] | None = None
-    assigned_clients: list[str] | Literal["all"] | None = None
+    assigned_clients: list[ClientId] | Literal["all"] | None = None
     status: Literal["active", "disabled"] | None = None

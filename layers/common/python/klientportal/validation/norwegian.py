@@ -178,7 +178,7 @@ def _validate_bic(value: str) -> str:
     return compact
 
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]{1,64}@(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
 def _validate_email(value: str) -> str:

@@ -1,0 +1,244 @@
+"""What the invoicing API answers: an invoice or credit note, typed to the last field.
+
+Every model is a `ResponseModel`: a stored field the model does not declare is not sent, so the
+OpenAPI document is exactly what a client receives; a new stored field reaches clients by being
+declared here.
+"""
+from __future__ import annotations
+
+import datetime
+from datetime import date
+from typing import Literal, Optional
+
+from pydantic import ConfigDict, Field
+
+from klientportal.api.response_model import ResponseModel
+from klientportal.api.types import Money, Percent, Quantity, UnitPrice
+from klientportal.invoicing.records import InvoiceKind, InvoiceStatus
+
+Channel = Literal["email", "ehf", "print"]
+
+
+class _Out(ResponseModel):
+    """A part of the response."""
+
+
+class _Open(_Out):
+    """A shape the EHF-shapes work (ISSUE-8 §3) is still extending: declared fields typed, further
+    stored fields passed on as they are until they are declared."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class LineOut(_Open):
+    product_number: Optional[str] = None
+    description: str
+    quantity: Quantity
+    unit_code: Optional[str] = None
+    unit_price: UnitPrice
+    vat_code: str
+    income_account: Optional[str] = None
+    discount_percent: Optional[Percent] = None
+    discount_amount: Optional[Money] = None
+
+
+class AllowanceChargeOut(_Out):
+    is_charge: bool
+    amount: Money
+    reason: str
+    vat_code: str
+
+
+class TotalsOut(_Open):
+    line_extension: Money
+    allowance_total: Money
+    charge_total: Money
+    tax_exclusive: Money
+    vat: Money
+    tax_inclusive: Money
+    payable: Money
+
+
+class VatOut(_Out):
+    """VAT of one category and rate."""
+
+    category: str
+    rate: Percent
+    taxable: Money
+    vat: Money
+
+
+class DeliveryOut(_Out):
+    """The last delivery attempt by the invoice's channel."""
+
+    channel: Channel
+    attempt: int
+    delivery_id: str
+    status: Literal["submitting", "submitted", "delivered", "rejected", "failed"]
+    started_at: str
+    finished_at: Optional[str] = None
+    reason: Optional[str] = None
+    reference: Optional[str] = None
+    receipt: Optional[str] = None
+    receipt_at: Optional[str] = None
+
+
+class PaymentOut(_Out):
+    payment_id: str
+    amount: Money
+    paid_on: date
+    reference: Optional[str] = None
+    overpaid: Optional[Money] = Field(default=None, description="The part of the payment beyond what was owed")
+
+
+class ReminderOut(_Out):
+    """A reminder (purring) or the inkassovarsel, with the legal basis of its fee and interest."""
+
+    seq: int
+    kind: Literal["purring", "inkassovarsel"]
+    at: str
+    date: datetime.date
+    fee: Money
+    interest: Money
+    interest_rate: Percent
+    new_due_date: datetime.date
+    channel: Channel
+    legal_source: str
+
+
+class PaymentRequestOut(_Out):
+    seq: int
+    at: str
+    to: str
+    status: str
+
+
+class CollectionEventOut(_Out):
+    status: str
+    at: str
+    reason: Optional[str] = None
+
+
+class CollectionOut(_Out):
+    """The debt-collection case (Svea)."""
+
+    provider: str
+    status: str
+    case_id: Optional[str] = None
+    started_at: str
+    history: list[CollectionEventOut] = []
+
+
+class CreditNoteRef(_Out):
+    id: str
+    number: Optional[int] = None
+    amount: Money
+
+
+class AddressOut(_Out):
+    street: str
+    postal_code: str
+    city: str
+    country: str = "NO"
+
+
+class RecipientOut(_Out):
+    """The customer as the invoice was issued to (name, addresses, channel)."""
+
+    customer_number: int
+    name: str
+    email: Optional[str] = None
+    address: Optional[AddressOut] = None
+    orgnr: Optional[str] = None
+    peppol_id: Optional[str] = None
+    delivery_channel: Optional[Channel] = None
+
+
+class AttachmentOut(_Out):
+    """One of the customer's own documents embedded in the EHF."""
+
+    filename: str
+    mime_code: str
+    description: Optional[str] = None
+    size: int
+    sha256: str
+    key: str
+
+
+class InvoiceOut(_Open):
+    """An invoice or credit note. Amounts are decimal strings in NOK."""
+
+    always_sent = frozenset({"number", "issue_date", "due_date", "kid", "totals", "vat", "delivery", "paid_amount",
+                             "credited_amount", "overpaid_amount"})
+
+    id: str
+    kind: InvoiceKind
+    status: InvoiceStatus
+    number: Optional[int] = Field(default=None, description="From the gapless series when issued")
+    customer_number: int
+    version: int
+    created_at: str
+    updated_at: str
+    lines: list[LineOut]
+    allowances_charges: list[AllowanceChargeOut] = []
+    buyer_reference: Optional[str] = None
+    order_reference: Optional[str] = None
+    note: Optional[str] = None
+    due_days: Optional[int] = None
+    channel: Optional[Channel] = None
+    issue_date: Optional[date] = None
+    due_date: Optional[date] = None
+    kid: Optional[str] = None
+    pdf_key: Optional[str] = Field(default=None, description="Where the issued PDF is stored")
+    totals: Optional[TotalsOut] = None
+    vat: list[VatOut] = []
+    delivery: Optional[DeliveryOut] = None
+    sent_at: Optional[str] = None
+    recipient: Optional[RecipientOut] = None
+    paid_amount: Optional[Money] = None
+    credited_amount: Optional[Money] = None
+    overpaid_amount: Optional[Money] = Field(default=None, description="Paid or credited beyond the total; "
+                                                                       "the customer's credit (customer-credits)")
+    payments: list[PaymentOut] = []
+    reminders: list[ReminderOut] = []
+    payment_requests: list[PaymentRequestOut] = []
+    collection: Optional[CollectionOut] = None
+    credit_notes: list[CreditNoteRef] = []
+    credited_invoice_id: Optional[str] = Field(default=None, description="A credit note: the invoice it credits")
+    credited_invoice_number: Optional[str] = None
+    credited_invoice_date: Optional[date] = None
+    currency: Optional[str] = Field(default=None, description="ISO 4217; NOK unless stated")
+    attachments: list[AttachmentOut] = []
+
+
+class InvoicePage(_Out):
+    items: list[InvoiceOut]
+    next_cursor: Optional[str] = None
+
+
+class PdfLink(_Out):
+    url: str
+    key: str
+    expires_in: int
+
+
+class CreditEntry(_Out):
+    """What one part of a customer's credit came from: an overpayment or a credit note."""
+
+    amount: Money
+    currency: str
+    invoice_id: str
+    invoice_number: Optional[int] = None
+    at: str
+    payment_id: Optional[str] = None
+    paid_on: Optional[date] = None
+    credit_note_id: Optional[str] = None
+    credit_note_number: Optional[int] = None
+
+
+class CustomerCreditOut(_Out):
+    customer_number: int
+    balances: dict[str, Money] = Field(description="Currency → amount the client owes the customer")
+    entries: list[CreditEntry] = Field(description="What each part of the credit came from")
+    version: int
+    updated_at: Optional[str] = None
