@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from klientportal.repository.records import canonical_json
 
 GENESIS_HASH = "0" * 64
 
 
-def event_hash(event: dict) -> str:
+def event_hash(event: dict[str, Any]) -> str:
     """SHA-256 over the canonical JSON of the event without its own hash."""
     body = {k: v for k, v in event.items() if k != "hash"}
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def build_event(*, seq: int, prev_hash: str, at: str, actor: dict, action: str, entity: str,
-                key: str, before: dict | None, after: dict | None) -> dict:
+def build_event(*, seq: int, prev_hash: str, at: str, actor: dict[str, Any], action: str, entity: str,
+                key: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
     event = {
         "seq": seq,
         "prev_hash": prev_hash,
@@ -45,11 +46,11 @@ class ChainVerification:
     head_seq: int
     problems: tuple[str, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "head_seq": self.head_seq, "problems": list(self.problems)}
 
 
-def verify_chain(events: list[dict], head: dict | None) -> ChainVerification:
+def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None) -> ChainVerification:
     """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head."""
     problems: list[str] = []
     prev_hash, expected_seq = GENESIS_HASH, 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from klientportal.errors import InvalidInput, FieldError
 
@@ -10,14 +11,14 @@ MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 
 
-def encode_cursor(last_key: dict | None) -> str | None:
+def encode_cursor(last_key: dict[str, Any] | None) -> str | None:
     if not last_key:
         return None
     raw = json.dumps(last_key, sort_keys=True, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, partition_attr: str, partition: str) -> dict | None:
+def decode_cursor(cursor: str | None, *, partition_attr: str, partition: str) -> dict[str, Any] | None:
     """The ExclusiveStartKey in `cursor`; a cursor from another partition (tenant) is refused."""
     if not cursor:
         return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -65,7 +66,7 @@ class TenancyRepository:
         rec = self.store.get(pk, CLIENT_SK)
         return (Client.model_validate({**rec.data, "version": rec.version}), rec) if rec else None
 
-    def clients_with_orgnr(self, orgnr: str) -> list[dict]:
+    def clients_with_orgnr(self, orgnr: str) -> list[dict[str, Any]]:
         """[{"client_id", "bureau_id", "orgnr"}] of the clients created with `orgnr` (since 0264)."""
         return [r.data for r in self.store.query_all(orgnr_pk(orgnr), CLIENT_PREFIX)]
 
