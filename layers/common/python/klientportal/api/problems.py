@@ -104,7 +104,8 @@ def documented_responses(method: str, declared: Responses | None) -> Responses:
     """Every response of a route as the OpenAPI document states it: the success response (from the
     route's return annotation unless declared), the problem+json errors the app can answer, and 500
     as a problem (powertools would document its own JSON error shape, which the app never sends)."""
-    responses: Responses = {**COMMON_RESPONSES, **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {})}
+    responses: Responses = {**COMMON_RESPONSES,
+                            **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {})}
     responses.update(declared or {})
     if not any(200 <= int(code) < 300 for code in responses):
         responses = {200: {"description": "OK"}, **responses}

@@ -82,7 +82,8 @@ SYSTEM = Actor(sub="system", kind="system")
 class Store:
     """The only module that talks to the main table."""
 
-    def __init__(self, client: Any, table_name: str, now: Callable[[], datetime] = clock.now, *, cache: bool = False) -> None:
+    def __init__(self, client: Any, table_name: str, now: Callable[[], datetime] = clock.now, *,
+                 cache: bool = False) -> None:
         self._client = client
         self._table = table_name
         self._now = now
@@ -276,7 +277,8 @@ class Store:
         events = [json.loads(r.extra["event"]) for r in self.query_all(audit_pk, keys.AUDIT_EVENT_PREFIX)]
         return events, ({"seq": int(head.extra["seq"]), "hash": head.extra["hash"]} if head else None)
 
-    def audit_page(self, audit_pk: str, *, limit: int | None, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def audit_page(self, audit_pk: str, *, limit: int | None,
+                   cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         page = self.query(audit_pk, keys.AUDIT_EVENT_PREFIX, limit=limit, cursor=cursor, forward=False)
         return [json.loads(r.extra["event"]) for r in page.items], page.next_cursor
 

@@ -80,8 +80,8 @@ def buyer_check(ex: ExtractedVoucher, client_orgnr: str | None) -> CheckResult |
                        f"buyer is not this company: the document names {buyer}, this company is {client_orgnr}")
 
 
-def voucher_checks(ex: ExtractedVoucher, details: dict[str, Any], *, kept: list[dict[str, Any]] | None = None, lines_truncated: bool = False
-                   ) -> list[dict[str, Any]]:
+def voucher_checks(ex: ExtractedVoucher, details: dict[str, Any], *, kept: list[dict[str, Any]] | None = None,
+                   lines_truncated: bool = False) -> list[dict[str, Any]]:
     """The checks of `ex` as edited by `details`; `kept` are earlier results recomputation cannot
     repeat (the buyer check; the lines sum when only the first lines were stored)."""
     edited = as_edited(ex, details)

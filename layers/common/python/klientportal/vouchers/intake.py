@@ -292,7 +292,8 @@ class VoucherIntake:
             raise _Unreadable(exc.reason, exc.detail) from exc
         return extracted, {"ocr_engine": self.ocr_kind}, original_preview
 
-    def _ehf_preview(self, client_id: str, vid: str, document: EhfDocument, extracted: ExtractedVoucher) -> dict[str, Any]:
+    def _ehf_preview(self, client_id: str, vid: str, document: EhfDocument,
+                     extracted: ExtractedVoucher) -> dict[str, Any]:
         key_base = f"previews/{client_id}/{vid}"
         for node in document.root.iterfind(
                 "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS):
@@ -355,7 +356,8 @@ class VoucherIntake:
     # ---- quarantine and S3 ------------------------------------------------------------------
     def _quarantine(self, pk: str, client_id: str | None, channel: str, reason: str, message: str, *,
                     filename: str | None, original: OriginalRef | None, received: datetime, result: IntakeResult,
-                    mail: dict[str, Any] | None = None, inbound: dict[str, Any] | None = None, rejections: list[dict[str, Any]] | None = None) -> None:
+                    mail: dict[str, Any] | None = None, inbound: dict[str, Any] | None = None,
+                    rejections: list[dict[str, Any]] | None = None) -> None:
         anchor = original.sha256 if original else f"{(inbound or {}).get('bucket')}/{(inbound or {}).get('key')}"
         qid = hashlib.sha256(f"{anchor}|{filename}|{reason}".encode()).hexdigest()[:24]
         data = {"quarantine_id": qid, "client_id": client_id, "channel": channel, "reason": reason,

@@ -58,7 +58,8 @@ def check_adds_up(lines: list[dict[str, Any]], total: str | None) -> Decimal:
     return coded
 
 
-def journal_lines(lines: list[dict[str, Any]], *, total: str | None, supplier_number: int, credit_note: bool, text: str) -> list[dict[str, Any]]:
+def journal_lines(lines: list[dict[str, Any]], *, total: str | None, supplier_number: int, credit_note: bool,
+                  text: str) -> list[dict[str, Any]]:
     """Balanced lines (account, debit, credit, vat_code, project, department, supplier_number, text)."""
     payable = check_adds_up(lines, total)
     entry: list[dict[str, Any]] = []

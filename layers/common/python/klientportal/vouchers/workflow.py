@@ -304,7 +304,8 @@ class VoucherService:
         return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
                       gsi1pk=queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
 
-    def _save(self, rec: Record, data: dict[str, Any], actor: Actor, action: str, what: str, comment: str | None = None) -> Record:
+    def _save(self, rec: Record, data: dict[str, Any], actor: Actor, action: str, what: str,
+              comment: str | None = None) -> Record:
         return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
 
 
