@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install run lint test bench synth deploy deps-layer xslt-layer clean
+.PHONY: install run lint test bench synth deploy deps-layer xslt-layer pdf-layer deploy-size clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,16 @@ deps-layer: $(STAMP)
 xslt-layer: $(STAMP)
 	$(BIN)/python -m infra.build_xslt_layer
 
+pdf-layer: $(STAMP)
+	$(BIN)/python -m infra.build_pdf_layer
+
+deploy-size: $(STAMP)
+	$(BIN)/python -m infra.deploy_size
+
 synth: deps-layer
 	$(BIN)/python -m infra.app
 
-deploy: deps-layer xslt-layer
+deploy: deps-layer xslt-layer pdf-layer
 	PATH=$(CURDIR)/$(BIN):$$PATH npx --yes aws-cdk@2 deploy Klientportal-$(STAGE) \
 		-c klientportal:stage=$(STAGE) -c klientportal:requireDepsLayer=true --require-approval broadening
 

@@ -79,7 +79,7 @@ class Function:
     access: tuple[Access, ...] = ()
     memory_mb: int = 512 * MEGABYTE
     timeout_s: int = 15 * SECOND
-    extra_layers: tuple[str, ...] = ()  # named layers beyond common + deps, e.g. "xslt" (saxonche)
+    extra_layers: tuple[str, ...] = ()  # layers beyond common + deps: "xslt" (saxonche), "pdf" (fpdf2)
 
     @property
     def module(self) -> str:
@@ -140,6 +140,17 @@ class Queue:
 
 @dataclass(frozen=True)
 class EncryptionKey:
+    """A KMS key: `encrypt` (symmetric, envelope encryption) or `hmac` (HMAC_256, GenerateMac only)."""
+
+    name: str
+    purpose: str
+    usage: str = "encrypt"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A generated deployment secret (Secrets Manager); locally a fixed value that is clearly not secret."""
+
     name: str
     purpose: str
 
@@ -172,12 +183,19 @@ MAIL_RECEIPTS: tuple[MailReceipt, ...] = (
 EVENT_BUS = "domain"
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
+    EncryptionKey("personal-id-hash", "keyed hash of national identity numbers (uniqueness without the number)",
+                  usage="hmac"),
+)
+SECRETS: tuple[Secret, ...] = (
+    Secret("cursor-signing", "HMAC key signing pagination cursors"),
 )
 
 _READ_TABLE = Access("table:main")
 _WRITE_TABLE = Access("table:main", write=True)
 _IDEMPOTENCY = Access("table:idempotency", write=True)
 _PERSONAL_KEY = Access("key:personal-data", write=True)
+_PERSONAL_ID_HASH = Access("key:personal-id-hash", write=True)  # kms:GenerateMac
+_CURSORS = Access("secret:cursor-signing")
 _USER_DIRECTORY = Access("userpool:users", write=True)
 _SEND_EMAIL = Access("email:outbound", write=True)  # the sender address; SendRawEmail from its domain
 
@@ -285,7 +303,7 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("POST", "/clients/{client_id}/invitations", "client.users.invite"),
             Route("PATCH", "/clients/{client_id}/users/{user_id}", "client.users.write"),
         ),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, _USER_DIRECTORY),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _USER_DIRECTORY, _CURSORS),
     ),
     Function(
         name="registers",
@@ -293,7 +311,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Client registers: customers, suppliers, products, projects, departments, "
         "employees, chart of accounts and VAT codes",
         routes=_register_routes(),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _PERSONAL_ID_HASH, _CURSORS),
     ),
     Function(
         name="audit",
@@ -303,7 +321,16 @@ FUNCTIONS: tuple[Function, ...] = (
             Route("GET", "/clients/{client_id}/audit-events", "audit.read"),
             Route("GET", "/clients/{client_id}/audit-verification", "audit.read"),
         ),
-        access=(_READ_TABLE,),
+        access=(_READ_TABLE, _CURSORS, Access("bucket:vouchers")),
+    ),
+    Function(
+        name="audit-anchors",
+        handler="functions.audit.anchors.lambda_handler",
+        description="Hourly: every audit chain's head hash written to the Object-Lock bucket (anchors that "
+        "audit verification checks the chain against)",
+        schedules=(Schedule("audit-anchors", "rate(1 hour)"),),
+        access=(_READ_TABLE, Access("bucket:vouchers", write=True)),
+        timeout_s=5 * MINUTE,
     ),
     Function(
         name="events-publisher",
@@ -320,9 +347,10 @@ FUNCTIONS: tuple[Function, ...] = (
         "e-mail / EHF / print, payments, payment requests, reminders, debt collection",
         routes=_invoicing_routes(),
         access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:documents", write=True),
-                Access("queue:invoice-receipts", write=True), _SEND_EMAIL),
+                Access("queue:invoice-receipts", write=True), _SEND_EMAIL, _CURSORS),
         memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
+        extra_layers=("pdf",),
     ),
     Function(
         name="invoicing-reminders",
@@ -333,6 +361,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 _SEND_EMAIL),
         memory_mb=1024 * MEGABYTE,
         timeout_s=5 * MINUTE,
+        extra_layers=("pdf",),
     ),
     Function(
         name="invoicing-receipts",
@@ -342,6 +371,7 @@ FUNCTIONS: tuple[Function, ...] = (
         queues=(QueueTrigger("invoice-receipts"),),
         access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True)),
         timeout_s=60 * SECOND,
+        extra_layers=("pdf",),
     ),
     Function(
         name="ingest",
@@ -361,7 +391,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Voucher inbox and document flow: uploads, queues, coding, approval, bureau booking",
         routes=_voucher_routes(),
         access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:inbound", write=True), Access("bucket:vouchers"),
-                Access("bucket:documents"), Access("mail:vouchers")),
+                Access("bucket:documents"), Access("mail:vouchers"), _CURSORS),
         timeout_s=30 * SECOND,
     ),
 )

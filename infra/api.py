@@ -45,6 +45,12 @@ EXTRA_LAYERS = {
         folder=lambda config: config.xslt_layer_dir,
         environment={"KLIENTPORTAL_CONFORMANCE_DIR": "/opt/conformance"},
     ),
+    "pdf": ExtraLayer(
+        description="fpdf2 with fontTools and Pillow: invoice PDF rendering; built by "
+        "`python -m infra.build_pdf_layer`",
+        folder=lambda config: config.pdf_layer_dir,
+        environment={},
+    ),
 }
 
 

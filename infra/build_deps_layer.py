@@ -2,8 +2,10 @@
 
     python -m infra.build_deps_layer [--force] [--target build/deps-layer]
 
-Installs pyproject's [project].dependencies as manylinux aarch64 wheels into <target>/python and
-writes <target>/.stamp; a later run with the same inputs does nothing. The folder is git-ignored;
+Installs pyproject's [project].dependencies as manylinux aarch64 wheels into <target>/python (less
+the packages of their own layers, SEPARATE, and those the Lambda runtime provides, RUNTIME_PROVIDED),
+checks every function's deployed size (infra/deploy_size.py) and writes <target>/.stamp; a later run
+with the same inputs does nothing. The folder is git-ignored;
 the CDK app uses it when present and a placeholder otherwise (see infra/assets.py).
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.metadata
 import json
 import re
 import shutil
@@ -32,7 +35,12 @@ PLATFORMS = (
 SEPARATE = {
     "saxonche": "~100 MB unzipped: with it the layer exceeds Lambda's 250 MB limit; it belongs in "
     "its own layer for the one function that runs the EHF validation XSLT",
+    "fpdf2": "with fontTools and Pillow ~45 MB that only the invoice PDF renderer needs: the pdf layer "
+    "(infra/build_pdf_layer.py) of the functions that render PDFs",
 }
+# The Lambda Python runtime ships these (under /var/runtime); pip still installs them as dependencies
+# of others (aws-xray-sdk needs botocore), so they are removed from the layer after the install.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath")
 MAX_LAYER_MB = 200
 STAMP_NAME = ".stamp"
 DROPPED = ("bin",)
@@ -87,12 +95,33 @@ def build(target: Path = DEFAULT_DEPS_LAYER_DIR, force: bool = False) -> Path:
     subprocess.run(pip_command(target, reqs), check=True)
     for name in DROPPED:
         shutil.rmtree(target / "python" / name, ignore_errors=True)
+    removed = remove_distributions(target / "python", RUNTIME_PROVIDED)
     size = size_mb(target / "python")
     if size > MAX_LAYER_MB:
         raise SystemExit(f"deps layer is {size:.0f} MB unzipped, over {MAX_LAYER_MB} MB")
     (target / STAMP_NAME).write_text(stamp(reqs) + "\n")
-    print(f"deps layer built: {target} ({size:.0f} MB unzipped)")
+    print(f"deps layer built: {target} ({size:.0f} MB unzipped; left to the runtime: {', '.join(removed)})")
+    from infra.deploy_size import check_catalogue
+    check_catalogue()
     return target
+
+
+def remove_distributions(site: Path, names: tuple[str, ...]) -> list[str]:
+    """Delete the installed distributions `names` from `site` (every file of their RECORD)."""
+    removed = []
+    for dist in importlib.metadata.distributions(path=[str(site)]):
+        name = re.sub(r"[-_.]+", "-", dist.metadata["Name"]).lower()
+        if name not in names:
+            continue
+        removed.append(f"{name} {dist.version}")
+        paths = [Path(dist.locate_file(f)) for f in dist.files or ()]
+        for path in paths:
+            if path.is_file():
+                path.unlink()
+        for folder in sorted({p.parent for p in paths}, key=lambda p: len(p.parts), reverse=True):
+            if folder != site and folder.is_dir() and not any(f.is_file() for f in folder.rglob("*")):
+                shutil.rmtree(folder)
+    return removed
 
 
 def _name(requirement: str) -> str:

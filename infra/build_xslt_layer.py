@@ -38,6 +38,8 @@ def build(target: Path = DEFAULT_TARGET, conformance: Path = DEFAULT_CONFORMANCE
     if size > MAX_LAYER_MB:
         raise SystemExit(f"xslt layer is {size:.0f} MB unzipped, over {MAX_LAYER_MB} MB")
     print(f"xslt layer built: {target} ({size:.0f} MB unzipped)")
+    from infra.deploy_size import check_catalogue
+    check_catalogue()
     return target
 
 

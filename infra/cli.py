@@ -32,8 +32,12 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     from klientportal.settings import settings
     if not _use_target(args.target):
         return 2
-    result = Store(aws.client("dynamodb"), settings().main_table).verify_audit(keys.client_pk(args.client))
-    print(json.dumps(result.as_dict(), indent=2))
+    from klientportal.repository.audit_anchors import AnchorStore
+    pk = keys.client_pk(args.client)
+    anchors = AnchorStore(aws.client("s3"), settings().vouchers_bucket).all(pk)
+    result = Store(aws.client("dynamodb"), settings().main_table).verify_audit(pk, anchors)
+    print(json.dumps({**result.as_dict(), "anchors": len(anchors),
+                      "last_anchor": anchors[-1].__dict__ if anchors else None}, indent=2))
     return 0 if result.ok else 1
 
 

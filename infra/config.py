@@ -25,6 +25,7 @@ class Config:
     cors_origins: tuple[str, ...] = ()
     mail_domain: str = "example.no"  # voucher mail: <client>@bilag.<mail_domain> (SES receipt rule)
     xslt_layer_dir: Path = REPO_ROOT / "build" / "xslt-layer"
+    pdf_layer_dir: Path = REPO_ROOT / "build" / "pdf-layer"
     invoice_from: str = "faktura@example.no"  # sender of invoice e-mail; its domain is an SES identity
 
     @classmethod
@@ -41,6 +42,7 @@ class Config:
             cors_origins=cors.parse_origins(get("corsOrigins", [])),
             mail_domain=str(get("mailDomain", cls.mail_domain)),
             xslt_layer_dir=Path(get("xsltLayerDir", str(REPO_ROOT / "build" / "xslt-layer"))),
+            pdf_layer_dir=Path(get("pdfLayerDir", str(REPO_ROOT / "build" / "pdf-layer"))),
             invoice_from=str(get("invoiceFrom", cls.invoice_from)),
         )
 

@@ -8,6 +8,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from functions import catalogue as cat
@@ -25,13 +26,17 @@ class Data(Construct):
         super().__init__(scope, construct_id)
         self.tables = {t.name: self._table(t) for t in spec.tables}
         self.keys = {k.name: self._key(k) for k in spec.keys}
+        self.key_usage = {k.name: k.usage for k in spec.keys}
         self.log_bucket = self._log_bucket()
         self.buckets = {b.name: self._bucket(b) for b in spec.buckets}
         self.bus = self._bus(spec.event_bus)
+        self.secrets = {s.name: self._secret(s) for s in spec.secrets}
         for name, table in self.tables.items():
             bindings[f"table:{name}"] = Binding(table.table_name, _table_grant(table))
         for name, key in self.keys.items():
-            bindings[f"key:{name}"] = Binding(key.key_arn, _key_grant(key))
+            bindings[f"key:{name}"] = Binding(key.key_arn, _key_grant(key, self.key_usage[name]))
+        for name, secret in self.secrets.items():
+            bindings[f"secret:{name}"] = Binding(secret.secret_arn, _secret_grant(secret))
         for name, bucket in self.buckets.items():
             bindings[f"bucket:{name}"] = Binding(bucket.bucket_name, _bucket_grant(bucket))
         bindings[f"bus:{spec.event_bus}"] = Binding(self.bus.event_bus_name, _bus_grant(self.bus))
@@ -61,12 +66,34 @@ class Data(Construct):
         return construct
 
     def _key(self, key: cat.EncryptionKey) -> kms.Key:
+        if key.usage == "hmac":
+            # HMAC keys cannot be rotated by KMS; rotating would change every stored hash anyway
+            return kms.Key(
+                self,
+                f"{pascal(key.name)}Key",
+                description=f"Klientportal {key.name}: {key.purpose}",
+                alias=f"alias/{Stack.of(self).stack_name}/{key.name}",
+                key_spec=kms.KeySpec.HMAC_256,
+                key_usage=kms.KeyUsage.GENERATE_VERIFY_MAC,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
         return kms.Key(
             self,
             f"{pascal(key.name)}Key",
             description=f"Klientportal {key.name}: {key.purpose}",
             alias=f"alias/{Stack.of(self).stack_name}/{key.name}",
             enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _secret(self, secret: cat.Secret) -> secretsmanager.Secret:
+        return secretsmanager.Secret(
+            self,
+            f"{pascal(secret.name)}Secret",
+            description=f"Klientportal {secret.name}: {secret.purpose}",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
             removal_policy=RemovalPolicy.RETAIN,
         )
 
@@ -136,9 +163,21 @@ def _table_grant(table: dynamodb.Table):
     return grant
 
 
-def _key_grant(key: kms.Key):
+def _key_grant(key: kms.Key, usage: str):
     def grant(grantee: iam.IGrantable, write: bool) -> None:
+        if usage == "hmac":
+            key.grant(grantee, "kms:GenerateMac")
+            return
         (key.grant_encrypt_decrypt if write else key.grant_decrypt)(grantee)
+
+    return grant
+
+
+def _secret_grant(secret: secretsmanager.Secret):
+    """Read only: GetSecretValue/DescribeSecret on this one secret."""
+
+    def grant(grantee: iam.IGrantable, write: bool) -> None:
+        secret.grant_read(grantee)
 
     return grant
 

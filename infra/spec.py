@@ -16,6 +16,7 @@ class Spec:
     buckets: tuple[cat.Bucket, ...] = cat.BUCKETS
     queues: tuple[cat.Queue, ...] = cat.QUEUES
     keys: tuple[cat.EncryptionKey, ...] = cat.KEYS
+    secrets: tuple[cat.Secret, ...] = cat.SECRETS
     mail_receipts: tuple[cat.MailReceipt, ...] = cat.MAIL_RECEIPTS
     event_bus: str = cat.EVENT_BUS
     main_table: str = cat.MAIN_TABLE.name

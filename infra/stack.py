@@ -55,8 +55,12 @@ class KlientportalStack(Stack):
 
 
 def _check_deps_layer(stack: Stack, config: Config) -> None:
-    """Synth works without the built dependency layer (a placeholder stands in), deploy does not."""
+    """Synth works without the built dependency layer (a placeholder stands in), deploy does not; a
+    deployment also checks every function's code + layers against the size margin (deploy_size)."""
     if assets.deps_layer_built(config.deps_layer_dir):
+        if config.require_deps_layer:
+            from infra.deploy_size import check_catalogue
+            check_catalogue(config, report=False)
         return
     message = (
         f"dependency layer not built at {config.deps_layer_dir}: a placeholder stands in; "

@@ -57,9 +57,13 @@ def list_audit_events(client_id: str, ctx: Context, limit: Annotated[int | None,
 
 
 @router.get("/clients/<client_id>/audit-verification", tags=["audit"],
-            summary="Verify the client's hash-chained audit trail", responses=COMMON_RESPONSES)
+            summary="Verify the client's hash-chained audit trail",
+            description="Checks every event's hash and link, the head, and the anchors of the chain's head "
+                        "written hourly to the Object-Lock bucket (a rolled-back or rewritten chain fails).",
+            responses=COMMON_RESPONSES)
 def verify(client_id: str, ctx: Context) -> Verification:
-    return Verification(**ctx.store.verify_audit(keys.client_pk(client_id)).as_dict())
+    pk = keys.client_pk(client_id)
+    return Verification(**ctx.store.verify_audit(pk, ctx.invocation.audit_anchors().all(pk)).as_dict())
 
 
 app = build_app([router], catalogue.function("audit").routes)

@@ -141,12 +141,23 @@ def _create_bus() -> None:
     )
 
 
+LOCAL_SECRET_VALUE = "local-only {name}: NOT A SECRET, never used in AWS"
+
+
 def _create_key(key: catalogue.EncryptionKey) -> str:
     kms = aws.client("kms")
-    key_id = kms.create_key(Description=key.purpose)["KeyMetadata"]["KeyId"]
+    spec = {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"} if key.usage == "hmac" else {}
+    key_id = kms.create_key(Description=key.purpose, **spec)["KeyMetadata"]["KeyId"]
     alias = f"alias/{resource_name('key', key.name)}"
     kms.create_alias(AliasName=alias, TargetKeyId=key_id)
     return alias
+
+
+def _create_secret(secret: catalogue.Secret) -> str:
+    """The secret with a fixed, clearly local value (AWS generates a random one)."""
+    name = resource_name("secret", secret.name)
+    aws.client("secretsmanager").create_secret(Name=name, SecretString=LOCAL_SECRET_VALUE.format(name=secret.name))
+    return name
 
 
 def create_all() -> dict[str, str]:
@@ -168,6 +179,8 @@ def create_all() -> dict[str, str]:
     env[catalogue.env_var(f"bus:{catalogue.EVENT_BUS}")] = resource_name("bus", catalogue.EVENT_BUS)
     for key in catalogue.KEYS:
         env[catalogue.env_var(f"key:{key.name}")] = _create_key(key)
+    for secret in catalogue.SECRETS:
+        env[catalogue.env_var(f"secret:{secret.name}")] = _create_secret(secret)
     _create_notifications()
     for receipt in catalogue.MAIL_RECEIPTS:
         env[catalogue.env_var(f"mail:{receipt.name}")] = f"{receipt.subdomain}.{LOCAL_MAIL_DOMAIN}"

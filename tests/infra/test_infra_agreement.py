@@ -20,6 +20,7 @@ def test_tables_keys_buckets_bus(catalogue_stack):
     count = lambda type_: len(catalogue_stack.resources(type_))  # noqa: E731
     assert count("AWS::DynamoDB::Table") == len(cat.TABLES)
     assert count("AWS::KMS::Key") == len(cat.KEYS)
+    assert count("AWS::SecretsManager::Secret") == len(cat.SECRETS)
     assert count("AWS::S3::Bucket") == len(cat.BUCKETS) + 1  # + the access log bucket
     assert count("AWS::Events::EventBus") == 1
 
@@ -31,7 +32,8 @@ def test_queues(any_stack):
 
 
 def test_every_access_names_a_resource_of_the_stack(catalogue_stack):
-    kinds = {"table": cat.TABLES, "bucket": cat.BUCKETS, "key": cat.KEYS, "queue": cat.QUEUES}
+    kinds = {"table": cat.TABLES, "bucket": cat.BUCKETS, "key": cat.KEYS, "queue": cat.QUEUES,
+             "secret": cat.SECRETS}
     for fn in cat.FUNCTIONS:
         for access in fn.access:
             kind, name = access.resource.split(":", 1)

@@ -37,10 +37,20 @@ def test_idempotency_table_expires_records(catalogue_stack):
     assert "StreamSpecification" not in props
 
 
-def test_every_key_rotates(catalogue_stack):
+def test_every_encryption_key_rotates_and_hmac_keys_only_mac(catalogue_stack):
     keys = catalogue_stack.resources("AWS::KMS::Key")
     assert len(keys) == len(cat.KEYS)
-    assert all(k["Properties"]["EnableKeyRotation"] for k in keys.values())
+    encrypt = [k["Properties"] for k in keys.values() if k["Properties"].get("KeyUsage") != "GENERATE_VERIFY_MAC"]
+    hmac = [k["Properties"] for k in keys.values() if k["Properties"].get("KeyUsage") == "GENERATE_VERIFY_MAC"]
+    assert len(encrypt) == sum(k.usage == "encrypt" for k in cat.KEYS) and len(hmac) == 1
+    assert all(k["EnableKeyRotation"] for k in encrypt)
+    assert all(k["KeySpec"] == "HMAC_256" and not k.get("EnableKeyRotation") for k in hmac)
+
+
+def test_secrets_are_generated_and_only_read(catalogue_stack):
+    secrets = catalogue_stack.resources("AWS::SecretsManager::Secret")
+    assert len(secrets) == len(cat.SECRETS)
+    assert all("GenerateSecretString" in s["Properties"] for s in secrets.values())
 
 
 def test_buckets_encrypted_private_versioned_logged(catalogue_stack):

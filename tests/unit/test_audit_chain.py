@@ -51,3 +51,32 @@ def test_truncated_tail_is_detected_by_the_head():
     events, head = _chain(4)
     result = verify_chain(events[:3], head)
     assert not result.ok and any("head" in p for p in result.problems)
+
+
+def test_a_rollback_verifies_alone_but_not_against_an_anchor():
+    from klientportal.repository.audit_anchors import Anchor
+    events, head = _chain(5)
+    anchor = Anchor("T#c", 5, head["hash"], "2026-11-27T11:00:00.000Z")
+    rolled_back = events[:3]
+    rolled_head = {"seq": 3, "hash": events[2]["hash"]}
+    assert verify_chain(rolled_back, rolled_head).ok
+    result = verify_chain(rolled_back, rolled_head, [anchor])
+    assert not result.ok and result.problems == (
+        "event 5, anchored at 2026-11-27T11:00:00.000Z, is missing: the chain was rolled back",)
+    assert verify_chain(events, head, [anchor]).ok
+
+
+def test_a_rewrite_from_one_event_on_verifies_alone_but_not_against_an_anchor():
+    from klientportal.repository.audit_anchors import Anchor
+    events, head = _chain(5)
+    anchors = [Anchor("T#c", 2, events[1]["hash"], "t1"), Anchor("T#c", 5, head["hash"], "t2")]
+    forged, prev = events[:3], events[2]["hash"]
+    for old in events[3:]:
+        e = build_event(seq=old["seq"], prev_hash=prev, at=old["at"], actor=old["actor"], action=old["action"],
+                        entity=old["entity"], key=old["key"], before=old["before"], after={"name": "forged"})
+        forged.append(e)
+        prev = e["hash"]
+    forged_head = {"seq": 5, "hash": prev}
+    assert verify_chain(forged, forged_head).ok
+    assert verify_chain(forged, forged_head, anchors).problems == (
+        "event 5 differs from its anchor of t2: the chain was rewritten",)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.registers.service import RegisterService
+    from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
     from klientportal.tenancy.service import TenancyService
     from klientportal.vouchers.intake import VoucherIntake
@@ -81,6 +82,11 @@ class Invocation:
         return VoucherIntake(self.store, self.s3, vouchers_bucket=s.vouchers_bucket,
                              documents_bucket=s.documents_bucket, inbox_domain=s.inbox_domain,
                              ocr=_ocr_engine(s.ocr_engine, s.inbound_bucket), ocr_kind=s.ocr_engine)
+
+    def audit_anchors(self) -> AnchorStore:
+        """The audit chains' anchors in the Object-Lock bucket (decision 0018)."""
+        from klientportal.repository.audit_anchors import AnchorStore
+        return AnchorStore(self.s3, self.settings.vouchers_bucket)
 
     @property
     def s3(self) -> Any:

@@ -34,6 +34,8 @@ class Settings:
     invoice_receipts_queue: str = "klientportal-invoice-receipts"
     delivery_mode: str = "local"
     invoice_from_address: str = "faktura@klientportal.no"
+    personal_id_hash_key: str = "alias/klientportal-personal-id-hash"
+    cursor_signing_secret: str = ""
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -54,6 +56,8 @@ class Settings:
             invoice_receipts_queue=_env("KP_QUEUE_INVOICE_RECEIPTS", "klientportal-invoice-receipts"),
             delivery_mode=_env("KP_DELIVERY_MODE", "aws"),
             invoice_from_address=_env("KP_EMAIL_OUTBOUND", "faktura@klientportal.no"),
+            personal_id_hash_key=_env("KP_KEY_PERSONAL_ID_HASH", "alias/klientportal-personal-id-hash"),
+            cursor_signing_secret=_env("KP_SECRET_CURSOR_SIGNING", ""),
         )
 
 

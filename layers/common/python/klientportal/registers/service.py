@@ -3,10 +3,12 @@ projects, departments and employees, plus the client's chart of accounts.
 
 Items live in the client's partition (T#<client>) under <ENTITY>#<number>; the number is the
 register's own key (customer number, product number, …), so duplicates are refused by the table.
+Suppliers and employees also claim a uniqueness item (registers.identity) in the same transaction:
+a second supplier with the same orgnr (or account) or employee with the same national id gets 409.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from pydantic import BaseModel, ValidationError
@@ -15,9 +17,10 @@ from klientportal.crypto.personal_data import decrypt_national_id, encrypt_natio
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, StaleVersion
 from klientportal.reference.chart_of_accounts import get_account, standard_chart
 from klientportal.registers import models as m
+from klientportal.registers.identity import EMPLOYEE_IDENTITY, employee_identity, supplier_identity
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import Actor, Page, Store
+from klientportal.repository.store import Actor, Change, Page, Store
 from klientportal.validation.norwegian import birth_date_of, mask_national_id
 
 
@@ -84,19 +87,61 @@ class RegisterService:
                 "created_at": rec.created_at, "updated_at": rec.updated_at}
 
     def create(self, spec: RegisterSpec, body: BaseModel, actor: Actor) -> Record:
+        stored = spec.stored.model_validate(body.model_dump())
+        self._check_references(spec, stored)
         rec = self.new_record(spec, body)
         number = rec.data[spec.number_field]
+        claims = self._identities(spec, stored)
+        changes = [Change(None, rec, f"{spec.entity}.created")]
+        changes += [Change(None, claim, f"{spec.entity}.identity_claimed") for claim in claims]
         try:
-            return self.store.create(rec, actor, f"{spec.entity}.created")
+            return self.store.write(self.pk, changes, actor)[0]
         except AlreadyExists as exc:
-            raise AlreadyExists(f"{spec.entity} {number} exists already",
-                                [FieldError(spec.number_field, "already in use")]) from exc
+            if self.store.get(rec.pk, rec.sk) is not None:
+                raise AlreadyExists(f"{spec.entity} {number} exists already",
+                                    [FieldError(spec.number_field, "already in use")]) from exc
+            raise self._identity_taken(spec, claims) from exc
 
     def new_record(self, spec: RegisterSpec, body: BaseModel) -> Record:
         """The record `create` would write (for callers writing it in a transaction of their own)."""
         stored = spec.stored.model_validate(body.model_dump())
         return Record(self.pk, spec.sk(getattr(stored, spec.number_field)), spec.entity,
                       self._to_stored_data(spec, stored))
+
+    def _identities(self, spec: RegisterSpec, stored: BaseModel) -> list[Record]:
+        """The uniqueness items the entry claims beside its number (registers.identity)."""
+        if isinstance(stored, m.Supplier):
+            claim = supplier_identity(self.client_id, stored.supplier_number, stored.orgnr,
+                                      stored.bank_account or stored.iban)
+            return [claim] if claim is not None else []
+        if isinstance(stored, m.EmployeeRecord):
+            return [employee_identity(self.client_id, stored.employee_number, stored.national_id)]
+        return []
+
+    def _identity_taken(self, spec: RegisterSpec, claims: list[Record]) -> AlreadyExists:
+        holders = [(c, self.store.get(c.pk, c.sk)) for c in claims]
+        taken = [(c, h) for c, h in holders if h is not None]
+        if not taken:
+            return AlreadyExists(f"the {spec.entity} could not be saved; try again")
+        claim, holder = taken[0]
+        number = holder.data.get(spec.number_field)
+        if claim.entity == EMPLOYEE_IDENTITY:
+            return AlreadyExists(f"employee {number} has this national identity number",
+                                 [FieldError("national_id", "another employee has this number")],
+                                 extra={"employee_number": number})
+        field = "orgnr" if claim.sk.startswith("SUPPLIER_ORGNR#") else (
+            "bank_account" if str(claim.data.get("account") or "").isdigit() else "iban")
+        what = "organisation number" if field == "orgnr" else "account"
+        return AlreadyExists(f"supplier {number} has this {what}",
+                             [FieldError(field, f"another supplier has this {what}")],
+                             extra={"supplier_number": number})
+
+    def _check_references(self, spec: RegisterSpec, stored: BaseModel) -> None:
+        """A project's customer must be a customer of this client (registers have no delete)."""
+        customer = getattr(stored, "customer_number", None) if isinstance(stored, m.Project) else None
+        if customer is not None and self.store.get(self.pk, REGISTERS["customers"].sk(customer)) is None:
+            raise InvalidInput(f"no customer {customer}",
+                               [FieldError("customer_number", "not a customer of this client")])
 
     def get(self, spec: RegisterSpec, item_id: str) -> Record:
         try:
@@ -115,12 +160,30 @@ class RegisterService:
         if rec.version != version:
             raise StaleVersion(f"the {spec.entity} is at version {rec.version}, you sent {version}; reload and "
                                "try again", extra={"current_version": rec.version})
+        current = self._stored_model(spec, rec.data)
         try:
             patch = spec.update.model_validate(changes)
-            new = m.apply_update(self._stored_model(spec, rec.data), patch)
+            new = m.apply_update(current, patch)
         except ValidationError as exc:
             raise _invalid(exc) from exc
-        return self.store.replace(rec, self._to_stored_data(spec, new), actor, f"{spec.entity}.updated")
+        if "customer_number" in changes:
+            self._check_references(spec, new)
+        writes = [Change(rec, replace(rec, data=self._to_stored_data(spec, new)), f"{spec.entity}.updated")]
+        old_claims: dict[str, Record] = {}
+        new_claims: dict[str, Record] = {}
+        if not (isinstance(new, m.EmployeeRecord) and getattr(current, "national_id", None) == new.national_id):
+            old_claims = {c.sk: c for c in self._identities(spec, current)}
+            new_claims = {c.sk: c for c in self._identities(spec, new)}
+        for sk in old_claims.keys() - new_claims.keys():
+            held = self.store.get(self.pk, sk)
+            if held is not None and held.data.get(spec.number_field) == rec.data[spec.number_field]:
+                writes.append(Change(held, None, f"{spec.entity}.identity_released"))
+        added = [new_claims[sk] for sk in new_claims.keys() - old_claims.keys()]
+        writes += [Change(None, claim, f"{spec.entity}.identity_claimed") for claim in added]
+        try:
+            return self.store.write(self.pk, writes, actor)[0]
+        except AlreadyExists as exc:
+            raise self._identity_taken(spec, added) from exc
 
 
 class CustomAccount(BaseModel):

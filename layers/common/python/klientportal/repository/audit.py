@@ -8,22 +8,26 @@ chain has no gaps and no forks. Altering, inserting or removing any event breaks
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from klientportal.repository.records import canonical_json
+
+if TYPE_CHECKING:
+    from klientportal.repository.audit_anchors import Anchor
 
 GENESIS_HASH = "0" * 64
 
 
-def event_hash(event: dict[str, Any]) -> str:
+def event_hash(event: dict) -> str:
     """SHA-256 over the canonical JSON of the event without its own hash."""
     body = {k: v for k, v in event.items() if k != "hash"}
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def build_event(*, seq: int, prev_hash: str, at: str, actor: dict[str, Any], action: str, entity: str,
-                key: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+def build_event(*, seq: int, prev_hash: str, at: str, actor: dict, action: str, entity: str,
+                key: str, before: dict | None, after: dict | None) -> dict:
     event = {
         "seq": seq,
         "prev_hash": prev_hash,
@@ -46,12 +50,14 @@ class ChainVerification:
     head_seq: int
     problems: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict:
         return {"ok": self.ok, "events": self.events, "head_seq": self.head_seq, "problems": list(self.problems)}
 
 
-def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None) -> ChainVerification:
-    """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head."""
+def verify_chain(events: list[dict], head: dict | None, anchors: Sequence[Anchor] = ()) -> ChainVerification:
+    """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head and
+    against the anchors written outside the table (audit_anchors: objects with seq, hash, anchored_at):
+    an anchored event that is gone means a rollback, one whose hash differs a rewrite."""
     problems: list[str] = []
     prev_hash, expected_seq = GENESIS_HASH, 1
     for event in events:
@@ -70,4 +76,13 @@ def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None) -> C
         problems.append(f"head says {head_seq} events, found {len(events)}")
     if head_hash != prev_hash:
         problems.append("head hash does not match the last event")
+    by_seq = {e.get("seq"): e for e in events}
+    for anchor in anchors:
+        event = by_seq.get(anchor.seq)
+        if event is None:
+            problems.append(f"event {anchor.seq}, anchored at {anchor.anchored_at}, is missing: the chain "
+                            "was rolled back")
+        elif event.get("hash") != anchor.hash:
+            problems.append(f"event {anchor.seq} differs from its anchor of {anchor.anchored_at}: the chain "
+                            "was rewritten")
     return ChainVerification(not problems, len(events), head_seq, tuple(problems))

@@ -34,6 +34,7 @@ def bureau_clients_gsi(bureau_id: str) -> str:
 
 
 AUDIT_HEAD_SK = "AUDIT#HEAD"
+AUDIT_HEADS_GSI = "AUDIT#HEADS#"  # + shard: GSI1 partitions listing every chain's head (audit anchors)
 AUDIT_EVENT_PREFIX = "AUDIT#E#"
 
 

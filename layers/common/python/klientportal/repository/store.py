@@ -12,6 +12,7 @@ several items in one strongly consistent BatchGetItem.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Iterable, Literal
@@ -21,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, StaleVersion
-from klientportal.repository import audit, keys, retry
+from klientportal.repository import audit, audit_anchors, keys, retry
 from klientportal.repository.pagination import checked_limit, decode_cursor, encode_cursor
 from klientportal.repository.records import Record
 
@@ -134,35 +135,42 @@ class Store:
                 self._cache.pop(key, None)
 
     def query(self, pk: str, sk_prefix: str = "", *, limit: int | None = None, cursor: str | None = None,
-              index: str | None = None, forward: bool = True) -> Page:
+              index: str | None = None, forward: bool = True, scope: dict | None = None) -> Page:
+        """One page of a list; the cursor is signed and bound to this partition, key range, index and
+        direction, plus `scope` (a caller's filter), so it is refused by any other list (422)."""
+        bound = {"pk": pk, "sk": sk_prefix, "index": index, "forward": forward, **(scope or {})}
+        start = decode_cursor(cursor, bound)
+        items, last = self._query_page(pk, sk_prefix, checked_limit(limit), start, index, forward)
+        return Page(items, encode_cursor(last, bound))
+
+    def _query_page(self, pk: str, sk_prefix: str, limit: int, start: dict | None, index: str | None,
+                    forward: bool) -> tuple[list[Record], dict | None]:
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
         args: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#pk = :pk" + (" AND begins_with(#sk, :sk)" if sk_prefix else ""),
             "ExpressionAttributeNames": {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})},
             "ExpressionAttributeValues": _ser({":pk": pk, **({":sk": sk_prefix} if sk_prefix else {})}),
-            "Limit": checked_limit(limit),
+            "Limit": limit,
             "ScanIndexForward": forward,
         }
         if index:
             args["IndexName"] = index
-        start = decode_cursor(cursor, partition_attr=pk_attr, partition=pk)
         if start:
             args["ExclusiveStartKey"] = _ser(start)
         resp = self._client.query(**args)
         items = [Record.from_item(_des(i)) for i in resp.get("Items", [])]
         last = _des(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
-        return Page(items, encode_cursor(last))
+        return items, last
 
     def query_all(self, pk: str, sk_prefix: str = "", *, index: str | None = None) -> list[Record]:
         out: list[Record] = []
-        cursor = None
+        start = None
         while True:
-            page = self.query(pk, sk_prefix, limit=200, cursor=cursor, index=index)
-            out += page.items
-            if not page.next_cursor:
+            items, start = self._query_page(pk, sk_prefix, 200, start, index, True)
+            out += items
+            if not start:
                 return out
-            cursor = page.next_cursor
 
     def create(self, record: Record, actor: Actor, action: str) -> Record:
         return self.write(record.pk, [Change(None, record, action)], actor)[0]
@@ -228,7 +236,8 @@ class Store:
                 "ConditionExpression": "attribute_not_exists(PK)",
             }})
         head_item: dict[str, Any] = {"PK": audit_pk, "SK": keys.AUDIT_HEAD_SK, "entity": "audit_head", "seq": seq,
-                                     "hash": prev_hash}
+                                     "hash": prev_hash, "GSI1PK": audit_anchors.heads_gsi(audit_pk),
+                                     "GSI1SK": audit_pk}
         if head:
             head_cond = {"ConditionExpression": "#seq = :seq", "ExpressionAttributeNames": {"#seq": "seq"},
                          "ExpressionAttributeValues": _ser({":seq": int(head.extra["seq"])})}
@@ -282,9 +291,14 @@ class Store:
         page = self.query(audit_pk, keys.AUDIT_EVENT_PREFIX, limit=limit, cursor=cursor, forward=False)
         return [json.loads(r.extra["event"]) for r in page.items], page.next_cursor
 
-    def verify_audit(self, audit_pk: str) -> audit.ChainVerification:
+    def verify_audit(self, audit_pk: str, anchors: Sequence[audit_anchors.Anchor] = ()) -> audit.ChainVerification:
         events, head = self.audit_events(audit_pk)
-        return audit.verify_chain(events, head)
+        return audit.verify_chain(events, head, anchors)
+
+    def audit_heads(self) -> list[tuple[str, int, str]]:
+        """(chain partition, seq, hash) of every audit chain, from the sharded heads index."""
+        return [(r.pk, int(r.extra["seq"]), str(r.extra["hash"]))
+                for gsi in audit_anchors.all_heads_gsi() for r in self.query_all(gsi, index="GSI1")]
 
 
 class _HeadMoved(Exception):

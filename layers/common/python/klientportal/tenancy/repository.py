@@ -13,6 +13,7 @@ BUREAU_SK = "BUREAU"
 CLIENT_SK = "CLIENT"
 MEMBER_PREFIX = "MEMBER#"
 CLIENT_PREFIX = "CLIENT#"
+BUREAU_PREFIX = "BUREAU#"
 
 
 def orgnr_pk(orgnr: str) -> str:
@@ -23,6 +24,13 @@ def orgnr_pk(orgnr: str) -> str:
 
 def orgnr_record(client: Client) -> Record:
     return Record(orgnr_pk(client.orgnr), CLIENT_PREFIX + client.client_id, "client_orgnr",
+                  {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
+
+
+def bureau_orgnr_record(client: Client) -> Record:
+    """The bureau's claim of an organisation number (ORGNR#<orgnr> / BUREAU#<bureau_id>): one client per
+    orgnr in a bureau, refused by the table's key."""
+    return Record(orgnr_pk(client.orgnr), BUREAU_PREFIX + client.bureau_id, "client_orgnr_claim",
                   {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
 
 
@@ -69,6 +77,15 @@ class TenancyRepository:
     def clients_with_orgnr(self, orgnr: str) -> list[dict[str, Any]]:
         """[{"client_id", "bureau_id", "orgnr"}] of the clients created with `orgnr` (since 0264)."""
         return [r.data for r in self.store.query_all(orgnr_pk(orgnr), CLIENT_PREFIX)]
+
+    def bureau_client_with_orgnr(self, bureau_id: str, orgnr: str) -> str | None:
+        """The client id of the bureau's client with `orgnr` (the claim, else the 0264 lookup items of
+        clients created before the claim existed), or None."""
+        claim = self.store.get(orgnr_pk(orgnr), BUREAU_PREFIX + bureau_id)
+        if claim is not None:
+            return claim.data["client_id"]
+        return next((c["client_id"] for c in self.clients_with_orgnr(orgnr) if c.get("bureau_id") == bureau_id),
+                    None)
 
     def clients_of(self, bureau_id: str) -> list[Client]:
         recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1")

@@ -15,7 +15,7 @@ from klientportal.tenancy.models import (
     MembershipUpdate, Module, Role, Tier,
 )
 from klientportal.tenancy.repository import (
-    TenancyRepository, bureau_record, client_record, membership_record, orgnr_record,
+    TenancyRepository, bureau_orgnr_record, bureau_record, client_record, membership_record, orgnr_record,
 )
 from klientportal.vouchers.inbox import inbox_changes_for_new_client
 
@@ -111,16 +111,19 @@ class TenancyService:
     def create_client(self, bureau_id: str, req: ClientCreate, actor: Actor, client_id: str | None = None) -> Client:
         bureau, _ = self.bureau(bureau_id)
         check_modules_within_licence(req.modules, bureau)
+        self._check_orgnr_free(bureau_id, req.orgnr)
         client_id = client_id or "c" + uuid.uuid4().hex[:15]
         at = clock.iso(clock.now())
         client = Client(client_id=client_id, bureau_id=bureau_id, name=req.name, orgnr=req.orgnr, tier=req.tier,
                         modules=req.modules, licence=licence_for_tier(req.tier, None, client_id, at),
                         financial_year_start_month=req.financial_year_start_month)
-        # one transaction: the client, its orgnr lookup item (0264) and its voucher inbox address (0261);
-        # a slug claimed by someone else in between cancels it, and the next free slug is tried
+        # one transaction: the client, its orgnr lookup item (0264), the bureau's claim of the orgnr and its
+        # voucher inbox address (0261); a slug claimed by someone else in between cancels it, and the next
+        # free slug is tried
         for attempt in range(CLAIM_ATTEMPTS):
             changes = [Change(None, client_record(client), "client.created"),
-                       Change(None, orgnr_record(client), "client.orgnr_indexed")]
+                       Change(None, orgnr_record(client), "client.orgnr_indexed"),
+                       Change(None, bureau_orgnr_record(client), "client.orgnr_claimed")]
             if attempt < CLAIM_ATTEMPTS - 1:
                 changes += inbox_changes_for_new_client(self.repo.store, client)
             try:
@@ -129,7 +132,16 @@ class TenancyService:
             except AlreadyExists:
                 if self.repo.client(client_id) is not None:
                     raise
+                self._check_orgnr_free(bureau_id, req.orgnr)
         raise AlreadyExists("the client could not be created; try again")
+
+    def _check_orgnr_free(self, bureau_id: str, orgnr: str) -> None:
+        """One client per organisation number in a bureau (another bureau may have the same company)."""
+        holder = self.repo.bureau_client_with_orgnr(bureau_id, orgnr)
+        if holder is not None:
+            raise AlreadyExists(f"client {holder} of this bureau has organisation number {orgnr}",
+                                [FieldError("orgnr", "another client of the bureau has this number")],
+                                extra={"client_id": holder})
 
     def update_client(self, client: Client, req: ClientUpdate, actor: Actor) -> Client:
         found = self.repo.client(client.client_id)
@@ -168,21 +180,34 @@ class TenancyService:
         if req.role != Role.CLIENT_USER and modules:
             raise InvalidInput("modules are given to client users only",
                                [FieldError("modules", "only for role client_user")])
+        self._refuse_member("client", client.client_id, req.email)
         sub = self.directory.ensure_user(req.email, req.name, client.name)
         return self._invite("client", client.client_id, sub, req.email, req.name, req.role, actor,
                             modules=modules)
 
     def invite_to_bureau(self, bureau_id: str, req: BureauInvitation, actor: Actor) -> Membership:
-        if req.assigned_clients != "all":
-            known = {c.client_id for c in self.repo.clients_of(bureau_id)}
-            unknown = sorted(set(req.assigned_clients) - known)
-            if unknown:
-                raise InvalidInput("assigned clients must be clients of this bureau",
-                                   [FieldError("assigned_clients", f"unknown client {c}") for c in unknown])
+        self._check_assigned_clients(bureau_id, req.assigned_clients)
         bureau, _ = self.bureau(bureau_id)
+        self._refuse_member("bureau", bureau_id, req.email)
         sub = self.directory.ensure_user(req.email, req.name, bureau.name)
         return self._invite("bureau", bureau_id, sub, req.email, req.name, req.role, actor,
                             assigned=req.assigned_clients)
+
+    def _check_assigned_clients(self, bureau_id: str, assigned: list[str] | str) -> None:
+        """Assigned clients must each be a client of this bureau (not of another, not unknown)."""
+        if assigned == "all":
+            return
+        known = {c.client_id for c in self.repo.clients_of(bureau_id)}
+        unknown = sorted(set(assigned) - known)
+        if unknown:
+            raise InvalidInput("assigned clients must be clients of this bureau",
+                               [FieldError("assigned_clients", f"not a client of this bureau: {c}")
+                                for c in unknown])
+
+    def _refuse_member(self, scope: str, scope_id: str, email: str) -> None:
+        """Before any invitation e-mail goes out: an address that is a member already is refused."""
+        if any(m.email.lower() == email.lower() for m in self.repo.members(scope, scope_id)):
+            raise RuleViolation(f"{email} is a member already", [FieldError("email", "already a member")])
 
     def add_member(self, scope: str, scope_id: str, email: str, name: str | None, role: Role, actor: Actor,
                    modules: list[Module] | None = None, assigned: list[str] | str = "all") -> Membership:
@@ -215,6 +240,11 @@ class TenancyService:
             raise InvalidInput("the role does not fit this scope", [FieldError("role", f"not a {scope} role")])
         if client is not None:
             check_user_modules(new.modules, client)
+        if req.assigned_clients is not None:
+            if scope != "bureau":
+                raise InvalidInput("assigned clients are for bureau staff only",
+                                   [FieldError("assigned_clients", "not for a client user")])
+            self._check_assigned_clients(scope_id, req.assigned_clients)
         if sub == actor.sub and new.status == "disabled":
             raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
         saved = self.repo.store.replace(rec, membership_record(new).data, actor, "membership.updated")

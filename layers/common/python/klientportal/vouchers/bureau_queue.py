@@ -29,7 +29,8 @@ def bureau_queue(store: Store, principal: Principal, bureau_id: str, limit: int 
     clients = sorted((c for c in TenancyRepository(store).clients_of(bureau_id) if reach(principal, c)),
                      key=lambda c: c.client_id)
     wanted = limit or DEFAULT_PAGE
-    position = decode_cursor(cursor, partition_attr="B", partition=bureau_id) if cursor else None
+    scope = {"list": "bureau-voucher-queue", "bureau": bureau_id}
+    position = decode_cursor(cursor, scope)
     start = (position or {}).get("client", "")
     items: list[dict[str, Any]] = []
     for client in clients:
@@ -40,5 +41,5 @@ def bureau_queue(store: Store, principal: Principal, bureau_id: str, limit: int 
                 items.append({**view(rec), "client_name": client.name})
         if len(items) >= wanted:
             following = [c.client_id for c in clients if c.client_id > client.client_id]
-            return BureauQueuePage(items, encode_cursor({"B": bureau_id, "client": following[0]}) if following else None)
+            return BureauQueuePage(items, encode_cursor({"client": following[0]}, scope) if following else None)
     return BureauQueuePage(items)

@@ -3,14 +3,18 @@
 The slug is claimed with an item keyed by the slug itself (INBOX#<slug>), written conditionally in the
 same transaction as the client's INBOX item, so two clients can never hold the same address and the
 intake finds a client from a recipient with one consistent read.
+
+A slug the client gives up is never reassigned: its claim stays with the client, marked `released`,
+so mail to the old address keeps reaching that client (suppliers still using it) and no other
+client can take it over. The client may take it back.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
-from klientportal.errors import AlreadyExists, FieldError, InvalidInput
+from klientportal import clock
+from klientportal.errors import AlreadyExists, FieldError, InvalidInput, StaleVersion
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
@@ -38,13 +42,13 @@ def address(slug: str, domain: str) -> str:
     return f"{slug}@{domain}"
 
 
-def inbox_of(store: Store, client_id: str) -> dict[str, Any] | None:
+def inbox_of(store: Store, client_id: str) -> dict | None:
     rec = store.get(keys.client_pk(client_id), INBOX_SK)
     return rec.data if rec else None
 
 
-def client_for_slug(store: Store, slug: str) -> dict[str, Any] | None:
-    """{"client_id", "bureau_id"} of the client owning `slug`, or None."""
+def client_for_slug(store: Store, slug: str) -> dict | None:
+    """{"client_id", "bureau_id", …} of the client owning `slug` (also a slug it released), or None."""
     if not SLUG.match(slug or ""):
         return None
     rec = store.get(inbox_claim_pk(slug), INBOX_SK)
@@ -73,7 +77,7 @@ def inbox_changes_for_new_client(store: Store, client: Client) -> list[Change]:
     return []  # every numbered name taken: the lazy claim (GET voucher-inbox) reports it
 
 
-def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict[str, Any]:
+def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict:
     """The client's inbox, created (from the name, or `slug`) if it has none; a taken name from the
     client's name gets a number (-2, -3, …), a taken explicit `slug` is refused."""
     current = store.get(keys.client_pk(client.client_id), INBOX_SK)
@@ -83,21 +87,28 @@ def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = 
     candidates = [wanted] if slug is not None else [wanted] + [f"{wanted}-{n}" for n in range(2, 50)]
     for candidate in candidates:
         data = {"slug": candidate, "client_id": client.client_id, "bureau_id": client.bureau_id}
-        claim = Record(inbox_claim_pk(candidate), INBOX_SK, "inbox_claim", data)
-        changes = [Change(None, claim, "voucher_inbox.claimed")]
+        if current is not None and current.data["slug"] == candidate:
+            return current.data
+        held = store.get(inbox_claim_pk(candidate), INBOX_SK)
+        if held is not None and held.data.get("client_id") != client.client_id:
+            continue  # another client's address, in use or released: never reassigned
+        if held is None:
+            changes = [Change(None, Record(inbox_claim_pk(candidate), INBOX_SK, "inbox_claim", data),
+                              "voucher_inbox.claimed")]
+        else:
+            changes = [Change(held, held.with_data(data), "voucher_inbox.reclaimed")]
         if current is None:
             changes.append(Change(None, Record(keys.client_pk(client.client_id), INBOX_SK, "voucher_inbox", data),
                                   "voucher_inbox.assigned"))
         else:
-            if current.data["slug"] == candidate:
-                return current.data
-            old_claim = store.get(inbox_claim_pk(current.data["slug"]), INBOX_SK)
             changes.append(Change(current, current.with_data(data), "voucher_inbox.changed"))
-            if old_claim is not None:
-                changes.append(Change(old_claim, None, "voucher_inbox.released"))
+            old_claim = store.get(inbox_claim_pk(current.data["slug"]), INBOX_SK)
+            if old_claim is not None and old_claim.data.get("client_id") == client.client_id:
+                released = {**old_claim.data, "released": True, "released_at": clock.iso(clock.now())}
+                changes.append(Change(old_claim, old_claim.with_data(released), "voucher_inbox.released"))
         try:
             store.write(keys.client_pk(client.client_id), changes, actor)
             return data
-        except AlreadyExists:
+        except (AlreadyExists, StaleVersion):
             continue
     raise AlreadyExists(f"the inbox name {wanted} is taken", [FieldError("slug", "taken")])

@@ -17,7 +17,8 @@ from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk, supplier_identity_sk
+from klientportal.registers.identity import supplier_identity, supplier_identity_sk
+from klientportal.vouchers.records import coding_stats_sk, invoice_ref_sk
 
 FIRST_SUPPLIER_NUMBER = 10001
 SUPPLIER_ORGNR_MISMATCH = "supplier-orgnr-mismatch"
@@ -124,13 +125,12 @@ def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, 
                 continue
             return None, "supplier-not-created: " + "; ".join(e["msg"] for e in exc.errors())[:300]
         rec = service.new_record(_SUPPLIERS, body)
-        identity = supplier_identity_sk(fields.get("orgnr"), fields.get("bank_account") or fields.get("iban"))
+        claimed_account = fields.get("bank_account") or fields.get("iban")
+        identity = supplier_identity_sk(fields.get("orgnr"), claimed_account)
         changes = [Change(None, rec, "supplier.created")]
-        if identity is not None:
-            claim = {"supplier_number": number, "orgnr": fields.get("orgnr"),
-                     "account": fields.get("bank_account") or fields.get("iban")}
-            changes.append(Change(None, Record(keys.client_pk(client_id), identity, "supplier_identity", claim),
-                                  "supplier.identity_claimed"))
+        claim = supplier_identity(client_id, number, fields.get("orgnr"), claimed_account)
+        if claim is not None:
+            changes.append(Change(None, claim, "supplier.identity_claimed"))
         try:
             store.write(keys.client_pk(client_id), changes, actor)
         except AlreadyExists:

@@ -7,7 +7,7 @@ Client partition T#<client>:
   QUARANTINE#<id>                 a refused message or attachment, with its reason
   INBOX                           the client's inbox address (slug)
   INVOICEREF#<supplier>#<number>  supplier + invoice number → first voucher (duplicate flag)
-  SUPPLIER_ORGNR#<orgnr>          a supplier created from a voucher, unique per orgnr (0262)
+  SUPPLIER_ORGNR#<orgnr>          a supplier, unique per orgnr (0262; registers.identity)
   SUPPLIER_ACCOUNT#<account>      … per bank account / IBAN when it has no orgnr
   PAYMENTPROPOSAL#OPEN            the client's open payment proposal (0263)
   CODINGSTATS#<supplier number>   how the client codes this supplier (suggestions)
@@ -84,13 +84,6 @@ def inbox_claim_pk(slug: str) -> str:
 def invoice_ref_sk(supplier_key: str, invoice_number: str) -> str:
     compact = re.sub(r"\s+", "", invoice_number).upper()[:80]
     return f"INVOICEREF#{supplier_key}#{compact}"
-
-
-def supplier_identity_sk(orgnr: str | None, account: str | None) -> str | None:
-    """The uniqueness item of a supplier created from interpretation: by orgnr, else by account."""
-    if orgnr:
-        return f"SUPPLIER_ORGNR#{orgnr}"
-    return f"SUPPLIER_ACCOUNT#{account}" if account else None
 
 
 def coding_stats_sk(supplier_number: int) -> str:
