@@ -135,7 +135,7 @@ class Store:
                 self._cache.pop(key, None)
 
     def query(self, pk: str, sk_prefix: str = "", *, limit: int | None = None, cursor: str | None = None,
-              index: str | None = None, forward: bool = True, scope: dict | None = None) -> Page:
+              index: str | None = None, forward: bool = True, scope: dict[str, Any] | None = None) -> Page:
         """One page of a list; the cursor is signed and bound to this partition, key range, index and
         direction, plus `scope` (a caller's filter), so it is refused by any other list (422)."""
         bound = {"pk": pk, "sk": sk_prefix, "index": index, "forward": forward, **(scope or {})}
@@ -143,8 +143,8 @@ class Store:
         items, last = self._query_page(pk, sk_prefix, checked_limit(limit), start, index, forward)
         return Page(items, encode_cursor(last, bound))
 
-    def _query_page(self, pk: str, sk_prefix: str, limit: int, start: dict | None, index: str | None,
-                    forward: bool) -> tuple[list[Record], dict | None]:
+    def _query_page(self, pk: str, sk_prefix: str, limit: int, start: dict[str, Any] | None, index: str | None,
+                    forward: bool) -> tuple[list[Record], dict[str, Any] | None]:
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
         args: dict[str, Any] = {
             "TableName": self._table,

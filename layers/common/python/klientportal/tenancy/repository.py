@@ -83,7 +83,8 @@ class TenancyRepository:
         clients created before the claim existed), or None."""
         claim = self.store.get(orgnr_pk(orgnr), BUREAU_PREFIX + bureau_id)
         if claim is not None:
-            return claim.data["client_id"]
+            client_id: str = claim.data["client_id"]
+            return client_id
         return next((c["client_id"] for c in self.clients_with_orgnr(orgnr) if c.get("bureau_id") == bureau_id),
                     None)
 
