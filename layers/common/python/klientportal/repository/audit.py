@@ -54,7 +54,8 @@ class ChainVerification:
         return {"ok": self.ok, "events": self.events, "head_seq": self.head_seq, "problems": list(self.problems)}
 
 
-def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None, anchors: Sequence[Anchor] = ()) -> ChainVerification:
+def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None,
+                 anchors: Sequence[Anchor] = ()) -> ChainVerification:
     """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head and
     against the anchors written outside the table (audit_anchors: objects with seq, hash, anchored_at):
     an anchored event that is gone means a rollback, one whose hash differs a rewrite."""
