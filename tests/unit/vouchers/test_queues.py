@@ -3,4 +3,4 @@ from klientportal.vouchers.records import QUEUES, Status
 
 
 def test_one_queue_per_status():
-    assert QUEUES == tuple(s.value for s in Status)
+    assert tuple(s.value for s in Status) == QUEUES

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesFeedParser
-from typing import Any, BinaryIO, Callable, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from klientportal.vouchers.attachments import MAIL, Attachment, Budget, Rejection, classify
 from klientportal.vouchers.filenames import sanitise_filename
