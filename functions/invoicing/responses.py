@@ -8,55 +8,94 @@ from __future__ import annotations
 
 import datetime
 from datetime import date
+from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from klientportal.api.response_model import ResponseModel
-from klientportal.api.types import Money, Percent, Quantity, UnitPrice
+from klientportal.api.types import Money, Percent, Quantity, Rate, UnitPrice
 from klientportal.invoicing.records import InvoiceKind, InvoiceStatus
 
 Channel = Literal["email", "ehf", "print"]
+_REASON_CODE = "UNCL 5189 code for an allowance, UNCL 7161 code for a charge"
 
 
 class _Out(ResponseModel):
     """A part of the response."""
 
 
-class _Open(_Out):
-    """A shape the EHF-shapes work (ISSUE-8 §3) is still extending: declared fields typed, further
-    stored fields passed on as they are until they are declared."""
+class PeriodOut(_Out):
+    """An invoice period (BG-14) or line period (BG-26): a start, an end, or both."""
 
-    model_config = ConfigDict(extra="allow")
+    start: Optional[date] = None
+    end: Optional[date] = None
 
 
-class LineOut(_Open):
+class LineAllowanceChargeOut(_Out):
+    """A line allowance (BG-27) or charge (BG-28) as given: an amount, or a percent of the line's gross
+    amount (quantity × unit_price / base_quantity), the other one null."""
+
+    is_charge: bool
+    amount: Optional[Money] = None
+    percent: Optional[Percent] = None
+    reason: str
+    reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
+
+
+class LineOut(_Out):
+    """A line as given (from a product or free text). `unit_price` is the net price (BT-146) per
+    `base_quantity` units; with `gross_price` (BT-148) the price discount is their difference."""
+
     product_number: Optional[str] = None
     description: str
     quantity: Quantity
-    unit_code: Optional[str] = None
+    unit_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
     unit_price: UnitPrice
-    vat_code: str
+    gross_price: Optional[UnitPrice] = Field(default=None, description="Price before the price discount (BT-148)")
+    base_quantity: Optional[Quantity] = Field(default=None, description="unit_price is per this many units "
+                                                                        "(BT-149); 1 when absent")
+    vat_code: str = Field(description="SAF-T output VAT code")
+    exemption_reason: Optional[str] = Field(default=None, description="Replaces the VAT code's exemption text")
+    exemption_reason_code: Optional[str] = Field(default=None, description="VATEX code of an exempt line")
     income_account: Optional[str] = None
     discount_percent: Optional[Percent] = None
     discount_amount: Optional[Money] = None
+    allowances_charges: list[LineAllowanceChargeOut] = []
+    period: Optional[PeriodOut] = None
 
 
 class AllowanceChargeOut(_Out):
+    """A document allowance or charge as given: an amount, or a percent of `base_amount` (null: of the
+    net amount of the lines with its VAT code), the other one null; `totals` has the amounts."""
+
     is_charge: bool
-    amount: Money
+    amount: Optional[Money] = None
+    percent: Optional[Percent] = None
+    base_amount: Optional[Money] = None
     reason: str
-    vat_code: str
+    reason_code: Optional[str] = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$", description=_REASON_CODE)
+    vat_code: str = Field(description="SAF-T output VAT code")
+    exemption_reason: Optional[str] = None
+    exemption_reason_code: Optional[str] = Field(default=None, description="VATEX code")
 
 
-class TotalsOut(_Open):
+class TotalsOut(_Out):
+    """Document totals (BG-22) in the invoice's currency: payable = tax_inclusive - prepaid + rounding."""
+
+    always_sent = frozenset({"prepaid", "rounding"})
+
     line_extension: Money
     allowance_total: Money
     charge_total: Money
     tax_exclusive: Money
     vat: Money
     tax_inclusive: Money
+    prepaid: Money = Field(default=Decimal("0.00"), description="Already paid (BT-113)")
+    rounding: Money = Field(default=Decimal("0.00"), description="Rounding of the payable amount (BT-114)")
     payable: Money
+    vat_nok: Optional[Money] = Field(default=None, description="The VAT total in NOK (BT-111); only on an "
+                                                               "invoice in another currency")
 
 
 class VatOut(_Out):
@@ -165,7 +204,7 @@ class AttachmentOut(_Out):
     key: str
 
 
-class InvoiceOut(_Open):
+class InvoiceOut(_Out):
     """An invoice or credit note. Amounts are decimal strings in NOK."""
 
     always_sent = frozenset({"number", "issue_date", "due_date", "kid", "totals", "vat", "delivery", "paid_amount",
@@ -207,7 +246,11 @@ class InvoiceOut(_Open):
     credited_invoice_id: Optional[str] = Field(default=None, description="A credit note: the invoice it credits")
     credited_invoice_number: Optional[str] = None
     credited_invoice_date: Optional[date] = None
-    currency: Optional[str] = Field(default=None, description="ISO 4217; NOK unless stated")
+    currency: Optional[str] = Field(default=None, pattern=r"^[A-Z]{3}$", description="ISO 4217; NOK unless stated")
+    nok_exchange_rate: Optional[Rate] = Field(default=None, description="NOK for 1 unit of `currency`")
+    period: Optional[PeriodOut] = Field(default=None, description="The invoice period (BG-14)")
+    prepaid_amount: Optional[Money] = Field(default=None, description="Already paid, as given; totals.prepaid")
+    round_payable_to_krone: Optional[bool] = Field(default=None, description="Payable rounded to whole units")
     attachments: list[AttachmentOut] = []
 
 

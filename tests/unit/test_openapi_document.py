@@ -15,11 +15,11 @@ import pytest
 from openapi_spec_validator import validate
 
 from functions.apidocs.document import openapi_document
+from tests.unit.invoicing.invoice_samples import stored_with_every_shape
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 CLIENT_CONFIG = Path(__file__).resolve().parents[2] / "tools" / "openapi-python-client.yaml"
 FREE_FORM_ALLOWED = {"AuditEvent.before", "AuditEvent.after"}  # entity snapshots of any entity type
-OPEN_FOR_NOW = {"InvoiceOut", "LineOut", "TotalsOut"}  # the EHF shapes still being added (ISSUE-8 §3)
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +95,41 @@ def test_response_models_are_closed_and_typed(doc):
             for _, inner in _walk(node):
                 if inner.get("additionalProperties") is True and f"{name}.{prop}" not in FREE_FORM_ALLOWED:
                     loose.append(f"{name}.{prop}")
-        if schema.get("additionalProperties") is True and name not in OPEN_FOR_NOW:
+        if schema.get("additionalProperties") is True:
             loose.append(name)
     assert loose == []
     voucher = schemas["Voucher"]["properties"]
     assert {"details", "checks", "coding", "approved", "booking", "extracted", "validation"} <= set(voucher)
     assert {"lines", "totals"} <= set(schemas["PaymentProposal"]["properties"])
     assert {"totals", "vat", "payments", "reminders", "delivery"} <= set(schemas["InvoiceOut"]["properties"])
+
+
+def test_the_invoice_declares_every_ehf_shape(doc):
+    """The EHF shapes (ISSUE-8 §3) on the invoice, its lines and totals, typed: money and prices as
+    the decimal-string schema, periods as dates."""
+    schemas = doc["components"]["schemas"]
+
+    def prop(model: str, name: str) -> dict:
+        node = schemas[model]["properties"][name]
+        types = [a for a in node.get("anyOf", [node]) if a.get("type") != "null"]
+        assert len(types) == 1, (model, name, node)
+        return types[0]
+
+    for model, name in [("InvoiceOut", "prepaid_amount"), ("InvoiceOut", "nok_exchange_rate"),
+                        ("TotalsOut", "prepaid"), ("TotalsOut", "rounding"), ("TotalsOut", "vat_nok"),
+                        ("LineOut", "gross_price"), ("LineOut", "base_quantity"),
+                        ("LineAllowanceChargeOut", "amount"), ("LineAllowanceChargeOut", "percent"),
+                        ("AllowanceChargeOut", "amount"), ("AllowanceChargeOut", "percent"),
+                        ("AllowanceChargeOut", "base_amount")]:
+        assert prop(model, name)["format"] == "decimal", (model, name)
+    for model in ("InvoiceOut", "LineOut"):
+        assert prop(model, "period") == {"$ref": "#/components/schemas/PeriodOut"}
+    assert {prop("PeriodOut", x)["format"] for x in ("start", "end")} == {"date"}
+    assert prop("LineOut", "allowances_charges")["items"] == {"$ref": "#/components/schemas/LineAllowanceChargeOut"}
+    assert {"exemption_reason", "exemption_reason_code"} <= set(schemas["LineOut"]["properties"])
+    assert {"reason_code", "exemption_reason_code"} <= set(schemas["AllowanceChargeOut"]["properties"])
+    assert {"round_payable_to_krone", "currency", "attachments", "recipient", "overpaid_amount",
+            "payments"} <= set(schemas["InvoiceOut"]["properties"])
 
 
 @pytest.mark.slow
@@ -136,3 +164,7 @@ def test_a_generated_client_imports_and_types_its_errors(doc, tmp_path, monkeypa
     parsed = create.sync(client_id="c-1", client=client, body=body)
     assert isinstance(parsed, models.Problem)
     assert parsed.status == 422 and parsed.errors[0].field == "lines.0.quantity"
+    invoice = stored_with_every_shape()  # an invoice with every EHF shape, as the API sends it
+    typed = models.InvoiceOut.from_dict(invoice)
+    assert isinstance(typed.lines[0].allowances_charges[0], models.LineAllowanceChargeOut)
+    assert typed.to_dict() == invoice

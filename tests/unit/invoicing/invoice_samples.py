@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
+from klientportal.invoicing.calc import calculate
+from klientportal.invoicing.documents import summary
 from klientportal.invoicing.models import (
     Address,
     AllowanceCharge,
@@ -112,3 +114,54 @@ def shapes_invoice(**changes: Any) -> Invoice:
                                 description="Timeliste mars"),),
     )
     return Invoice(**(data | changes))
+
+
+_PERIOD = {"start": "2026-02-01", "end": "2026-02-28"}
+
+
+def stored_with_every_shape() -> dict:
+    """An issued, partly credited, overpaid and reminded invoice as the use cases store it (`document` left
+    out, as the API leaves it out)."""
+    return {
+        "id": "inv-1", "kind": "invoice", "status": "paid", "number": 10001, "customer_number": 2, "version": 7,
+        "created_at": "2026-02-28T10:00:00+01:00", "updated_at": "2026-03-20T10:00:00+01:00",
+        "lines": [
+            {"description": "Konsulenttimer", "quantity": "12", "unit_code": "HUR", "unit_price": "1000",
+             "gross_price": "1150", "base_quantity": "10", "vat_code": "3", "period": _PERIOD,
+             "allowances_charges": [
+                 {"is_charge": True, "amount": None, "percent": "5", "reason": "Reisetillegg", "reason_code": "FC"},
+                 {"is_charge": False, "amount": "25.00", "percent": None, "reason": "Avtalerabatt",
+                  "reason_code": None}]},
+            {"product_number": "P-7", "description": "Bedriftshelsetjeneste", "quantity": "1", "unit_price": "500",
+             "vat_code": "6", "income_account": "3100", "discount_percent": "10", "allowances_charges": [],
+             "exemption_reason": "Helsetjenester, mval. § 3-2", "exemption_reason_code": "VATEX-EU-132-1B"}],
+        "allowances_charges": [
+            {"is_charge": False, "amount": None, "percent": "2.5", "base_amount": None, "reason": "Kontantrabatt",
+             "reason_code": "95", "vat_code": "3", "exemption_reason": None, "exemption_reason_code": None}],
+        "buyer_reference": "Ola", "order_reference": "PO-1", "note": "Takk", "due_days": 14, "channel": "ehf",
+        "currency": "EUR", "nok_exchange_rate": "11.5", "period": _PERIOD, "prepaid_amount": "1000.00",
+        "round_payable_to_krone": True,
+        "attachments": [{"filename": "timeliste.csv", "mime_code": "text/csv", "description": None, "size": 26,
+                         "sha256": "ab" * 32, "key": "clients/c-1/invoices/inv-1/attachments/" + "ab" * 32}],
+        **summary(calculate(shapes_invoice(currency="EUR", nok_exchange_rate=D("11.5")))),
+        "issue_date": "2026-02-28", "due_date": "2026-03-14", "kid": "0000200100015",
+        "pdf_key": "clients/c-1/invoices/inv-1/faktura-10001.pdf",
+        "recipient": {"customer_number": 2, "name": "Kunde AS", "email": "a@kunde.no", "orgnr": "974760673",
+                      "address": {"street": "Gate 1", "postal_code": "0150", "city": "Oslo", "country": "NO"},
+                      "peppol_id": "0192:974760673", "delivery_channel": "ehf"},
+        "paid_amount": "1105.00", "credited_amount": "0.00", "overpaid_amount": "100.00",
+        "payments": [{"payment_id": "b-1", "amount": "1105.00", "paid_on": "2026-03-02", "reference": None,
+                      "overpaid": "100.00"}],
+        "credit_notes": [{"id": "inv-2", "number": 10002, "amount": "10.00"}],
+        "reminders": [{"seq": 1, "kind": "purring", "at": "2026-03-01T08:00:00+01:00", "date": "2026-03-01",
+                       "fee": "0.00", "interest": "1.20", "interest_rate": "12.5", "new_due_date": "2026-03-15",
+                       "channel": "email", "legal_source": "inkassoloven § 9"}],
+        "payment_requests": [{"seq": 1, "at": "2026-03-01T08:00:00+01:00", "to": "a@kunde.no", "status": "sending"}],
+        "delivery": {"channel": "ehf", "attempt": 1, "delivery_id": "inv-1-1", "status": "delivered",
+                     "started_at": "2026-02-28T10:01:00+01:00", "finished_at": "2026-02-28T10:01:01+01:00",
+                     "reason": None, "reference": "m-1", "receipt": "accepted",
+                     "receipt_at": "2026-02-28T10:02:00+01:00"},
+        "sent_at": "2026-02-28T10:01:01+01:00",
+        "collection": {"provider": "svea", "status": "closed", "case_id": "S-1", "started_at": "2026-03-16T08:00:00",
+                       "history": [{"status": "closed", "at": "2026-03-20T10:00:00", "reason": "paid"}]},
+    }

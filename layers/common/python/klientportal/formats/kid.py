@@ -12,7 +12,6 @@ from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from stdnum import luhn
 
 MIN_LENGTH = 2
 MAX_LENGTH = 25
@@ -66,6 +65,8 @@ class KidSettings(BaseModel):
 
 def mod10_control(body: str) -> str:
     """The Luhn (MOD10) control digit for a string of digits."""
+    from stdnum import luhn
+
     return luhn.calc_check_digit(body)
 
 
@@ -77,6 +78,8 @@ def mod11_control(body: str) -> str:
 
 
 def is_valid_mod10(kid: str) -> bool:
+    from stdnum import luhn
+
     return _well_formed(kid) and kid[-1] != "-" and luhn.is_valid(kid)
 
 

@@ -79,7 +79,9 @@ def _kid(value: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Validators built on first use (a draft, an issue, a rendition), not at import (cold start, bench/)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DocumentKind(StrEnum):

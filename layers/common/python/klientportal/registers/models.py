@@ -64,7 +64,10 @@ MAX_PRICE = Decimal("999999999.99")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Validators built on first use, not at import: most handlers import these models for a few
+    routes or none (cold start, bench/)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class _Private(_Model):

@@ -54,7 +54,9 @@ ClientId = Annotated[str, StringConstraints(min_length=1, max_length=100), Singl
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: its validator is built on first use, not at import (cold start, bench/)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class BureauLicence(BaseModel):

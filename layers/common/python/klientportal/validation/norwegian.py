@@ -4,6 +4,8 @@ Each type accepts the usual written forms (spaces, dots, lower case) and normali
 compact form. Failures raise `PydanticCustomError` with a stable `type` (e.g. `orgnr_checksum`)
 and a precise English message, so they can be shown as RFC 9457 field errors as they are.
 Messages never repeat a national identity number or a bank account number.
+python-stdnum is imported by the validators that use it, not with this module: most requests
+validate no such number, and every API handler imports these types (cold start, bench/).
 """
 from __future__ import annotations
 
@@ -13,10 +15,6 @@ from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
-from stdnum import bic as stdnum_bic
-from stdnum import iban as stdnum_iban
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
-from stdnum.no import fodselsnummer, kontonr, orgnr
 
 from klientportal.clock import today_oslo
 
@@ -71,6 +69,8 @@ def _allowed(separators: str) -> str:
 
 def validate_orgnr(value: str) -> str:
     """A 9-digit organisation number with a valid MOD11 check digit, compacted."""
+    from stdnum.no import orgnr
+
     number = _digits(value, "", "orgnr", "organisation number", 9)
     if not orgnr.is_valid(number):
         raise _fail("orgnr_checksum", "organisation number {value} fails the MOD11 check", value=number)
@@ -78,6 +78,8 @@ def validate_orgnr(value: str) -> str:
 
 
 def _validate_mva(value: str) -> str:
+    from stdnum.no import orgnr
+
     compact = _SPACES.sub("", value).upper()
     match = re.fullmatch(r"(?:NO)?(\d{9})MVA", compact)
     if match is None:
@@ -96,6 +98,8 @@ def _validate_mva(value: str) -> str:
 
 def validate_bank_account(value: str) -> str:
     """An 11-digit Norwegian bank account number with a valid MOD11 check digit, compacted."""
+    from stdnum.no import kontonr
+
     number = _digits(value, ".-", "bank_account", "bank account number", 11)
     if number.startswith("0000"):
         raise _fail("bank_account_register", "bank account number cannot start with bank register 0000")
@@ -106,6 +110,9 @@ def validate_bank_account(value: str) -> str:
 
 def validate_national_id(value: str) -> str:
     """A fødselsnummer or D-number (11 digits, two MOD11 check digits, real birth date)."""
+    from stdnum.exceptions import InvalidComponent
+    from stdnum.no import fodselsnummer
+
     number = _digits(value, "", "national_id", "national identity number", 11)
     if (
         number[9] != fodselsnummer.calc_check_digit1(number)
@@ -128,6 +135,8 @@ def validate_national_id(value: str) -> str:
 
 def birth_date_of(national_id: str) -> date:
     """The birth date encoded in a valid fødselsnummer or D-number."""
+    from stdnum.no import fodselsnummer
+
     return fodselsnummer.get_birth_date(national_id)
 
 
@@ -147,6 +156,10 @@ def _validate_municipality(value: str) -> str:
 
 
 def _validate_iban(value: str) -> str:
+    from stdnum import iban as stdnum_iban
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+    from stdnum.no import kontonr
+
     compact = _SPACES.sub("", value).replace("-", "").upper()
     if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}", compact):
         raise _fail(
@@ -169,6 +182,8 @@ def _validate_iban(value: str) -> str:
 
 
 def _validate_bic(value: str) -> str:
+    from stdnum import bic as stdnum_bic
+
     compact = _SPACES.sub("", value).upper()
     if not stdnum_bic.is_valid(compact):
         raise _fail(

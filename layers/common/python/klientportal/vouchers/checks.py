@@ -9,9 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from stdnum import iban
-from stdnum.no import kontonr, orgnr
-
 from klientportal.vouchers.models import ExtractedVoucher, VoucherSource
 
 EXACT_TOLERANCE = Decimal("0")
@@ -37,6 +34,9 @@ def kid_is_valid(kid: str) -> bool:
 
 def bank_account_is_valid(account: str) -> bool:
     """A Norwegian 11-digit account number (MOD11) or any IBAN with a valid checksum."""
+    from stdnum import iban
+    from stdnum.no import kontonr
+
     compact = account.replace(" ", "").replace(".", "")
     if compact[:2].isalpha():
         return iban.is_valid(compact)
@@ -56,6 +56,8 @@ def run_checks(voucher: ExtractedVoucher, *, tolerance: Decimal | None = None) -
 
 
 def _identifier_checks(voucher: ExtractedVoucher) -> list[CheckResult]:
+    from stdnum.no import orgnr
+
     results = []
     for code, value in (("supplier-orgnr", voucher.supplier_orgnr.value), ("buyer-orgnr", voucher.buyer_orgnr.value)):
         if value is not None:

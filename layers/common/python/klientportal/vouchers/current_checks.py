@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from stdnum.no import orgnr as orgnr_check
 
 from klientportal.vouchers.checks import CheckResult, run_checks
 from klientportal.vouchers.models import Extracted, ExtractedVoucher
@@ -72,6 +71,8 @@ def as_edited(ex: ExtractedVoucher, details: dict[str, Any]) -> ExtractedVoucher
 
 def buyer_check(ex: ExtractedVoucher, client_orgnr: str | None) -> CheckResult | None:
     """Whether the document is addressed to this company: a flag when it names another buyer orgnr."""
+    from stdnum.no import orgnr as orgnr_check
+
     buyer = (ex.buyer_orgnr.value or "").replace(" ", "")
     if not client_orgnr or not orgnr_check.is_valid(buyer):
         return None

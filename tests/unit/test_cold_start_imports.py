@@ -1,0 +1,58 @@
+"""What a handler module does at import (its cold start): no library only some requests need, no
+validator built for a request model that only some routes use. Times are in bench/, not here."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from functions import catalogue
+
+REPO = Path(__file__).resolve().parents[2]
+API_MODULES = [fn.module for fn in catalogue.FUNCTIONS if fn.routes]
+
+#: Request and document models built on first use (defer_build), by module.
+DEFERRED = {
+    "klientportal.tenancy.models": ("ClientCreate", "ClientUpdate", "ClientInvitation", "MembershipUpdate"),
+    "klientportal.registers.models": ("CustomerCreate", "SupplierUpdate", "EmployeeRecord", "Address"),
+    "klientportal.invoicing.models": ("Invoice", "InvoiceLine", "Seller"),
+}
+
+_PROBE = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+deferred = json.loads(sys.argv[2])
+built = {f"{mod}.{name}": getattr(sys.modules[mod], name).__pydantic_complete__
+         for mod, names in deferred.items() if mod in sys.modules for name in names}
+print(json.dumps({"stdnum": sorted(m for m in sys.modules if m.split(".")[0] == "stdnum"), "built": built}))
+"""
+
+
+def _imported(module: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", _PROBE, module, json.dumps(DEFERRED)], cwd=REPO, check=True,
+                         capture_output=True, text=True,
+                         env={"PYTHONPATH": f"{REPO}:{REPO}/layers/common/python", "AWS_DEFAULT_REGION": "eu-north-1",
+                              "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"})
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_api_handler_imports_neither_stdnum_nor_builds_request_models(module: str) -> None:
+    found = _imported(module)
+    assert found["stdnum"] == [], "python-stdnum is for the validators that use it, not for import"
+    assert not any(found["built"].values()), {k: v for k, v in found["built"].items() if v}
+
+
+def test_deferred_models_still_validate_and_describe_themselves() -> None:
+    from klientportal.registers.models import CustomerCreate
+    from klientportal.tenancy.models import ClientCreate
+    from pydantic import ValidationError
+
+    assert ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987 654 325", "tier": "portal"}).orgnr \
+        == "987654325"
+    with pytest.raises(ValidationError, match="MOD11"):
+        ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987654321", "tier": "portal"})
+    assert "customer_number" in CustomerCreate.model_json_schema()["properties"]
