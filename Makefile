@@ -5,8 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install run test bench synth deploy deps-layer xslt-layer pdf-layer deploy-size clean
-.PHONY: lint lock
+.PHONY: install run lint test bench synth deploy deps-layer xslt-layer pdf-layer deploy-size clean
+.PHONY: lock
 
 # The versions the tests passed with: constraints.txt (`make lock` renews it from pyproject.toml).
 $(STAMP): pyproject.toml constraints.txt
@@ -26,6 +26,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Renew constraints.txt: a throwaway venv installs pyproject.toml's ranges afresh (newest allowed
 # releases) and its versions are frozen. Commit the result once `make test` passes with it.

@@ -6,6 +6,7 @@ build everything from this module, and tests check that handlers, routes and the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from klientportal.registers import names
 
@@ -65,7 +66,7 @@ class Schedule:
 
     name: str
     expression: str
-    payload: dict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from swagger_ui_bundle import swagger_ui_path
 
 from functions import catalogue
 from functions.apidocs.document import TITLE, openapi_document
-from klientportal.api.app import build_app, http_handler
+from klientportal.api.app import build_app, http_handler, raw_response
 from klientportal.errors import NotFound
 
 router = Router()
@@ -38,17 +38,20 @@ SWAGGER_HTML = """<!doctype html>
 
 
 @router.get("/openapi.json", include_in_schema=False)
-def openapi_json():
+@raw_response
+def openapi_json() -> Response[str]:
     return Response(200, "application/json", json.dumps(openapi_document(), ensure_ascii=False))
 
 
 @router.get("/docs", include_in_schema=False)
-def docs():
+@raw_response
+def docs() -> Response[str]:
     return Response(200, "text/html; charset=utf-8", SWAGGER_HTML.format(title=TITLE, assets=ASSETS_PATH))
 
 
 @router.get(f"{ASSETS_PATH}/<asset>", include_in_schema=False)
-def docs_asset(asset: str):
+@raw_response
+def docs_asset(asset: str) -> Response[str | bytes]:
     """One Swagger UI file from the packaged distribution (only those the page uses)."""
     if asset not in ASSETS:
         raise NotFound(f"no documentation asset {asset!r}")

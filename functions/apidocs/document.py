@@ -5,9 +5,13 @@ import importlib
 import json
 import re
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from functions import catalogue
 from klientportal.api.problems import PROBLEM_CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from klientportal.api.app import GuardedApp
 
 TITLE = "Klientportal API"
 VERSION = "0.1.0"
@@ -18,8 +22,8 @@ DESCRIPTION = (
 )
 
 
-def _api_apps() -> list:
-    apps = []
+def _api_apps() -> list[GuardedApp]:
+    apps: list[GuardedApp] = []
     for fn in catalogue.FUNCTIONS:
         if fn.routes and fn.name != "apidocs":
             apps.append(importlib.import_module(fn.module).app)
@@ -27,9 +31,9 @@ def _api_apps() -> list:
 
 
 @cache
-def openapi_document() -> dict:
+def openapi_document() -> dict[str, Any]:
     """The merged OpenAPI 3.1 document (built once per process)."""
-    doc: dict = {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "paths": {},
@@ -53,7 +57,7 @@ INTERNAL_ERROR = {"description": "Internal error (logged)",
                   "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
-def _internal_errors_as_problems(doc: dict) -> None:
+def _internal_errors_as_problems(doc: dict[str, Any]) -> None:
     """powertools documents a failed response validation as its own JSON error; the app answers
     every 500 (that one included) with problem+json."""
     for operations in doc["paths"].values():
@@ -61,11 +65,11 @@ def _internal_errors_as_problems(doc: dict) -> None:
             operation["responses"]["500"] = INTERNAL_ERROR
 
 
-def _drop_unreferenced_schemas(doc: dict) -> None:
+def _drop_unreferenced_schemas(doc: dict[str, Any]) -> None:
     """Leave out component schemas nothing refers to (powertools' default error shapes)."""
     schemas = doc["components"]["schemas"]
     wanted: set[str] = set()
-    pending: list = [doc["paths"]]
+    pending: list[Any] = [doc["paths"]]
     while pending:
         for name in _REF.findall(json.dumps(pending.pop())):
             if name in schemas and name not in wanted:

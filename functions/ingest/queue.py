@@ -7,6 +7,7 @@ DLQ; the intake itself is idempotent, so a retry or a replayed event changes not
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -15,6 +16,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from klientportal.bootstrap import invocation
 from klientportal.observability import instrumented, logger
 from klientportal.vouchers.intake import VoucherIntake
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -39,7 +44,7 @@ def handle_record(record: SQSRecord, intake: VoucherIntake) -> None:
                                      "duplicates": len(result.duplicates), "quarantined": len(result.quarantined)})
 
 
-def _handle(event: dict, context: object) -> dict:
+def _handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     intake = invocation().voucher_intake()
     return process_partial_response(event=event, record_handler=lambda record: handle_record(record, intake),
                                     processor=processor, context=context)

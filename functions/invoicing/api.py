@@ -1,18 +1,19 @@
 """HTTP handler of the invoicing routine: thin routes over `klientportal.invoicing.service`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from functions import catalogue
 from functions.invoicing.responses import CustomerCreditOut, InvoiceOut, InvoicePage, PdfLink
-from klientportal.api.app import Context, build_app, http_handler
+from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.context import RequestContext
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
@@ -256,13 +257,14 @@ def preload(route_key: str, path: dict[str, str]) -> list[str]:
     return [keys.INVOICE_SETTINGS_SK, keys.INVOICE_COUNTER_SK, *([keys.invoice_sk(invoice_id)] if invoice_id else [])]
 
 
-def _out(rec: Record) -> dict:
+def _out(rec: Record) -> dict[str, Any]:
     data = {k: v for k, v in rec.data.items() if k != "document"}
     return {**data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
 
 
-def _idempotent(ctx: RequestContext, payload: dict, operation) -> Response:
-    return run_idempotent(ctx, payload, operation)
+def _idempotent(ctx: RequestContext, payload: dict[str, Any],
+                operation: Callable[[], tuple[int, dict[str, Any]]]) -> Response[InvoiceOut]:
+    return run_idempotent(ctx, payload, InvoiceOut, operation)
 
 
 @router.get("/clients/<client_id>/invoice-settings", tags=TAGS, summary="The client's invoice settings",
@@ -309,14 +311,14 @@ def update_invoice(client_id: str, invoice_id: str, body: InvoicePatch, ctx: Con
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/issue", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Issue: next number of the gapless series, KID, dates, PDF; the invoice is frozen")
-def issue_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+def issue_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     return _idempotent(ctx, {"issue": invoice_id}, lambda: (200, _out(invoices.issue(invoice_id, ctx.actor))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/send", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once")
 def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices,
-                 body: SendIn | None = None) -> InvoiceOut:
+                 body: Optional[SendIn] = None) -> Response[InvoiceOut]:
     channel = body.channel if body else None
     return _idempotent(ctx, {"send": invoice_id, "channel": channel},
                        lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))))
@@ -327,7 +329,9 @@ def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoic
     "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "application/json": {"model": PdfLink}}}},
             summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL")
-def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices, link: Annotated[bool, Query()] = False):
+@raw_response
+def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices,
+                link: Annotated[bool, Query()] = False) -> Response[dict[str, Any] | bytes]:
     rec, pdf = invoices.pdf(invoice_id)
     if link:
         return Response(200, "application/json", {"url": invoices.files.presigned_url(rec.data["pdf_key"]),
@@ -340,7 +344,8 @@ def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices, link: Annot
     "description": "The EHF document (UBL 2.1 XML)",
     "content": {"application/xml": {"schema": {"type": "string"}}}}},
             summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)")
-def invoice_ehf(client_id: str, invoice_id: str, invoices: Invoices):
+@raw_response
+def invoice_ehf(client_id: str, invoice_id: str, invoices: Invoices) -> Response[bytes]:
     return Response(200, "application/xml", invoices.ehf(invoice_id))
 
 
@@ -357,7 +362,7 @@ def create_credit_note(client_id: str, invoice_id: str, body: CreditNoteIn, ctx:
 @router.post("/clients/<client_id>/invoices/<invoice_id>/payments", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Register a (partial) payment; closes a debt-collection case when paid")
 def register_payment(client_id: str, invoice_id: str, body: PaymentIn, ctx: Context,
-                     invoices: Invoices) -> InvoiceOut:
+                     invoices: Invoices) -> Response[InvoiceOut]:
     payment = _payment(body)
     return _idempotent(ctx, {"pay": invoice_id, **payment.stored()},
                        lambda: (200, _out(invoices.register_payment(invoice_id, payment, ctx.actor))))
@@ -379,21 +384,21 @@ def get_customer_credit(client_id: str, customer_number: int, invoices: Invoices
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/payment-request", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send a payment request (betalingsanmodning) by e-mail")
-def payment_request(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+def payment_request(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     return _idempotent(ctx, {"payment-request": invoice_id},
                        lambda: (200, _out(invoices.payment_request(invoice_id, ctx.actor))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/reminders", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send a reminder now (purring; the second is the inkassovarsel), within the law")
-def send_reminder(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+def send_reminder(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     return _idempotent(ctx, {"remind": invoice_id},
                        lambda: (200, _out(invoices.remind(invoice_id, ctx.actor, on_demand=True))))
 
 
 @router.post("/clients/<client_id>/invoices/<invoice_id>/collection", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Hand the claim over to debt collection (Svea Finans)")
-def start_collection(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> InvoiceOut:
+def start_collection(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     return _idempotent(ctx, {"collect": invoice_id},
                        lambda: (200, _out(invoices.start_collection(invoice_id, ctx.actor))))
 

@@ -4,6 +4,7 @@ for tests and catch-up runs."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from klientportal import clock
 from klientportal.bootstrap import invocation
@@ -12,8 +13,11 @@ from klientportal.invoicing.settings import ReminderLaw
 from klientportal.observability import instrumented, logger
 from klientportal.repository.store import SYSTEM
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-def _handle(event: dict, context: object) -> dict:
+
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     detail = event.get("detail") or {}
     today = date.fromisoformat(detail["today"]) if detail.get("today") else clock.today_oslo()
     inv = invocation()

@@ -1,11 +1,11 @@
 """HTTP handler of the registers routine. The four routes of each register come from one factory,
 so every register behaves the same: list (paginated), create (idempotent), read, patch (versioned)."""
-from typing import Annotated
+from typing import Annotated, Any, Optional
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, Field, create_model
 
 from functions import catalogue
@@ -35,31 +35,45 @@ def _registers(ctx: Context) -> RegisterService:
 Registers = Annotated[RegisterService, Depends(_registers)]
 
 
+class VersionedPatch(BaseModel):
+    """What every register's PATCH body has beside its fields: the version it was read at."""
+
+    version: int
+
+
 def _routes_for(spec: RegisterSpec) -> None:
     title = spec.entity.capitalize()
     out = create_model(f"{title}Out", __base__=spec.read, id=(str, ...), version=(int, ...),
                        created_at=(str, ...), updated_at=(str, ...))
-    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(str | None, None))
-    patch = create_model(f"{title}Patch", __base__=spec.update,
+    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(Optional[str], None))
+    patch = create_model(f"{title}Patch", __base__=(VersionedPatch, spec.update),
                          version=(Integer, Field(ge=1, description="The version you read; a stale one gets 409")))
     base = f"/clients/<client_id>/{spec.name}"
     tags = [spec.name]
 
-    def list_items(client_id: str, service: Registers, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-                   cursor: Annotated[str | None, Query(max_length=2000)] = None) -> page:
+    def list_items(client_id: str, service: Registers, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
+                   cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BaseModel:
         result = service.list(spec, limit, cursor)
         return page(items=[service.to_read(spec, r) for r in result.items], next_cursor=result.next_cursor)
 
-    def create_item(client_id: str, body: spec.create, ctx: Context, service: Registers) -> Response[out]:
-        return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
+    def create_item(client_id: str, body: BaseModel, ctx: Context, service: Registers) -> Response[BaseModel]:
+        return run_idempotent(ctx, body.model_dump(mode="json"), out, lambda: (
             201, service.to_read(spec, service.create(spec, body, ctx.actor))))
 
-    def get_item(client_id: str, item_id: str, service: Registers) -> out:
+    def get_item(client_id: str, item_id: str, service: Registers) -> dict[str, Any]:
         return service.to_read(spec, service.get(spec, item_id))
 
-    def update_item(client_id: str, item_id: str, body: patch, ctx: Context, service: Registers) -> out:
+    def update_item(client_id: str, item_id: str, body: VersionedPatch, ctx: Context,
+                    service: Registers) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         return service.to_read(spec, service.update(spec, item_id, body.version, changes, ctx.actor))
+
+    # The static types above are all that can be known of models made per register; powertools
+    # validates and documents each route with its register's own models, given here.
+    list_items.__annotations__["return"] = page
+    create_item.__annotations__.update({"body": spec.create, "return": Response[out]})
+    get_item.__annotations__["return"] = out
+    update_item.__annotations__.update({"body": patch, "return": out})
 
     for fn, verb in ((list_items, "list"), (create_item, "create"), (get_item, "get"), (update_item, "update")):
         fn.__name__ = f"{verb}_{spec.entity}"
@@ -123,7 +137,7 @@ def create_account(client_id: str, body: AccountIn, ctx: Context) -> Response[Ac
     if body.default_vat_code is not None and body.default_vat_code not in codes:
         raise InvalidInput("unknown VAT code", [FieldError("default_vat_code", "not a VAT code")])
     account = CustomAccount(**body.model_dump(mode="json"))
-    return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
+    return run_idempotent(ctx, body.model_dump(mode="json"), AccountOut, lambda: (
         201, {**add_account(ctx.store, client_id, account, ctx.actor).data, "standard": False}))
 
 

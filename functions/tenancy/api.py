@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from functions import catalogue
@@ -53,7 +53,7 @@ Tenancy = Annotated[TenancyService, Depends(_tenancy)]
 
 @router.get("/me", tags=["tenancy"], summary="Who am I: memberships and roles", responses=COMMON_RESPONSES)
 def me(ctx: Context) -> Me:
-    p = ctx.principal
+    p = ctx.user
     return Me(sub=p.sub, email=p.email, memberships=list(p.memberships))
 
 
@@ -79,7 +79,7 @@ def list_bureau_users(ctx: Context, tenancy: Tenancy) -> MemberList:
 @router.post("/bureau/users", tags=["users"], summary="Invite a bureau admin or accountant",
              responses={201: created(Membership), **COMMON_RESPONSES})
 def invite_bureau_user(body: BureauInvitation, ctx: Context, tenancy: Tenancy) -> Response[Membership]:
-    return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
+    return run_idempotent(ctx, body.model_dump(mode="json"), Membership, lambda: (
         201, tenancy.invite_to_bureau(ctx.bureau_id, body, ctx.actor).model_dump(mode="json")))
 
 
@@ -95,7 +95,7 @@ def list_clients(ctx: Context, tenancy: Tenancy, limit: Annotated[int | None, Qu
     items: list[Client] = []
     next_cursor = None
     accepted = False
-    for bureau_id in ctx.principal.bureau_ids():
+    for bureau_id in ctx.user.bureau_ids():
         # a cursor is bound to one bureau's list: continue that list only
         try:
             page = ctx.store.query(keys.bureau_clients_gsi(bureau_id), index="GSI1", limit=limit, cursor=cursor)
@@ -103,13 +103,13 @@ def list_clients(ctx: Context, tenancy: Tenancy, limit: Annotated[int | None, Qu
             continue
         accepted = True
         clients = [Client.model_validate({**r.data, "version": r.version}) for r in page.items]
-        items += [c for c in clients if policy.reach(ctx.principal, c) is not None]
+        items += [c for c in clients if policy.reach(ctx.user, c) is not None]
         next_cursor = page.next_cursor
     if cursor and not accepted:
         raise InvalidInput("the cursor is not valid for this list", [FieldError("cursor", "invalid cursor")])
     seen = {c.client_id for c in items}
     if not cursor:
-        for m in ctx.principal.active():
+        for m in ctx.user.active():
             if m.scope == "client" and m.scope_id not in seen:
                 found = tenancy.repo.client(m.scope_id)
                 if found:
@@ -122,26 +122,26 @@ def list_clients(ctx: Context, tenancy: Tenancy, limit: Annotated[int | None, Qu
                          "registered at once; ByråKlient and Byrålisens clients start as pending.",
              responses={201: created(Client), **COMMON_RESPONSES})
 def create_client(body: ClientCreate, ctx: Context, tenancy: Tenancy) -> Response[Client]:
-    return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
+    return run_idempotent(ctx, body.model_dump(mode="json"), Client, lambda: (
         201, tenancy.create_client(ctx.bureau_id, body, ctx.actor).model_dump(mode="json")))
 
 
 @router.get("/clients/<client_id>", tags=["clients"], summary="One client", responses=COMMON_RESPONSES)
 def get_client(client_id: str, ctx: Context) -> Client:
-    return ctx.client
+    return ctx.authorized_client
 
 
 @router.patch("/clients/<client_id>", tags=["clients"], summary="Change name, tier, modules, financial year start or status",
               responses=COMMON_RESPONSES)
 def update_client(client_id: str, body: ClientUpdate, ctx: Context, tenancy: Tenancy) -> Client:
-    return tenancy.update_client(ctx.client, body, ctx.actor)
+    return tenancy.update_client(ctx.authorized_client, body, ctx.actor)
 
 
 @router.put("/clients/<client_id>/licence", tags=["clients"],
             summary="Record the client's external licence registration (ByråKlient, Byrålisens)",
             responses=COMMON_RESPONSES)
 def put_client_licence(client_id: str, body: ClientLicenceUpdate, ctx: Context, tenancy: Tenancy) -> Client:
-    return tenancy.register_client_licence(ctx.client, body, ctx.actor)
+    return tenancy.register_client_licence(ctx.authorized_client, body, ctx.actor)
 
 
 @router.get("/clients/<client_id>/users", tags=["users"], summary="The client's users", responses=COMMON_RESPONSES)
@@ -153,8 +153,8 @@ def list_client_users(client_id: str, ctx: Context, tenancy: Tenancy) -> MemberL
              responses={201: created(Membership), **COMMON_RESPONSES})
 def invite_client_user(client_id: str, body: ClientInvitation, ctx: Context,
                        tenancy: Tenancy) -> Response[Membership]:
-    return run_idempotent(ctx, body.model_dump(mode="json"), lambda: (
-        201, tenancy.invite_to_client(ctx.client, body, ctx.actor).model_dump(mode="json")))
+    return run_idempotent(ctx, body.model_dump(mode="json"), Membership, lambda: (
+        201, tenancy.invite_to_client(ctx.authorized_client, body, ctx.actor).model_dump(mode="json")))
 
 
 @router.patch("/clients/<client_id>/users/<user_id>", tags=["users"],

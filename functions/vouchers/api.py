@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
@@ -26,11 +26,10 @@ from klientportal.vouchers.bureau_queue import bureau_queue as queue_of_bureau
 from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS
 from klientportal.vouchers.originals import presigned_get
 from klientportal.vouchers.payments import PaymentProposalService
-from klientportal.vouchers.records import QUEUES
+from klientportal.vouchers.records import Queue
 from klientportal.vouchers.workflow import VoucherService, preview_of, view
 
 router = Router()
-Queue = Literal[tuple(QUEUES)]  # type: ignore[valid-type]
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 
 
@@ -154,7 +153,7 @@ Vouchers = Annotated[VoucherService, Depends(_vouchers)]
 Payments = Annotated[PaymentProposalService, Depends(_payments)]
 
 
-def _inbox_out(data: dict) -> InboxAddress:
+def _inbox_out(data: dict[str, Any]) -> InboxAddress:
     return InboxAddress(slug=data["slug"], address=inbox.address(data["slug"], settings().inbox_domain))
 
 
@@ -162,13 +161,13 @@ def _inbox_out(data: dict) -> InboxAddress:
             responses=COMMON_RESPONSES)
 def get_inbox(client_id: str, ctx: Context) -> InboxAddress:
     found = inbox.inbox_of(ctx.store, client_id)
-    return _inbox_out(found or inbox.assign_inbox(ctx.store, ctx.client, ctx.actor))
+    return _inbox_out(found or inbox.assign_inbox(ctx.store, ctx.authorized_client, ctx.actor))
 
 
 @router.put("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="Choose the voucher e-mail address",
             responses=COMMON_RESPONSES)
 def put_inbox(client_id: str, body: InboxChange, ctx: Context) -> InboxAddress:
-    return _inbox_out(inbox.assign_inbox(ctx.store, ctx.client, ctx.actor, slug=body.slug))
+    return _inbox_out(inbox.assign_inbox(ctx.store, ctx.authorized_client, ctx.actor, slug=body.slug))
 
 
 @router.post("/clients/<client_id>/voucher-uploads", tags=["vouchers"],
@@ -181,7 +180,7 @@ def create_uploads(client_id: str, body: UploadRequest, ctx: Context) -> Respons
                                         [uploads.DeclaredFile(f.filename, f.content_type, f.size) for f in body.files])
     items = [UploadTarget(filename=t.filename, key=t.key, url=t.url, method=t.method, fields=t.fields,
                           expires_in=t.expires_in) for t in targets]
-    return Response(201, "application/json", UploadTargets(items=items).model_dump(mode="json"))
+    return Response(201, "application/json", UploadTargets(items=items))
 
 
 @router.get("/clients/<client_id>/vouchers", tags=["vouchers"], summary="Vouchers, all or one queue",
@@ -298,7 +297,7 @@ def mark_paid(client_id: str, voucher_id: str, body: Payment, ctx: Context, vouc
              summary="Book (bureau): a balanced journal entry with the next voucher number",
              responses=COMMON_RESPONSES)
 def book(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Response[Voucher]:
-    return run_idempotent(ctx, {"voucher_id": voucher_id, **body.model_dump(mode="json")}, lambda: (
+    return run_idempotent(ctx, {"voucher_id": voucher_id, **body.model_dump(mode="json")}, Voucher, lambda: (
         200, view(vouchers.book(voucher_id, body.version, ctx.actor))))
 
 
@@ -313,8 +312,7 @@ def return_voucher(client_id: str, voucher_id: str, body: Return, ctx: Context, 
             responses=COMMON_RESPONSES)
 def bureau_queue(ctx: Context, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BureauQueue:
-    assert ctx.principal is not None
-    page = queue_of_bureau(ctx.store, ctx.principal, ctx.bureau_id, limit, cursor)
+    page = queue_of_bureau(ctx.store, ctx.user, ctx.bureau_id, limit, cursor)
     return BureauQueue(items=[BureauQueueItem.model_validate(i) for i in page.items], next_cursor=page.next_cursor)
 
 

@@ -6,14 +6,22 @@ redelivery carries the same id.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypedDict
 
 from klientportal.repository import keys
 
 SOURCE = "klientportal"
 
 
-def domain_event_from_stream_image(image: dict[str, Any]) -> dict | None:
+class EventEntry(TypedDict):
+    """A PutEvents entry before the bus name is added."""
+
+    Source: str
+    DetailType: str
+    Detail: str
+
+
+def domain_event_from_stream_image(image: dict[str, Any]) -> EventEntry | None:
     """A PutEvents entry for a new audit-event item (plain-typed stream image), else None."""
     sk = str(image.get("SK", ""))
     if not sk.startswith(keys.AUDIT_EVENT_PREFIX) or "event" not in image:
@@ -33,7 +41,7 @@ def domain_event_from_stream_image(image: dict[str, Any]) -> dict | None:
     return {"Source": SOURCE, "DetailType": event["action"], "Detail": json.dumps(detail)}
 
 
-def put_entries(events_client: Any, bus: str, entries: list[dict]) -> None:
+def put_entries(events_client: Any, bus: str, entries: list[EventEntry]) -> None:
     """PutEvents, raising if any entry failed so the stream batch is retried."""
     if not entries:
         return

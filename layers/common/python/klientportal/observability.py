@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from aws_lambda_powertools import Logger, Metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+LambdaHandler = Callable[[dict[str, Any], "LambdaContext"], Any]
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "klientportal"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Klientportal"))
 
 
 @cache
-def tracer() -> Any:
+def tracer() -> Tracer:
     from aws_lambda_powertools import Tracer
     return Tracer()
 
 
-def instrumented(handler: Callable[[dict, Any], Any], correlation_id_path: str | None = None) -> Callable:
+def instrumented(handler: LambdaHandler, correlation_id_path: str | None = None) -> LambdaHandler:
     """Wrap a Lambda handler with logging context (correlation id), tracing and metrics."""
-    traced: list[Callable] = []
+    traced: list[LambdaHandler] = []
 
-    def with_tracing(event: dict, context: Any) -> Any:
+    def with_tracing(event: dict[str, Any], context: LambdaContext) -> Any:
         if not traced:
             traced.append(tracer().capture_lambda_handler(handler))
         return traced[0](event, context)

@@ -10,7 +10,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from klientportal.adapters import outbox
 from klientportal.adapters.receipts import Receipt, post_receipt, simulator_delay
@@ -58,7 +58,7 @@ class HttpAccessPoint:
         self.base_url = base_url or os.environ.get("KP_ACCESS_POINT_URL", "")
         self.token = token or os.environ.get("KP_ACCESS_POINT_TOKEN", "")
 
-    def _request(self, method: str, path: str, body: bytes | None = None, content_type: str = "") -> dict:
+    def _request(self, method: str, path: str, body: bytes | None = None, content_type: str = "") -> dict[str, Any]:
         import urllib.request
         if not self.base_url:
             raise RuntimeError("KP_ACCESS_POINT_URL is not configured")
@@ -66,7 +66,8 @@ class HttpAccessPoint:
                                      headers={"Authorization": f"Bearer {self.token}",
                                               **({"Content-Type": content_type} if content_type else {})})
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - configured https URL
-            return json.loads(resp.read() or b"{}")
+            answer: dict[str, Any] = json.loads(resp.read() or b"{}")
+        return answer
 
     def lookup(self, participant_id: str) -> Participant:
         found = self._request("GET", f"/participants/iso6523-actorid-upis::{participant_id}")

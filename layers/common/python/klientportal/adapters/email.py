@@ -51,7 +51,8 @@ class SesEmailSender:
     def send(self, mail: Mail) -> str:
         resp = aws.client("ses").send_raw_email(Source=mail.from_address, Destinations=[mail.to],
                                                 RawMessage={"Data": mime_of(mail)})
-        return resp["MessageId"]
+        message_id: str = resp["MessageId"]
+        return message_id
 
 
 class LocalSesEmailSender(SesEmailSender):

@@ -33,7 +33,8 @@ class CognitoUserDirectory:
             found = user["Attributes"]
         except idp.exceptions.UsernameExistsException:
             found = idp.admin_get_user(UserPoolId=self._pool, Username=email)["UserAttributes"]
-        return next(a["Value"] for a in found if a["Name"] == "sub")
+        sub: str = next(a["Value"] for a in found if a["Name"] == "sub")
+        return sub
 
 
 class LocalUserDirectory:

@@ -9,6 +9,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 from klientportal import clock
 
@@ -17,7 +18,7 @@ def outbox_dir() -> Path:
     return Path(os.environ.get("KP_LOCAL_OUTBOX", ".local/outbox"))
 
 
-def deliver(channel: str, message: dict) -> Path:
+def deliver(channel: str, message: dict[str, Any]) -> Path:
     """Write `message` to the outbox channel and return its path."""
     folder = outbox_dir() / channel
     folder.mkdir(parents=True, exist_ok=True)
@@ -27,7 +28,7 @@ def deliver(channel: str, message: dict) -> Path:
     return path
 
 
-def messages(channel: str) -> list[dict]:
+def messages(channel: str) -> list[dict[str, Any]]:
     folder = outbox_dir() / channel
     if not folder.is_dir():
         return []

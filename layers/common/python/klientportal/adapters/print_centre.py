@@ -12,7 +12,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from klientportal.adapters import outbox
 from klientportal.adapters.receipts import Receipt, post_receipt, simulator_delay
@@ -23,7 +23,7 @@ class PrintJob:
     client_id: str
     invoice_id: str
     delivery_id: str
-    recipient: dict  # name, street, postal_code, city, country
+    recipient: dict[str, Any]  # name, street, postal_code, city, country
     pdf: bytes
 
 
@@ -47,7 +47,8 @@ class HttpPrintCentre:
                                      headers={"Authorization": f"Bearer {self.token}",
                                               "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310
-            return json.loads(resp.read())["job_id"]
+            job_id: str = json.loads(resp.read())["job_id"]
+        return job_id
 
 
 class SimulatedPrintCentre:

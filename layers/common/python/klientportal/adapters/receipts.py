@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from klientportal import aws
 from klientportal.settings import settings
@@ -20,7 +21,7 @@ class Receipt:
     reference: str  # the partner's id: AP message id, print job id, Svea case id
     reason: str | None = None
     status: str | None = None
-    details: dict = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

@@ -11,7 +11,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from klientportal.adapters import outbox
 from klientportal.adapters.receipts import Receipt, post_receipt, simulator_delay
@@ -22,7 +22,7 @@ class Claim:
     client_id: str
     invoice_id: str
     creditor_orgnr: str
-    debtor: dict  # name, orgnr, address, email
+    debtor: dict[str, Any]  # name, orgnr, address, email
     invoice_number: str
     kid: str | None
     principal: str  # outstanding amount, NOK, as a string
@@ -43,7 +43,7 @@ class HttpSvea:
         self.base_url = os.environ.get("KP_SVEA_URL", "")
         self.token = os.environ.get("KP_SVEA_TOKEN", "")
 
-    def _post(self, path: str, body: dict) -> dict:
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         import urllib.request
         if not self.base_url:
             raise RuntimeError("KP_SVEA_URL is not configured")
@@ -51,10 +51,12 @@ class HttpSvea:
                                      headers={"Authorization": f"Bearer {self.token}",
                                               "Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310
-            return json.loads(resp.read() or b"{}")
+            answer: dict[str, Any] = json.loads(resp.read() or b"{}")
+        return answer
 
     def create_case(self, claim: Claim) -> str:
-        return self._post("/cases", claim.__dict__)["case_id"]
+        case_id: str = self._post("/cases", claim.__dict__)["case_id"]
+        return case_id
 
     def close_case(self, case_id: str, reason: str, client_id: str, invoice_id: str) -> None:
         self._post(f"/cases/{case_id}/close", {"reason": reason})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -20,7 +20,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
 from aws_lambda_powertools.event_handler.request import Request
-from aws_lambda_powertools.event_handler.router import Router
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 
 from klientportal.api.body import loads, refuse_body
@@ -32,12 +32,16 @@ from klientportal.auth import policy
 from klientportal.auth.principal import Principal
 from klientportal.bootstrap import Invocation, invocation
 from klientportal.errors import DomainError, InternalError, NotFound, Unauthenticated
-from klientportal.observability import instrumented, logger, metrics
+from klientportal.observability import LambdaHandler, instrumented, logger, metrics
 from klientportal.repository.store import Actor
 from klientportal.tenancy.models import Membership
 from klientportal.repository.records import Record
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
 CONTEXT_KEY = "request"
+E = TypeVar("E", bound=Exception)
 
 #: Sort keys of the client's partition that a route will read, by route key and path parameters:
 #: read in the authorization's batch (one call) instead of one call each later.
@@ -57,6 +61,10 @@ class GuardedApp(APIGatewayHttpResolver):
         self.actions = actions
         self.preload = preload
 
+    def on_error(self, error: type[E], handler: Callable[[E], Response[str]]) -> None:
+        """Answer `error` with `handler` (powertools' `exception_handler`, as a typed call)."""
+        self.exception_handler(error)(handler)
+
 
 def request_context(request: Request) -> RequestContext:
     """The authorized request's context (a `Depends` provider)."""
@@ -68,8 +76,20 @@ def request_context(request: Request) -> RequestContext:
 
 Context = Annotated[RequestContext, Depends(request_context)]
 
+Route = TypeVar("Route", bound=Callable[..., Any])
 
-def _principal(sub: str, claims: dict, found: list[tuple[Membership, Record]], inv: Invocation) -> Principal:
+
+def raw_response(route: Route) -> Route:
+    """For a route that answers bytes or HTML as they are (apply below the router's decorator).
+
+    powertools validates a response and encodes it as JSON by the route's return annotation, which
+    would mangle a PDF; the annotation is taken off the function it registers (it stays in the
+    source for the type checker)."""
+    route.__annotations__.pop("return", None)
+    return route
+
+
+def _principal(sub: str, claims: dict[str, Any], found: list[tuple[Membership, Record]], inv: Invocation) -> Principal:
     actor = Actor(sub=sub, email=claims.get("email"))
     active = inv.tenancy.activate_invitations(found, actor)
     auth_time = claims.get("auth_time")
@@ -77,7 +97,7 @@ def _principal(sub: str, claims: dict, found: list[tuple[Membership, Record]], i
                      auth_level=claims.get("acr"), auth_time=int(auth_time) if auth_time else None)
 
 
-def authorize_event(event: dict, actions: dict[str, str | None], preload: Preload = _no_preload,
+def authorize_event(event: dict[str, Any], actions: dict[str, str | None], preload: Preload = _no_preload,
                     inv: Invocation | None = None) -> RequestContext:
     """THE authorization step: route → action → policy decision, before any parsing of the body.
 
@@ -124,49 +144,49 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload
     for route in app._static_routes + app._dynamic_routes:
         route.responses = documented_responses(route.method, route.responses)
 
-    @app.exception_handler(DomainError)
-    def _domain(err: DomainError) -> Response:
+    def _domain(err: DomainError) -> Response[str]:
         if err.status >= 500:
             logger.exception("domain error")
         return from_domain_error(err, instance=app.current_event.path)
 
-    @app.exception_handler(RequestValidationError)
-    def _invalid(err: RequestValidationError) -> Response:
+    def _invalid(err: RequestValidationError) -> Response[str]:
         return problem_response(422, "validation-error", "The request is not valid",
                                 "the request does not match the schema; see errors",
                                 instance=app.current_event.path, errors=field_errors_from_validation(err.errors()))
 
-    @app.exception_handler(ResponseValidationError)
-    def _bad_response(err: ResponseValidationError) -> Response:
+    def _bad_response(err: ResponseValidationError) -> Response[str]:
         logger.error("response failed its schema", extra={"errors": str(err.errors())[:2000]})
         return problem_response(500, "internal-error", "Internal error",
                                 "the response did not match its schema; it has been logged",
                                 instance=app.current_event.path)
 
     @app.not_found
-    def _not_found(_: NotFoundError) -> Response:
+    def _not_found(_: NotFoundError) -> Response[str]:
         return problem_response(404, "not-found", "Not found", "no such route", instance=app.current_event.path)
 
-    @app.exception_handler(Exception)
-    def _unexpected(err: Exception) -> Response:
+    def _unexpected(err: Exception) -> Response[str]:
         logger.exception("unhandled error")
         return problem_response(500, "internal-error", "Internal error",
                                 "something went wrong on our side; it has been logged",
                                 instance=app.current_event.path)
 
+    app.on_error(DomainError, _domain)
+    app.on_error(RequestValidationError, _invalid)
+    app.on_error(ResponseValidationError, _bad_response)
+    app.on_error(Exception, _unexpected)
     return app
 
 
-def _proxy_problem(err: DomainError, path: str) -> dict:
+def _proxy_problem(err: DomainError, path: str) -> dict[str, Any]:
     response = from_domain_error(err, instance=path)
     return {"statusCode": response.status_code, "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
             "body": response.body, "isBase64Encoded": False}
 
 
-def http_handler(app: GuardedApp) -> Callable:
+def http_handler(app: GuardedApp) -> LambdaHandler:
     """The Lambda handler of an API function: authorize, bound the body, then let the resolver parse and route."""
 
-    def handle(event: dict, context: Any) -> dict:
+    def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             ctx = authorize_event(event, app.actions, app.preload)
         except DomainError as err:
@@ -180,7 +200,7 @@ def http_handler(app: GuardedApp) -> Callable:
             return _proxy_problem(refused, event.get("rawPath", ""))
         ctx.lambda_context = context
         logger.append_keys(tenant=ctx.tenant, route=ctx.route_key)
-        app.append_context(**{CONTEXT_KEY: ctx})
+        app.context[CONTEXT_KEY] = ctx
         started = time.perf_counter()
         response = app.resolve(event, context)
         status = int(response.get("statusCode", 0))

@@ -43,7 +43,7 @@ class UnsupportedMediaType(DomainError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
-def refuse_body(event: dict) -> DomainError | None:
+def refuse_body(event: dict[str, Any]) -> DomainError | None:
     """Why the body of this API Gateway (v2) event is refused before it is parsed, or None."""
     body = event.get("body")
     if not body:

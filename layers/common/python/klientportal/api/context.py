@@ -28,17 +28,26 @@ class RequestContext:
         return self.invocation.store
 
     @property
-    def client_id(self) -> str:
+    def authorized_client(self) -> Client:
         """The client of a client-scoped request (authorized before any route code runs)."""
         if self.client is None:
             raise RuntimeError("not a client-scoped request")
-        return self.client.client_id
+        return self.client
+
+    @property
+    def client_id(self) -> str:
+        return self.authorized_client.client_id
+
+    @property
+    def user(self) -> Principal:
+        """The signed-in principal (every route but the public ones)."""
+        if self.principal is None:
+            raise RuntimeError("no principal on a public route")
+        return self.principal
 
     @property
     def actor(self) -> Actor:
-        if self.principal is None:
-            raise RuntimeError("no principal on a public route")
-        return Actor(sub=self.principal.sub, email=self.principal.email)
+        return Actor(sub=self.user.sub, email=self.user.email)
 
     @property
     def bureau_id(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from typing import Any, Callable, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from pydantic import BaseModel
 
 from klientportal import aws
 from klientportal.api.context import RequestContext
@@ -24,6 +25,7 @@ from klientportal.errors import DomainError, FieldError, InvalidInput
 from klientportal.settings import settings
 
 HEADER = "idempotency-key"
+M = TypeVar("M", bound=BaseModel)
 _CONFIG = IdempotencyConfig(event_key_jmespath="scope", payload_validation_jmespath="payload_hash",
                             expires_after_seconds=24 * 3600, raise_on_no_idempotency_key=True)
 
@@ -40,17 +42,19 @@ def _persistence() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=aws.client("dynamodb"))
 
 
-def run_idempotent(ctx: RequestContext, payload: dict, operation: Callable[[], tuple[int, dict]]) -> Response:
-    """Run `operation` (returning status and JSON body) at most once per Idempotency-Key."""
+def run_idempotent(ctx: RequestContext, payload: dict[str, Any], model: type[M],
+                   operation: Callable[[], tuple[int, dict[str, Any]]]) -> Response[M]:
+    """Run `operation` (returning status and JSON body) at most once per Idempotency-Key; the body,
+    first or replayed, is answered as `model`."""
     key = ctx.headers.get(HEADER)
     if key is None:
         status, body = operation()
-        return Response(status, "application/json", body)
+        return Response(status, "application/json", model.model_validate(body))
     if not 1 <= len(key) <= 128:
         raise InvalidInput("Idempotency-Key must be 1 to 128 characters", [FieldError("header.Idempotency-Key", "length")])
     ran = []
 
-    def once(request: dict) -> dict:
+    def once(request: dict[str, Any]) -> dict[str, Any]:
         ran.append(True)
         status, body = operation()
         return {"status": status, "body": body}
@@ -70,4 +74,4 @@ def run_idempotent(ctx: RequestContext, payload: dict, operation: Callable[[], t
     except IdempotencyAlreadyInProgressError as exc:
         raise StillRunning("the first request with this Idempotency-Key has not finished; retry later") from exc
     headers = {} if ran else {"Idempotent-Replayed": "true"}
-    return Response(result["status"], "application/json", result["body"], headers=headers)
+    return Response(result["status"], "application/json", model.model_validate(result["body"]), headers=headers)

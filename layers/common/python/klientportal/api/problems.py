@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from pydantic import BaseModel
 
 from klientportal.errors import DomainError, FieldError
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+#: The responses of an operation as the OpenAPI document states them, by status code.
+Responses = dict[int, "OpenAPIResponse"]
 
 PROBLEM_BASE = "https://klientportal.no/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -29,7 +37,7 @@ class Problem(BaseModel):
 
 
 def problem_response(status: int, slug: str, title: str, detail: str, *, instance: str | None = None,
-                     errors: list[FieldError] | None = None, extra: dict | None = None) -> Response:
+                     errors: list[FieldError] | None = None, extra: dict[str, Any] | None = None) -> Response[str]:
     reserved = {"type", "title", "status", "detail", "instance", "errors"}
     clashes = reserved & set(extra or {})
     if clashes:
@@ -47,12 +55,12 @@ def problem_response(status: int, slug: str, title: str, detail: str, *, instanc
                     body=json.dumps(body, ensure_ascii=False))
 
 
-def from_domain_error(err: DomainError, instance: str | None = None) -> Response:
+def from_domain_error(err: DomainError, instance: str | None = None) -> Response[str]:
     return problem_response(err.status, err.slug, err.title, err.detail, instance=instance,
                             errors=err.errors, extra=err.extra)
 
 
-def field_errors_from_validation(errors: list[dict]) -> list[FieldError]:
+def field_errors_from_validation(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
     """Pydantic/powertools validation errors as field errors ("body.address.city" → "address.city")."""
     out: list[FieldError] = []
     for e in errors:
@@ -73,30 +81,31 @@ def field_errors_from_validation(errors: list[dict]) -> list[FieldError]:
     return out
 
 
-def _problem(description: str) -> dict:
+def _problem(description: str) -> OpenAPIResponse:
     """An OpenAPI error response: problem+json of the `Problem` component (a $ref, never inlined)."""
     return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"model": Problem}}}
 
 
-COMMON_RESPONSES = {
+COMMON_RESPONSES: Responses = {
     401: _problem("Missing, expired or invalid bearer token"),
     403: _problem("Not allowed for your role, module or licence"),
     404: _problem("Not found (or not yours)"),
     409: _problem("Conflict: a stale version, a duplicate, or a business rule forbids it"),
     422: _problem("Invalid request"),
 }
-BODY_RESPONSES = {
+BODY_RESPONSES: Responses = {
     413: _problem("The request body is larger than the limit"),
     415: _problem("The request body is not application/json"),
 }
 INTERNAL_RESPONSE = _problem("Internal error (logged)")
 
 
-def documented_responses(method: str, declared: dict | None) -> dict:
+def documented_responses(method: str, declared: Responses | None) -> Responses:
     """Every response of a route as the OpenAPI document states it: the success response (from the
     route's return annotation unless declared), the problem+json errors the app can answer, and 500
     as a problem (powertools would document its own JSON error shape, which the app never sends)."""
-    responses = {**COMMON_RESPONSES, **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {})}
+    responses: Responses = {**COMMON_RESPONSES,
+                            **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {})}
     responses.update(declared or {})
     if not any(200 <= int(code) < 300 for code in responses):
         responses = {200: {"description": "OK"}, **responses}
@@ -104,6 +113,6 @@ def documented_responses(method: str, declared: dict | None) -> dict:
     return dict(sorted(responses.items(), key=lambda item: int(item[0])))
 
 
-def created(model: type[BaseModel]) -> dict:
+def created(model: type[BaseModel]) -> OpenAPIResponse:
     """OpenAPI entry for a 201 response carrying `model`."""
     return {"description": "Created", "content": {"application/json": {"model": model}}}

@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -31,10 +32,10 @@ LOCAL_AUDIENCE = "klientportal-local"
 class JwtVerifier:
     issuer: str
     audiences: tuple[str, ...]
-    jwks: dict
+    jwks: dict[str, Any]
     leeway_s: int = 30
 
-    def verify(self, token: str) -> dict:
+    def verify(self, token: str) -> dict[str, Any]:
         """The verified claims of `token`, or Unauthenticated with the reason."""
         try:
             header = jwt.get_unverified_header(token)
@@ -86,7 +87,7 @@ class DevIssuer:
         return self._key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
-    def jwks(self) -> dict:
+    def jwks(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
         jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
         return {"keys": [jwk]}

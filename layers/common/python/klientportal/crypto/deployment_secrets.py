@@ -12,7 +12,8 @@ from klientportal.settings import settings
 
 @cache
 def _secret_value(secret_id: str) -> bytes:
-    return aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"].encode()
+    secret: str = aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]
+    return secret.encode()
 
 
 def cursor_signing_key() -> bytes:

@@ -22,9 +22,10 @@ def encrypt_national_id(tenant: str, national_id: str) -> str:
 
 
 def decrypt_national_id(tenant: str, ciphertext: str) -> str:
-    return aws.client("kms").decrypt(
+    plaintext: bytes = aws.client("kms").decrypt(
         CiphertextBlob=base64.b64decode(ciphertext), EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
-    )["Plaintext"].decode()
+    )["Plaintext"]
+    return plaintext.decode()
 
 
 def national_id_hash(tenant: str, national_id: str) -> str:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import re
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -35,7 +36,7 @@ def decode(content_base64: str) -> bytes:
         raise ValueError("not valid base64") from exc
 
 
-def store(files: DocumentFiles, invoice_id: str, items: list[dict]) -> list[dict]:
+def store(files: DocumentFiles, invoice_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Check every attachment, then put each in S3; returns the metadata the draft keeps."""
     if len(items) > MAX_ATTACHMENTS:
         raise InvalidInput(f"at most {MAX_ATTACHMENTS} attachments", [FieldError("attachments", "too many")])
@@ -71,7 +72,7 @@ def store(files: DocumentFiles, invoice_id: str, items: list[dict]) -> list[dict
     return stored
 
 
-def load(files: DocumentFiles, stored: list[dict]) -> tuple[m.Attachment, ...]:
+def load(files: DocumentFiles, stored: list[dict[str, Any]]) -> tuple[m.Attachment, ...]:
     """The attachments of an invoice from S3, each checked against its recorded hash."""
     out = []
     for meta in stored:
@@ -83,7 +84,7 @@ def load(files: DocumentFiles, stored: list[dict]) -> tuple[m.Attachment, ...]:
     return tuple(out)
 
 
-def with_attachments(invoice: m.Invoice, data: dict, files: DocumentFiles,
+def with_attachments(invoice: m.Invoice, data: dict[str, Any], files: DocumentFiles,
                      first: tuple[m.Attachment, ...] = ()) -> m.Invoice:
     """`invoice` with `first` (e.g. its own PDF) and the stored attachments of `data`, validated."""
     attached = first + load(files, data.get("attachments") or [])

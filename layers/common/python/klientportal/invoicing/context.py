@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
+from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation
@@ -62,12 +63,12 @@ class InvoicingContext:
             raise SettingsMissing("set the client's invoice settings (PUT /invoice-settings) before issuing")
         return InvoiceSettings.model_validate(rec.data)
 
-    def customer(self, number: int) -> dict:
+    def customer(self, number: int) -> dict[str, Any]:
         customer = self.repo.customer(number)
         if customer is None:
             raise InvalidInput(f"no customer {number}", [FieldError("customer_number", "no such customer")])
         return customer
 
-    def indexed(self, rec: Record, data: dict) -> Record:
+    def indexed(self, rec: Record, data: dict[str, Any]) -> Record:
         """`rec` with `data`, in the open-invoice index (GSI1) exactly while something is owed on it."""
         return with_open_index(replace(rec, data=data), self.client_id, lc.is_open(data))

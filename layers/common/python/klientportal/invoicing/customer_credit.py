@@ -8,6 +8,7 @@ is the bank routine's to add.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from klientportal import clock
 from klientportal.invoicing.context import InvoicingContext
@@ -19,7 +20,7 @@ from klientportal.repository.store import Change
 ADDED = "customer_credit.added"
 
 
-def credit_added(ctx: InvoicingContext, invoice: dict, amount: Decimal, source: dict) -> Change:
+def credit_added(ctx: InvoicingContext, invoice: dict[str, Any], amount: Decimal, source: dict[str, Any]) -> Change:
     """The change that adds `amount` (> 0, in the invoice's currency) to the customer's credit;
     `source` names what caused it (payment_id, or credit_note_id and number)."""
     number = int(invoice["customer_number"])
@@ -36,7 +37,7 @@ def credit_added(ctx: InvoicingContext, invoice: dict, amount: Decimal, source: 
     return Change(before, before.with_data(data), ADDED)
 
 
-def view(rec: Record | None, customer_number: int) -> dict:
+def view(rec: Record | None, customer_number: int) -> dict[str, Any]:
     """The API view of a customer's credit (zero when there is none)."""
     if rec is None:
         return {"customer_number": customer_number, "balances": {}, "entries": [], "version": 0}

@@ -3,6 +3,7 @@ where the generated files live (documents bucket, under the client's prefix)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from klientportal import aws
 from klientportal.adapters.access_point import AccessPoint, HttpAccessPoint, SimulatedAccessPoint
@@ -42,12 +43,12 @@ def adapters(mode: str | None = None) -> Adapters:
 RECIPIENT_FIELDS = ("customer_number", "name", "email", "address", "orgnr", "peppol_id", "delivery_channel")
 
 
-def recipient_of(customer: dict) -> dict:
+def recipient_of(customer: dict[str, Any]) -> dict[str, Any]:
     """What delivery needs of a customer, kept on the invoice when it is issued (decision 0407)."""
     return {k: customer[k] for k in RECIPIENT_FIELDS if customer.get(k) is not None}
 
 
-def check_address(channel: str, customer: dict) -> None:
+def check_address(channel: str, customer: dict[str, Any]) -> None:
     """A clear problem when the customer lacks what `channel` needs."""
     number = customer.get("customer_number")
     if channel == "email" and not customer.get("email"):
@@ -77,10 +78,12 @@ class DocumentFiles:
     def get(self, key: str) -> bytes | None:
         s3 = aws.client("s3")
         try:
-            return s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            content: bytes = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except s3.exceptions.NoSuchKey:
             return None
+        return content
 
     def presigned_url(self, key: str, expires_s: int = 300) -> str:
-        return aws.client("s3").generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
-                                                       ExpiresIn=expires_s)
+        url: str = aws.client("s3").generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
+                                                           ExpiresIn=expires_s)
+        return url

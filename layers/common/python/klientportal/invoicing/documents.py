@@ -43,7 +43,7 @@ CREDITED_FIELDS = ("currency", "nok_exchange_rate", "period", "round_payable_to_
 _EXEMPTION_FIELDS = ("exemption_reason", "exemption_reason_code")
 
 
-def vat_for(code: str, mva_registered: bool, field: str = "vat_code", given: dict | None = None) -> m.Vat:
+def vat_for(code: str, mva_registered: bool, field: str = "vat_code", given: dict[str, Any] | None = None) -> m.Vat:
     """The VAT treatment of a SAF-T output code; every line of a seller not registered for VAT is O.
     `given` may carry `exemption_reason` / `exemption_reason_code` that replace the code's default
     text / VATEX code (only for a category that takes a reason: E, AE, G, O)."""
@@ -79,12 +79,12 @@ def seller_of(settings: InvoiceSettings, client_name: str, orgnr: str) -> m.Sell
         phone=settings.phone)
 
 
-def peppol_id_of(customer: dict) -> str | None:
+def peppol_id_of(customer: dict[str, Any]) -> str | None:
     """Where the customer's EHF goes: its own participant id, else 0192:<orgnr>."""
     return customer.get("peppol_id") or (orgnr_participant_id(customer["orgnr"]) if customer.get("orgnr") else None)
 
 
-def buyer_of(customer: dict) -> m.Buyer:
+def buyer_of(customer: dict[str, Any]) -> m.Buyer:
     """The buyer from a stored customer (registers.Customer JSON)."""
     address = customer.get("address") or {}
     endpoint = None
@@ -103,14 +103,14 @@ def _decimal(value: Any) -> Decimal | None:
     return None if value is None or value == "" else Decimal(str(value))
 
 
-def _period(value: dict | None) -> m.Period | None:
+def _period(value: dict[str, Any] | None) -> m.Period | None:
     if not value:
         return None
     return m.Period(start=date.fromisoformat(value["start"]) if value.get("start") else None,
                     end=date.fromisoformat(value["end"]) if value.get("end") else None)
 
 
-def domain_lines(lines: list[dict], mva_registered: bool) -> tuple[m.InvoiceLine, ...]:
+def domain_lines(lines: list[dict[str, Any]], mva_registered: bool) -> tuple[m.InvoiceLine, ...]:
     out = []
     for i, line in enumerate(lines):
         out.append(m.InvoiceLine(
@@ -129,7 +129,7 @@ def domain_lines(lines: list[dict], mva_registered: bool) -> tuple[m.InvoiceLine
     return tuple(out)
 
 
-def domain_allowances_charges(items: list[dict], lines: tuple[m.InvoiceLine, ...],
+def domain_allowances_charges(items: list[dict[str, Any]], lines: tuple[m.InvoiceLine, ...],
                               mva_registered: bool) -> tuple[m.AllowanceCharge, ...]:
     """Document allowances/charges. A percent without `base_amount` is a percent of the net amounts of
     the lines with the same VAT treatment (category and rate) as the allowance/charge."""
@@ -149,7 +149,7 @@ def domain_allowances_charges(items: list[dict], lines: tuple[m.InvoiceLine, ...
     return tuple(out)
 
 
-def domain_invoice(draft: dict, *, number: str, issue_date: date, due_date: date | None, kid: str | None,
+def domain_invoice(draft: dict[str, Any], *, number: str, issue_date: date, due_date: date | None, kid: str | None,
                    seller: m.Seller, buyer: m.Buyer) -> m.Invoice:
     """The validated domain invoice (or credit note) of a draft; InvalidInput when the model refuses."""
     credit = draft["kind"] == "credit_note"
@@ -183,7 +183,7 @@ def domain_invoice(draft: dict, *, number: str, issue_date: date, due_date: date
     return invoice
 
 
-def summary(calc: Calculation) -> dict:
+def summary(calc: Calculation) -> dict[str, Any]:
     """Totals and the VAT breakdown as JSON strings (never floats)."""
     t = calc.totals
     return {
@@ -196,7 +196,7 @@ def summary(calc: Calculation) -> dict:
     }
 
 
-def document_of(stored: dict) -> m.Invoice:
+def document_of(stored: dict[str, Any]) -> m.Invoice:
     """The frozen domain invoice of an issued invoice."""
     return m.Invoice.model_validate(stored["document"])
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from klientportal.errors import FieldError, InvalidInput, StaleVersion
 from klientportal.invoicing import attachments as files_attached
@@ -19,7 +20,7 @@ class Drafts:
     def __init__(self, ctx: InvoicingContext) -> None:
         self.ctx = ctx
 
-    def resolve_lines(self, lines: list[dict]) -> list[dict]:
+    def resolve_lines(self, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = []
         for i, line in enumerate(lines):
             resolved = {k: v for k, v in line.items() if v is not None}
@@ -40,7 +41,7 @@ class Drafts:
             out.append({k: (str(v) if isinstance(v, Decimal) else v) for k, v in resolved.items()})
         return out
 
-    def preview(self, data: dict) -> dict:
+    def preview(self, data: dict[str, Any]) -> dict[str, Any]:
         """Totals of a draft, computed as they will be on issue (None when not computable yet)."""
         ctx = self.ctx
         try:
@@ -53,11 +54,11 @@ class Drafts:
             return {"totals": None, "vat": []}
         return docs.summary(docs.calculate_document(doc))
 
-    def _read_ahead(self, customer_number: int | None, lines: list[dict] | None) -> None:
+    def _read_ahead(self, customer_number: int | None, lines: list[dict[str, Any]] | None) -> None:
         self.ctx.repo.read_ahead(customers=[customer_number] if customer_number is not None else [],
                                  products=[line["product_number"] for line in lines or [] if line.get("product_number")])
 
-    def create(self, body: dict, actor: Actor) -> Record:
+    def create(self, body: dict[str, Any], actor: Actor) -> Record:
         self._read_ahead(body["customer_number"], body["lines"])
         self.ctx.customer(body["customer_number"])
         invoice_id = new_invoice_id()
@@ -70,7 +71,7 @@ class Drafts:
         return self.ctx.store.create(Record(self.ctx.pk, keys.invoice_sk(invoice_id), "invoice", data), actor,
                                      "invoice.draft_created")
 
-    def update(self, invoice_id: str, version: int, changes: dict, actor: Actor) -> Record:
+    def update(self, invoice_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
         rec = self.ctx.repo.invoice(invoice_id)
         lc.require_draft(rec.data)
         if rec.version != version:
@@ -88,7 +89,7 @@ class Drafts:
         data.update(self.preview(data))
         return self.ctx.store.replace(rec, data, actor, "invoice.draft_updated")
 
-    def create_credit_note(self, invoice_id: str, body: dict, actor: Actor) -> Record:
+    def create_credit_note(self, invoice_id: str, body: dict[str, Any], actor: Actor) -> Record:
         original = self.ctx.repo.invoice(invoice_id)
         if original.data["kind"] != InvoiceKind.INVOICE:
             raise lc.InvalidTransition("only an invoice can be credited")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from klientportal import clock
 from klientportal.adapters.print_centre import PrintJob
@@ -68,7 +69,7 @@ class Dunning:
         self._send_reminder(rec, customer, entry, channel)
         return rec
 
-    def _send_reminder(self, rec: Record, customer: dict, entry: dict, channel: str) -> None:
+    def _send_reminder(self, rec: Record, customer: dict[str, Any], entry: dict[str, Any], channel: str) -> None:
         ctx, data = self.ctx, rec.data
         title, body = messages.reminder_text(data, entry, lc.outstanding(data))
         reference = f"{data['id']}-r{entry['seq']}"
@@ -82,7 +83,7 @@ class Dunning:
 
 
 def run_reminders(store: Store, adapters: Adapters, today: date, law: ReminderLaw, actor: Actor,
-                  months_back: int = 13) -> dict:
+                  months_back: int = 13) -> dict[str, Any]:
     """The scheduled reminder run over every client's open invoices (GSI1 by due month)."""
     sent, skipped, failed = 0, 0, 0
     year, month = today.year, today.month

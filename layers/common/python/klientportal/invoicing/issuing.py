@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from klientportal.errors import FieldError, RuleViolation
 from klientportal.formats.kid import KidError, generate_kid
@@ -86,7 +87,7 @@ class Issuing:
             changes += self._credit_original(original, data)
         return ctx.store.write(ctx.pk, changes, actor)[1]
 
-    def _credit_original(self, original: Record, credit: dict) -> list[Change]:
+    def _credit_original(self, original: Record, credit: dict[str, Any]) -> list[Change]:
         """The original invoice credited by `credit`; what it credits beyond what was still owed (the
         invoice was paid) becomes the customer's credit."""
         o = dict(original.data)

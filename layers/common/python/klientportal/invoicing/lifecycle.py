@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from klientportal.errors import DomainError, RuleViolation
 from klientportal.invoicing.records import InvoiceStatus
@@ -44,7 +45,7 @@ class TotalNotIssuable(DomainError):
     status, slug, title = 422, "invoice-total-not-issuable", "The invoice's total cannot be issued"
 
 
-def require_issuable_total(kind: str, totals: dict) -> None:
+def require_issuable_total(kind: str, totals: dict[str, Any]) -> None:
     """An invoice's total (and what is payable) is zero or more: a negative one is a credit, made
     with a credit note on the invoice it corrects. A zero invoice may be issued (it documents a
     delivery free of charge; nothing is owed). A credit note credits something: more than zero.
@@ -67,37 +68,38 @@ def require(status: str, allowed: frozenset[str] | set[str], what: str) -> None:
                                 extra={"current_status": status, "allowed_from": sorted(allowed)})
 
 
-def require_draft(data: dict) -> None:
+def require_draft(data: dict[str, Any]) -> None:
     if data["status"] != DRAFT:
         raise InvoiceFrozen(f"invoice {data.get('number')} is {data['status']}; correct it with a credit note",
                             extra={"current_status": data["status"], "number": data.get("number")})
 
 
-def outstanding(data: dict) -> Decimal:
+def outstanding(data: dict[str, Any]) -> Decimal:
     """What the customer still owes on the invoice itself (fees and interest are separate claims)."""
     payable = Decimal(data.get("totals", {}).get("payable", "0"))
     return payable - Decimal(data.get("paid_amount", "0")) - Decimal(data.get("credited_amount", "0"))
 
 
-def overpaid(data: dict) -> Decimal:
+def overpaid(data: dict[str, Any]) -> Decimal:
     """What the customer paid or was credited beyond the invoice's total (owed back to the customer)."""
     return max(-outstanding(data), ZERO)
 
 
-def is_open(data: dict) -> bool:
+def is_open(data: dict[str, Any]) -> bool:
     """Whether the invoice is in the open-invoice index: sent or dunned and something is owed."""
     return data.get("kind") == "invoice" and data["status"] in OPEN and outstanding(data) > 0
 
 
-def status_after_payment(data: dict) -> str:
+def status_after_payment(data: dict[str, Any]) -> InvoiceStatus:
     """The status once payments/credits changed: paid when nothing is owed, else keep the dunning state."""
     left = outstanding(data)
     if left <= 0:
         return CREDITED if Decimal(data.get("credited_amount", "0")) >= Decimal(data["totals"]["payable"]) \
             else PAID
-    if data["status"] in (REMINDED, IN_COLLECTION):
-        return data["status"]
-    return PARTLY_PAID if Decimal(data.get("paid_amount", "0")) > 0 else data["status"]
+    status = InvoiceStatus(data["status"])
+    if status in (REMINDED, IN_COLLECTION):
+        return status
+    return PARTLY_PAID if Decimal(data.get("paid_amount", "0")) > 0 else status
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class ReminderPlan:
     new_due_date: date | None = None
 
 
-def plan_reminder(data: dict, today: date, law: ReminderLaw, *, fee: bool = True, interest: bool = True,
+def plan_reminder(data: dict[str, Any], today: date, law: ReminderLaw, *, fee: bool = True, interest: bool = True,
                   on_demand: bool = False) -> ReminderPlan:
     """The next reminder under inkassoloven § 9 and inkassoforskriften §§ 1-2, 1-3.
 
@@ -150,7 +152,7 @@ def plan_reminder(data: dict, today: date, law: ReminderLaw, *, fee: bool = True
         new_due_date=today + timedelta(days=law.reminder_deadline_days))
 
 
-def may_start_collection(data: dict, today: date) -> tuple[bool, str]:
+def may_start_collection(data: dict[str, Any], today: date) -> tuple[bool, str]:
     """Collection only after an inkassovarsel whose deadline (≥ 14 days) has passed (inkassoloven § 9)."""
     if data["status"] not in (SENT, PARTLY_PAID, REMINDED):
         return False, f"the invoice is {data['status']}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from klientportal.adapters.email import Mail
 from klientportal.invoicing.text import amount_text, date_text
@@ -10,7 +11,7 @@ from klientportal.repository.records import Record
 from klientportal.settings import settings as app_settings
 
 
-def invoice_text(data: dict) -> str:
+def invoice_text(data: dict[str, Any]) -> str:
     doc = data["document"]
     credit = data["kind"] == "credit_note"
     what = "kreditnota" if credit else "faktura"
@@ -23,7 +24,7 @@ def invoice_text(data: dict) -> str:
     return "\n".join(lines + ["", "Med vennlig hilsen", doc["seller"]["name"]])
 
 
-def reminder_text(data: dict, entry: dict, left: Decimal) -> tuple[str, str]:
+def reminder_text(data: dict[str, Any], entry: dict[str, Any], left: Decimal) -> tuple[str, str]:
     """The title and body of a reminder (purring or inkassovarsel) for what is `left` to pay. The
     outstanding amount and the interest on it are in the invoice's currency; the fee (a share of the
     inkassosats) is in kroner, so for a foreign-currency invoice it is shown and added apart."""

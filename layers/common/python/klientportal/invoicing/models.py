@@ -36,7 +36,8 @@ def _max_places(places: int) -> Callable[[Decimal], Decimal]:
     def check(value: Decimal) -> Decimal:
         if not value.is_finite():
             raise ValueError("must be a finite number")
-        if -value.as_tuple().exponent > places:  # type: ignore[operator]
+        exponent = value.as_tuple().exponent  # an int for every finite value
+        if not isinstance(exponent, int) or -exponent > places:
             raise ValueError(f"at most {places} decimal places")
         return value
 
@@ -64,19 +65,12 @@ def _xml_text(value: str) -> str:
     return value
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_xml_text),
-    ]
-
-
-Text = _text(500)
-ShortText = _text(200)
-Identifier = _text(50)
-PostalZone = _text(20)
-LongText = _text(2000)
+_XML_TEXT = AfterValidator(_xml_text)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _XML_TEXT]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _XML_TEXT]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), _XML_TEXT]
+PostalZone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20), _XML_TEXT]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), _XML_TEXT]
 
 
 def _kid(value: str) -> str:

@@ -10,6 +10,7 @@ dated after today (Europe/Oslo). What is paid beyond the invoice's total is reco
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from klientportal.errors import DomainError, FieldError, InvalidInput
 from klientportal.invoicing import lifecycle as lc
@@ -80,7 +81,7 @@ class Payments:
         return ctx.store.write(ctx.pk, changes, actor)[0], closing
 
 
-def _require_same(payment: Payment, claimed: dict, invoice_id: str) -> None:
+def _require_same(payment: Payment, claimed: dict[str, Any], invoice_id: str) -> None:
     """A replay of a recorded payment, or PaymentIdReused naming what differs."""
     recorded = {k: claimed.get(k) for k in payment.content()}
     differs = [k for k, v in payment.content().items() if recorded[k] != v]

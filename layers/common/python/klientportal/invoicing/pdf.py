@@ -14,13 +14,14 @@ its headings repeated. Amounts come from `invoicing.calc`.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import CoreFont, TTFFont
 
 from klientportal.invoicing.text import account_text, amount_text, date_text, number_text, orgnr_text, price_text
 from pydantic import BaseModel
@@ -115,11 +116,14 @@ def _font_files(invoice: Invoice) -> tuple[Path, Path]:
 def _standard_widths() -> dict[str, dict[str, int]]:
     """Helvetica glyph widths (1/1000 em) per style, keyed by Unicode character; built once."""
     pdf = FPDF()
-    tables = {}
+    tables: dict[str, dict[str, int]] = {}
     for style in ("", "B"):
         pdf.set_font(STANDARD_FONT, style)
-        cw = pdf.current_font.cw
-        table = {}
+        font = pdf.current_font
+        if not isinstance(font, CoreFont):
+            raise RuntimeError(f"{STANDARD_FONT} is not a core font")
+        cw = font.cw
+        table: dict[str, int] = {}
         for byte in range(32, 256):
             try:
                 table[bytes([byte]).decode("cp1252")] = cw[chr(byte)]
@@ -156,7 +160,7 @@ class _Page:
         self.pdf = pdf
         self.y = _TOP
         self._font: tuple[bool, float] | None = None
-        self._units: Callable[[str], int] = len
+        self._units: Callable[[str], float] = len
 
     def font(self, bold: bool, size: float) -> None:
         if self._font == (bold, size):
@@ -168,7 +172,10 @@ class _Page:
             table = _standard_widths()[style]
             self._units = lambda text: sum(table[c] for c in text)
         else:
-            cw = self.pdf.current_font.cw
+            font = self.pdf.current_font
+            if not isinstance(font, TTFFont):
+                raise RuntimeError(f"{self.family} is not an embedded font")
+            cw = font.cw
             self._units = lambda text: sum(cw[ord(c)] for c in text)
 
     @property
@@ -358,7 +365,7 @@ def _table_row(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...
 
 
 def _table(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...],
-           rows: list[tuple[str, ...]], repeat_headings: bool) -> None:
+           rows: Sequence[tuple[str, ...]], repeat_headings: bool) -> None:
     """A table with a bold heading row and a rule between rows, flowing onto new pages."""
     right = x + sum(width for _, width, _ in columns)
     headings = tuple(name for name, _, _ in columns)

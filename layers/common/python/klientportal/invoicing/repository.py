@@ -16,11 +16,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from klientportal.errors import NotFound
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import Store
+from klientportal.repository.store import Page, Store
 
 
 def new_invoice_id() -> str:
@@ -56,11 +57,11 @@ class InvoiceRepository:
             raise NotFound(f"no invoice {invoice_id}")
         return rec
 
-    def customer(self, number: int) -> dict | None:
+    def customer(self, number: int) -> dict[str, Any] | None:
         rec = self.store.get(self.pk, keys.register_sk("customer", number))
         return rec.data if rec else None
 
-    def product(self, number: str) -> dict | None:
+    def product(self, number: str) -> dict[str, Any] | None:
         rec = self.store.get(self.pk, keys.register_sk("product", number))
         return rec.data if rec else None
 
@@ -83,7 +84,7 @@ class InvoiceRepository:
         """Invoice ids carrying `kid` (the bank matching routine's lookup)."""
         return [r.data["invoice_id"] for r in self.store.query_all(self.pk, keys.invoice_kid_prefix(kid))]
 
-    def list(self, limit: int | None, cursor: str | None):
+    def list(self, limit: int | None, cursor: str | None) -> Page:
         return self.store.query(self.pk, keys.INVOICE_PREFIX, limit=limit, cursor=cursor)
 
 

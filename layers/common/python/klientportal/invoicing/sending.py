@@ -7,6 +7,8 @@ twice; a crash in between leaves a visible `submitting` delivery for support (de
 """
 from __future__ import annotations
 
+from typing import Any
+
 from klientportal import clock
 from klientportal.adapters.access_point import EhfEnvelope
 from klientportal.adapters.print_centre import PrintJob
@@ -73,7 +75,7 @@ class Sending:
             outcome, reason, reference = "failed", f"{channel} delivery failed: {type(exc).__name__}: {exc}", None
         return self._finish(invoice_id, attempt, outcome, reason, reference, actor)
 
-    def _recipient(self, rec: Record, delivery: dict) -> dict:
+    def _recipient(self, rec: Record, delivery: dict[str, Any]) -> dict[str, Any]:
         """Whom a delivery goes to: the first, to the customer as the invoice was issued to (kept with
         the frozen document, so the EHF receiver and the printed address are the document's); one
         after a failed attempt, to the customer as now, so that a corrected address counts."""
@@ -82,7 +84,7 @@ class Sending:
             return dict(recipient)
         return self.ctx.customer(rec.data["customer_number"])
 
-    def _submit(self, rec: Record, customer: dict, channel: str, delivery_id: str) -> str:
+    def _submit(self, rec: Record, customer: dict[str, Any], channel: str, delivery_id: str) -> str:
         ctx, data = self.ctx, rec.data
         if channel == "email":
             pdf = self.renditions.ensure_pdf(rec)
@@ -154,7 +156,7 @@ class Sending:
         return ctx.store.write(ctx.pk, changes, actor)[0]
 
 
-def _peppol_id(customer: dict) -> str:
+def _peppol_id(customer: dict[str, Any]) -> str:
     """The customer's PEPPOL id; `check_address("ehf", ...)` has made sure there is one."""
     participant = peppol_id_of(customer)
     if participant is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from klientportal.adapters.receipts import Receipt
 from klientportal.errors import NotFound
@@ -45,19 +46,19 @@ class InvoiceService:
         self.sending, self.payments, self.dunning = Sending(ctx), Payments(ctx), Dunning(ctx)
         self.collection = DebtCollection(ctx)
 
-    def settings_view(self) -> dict:
+    def settings_view(self) -> dict[str, Any]:
         return InvoiceSettingsService(self.ctx).view()
 
-    def put_settings(self, body: InvoiceSettings, version: int | None, actor: Actor) -> dict:
+    def put_settings(self, body: InvoiceSettings, version: int | None, actor: Actor) -> dict[str, Any]:
         return InvoiceSettingsService(self.ctx).put(body, version, actor)
 
-    def create_draft(self, body: dict, actor: Actor) -> Record:
+    def create_draft(self, body: dict[str, Any], actor: Actor) -> Record:
         return self.drafts.create(body, actor)
 
-    def update_draft(self, invoice_id: str, version: int, changes: dict, actor: Actor) -> Record:
+    def update_draft(self, invoice_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
         return self.drafts.update(invoice_id, version, changes, actor)
 
-    def create_credit_note(self, invoice_id: str, body: dict, actor: Actor) -> Record:
+    def create_credit_note(self, invoice_id: str, body: dict[str, Any], actor: Actor) -> Record:
         return self.drafts.create_credit_note(invoice_id, body, actor)
 
     def get(self, invoice_id: str) -> Record:
@@ -84,7 +85,7 @@ class InvoiceService:
     def register_payment(self, invoice_id: str, payment: Payment, actor: Actor) -> Record:
         return self.payments.register(invoice_id, payment, actor)
 
-    def customer_credit(self, customer_number: int) -> dict:
+    def customer_credit(self, customer_number: int) -> dict[str, Any]:
         if self.repo.customer(customer_number) is None:
             raise NotFound(f"no customer {customer_number}")
         return customer_credit.view(self.repo.customer_credit(customer_number), customer_number)

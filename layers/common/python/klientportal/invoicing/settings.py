@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,7 +77,7 @@ class ReminderLaw(BaseModel):
 
     @classmethod
     def from_env(cls) -> "ReminderLaw":
-        values: dict = {}
+        values: dict[str, Any] = {}
         if os.environ.get("KP_INKASSOSATS"):
             values["inkassosats"] = Decimal(os.environ["KP_INKASSOSATS"])
         if os.environ.get("KP_FORSINKELSESRENTE"):

@@ -1,6 +1,8 @@
 """Use case: the client's invoice settings (seller profile, KID, numbering start), read and set."""
 from __future__ import annotations
 
+from typing import Any
+
 from klientportal.errors import FieldError, NotFound, RuleViolation, StaleVersion
 from klientportal.invoicing.context import InvoicingContext
 from klientportal.invoicing.settings import InvoiceSettings
@@ -13,7 +15,7 @@ class InvoiceSettingsService:
     def __init__(self, ctx: InvoicingContext) -> None:
         self.ctx = ctx
 
-    def view(self) -> dict:
+    def view(self) -> dict[str, Any]:
         repo = self.ctx.repo
         rec = repo.settings()
         if rec is None:
@@ -22,7 +24,7 @@ class InvoiceSettingsService:
         return {**rec.data, "version": rec.version,
                 "next_number": int(counter.data["next"]) if counter else rec.data["next_number_start"]}
 
-    def put(self, body: InvoiceSettings, version: int | None, actor: Actor) -> dict:
+    def put(self, body: InvoiceSettings, version: int | None, actor: Actor) -> dict[str, Any]:
         repo = self.ctx.repo
         rec = repo.settings()
         data = body.model_dump(mode="json")

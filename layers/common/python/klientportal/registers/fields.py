@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -79,7 +80,7 @@ def _int_to_str(value: Any) -> Any:
 _SIDES = {Direction.OUTPUT: "sales (output VAT)", Direction.INPUT: "purchases (input VAT)"}
 
 
-def _vat_code(direction: Direction, example: str):
+def _vat_code(direction: Direction, example: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         vat = get_vat_code(value.strip())
         if vat is None:
@@ -101,7 +102,7 @@ OutputVatCode = Annotated[
 InputVatCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_vat_code(Direction.INPUT, "1"))]
 
 
-def _account(kind: AccountType, classes: str, example: str):
+def _account(kind: AccountType, classes: str, example: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         account = get_account(value.strip())
         if account is None:

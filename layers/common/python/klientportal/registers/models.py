@@ -269,7 +269,7 @@ class Employee(_EmployeeFields):
     birth_date: date
 
 
-class _Patch(_Model):
+class Patch(_Model):
     """A PATCH body: fields may be left out; null only where the stored model allows None."""
 
     record: ClassVar[type[BaseModel]]
@@ -284,7 +284,7 @@ class _Patch(_Model):
         return value
 
 
-class CustomerUpdate(_Patch):
+class CustomerUpdate(Patch):
     record = Customer
     name: Name | None = None
     orgnr: OrgNumber | None = None
@@ -298,7 +298,7 @@ class CustomerUpdate(_Patch):
     language: Language | None = None
 
 
-class SupplierUpdate(_Patch):
+class SupplierUpdate(Patch):
     model_config = ConfigDict(hide_input_in_errors=True)
     record = Supplier
     name: Name | None = None
@@ -312,7 +312,7 @@ class SupplierUpdate(_Patch):
     address: Address | None = None
 
 
-class ProductUpdate(_Patch):
+class ProductUpdate(Patch):
     record = Product
     name: Name | None = None
     unit: UnitCode | None = None
@@ -322,7 +322,7 @@ class ProductUpdate(_Patch):
     active: Flag | None = None
 
 
-class ProjectUpdate(_Patch):
+class ProjectUpdate(Patch):
     record = Project
     name: Name | None = None
     customer_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
@@ -331,13 +331,13 @@ class ProjectUpdate(_Patch):
     active: Flag | None = None
 
 
-class DepartmentUpdate(_Patch):
+class DepartmentUpdate(Patch):
     record = Department
     name: Name | None = None
     active: Flag | None = None
 
 
-class EmployeeUpdate(_Patch):
+class EmployeeUpdate(Patch):
     model_config = ConfigDict(hide_input_in_errors=True)
     record = EmployeeRecord
     first_name: Text | None = Field(default=None, min_length=1, max_length=100)
@@ -354,7 +354,7 @@ class EmployeeUpdate(_Patch):
 R = TypeVar("R", bound=BaseModel)
 
 
-def apply_update(current: R, update: _Patch) -> R:
+def apply_update(current: R, update: Patch) -> R:
     """`current` with the fields set in `update` replaced (nested objects whole), validated again."""
     if not isinstance(current, update.record):
         raise TypeError(f"{type(update).__name__} does not apply to {type(current).__name__}")

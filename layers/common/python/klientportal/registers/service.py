@@ -31,7 +31,7 @@ class RegisterSpec:
     entity: str
     number_field: str
     create: type[BaseModel]
-    update: type[BaseModel]
+    update: type[m.Patch]
     stored: type[BaseModel]
     read: type[BaseModel]
 
@@ -63,7 +63,7 @@ class RegisterService:
         self.client_id = client_id
         self.pk = keys.client_pk(client_id)
 
-    def _to_stored_data(self, spec: RegisterSpec, item: BaseModel) -> dict:
+    def _to_stored_data(self, spec: RegisterSpec, item: BaseModel) -> dict[str, Any]:
         data = item.model_dump(mode="json")
         if spec.name == "employees":
             nid = data.pop("national_id")
@@ -72,7 +72,7 @@ class RegisterService:
             data["birth_date"] = birth_date_of(nid).isoformat()
         return data
 
-    def _stored_model(self, spec: RegisterSpec, data: dict) -> BaseModel:
+    def _stored_model(self, spec: RegisterSpec, data: dict[str, Any]) -> BaseModel:
         if spec.name == "employees":
             plain = {k: v for k, v in data.items()
                      if k not in ("national_id_ciphertext", "national_id_masked", "birth_date")}
@@ -81,7 +81,7 @@ class RegisterService:
         return spec.stored.model_validate(data)
 
     @staticmethod
-    def to_read(spec: RegisterSpec, rec: Record) -> dict:
+    def to_read(spec: RegisterSpec, rec: Record) -> dict[str, Any]:
         data = {k: v for k, v in rec.data.items() if k != "national_id_ciphertext"}
         out = spec.read.model_validate(data).model_dump(mode="json")
         return {**out, "id": rec.sk.split("#", 1)[1], "version": rec.version,
@@ -156,7 +156,7 @@ class RegisterService:
     def list(self, spec: RegisterSpec, limit: int | None, cursor: str | None) -> Page:
         return self.store.query(self.pk, keys.register_prefix(spec.entity), limit=limit, cursor=cursor)
 
-    def update(self, spec: RegisterSpec, item_id: str, version: int, changes: dict, actor: Actor) -> Record:
+    def update(self, spec: RegisterSpec, item_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
         rec = self.get(spec, item_id)
         if rec.version != version:
             raise StaleVersion(f"the {spec.entity} is at version {rec.version}, you sent {version}; reload and "
@@ -198,7 +198,7 @@ class CustomAccount(BaseModel):
     standard_account_id: str
 
 
-def chart_of_accounts(store: Store, client_id: str) -> list[dict]:
+def chart_of_accounts(store: Store, client_id: str) -> list[dict[str, Any]]:
     """The standard chart merged with the client's own accounts, by number."""
     accounts = {a.number: {"number": a.number, "name": a.name, "type": str(a.type),
                            "default_vat_code": a.default_vat_code, "standard_account_id": a.standard_account_id,

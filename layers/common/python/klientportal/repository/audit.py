@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from klientportal.repository.records import canonical_json
 
@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 GENESIS_HASH = "0" * 64
 
 
-def event_hash(event: dict) -> str:
+def event_hash(event: dict[str, Any]) -> str:
     """SHA-256 over the canonical JSON of the event without its own hash."""
     body = {k: v for k, v in event.items() if k != "hash"}
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def build_event(*, seq: int, prev_hash: str, at: str, actor: dict, action: str, entity: str,
-                key: str, before: dict | None, after: dict | None) -> dict:
+def build_event(*, seq: int, prev_hash: str, at: str, actor: dict[str, Any], action: str, entity: str,
+                key: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
     event = {
         "seq": seq,
         "prev_hash": prev_hash,
@@ -50,11 +50,12 @@ class ChainVerification:
     head_seq: int
     problems: tuple[str, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "events": self.events, "head_seq": self.head_seq, "problems": list(self.problems)}
 
 
-def verify_chain(events: list[dict], head: dict | None, anchors: Sequence[Anchor] = ()) -> ChainVerification:
+def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None,
+                 anchors: Sequence[Anchor] = ()) -> ChainVerification:
     """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head and
     against the anchors written outside the table (audit_anchors: objects with seq, hash, anchored_at):
     an anchored event that is gone means a rollback, one whose hash differs a rewrite."""
@@ -78,11 +79,11 @@ def verify_chain(events: list[dict], head: dict | None, anchors: Sequence[Anchor
         problems.append("head hash does not match the last event")
     by_seq = {e.get("seq"): e for e in events}
     for anchor in anchors:
-        event = by_seq.get(anchor.seq)
-        if event is None:
+        anchored = by_seq.get(anchor.seq)
+        if anchored is None:
             problems.append(f"event {anchor.seq}, anchored at {anchor.anchored_at}, is missing: the chain "
                             "was rolled back")
-        elif event.get("hash") != anchor.hash:
+        elif anchored.get("hash") != anchor.hash:
             problems.append(f"event {anchor.seq} differs from its anchor of {anchor.anchored_at}: the chain "
                             "was rewritten")
     return ChainVerification(not problems, len(events), head_seq, tuple(problems))

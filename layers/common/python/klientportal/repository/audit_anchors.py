@@ -87,7 +87,7 @@ class AnchorRun:
     unchanged: int
     behind_anchor: tuple[str, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"anchored": self.anchored, "unchanged": self.unchanged, "behind_anchor": list(self.behind_anchor)}
 
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from typing import Any
 
 from klientportal.crypto.deployment_secrets import cursor_signing_key
 from klientportal.errors import FieldError, InvalidInput
@@ -28,11 +29,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _canonical(value: dict) -> bytes:
+def _canonical(value: dict[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _mac(key: bytes, payload: str, scope: dict) -> str:
+def _mac(key: bytes, payload: str, scope: dict[str, Any]) -> str:
     message = payload.encode() + b"\n" + _canonical(scope)
     return _b64(hmac.new(key, message, hashlib.sha256).digest())
 
@@ -41,7 +42,7 @@ def _invalid() -> InvalidInput:
     return InvalidInput("the cursor is not valid for this list", [FieldError("cursor", "invalid cursor")])
 
 
-def encode_cursor(last_key: dict | None, scope: dict,
+def encode_cursor(last_key: dict[str, Any] | None, scope: dict[str, Any],
                   signing_key: Callable[[], bytes] = cursor_signing_key) -> str | None:
     """A cursor continuing after `last_key`, valid only for the list described by `scope`."""
     if not last_key:
@@ -50,8 +51,8 @@ def encode_cursor(last_key: dict | None, scope: dict,
     return f"{payload}.{_mac(signing_key(), payload, scope)}"
 
 
-def decode_cursor(cursor: str | None, scope: dict,
-                  signing_key: Callable[[], bytes] = cursor_signing_key) -> dict | None:
+def decode_cursor(cursor: str | None, scope: dict[str, Any],
+                  signing_key: Callable[[], bytes] = cursor_signing_key) -> dict[str, Any] | None:
     """The key in `cursor` if it was issued for `scope` by this deployment; else 422."""
     if not cursor:
         return None

@@ -25,15 +25,15 @@ class Record:
     pk: str
     sk: str
     entity: str
-    data: dict
+    data: dict[str, Any]
     version: int = 0
     created_at: str = ""
     updated_at: str = ""
     gsi1pk: str | None = None
     gsi1sk: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_item(self) -> dict:
+    def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
             "PK": self.pk,
             "SK": self.sk,
@@ -50,7 +50,7 @@ class Record:
         return item
 
     @classmethod
-    def from_item(cls, item: dict) -> "Record":
+    def from_item(cls, item: dict[str, Any]) -> "Record":
         known = {"PK", "SK", "entity", "version", "created_at", "updated_at", "data", "GSI1PK", "GSI1SK"}
         return cls(
             pk=item["PK"],
@@ -65,5 +65,5 @@ class Record:
             extra={k: v for k, v in item.items() if k not in known},
         )
 
-    def with_data(self, data: dict) -> "Record":
+    def with_data(self, data: dict[str, Any]) -> "Record":
         return replace(self, data=data)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Callable, Iterable, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -34,11 +35,11 @@ _BATCH_ROUNDS = 8
 Key = tuple[str, str]
 
 
-def _ser(item: dict) -> dict:
+def _ser(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _SER.serialize(v) for k, v in item.items() if v is not None}
 
 
-def _des(item: dict) -> dict:
+def _des(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _DES.deserialize(v) for k, v in item.items()}
 
 
@@ -72,7 +73,7 @@ class Actor:
     email: str | None = None
     kind: Literal["user", "system"] = "user"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"sub": self.sub, "email": self.email, "kind": self.kind}
 
 
@@ -82,7 +83,8 @@ SYSTEM = Actor(sub="system", kind="system")
 class Store:
     """The only module that talks to the main table."""
 
-    def __init__(self, client: Any, table_name: str, now: Callable = clock.now, *, cache: bool = False) -> None:
+    def __init__(self, client: Any, table_name: str, now: Callable[[], datetime] = clock.now, *,
+                 cache: bool = False) -> None:
         self._client = client
         self._table = table_name
         self._now = now
@@ -133,7 +135,7 @@ class Store:
                 self._cache.pop(key, None)
 
     def query(self, pk: str, sk_prefix: str = "", *, limit: int | None = None, cursor: str | None = None,
-              index: str | None = None, forward: bool = True, scope: dict | None = None) -> Page:
+              index: str | None = None, forward: bool = True, scope: dict[str, Any] | None = None) -> Page:
         """One page of a list; the cursor is signed and bound to this partition, key range, index and
         direction, plus `scope` (a caller's filter), so it is refused by any other list (422)."""
         bound = {"pk": pk, "sk": sk_prefix, "index": index, "forward": forward, **(scope or {})}
@@ -141,8 +143,8 @@ class Store:
         items, last = self._query_page(pk, sk_prefix, checked_limit(limit), start, index, forward)
         return Page(items, encode_cursor(last, bound))
 
-    def _query_page(self, pk: str, sk_prefix: str, limit: int, start: dict | None, index: str | None,
-                    forward: bool) -> tuple[list[Record], dict | None]:
+    def _query_page(self, pk: str, sk_prefix: str, limit: int, start: dict[str, Any] | None, index: str | None,
+                    forward: bool) -> tuple[list[Record], dict[str, Any] | None]:
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
         args: dict[str, Any] = {
             "TableName": self._table,
@@ -173,7 +175,7 @@ class Store:
     def create(self, record: Record, actor: Actor, action: str) -> Record:
         return self.write(record.pk, [Change(None, record, action)], actor)[0]
 
-    def replace(self, before: Record, data: dict, actor: Actor, action: str, **changes: Any) -> Record:
+    def replace(self, before: Record, data: dict[str, Any], actor: Actor, action: str, **changes: Any) -> Record:
         after = replace(before, data=data, **changes)
         return self.write(before.pk, [Change(before, after, action)], actor)[0]
 
@@ -214,7 +216,7 @@ class Store:
         """Write `changes` with their audit events; the new audit head."""
         seq = int(head.extra.get("seq", 0)) if head else 0
         prev_hash = head.extra.get("hash", audit.GENESIS_HASH) if head else audit.GENESIS_HASH
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         for change in changes:
             items.append(self._change_item(change))
         for change in changes:
@@ -249,7 +251,7 @@ class Store:
             raise
         return Record.from_item(head_item)
 
-    def _change_item(self, change: Change) -> dict:
+    def _change_item(self, change: Change) -> dict[str, Any]:
         rec = change.record
         if change.before is None:
             return {"Put": {"TableName": self._table, "Item": _ser(rec.to_item()),
@@ -278,13 +280,14 @@ class Store:
         if "ConditionalCheckFailed" in codes[len(changes):]:
             raise _HeadMoved() from exc
 
-    def audit_events(self, audit_pk: str) -> tuple[list[dict], dict | None]:
+    def audit_events(self, audit_pk: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """Every audit event of a chain in order, and its head."""
         head = self.get(audit_pk, keys.AUDIT_HEAD_SK)
         events = [json.loads(r.extra["event"]) for r in self.query_all(audit_pk, keys.AUDIT_EVENT_PREFIX)]
         return events, ({"seq": int(head.extra["seq"]), "hash": head.extra["hash"]} if head else None)
 
-    def audit_page(self, audit_pk: str, *, limit: int | None, cursor: str | None) -> tuple[list[dict], str | None]:
+    def audit_page(self, audit_pk: str, *, limit: int | None,
+                   cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         page = self.query(audit_pk, keys.AUDIT_EVENT_PREFIX, limit=limit, cursor=cursor, forward=False)
         return [json.loads(r.extra["event"]) for r in page.items], page.next_cursor
 

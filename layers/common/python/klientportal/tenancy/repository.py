@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -63,7 +64,7 @@ class TenancyRepository:
         rec = self.store.get(pk, keys.CLIENT_SK)
         return (Client.model_validate({**rec.data, "version": rec.version}), rec) if rec else None
 
-    def clients_with_orgnr(self, orgnr: str) -> list[dict]:
+    def clients_with_orgnr(self, orgnr: str) -> list[dict[str, Any]]:
         """[{"client_id", "bureau_id", "orgnr"}] of the clients created with `orgnr` (since 0264)."""
         return [r.data for r in self.store.query_all(keys.orgnr_pk(orgnr), keys.CLIENT_PREFIX)]
 
@@ -72,7 +73,8 @@ class TenancyRepository:
         clients created before the claim existed), or None."""
         claim = self.store.get(keys.orgnr_pk(orgnr), keys.BUREAU_PREFIX + bureau_id)
         if claim is not None:
-            return claim.data["client_id"]
+            client_id: str = claim.data["client_id"]
+            return client_id
         return next((c["client_id"] for c in self.clients_with_orgnr(orgnr) if c.get("bureau_id") == bureau_id),
                     None)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from klientportal import clock
 from klientportal.adapters.identity import UserDirectory
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change
 from klientportal.tenancy.models import (
     BUREAU_ROLES, Bureau, BureauInvitation, BureauLicence, BureauLicenceUpdate, Client, ClientCreate,
@@ -249,7 +250,7 @@ class TenancyService:
         saved = self.repo.store.replace(rec, membership_record(new).data, actor, "membership.updated")
         return new.model_copy(update={"version": saved.version})
 
-    def activate_invitations(self, memberships: list[tuple[Membership, object]], actor: Actor) -> list[Membership]:
+    def activate_invitations(self, memberships: list[tuple[Membership, Record]], actor: Actor) -> list[Membership]:
         """On a user's first signed-in request, their open invitations become active memberships."""
         now = clock.iso(clock.now())
         out: list[Membership] = []

@@ -4,6 +4,8 @@ approval workflow (Step Functions) can call the same rules from its own tasks.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation
 from klientportal.tenancy.models import Membership, Module, Role
 from klientportal.vouchers.ehf_rules import require_not_blocked
@@ -15,7 +17,7 @@ DECISIONS = ("approve", "reject")
 
 
 def routing(attester: Membership | None, client_modules: list[Module], *, requested_by: str, at: str,
-            comment: str | None) -> dict:
+            comment: str | None) -> dict[str, Any]:
     """The `attestation` record of a voucher sent to `attester`, or InvalidInput if they cannot attest."""
     if Module.ATTESTATION not in client_modules:
         raise RuleViolation("the client does not have the attestation module; approve the voucher instead")
@@ -26,19 +28,19 @@ def routing(attester: Membership | None, client_modules: list[Module], *, reques
             "requested_at": at, "comment": comment}
 
 
-def waits_for(data: dict, sub: str) -> bool:
+def waits_for(data: dict[str, Any], sub: str) -> bool:
     """Whether the voucher is in attestation and routed to `sub`."""
     return data.get("status") == Status.IN_ATTESTATION and (data.get("attestation") or {}).get("attester") == sub
 
 
-def require_waiting_for(data: dict | None, sub: str) -> dict:
+def require_waiting_for(data: dict[str, Any] | None, sub: str) -> dict[str, Any]:
     """The voucher's data if it waits for `sub`; otherwise not found (an attester learns nothing else)."""
     if data is None or not waits_for(data, sub):
         raise NotFound("no voucher waiting for your attestation")
     return data
 
 
-def decide(data: dict, sub: str, decision: str, comment: str | None, *, at: str) -> dict:
+def decide(data: dict[str, Any], sub: str, decision: str, comment: str | None, *, at: str) -> dict[str, Any]:
     """The voucher after the attester's decision: approved (in the bureau's queue) or rejected."""
     require_waiting_for(data, sub)
     if decision not in DECISIONS:

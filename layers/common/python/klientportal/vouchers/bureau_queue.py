@@ -3,6 +3,7 @@ after the other (by client id), paged at client boundaries (0257)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from klientportal.auth.policy import reach
 from klientportal.auth.principal import Principal
@@ -18,7 +19,7 @@ DEFAULT_PAGE = 50
 
 @dataclass(frozen=True)
 class BureauQueuePage:
-    items: list[dict]              # voucher views with `client_name`
+    items: list[dict[str, Any]]              # voucher views with `client_name`
     next_cursor: str | None = None
 
 
@@ -32,7 +33,7 @@ def bureau_queue(store: Store, principal: Principal, bureau_id: str, limit: int 
     scope = {"list": "bureau-voucher-queue", "bureau": bureau_id}
     position = decode_cursor(cursor, scope)
     start = (position or {}).get("client", "")
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     for client in clients:
         if client.client_id < start:
             continue

@@ -33,7 +33,7 @@ def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def derived_details(ex: ExtractedVoucher) -> dict:
+def derived_details(ex: ExtractedVoucher) -> dict[str, Any]:
     """The detail values the intake derives from what was read (the editable fields' starting point)."""
     t = ex.totals
     return {
@@ -50,7 +50,7 @@ def derived_details(ex: ExtractedVoucher) -> dict:
     }
 
 
-def as_edited(ex: ExtractedVoucher, details: dict) -> ExtractedVoucher:
+def as_edited(ex: ExtractedVoucher, details: dict[str, Any]) -> ExtractedVoucher:
     """`ex` with every detail that was edited (differs from its derived value) in place of the read value."""
     derived = derived_details(ex)
     changed = {k for k in (*_TEXT, *_DATES, *_TOTALS) if k in details and details.get(k) != derived.get(k)}
@@ -81,8 +81,8 @@ def buyer_check(ex: ExtractedVoucher, client_orgnr: str | None) -> CheckResult |
                        f"buyer is not this company: the document names {buyer}, this company is {client_orgnr}")
 
 
-def voucher_checks(ex: ExtractedVoucher, details: dict, *, kept: list[dict] | None = None, lines_truncated: bool = False
-                   ) -> list[dict]:
+def voucher_checks(ex: ExtractedVoucher, details: dict[str, Any], *, kept: list[dict[str, Any]] | None = None,
+                   lines_truncated: bool = False) -> list[dict[str, Any]]:
     """The checks of `ex` as edited by `details`; `kept` are earlier results recomputation cannot
     repeat (the buyer check; the lines sum when only the first lines were stored)."""
     edited = as_edited(ex, details)
@@ -93,7 +93,7 @@ def voucher_checks(ex: ExtractedVoucher, details: dict, *, kept: list[dict] | No
     return results + [dict(c) for c in kept or [] if c.get("code") in keep]
 
 
-def recheck(data: dict) -> list[dict] | None:
+def recheck(data: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The checks of a stored voucher (its `extracted`, `details`, `checks`, `notes`), recomputed."""
     if not data.get("extracted"):
         return data.get("checks")

@@ -5,6 +5,8 @@ it with a recorded reason or the supplier is asked for a corrected invoice (stat
 """
 from __future__ import annotations
 
+from typing import Any
+
 from klientportal.errors import RuleViolation
 
 
@@ -12,7 +14,7 @@ class FatalEhfRules(RuleViolation):
     slug, title = "ehf-fatal-rules", "The EHF fails fatal rules"
 
 
-def fatal_rules(data: dict) -> list[str]:
+def fatal_rules(data: dict[str, Any]) -> list[str]:
     """The ids of the fatal rules the voucher's EHF fails ("XSD" for schema errors); [] otherwise."""
     validation = data.get("validation") or {}
     if not validation.get("available"):
@@ -21,7 +23,7 @@ def fatal_rules(data: dict) -> list[str]:
     return (["XSD"] if validation.get("xsd_errors") else []) + rules
 
 
-def require_not_blocked(data: dict, verb: str) -> None:
+def require_not_blocked(data: dict[str, Any], verb: str) -> None:
     rules = fatal_rules(data)
     if rules and not data.get("validation_override"):
         raise FatalEhfRules(f"the EHF fails fatal rules ({', '.join(rules[:10])}); it cannot be {verb} until it "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, StaleVersion
@@ -41,12 +42,12 @@ def address(slug: str, domain: str) -> str:
     return f"{slug}@{domain}"
 
 
-def inbox_of(store: Store, client_id: str) -> dict | None:
+def inbox_of(store: Store, client_id: str) -> dict[str, Any] | None:
     rec = store.get(keys.client_pk(client_id), keys.INBOX_SK)
     return rec.data if rec else None
 
 
-def client_for_slug(store: Store, slug: str) -> dict | None:
+def client_for_slug(store: Store, slug: str) -> dict[str, Any] | None:
     """{"client_id", "bureau_id", …} of the client owning `slug` (also a slug it released), or None."""
     if not SLUG.match(slug or ""):
         return None
@@ -76,7 +77,7 @@ def inbox_changes_for_new_client(store: Store, client: Client) -> list[Change]:
     return []  # every numbered name taken: the lazy claim (GET voucher-inbox) reports it
 
 
-def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict:
+def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = None) -> dict[str, Any]:
     """The client's inbox, created (from the name, or `slug`) if it has none; a taken name from the
     client's name gets a number (-2, -3, …), a taken explicit `slug` is refused."""
     current = store.get(keys.client_pk(client.client_id), keys.INBOX_SK)

@@ -70,7 +70,7 @@ class IntakeResult:
     quarantined: list[str] = field(default_factory=list)
 
 
-def validate_if_available(document: EhfDocument) -> dict:
+def validate_if_available(document: EhfDocument) -> dict[str, Any]:
     """XSD + CEN/PEPPOL Schematron, or a note that the validator is not deployed with this function."""
     try:
         from klientportal.formats.ehf.reader import validate_inbound
@@ -125,14 +125,14 @@ class VoucherIntake:
                       result: IntakeResult) -> None:
         """An upload or an inbound EHF: the key names the client (an EHF is routed by its receiver)."""
         channel, client_id, filename = where.channel, str(where.client_id), str(where.filename)
-        meta: dict = {"inbound_key": key}
+        meta: dict[str, Any] = {"inbound_key": key}
         data: bytes | None = None
         if channel == "ehf":  # routed by the document's receiver, the key as the fallback (0264)
             data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
             routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
-            if routed[0] is None:
+            if routed[0] is None and data is not None:  # only a document read can name no known receiver
                 self._quarantine(keys.UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=filename,
-                                 original=self._keep(data, "application/xml", filename, received),  # type: ignore[arg-type]
+                                 original=self._keep(data, "application/xml", filename, received),
                                  inbound={"bucket": bucket, "key": key}, received=received, result=result)
                 return
             client_id, meta["routed_by"] = str(routed[0]), routed[1]
@@ -151,7 +151,7 @@ class VoucherIntake:
             head = self._head(bucket, key)
             size = int(head["ContentLength"])
             meta["uploaded_by"] = (head.get("Metadata") or {}).get(UPLOADED_BY)
-            declared = head.get("ContentType")
+            declared = head.get("ContentType") or "binary/octet-stream"  # S3's own default
             mismatch = size_mismatch(head)
             if mismatch is not None:
                 self._quarantine(keys.client_pk(client_id), client_id, channel, UPLOAD_SIZE_MISMATCH,
@@ -218,7 +218,7 @@ class VoucherIntake:
 
     # ---- one file ---------------------------------------------------------------------------
     def _file_or_archive(self, client_id: str, data: bytes, *, filename: str, declared: str | None, channel: str,
-                         source: dict, received: datetime, first_month: int, result: IntakeResult) -> None:
+                         source: dict[str, Any], received: datetime, first_month: int, result: IntakeResult) -> None:
         accepted, rejected = classify(data, filename=filename, declared_type=declared, origin=MAIL,
                                       limits=DEFAULT_MAIL_LIMITS, budget=Budget(DEFAULT_MAIL_LIMITS.max_total_attachment_bytes))
         if rejected:
@@ -230,7 +230,7 @@ class VoucherIntake:
             self._file(client_id, attachment, channel=channel, source=source, received=received,
                        first_month=first_month, result=result)
 
-    def _file(self, client_id: str, attachment: Attachment, *, channel: str, source: dict, received: datetime,
+    def _file(self, client_id: str, attachment: Attachment, *, channel: str, source: dict[str, Any], received: datetime,
               first_month: int, result: IntakeResult) -> None:
         ref = self._keep(attachment.data, attachment.content_type, attachment.filename, received, first_month)
         pk = keys.client_pk(client_id)
@@ -252,7 +252,7 @@ class VoucherIntake:
         self._interpret(client_id, rec, extracted, validation, preview)
         result.vouchers.append(vid)
 
-    def _create_received(self, client_id: str, vid: str, ref: OriginalRef, channel: str, source: dict,
+    def _create_received(self, client_id: str, vid: str, ref: OriginalRef, channel: str, source: dict[str, Any],
                          received: datetime) -> Record:
         at = clock.iso(received)
         data = {"voucher_id": vid, "client_id": client_id, "status": Status.RECEIVED, "channel": channel,
@@ -267,7 +267,7 @@ class VoucherIntake:
             return found
 
     def _read_voucher(self, client_id: str, vid: str, attachment: Attachment, ref: OriginalRef
-                      ) -> tuple[ExtractedVoucher, dict | None, dict]:
+                      ) -> tuple[ExtractedVoucher, dict[str, Any] | None, dict[str, Any]]:
         kind = attachment.content_type
         original_preview = {"bucket": ref.bucket, "key": ref.key, "content_type": kind, "kind": "original"}
         if kind == sniff.XML:
@@ -293,7 +293,8 @@ class VoucherIntake:
             raise _Unreadable(exc.reason, exc.detail) from exc
         return extracted, {"ocr_engine": self.ocr_kind}, original_preview
 
-    def _ehf_preview(self, client_id: str, vid: str, document: EhfDocument, extracted: ExtractedVoucher) -> dict:
+    def _ehf_preview(self, client_id: str, vid: str, document: EhfDocument,
+                     extracted: ExtractedVoucher) -> dict[str, Any]:
         key_base = f"previews/{client_id}/{vid}"
         for node in document.root.iterfind(
                 "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS):
@@ -316,8 +317,8 @@ class VoucherIntake:
         return {"bucket": self.documents_bucket, "key": key_base + ".html", "content_type": "text/html; charset=utf-8",
                 "kind": "summary"}
 
-    def _interpret(self, client_id: str, rec: Record, extracted: ExtractedVoucher, validation: dict | None,
-                   preview: dict) -> None:
+    def _interpret(self, client_id: str, rec: Record, extracted: ExtractedVoucher, validation: dict[str, Any] | None,
+                   preview: dict[str, Any]) -> None:
         ex = extracted
         notes: list[str] = []
         supplier, why = match_or_create_supplier(
@@ -356,7 +357,8 @@ class VoucherIntake:
     # ---- quarantine and S3 ------------------------------------------------------------------
     def _quarantine(self, pk: str, client_id: str | None, channel: str, reason: str, message: str, *,
                     filename: str | None, original: OriginalRef | None, received: datetime, result: IntakeResult,
-                    mail: dict | None = None, inbound: dict | None = None, rejections: list[dict] | None = None) -> None:
+                    mail: dict[str, Any] | None = None, inbound: dict[str, Any] | None = None,
+                    rejections: list[dict[str, Any]] | None = None) -> None:
         anchor = original.sha256 if original else f"{(inbound or {}).get('bucket')}/{(inbound or {}).get('key')}"
         qid = hashlib.sha256(f"{anchor}|{filename}|{reason}".encode()).hexdigest()[:24]
         data = {"quarantine_id": qid, "client_id": client_id, "channel": channel, "reason": reason,
@@ -380,8 +382,9 @@ class VoucherIntake:
         return copy_original(self.s3, self.vouchers_bucket, bucket, key, content_type=content_type,
                              filename=filename, received=received, first_month=first_month)
 
-    def _head(self, bucket: str, key: str) -> dict:
-        return self.s3.head_object(Bucket=bucket, Key=key)
+    def _head(self, bucket: str, key: str) -> dict[str, Any]:
+        head: dict[str, Any] = self.s3.head_object(Bucket=bucket, Key=key)
+        return head
 
     def _read(self, bucket: str, key: str, limit: int, size: int | None = None) -> bytes | None:
         """The object's bytes, or None (unread) when it is larger than `limit`."""
@@ -426,7 +429,7 @@ class VoucherIntake:
                 self._clients[client_id] = None
         return self._clients[client_id]
 
-    def _mail_target(self, attachment: Attachment, client: Record) -> tuple[Record, dict]:
+    def _mail_target(self, attachment: Attachment, client: Record) -> tuple[Record, dict[str, Any]]:
         """The client an e-mailed EHF belongs to: its buyer (receiver orgnr) when that is another client
         OF THE SAME BUREAU with that orgnr, else the addressed client (which flags a foreign buyer through
         the buyer check). Never across bureaus: an address owner must not learn, or reach, another
@@ -490,7 +493,7 @@ def _with_headers_only(intake: MailIntake, data: bytes, inbox_domain: str) -> Ma
     return replace(intake, **found)
 
 
-def details_from(ex: ExtractedVoucher, supplier_number: int | None) -> dict:
+def details_from(ex: ExtractedVoucher, supplier_number: int | None) -> dict[str, Any]:
     """The editable details of a voucher, initialised from what was read (`payable`: the amount to pay)."""
     return {
         "document_type": str(ex.document_type.value) if ex.document_type.found else "invoice",

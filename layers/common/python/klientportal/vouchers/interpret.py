@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -46,7 +47,7 @@ class SupplierMatch:
     default_expense_account: str | None
     default_vat_code: str | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"supplier_number": self.supplier_number, "name": self.name, "orgnr": self.orgnr,
                 "matched_by": self.matched_by}
 
@@ -104,7 +105,7 @@ def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, 
         return found, None
     org = _digits(orgnr)
     account = re.sub(r"[\s.]", "", bank_account or "").upper()
-    fields: dict = {"name": (name or f"Leverandør {org or account}")[:200]}
+    fields: dict[str, Any] = {"name": (name or f"Leverandør {org or account}")[:200]}
     if len(org) == 9:
         fields["orgnr"] = org
     if account.isdigit():
@@ -138,19 +139,19 @@ def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, 
             # else the supplier number was taken: try the next one
             winner = store.get(keys.client_pk(client_id), identity) if identity else None
             if winner is not None:
-                found = store.get(keys.client_pk(client_id), _SUPPLIERS.sk(int(winner.data["supplier_number"])))
-                if found is not None:
-                    return _match(found, "orgnr" if fields.get("orgnr") else "bank_account"), None
+                created = store.get(keys.client_pk(client_id), _SUPPLIERS.sk(int(winner.data["supplier_number"])))
+                if created is not None:
+                    return _match(created, "orgnr" if fields.get("orgnr") else "bank_account"), None
             continue
         return _match(rec, "created"), None
     return None, "supplier-not-created: the supplier numbers kept colliding"
 
 
-def coding_key(line: dict) -> str:
+def coding_key(line: dict[str, Any]) -> str:
     return "|".join(str(line.get(k) or "") for k in ("account", "vat_code", "project", "department"))
 
 
-def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None) -> dict | None:
+def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None) -> dict[str, Any] | None:
     """Most frequent coding of this supplier's earlier vouchers, else the supplier's defaults."""
     if supplier is None:
         return None
@@ -167,8 +168,8 @@ def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None)
     return None
 
 
-def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_lines: list[dict],
-                        new_lines: list[dict]) -> Change:
+def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_lines: list[dict[str, Any]],
+                        new_lines: list[dict[str, Any]]) -> Change:
     """The change to the supplier's coding statistics when a voucher's coding goes old → new."""
     rec = store.get(keys.client_pk(client_id), keys.coding_stats_sk(supplier_number))
     counts = Counter({k: int(v) for k, v in (rec.data.get("counts", {}) if rec else {}).items()})

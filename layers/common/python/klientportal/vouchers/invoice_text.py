@@ -8,6 +8,7 @@ those that fail get `DOUBTFUL`; a supplier name guessed from the letterhead gets
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -85,7 +86,7 @@ def _labelled(value: str | None) -> Extracted[str]:
     return Extracted[str](value=value, confidence=LABELLED if value else 0.0)
 
 
-def _verified(value: str | None, check) -> Extracted[str]:  # type: ignore[no-untyped-def]
+def _verified(value: str | None, check: Callable[[str], bool]) -> Extracted[str]:
     if not value:
         return Extracted[str]()
     return Extracted[str](value=value, confidence=VERIFIED if check(value) else DOUBTFUL)

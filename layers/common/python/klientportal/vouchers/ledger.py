@@ -5,6 +5,7 @@ note the other way round. Amounts are Decimal kroner with two decimals; the entr
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from klientportal.errors import RuleViolation
 from klientportal.reference.vat_codes import RateClass, get_vat_code
@@ -33,18 +34,19 @@ def computed_vat(net: Decimal, vat_code: str | None) -> Decimal:
     return money(net * vat.rate / 100)
 
 
-def line_amounts(line: dict) -> tuple[Decimal, Decimal]:
+def line_amounts(line: dict[str, Any]) -> tuple[Decimal, Decimal]:
     """(net, VAT) of a coding line: VAT as given, else computed from the code's rate."""
     net = money(line["net_amount"])
     vat = money(line["vat_amount"]) if line.get("vat_amount") is not None else computed_vat(net, line.get("vat_code"))
     return net, vat
 
 
-def coding_total(lines: list[dict]) -> Decimal:
-    return sum((sum(line_amounts(line)) for line in lines), Decimal("0.00"))
+def coding_total(lines: list[dict[str, Any]]) -> Decimal:
+    return sum((net + vat for net, vat in map(line_amounts, lines)), Decimal("0.00"))
 
 
-def check_adds_up(lines: list[dict], total: str | None) -> None:
+def check_adds_up(lines: list[dict[str, Any]], total: str | None) -> Decimal:
+    """The voucher's total, once the coding is there and adds up to it."""
     if not lines:
         raise RuleViolation("the voucher is not coded yet")
     if total is None:
@@ -53,12 +55,14 @@ def check_adds_up(lines: list[dict], total: str | None) -> None:
     if coded != money(total):
         raise RuleViolation(f"the coding adds up to {coded}, the voucher's total is {money(total)}",
                             extra={"coded": str(coded), "total": str(money(total))})
+    return coded
 
 
-def journal_lines(lines: list[dict], *, total: str, supplier_number: int, credit_note: bool, text: str) -> list[dict]:
+def journal_lines(lines: list[dict[str, Any]], *, total: str | None, supplier_number: int, credit_note: bool,
+                  text: str) -> list[dict[str, Any]]:
     """Balanced lines (account, debit, credit, vat_code, project, department, supplier_number, text)."""
-    check_adds_up(lines, total)
-    entry: list[dict] = []
+    payable = check_adds_up(lines, total)
+    entry: list[dict[str, Any]] = []
 
     def post(account: str, amount: Decimal, *, debit: bool, **extra: object) -> None:
         if amount == 0:
@@ -77,7 +81,7 @@ def journal_lines(lines: list[dict], *, total: str, supplier_number: int, credit
             code = get_vat_code(line["vat_code"])
             assert code is not None
             post(INPUT_VAT_ACCOUNTS[code.rate_class], vat, debit=True, vat_code=line["vat_code"], text=text, **common)
-    post(SUPPLIER_LEDGER, money(total), debit=False, supplier_number=supplier_number, text=text)
+    post(SUPPLIER_LEDGER, payable, debit=False, supplier_number=supplier_number, text=text)
     debit = sum(Decimal(x["debit"]) for x in entry)
     credit = sum(Decimal(x["credit"]) for x in entry)
     if debit != credit:  # cannot happen after check_adds_up; refuse rather than book an unbalanced entry

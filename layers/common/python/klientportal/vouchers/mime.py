@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesFeedParser
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from klientportal.vouchers.attachments import MAIL, Attachment, Budget, Rejection, classify
 from klientportal.vouchers.filenames import sanitise_filename
 from klientportal.vouchers.limits import DEFAULT_MAIL_LIMITS, MailLimits
 from klientportal.vouchers.reasons import Reason
+
+T = TypeVar("T")
 
 ACCEPTED, NO_ATTACHMENT, REJECTED = "accepted", "no-attachment", "rejected"
 DEFAULT_INBOX_DOMAIN = "bilag.example.no"
@@ -62,9 +65,9 @@ def parse_message(
         return refusal
     assert message is not None
     headers = _headers(message, limits, inbox_domain, envelope_recipients)
-    leaves, refusal = _leaves(message, limits)
-    if refusal is not None:
-        return MailIntake(REJECTED, refusal[0], refusal[1], **headers)
+    leaves, too_complex = _leaves(message, limits)
+    if too_complex is not None:
+        return MailIntake(REJECTED, too_complex[0], too_complex[1], **headers)
     accepted: list[Attachment] = []
     rejected: list[Rejection] = []
     budget = Budget(limits.max_total_attachment_bytes)
@@ -122,7 +125,8 @@ def _leaves(message: EmailMessage, limits: MailLimits) -> tuple[list[EmailMessag
             return [], (Reason.NESTING_TOO_DEEP, f"MIME parts nested deeper than {limits.max_depth}")
         if part.is_multipart():
             children = part.get_payload()
-            stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, EmailMessage))
+            if isinstance(children, list):
+                stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, EmailMessage))
         elif not _is_body(part):
             leaves.append(part)
     return leaves, None
@@ -147,14 +151,15 @@ def _classify_part(part: EmailMessage, index: int, limits: MailLimits, budget: B
         return [], [Rejection(filename, declared, MAIL, Reason.ATTACHMENT_TOO_LARGE,
                               f"about {estimate} bytes exceeds {limits.max_attachment_bytes}", estimate)]
     try:
-        data = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # bytes (or None) for a leaf part
+        data = decoded if isinstance(decoded, bytes) else b""
     except (ValueError, LookupError) as exc:
         return [], [Rejection(filename, declared, MAIL, Reason.UNDECODABLE_ATTACHMENT, f"cannot decode: {exc}")]
     part.set_payload("")
     return classify(data, filename=filename, declared_type=declared, origin=MAIL, limits=limits, budget=budget)
 
 
-def _safe(getter):  # type: ignore[no-untyped-def]
+def _safe(getter: Callable[[], T]) -> T | None:
     """Header-derived values from hostile input: a malformed header is treated as absent."""
     try:
         return getter()
@@ -178,7 +183,7 @@ def _addresses(message: EmailMessage, name: str) -> list[str]:
     return [header.strip().lower()] if isinstance(header, str) and "@" in header else []
 
 
-def _headers(message: EmailMessage, limits: MailLimits, inbox_domain: str, envelope: tuple[str, ...]) -> dict:
+def _headers(message: EmailMessage, limits: MailLimits, inbox_domain: str, envelope: tuple[str, ...]) -> dict[str, Any]:
     senders = _addresses(message, "From")
     candidates = [address.lower() for address in envelope]
     for name in ("Delivered-To", "X-Original-To", "To", "Cc"):

@@ -10,7 +10,7 @@ OTHER fields. Engines: `ocr_engines.TextractExpenseEngine` (AWS) and `SimulatedT
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -52,8 +52,8 @@ Candidate = tuple[str, float, str]  # value text, confidence 0..1, label text
 
 
 def _confidence(field: Mapping[str, Any]) -> float:
-    type_conf = field.get("Type", {}).get("Confidence", 100.0)
-    value_conf = field.get("ValueDetection", {}).get("Confidence", 0.0)
+    type_conf: float = field.get("Type", {}).get("Confidence", 100.0)
+    value_conf: float = field.get("ValueDetection", {}).get("Confidence", 0.0)
     return max(0.0, min(MAX_OCR_CONFIDENCE, min(type_conf, value_conf) / 100.0))
 
 
@@ -110,7 +110,7 @@ def _labelled_others(fields: dict[str, list[Candidate]]) -> dict[str, Candidate]
     return found
 
 
-def _identifier(candidate: Candidate | None, pattern: str, check) -> Extracted[str]:  # type: ignore[no-untyped-def]
+def _identifier(candidate: Candidate | None, pattern: str, check: Callable[[str], bool]) -> Extracted[str]:
     if candidate is None:
         return Extracted[str]()
     match = re.search(pattern, candidate[0])
@@ -137,7 +137,9 @@ def _currency(fields: dict[str, list[Candidate]]) -> Extracted[str]:
         return Extracted[str](value=coded[0], confidence=coded[1])
     for kind in ("TOTAL", "AMOUNT_DUE", "SUBTOTAL"):
         best = _best(fields.get(kind))
-        for symbol, code in _CURRENCY_SYMBOLS if best else ():
+        if best is None:
+            continue
+        for symbol, code in _CURRENCY_SYMBOLS:
             if symbol in best[0]:
                 return Extracted[str](value=code, confidence=best[1] * 0.8)
     return Extracted[str]()

@@ -62,7 +62,8 @@ class TextractExpenseEngine:
             raise OcrError("ocr-unsupported", f"Textract reads PDF, PNG, JPEG and TIFF, not {content_type}")
         if kind == sniff.PDF and _page_count(document) > 1:
             return self._analyze_staged(document)
-        return self._textract().analyze_expense(Document={"Bytes": document})
+        response: dict[str, Any] = self._textract().analyze_expense(Document={"Bytes": document})
+        return response
 
     def _analyze_staged(self, document: bytes) -> dict[str, Any]:
         if self._bucket is None:

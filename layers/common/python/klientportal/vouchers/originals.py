@@ -52,7 +52,7 @@ class OriginalRef:
     retain_until: str
     filename: str | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -153,4 +153,5 @@ def presigned_get(s3: Any, bucket: str, key: str, *, content_type: str, filename
     if filename:
         safe = "".join(c for c in filename if c.isalnum() or c in "._- ")[:100] or "voucher"
         params["ResponseContentDisposition"] = f'inline; filename="{safe}"'
-    return s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+    url: str = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+    return url

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, FieldError, NotFound, RuleViolation, StaleVersion
@@ -34,17 +35,17 @@ class NotPayable(RuleViolation):
     slug, title = "voucher-not-payable", "The voucher cannot be added to a payment proposal"
 
 
-def empty_proposal(client_id: str) -> dict:
+def empty_proposal(client_id: str) -> dict[str, Any]:
     return {"proposal_id": None, "client_id": client_id, "status": "open", "lines": [], "totals": {}, "version": 0}
 
 
-def proposal_view(rec: Record | None, client_id: str) -> dict:
+def proposal_view(rec: Record | None, client_id: str) -> dict[str, Any]:
     if rec is None:
         return empty_proposal(client_id)
     return {**rec.data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
 
 
-def _creditor_account(details: dict, supplier: dict | None) -> dict | None:
+def _creditor_account(details: dict[str, Any], supplier: dict[str, Any] | None) -> dict[str, Any] | None:
     """{"bban": 11 digits} or {"iban": …} from the voucher's details, else the supplier register."""
     from stdnum import iban
 
@@ -64,7 +65,7 @@ def _creditor_account(details: dict, supplier: dict | None) -> dict | None:
     return None
 
 
-def amount_to_pay(voucher: dict) -> Decimal:
+def amount_to_pay(voucher: dict[str, Any]) -> Decimal:
     """The document's payable amount (EHF PayableAmount: the total with VAT less prepaid amounts, plus
     the payable rounding; PDF/OCR: the amount due), as edited; vouchers stored before the `payable`
     detail existed fall back to what was read, then to the total."""
@@ -75,7 +76,7 @@ def amount_to_pay(voucher: dict) -> Decimal:
     return Decimal(str(read if read is not None else details.get("total")))
 
 
-def payment_line(voucher: dict, supplier: dict | None) -> dict:
+def payment_line(voucher: dict[str, Any], supplier: dict[str, Any] | None) -> dict[str, Any]:
     """The payment of one voucher, or NotPayable with what is missing."""
     details = voucher.get("details") or {}
     errors: list[FieldError] = []
@@ -105,7 +106,7 @@ def payment_line(voucher: dict, supplier: dict | None) -> dict:
             **reference}
 
 
-def _totals(lines: list[dict]) -> dict[str, str]:
+def _totals(lines: list[dict[str, Any]]) -> dict[str, str]:
     sums: dict[str, Decimal] = {}
     for line in lines:
         sums[line["currency"]] = sums.get(line["currency"], Decimal(0)) + Decimal(line["amount"])
@@ -118,10 +119,10 @@ class PaymentProposalService:
         self.pk = keys.client_pk(client_id)
         self.vouchers = VoucherService(store, client_id)
 
-    def current(self) -> dict:
+    def current(self) -> dict[str, Any]:
         return proposal_view(self.store.get(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK), self.client_id)
 
-    def add(self, voucher_id: str, actor: Actor) -> dict:
+    def add(self, voucher_id: str, actor: Actor) -> dict[str, Any]:
         for attempt in range(_ATTEMPTS):
             voucher = self.vouchers.get(voucher_id)
             proposal = self.store.get(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK)
@@ -160,7 +161,7 @@ class PaymentProposalService:
                     raise
         raise AssertionError("unreachable")
 
-    def remove(self, voucher_id: str, actor: Actor) -> dict:
+    def remove(self, voucher_id: str, actor: Actor) -> dict[str, Any]:
         for attempt in range(_ATTEMPTS):
             voucher = self.vouchers.get(voucher_id)
             proposal = self.store.get(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from klientportal.errors import ReasonedError
 from klientportal.vouchers.limits import DEFAULT_PDF_LIMITS, PdfLimits
 from klientportal.vouchers.models import ExtractedVoucher
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -35,7 +39,7 @@ class PdfText:
         return any(page.strip() for page in self.pages)
 
 
-def _open(data: bytes, limits: PdfLimits):  # type: ignore[no-untyped-def]
+def _open(data: bytes, limits: PdfLimits) -> PdfReader:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 

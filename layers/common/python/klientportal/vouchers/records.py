@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from typing import Literal, get_args
 
 from klientportal.repository import keys
 
@@ -41,7 +42,10 @@ class Status(StrEnum):
     CORRECTION_REQUESTED = "correction_requested"  # EHF fails fatal rules: the supplier is asked to correct (0269)
 
 
-QUEUES = tuple(s.value for s in Status)
+#: A voucher list by status (the `queue` query parameter): one value per `Status`.
+Queue = Literal["received", "quarantined", "new", "to_approve", "in_attestation", "approved", "paid", "booked",
+                "returned", "rejected", "correction_requested"]
+QUEUES: tuple[Queue, ...] = get_args(Queue)
 BUREAU_QUEUE = (Status.APPROVED, Status.PAID)
 EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED, Status.REJECTED})
 

@@ -84,7 +84,7 @@ def presigned_uploads(s3: Any, bucket: str, client_id: str, uploader: str, files
     return targets
 
 
-def size_mismatch(head: dict) -> str | None:
+def size_mismatch(head: dict[str, Any]) -> str | None:
     """Why a stored upload does not match what was declared for it, or None. An upload without a
     declared size (written some other way than the presigned POST) is refused as well."""
     declared = (head.get("Metadata") or {}).get(DECLARED_SIZE)

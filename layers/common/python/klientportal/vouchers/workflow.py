@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import date
+from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
@@ -39,7 +40,7 @@ DETAIL_FIELDS = ("supplier_number", "invoice_number", "issue_date", "due_date", 
                  "net_total", "vat_total", "total", "payable", "description", "document_type")
 
 
-def view(rec: Record) -> dict:
+def view(rec: Record) -> dict[str, Any]:
     """The API shape of a voucher."""
     return {**rec.data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
 
@@ -65,7 +66,7 @@ class VoucherService:
         return self.store.query(keys.voucher_queue_gsi(self.client_id, queue), index="GSI1", limit=limit, cursor=cursor,
                                 forward=False)
 
-    def quarantine(self) -> list[dict]:
+    def quarantine(self) -> builtins.list[dict[str, Any]]:
         """Refused messages and attachments, and vouchers whose file could not be read."""
         items = [{**r.data, "kind": "message-or-attachment"} for r in self.store.query_all(self.pk, keys.QUARANTINE_PREFIX)]
         for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.QUARANTINED), index="GSI1"):
@@ -77,7 +78,7 @@ class VoucherService:
         return sorted(items, key=lambda i: i.get("received_at", ""), reverse=True)
 
     # ---- client side ------------------------------------------------------------------------
-    def update_details(self, voucher_id: str, version: int, changes: dict, actor: Actor) -> Record:
+    def update_details(self, voucher_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
         rec = self._current(voucher_id, version)
         self._require(rec, EDITABLE, "edit")
         details = dict(rec.data.get("details") or {})
@@ -100,7 +101,7 @@ class VoucherService:
                 details["supplier_name"] = supplier.name
         return self._save(rec, data, actor, "voucher.updated", "details edited")
 
-    def code(self, voucher_id: str, version: int, lines: list[dict], actor: Actor) -> Record:
+    def code(self, voucher_id: str, version: int, lines: builtins.list[dict[str, Any]], actor: Actor) -> Record:
         rec = self._current(voucher_id, version)
         self._require(rec, CODABLE, "code")
         checked = [self._checked_line(i, line) for i, line in enumerate(lines)]
@@ -241,7 +242,7 @@ class VoucherService:
                           actor, "voucher.returned", "returned", comment)
 
     # ---- helpers ----------------------------------------------------------------------------
-    def _checked_line(self, index: int, line: dict) -> dict:
+    def _checked_line(self, index: int, line: dict[str, Any]) -> dict[str, Any]:
         where = f"lines.{index}"
         errors: list[FieldError] = []
         account = get_account(line["account"]) or self._own_account(line["account"])
@@ -253,7 +254,7 @@ class VoucherService:
         vat = get_vat_code(code) if code else None
         if code and vat is None:
             errors.append(FieldError(f"{where}.vat_code", "not a VAT code"))
-        elif code and (not vat.is_input or code not in VOUCHER_VAT_CODES):  # type: ignore[union-attr]
+        elif vat is not None and (not vat.is_input or code not in VOUCHER_VAT_CODES):
             errors.append(FieldError(f"{where}.vat_code",
                                      f"supplier vouchers take the input codes {', '.join(sorted(VOUCHER_VAT_CODES))}"))
         for register, name in (("PROJECT", "project"), ("DEPARTMENT", "department")):
@@ -284,12 +285,12 @@ class VoucherService:
         return rec
 
     @staticmethod
-    def _require(rec: Record, allowed: frozenset, verb: str) -> None:
+    def _require(rec: Record, allowed: frozenset[Status], verb: str) -> None:
         if rec.data["status"] not in allowed:
             raise RuleViolation(f"a voucher in status {rec.data['status']} cannot {verb}; allowed from "
                                 f"{', '.join(sorted(str(s) for s in allowed))}", extra={"current_status": rec.data["status"]})
 
-    def _next(self, rec: Record, data: dict, actor: Actor, what: str, comment: str | None = None) -> Record:
+    def _next(self, rec: Record, data: dict[str, Any], actor: Actor, what: str, comment: str | None = None) -> Record:
         entry = {"at": clock.iso(clock.now()), "by": actor.email or actor.sub, "what": what}
         if comment:
             entry["comment"] = comment
@@ -299,13 +300,14 @@ class VoucherService:
         return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
                       gsi1pk=keys.voucher_queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
 
-    def _save(self, rec: Record, data: dict, actor: Actor, action: str, what: str, comment: str | None = None) -> Record:
+    def _save(self, rec: Record, data: dict[str, Any], actor: Actor, action: str, what: str,
+              comment: str | None = None) -> Record:
         return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
 
 
-def preview_of(rec: Record) -> dict:
+def preview_of(rec: Record) -> dict[str, Any]:
     """Where the voucher's preview is: {bucket, key, content_type, kind} (the original when none was made)."""
-    found = rec.data.get("preview")
+    found: dict[str, Any] | None = rec.data.get("preview")
     if found:
         return found
     original = rec.data["original"]

@@ -72,7 +72,8 @@ class EhfDocument:
 
     def payload_bytes(self) -> bytes:
         """The bare UBL document as bytes (what the validator wants)."""
-        return etree.tostring(self.root, xml_declaration=True, encoding="UTF-8")
+        payload: bytes = etree.tostring(self.root, xml_declaration=True, encoding="UTF-8")
+        return payload
 
 
 def open_ehf(xml: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> EhfDocument:
@@ -160,8 +161,9 @@ def _text(node: etree._Element | None, path: str) -> str | None:
 
 def _first_text(node: etree._Element, path: str) -> str | None:
     for found in node.iterfind(path, NS):
-        if found.text and found.text.strip():
-            return found.text.strip()
+        text: str | None = found.text
+        if text and text.strip():
+            return text.strip()
     return None
 
 

@@ -15,11 +15,15 @@ import sys
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from lxml import etree
 
 from klientportal.formats.ehf.ubl import DOCUMENT_TYPES
 from klientportal.formats.safe_xml import XmlInputError, parse_xml
+
+if TYPE_CHECKING:
+    from saxonche import PySaxonProcessor, PyXsltExecutable
 
 ENV_CONFORMANCE_DIR = "KLIENTPORTAL_CONFORMANCE_DIR"
 XSD_DIR = Path("peppol/ubl-2.1-xsd/maindoc")
@@ -112,7 +116,7 @@ class EhfValidator:
         return self._schemas[document_type]
 
     @cached_property
-    def _stylesheets(self) -> tuple:
+    def _stylesheets(self) -> tuple[PyXsltExecutable, ...]:
         compiler = _saxon().new_xslt30_processor()
         return tuple(
             compiler.compile_stylesheet(stylesheet_file=str(self.conformance_dir / XSLT_DIR / name))
@@ -121,7 +125,7 @@ class EhfValidator:
 
 
 @cache
-def _saxon():
+def _saxon() -> PySaxonProcessor:
     from saxonche import PySaxonProcessor
 
     return PySaxonProcessor(license=False)
@@ -170,7 +174,17 @@ def main(argv: list[str]) -> int:
     return 1
 
 
-def _check_file(path: Path, conformance_dir: Path | None) -> dict:
+class FileResult(TypedDict):
+    """What `klientportal ehf validate` prints for one file."""
+
+    file: str
+    valid: bool
+    document_type: str
+    xsd_errors: list[str]
+    findings: list[dict[str, str]]
+
+
+def _check_file(path: Path, conformance_dir: Path | None) -> FileResult:
     try:
         report = validate_ehf(path.read_bytes(), conformance_dir=conformance_dir)
     except (OSError, XmlInputError) as exc:
