@@ -86,8 +86,8 @@ def local_stack() -> tuple[float, float]:
             if "Ctrl-C stops everything" in line:
                 break
         up = time.monotonic() - started
-        rss_kb = next(int(l.split()[1]) for l in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                      if l.startswith("VmRSS"))
+        rss_kb = next(int(row.split()[1]) for row in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                      if row.startswith("VmRSS"))
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     return up, rss_kb / 1024

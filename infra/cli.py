@@ -58,9 +58,9 @@ def _use_target(target: str) -> bool:
 
 def _cmd_quarantine_unrouted(args: argparse.Namespace) -> int:
     from klientportal import aws
+    from klientportal.repository.keys import QUARANTINE_PREFIX, UNROUTED_PK
     from klientportal.repository.store import Store
     from klientportal.settings import settings
-    from klientportal.repository.keys import QUARANTINE_PREFIX, UNROUTED_PK
     if not _use_target(args.target):
         return 2
     items = Store(aws.client("dynamodb"), settings().main_table).query_all(UNROUTED_PK, QUARANTINE_PREFIX)

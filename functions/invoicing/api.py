@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from functions import catalogue
@@ -318,7 +318,7 @@ def issue_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoi
 @router.post("/clients/<client_id>/invoices/<invoice_id>/send", tags=TAGS, responses=COMMON_RESPONSES,
              summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once")
 def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices,
-                 body: Optional[SendIn] = None) -> Response[InvoiceOut]:
+                 body: SendIn | None = None) -> Response[InvoiceOut]:
     channel = body.channel if body else None
     return _idempotent(ctx, {"send": invoice_id, "channel": channel},
                        lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))))

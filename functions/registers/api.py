@@ -1,11 +1,11 @@
 """HTTP handler of the registers routine. The four routes of each register come from one factory,
 so every register behaves the same: list (paginated), create (idempotent), read, patch (versioned)."""
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, Field, create_model
 
 from functions import catalogue
@@ -45,14 +45,14 @@ def _routes_for(spec: RegisterSpec) -> None:
     title = spec.entity.capitalize()
     out = create_model(f"{title}Out", __base__=spec.read, id=(str, ...), version=(int, ...),
                        created_at=(str, ...), updated_at=(str, ...))
-    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(Optional[str], None))
+    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(str | None, None))
     patch = create_model(f"{title}Patch", __base__=(VersionedPatch, spec.update),
                          version=(Integer, Field(ge=1, description="The version you read; a stale one gets 409")))
     base = f"/clients/<client_id>/{spec.name}"
     tags = [spec.name]
 
-    def list_items(client_id: str, service: Registers, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
-                   cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BaseModel:
+    def list_items(client_id: str, service: Registers, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+                   cursor: Annotated[str | None, Query(max_length=2000)] = None) -> BaseModel:
         result = service.list(spec, limit, cursor)
         return page(items=[service.to_read(spec, r) for r in result.items], next_cursor=result.next_cursor)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel
 
 from functions import catalogue
@@ -17,8 +17,16 @@ from klientportal.auth import policy
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.repository import keys
 from klientportal.tenancy.models import (
-    Bureau, BureauInvitation, BureauLicenceUpdate, Client, ClientCreate, ClientInvitation,
-    ClientLicenceUpdate, ClientUpdate, Membership, MembershipUpdate,
+    Bureau,
+    BureauInvitation,
+    BureauLicenceUpdate,
+    Client,
+    ClientCreate,
+    ClientInvitation,
+    ClientLicenceUpdate,
+    ClientUpdate,
+    Membership,
+    MembershipUpdate,
 )
 from klientportal.tenancy.service import TenancyService
 

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
 from functions.vouchers.responses import (
-    BureauQueue, BureauQueueItem, PaymentProposal, QuarantineItem, QuarantineList, Voucher, VoucherPage,
+    BureauQueue,
+    BureauQueueItem,
+    PaymentProposal,
+    QuarantineItem,
+    QuarantineList,
+    Voucher,
+    VoucherPage,
 )
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
@@ -71,29 +77,29 @@ class UploadTargets(BaseModel):
 
 class DetailsPatch(_In):
     version: Integer = Field(ge=1)
-    supplier_number: Optional[Integer] = Field(default=None, ge=1, le=999_999_999)
-    invoice_number: Optional[Annotated[Text, Field(max_length=80)]] = None
-    issue_date: Optional[date] = None
-    due_date: Optional[date] = None
-    currency: Optional[Annotated[str, Field(pattern=r"^[A-Z]{3}$")]] = None
-    kid: Optional[Annotated[str, Field(pattern=r"^[0-9]{2,25}$")]] = None
-    bank_account: Optional[Annotated[Text, Field(max_length=34)]] = None
-    net_total: Optional[Money] = None
-    vat_total: Optional[Money] = None
-    total: Optional[Money] = None
-    payable: Optional[Money] = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
-    description: Optional[Annotated[Text, Field(max_length=500)]] = None
-    document_type: Optional[Literal["invoice", "credit-note", "receipt"]] = None
+    supplier_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
+    invoice_number: Annotated[Text, Field(max_length=80)] | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    kid: Annotated[str, Field(pattern=r"^[0-9]{2,25}$")] | None = None
+    bank_account: Annotated[Text, Field(max_length=34)] | None = None
+    net_total: Money | None = None
+    vat_total: Money | None = None
+    total: Money | None = None
+    payable: Money | None = Field(default=None, description="The amount to pay (after prepaid amounts and rounding)")
+    description: Annotated[Text, Field(max_length=500)] | None = None
+    document_type: Literal["invoice", "credit-note", "receipt"] | None = None
 
 
 class CodingLine(_In):
     account: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
-    vat_code: Optional[Annotated[str, Field(pattern=r"^[0-9]{1,2}$")]] = None
+    vat_code: Annotated[str, Field(pattern=r"^[0-9]{1,2}$")] | None = None
     net_amount: Annotated[Money, Field(description="negative for an allowance")]
-    vat_amount: Optional[Annotated[Money, Field(ge=0)]] = None
-    project: Optional[Code] = None
-    department: Optional[Code] = None
-    description: Optional[Annotated[Text, Field(max_length=200)]] = None
+    vat_amount: Annotated[Money, Field(ge=0)] | None = None
+    project: Code | None = None
+    department: Code | None = None
+    description: Annotated[Text, Field(max_length=200)] | None = None
 
 
 class Coding(_In):
@@ -103,12 +109,11 @@ class Coding(_In):
 
 class Step(_In):
     version: Integer = Field(ge=1)
-    comment: Optional[Annotated[MultilineText, Field(max_length=1000)]] = None
+    comment: Annotated[MultilineText, Field(max_length=1000)] | None = None
 
 
 class AttestationRequest(Step):
-    attester: Optional[Annotated[Text, Field(min_length=1, max_length=200,
-                                            description="User id of the attester (or client admin) to route to")]] = None
+    attester: Annotated[Text, Field(min_length=1, max_length=200, description="User id of the attester (or client admin) to route to")] | None = None
 
 
 class AttestationDecision(Step):
@@ -185,9 +190,9 @@ def create_uploads(client_id: str, body: UploadRequest, ctx: Context) -> Respons
 
 @router.get("/clients/<client_id>/vouchers", tags=["vouchers"], summary="Vouchers, all or one queue",
             responses=COMMON_RESPONSES)
-def list_vouchers(client_id: str, vouchers: Vouchers, queue: Annotated[Optional[Queue], Query()] = None,
-                  limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
-                  cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> VoucherPage:
+def list_vouchers(client_id: str, vouchers: Vouchers, queue: Annotated[Queue | None, Query()] = None,
+                  limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> VoucherPage:
     page = vouchers.list(queue, limit, cursor)
     return VoucherPage(items=[Voucher.model_validate(view(r)) for r in page.items], next_cursor=page.next_cursor)
 
@@ -310,8 +315,8 @@ def return_voucher(client_id: str, voucher_id: str, body: Return, ctx: Context, 
 @router.get("/bureau/voucher-queue", tags=["vouchers"],
             summary="The bureau's queue: approved vouchers of the clients you reach, oldest client first",
             responses=COMMON_RESPONSES)
-def bureau_queue(ctx: Context, limit: Annotated[Optional[int], Query(ge=1, le=200)] = None,
-                 cursor: Annotated[Optional[str], Query(max_length=2000)] = None) -> BureauQueue:
+def bureau_queue(ctx: Context, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+                 cursor: Annotated[str | None, Query(max_length=2000)] = None) -> BureauQueue:
     page = queue_of_bureau(ctx.store, ctx.user, ctx.bureau_id, limit, cursor)
     return BureauQueue(items=[BureauQueueItem.model_validate(i) for i in page.items], next_cursor=page.next_cursor)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from klientportal import aws
-
 from functions import catalogue
+from klientportal import aws
 
 PREFIX = "klientportal"
 LOCAL_EVENTS_QUEUE = "klientportal-local-domain-events"

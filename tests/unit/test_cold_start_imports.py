@@ -47,9 +47,10 @@ def test_api_handler_imports_neither_stdnum_nor_builds_request_models(module: st
 
 
 def test_deferred_models_still_validate_and_describe_themselves() -> None:
+    from pydantic import ValidationError
+
     from klientportal.registers.models import CustomerCreate
     from klientportal.tenancy.models import ClientCreate
-    from pydantic import ValidationError
 
     assert ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987 654 325", "tier": "portal"}).orgnr \
         == "987654325"

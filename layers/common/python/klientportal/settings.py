@@ -36,7 +36,7 @@ class Settings:
     cursor_signing_secret: str = ""
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             main_table=_env("KP_TABLE_MAIN", "klientportal-main"),
             idempotency_table=_env("KP_TABLE_IDEMPOTENCY", "klientportal-idempotency"),

@@ -46,7 +46,7 @@ class HttpPrintCentre:
         req = urllib.request.Request(self.base_url + "/jobs", data=body, method="POST",
                                      headers={"Authorization": f"Bearer {self.token}",
                                               "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=15) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=15) as resp:
             job_id: str = json.loads(resp.read())["job_id"]
         return job_id
 

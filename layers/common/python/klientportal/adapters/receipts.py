@@ -27,7 +27,7 @@ class Receipt:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, body: str) -> "Receipt":
+    def from_json(cls, body: str) -> Receipt:
         return cls(**json.loads(body))
 
 

@@ -13,29 +13,32 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError, ResponseValidationError
 from aws_lambda_powertools.event_handler.request import Request
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 
 from klientportal.api.body import loads, refuse_body
 from klientportal.api.context import RequestContext
 from klientportal.api.problems import (
-    PROBLEM_CONTENT_TYPE, documented_responses, field_errors_from_validation, from_domain_error, problem_response,
+    PROBLEM_CONTENT_TYPE,
+    documented_responses,
+    field_errors_from_validation,
+    from_domain_error,
+    problem_response,
 )
 from klientportal.auth import policy
 from klientportal.auth.principal import Principal
 from klientportal.bootstrap import Invocation, invocation
 from klientportal.errors import DomainError, InternalError, NotFound, Unauthenticated
 from klientportal.observability import LambdaHandler, instrumented, logger, metrics
+from klientportal.repository.records import Record
 from klientportal.repository.store import Actor
 from klientportal.tenancy.models import Membership
-from klientportal.repository.records import Record
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

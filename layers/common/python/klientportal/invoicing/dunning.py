@@ -103,7 +103,7 @@ def run_reminders(store: Store, adapters: Adapters, today: date, law: ReminderLa
                     continue
                 Dunning(ctx).remind(item.data["id"], actor, on_demand=False)
                 sent += 1
-            except Exception:  # noqa: BLE001 - one bad invoice must not stop the run
+            except Exception:
                 failed += 1
         month -= 1
         if month == 0:

@@ -21,7 +21,7 @@ def invoice_text(data: dict[str, Any]) -> str:
         lines += [f"Beløp: {amount_text(Decimal(data['totals']['payable']))} {doc['currency']}",
                   f"Forfallsdato: {date_text(date.fromisoformat(data['due_date']))}",
                   f"Kontonummer: {doc['seller']['bank_account']}", f"KID: {data['kid']}"]
-    return "\n".join(lines + ["", "Med vennlig hilsen", doc["seller"]["name"]])
+    return "\n".join([*lines, "", "Med vennlig hilsen", doc["seller"]["name"]])
 
 
 def reminder_text(data: dict[str, Any], entry: dict[str, Any], left: Decimal) -> tuple[str, str]:
@@ -61,5 +61,5 @@ def mail(rec: Record, to: str, body: str, pdf: bytes | None, reference: str, sub
     what = "Kreditnota" if data["kind"] == "credit_note" else "Faktura"
     return Mail(to=to, subject=subject or f"{what} {data['number']} fra {seller['name']}", body=body,
                 from_address=app_settings().invoice_from_address, from_name=seller["name"],
-                reply_to=seller.get("email"), attachments=((name, "application/pdf", pdf),) + extra if pdf else extra,
+                reply_to=seller.get("email"), attachments=((name, "application/pdf", pdf), *extra) if pdf else extra,
                 reference=reference)

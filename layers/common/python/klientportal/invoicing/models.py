@@ -16,7 +16,12 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from klientportal.formats.ehf.codelists import (
-    ALLOWANCE_REASON_CODES, ATTACHMENT_MIME_TYPES, CHARGE_REASON_CODES, CURRENCY_CODES, VATEX_CATEGORY, VATEX_CODES,
+    ALLOWANCE_REASON_CODES,
+    ATTACHMENT_MIME_TYPES,
+    CHARGE_REASON_CODES,
+    CURRENCY_CODES,
+    VATEX_CATEGORY,
+    VATEX_CODES,
 )
 from klientportal.formats.ehf.ubl import SCHEME_NO_ORGNR
 from klientportal.formats.kid import validate_kid

@@ -15,19 +15,18 @@ its headings repeated. Amounts come from `invoicing.calc`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import CoreFont, TTFFont
-
-from klientportal.invoicing.text import account_text, amount_text, date_text, number_text, orgnr_text, price_text
 from pydantic import BaseModel
 
 from klientportal.invoicing.calc import Calculation, LineAmounts, calculate
 from klientportal.invoicing.models import Address, DocumentKind, Invoice, Period, VatCategory
+from klientportal.invoicing.text import account_text, amount_text, date_text, number_text, orgnr_text, price_text
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT = "DejaVuSans"
@@ -190,10 +189,7 @@ class _Page:
         """`text` in the box x..x+w, top..top+height: vertically centred like fpdf2's cell()."""
         if not text:
             return
-        if align == "R":
-            x = x + w - _PAD - self.width(text)
-        else:
-            x = x + _PAD
+        x = x + w - _PAD - self.width(text) if align == "R" else x + _PAD
         self.pdf.text(x, top + 0.5 * height + 0.3 * self.size * _PT, text)
 
     def rule(self, x1: float, x2: float, y: float) -> None:

@@ -71,7 +71,7 @@ class Sending:
             outcome, reason = "submitted", None
         except (DeliveryAddressMissing, ReceiverCannotTakeEhf, RuleViolation) as exc:
             outcome, reason, reference = "failed", exc.detail, None
-        except Exception as exc:  # noqa: BLE001 - the adapter's failure is recorded, not lost
+        except Exception as exc:
             outcome, reason, reference = "failed", f"{channel} delivery failed: {type(exc).__name__}: {exc}", None
         return self._finish(invoice_id, attempt, outcome, reason, reference, actor)
 

@@ -76,7 +76,7 @@ class ReminderLaw(BaseModel):
         return (self.inkassosats / 10).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
     @classmethod
-    def from_env(cls) -> "ReminderLaw":
+    def from_env(cls) -> ReminderLaw:
         values: dict[str, Any] = {}
         if os.environ.get("KP_INKASSOSATS"):
             values["inkassosats"] = Decimal(os.environ["KP_INKASSOSATS"])

@@ -8,8 +8,9 @@ a second supplier with the same orgnr (or account) or employee with the same nat
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 

@@ -50,7 +50,7 @@ class Record:
         return item
 
     @classmethod
-    def from_item(cls, item: dict[str, Any]) -> "Record":
+    def from_item(cls, item: dict[str, Any]) -> Record:
         known = {"PK", "SK", "entity", "version", "created_at", "updated_at", "data", "GSI1PK", "GSI1SK"}
         return cls(
             pk=item["PK"],
@@ -65,5 +65,5 @@ class Record:
             extra={k: v for k, v in item.items() if k not in known},
         )
 
-    def with_data(self, data: dict[str, Any]) -> "Record":
+    def with_data(self, data: dict[str, Any]) -> Record:
         return replace(self, data=data)

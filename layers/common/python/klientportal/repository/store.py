@@ -12,10 +12,10 @@ several items in one strongly consistent BatchGetItem.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Literal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -268,7 +268,7 @@ class Store:
             return
         reasons = exc.response.get("CancellationReasons") or []
         codes = [r.get("Code") for r in reasons]
-        for change, code in zip(changes, codes):
+        for change, code in zip(changes, codes, strict=False):  # one reason per item; fewer stop early
             if code == "ConditionalCheckFailed":
                 if change.before is None:
                     raise AlreadyExists(f"{change.record.entity} {change.record.sk} exists already") from exc

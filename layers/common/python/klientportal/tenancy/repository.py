@@ -10,8 +10,6 @@ from klientportal.repository.store import Store
 from klientportal.tenancy.models import Bureau, Client, Membership
 
 
-
-
 def orgnr_record(client: Client) -> Record:
     return Record(keys.orgnr_pk(client.orgnr), keys.CLIENT_PREFIX + client.client_id, "client_orgnr",
                   {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})

@@ -10,12 +10,30 @@ from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFoun
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change
 from klientportal.tenancy.models import (
-    BUREAU_ROLES, Bureau, BureauInvitation, BureauLicence, BureauLicenceUpdate, Client, ClientCreate,
-    ClientInvitation, ClientLicenceUpdate, ClientUpdate, ExternalLicence, Membership,
-    MembershipUpdate, Module, Role, Tier,
+    BUREAU_ROLES,
+    Bureau,
+    BureauInvitation,
+    BureauLicence,
+    BureauLicenceUpdate,
+    Client,
+    ClientCreate,
+    ClientInvitation,
+    ClientLicenceUpdate,
+    ClientUpdate,
+    ExternalLicence,
+    Membership,
+    MembershipUpdate,
+    Module,
+    Role,
+    Tier,
 )
 from klientportal.tenancy.repository import (
-    TenancyRepository, bureau_orgnr_record, bureau_record, client_record, membership_record, orgnr_record,
+    TenancyRepository,
+    bureau_orgnr_record,
+    bureau_record,
+    client_record,
+    membership_record,
+    orgnr_record,
 )
 from klientportal.vouchers.inbox import inbox_changes_for_new_client
 

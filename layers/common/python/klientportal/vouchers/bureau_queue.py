@@ -7,12 +7,12 @@ from typing import Any
 
 from klientportal.auth.policy import reach
 from klientportal.auth.principal import Principal
+from klientportal.repository import keys
 from klientportal.repository.pagination import decode_cursor, encode_cursor
 from klientportal.repository.store import Store
 from klientportal.tenancy.repository import TenancyRepository
 from klientportal.vouchers.records import BUREAU_QUEUE
 from klientportal.vouchers.workflow import view
-from klientportal.repository import keys
 
 DEFAULT_PAGE = 50
 

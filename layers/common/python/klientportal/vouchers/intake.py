@@ -17,11 +17,13 @@ vouchers and quarantine items. Used by functions/ingest; the order of every step
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, ReasonedError
@@ -364,11 +366,9 @@ class VoucherIntake:
         data = {"quarantine_id": qid, "client_id": client_id, "channel": channel, "reason": reason,
                 "message": message[:1000], "filename": filename, "original": original.as_dict() if original else None,
                 "inbound": inbound, "mail": mail, "rejections": rejections or [], "received_at": clock.iso(received)}
-        try:
+        with contextlib.suppress(AlreadyExists):  # the same refusal again: kept once
             self.store.create(Record(pk, keys.quarantine_sk(qid), "voucher_quarantine", data), self.actor,
                               "voucher.quarantined")
-        except AlreadyExists:
-            pass
         result.quarantined.append(qid)
 
     def _keep(self, data: bytes, content_type: str, filename: str | None, received: datetime,
@@ -487,7 +487,7 @@ def _with_headers_only(intake: MailIntake, data: bytes, inbox_domain: str) -> Ma
 
     try:
         headers = BytesHeaderParser(policy=policy.default).parsebytes(data[:HEADER_BLOCK_BYTES])
-        found = mime._headers(headers, DEFAULT_MAIL_LIMITS, inbox_domain, ())  # noqa: SLF001 (same package)
+        found = mime._headers(headers, DEFAULT_MAIL_LIMITS, inbox_domain, ())
     except (ValueError, LookupError, TypeError, IndexError):
         return intake
     return replace(intake, **found)

@@ -12,13 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from klientportal.errors import AlreadyExists
+from klientportal.registers import names
+from klientportal.registers.identity import supplier_identity
 from klientportal.registers.models import SupplierCreate
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.registers import names
-from klientportal.registers.identity import supplier_identity
 from klientportal.vouchers.records import invoice_ref_sk
 
 FIRST_SUPPLIER_NUMBER = 10001

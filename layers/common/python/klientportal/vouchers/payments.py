@@ -16,11 +16,11 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, FieldError, NotFound, RuleViolation, StaleVersion
+from klientportal.registers import names
+from klientportal.registers.service import REGISTERS
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.registers import names
-from klientportal.registers.service import REGISTERS
 from klientportal.vouchers.checks import kid_is_valid
 from klientportal.vouchers.ehf_rules import require_not_blocked
 from klientportal.vouchers.records import Status
@@ -152,7 +152,7 @@ class PaymentProposalService:
             try:
                 saved = self.store.write(self.pk, [
                     Change(proposal, after, "payment_proposal.voucher_added"),
-                    Change(voucher, self.vouchers._next(voucher, marked, actor, "added to payment proposal"),  # noqa: SLF001
+                    Change(voucher, self.vouchers._next(voucher, marked, actor, "added to payment proposal"),
                            "voucher.added_to_payment"),
                 ], actor)
                 return proposal_view(saved[0], self.client_id)
@@ -174,7 +174,7 @@ class PaymentProposalService:
             try:
                 saved = self.store.write(self.pk, [
                     Change(proposal, proposal.with_data(data), "payment_proposal.voucher_removed"),
-                    Change(voucher, self.vouchers._next(voucher, unmarked, actor, "removed from payment proposal"),  # noqa: SLF001
+                    Change(voucher, self.vouchers._next(voucher, unmarked, actor, "removed from payment proposal"),
                            "voucher.removed_from_payment"),
                 ], actor)
                 return proposal_view(saved[0], self.client_id)

@@ -28,7 +28,13 @@ from klientportal.vouchers.current_checks import recheck
 from klientportal.vouchers.ehf_rules import fatal_rules, require_not_blocked
 from klientportal.vouchers.interpret import coding_stats_change, supplier_by_number
 from klientportal.vouchers.ledger import (
-    SUPPLIER_LEDGER, VAT_TOLERANCE, VOUCHER_VAT_CODES, check_adds_up, computed_vat, journal_lines, money,
+    SUPPLIER_LEDGER,
+    VAT_TOLERANCE,
+    VOUCHER_VAT_CODES,
+    check_adds_up,
+    computed_vat,
+    journal_lines,
+    money,
 )
 from klientportal.vouchers.records import BUREAU_QUEUE, EDITABLE, QUEUES, Status, valid_voucher_id
 
@@ -185,7 +191,7 @@ class VoucherService:
         return self._save(rec, data, actor, "voucher.correction_requested", "corrected invoice requested", comment)
 
     # ---- the named attester (0270) -----------------------------------------------------------
-    def waiting_for(self, sub: str) -> "builtins.list[Record]":
+    def waiting_for(self, sub: str) -> builtins.list[Record]:
         """The vouchers in attestation routed to `sub`, oldest first."""
         return [r for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
                 if attestation.waits_for(r.data, sub)]

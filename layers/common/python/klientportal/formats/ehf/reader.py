@@ -100,7 +100,7 @@ def read_ehf(xml: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ExtractedVouc
     return voucher_from_ubl(open_ehf(xml, max_bytes=max_bytes))
 
 
-def validate_inbound(document: EhfDocument) -> "ValidationReport":
+def validate_inbound(document: EhfDocument) -> ValidationReport:
     """Validate the unwrapped payload with the EHF validator (schema + CEN/PEPPOL rules)."""
     from klientportal.formats.ehf.validation import validate_ehf
 
