@@ -1,5 +1,6 @@
 """`make bench`: every benchmark in turn, each in its own process (each starts its own emulated AWS),
 printing markdown tables (copy them into bench/README.md)."""
+
 from __future__ import annotations
 
 import subprocess

@@ -5,6 +5,7 @@ is registered once on the session and the cached clients of `klientportal.aws` a
 client made afterwards reports its calls to whichever `AwsCalls` is recording. `before-call` fires
 once per API operation (a retry of the same operation is not counted again).
 """
+
 from __future__ import annotations
 
 from collections import Counter

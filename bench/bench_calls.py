@@ -9,6 +9,7 @@ The time is the median of the runs on this machine against moto, not a Lambda fi
 
 Run from the repository root: .venv/bin/python -m bench.bench_calls [--runs 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,15 @@ def main() -> int:
     server.start()
     tmp = tempfile.mkdtemp()
     _, port = server.get_host_and_port()
-    os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port),
-                       "KP_LOCAL_OUTBOX": f"{tmp}/outbox", "POWERTOOLS_METRICS_DISABLED": "true",
-                       "POWERTOOLS_LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "MOTO_PORT": str(port),
+            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+        }
+    )
     environment.apply({})
     environment.apply(resources.create_all())
     seed.seed_tenancy(tenancy_service())
@@ -63,10 +70,14 @@ def main() -> int:
         for item in items:
             registers.create(REGISTERS[name], REGISTERS[name].create.model_validate(item), SYSTEM)
 
-    def call(method: str, path: str, body: dict | None = None, *, user: str = "salg@fjordkaffe.no",
-             key: bool = False) -> dict:
-        headers = {"authorization": f"Bearer {tokens[user]}", "content-type": "application/json",
-                   **({"idempotency-key": uuid.uuid4().hex} if key else {})}
+    def call(
+        method: str, path: str, body: dict | None = None, *, user: str = "salg@fjordkaffe.no", key: bool = False
+    ) -> dict:
+        headers = {
+            "authorization": f"Bearer {tokens[user]}",
+            "content-type": "application/json",
+            **({"idempotency-key": uuid.uuid4().hex} if key else {}),
+        }
         status, _, raw = gateway.dispatch(method, path, headers, json.dumps(body).encode() if body else None)
         assert status < 300, (method, path, status, raw[:300])
         return json.loads(raw) if raw and raw[:1] in b"{[" else {}
@@ -89,6 +100,7 @@ def main() -> int:
         return invoice_id
 
     sent()  # warm: handler imports, the local SES sender domain verified
+
     def nothing() -> str:
         return ""
 
@@ -99,17 +111,32 @@ def main() -> int:
         ("GET /clients/{id}/customers", nothing, lambda _: call("GET", f"{BASE}/customers")),
         ("GET /clients/{id}/invoices", nothing, lambda _: call("GET", f"{BASE}/invoices")),
         ("POST /invoices (create, 2 product lines)", nothing, lambda _: new_draft()),
-        ("POST /invoices with Idempotency-Key", nothing,
-         lambda _: call("POST", f"{BASE}/invoices", {"customer_number": 1, "lines": lines}, key=True)),
+        (
+            "POST /invoices with Idempotency-Key",
+            nothing,
+            lambda _: call("POST", f"{BASE}/invoices", {"customer_number": 1, "lines": lines}, key=True),
+        ),
         ("POST /invoices/{id}/issue", new_draft, lambda i: call("POST", f"{BASE}/invoices/{i}/issue")),
         ("POST /invoices/{id}/send (e-mail)", issued, lambda i: call("POST", f"{BASE}/invoices/{i}/send")),
         ("GET /invoices/{id}", sent, lambda i: call("GET", f"{BASE}/invoices/{i}")),
         ("GET /invoices/{id}/pdf", sent, lambda i: call("GET", f"{BASE}/invoices/{i}/pdf")),
-        ("POST /invoices/{id}/payments", sent, lambda i: call(
-            "POST", f"{BASE}/invoices/{i}/payments",
-            {"payment_id": uuid.uuid4().hex, "amount": "100.00", "paid_on": "2026-03-02"}, user=admin)),
-        ("POST /invoices (accountant)", nothing, lambda _: call(
-            "POST", f"{BASE}/invoices", {"customer_number": 1, "lines": lines}, user="regnskap@byraet.no")),
+        (
+            "POST /invoices/{id}/payments",
+            sent,
+            lambda i: call(
+                "POST",
+                f"{BASE}/invoices/{i}/payments",
+                {"payment_id": uuid.uuid4().hex, "amount": "100.00", "paid_on": "2026-03-02"},
+                user=admin,
+            ),
+        ),
+        (
+            "POST /invoices (accountant)",
+            nothing,
+            lambda _: call(
+                "POST", f"{BASE}/invoices", {"customer_number": 1, "lines": lines}, user="regnskap@byraet.no"
+            ),
+        ),
         ("GET /clients/{id}/audit-events", nothing, lambda _: call("GET", f"{BASE}/audit-events", user=admin)),
     ]
     print(f"## AWS calls per API operation (median of {args.runs}; warm handlers, moto server)\n")
@@ -130,8 +157,10 @@ def main() -> int:
             walk += max(counts)
         spread = f"{min(counts)}–{max(counts)}" if min(counts) != max(counts) else str(counts[0])
         print(f"| {name} | {spread} | {summary} | {statistics.median(times):.0f} |", flush=True)
-    print(f"\ncreate + issue + send by e-mail: {walk} AWS calls (budget ≤ {BUDGET}: "
-          f"{'met' if walk <= BUDGET else 'NOT MET'})")
+    print(
+        f"\ncreate + issue + send by e-mail: {walk} AWS calls (budget ≤ {BUDGET}: "
+        f"{'met' if walk <= BUDGET else 'NOT MET'})"
+    )
     server.stop()
     return 0 if walk <= BUDGET else 1
 

@@ -9,6 +9,7 @@ set up by a first call outside the timed loop (as in a warm Lambda container). T
 validator sees a document) and "PDF render" >= 100/s (model -> PDF bytes, standard fonts); the
 embedded-font fallback (decision 0159) is measured for information.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,10 @@ def main() -> None:
     ]
     if not args.no_handler:
         rows += issue_and_send_rows(seconds)
-    print(f"Schematron compile (once per process): {compile_seconds * 1000:.0f} ms; "
-          f"document: {len(invoice.lines)} lines, {len(xml)} bytes EHF")
+    print(
+        f"Schematron compile (once per process): {compile_seconds * 1000:.0f} ms; "
+        f"document: {len(invoice.lines)} lines, {len(xml)} bytes EHF"
+    )
     print(f"{'operation':<40} {'runs':>6} {'ms/doc':>9} {'docs/s':>9} {'best docs/s':>12}")
     for name, runs, per, best in rows:
         print(f"{name:<40} {runs:>6} {per * 1000:>9.2f} {1 / per:>9.1f} {1 / best:>12.1f}")
@@ -98,13 +101,15 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     from klientportal.registers.service import REGISTERS, RegisterService
     from klientportal.repository.store import SYSTEM
     from tests.functions.invoicing.conftest import BASE, CLIENT, CUSTOMERS, PRODUCTS, SETTINGS
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     tmp = tempfile.mkdtemp()
     _, port = server.get_host_and_port()
-    os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port),
-                       "KP_LOCAL_OUTBOX": f"{tmp}/outbox"})
+    os.environ.update(
+        {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port), "KP_LOCAL_OUTBOX": f"{tmp}/outbox"}
+    )
     environment.apply({})
     environment.apply(resources.create_all())
     seed.seed_tenancy(tenancy_service())
@@ -117,8 +122,11 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
             registers.create(REGISTERS[name], REGISTERS[name].create.model_validate(item), SYSTEM)
 
     def call(method: str, path: str, body: dict | None = None) -> dict:
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json",
-                   "idempotency-key": uuid.uuid4().hex}
+        headers = {
+            "authorization": f"Bearer {token}",
+            "content-type": "application/json",
+            "idempotency-key": uuid.uuid4().hex,
+        }
         status, _, raw = gateway.dispatch(method, path, headers, json.dumps(body).encode() if body else None)
         assert status < 300, raw[:300]
         return json.loads(raw)
@@ -126,11 +134,22 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     call("PUT", f"{BASE}/invoice-settings", SETTINGS)
     rows = []
     for channel, customer in (("email", 1), ("ehf", 2), ("print", 3)):
+
         def walk(customer: int = customer) -> None:
-            d = call("POST", f"{BASE}/invoices", {"customer_number": customer, "lines": [
-                {"product_number": "KAFFE-1", "quantity": "3"}, {"product_number": "RAAD", "quantity": "1.5"}]})
+            d = call(
+                "POST",
+                f"{BASE}/invoices",
+                {
+                    "customer_number": customer,
+                    "lines": [
+                        {"product_number": "KAFFE-1", "quantity": "3"},
+                        {"product_number": "RAAD", "quantity": "1.5"},
+                    ],
+                },
+            )
             call("POST", f"{BASE}/invoices/{d['id']}/issue")
             assert call("POST", f"{BASE}/invoices/{d['id']}/send")["status"] == "sent"
+
         rows.append((f"Issue + send via handler ({channel})", *measure(walk, seconds)))
     server.stop()
     return rows

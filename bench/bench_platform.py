@@ -10,6 +10,7 @@ of load on this shared machine falls on all of them alike; each sample records w
 interpreter's CPU time. Under load the wall times stretch with the waiting for a core, the CPU times
 much less: compare the ratios, and read the CPU ratio when the load average is high.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,11 +30,15 @@ REPO = Path(__file__).resolve().parents[1]
 IMPORT_TARGET_MS = 300.0
 FLOOR_RATIO_TARGET = 1.5
 RUNS = 5
-FLOOR = ("import boto3, pydantic; from aws_lambda_powertools.event_handler import APIGatewayHttpResolver; "
-         "from aws_lambda_powertools import Logger, Metrics")
+FLOOR = (
+    "import boto3, pydantic; from aws_lambda_powertools.event_handler import APIGatewayHttpResolver; "
+    "from aws_lambda_powertools import Logger, Metrics"
+)
 
-_PROBE = ("import time,sys;t=time.perf_counter();c=time.process_time();exec(sys.argv[1]);"
-          "print((time.perf_counter()-t)*1000,(time.process_time()-c)*1000)")
+_PROBE = (
+    "import time,sys;t=time.perf_counter();c=time.process_time();exec(sys.argv[1]);"
+    "print((time.perf_counter()-t)*1000,(time.process_time()-c)*1000)"
+)
 
 
 @dataclass(frozen=True)
@@ -45,15 +50,20 @@ class Timing:
 
 
 def _env() -> dict[str, str]:
-    env = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-           "AWS_DEFAULT_REGION": "eu-north-1"}
+    env = {
+        **os.environ,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "AWS_DEFAULT_REGION": "eu-north-1",
+    }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
 def _sample(statement: str, env: dict[str, str]) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", _PROBE, statement], cwd=REPO, env=env, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, statement], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
     wall, cpu = out.stdout.split()
     return float(wall), float(cpu)
 
@@ -65,8 +75,10 @@ def timings(statements: dict[str, str], runs: int = RUNS) -> dict[str, Timing]:
     for _ in range(runs):
         for name, statement in statements.items():
             samples[name].append(_sample(statement, env))
-    return {name: Timing(statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
-            for name, got in samples.items()}
+    return {
+        name: Timing(statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+        for name, got in samples.items()
+    }
 
 
 def _free_port() -> int:
@@ -80,14 +92,23 @@ def local_stack() -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "KP_LOCAL_DIR": tmp, "KP_LOCAL_OUTBOX": f"{tmp}/outbox"}
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "local", "--port", str(_free_port())], cwd=REPO,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "local", "--port", str(_free_port())],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for line in proc.stdout:
             if "Ctrl-C stops everything" in line:
                 break
         up = time.monotonic() - started
-        rss_kb = next(int(row.split()[1]) for row in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
-                      if row.startswith("VmRSS"))
+        rss_kb = next(
+            int(row.split()[1])
+            for row in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+            if row.startswith("VmRSS")
+        )
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
     return up, rss_kb / 1024
@@ -100,15 +121,21 @@ def _load() -> str:
 def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
     # a deployment ships compiled bytecode; without it every cold start would compile the sources
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "functions", "layers/common/python"], cwd=REPO,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "functions", "layers/common/python"],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     load_before = _load()
     measured = timings({"floor": FLOOR, **{fn.name: f"import {fn.module}" for fn in catalogue.FUNCTIONS}}, runs)
     floor = measured["floor"]
     print(f"## Cold import time per handler module (median of {runs} fresh interpreters, interleaved rounds)\n")
-    print(f"Load average (1 / 5 / 15 min) {load_before} before, {_load()} after. Platform floor (boto3 + pydantic "
-          f"+ powertools resolver, Logger, Metrics alone): {floor.wall:.0f} ms wall, {floor.cpu:.0f} ms CPU. "
-          f"Target: ≤ {FLOOR_RATIO_TARGET} × floor (and ≤ {IMPORT_TARGET_MS:.0f} ms on a quiet machine).\n")
+    print(
+        f"Load average (1 / 5 / 15 min) {load_before} before, {_load()} after. Platform floor (boto3 + pydantic "
+        f"+ powertools resolver, Logger, Metrics alone): {floor.wall:.0f} ms wall, {floor.cpu:.0f} ms CPU. "
+        f"Target: ≤ {FLOOR_RATIO_TARGET} × floor (and ≤ {IMPORT_TARGET_MS:.0f} ms on a quiet machine).\n"
+    )
     print("| function | module | wall ms | × floor | CPU ms | × floor (CPU) | ≤ 1.5 × floor |")
     print("|---|---|---:|---:|---:|---:|---|")
     for fn in catalogue.FUNCTIONS:
@@ -116,8 +143,11 @@ def main() -> int:
         wall_ratio, cpu_ratio = t.wall / floor.wall, t.cpu / floor.cpu
         ok_wall, ok_cpu = wall_ratio <= FLOOR_RATIO_TARGET, cpu_ratio <= FLOOR_RATIO_TARGET
         verdict = "yes" if ok_wall and ok_cpu else "CPU only" if ok_cpu else "wall only" if ok_wall else "NO"
-        print(f"| {fn.name} | {fn.module} | {t.wall:.0f} | {wall_ratio:.2f} | {t.cpu:.0f} | {cpu_ratio:.2f} | "
-              f"{verdict} |", flush=True)
+        print(
+            f"| {fn.name} | {fn.module} | {t.wall:.0f} | {wall_ratio:.2f} | {t.cpu:.0f} | {cpu_ratio:.2f} | "
+            f"{verdict} |",
+            flush=True,
+        )
     up, rss = local_stack()
     print("\n## Local stack\n")
     print("| measure | value |\n|---|---:|")

@@ -3,6 +3,7 @@
 Run from the repository root: `.venv/bin/python bench/bench_vouchers.py`. Prints a table; nothing
 here is asserted (timings belong in recorded baselines, not in tests).
 """
+
 from __future__ import annotations
 
 import io
@@ -53,7 +54,9 @@ def main() -> int:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("ehf.xml", ehf)
-    typical = _mail([(_pdf_like(200 * 1024), "application/pdf", "faktura.pdf"), (archive.getvalue(), "application/zip", "ehf.zip")])
+    typical = _mail(
+        [(_pdf_like(200 * 1024), "application/pdf", "faktura.pdf"), (archive.getvalue(), "application/zip", "ehf.zip")]
+    )
     big = _mail([(_pdf_like(14 * MIB), "application/pdf", f"scan-{i}.pdf") for i in range(2)])
 
     rows = []
@@ -70,8 +73,13 @@ def main() -> int:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     accepted = sum(a.size for a in intake.attachments)
-    rows.append((f"40 MB message ({len(big) / MIB:.1f} MiB, 2 x 14 MiB PDF)", f"{elapsed:.2f} s",
-                 f"peak {peak / MIB:.0f} MiB = {peak / len(big):.1f} x message, {accepted / MIB:.0f} MiB kept"))
+    rows.append(
+        (
+            f"40 MB message ({len(big) / MIB:.1f} MiB, 2 x 14 MiB PDF)",
+            f"{elapsed:.2f} s",
+            f"peak {peak / MIB:.0f} MiB = {peak / len(big):.1f} x message, {accepted / MIB:.0f} MiB kept",
+        )
+    )
     del big
 
     rows += ingest_through_the_handler(ehf)
@@ -103,6 +111,7 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the table
     from klientportal.observability import logger
+
     logger.setLevel("WARNING")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -125,7 +134,9 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
                 pass
 
         def upload(key: str, body: bytes) -> None:  # as the presigned POST stores it (0266)
-            s3.put_object(Bucket=settings().inbound_bucket, Key=key, Body=body, Metadata={DECLARED_SIZE: str(len(body))})
+            s3.put_object(
+                Bucket=settings().inbound_bucket, Key=key, Body=body, Metadata={DECLARED_SIZE: str(len(body))}
+            )
 
         upload(f"upload/{seed.FJORD}/warm/w.xml", ehf.replace(b"TOSL108", b"WARM-UP"))
         drain()  # compiles the Schematron once, as a warm Lambda container would have
@@ -134,19 +145,36 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
             upload(f"upload/{seed.FJORD}/b{i}/f.xml", ehf.replace(b"TOSL108", f"EHF-{i}".encode()))
         drain()
         elapsed = time.perf_counter() - start
-        rows = [(f"ingest EHF upload → voucher (handler on moto, {vouchers})", f"{vouchers / elapsed:,.1f} /s",
-                 "incl. lock original, read, XSD + Schematron, supplier, suggestion")]
+        rows = [
+            (
+                f"ingest EHF upload → voucher (handler on moto, {vouchers})",
+                f"{vouchers / elapsed:,.1f} /s",
+                "incl. lock original, read, XSD + Schematron, supplier, suggestion",
+            )
+        ]
         pdf = _text_pdf()
         start = time.perf_counter()
         for i in range(mails):
-            raw = _mail([(ehf.replace(b"TOSL108", f"M-{i}".encode()), "application/xml", "ehf.xml"),
-                         (pdf.replace(b"K-5521", f"K-{i:04d}".encode()), "application/pdf", "faktura.pdf")])
-            s3.put_object(Bucket=settings().inbound_bucket, Key=f"mail/bench-{i}",
-                          Body=raw.replace(b"acme@bilag.example.no", address.encode()))
+            raw = _mail(
+                [
+                    (ehf.replace(b"TOSL108", f"M-{i}".encode()), "application/xml", "ehf.xml"),
+                    (pdf.replace(b"K-5521", f"K-{i:04d}".encode()), "application/pdf", "faktura.pdf"),
+                ]
+            )
+            s3.put_object(
+                Bucket=settings().inbound_bucket,
+                Key=f"mail/bench-{i}",
+                Body=raw.replace(b"acme@bilag.example.no", address.encode()),
+            )
         drain()
         elapsed = time.perf_counter() - start
-        rows.append((f"ingest e-mail EHF + PDF → 2 vouchers (handler on moto, {mails})", f"{mails / elapsed:,.1f} /s",
-                     f"{2 * mails / elapsed:,.1f} vouchers/s; raw mail + each attachment locked"))
+        rows.append(
+            (
+                f"ingest e-mail EHF + PDF → 2 vouchers (handler on moto, {mails})",
+                f"{mails / elapsed:,.1f} /s",
+                f"{2 * mails / elapsed:,.1f} vouchers/s; raw mail + each attachment locked",
+            )
+        )
         return rows
     finally:
         server.stop()
@@ -158,9 +186,17 @@ def _text_pdf() -> bytes:
     pdf = FPDF()
     pdf.set_font("Helvetica", size=10)
     pdf.add_page()
-    for line in ("Kontorland AS", "Org.nr: 974 760 673 MVA", "FAKTURA", "Fakturanr: K-5521",
-                 "Fakturadato: 02.03.2026", "Sum eks. mva 4 000,00", "MVA 25 % 1 000,00", "Sum inkl. mva 5 000,00",
-                 "Kontonummer: 1503.40.12345"):
+    for line in (
+        "Kontorland AS",
+        "Org.nr: 974 760 673 MVA",
+        "FAKTURA",
+        "Fakturanr: K-5521",
+        "Fakturadato: 02.03.2026",
+        "Sum eks. mva 4 000,00",
+        "MVA 25 % 1 000,00",
+        "Sum inkl. mva 5 000,00",
+        "Kontonummer: 1503.40.12345",
+    ):
         pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     pdf.set_compression(False)
     return bytes(pdf.output())

@@ -3,6 +3,7 @@
 Pure data, no AWS or CDK import. The CDK app (infra/) and the local runner (infra/local) both
 build everything from this module, and tests check that handlers, routes and the template agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -170,27 +171,30 @@ TABLES: tuple[Table, ...] = (MAIN_TABLE, IDEMPOTENCY_TABLE)
 BUCKETS: tuple[Bucket, ...] = (
     Bucket("vouchers", "voucher originals (bilag), kept unaltered", object_lock_years=5),
     Bucket("documents", "generated documents: invoice PDFs, reports"),
-    Bucket("inbound", "raw intake: e-mail from SES (mail/), portal uploads (upload/<client>/), "
-           "inbound EHF from the access point (ehf/<client>/); originals are copied to vouchers",
-           notifications=(S3Notification("mail/", "ingest"), S3Notification("upload/", "ingest"),
-                          S3Notification("ehf/", "ingest"))),
+    Bucket(
+        "inbound",
+        "raw intake: e-mail from SES (mail/), portal uploads (upload/<client>/), "
+        "inbound EHF from the access point (ehf/<client>/); originals are copied to vouchers",
+        notifications=(
+            S3Notification("mail/", "ingest"),
+            S3Notification("upload/", "ingest"),
+            S3Notification("ehf/", "ingest"),
+        ),
+    ),
 )
 QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
 )
-MAIL_RECEIPTS: tuple[MailReceipt, ...] = (
-    MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),
-)
+MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
-    EncryptionKey("personal-id-hash", "keyed hash of national identity numbers (uniqueness without the number)",
-                  usage="hmac"),
+    EncryptionKey(
+        "personal-id-hash", "keyed hash of national identity numbers (uniqueness without the number)", usage="hmac"
+    ),
 )
-SECRETS: tuple[Secret, ...] = (
-    Secret("cursor-signing", "HMAC key signing pagination cursors"),
-)
+SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
 
 _READ_TABLE = Access("table:main")
 _WRITE_TABLE = Access("table:main", write=True)
@@ -200,6 +204,7 @@ _PERSONAL_ID_HASH = Access("key:personal-id-hash", write=True)  # kms:GenerateMa
 _CURSORS = Access("secret:cursor-signing")
 _USER_DIRECTORY = Access("userpool:users", write=True)
 _SEND_EMAIL = Access("email:outbound", write=True)  # the sender address; SendRawEmail from its domain
+
 
 def _register_routes() -> tuple[Route, ...]:
     routes: list[Route] = []
@@ -279,8 +284,11 @@ FUNCTIONS: tuple[Function, ...] = (
         name="apidocs",
         handler="functions.apidocs.api.lambda_handler",
         description="OpenAPI document and interactive API docs",
-        routes=(Route("GET", "/openapi.json", None), Route("GET", "/docs", None),
-                Route("GET", "/docs/assets/{asset}", None)),
+        routes=(
+            Route("GET", "/openapi.json", None),
+            Route("GET", "/docs", None),
+            Route("GET", "/docs/assets/{asset}", None),
+        ),
     ),
     Function(
         name="tenancy",
@@ -345,8 +353,14 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Outgoing invoices and credit notes: drafts, gapless numbering, KID, PDF, sending by "
         "e-mail / EHF / print, payments, payment requests, reminders, debt collection",
         routes=_invoicing_routes(),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:documents", write=True),
-                Access("queue:invoice-receipts", write=True), _SEND_EMAIL, _CURSORS),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("bucket:documents", write=True),
+            Access("queue:invoice-receipts", write=True),
+            _SEND_EMAIL,
+            _CURSORS,
+        ),
         memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
         extra_layers=("pdf",),
@@ -356,8 +370,12 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.invoicing.schedule.lambda_handler",
         description="Daily reminder run (purring / inkassovarsel) over every client's overdue invoices",
         schedules=(Schedule("invoice-reminders", "cron(0 6 * * ? *)"),),
-        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:invoice-receipts", write=True),
-                _SEND_EMAIL),
+        access=(
+            _WRITE_TABLE,
+            Access("bucket:documents", write=True),
+            Access("queue:invoice-receipts", write=True),
+            _SEND_EMAIL,
+        ),
         memory_mb=1024 * MEGABYTE,
         timeout_s=5 * MINUTE,
         extra_layers=("pdf",),
@@ -378,8 +396,14 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Voucher intake: e-mail (SES), portal uploads and inbound EHF from the inbound bucket "
         "via S3 → SQS; originals locked, files read (EHF, PDF text, OCR), interpreted or quarantined",
         queues=(QueueTrigger("ingest", batch_size=5),),
-        access=(_WRITE_TABLE, Access("bucket:inbound", write=True), Access("bucket:vouchers", write=True),
-                Access("bucket:documents", write=True), Access("ocr:textract"), Access("mail:vouchers")),
+        access=(
+            _WRITE_TABLE,
+            Access("bucket:inbound", write=True),
+            Access("bucket:vouchers", write=True),
+            Access("bucket:documents", write=True),
+            Access("ocr:textract"),
+            Access("mail:vouchers"),
+        ),
         memory_mb=1536 * MEGABYTE,
         timeout_s=5 * MINUTE,
         extra_layers=("xslt",),
@@ -389,8 +413,15 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.vouchers.api.lambda_handler",
         description="Voucher inbox and document flow: uploads, queues, coding, approval, bureau booking",
         routes=_voucher_routes(),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:inbound", write=True), Access("bucket:vouchers"),
-                Access("bucket:documents"), Access("mail:vouchers"), _CURSORS),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("bucket:inbound", write=True),
+            Access("bucket:vouchers"),
+            Access("bucket:documents"),
+            Access("mail:vouchers"),
+            _CURSORS,
+        ),
         timeout_s=30 * SECOND,
     ),
 )

@@ -165,9 +165,7 @@ class Api(Construct):
         with dozens of routes would otherwise approach Lambda's 20 KB resource policy limit)."""
         if not fn.routes:
             return
-        integration = HttpLambdaIntegration(
-            f"{pascal(fn.name)}Integration", function, scope_permission_to_route=False
-        )
+        integration = HttpLambdaIntegration(f"{pascal(fn.name)}Integration", function, scope_permission_to_route=False)
         for route in fn.routes:
             public = route.action is None
             (created,) = self._identity.http_api.add_routes(

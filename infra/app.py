@@ -33,14 +33,9 @@ def build_app(
     outdir = outdir or Path(os.environ.get("CDK_OUTDIR", DEFAULT_OUTDIR))
     app = cdk.App(outdir=str(outdir), context={**cdk_json_context(), **(context or {})})
     config = Config.from_context(app.node)
-    env = cdk.Environment(
-        account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
-    )
+    env = cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
     specs = specs or {f"Klientportal-{config.stage}": Spec()}
-    stacks = {
-        name: KlientportalStack(app, name, spec=spec, config=config, env=env)
-        for name, spec in specs.items()
-    }
+    stacks = {name: KlientportalStack(app, name, spec=spec, config=config, env=env) for name, spec in specs.items()}
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app, stacks
 

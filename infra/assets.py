@@ -33,9 +33,7 @@ def _staged_functions() -> Path:
     """A private copy of functions/ under a temporary root, removed when the process ends."""
     root = Path(tempfile.mkdtemp(prefix="klientportal-code-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    shutil.copytree(
-        FUNCTIONS_DIR, root / "functions", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-    )
+    shutil.copytree(FUNCTIONS_DIR, root / "functions", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return root
 
 

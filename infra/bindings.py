@@ -32,6 +32,4 @@ class Bindings(dict[str, Binding]):
             return self[resource]
         except KeyError:
             known = ", ".join(sorted(self))
-            raise KeyError(
-                f"catalogue names {resource!r}, which the stack does not create; known: {known}"
-            ) from None
+            raise KeyError(f"catalogue names {resource!r}, which the stack does not create; known: {known}") from None

@@ -55,8 +55,12 @@ def requirements(pyproject: Path = PYPROJECT) -> list[str]:
 
 def stamp(reqs: list[str], constraints: Path = CONSTRAINTS) -> str:
     """A digest of everything the layer's content depends on (the pinned versions included)."""
-    inputs = {"requirements": reqs, "python": PYTHON_VERSION, "platforms": PLATFORMS,
-              "constraints": hashlib.sha256(constraints.read_bytes()).hexdigest()}
+    inputs = {
+        "requirements": reqs,
+        "python": PYTHON_VERSION,
+        "platforms": PLATFORMS,
+        "constraints": hashlib.sha256(constraints.read_bytes()).hexdigest(),
+    }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
@@ -105,6 +109,7 @@ def build(target: Path = DEFAULT_DEPS_LAYER_DIR, force: bool = False) -> Path:
     (target / STAMP_NAME).write_text(stamp(reqs) + "\n")
     print(f"deps layer built: {target} ({size:.0f} MB unzipped; left to the runtime: {', '.join(removed)})")
     from infra.deploy_size import check_catalogue
+
     check_catalogue()
     return target
 

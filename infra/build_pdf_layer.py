@@ -3,6 +3,7 @@ python3.13 arm64, for the functions that render invoice PDFs (and only those).
 
     python -m infra.build_pdf_layer [--target build/pdf-layer]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,6 +34,7 @@ def build(target: Path = DEFAULT_TARGET) -> Path:
         raise SystemExit(f"pdf layer is {size:.0f} MB unzipped, over {MAX_LAYER_MB} MB")
     print(f"pdf layer built: {target} ({size:.0f} MB unzipped)")
     from infra.deploy_size import check_catalogue
+
     check_catalogue()
     return target
 

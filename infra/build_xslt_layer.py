@@ -6,6 +6,7 @@ EHF validation artefacts (UBL 2.1 XSD, CEN/PEPPOL XSLT) from ../shared/conforman
 Lambda unpacks a layer under /opt: python/ (saxonche) goes on sys.path, conformance/ is read through
 KLIENTPORTAL_CONFORMANCE_DIR=/opt/conformance (set by infra/api.py for functions with the layer).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,7 @@ def build(target: Path = DEFAULT_TARGET, conformance: Path = DEFAULT_CONFORMANCE
         raise SystemExit(f"xslt layer is {size:.0f} MB unzipped, over {MAX_LAYER_MB} MB")
     print(f"xslt layer built: {target} ({size:.0f} MB unzipped)")
     from infra.deploy_size import check_catalogue
+
     check_catalogue()
     return target
 

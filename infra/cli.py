@@ -1,4 +1,5 @@
 """The `klientportal` command: local stack, dev tokens, OpenAPI, audit verification, EHF tools."""
+
 from __future__ import annotations
 
 import argparse
@@ -9,18 +10,21 @@ import sys
 
 def _cmd_local(args: argparse.Namespace) -> int:
     from infra.local.runner import run
+
     return run(args.host, args.port, args.verbose, args.expose_local_routes)
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
     from infra.local.runner import local_key_file
     from klientportal.auth.tokens import DevIssuer
+
     print(DevIssuer(local_key_file()).issue(args.user, minutes=args.minutes, auth_level=args.acr))
     return 0
 
 
 def _cmd_openapi(args: argparse.Namespace) -> int:
     from functions.apidocs.document import openapi_document
+
     print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
     return 0
 
@@ -30,14 +34,20 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     from klientportal.repository import keys
     from klientportal.repository.store import Store
     from klientportal.settings import settings
+
     if not _use_target(args.target):
         return 2
     from klientportal.repository.audit_anchors import AnchorStore
+
     pk = keys.client_pk(args.client)
     anchors = AnchorStore(aws.client("s3"), settings().vouchers_bucket).all(pk)
     result = Store(aws.client("dynamodb"), settings().main_table).verify_audit(pk, anchors)
-    print(json.dumps({**result.as_dict(), "anchors": len(anchors),
-                      "last_anchor": anchors[-1].__dict__ if anchors else None}, indent=2))
+    print(
+        json.dumps(
+            {**result.as_dict(), "anchors": len(anchors), "last_anchor": anchors[-1].__dict__ if anchors else None},
+            indent=2,
+        )
+    )
     return 0 if result.ok else 1
 
 
@@ -47,6 +57,7 @@ def _use_target(target: str) -> bool:
         return True
     from infra.local import environment
     from infra.local.runner import state
+
     running = state()
     if running is None:
         print("no local stack is running (start it with `make run`), or use --target aws", file=sys.stderr)
@@ -61,6 +72,7 @@ def _cmd_quarantine_unrouted(args: argparse.Namespace) -> int:
     from klientportal.repository.keys import QUARANTINE_PREFIX, UNROUTED_PK
     from klientportal.repository.store import Store
     from klientportal.settings import settings
+
     if not _use_target(args.target):
         return 2
     items = Store(aws.client("dynamodb"), settings().main_table).query_all(UNROUTED_PK, QUARANTINE_PREFIX)
@@ -70,11 +82,13 @@ def _cmd_quarantine_unrouted(args: argparse.Namespace) -> int:
 
 def _cmd_ehf_validate(args: argparse.Namespace) -> int:
     from klientportal.formats.ehf.validation import main
+
     return main(args.files)
 
 
 def _cmd_ehf_read(args: argparse.Namespace) -> int:
     from klientportal.formats.ehf.reader import main
+
     return main(args.files)
 
 
@@ -86,10 +100,13 @@ def parser() -> argparse.ArgumentParser:
     local.add_argument("--host", default=os.environ.get("KP_HOST", "127.0.0.1"))
     local.add_argument("--port", type=int, default=int(os.environ.get("KP_PORT", "8000")))
     local.add_argument("--verbose", action="store_true", help="handler logs and the access log at INFO")
-    local.add_argument("--expose-local-routes", action="store_true",
-                       default=os.environ.get("KP_EXPOSE_LOCAL_ROUTES", "").lower() in {"1", "true", "yes"},
-                       help="serve /_local/* (outbox, events, schedules; no authentication) although --host is "
-                            "not loopback (env KP_EXPOSE_LOCAL_ROUTES=1)")
+    local.add_argument(
+        "--expose-local-routes",
+        action="store_true",
+        default=os.environ.get("KP_EXPOSE_LOCAL_ROUTES", "").lower() in {"1", "true", "yes"},
+        help="serve /_local/* (outbox, events, schedules; no authentication) although --host is "
+        "not loopback (env KP_EXPOSE_LOCAL_ROUTES=1)",
+    )
     local.set_defaults(func=_cmd_local)
 
     token = sub.add_parser("token", help="print a bearer token for a local user")
@@ -105,8 +122,12 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="verify a client's hash-chained audit trail")
     verify.add_argument("--client", required=True)
-    verify.add_argument("--target", choices=("local", "aws"), default="local",
-                        help="the running local stack, or AWS with the ambient credentials and KP_* env")
+    verify.add_argument(
+        "--target",
+        choices=("local", "aws"),
+        default="local",
+        help="the running local stack, or AWS with the ambient credentials and KP_* env",
+    )
     verify.set_defaults(func=_cmd_audit_verify)
 
     quarantine = sub.add_parser("quarantine", help="operator tools for quarantined input")

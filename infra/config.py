@@ -50,4 +50,3 @@ class Config:
 def _flag(value: object) -> bool:
     """Context from the command line arrives as a string: accept true/false in any case."""
     return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
-

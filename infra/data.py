@@ -91,9 +91,7 @@ class Data(Construct):
             self,
             f"{pascal(secret.name)}Secret",
             description=f"Klientportal {secret.name}: {secret.purpose}",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True
-            ),
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
             removal_policy=RemovalPolicy.RETAIN,
         )
 

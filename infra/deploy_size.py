@@ -30,8 +30,9 @@ def folder_bytes(folder: Path) -> int:
         return 0
     total = 0
     for path in folder.rglob("*"):
-        if path.is_file() and not any(fnmatch.fnmatch(part, pattern) for part in path.relative_to(folder).parts
-                                      for pattern in _NEVER_SHIPPED):
+        if path.is_file() and not any(
+            fnmatch.fnmatch(part, pattern) for part in path.relative_to(folder).parts for pattern in _NEVER_SHIPPED
+        ):
             total += path.stat().st_size
     return total
 
@@ -50,8 +51,12 @@ class FunctionSize:
         return f"{self.name:<22} {self.total / MIB:7.1f} MiB  ({parts})"
 
 
-def function_sizes(functions: Iterable[cat.Function], code: Path, layer_folders: dict[str, Path],
-                   size: Callable[[Path], int] = folder_bytes) -> list[FunctionSize]:
+def function_sizes(
+    functions: Iterable[cat.Function],
+    code: Path,
+    layer_folders: dict[str, Path],
+    size: Callable[[Path], int] = folder_bytes,
+) -> list[FunctionSize]:
     """Each function's code plus its layers: "common" and "deps" for all, then its `extra_layers`."""
     measured = {name: size(folder) for name, folder in layer_folders.items()}
     code_size = size(code)
@@ -68,20 +73,26 @@ def check(sizes: list[FunctionSize], limit_mib: int = MAX_FUNCTION_MIB) -> None:
     if over:
         raise SystemExit(
             f"functions over {limit_mib} MiB unzipped (Lambda refuses above {LAMBDA_LIMIT_MIB} MiB):\n  "
-            + "\n  ".join(s.line() for s in over))
+            + "\n  ".join(s.line() for s in over)
+        )
 
 
 def layer_folders(config: Config) -> dict[str, Path]:
     """Where each layer's content is built (an unbuilt layer measures 0 and ships the placeholder)."""
     from infra.api import EXTRA_LAYERS
     from infra.assets import COMMON_LAYER_DIR
-    return {"common": COMMON_LAYER_DIR, "deps": config.deps_layer_dir,
-            **{name: layer.folder(config) for name, layer in EXTRA_LAYERS.items()}}
+
+    return {
+        "common": COMMON_LAYER_DIR,
+        "deps": config.deps_layer_dir,
+        **{name: layer.folder(config) for name, layer in EXTRA_LAYERS.items()},
+    }
 
 
 def check_catalogue(config: Config | None = None, report: bool = True) -> list[FunctionSize]:
     """Measure and check every catalogue function with the layers as built now."""
     from infra.assets import FUNCTIONS_DIR
+
     sizes = function_sizes(cat.FUNCTIONS, FUNCTIONS_DIR, layer_folders(config or Config()))
     if report:
         print("\n".join(s.line() for s in sizes))

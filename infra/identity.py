@@ -101,12 +101,8 @@ class Identity(Construct):
             "DefaultStage",
             http_api=self.http_api,
             auto_deploy=True,
-            throttle=apigwv2.ThrottleSettings(
-                rate_limit=THROTTLE_RATE_PER_S, burst_limit=THROTTLE_BURST
-            ),
-            access_log_settings=_AccessLogs(
-                logs.LogGroup(self, "ApiAccessLogs", retention=API_LOG_RETENTION)
-            ),
+            throttle=apigwv2.ThrottleSettings(rate_limit=THROTTLE_RATE_PER_S, burst_limit=THROTTLE_BURST),
+            access_log_settings=_AccessLogs(logs.LogGroup(self, "ApiAccessLogs", retention=API_LOG_RETENTION)),
         )
         bindings[USER_POOL_RESOURCE] = Binding(self.user_pool.user_pool_id, self._grant_user_pool)
 

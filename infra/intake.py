@@ -31,8 +31,17 @@ OCR_ENGINE = "textract"
 
 
 class Intake(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, spec: Spec, config: Config, data: Data,
-                 messaging: Messaging, bindings: Bindings):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: Spec,
+        config: Config,
+        data: Data,
+        messaging: Messaging,
+        bindings: Bindings,
+    ):
         super().__init__(scope, construct_id)
         for bucket in spec.buckets:
             for notification in bucket.notifications:
@@ -72,8 +81,10 @@ def _no_grant(grantee: iam.IGrantable, write: bool) -> None:
 
 def _ses_send_grant(identity_arn: str):
     """SendRawEmail from the sender's verified domain identity only."""
+
     def grant(grantee: iam.IGrantable, write: bool) -> None:
         iam.Grant.add_to_principal(grantee=grantee, actions=["ses:SendRawEmail"], resource_arns=[identity_arn])
+
     return grant
 
 

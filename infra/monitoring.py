@@ -31,22 +31,16 @@ class Monitoring(Construct):
         alarm_email: str,
     ):
         super().__init__(scope, construct_id)
-        self.topic = sns.Topic(
-            self, "AlarmTopic", display_name="Klientportal alarms", enforce_ssl=True
-        )
+        self.topic = sns.Topic(self, "AlarmTopic", display_name="Klientportal alarms", enforce_ssl=True)
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self.alarms: list[cloudwatch.Alarm] = []
         for name, function in functions.items():
             base = pascal(name)
             self._alarm(f"{base}Errors", f"{name} errors", function.metric_errors(period=PERIOD), 1)
-            self._alarm(
-                f"{base}Throttles", f"{name} throttles", function.metric_throttles(period=PERIOD), 1
-            )
+            self._alarm(f"{base}Throttles", f"{name} throttles", function.metric_throttles(period=PERIOD), 1)
         for queue in dead_letter_queues:
-            metric = queue.metric_approximate_number_of_messages_visible(
-                period=PERIOD, statistic="Maximum"
-            )
+            metric = queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum")
             self._alarm(f"{queue.node.id}Messages", f"messages in {queue.node.id}", metric, 1)
         for function in stream_consumers:
             metric = function.metric("IteratorAge", period=PERIOD, statistic="Maximum")
@@ -57,9 +51,7 @@ class Monitoring(Construct):
                 MAX_ITERATOR_AGE.to_milliseconds(),
             )
 
-    def _alarm(
-        self, construct_id: str, description: str, metric: cloudwatch.IMetric, threshold: float
-    ) -> None:
+    def _alarm(self, construct_id: str, description: str, metric: cloudwatch.IMetric, threshold: float) -> None:
         alarm = metric.create_alarm(
             self,
             construct_id,

@@ -86,9 +86,11 @@ def acknowledge_findings(stack: KlientportalStack) -> None:
     for fn in stack.spec.functions:
         function = stack.api.functions[fn.name]
         _ack(function, "L1", RUNTIME_PINNED)
-        any_resource = XRAY_ANY_RESOURCE + (
-            f" {STREAM_LIST_ANY_RESOURCE}" if fn.table_stream else ""
-        ) + (f" {TEXTRACT_ANY_RESOURCE}" if any(a.resource.startswith("ocr:") for a in fn.access) else "")
+        any_resource = (
+            XRAY_ANY_RESOURCE
+            + (f" {STREAM_LIST_ANY_RESOURCE}" if fn.table_stream else "")
+            + (f" {TEXTRACT_ANY_RESOURCE}" if any(a.resource.startswith("ocr:") for a in fn.access) else "")
+        )
         _ack(function.role, "IAM5[Resource::*]", any_resource)
         for access in fn.access:
             _acknowledge_grant(stack, function.role, access.resource, access.write)
@@ -106,14 +108,15 @@ def _acknowledge_bucket_notifications(stack: Stack) -> None:
     """CDK's singleton Lambda that writes S3 → SQS notification configurations (infra/intake.py)."""
     for child in stack.node.children:
         if child.node.id.startswith("BucketNotificationsHandler"):
-            _ack(child, "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-                 BUCKET_NOTIFICATIONS_HANDLER)
+            _ack(
+                child,
+                "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                BUCKET_NOTIFICATIONS_HANDLER,
+            )
             _ack(child, "IAM5[Resource::*]", BUCKET_NOTIFICATIONS_HANDLER)
 
 
-def _acknowledge_grant(
-    stack: KlientportalStack, role: IConstruct, resource: str, write: bool
-) -> None:
+def _acknowledge_grant(stack: KlientportalStack, role: IConstruct, resource: str, write: bool) -> None:
     """The wildcard findings that the grant of `resource` (see infra/bindings.py) brings."""
     kind, name = resource.split(":", 1)
     if kind == "table":

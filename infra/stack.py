@@ -22,24 +22,19 @@ from infra.triggers import Triggers
 class KlientportalStack(Stack):
     """Data, identity and API, functions, triggers and alarms for one stage."""
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, spec: Spec, config: Config, **kwargs
-    ):
+    def __init__(self, scope: Construct, construct_id: str, *, spec: Spec, config: Config, **kwargs):
         super().__init__(scope, construct_id, **kwargs)
         self.spec = spec
         _check_deps_layer(self, config)
         bindings = Bindings()
         self.data = Data(self, "Data", spec=spec, bindings=bindings)
         self.messaging = Messaging(self, "Messaging", spec=spec, bindings=bindings)
-        self.intake = Intake(self, "Intake", spec=spec, config=config, data=self.data,
-                             messaging=self.messaging, bindings=bindings)
+        self.intake = Intake(
+            self, "Intake", spec=spec, config=config, data=self.data, messaging=self.messaging, bindings=bindings
+        )
         self.identity = Identity(self, "Identity", config=config, bindings=bindings)
-        self.api = Api(
-            self, "Api", spec=spec, config=config, bindings=bindings, identity=self.identity
-        )
-        self.triggers = Triggers(
-            self, "Triggers", spec=spec, api=self.api, data=self.data, messaging=self.messaging
-        )
+        self.api = Api(self, "Api", spec=spec, config=config, bindings=bindings, identity=self.identity)
+        self.triggers = Triggers(self, "Triggers", spec=spec, api=self.api, data=self.data, messaging=self.messaging)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -60,6 +55,7 @@ def _check_deps_layer(stack: Stack, config: Config) -> None:
     if assets.deps_layer_built(config.deps_layer_dir):
         if config.require_deps_layer:
             from infra.deploy_size import check_catalogue
+
             check_catalogue(config, report=False)
         return
     message = (

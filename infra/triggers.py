@@ -54,13 +54,9 @@ class Triggers(Construct):
             queue = self._messaging.queues[trigger.queue]
             entry = next(q for q in self._spec.queues if q.name == trigger.queue)
             if entry.visibility_timeout_s < fn.timeout_s:
-                raise ValueError(
-                    f"queue {entry.name}: visibility timeout below {fn.name}'s timeout"
-                )
+                raise ValueError(f"queue {entry.name}: visibility timeout below {fn.name}'s timeout")
             function.add_event_source(
-                sources.SqsEventSource(
-                    queue, batch_size=trigger.batch_size, report_batch_item_failures=True
-                )
+                sources.SqsEventSource(queue, batch_size=trigger.batch_size, report_batch_item_failures=True)
             )
 
     def _table_stream(self, fn: cat.Function, function: lambda_.Function) -> None:

@@ -1,4 +1,5 @@
 """Shared test fixtures: the conformance artefacts beside the repository root."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -9,6 +9,7 @@ browser resolves no host name but the page's own (`--host-resolver-rules`), so a
 CDN stays blank here as it would offline. Exit 0 when the page rendered, 1 when it did not, 2 when
 no browser was found. Run by tests/e2e/test_local_stack.py when Chromium is present.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,16 @@ from urllib.parse import urlsplit
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-    "--disable-default-apps", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
 )
 # what Swagger UI writes once it has loaded the document and rendered its operations
 RENDERED_OPERATION = re.compile(r'class="opblock-summary-path"[^>]*data-path="(/[^"]*)"')
@@ -59,16 +67,30 @@ def offline_rules(url: str) -> str:
 def check(url: str, browser: str, *, timeout_s: float = 60, screenshot: str | None = None) -> PageCheck:
     """The rendered DOM of `url` after Swagger UI had 15 s of (virtual) time to load and render."""
     with tempfile.TemporaryDirectory(prefix="kp-docs-check-") as profile:
-        common = [browser, *FLAGS, f"--user-data-dir={profile}",
-                  f"--host-resolver-rules={offline_rules(url)}", "--virtual-time-budget=15000"]
-        done = subprocess.run([*common, "--dump-dom", url], check=False, capture_output=True, text=True, timeout=timeout_s)
+        common = [
+            browser,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--host-resolver-rules={offline_rules(url)}",
+            "--virtual-time-budget=15000",
+        ]
+        done = subprocess.run(
+            [*common, "--dump-dom", url], check=False, capture_output=True, text=True, timeout=timeout_s
+        )
         if screenshot:
-            subprocess.run([*common, "--window-size=1280,2000", f"--screenshot={screenshot}", url],
-                           check=False, capture_output=True, timeout=timeout_s)
+            subprocess.run(
+                [*common, "--window-size=1280,2000", f"--screenshot={screenshot}", url],
+                check=False,
+                capture_output=True,
+                timeout=timeout_s,
+            )
     dom = done.stdout
     title = RENDERED_TITLE.search(dom)
-    return PageCheck(title.group(1).strip() if title else None,
-                     tuple(dict.fromkeys(RENDERED_OPERATION.findall(dom))), done.stderr[-2000:])
+    return PageCheck(
+        title.group(1).strip() if title else None,
+        tuple(dict.fromkeys(RENDERED_OPERATION.findall(dom))),
+        done.stderr[-2000:],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,11 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = check(args.url, browser, screenshot=args.screenshot)
     if not result.rendered:
-        print(f"{args.url}: Swagger UI did not render (title {result.title!r}, "
-              f"{len(result.operations)} operations)\n{result.console}", file=sys.stderr)
+        print(
+            f"{args.url}: Swagger UI did not render (title {result.title!r}, "
+            f"{len(result.operations)} operations)\n{result.console}",
+            file=sys.stderr,
+        )
         return 1
-    print(f"{args.url}: rendered {result.title!r} with {len(result.operations)} paths, offline "
-          f"({', '.join(result.operations[:5])}, …)")
+    print(
+        f"{args.url}: rendered {result.title!r} with {len(result.operations)} paths, offline "
+        f"({', '.join(result.operations[:5])}, …)"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 The Swagger UI files come from the swagger-ui-bundle-v2 distribution on PyPI (in the dependency
 layer), so /docs works offline and in AWS without a CDN: /docs/assets/<file> serves them.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,8 +58,13 @@ def docs_asset(asset: str) -> Response[str | bytes]:
         raise NotFound(f"no documentation asset {asset!r}")
     body = (swagger_ui_path / asset).read_bytes()
     text = ASSETS[asset].startswith("text/")
-    return Response(200, ASSETS[asset], body.decode("utf-8") if text else body,
-                    headers={"cache-control": ASSET_CACHE}, compress=text)
+    return Response(
+        200,
+        ASSETS[asset],
+        body.decode("utf-8") if text else body,
+        headers={"cache-control": ASSET_CACHE},
+        compress=text,
+    )
 
 
 app = build_app([router], catalogue.function("apidocs").routes)

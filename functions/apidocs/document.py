@@ -1,4 +1,5 @@
 """The one OpenAPI document, merged from every API function's own app (catalogue order)."""
+
 from __future__ import annotations
 
 import importlib
@@ -37,13 +38,16 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "paths": {},
-        "components": {"schemas": {}, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
         "security": [{"bearer": []}],
     }
     for app in _api_apps():
         part = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
-            mode="json", by_alias=True, exclude_none=True)
+            mode="json", by_alias=True, exclude_none=True
+        )
         for path, ops in part.get("paths", {}).items():
             doc["paths"].setdefault(path, {}).update(ops)
         doc["components"]["schemas"].update(part.get("components", {}).get("schemas", {}))
@@ -53,8 +57,10 @@ def openapi_document() -> dict[str, Any]:
 
 
 _REF = re.compile(r'"#/components/schemas/([^"]+)"')
-INTERNAL_ERROR = {"description": "Internal error (logged)",
-                  "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+INTERNAL_ERROR = {
+    "description": "Internal error (logged)",
+    "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 
 
 def _internal_errors_as_problems(doc: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 """Scheduled anchor run (EventBridge schedule "audit-anchors"; locally POST /_local/schedules/audit-anchors):
 every audit chain's head hash that moved since its last anchor is written to the Object-Lock bucket."""
+
 from __future__ import annotations
 
 from typing import Any

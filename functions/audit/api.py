@@ -1,4 +1,5 @@
 """HTTP handler of the audit routine."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -48,19 +49,30 @@ class Verification(BaseModel):
     problems: list[str]
 
 
-@router.get("/clients/<client_id>/audit-events", tags=["audit"], summary="The client's audit trail, newest first",
-            responses=COMMON_RESPONSES)
-def list_audit_events(client_id: str, ctx: Context, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-                      cursor: Annotated[str | None, Query(max_length=2000)] = None) -> AuditPage:
+@router.get(
+    "/clients/<client_id>/audit-events",
+    tags=["audit"],
+    summary="The client's audit trail, newest first",
+    responses=COMMON_RESPONSES,
+)
+def list_audit_events(
+    client_id: str,
+    ctx: Context,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> AuditPage:
     events, next_cursor = ctx.store.audit_page(keys.client_pk(client_id), limit=limit, cursor=cursor)
     return AuditPage(items=[AuditEvent.model_validate(e) for e in events], next_cursor=next_cursor)
 
 
-@router.get("/clients/<client_id>/audit-verification", tags=["audit"],
-            summary="Verify the client's hash-chained audit trail",
-            description="Checks every event's hash and link, the head, and the anchors of the chain's head "
-                        "written hourly to the Object-Lock bucket (a rolled-back or rewritten chain fails).",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/audit-verification",
+    tags=["audit"],
+    summary="Verify the client's hash-chained audit trail",
+    description="Checks every event's hash and link, the head, and the anchors of the chain's head "
+    "written hourly to the Object-Lock bucket (a rolled-back or rewritten chain fails).",
+    responses=COMMON_RESPONSES,
+)
 def verify(client_id: str, ctx: Context) -> Verification:
     pk = keys.client_pk(client_id)
     return Verification(**ctx.store.verify_audit(pk, ctx.invocation.audit_anchors().all(pk)).as_dict())

@@ -1,4 +1,5 @@
 """DynamoDB stream → EventBridge domain bus. Thin: each new audit event becomes one domain event."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -4,6 +4,7 @@ Each SQS record carries one S3 event notification (keys URL-encoded, so unquote_
 that fails unexpectedly is reported back (partial batch response) and retried, then lands in the
 DLQ; the intake itself is idempotent, so a retry or a replayed event changes nothing twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,14 +41,22 @@ def s3_objects(body: str) -> list[tuple[str, str, int | None]]:
 def handle_record(record: SQSRecord, intake: VoucherIntake) -> None:
     for bucket, key, size in s3_objects(record.body):
         result = intake.handle_object(bucket, key, size)
-        logger.info("intake", extra={"prefix": key.split("/", 1)[0], "vouchers": len(result.vouchers),
-                                     "duplicates": len(result.duplicates), "quarantined": len(result.quarantined)})
+        logger.info(
+            "intake",
+            extra={
+                "prefix": key.split("/", 1)[0],
+                "vouchers": len(result.vouchers),
+                "duplicates": len(result.duplicates),
+                "quarantined": len(result.quarantined),
+            },
+        )
 
 
 def _handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     intake = invocation().voucher_intake()
-    return process_partial_response(event=event, record_handler=lambda record: handle_record(record, intake),
-                                    processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=lambda record: handle_record(record, intake), processor=processor, context=context
+    )
 
 
 lambda_handler = instrumented(_handle)

@@ -1,4 +1,5 @@
 """HTTP handler of the invoicing routine: thin routes over `klientportal.invoicing.service`."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,25 +48,31 @@ class _In(BaseModel):
 
 # --- EHF shapes (ISSUE-8 §3): periods, line allowances/charges, exemption reasons, attachments ----
 
+
 def _in(codes: frozenset[str], what: str) -> AfterValidator:
     def check(value: str | None) -> str | None:
         if value is not None and value not in codes:
             raise ValueError(f"{value} is not {what}")
         return value
+
     return AfterValidator(check)
 
 
 VatexCode = Annotated[str | None, _in(VATEX_CODES, "a VATEX exemption reason code")]
 Currency = Annotated[str | None, _in(CURRENCY_CODES, "an ISO 4217 currency code")]
-MimeCode = Annotated[str, _in(ATTACHMENT_MIME_TYPES, "a MIME type PEPPOL allows: " + ", ".join(sorted(
-    ATTACHMENT_MIME_TYPES))), WithJsonSchema({"type": "string", "enum": sorted(ATTACHMENT_MIME_TYPES)})]
+MimeCode = Annotated[
+    str,
+    _in(ATTACHMENT_MIME_TYPES, "a MIME type PEPPOL allows: " + ", ".join(sorted(ATTACHMENT_MIME_TYPES))),
+    WithJsonSchema({"type": "string", "enum": sorted(ATTACHMENT_MIME_TYPES)}),
+]
 _REASON_CODE = "UNCL 5189 code for an allowance, UNCL 7161 code for a charge"
 
 
 def _check_reason_code(is_charge: bool, code: str | None) -> None:
     if code is not None and code not in (CHARGE_REASON_CODES if is_charge else ALLOWANCE_REASON_CODES):
-        raise ValueError(f"reason_code {code} is not a {'UNCL 7161 charge' if is_charge else 'UNCL 5189 allowance'}"
-                         " reason code")
+        raise ValueError(
+            f"reason_code {code} is not a {'UNCL 7161 charge' if is_charge else 'UNCL 5189 allowance'} reason code"
+        )
 
 
 class PeriodIn(_In):
@@ -105,8 +112,11 @@ class AttachmentIn(_In):
     filename: str = Field(min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f]+$")
     mime_code: MimeCode
     description: Text | None = Field(default=None, min_length=1, max_length=500)
-    content_base64: str = Field(min_length=4, max_length=4 * ((files_attached.MAX_ATTACHMENT_BYTES + 2) // 3),
-                                description=f"the file, base64; at most {files_attached.MAX_ATTACHMENT_BYTES} bytes")
+    content_base64: str = Field(
+        min_length=4,
+        max_length=4 * ((files_attached.MAX_ATTACHMENT_BYTES + 2) // 3),
+        description=f"the file, base64; at most {files_attached.MAX_ATTACHMENT_BYTES} bytes",
+    )
 
     @model_validator(mode="after")
     def _content(self) -> AttachmentIn:
@@ -122,8 +132,9 @@ def _attachments_fit(items: list[AttachmentIn] | None) -> list[AttachmentIn] | N
     return items
 
 
-Attachments = Annotated[list[AttachmentIn] | None, Field(max_length=files_attached.MAX_ATTACHMENTS),
-                        AfterValidator(_attachments_fit)]
+Attachments = Annotated[
+    list[AttachmentIn] | None, Field(max_length=files_attached.MAX_ATTACHMENTS), AfterValidator(_attachments_fit)
+]
 ExchangeRate = Annotated[Rate | None, Field(gt=0, description="NOK for 1 unit of `currency` (at most 6 decimals)")]
 
 
@@ -135,17 +146,23 @@ class LineIn(_In):
     quantity: Quantity = Field(description="at most 4 decimals; negative for a returned item")
     unit_price: UnitPrice | None = None
     unit_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
-    vat_code: str | None = Field(default=None, pattern=r"^[0-9]{1,2}$",
-                                    description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)")
+    vat_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{1,2}$", description="SAF-T output VAT code (3, 31, 33, 5, 51, 52, 6, 7)"
+    )
     discount_percent: Percent | None = Field(default=None, gt=0)
     discount_amount: Money | None = Field(default=None, gt=0)
-    gross_price: UnitPrice | None = Field(default=None, description="Price before the price discount (BT-148); "
-                                       "unit_price is the net price (BT-146)")
+    gross_price: UnitPrice | None = Field(
+        default=None, description="Price before the price discount (BT-148); unit_price is the net price (BT-146)"
+    )
     base_quantity: Quantity | None = Field(default=None, gt=0, description="unit_price is per this many units (BT-149)")
     allowances_charges: list[LineAllowanceChargeIn] = Field(default_factory=list, max_length=20)
     period: PeriodIn | None = None
-    exemption_reason: Text | None = Field(default=None, min_length=1, max_length=500,
-                                             description="Replaces the VAT code's exemption text (E, AE, G lines)")
+    exemption_reason: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Replaces the VAT code's exemption text (E, AE, G lines)",
+    )
     exemption_reason_code: VatexCode = Field(default=None, description="VATEX code (E, AE, G lines)")
 
 
@@ -223,16 +240,21 @@ class SendIn(_In):
 
 
 class PaymentIn(_In):
-    payment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
-                            description="The bank's id of the payment; the same id twice is recorded once")
+    payment_id: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="The bank's id of the payment; the same id twice is recorded once",
+    )
     amount: Money = Field(gt=0, description="At most 2 decimals: more is refused, never rounded")
     paid_on: date
     reference: Text | None = Field(default=None, max_length=100)
 
 
 class CreditNoteIn(_In):
-    lines: list[LineIn] | None = Field(default=None, min_length=1, max_length=500,
-                                          description="Lines to credit (partial); leave out to credit all")
+    lines: list[LineIn] | None = Field(
+        default=None, min_length=1, max_length=500, description="Lines to credit (partial); leave out to credit all"
+    )
     note: MultilineText | None = Field(default=None, max_length=2000)
 
 
@@ -262,154 +284,258 @@ def _out(rec: Record) -> dict[str, Any]:
     return {**data, "version": rec.version, "created_at": rec.created_at, "updated_at": rec.updated_at}
 
 
-def _idempotent(ctx: RequestContext, payload: dict[str, Any],
-                operation: Callable[[], tuple[int, dict[str, Any]]]) -> Response[InvoiceOut]:
+def _idempotent(
+    ctx: RequestContext, payload: dict[str, Any], operation: Callable[[], tuple[int, dict[str, Any]]]
+) -> Response[InvoiceOut]:
     return run_idempotent(ctx, payload, InvoiceOut, operation)
 
 
-@router.get("/clients/<client_id>/invoice-settings", tags=TAGS, summary="The client's invoice settings",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/invoice-settings",
+    tags=TAGS,
+    summary="The client's invoice settings",
+    responses=COMMON_RESPONSES,
+)
 def get_settings(client_id: str, invoices: Invoices) -> SettingsOut:
     return SettingsOut.model_validate(invoices.settings_view())
 
 
-@router.put("/clients/<client_id>/invoice-settings", tags=TAGS, responses=COMMON_RESPONSES,
-            summary="Set the seller profile, KID, bank account, due days and first invoice number")
+@router.put(
+    "/clients/<client_id>/invoice-settings",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Set the seller profile, KID, bank account, due days and first invoice number",
+)
 def put_settings(client_id: str, body: SettingsIn, ctx: Context, invoices: Invoices) -> SettingsOut:
     settings = InvoiceSettings.model_validate(body.model_dump(exclude={"version"}))
     return SettingsOut.model_validate(invoices.put_settings(settings, body.version, ctx.actor))
 
 
-@router.get("/clients/<client_id>/invoices", tags=TAGS, summary="List invoices and credit notes",
-            responses=COMMON_RESPONSES)
-def list_invoices(client_id: str, invoices: Invoices, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> InvoicePage:
+@router.get(
+    "/clients/<client_id>/invoices", tags=TAGS, summary="List invoices and credit notes", responses=COMMON_RESPONSES
+)
+def list_invoices(
+    client_id: str,
+    invoices: Invoices,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> InvoicePage:
     page = invoices.repo.list(limit, cursor)
     return InvoicePage(items=[InvoiceOut.model_validate(_out(r)) for r in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/clients/<client_id>/invoices", tags=TAGS, summary="Create a draft invoice",
-             responses={201: created(InvoiceOut), **COMMON_RESPONSES})
+@router.post(
+    "/clients/<client_id>/invoices",
+    tags=TAGS,
+    summary="Create a draft invoice",
+    responses={201: created(InvoiceOut), **COMMON_RESPONSES},
+)
 def create_invoice(client_id: str, body: InvoiceCreate, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     payload = body.model_dump(mode="json")
     return _idempotent(ctx, payload, lambda: (201, _out(invoices.create_draft(payload, ctx.actor))))
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>", tags=TAGS, summary="One invoice or credit note",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/invoices/<invoice_id>",
+    tags=TAGS,
+    summary="One invoice or credit note",
+    responses=COMMON_RESPONSES,
+)
 def get_invoice(client_id: str, invoice_id: str, invoices: Invoices) -> InvoiceOut:
     return InvoiceOut.model_validate(_out(invoices.get(invoice_id)))
 
 
-@router.patch("/clients/<client_id>/invoices/<invoice_id>", tags=TAGS, responses=COMMON_RESPONSES,
-              summary="Change a draft (an issued invoice is frozen: 409; correct it with a credit note)")
-def update_invoice(client_id: str, invoice_id: str, body: InvoicePatch, ctx: Context,
-                   invoices: Invoices) -> InvoiceOut:
+@router.patch(
+    "/clients/<client_id>/invoices/<invoice_id>",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Change a draft (an issued invoice is frozen: 409; correct it with a credit note)",
+)
+def update_invoice(client_id: str, invoice_id: str, body: InvoicePatch, ctx: Context, invoices: Invoices) -> InvoiceOut:
     changes = body.model_dump(mode="json", exclude_unset=True, exclude={"version"})
     return InvoiceOut.model_validate(_out(invoices.update_draft(invoice_id, body.version, changes, ctx.actor)))
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/issue", tags=TAGS, responses=COMMON_RESPONSES,
-             summary="Issue: next number of the gapless series, KID, dates, PDF; the invoice is frozen")
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/issue",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Issue: next number of the gapless series, KID, dates, PDF; the invoice is frozen",
+)
 def issue_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
     return _idempotent(ctx, {"issue": invoice_id}, lambda: (200, _out(invoices.issue(invoice_id, ctx.actor))))
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/send", tags=TAGS, responses=COMMON_RESPONSES,
-             summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once")
-def send_invoice(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices,
-                 body: SendIn | None = None) -> Response[InvoiceOut]:
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/send",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Send by the customer's channel (e-mail, EHF, print); sending twice sends once",
+)
+def send_invoice(
+    client_id: str, invoice_id: str, ctx: Context, invoices: Invoices, body: SendIn | None = None
+) -> Response[InvoiceOut]:
     channel = body.channel if body else None
-    return _idempotent(ctx, {"send": invoice_id, "channel": channel},
-                       lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))))
+    return _idempotent(
+        ctx,
+        {"send": invoice_id, "channel": channel},
+        lambda: (200, _out(invoices.send(invoice_id, ctx.actor, channel))),
+    )
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>/pdf", tags=TAGS, responses={**COMMON_RESPONSES, 200: {
-    "description": "The PDF; with ?link=true a JSON download link",
-    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
-                "application/json": {"model": PdfLink}}}},
-            summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL")
+@router.get(
+    "/clients/<client_id>/invoices/<invoice_id>/pdf",
+    tags=TAGS,
+    responses={
+        **COMMON_RESPONSES,
+        200: {
+            "description": "The PDF; with ?link=true a JSON download link",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"model": PdfLink},
+            },
+        },
+    },
+    summary="The invoice PDF (bytes), or with ?link=true a short-lived download URL",
+)
 @raw_response
-def invoice_pdf(client_id: str, invoice_id: str, invoices: Invoices,
-                link: Annotated[bool, Query()] = False) -> Response[dict[str, Any] | bytes]:
+def invoice_pdf(
+    client_id: str, invoice_id: str, invoices: Invoices, link: Annotated[bool, Query()] = False
+) -> Response[dict[str, Any] | bytes]:
     rec, pdf = invoices.pdf(invoice_id)
     if link:
-        return Response(200, "application/json", {"url": invoices.files.presigned_url(rec.data["pdf_key"]),
-                                                  "key": rec.data["pdf_key"], "expires_in": 300})
+        return Response(
+            200,
+            "application/json",
+            {"url": invoices.files.presigned_url(rec.data["pdf_key"]), "key": rec.data["pdf_key"], "expires_in": 300},
+        )
     name = rec.data["pdf_key"].rsplit("/", 1)[1]
     return Response(200, "application/pdf", pdf, headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
-@router.get("/clients/<client_id>/invoices/<invoice_id>/ehf", tags=TAGS, responses={**COMMON_RESPONSES, 200: {
-    "description": "The EHF document (UBL 2.1 XML)",
-    "content": {"application/xml": {"schema": {"type": "string"}}}}},
-            summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)")
+@router.get(
+    "/clients/<client_id>/invoices/<invoice_id>/ehf",
+    tags=TAGS,
+    responses={
+        **COMMON_RESPONSES,
+        200: {
+            "description": "The EHF document (UBL 2.1 XML)",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        },
+    },
+    summary="The invoice as EHF (PEPPOL BIS Billing 3.0 UBL, PDF embedded)",
+)
 @raw_response
 def invoice_ehf(client_id: str, invoice_id: str, invoices: Invoices) -> Response[bytes]:
     return Response(200, "application/xml", invoices.ehf(invoice_id))
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/credit-notes", tags=TAGS,
-             summary="Draft a credit note for the invoice (all of it, or the lines given)",
-             responses={201: created(InvoiceOut), **COMMON_RESPONSES})
-def create_credit_note(client_id: str, invoice_id: str, body: CreditNoteIn, ctx: Context,
-                       invoices: Invoices) -> Response[InvoiceOut]:
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/credit-notes",
+    tags=TAGS,
+    summary="Draft a credit note for the invoice (all of it, or the lines given)",
+    responses={201: created(InvoiceOut), **COMMON_RESPONSES},
+)
+def create_credit_note(
+    client_id: str, invoice_id: str, body: CreditNoteIn, ctx: Context, invoices: Invoices
+) -> Response[InvoiceOut]:
     payload = body.model_dump(mode="json", exclude_none=True)
-    return _idempotent(ctx, {"credit": invoice_id, **payload},
-                       lambda: (201, _out(invoices.create_credit_note(invoice_id, payload, ctx.actor))))
+    return _idempotent(
+        ctx,
+        {"credit": invoice_id, **payload},
+        lambda: (201, _out(invoices.create_credit_note(invoice_id, payload, ctx.actor))),
+    )
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/payments", tags=TAGS, responses=COMMON_RESPONSES,
-             summary="Register a (partial) payment; closes a debt-collection case when paid")
-def register_payment(client_id: str, invoice_id: str, body: PaymentIn, ctx: Context,
-                     invoices: Invoices) -> Response[InvoiceOut]:
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/payments",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Register a (partial) payment; closes a debt-collection case when paid",
+)
+def register_payment(
+    client_id: str, invoice_id: str, body: PaymentIn, ctx: Context, invoices: Invoices
+) -> Response[InvoiceOut]:
     payment = _payment(body)
-    return _idempotent(ctx, {"pay": invoice_id, **payment.stored()},
-                       lambda: (200, _out(invoices.register_payment(invoice_id, payment, ctx.actor))))
+    return _idempotent(
+        ctx,
+        {"pay": invoice_id, **payment.stored()},
+        lambda: (200, _out(invoices.register_payment(invoice_id, payment, ctx.actor))),
+    )
 
 
 def _payment(body: PaymentIn) -> Payment:
     try:
         return Payment.model_validate(body.model_dump())
     except ValidationError as exc:
-        raise InvalidInput("the payment is not valid", [
-            FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors(include_input=False)]) from exc
+        raise InvalidInput(
+            "the payment is not valid",
+            [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors(include_input=False)],
+        ) from exc
 
 
-@router.get("/clients/<client_id>/customer-credits/<customer_number>", tags=TAGS, responses=COMMON_RESPONSES,
-            summary="What the client owes the customer: overpayments and credit beyond what was owed, per currency")
+@router.get(
+    "/clients/<client_id>/customer-credits/<customer_number>",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="What the client owes the customer: overpayments and credit beyond what was owed, per currency",
+)
 def get_customer_credit(client_id: str, customer_number: int, invoices: Invoices) -> CustomerCreditOut:
     return CustomerCreditOut.model_validate(invoices.customer_credit(customer_number))
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/payment-request", tags=TAGS, responses=COMMON_RESPONSES,
-             summary="Send a payment request (betalingsanmodning) by e-mail")
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/payment-request",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Send a payment request (betalingsanmodning) by e-mail",
+)
 def payment_request(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
-    return _idempotent(ctx, {"payment-request": invoice_id},
-                       lambda: (200, _out(invoices.payment_request(invoice_id, ctx.actor))))
+    return _idempotent(
+        ctx, {"payment-request": invoice_id}, lambda: (200, _out(invoices.payment_request(invoice_id, ctx.actor)))
+    )
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/reminders", tags=TAGS, responses=COMMON_RESPONSES,
-             summary="Send a reminder now (purring; the second is the inkassovarsel), within the law")
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/reminders",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Send a reminder now (purring; the second is the inkassovarsel), within the law",
+)
 def send_reminder(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
-    return _idempotent(ctx, {"remind": invoice_id},
-                       lambda: (200, _out(invoices.remind(invoice_id, ctx.actor, on_demand=True))))
+    return _idempotent(
+        ctx, {"remind": invoice_id}, lambda: (200, _out(invoices.remind(invoice_id, ctx.actor, on_demand=True)))
+    )
 
 
-@router.post("/clients/<client_id>/invoices/<invoice_id>/collection", tags=TAGS, responses=COMMON_RESPONSES,
-             summary="Hand the claim over to debt collection (Svea Finans)")
+@router.post(
+    "/clients/<client_id>/invoices/<invoice_id>/collection",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Hand the claim over to debt collection (Svea Finans)",
+)
 def start_collection(client_id: str, invoice_id: str, ctx: Context, invoices: Invoices) -> Response[InvoiceOut]:
-    return _idempotent(ctx, {"collect": invoice_id},
-                       lambda: (200, _out(invoices.start_collection(invoice_id, ctx.actor))))
+    return _idempotent(
+        ctx, {"collect": invoice_id}, lambda: (200, _out(invoices.start_collection(invoice_id, ctx.actor)))
+    )
 
 
-@router.get("/clients/<client_id>/peppol-participants/<participant_id>", tags=TAGS, responses=COMMON_RESPONSES,
-            summary="Can this PEPPOL participant receive EHF invoices? (SMP lookup via the access point)")
+@router.get(
+    "/clients/<client_id>/peppol-participants/<participant_id>",
+    tags=TAGS,
+    responses=COMMON_RESPONSES,
+    summary="Can this PEPPOL participant receive EHF invoices? (SMP lookup via the access point)",
+)
 def lookup_participant(client_id: str, participant_id: str, invoices: Invoices) -> ParticipantOut:
     from urllib.parse import unquote
+
     found = invoices.adapters.access_point.lookup(unquote(participant_id))
-    return ParticipantOut(participant_id=found.participant_id, registered=found.registered,
-                          accepts_invoice=found.accepts_invoice, accepts_credit_note=found.accepts_credit_note)
+    return ParticipantOut(
+        participant_id=found.participant_id,
+        registered=found.registered,
+        accepts_invoice=found.accepts_invoice,
+        accepts_credit_note=found.accepts_credit_note,
+    )
 
 
 assert set(CHANNELS) == {"email", "ehf", "print"}

@@ -1,5 +1,6 @@
 """Queue consumer: receipts from the access point, the print centre and Svea, applied to invoices.
 Idempotent (a redelivered receipt changes nothing); failures are reported per message."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -32,8 +33,9 @@ def apply(record: SQSRecord, inv: Invocation) -> None:
 
 def _handle(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     inv = invocation()
-    return process_partial_response(event=event, record_handler=lambda record: apply(record, inv),
-                                    processor=processor, context=context)
+    return process_partial_response(
+        event=event, record_handler=lambda record: apply(record, inv), processor=processor, context=context
+    )
 
 
 lambda_handler = instrumented(_handle)

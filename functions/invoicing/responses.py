@@ -4,6 +4,7 @@ Every model is a `ResponseModel`: a stored field the model does not declare is n
 OpenAPI document is exactly what a client receives; a new stored field reaches clients by being
 declared here.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -53,8 +54,9 @@ class LineOut(_Out):
     unit_code: str | None = Field(default=None, pattern=r"^[A-Z0-9]{2,3}$")
     unit_price: UnitPrice
     gross_price: UnitPrice | None = Field(default=None, description="Price before the price discount (BT-148)")
-    base_quantity: Quantity | None = Field(default=None, description="unit_price is per this many units "
-                                                                        "(BT-149); 1 when absent")
+    base_quantity: Quantity | None = Field(
+        default=None, description="unit_price is per this many units (BT-149); 1 when absent"
+    )
     vat_code: str = Field(description="SAF-T output VAT code")
     exemption_reason: str | None = Field(default=None, description="Replaces the VAT code's exemption text")
     exemption_reason_code: str | None = Field(default=None, description="VATEX code of an exempt line")
@@ -94,8 +96,9 @@ class TotalsOut(_Out):
     prepaid: Money = Field(default=Decimal("0.00"), description="Already paid (BT-113)")
     rounding: Money = Field(default=Decimal("0.00"), description="Rounding of the payable amount (BT-114)")
     payable: Money
-    vat_nok: Money | None = Field(default=None, description="The VAT total in NOK (BT-111); only on an "
-                                                               "invoice in another currency")
+    vat_nok: Money | None = Field(
+        default=None, description="The VAT total in NOK (BT-111); only on an invoice in another currency"
+    )
 
 
 class VatOut(_Out):
@@ -207,8 +210,20 @@ class AttachmentOut(_Out):
 class InvoiceOut(_Out):
     """An invoice or credit note. Amounts are decimal strings in NOK."""
 
-    always_sent = frozenset({"number", "issue_date", "due_date", "kid", "totals", "vat", "delivery", "paid_amount",
-                             "credited_amount", "overpaid_amount"})
+    always_sent = frozenset(
+        {
+            "number",
+            "issue_date",
+            "due_date",
+            "kid",
+            "totals",
+            "vat",
+            "delivery",
+            "paid_amount",
+            "credited_amount",
+            "overpaid_amount",
+        }
+    )
 
     id: str
     kind: InvoiceKind
@@ -236,8 +251,9 @@ class InvoiceOut(_Out):
     recipient: RecipientOut | None = None
     paid_amount: Money | None = None
     credited_amount: Money | None = None
-    overpaid_amount: Money | None = Field(default=None, description="Paid or credited beyond the total; "
-                                                                       "the customer's credit (customer-credits)")
+    overpaid_amount: Money | None = Field(
+        default=None, description="Paid or credited beyond the total; the customer's credit (customer-credits)"
+    )
     payments: list[PaymentOut] = []
     reminders: list[ReminderOut] = []
     payment_requests: list[PaymentRequestOut] = []

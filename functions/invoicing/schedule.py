@@ -1,6 +1,7 @@
 """Scheduled reminder run (EventBridge schedule "invoice-reminders"; locally POST
 /_local/schedules/invoice-reminders). The event's `detail.today` (YYYY-MM-DD) overrides the date,
 for tests and catch-up runs."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,5 +1,6 @@
 """HTTP handler of the registers routine. The four routes of each register come from one factory,
 so every register behaves the same: list (paginated), create (idempotent), read, patch (versioned)."""
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -43,28 +44,46 @@ class VersionedPatch(BaseModel):
 
 def _routes_for(spec: RegisterSpec) -> None:
     title = spec.entity.capitalize()
-    out = create_model(f"{title}Out", __base__=spec.read, id=(str, ...), version=(int, ...),
-                       created_at=(str, ...), updated_at=(str, ...))
+    out = create_model(
+        f"{title}Out",
+        __base__=spec.read,
+        id=(str, ...),
+        version=(int, ...),
+        created_at=(str, ...),
+        updated_at=(str, ...),
+    )
     page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(str | None, None))
-    patch = create_model(f"{title}Patch", __base__=(VersionedPatch, spec.update),
-                         version=(Integer, Field(ge=1, description="The version you read; a stale one gets 409")))
+    patch = create_model(
+        f"{title}Patch",
+        __base__=(VersionedPatch, spec.update),
+        version=(Integer, Field(ge=1, description="The version you read; a stale one gets 409")),
+    )
     base = f"/clients/<client_id>/{spec.name}"
     tags = [spec.name]
 
-    def list_items(client_id: str, service: Registers, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-                   cursor: Annotated[str | None, Query(max_length=2000)] = None) -> BaseModel:
+    def list_items(
+        client_id: str,
+        service: Registers,
+        limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+        cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    ) -> BaseModel:
         result = service.list(spec, limit, cursor)
         return page(items=[service.to_read(spec, r) for r in result.items], next_cursor=result.next_cursor)
 
     def create_item(client_id: str, body: BaseModel, ctx: Context, service: Registers) -> Response[BaseModel]:
-        return run_idempotent(ctx, body.model_dump(mode="json"), out, lambda: (
-            201, service.to_read(spec, service.create(spec, body, ctx.actor))))
+        return run_idempotent(
+            ctx,
+            body.model_dump(mode="json"),
+            out,
+            lambda: (201, service.to_read(spec, service.create(spec, body, ctx.actor))),
+        )
 
     def get_item(client_id: str, item_id: str, service: Registers) -> dict[str, Any]:
         return service.to_read(spec, service.get(spec, item_id))
 
-    def update_item(client_id: str, item_id: str, body: VersionedPatch, ctx: Context,
-                    service: Registers) -> dict[str, Any]:
+    def update_item(
+        client_id: str, item_id: str, body: VersionedPatch, ctx: Context, service: Registers
+    ) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True, exclude={"version"})
         return service.to_read(spec, service.update(spec, item_id, body.version, changes, ctx.actor))
 
@@ -78,11 +97,13 @@ def _routes_for(spec: RegisterSpec) -> None:
     for fn, verb in ((list_items, "list"), (create_item, "create"), (get_item, "get"), (update_item, "update")):
         fn.__name__ = f"{verb}_{spec.entity}"
     router.get(base, tags=tags, summary=f"List {spec.name}", responses=COMMON_RESPONSES)(list_items)
-    router.post(base, tags=tags, summary=f"Create a {spec.entity}",
-                responses={201: created(out), **COMMON_RESPONSES})(create_item)
+    router.post(base, tags=tags, summary=f"Create a {spec.entity}", responses={201: created(out), **COMMON_RESPONSES})(
+        create_item
+    )
     router.get(base + "/<item_id>", tags=tags, summary=f"One {spec.entity}", responses=COMMON_RESPONSES)(get_item)
-    router.patch(base + "/<item_id>", tags=tags, summary=f"Change a {spec.entity}",
-                 responses=COMMON_RESPONSES)(update_item)
+    router.patch(base + "/<item_id>", tags=tags, summary=f"Change a {spec.entity}", responses=COMMON_RESPONSES)(
+        update_item
+    )
 
 
 for _spec in REGISTERS.values():
@@ -124,30 +145,55 @@ class VatCodeList(BaseModel):
     items: list[VatCodeOut]
 
 
-@router.get("/clients/<client_id>/accounts", tags=["accounts"], summary="Chart of accounts (standard + own)",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/accounts",
+    tags=["accounts"],
+    summary="Chart of accounts (standard + own)",
+    responses=COMMON_RESPONSES,
+)
 def list_accounts(client_id: str, ctx: Context) -> AccountList:
     return AccountList(items=chart_of_accounts(ctx.store, client_id))
 
 
-@router.post("/clients/<client_id>/accounts", tags=["accounts"], summary="Add an own account",
-             responses={201: created(AccountOut), **COMMON_RESPONSES})
+@router.post(
+    "/clients/<client_id>/accounts",
+    tags=["accounts"],
+    summary="Add an own account",
+    responses={201: created(AccountOut), **COMMON_RESPONSES},
+)
 def create_account(client_id: str, body: AccountIn, ctx: Context) -> Response[AccountOut]:
     codes = {v.code for v in vat_codes()}
     if body.default_vat_code is not None and body.default_vat_code not in codes:
         raise InvalidInput("unknown VAT code", [FieldError("default_vat_code", "not a VAT code")])
     account = CustomAccount(**body.model_dump(mode="json"))
-    return run_idempotent(ctx, body.model_dump(mode="json"), AccountOut, lambda: (
-        201, {**add_account(ctx.store, client_id, account, ctx.actor).data, "standard": False}))
+    return run_idempotent(
+        ctx,
+        body.model_dump(mode="json"),
+        AccountOut,
+        lambda: (201, {**add_account(ctx.store, client_id, account, ctx.actor).data, "standard": False}),
+    )
 
 
-@router.get("/clients/<client_id>/vat-codes", tags=["accounts"], summary="VAT codes (SAF-T standard codes)",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/vat-codes",
+    tags=["accounts"],
+    summary="VAT codes (SAF-T standard codes)",
+    responses=COMMON_RESPONSES,
+)
 def list_vat_codes(client_id: str) -> VatCodeList:
-    return VatCodeList(items=[VatCodeOut(code=v.code, description_nb=v.description_nb,
-                                         description_en=v.description_en,
-                                         rate=str(v.rate) if v.rate is not None else None,
-                                         direction=str(v.direction), deductible=v.deductible) for v in vat_codes()])
+    return VatCodeList(
+        items=[
+            VatCodeOut(
+                code=v.code,
+                description_nb=v.description_nb,
+                description_en=v.description_en,
+                rate=str(v.rate) if v.rate is not None else None,
+                direction=str(v.direction),
+                deductible=v.deductible,
+            )
+            for v in vat_codes()
+        ]
+    )
 
 
 app = build_app([router], catalogue.function("registers").routes)

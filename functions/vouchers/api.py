@@ -1,5 +1,6 @@
 """HTTP handler of the voucher inbox (bilag) and the document flow to the bureau. Thin: models in,
 `klientportal.vouchers` does the work, models out."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -113,7 +114,13 @@ class Step(_In):
 
 
 class AttestationRequest(Step):
-    attester: Annotated[Text, Field(min_length=1, max_length=200, description="User id of the attester (or client admin) to route to")] | None = None
+    attester: (
+        Annotated[
+            Text,
+            Field(min_length=1, max_length=200, description="User id of the attester (or client admin) to route to"),
+        ]
+        | None
+    ) = None
 
 
 class AttestationDecision(Step):
@@ -162,182 +169,293 @@ def _inbox_out(data: dict[str, Any]) -> InboxAddress:
     return InboxAddress(slug=data["slug"], address=inbox.address(data["slug"], settings().inbox_domain))
 
 
-@router.get("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="The client's voucher e-mail address",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/voucher-inbox",
+    tags=["vouchers"],
+    summary="The client's voucher e-mail address",
+    responses=COMMON_RESPONSES,
+)
 def get_inbox(client_id: str, ctx: Context) -> InboxAddress:
     found = inbox.inbox_of(ctx.store, client_id)
     return _inbox_out(found or inbox.assign_inbox(ctx.store, ctx.authorized_client, ctx.actor))
 
 
-@router.put("/clients/<client_id>/voucher-inbox", tags=["vouchers"], summary="Choose the voucher e-mail address",
-            responses=COMMON_RESPONSES)
+@router.put(
+    "/clients/<client_id>/voucher-inbox",
+    tags=["vouchers"],
+    summary="Choose the voucher e-mail address",
+    responses=COMMON_RESPONSES,
+)
 def put_inbox(client_id: str, body: InboxChange, ctx: Context) -> InboxAddress:
     return _inbox_out(inbox.assign_inbox(ctx.store, ctx.authorized_client, ctx.actor, slug=body.slug))
 
 
-@router.post("/clients/<client_id>/voucher-uploads", tags=["vouchers"],
-             summary="Presigned upload forms for one or more files (POST each file with its fields)",
-             description="Each target is an S3 presigned POST whose policy fixes the key, the declared size and "
-                         "content type: send `fields` and then the file as multipart/form-data to `url`.",
-             responses={201: created(UploadTargets), **COMMON_RESPONSES})
+@router.post(
+    "/clients/<client_id>/voucher-uploads",
+    tags=["vouchers"],
+    summary="Presigned upload forms for one or more files (POST each file with its fields)",
+    description="Each target is an S3 presigned POST whose policy fixes the key, the declared size and "
+    "content type: send `fields` and then the file as multipart/form-data to `url`.",
+    responses={201: created(UploadTargets), **COMMON_RESPONSES},
+)
 def create_uploads(client_id: str, body: UploadRequest, ctx: Context) -> Response[UploadTargets]:
-    targets = uploads.presigned_uploads(ctx.invocation.s3, settings().inbound_bucket, client_id, ctx.actor.sub,
-                                        [uploads.DeclaredFile(f.filename, f.content_type, f.size) for f in body.files])
-    items = [UploadTarget(filename=t.filename, key=t.key, url=t.url, method=t.method, fields=t.fields,
-                          expires_in=t.expires_in) for t in targets]
+    targets = uploads.presigned_uploads(
+        ctx.invocation.s3,
+        settings().inbound_bucket,
+        client_id,
+        ctx.actor.sub,
+        [uploads.DeclaredFile(f.filename, f.content_type, f.size) for f in body.files],
+    )
+    items = [
+        UploadTarget(
+            filename=t.filename, key=t.key, url=t.url, method=t.method, fields=t.fields, expires_in=t.expires_in
+        )
+        for t in targets
+    ]
     return Response(201, "application/json", UploadTargets(items=items))
 
 
-@router.get("/clients/<client_id>/vouchers", tags=["vouchers"], summary="Vouchers, all or one queue",
-            responses=COMMON_RESPONSES)
-def list_vouchers(client_id: str, vouchers: Vouchers, queue: Annotated[Queue | None, Query()] = None,
-                  limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> VoucherPage:
+@router.get(
+    "/clients/<client_id>/vouchers", tags=["vouchers"], summary="Vouchers, all or one queue", responses=COMMON_RESPONSES
+)
+def list_vouchers(
+    client_id: str,
+    vouchers: Vouchers,
+    queue: Annotated[Queue | None, Query()] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> VoucherPage:
     page = vouchers.list(queue, limit, cursor)
     return VoucherPage(items=[Voucher.model_validate(view(r)) for r in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/clients/<client_id>/voucher-quarantine", tags=["vouchers"],
-            summary="What the inbox refused or could not read, with the reason", responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/voucher-quarantine",
+    tags=["vouchers"],
+    summary="What the inbox refused or could not read, with the reason",
+    responses=COMMON_RESPONSES,
+)
 def client_quarantine(client_id: str, vouchers: Vouchers) -> QuarantineList:
     return QuarantineList(items=[QuarantineItem.model_validate(i) for i in vouchers.quarantine()])
 
 
-@router.get("/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="One voucher",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="One voucher", responses=COMMON_RESPONSES
+)
 def get_voucher(client_id: str, voucher_id: str, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.get(voucher_id)))
 
 
-@router.get("/clients/<client_id>/vouchers/<voucher_id>/preview", tags=["vouchers"],
-            summary="A short-lived URL of the voucher's preview (PDF, embedded PDF, image or summary)",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/vouchers/<voucher_id>/preview",
+    tags=["vouchers"],
+    summary="A short-lived URL of the voucher's preview (PDF, embedded PDF, image or summary)",
+    responses=COMMON_RESPONSES,
+)
 def preview(client_id: str, voucher_id: str, vouchers: Vouchers, ctx: Context) -> Preview:
     return _preview(vouchers.get(voucher_id), ctx)
 
 
 def _preview(rec: Record, ctx: Context) -> Preview:
     found = preview_of(rec)
-    url = presigned_get(ctx.invocation.s3, found["bucket"], found["key"], content_type=found["content_type"],
-                        filename=rec.data["original"].get("filename"))
+    url = presigned_get(
+        ctx.invocation.s3,
+        found["bucket"],
+        found["key"],
+        content_type=found["content_type"],
+        filename=rec.data["original"].get("filename"),
+    )
     return Preview(url=url, content_type=found["content_type"], kind=found["kind"], expires_in=300)
 
 
-@router.patch("/clients/<client_id>/vouchers/<voucher_id>", tags=["vouchers"], summary="Edit the details",
-              responses=COMMON_RESPONSES)
+@router.patch(
+    "/clients/<client_id>/vouchers/<voucher_id>",
+    tags=["vouchers"],
+    summary="Edit the details",
+    responses=COMMON_RESPONSES,
+)
 def edit_voucher(client_id: str, voucher_id: str, body: DetailsPatch, ctx: Context, vouchers: Vouchers) -> Voucher:
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return Voucher.model_validate(view(vouchers.update_details(voucher_id, body.version, changes, ctx.actor)))
 
 
-@router.put("/clients/<client_id>/vouchers/<voucher_id>/coding", tags=["vouchers"],
-            summary="Code the voucher (split lines: account, VAT code, project, department)", responses=COMMON_RESPONSES)
+@router.put(
+    "/clients/<client_id>/vouchers/<voucher_id>/coding",
+    tags=["vouchers"],
+    summary="Code the voucher (split lines: account, VAT code, project, department)",
+    responses=COMMON_RESPONSES,
+)
 def code_voucher(client_id: str, voucher_id: str, body: Coding, ctx: Context, vouchers: Vouchers) -> Voucher:
     lines = [line.model_dump(mode="json") for line in body.lines]
     return Voucher.model_validate(view(vouchers.code(voucher_id, body.version, lines, ctx.actor)))
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/attestation", tags=["vouchers"],
-             summary="Send to attestation", responses=COMMON_RESPONSES)
-def send_to_attestation(client_id: str, voucher_id: str, body: AttestationRequest, ctx: Context,
-                        vouchers: Vouchers) -> Voucher:
-    return Voucher.model_validate(view(vouchers.send_to_attestation(voucher_id, body.version, ctx.actor, body.comment,
-                                                                    attester=body.attester)))
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/attestation",
+    tags=["vouchers"],
+    summary="Send to attestation",
+    responses=COMMON_RESPONSES,
+)
+def send_to_attestation(
+    client_id: str, voucher_id: str, body: AttestationRequest, ctx: Context, vouchers: Vouchers
+) -> Voucher:
+    return Voucher.model_validate(
+        view(vouchers.send_to_attestation(voucher_id, body.version, ctx.actor, body.comment, attester=body.attester))
+    )
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/approval", tags=["vouchers"],
-             summary="Approve (for payment; the voucher goes to the bureau)", responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/approval",
+    tags=["vouchers"],
+    summary="Approve (for payment; the voucher goes to the bureau)",
+    responses=COMMON_RESPONSES,
+)
 def approve(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.approve(voucher_id, body.version, ctx.actor, body.comment)))
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/validation-override", tags=["vouchers"],
-             summary="Accept an EHF that fails fatal rules, with the reason (recorded and audited)",
-             responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/validation-override",
+    tags=["vouchers"],
+    summary="Accept an EHF that fails fatal rules, with the reason (recorded and audited)",
+    responses=COMMON_RESPONSES,
+)
 def override_validation(client_id: str, voucher_id: str, body: Override, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.override_validation(voucher_id, body.version, body.reason, ctx.actor)))
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/correction-request", tags=["vouchers"],
-             summary="Record that the supplier is asked for a corrected invoice (EHF failing fatal rules)",
-             responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/correction-request",
+    tags=["vouchers"],
+    summary="Record that the supplier is asked for a corrected invoice (EHF failing fatal rules)",
+    responses=COMMON_RESPONSES,
+)
 def request_correction(client_id: str, voucher_id: str, body: Return, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.request_correction(voucher_id, body.version, body.comment, ctx.actor)))
 
 
-@router.get("/clients/<client_id>/attestations", tags=["vouchers"],
-            summary="The vouchers waiting for your attestation", responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/attestations",
+    tags=["vouchers"],
+    summary="The vouchers waiting for your attestation",
+    responses=COMMON_RESPONSES,
+)
 def my_attestations(client_id: str, ctx: Context, vouchers: Vouchers) -> VoucherPage:
     return VoucherPage(items=[Voucher.model_validate(view(r)) for r in vouchers.waiting_for(ctx.actor.sub)])
 
 
-@router.get("/clients/<client_id>/attestations/<voucher_id>", tags=["vouchers"],
-            summary="One voucher waiting for your attestation", responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/attestations/<voucher_id>",
+    tags=["vouchers"],
+    summary="One voucher waiting for your attestation",
+    responses=COMMON_RESPONSES,
+)
 def attestation_voucher(client_id: str, voucher_id: str, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.get_waiting(voucher_id, ctx.actor.sub)))
 
 
-@router.get("/clients/<client_id>/attestations/<voucher_id>/preview", tags=["vouchers"],
-            summary="A short-lived URL of the preview of a voucher waiting for your attestation",
-            responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/attestations/<voucher_id>/preview",
+    tags=["vouchers"],
+    summary="A short-lived URL of the preview of a voucher waiting for your attestation",
+    responses=COMMON_RESPONSES,
+)
 def attestation_preview(client_id: str, voucher_id: str, ctx: Context, vouchers: Vouchers) -> Preview:
     return _preview(vouchers.get_waiting(voucher_id, ctx.actor.sub), ctx)
 
 
-@router.post("/clients/<client_id>/attestations/<voucher_id>/decision", tags=["vouchers"],
-             summary="Approve or reject a voucher routed to you, with a comment", responses=COMMON_RESPONSES)
-def decide_attestation(client_id: str, voucher_id: str, body: AttestationDecision, ctx: Context,
-                       vouchers: Vouchers) -> Voucher:
-    return Voucher.model_validate(view(vouchers.decide_attestation(voucher_id, body.version, body.decision,
-                                                                   body.comment, ctx.actor)))
+@router.post(
+    "/clients/<client_id>/attestations/<voucher_id>/decision",
+    tags=["vouchers"],
+    summary="Approve or reject a voucher routed to you, with a comment",
+    responses=COMMON_RESPONSES,
+)
+def decide_attestation(
+    client_id: str, voucher_id: str, body: AttestationDecision, ctx: Context, vouchers: Vouchers
+) -> Voucher:
+    return Voucher.model_validate(
+        view(vouchers.decide_attestation(voucher_id, body.version, body.decision, body.comment, ctx.actor))
+    )
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/payment", tags=["vouchers"], summary="Mark paid",
-             responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/payment",
+    tags=["vouchers"],
+    summary="Mark paid",
+    responses=COMMON_RESPONSES,
+)
 def mark_paid(client_id: str, voucher_id: str, body: Payment, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.mark_paid(voucher_id, body.version, body.paid_on, ctx.actor)))
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/booking", tags=["vouchers"],
-             summary="Book (bureau): a balanced journal entry with the next voucher number",
-             responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/booking",
+    tags=["vouchers"],
+    summary="Book (bureau): a balanced journal entry with the next voucher number",
+    responses=COMMON_RESPONSES,
+)
 def book(client_id: str, voucher_id: str, body: Step, ctx: Context, vouchers: Vouchers) -> Response[Voucher]:
-    return run_idempotent(ctx, {"voucher_id": voucher_id, **body.model_dump(mode="json")}, Voucher, lambda: (
-        200, view(vouchers.book(voucher_id, body.version, ctx.actor))))
+    return run_idempotent(
+        ctx,
+        {"voucher_id": voucher_id, **body.model_dump(mode="json")},
+        Voucher,
+        lambda: (200, view(vouchers.book(voucher_id, body.version, ctx.actor))),
+    )
 
 
-@router.post("/clients/<client_id>/vouchers/<voucher_id>/return", tags=["vouchers"],
-             summary="Return to the client with a comment (bureau)", responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/vouchers/<voucher_id>/return",
+    tags=["vouchers"],
+    summary="Return to the client with a comment (bureau)",
+    responses=COMMON_RESPONSES,
+)
 def return_voucher(client_id: str, voucher_id: str, body: Return, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.return_to_client(voucher_id, body.version, body.comment, ctx.actor)))
 
 
-@router.get("/bureau/voucher-queue", tags=["vouchers"],
-            summary="The bureau's queue: approved vouchers of the clients you reach, oldest client first",
-            responses=COMMON_RESPONSES)
-def bureau_queue(ctx: Context, limit: Annotated[int | None, Query(ge=1, le=200)] = None,
-                 cursor: Annotated[str | None, Query(max_length=2000)] = None) -> BureauQueue:
+@router.get(
+    "/bureau/voucher-queue",
+    tags=["vouchers"],
+    summary="The bureau's queue: approved vouchers of the clients you reach, oldest client first",
+    responses=COMMON_RESPONSES,
+)
+def bureau_queue(
+    ctx: Context,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> BureauQueue:
     page = queue_of_bureau(ctx.store, ctx.user, ctx.bureau_id, limit, cursor)
     return BureauQueue(items=[BureauQueueItem.model_validate(i) for i in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/clients/<client_id>/payment-proposal", tags=["vouchers"],
-            summary="The open payment proposal (empty when there is none)", responses=COMMON_RESPONSES)
+@router.get(
+    "/clients/<client_id>/payment-proposal",
+    tags=["vouchers"],
+    summary="The open payment proposal (empty when there is none)",
+    responses=COMMON_RESPONSES,
+)
 def get_payment_proposal(client_id: str, payments: Payments) -> PaymentProposal:
     return PaymentProposal.model_validate(payments.current())
 
 
-@router.post("/clients/<client_id>/payment-proposal/vouchers", tags=["vouchers"],
-             summary="Add an approved voucher to the payment proposal (idempotent)",
-             description="Amount, due date, KID or message and the creditor account come from the voucher (or its "
-                         "supplier). A voucher is in at most one proposal; adding it again changes nothing.",
-             responses=COMMON_RESPONSES)
+@router.post(
+    "/clients/<client_id>/payment-proposal/vouchers",
+    tags=["vouchers"],
+    summary="Add an approved voucher to the payment proposal (idempotent)",
+    description="Amount, due date, KID or message and the creditor account come from the voucher (or its "
+    "supplier). A voucher is in at most one proposal; adding it again changes nothing.",
+    responses=COMMON_RESPONSES,
+)
 def add_to_payment(client_id: str, body: ProposalAdd, ctx: Context, payments: Payments) -> PaymentProposal:
     return PaymentProposal.model_validate(payments.add(body.voucher_id, ctx.actor))
 
 
-@router.delete("/clients/<client_id>/payment-proposal/vouchers/<voucher_id>", tags=["vouchers"],
-               summary="Take a voucher out of the payment proposal", responses=COMMON_RESPONSES)
+@router.delete(
+    "/clients/<client_id>/payment-proposal/vouchers/<voucher_id>",
+    tags=["vouchers"],
+    summary="Take a voucher out of the payment proposal",
+    responses=COMMON_RESPONSES,
+)
 def remove_from_payment(client_id: str, voucher_id: str, ctx: Context, payments: Payments) -> PaymentProposal:
     return PaymentProposal.model_validate(payments.remove(voucher_id, ctx.actor))
 

@@ -5,6 +5,7 @@ Every model is a `ResponseModel`: a stored field the model does not declare is n
 OpenAPI document is exactly what a client receives; a new stored field reaches clients by being
 declared here.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,8 +16,19 @@ from pydantic import Field
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
 
-VoucherStatus = Literal["received", "quarantined", "new", "to_approve", "in_attestation", "approved", "paid",
-                        "booked", "returned", "rejected", "correction_requested"]
+VoucherStatus = Literal[
+    "received",
+    "quarantined",
+    "new",
+    "to_approve",
+    "in_attestation",
+    "approved",
+    "paid",
+    "booked",
+    "returned",
+    "rejected",
+    "correction_requested",
+]
 
 
 class _Out(ResponseModel):
@@ -51,10 +63,12 @@ class SourceOut(_Out):
     mail: MailSource | None = None
     uploaded_by: str | None = None
     routed_by: Literal["receiver", "key", "buyer"] | None = Field(
-        default=None, description="An EHF filed by its receiver or buyer (orgnr), or by the key it came under")
+        default=None, description="An EHF filed by its receiver or buyer (orgnr), or by the key it came under"
+    )
     receiver: str | None = Field(default=None, description="The EHF's receiver or buyer (organisation number)")
-    addressed_to: str | None = Field(default=None, description="The client the e-mail was addressed to, when the "
-                                                                  "EHF's buyer is another client")
+    addressed_to: str | None = Field(
+        default=None, description="The client the e-mail was addressed to, when the EHF's buyer is another client"
+    )
     ocr_engine: str | None = None
 
 

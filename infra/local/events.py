@@ -42,9 +42,7 @@ def http_api_event(
         "timeEpoch": int(now * 1000),
     }
     if claims is not None:
-        request_context["authorizer"] = {
-            "jwt": {"claims": {k: _claim(v) for k, v in claims.items()}, "scopes": None}
-        }
+        request_context["authorizer"] = {"jwt": {"claims": {k: _claim(v) for k, v in claims.items()}, "scopes": None}}
     return {
         "version": "2.0",
         "routeKey": route_key,

@@ -51,9 +51,7 @@ class _CompiledRoute:
 
 def _compile(fn: catalogue.Function, route: catalogue.Route) -> _CompiledRoute:
     parts = route.path.strip("/").split("/") if route.path != "/" else []
-    regex = "".join(
-        "/" + (f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p)) for p in parts
-    )
+    regex = "".join("/" + (f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p)) for p in parts)
     static = sum(1 for p in parts if not p.startswith("{"))
     return _CompiledRoute(fn, route, re.compile(f"^{regex or '/'}$"), static)
 
@@ -110,9 +108,7 @@ class Gateway:
             out_headers |= self.cors.response_headers(origin)
         return status, out_headers, data
 
-    def _route(
-        self, method: str, target: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[int, dict, bytes]:
+    def _route(self, method: str, target: str, headers: dict[str, str], body: bytes | None) -> tuple[int, dict, bytes]:
         url = urlsplit(target)
         path = url.path or "/"
         for (extra_method, prefix), handler in self.extra_routes.items():
@@ -123,16 +119,12 @@ class Gateway:
             return problem(404, "not-found", "Not found", f"no route for {method} {path}")
         compiled, params = found
         if body is not None and len(body) > MAX_BODY_BYTES:
-            return problem(
-                413, "payload-too-large", "Payload too large", "the request body exceeds 10 MB"
-            )
+            return problem(413, "payload-too-large", "Payload too large", "the request body exceeds 10 MB")
         claims = None
         if compiled.route.action is not None:
             auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
             if not auth.lower().startswith("bearer "):
-                return problem(
-                    401, "unauthenticated", "Authentication required", "a bearer token is required"
-                )
+                return problem(401, "unauthenticated", "Authentication required", "a bearer token is required")
             try:
                 claims = self.verifier.verify(auth[7:].strip())
             except Unauthenticated as exc:
@@ -269,19 +261,17 @@ def serve(
             started = time.monotonic()
             try:
                 if _header_bytes(self.requestline, self.headers) > MAX_HEADER_BYTES:
-                    raise _Refused(431, "request-header-fields-too-large",
-                                   "the request line and headers exceed 10 KB")
+                    raise _Refused(431, "request-header-fields-too-large", "the request line and headers exceed 10 KB")
                 length = _content_length(self.headers)
                 body = self._body(length) if length else None
             except _Refused as refused:
                 self.close_connection = True  # an unread or partial body must not become the next request
-                status, headers, data = problem(refused.status, refused.slug,
-                                                 HTTPStatus(refused.status).phrase, refused.detail)
+                status, headers, data = problem(
+                    refused.status, refused.slug, HTTPStatus(refused.status).phrase, refused.detail
+                )
             else:
                 try:
-                    status, headers, data = gateway.dispatch(
-                        self.command, self.path, dict(self.headers.items()), body
-                    )
+                    status, headers, data = gateway.dispatch(self.command, self.path, dict(self.headers.items()), body)
                 except Exception:
                     log.exception("%s %s failed", self.command, self.path)
                     status, headers, data = problem(

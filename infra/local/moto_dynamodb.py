@@ -15,6 +15,7 @@ ever again. DynamoDB does neither. `install()` patches moto, once per process:
 `problems()` names any patched internal that moved; `install()` refuses to run with one, and
 tests/functions/test_moto_dynamodb.py checks the pin, the internals and the behaviour.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,12 +32,24 @@ from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
 MOTO_VERSION = "5.2.5"
-BACKEND_METHODS = ("transact_write_items", "put_item", "update_item", "delete_item", "get_item", "query", "scan",
-                   "execute_statement", "execute_transaction", "batch_execute_statement")
+BACKEND_METHODS = (
+    "transact_write_items",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "get_item",
+    "query",
+    "scan",
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+)
 STREAMS_METHODS = ("describe_stream", "get_shard_iterator", "get_records")
 SERIALISED: tuple[tuple[type, tuple[str, ...]], ...] = (
-    (DynamoDBBackend, BACKEND_METHODS), (DynamoDBStreamsBackend, STREAMS_METHODS),
-    (DynamoHandler, ("call_action",)), (DynamoDBStreamsHandler, ("call_action",)),  # one request = one step
+    (DynamoDBBackend, BACKEND_METHODS),
+    (DynamoDBStreamsBackend, STREAMS_METHODS),
+    (DynamoHandler, ("call_action",)),
+    (DynamoDBStreamsHandler, ("call_action",)),  # one request = one step
 )
 _PATCHED = "__klientportal_serialised__"
 
@@ -64,8 +77,12 @@ def problems() -> list[str]:
         params = list(inspect.signature(original(DynamoDBBackend, "transact_write_items")).parameters)
         if params != ["self", "transact_items"]:
             found.append(f"DynamoDBBackend.transact_write_items{tuple(params)} changed its signature")
-    for holder, attr in ((DynamoDBBackend, "self.tables"), (Table, "self.stream_shard"),
-                         (StreamShard, "self.items"), (StreamShard, "self.table")):
+    for holder, attr in (
+        (DynamoDBBackend, "self.tables"),
+        (Table, "self.stream_shard"),
+        (StreamShard, "self.items"),
+        (StreamShard, "self.table"),
+    ):
         if attr not in inspect.getsource(holder.__init__):
             found.append(f"{holder.__name__}() no longer sets {attr}")
     return found
@@ -85,8 +102,11 @@ def _transact_write_items(method: Callable) -> Callable:
     @functools.wraps(method)
     def transact(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         with LOCK:
-            shards = {name: (t.stream_shard, len(t.stream_shard.items))
-                      for name, t in self.tables.items() if t.stream_shard is not None}
+            shards = {
+                name: (t.stream_shard, len(t.stream_shard.items))
+                for name, t in self.tables.items()
+                if t.stream_shard is not None
+            }
             try:
                 return method(self, transact_items)
             except BaseException:

@@ -1,5 +1,6 @@
 """The emulated AWS of the local stack and the tests: one moto server in this process, with
 DynamoDB's transaction semantics (moto_dynamodb) and the configuration both need."""
+
 from __future__ import annotations
 
 import requests

@@ -1,5 +1,6 @@
 """Event wiring moto does not do: the table stream and the queues are drained here into the same
 handlers with the same event shapes and failure handling Lambda's event source mappings have."""
+
 from __future__ import annotations
 
 import threading
@@ -18,8 +19,9 @@ class QueuePump:
 
     def __init__(self, invoker: Invoker, queue_env: dict[str, str]) -> None:
         self.invoker = invoker
-        self.bindings = [(fn, t, queue_env[catalogue.env_var(f"queue:{t.queue}")])
-                         for fn in catalogue.FUNCTIONS for t in fn.queues]
+        self.bindings = [
+            (fn, t, queue_env[catalogue.env_var(f"queue:{t.queue}")]) for fn in catalogue.FUNCTIONS for t in fn.queues
+        ]
         self.log = pump_logger()
 
     def drain(self) -> int:
@@ -29,22 +31,44 @@ class QueuePump:
         for fn, trigger, name in self.bindings:
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(trigger.batch_size, 10),
-                                       AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+            msgs = sqs.receive_message(
+                QueueUrl=url,
+                MaxNumberOfMessages=min(trigger.batch_size, 10),
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
             if not msgs:
                 continue
-            event = {"Records": [{
-                "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
-                "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
-                "awsRegion": sqs.meta.region_name,
-            } for m in msgs]}
+            event = {
+                "Records": [
+                    {
+                        "messageId": m["MessageId"],
+                        "receiptHandle": m["ReceiptHandle"],
+                        "body": m["Body"],
+                        "attributes": m.get("Attributes", {}),
+                        "messageAttributes": m.get("MessageAttributes", {}),
+                        "md5OfBody": m["MD5OfBody"],
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": arn,
+                        "awsRegion": sqs.meta.region_name,
+                    }
+                    for m in msgs
+                ]
+            }
             failed = self._failed(fn, event, {m["MessageId"] for m in msgs})
             done = [m for m in msgs if m["MessageId"] not in failed]
             for m in done:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            self.log.info("queue batch delivered", extra={"function": fn.name, "queue": name, "count": len(msgs),
-                                                        "succeeded": len(done), "failed": len(failed)})
+            self.log.info(
+                "queue batch delivered",
+                extra={
+                    "function": fn.name,
+                    "queue": name,
+                    "count": len(msgs),
+                    "succeeded": len(done),
+                    "failed": len(failed),
+                },
+            )
             delivered += len(done)
         return delivered
 
@@ -58,8 +82,10 @@ class QueuePump:
         reported = (result.get("batchItemFailures") or []) if isinstance(result, dict) else []
         failed = {f.get("itemIdentifier") if isinstance(f, dict) else None for f in reported}
         if not failed <= ids:  # Lambda takes an invalid report as the whole batch failing
-            self.log.error("queue consumer reported unknown ids",
-                         extra={"function": fn.name, "ids": sorted(map(str, failed - ids))})
+            self.log.error(
+                "queue consumer reported unknown ids",
+                extra={"function": fn.name, "ids": sorted(map(str, failed - ids))},
+            )
             return ids
         if failed:
             self.log.warning("queue consumer reported failures", extra={"function": fn.name, "count": len(failed)})

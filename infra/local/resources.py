@@ -71,9 +71,7 @@ def _create_bucket(bucket: catalogue.Bucket) -> None:
             Bucket=name,
             ObjectLockConfiguration={
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {
-                    "DefaultRetention": {"Mode": "COMPLIANCE", "Years": bucket.object_lock_years}
-                },
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": bucket.object_lock_years}},
             },
         )
 
@@ -81,16 +79,12 @@ def _create_bucket(bucket: catalogue.Bucket) -> None:
 def _create_queue(queue: catalogue.Queue) -> None:
     sqs = aws.client("sqs")
     dlq = sqs.create_queue(QueueName=resource_name("queue", queue.name) + "-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sqs.create_queue(
         QueueName=resource_name("queue", queue.name),
         Attributes={
             "VisibilityTimeout": str(queue.visibility_timeout_s),
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}
-            ),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
         },
     )
 
@@ -112,11 +106,16 @@ def _create_notifications() -> None:
         for n in bucket.notifications:
             url = sqs.get_queue_url(QueueName=resource_name("queue", n.queue))["QueueUrl"]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            configs.append({"QueueArn": arn, "Events": ["s3:ObjectCreated:*"],
-                            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}}})
+            configs.append(
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": n.prefix}]}},
+                }
+            )
         s3.put_bucket_notification_configuration(
-            Bucket=resource_name("bucket", bucket.name),
-            NotificationConfiguration={"QueueConfigurations": configs})
+            Bucket=resource_name("bucket", bucket.name), NotificationConfiguration={"QueueConfigurations": configs}
+        )
 
 
 def _create_bus() -> None:
@@ -125,9 +124,7 @@ def _create_bus() -> None:
     bus = resource_name("bus", catalogue.EVENT_BUS)
     events.create_event_bus(Name=bus)
     url = sqs.create_queue(QueueName=LOCAL_EVENTS_QUEUE)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     events.put_rule(
         Name="local-all-domain-events",
         EventBusName=bus,

@@ -1,4 +1,5 @@
 """`klientportal local`: the whole backend on this machine, AWS emulated in-process by moto."""
+
 from __future__ import annotations
 
 import errno
@@ -60,8 +61,10 @@ def check_port_free(host: str, port: int, what: str, hint: str) -> None:
                 raise StartupError(f"cannot listen on {host}:{port} for the {what}: {exc.strerror}") from None
             running = state()
             other = f" (a local stack is already running: pid {running['pid']}, {running['api']})" if running else ""
-            raise StartupError(f"port {port} on {host} is already in use{other}; the {what} needs it.\n"
-                               f"Stop what uses it, or choose another port: {hint}") from None
+            raise StartupError(
+                f"port {port} on {host} is already in use{other}; the {what} needs it.\n"
+                f"Stop what uses it, or choose another port: {hint}"
+            ) from None
 
 
 def _json(status: int, body: object) -> tuple[int, dict, bytes]:
@@ -71,8 +74,9 @@ def _json(status: int, body: object) -> tuple[int, dict, bytes]:
 class LocalStack:
     """Everything `make run` starts, in start order; `stop` undoes it in reverse."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "WARNING",
-                 expose_local_routes: bool = False) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "WARNING", expose_local_routes: bool = False
+    ) -> None:
         self.host, self.port, self.log_level = host, port, log_level
         self.domain_events: list[dict] = []
         # /_local/* (outbox, events, firing schedules) has no authentication: loopback only, unless asked
@@ -93,10 +97,14 @@ class LocalStack:
         except clock.ClockError as exc:
             raise StartupError(str(exc)) from None
         cors_policy = cors.local_policy()
-        check_port_free(self.host, self.port, "API", f"KP_PORT={self.port + 1} make run, or klientportal local --port N")
+        check_port_free(
+            self.host, self.port, "API", f"KP_PORT={self.port + 1} make run, or klientportal local --port N"
+        )
         smtp_port = int(os.environ.get("KP_LOCAL_SMTP_PORT") or SMTP_DEFAULT_PORT)
         if os.environ.get("KP_LOCAL_SMTP_PORT"):  # unset: a taken 2525 falls back to any free port
-            check_port_free("127.0.0.1", smtp_port, "SMTP drop", f"KP_LOCAL_SMTP_PORT={smtp_port + 1} (0 = any free port)")
+            check_port_free(
+                "127.0.0.1", smtp_port, "SMTP drop", f"KP_LOCAL_SMTP_PORT={smtp_port + 1} (0 = any free port)"
+            )
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.moto, endpoint = moto_server.start()
         os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": endpoint.rsplit(":", 1)[1]})
@@ -105,15 +113,18 @@ class LocalStack:
         self.resource_env = resources.create_all()
         environment.apply(self.resource_env, log_level=self.log_level)
         from klientportal.observability import logger
+
         logger.setLevel(self.log_level)  # the logger was made at import, before the environment was set
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         from klientportal.bootstrap import tenancy_service
+
         seed.seed(tenancy_service())
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
         self.invoker = Invoker()
         self.pumps = Pumps(self.invoker, self.resource_env)
-        self.gateway = Gateway(self.invoker, self.issuer.verifier(), extra_routes=self._local_routes(),
-                               cors=cors_policy)
+        self.gateway = Gateway(
+            self.invoker, self.issuer.verifier(), extra_routes=self._local_routes(), cors=cors_policy
+        )
         self.pumps.start()
         self.smtp = start_smtp_drop(tenancy_service())  # voucher e-mail, where SES would write it
         self.http = serve(self.gateway, self.host, self.port)
@@ -121,8 +132,9 @@ class LocalStack:
         threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True).start()
         self.startup_s = time.monotonic() - started
         STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        STATE_FILE.write_text(json.dumps({"pid": os.getpid(), "endpoint": endpoint, "api": self.url,
-                                          "env": self.resource_env}, indent=2))
+        STATE_FILE.write_text(
+            json.dumps({"pid": os.getpid(), "endpoint": endpoint, "api": self.url, "env": self.resource_env}, indent=2)
+        )
         return self
 
     @property
@@ -150,8 +162,9 @@ class LocalStack:
             except clock.ClockError as exc:
                 return problem(422, "validation", "Invalid clock setting", str(exc))
         current = clock.now()
-        return _json(200, {"now": clock.iso(current), "today": clock.today_oslo(current).isoformat(),
-                           "clock": clock.describe()})
+        return _json(
+            200, {"now": clock.iso(current), "today": clock.today_oslo(current).isoformat(), "clock": clock.describe()}
+        )
 
     def _outbox(self, rest: str) -> tuple[int, dict, bytes]:
         root = outbox.outbox_dir()
@@ -176,11 +189,17 @@ class LocalStack:
         for fn in catalogue.FUNCTIONS:
             for sched in fn.schedules:
                 if sched.name == name:
-                    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-                             "source": "aws.events", "account": "000000000000",
-                             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "region": "eu-north-1",
-                             "resources": [f"arn:aws:events:eu-north-1:000000000000:rule/{name}"],
-                             "detail": sched.payload}
+                    event = {
+                        "version": "0",
+                        "id": str(uuid.uuid4()),
+                        "detail-type": "Scheduled Event",
+                        "source": "aws.events",
+                        "account": "000000000000",
+                        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        "region": "eu-north-1",
+                        "resources": [f"arn:aws:events:eu-north-1:000000000000:rule/{name}"],
+                        "detail": sched.payload,
+                    }
                     return _json(200, {"function": fn.name, "result": self.invoker.invoke(fn, event)})
         names = [s.name for fn in catalogue.FUNCTIONS for s in fn.schedules]
         return _json(404, {"detail": f"no schedule {name!r}", "schedules": names})
@@ -199,16 +218,25 @@ class LocalStack:
 
     def _local_routes_banner(self) -> str:
         if not self.local_routes:
-            return (f"  /_local/*  OFF: the stack listens on {self.host}, not loopback, and /_local/* (outbox,\n"
-                    f"             events, firing schedules) has no authentication. To serve it anyway:\n"
-                    f"             klientportal local --expose-local-routes (or {EXPOSE_LOCAL_ROUTES_VAR}=1)\n")
-        warning = "" if is_loopback(self.host) else (
-            f"  WARNING    /_local/* is served to anyone who reaches {self.host}:{self.port} (--expose-local-routes)\n")
-        return (f"{warning}"
-                f"  Outbox     {self.url}/_local/outbox   (invitations, e-mails, EHF, print jobs the simulators \"sent\")\n"
-                f"  Events     {self.url}/_local/events   (domain events on the bus)\n"
-                f"  Schedules  POST {self.url}/_local/schedules/<name>   (fire one now)\n"
-                f"  Move time  POST {self.url}/_local/clock/<2027-01-15 | +30d | real>\n")
+            return (
+                f"  /_local/*  OFF: the stack listens on {self.host}, not loopback, and /_local/* (outbox,\n"
+                f"             events, firing schedules) has no authentication. To serve it anyway:\n"
+                f"             klientportal local --expose-local-routes (or {EXPOSE_LOCAL_ROUTES_VAR}=1)\n"
+            )
+        warning = (
+            ""
+            if is_loopback(self.host)
+            else (
+                f"  WARNING    /_local/* is served to anyone who reaches {self.host}:{self.port} (--expose-local-routes)\n"
+            )
+        )
+        return (
+            f"{warning}"
+            f'  Outbox     {self.url}/_local/outbox   (invitations, e-mails, EHF, print jobs the simulators "sent")\n'
+            f"  Events     {self.url}/_local/events   (domain events on the bus)\n"
+            f"  Schedules  POST {self.url}/_local/schedules/<name>   (fire one now)\n"
+            f"  Move time  POST {self.url}/_local/clock/<2027-01-15 | +30d | real>\n"
+        )
 
     def banner(self) -> str:
         users = "\n".join(f"    {u.email:<26} {u.describes}" for u in seed.USERS)
@@ -248,8 +276,12 @@ def run(host: str, port: int, verbose: bool, expose_local_routes: bool = False) 
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        print(f"klientportal local: a port is already in use ({exc.strerror}); see KP_PORT and "
-              "KP_LOCAL_SMTP_PORT in README.md", file=sys.stderr, flush=True)
+        print(
+            f"klientportal local: a port is already in use ({exc.strerror}); see KP_PORT and "
+            "KP_LOCAL_SMTP_PORT in README.md",
+            file=sys.stderr,
+            flush=True,
+        )
         return 2
     print(stack.banner(), flush=True)
     stopped = threading.Event()

@@ -38,9 +38,7 @@ class DemoUser:
 
     @property
     def describes(self) -> str:
-        where = (
-            "bureau" if self.role in (Role.BUREAU_ADMIN, Role.BUREAU_ACCOUNTANT) else self.scope_id
-        )
+        where = "bureau" if self.role in (Role.BUREAU_ADMIN, Role.BUREAU_ACCOUNTANT) else self.scope_id
         extra = f" modules={','.join(self.modules)}" if self.modules else ""
         extra += f" clients={','.join(self.assigned)}" if self.assigned else ""
         return f"{self.role:<18} {where:<14}{extra}"
@@ -57,9 +55,7 @@ USERS: tuple[DemoUser, ...] = (
         assigned=(FJORD, BYGG),
     ),
     DemoUser("daglig@fjordkaffe.no", "Ingrid Fjord", Role.CLIENT_ADMIN, FJORD),
-    DemoUser(
-        "salg@fjordkaffe.no", "Per Salg", Role.CLIENT_USER, FJORD, modules=(Module.INVOICING,)
-    ),
+    DemoUser("salg@fjordkaffe.no", "Per Salg", Role.CLIENT_USER, FJORD, modules=(Module.INVOICING,)),
     DemoUser("prosjekt@fjordkaffe.no", "Siri Prosjekt", Role.ATTESTER, FJORD),
     DemoUser("post@hansenbygg.no", "Knut Hansen", Role.CLIENT_ADMIN, BYGG),
     DemoUser("eier@lakkoglim.no", "Lise Lakk", Role.CLIENT_ADMIN, LAKK),
@@ -100,9 +96,7 @@ CLIENTS = (
     ),
     (
         LAKK,
-        ClientCreate(
-            name="Lakk & Lim AS", orgnr="912345637", tier=Tier.BYRALISENS, modules=list(Module)
-        ),
+        ClientCreate(name="Lakk & Lim AS", orgnr="912345637", tier=Tier.BYRALISENS, modules=list(Module)),
     ),
 )
 
@@ -110,41 +104,88 @@ CLIENTS = (
 INVOICE_SETTINGS = {
     FJORD: {
         "address": {"street": "Bryggen 1", "postal_code": "5003", "city": "Bergen"},
-        "bank_account": "86011117947", "email": "faktura@fjordkaffe.no", "phone": "+4755501234",
+        "bank_account": "86011117947",
+        "email": "faktura@fjordkaffe.no",
+        "phone": "+4755501234",
         "kid": {"algorithm": "MOD10", "length": 10, "composition": "customer+invoice", "customer_digits": 4},
-        "due_days": 14, "next_number_start": 10001,
+        "due_days": 14,
+        "next_number_start": 10001,
     },
     BYGG: {
         "address": {"street": "Verkstedveien 12", "postal_code": "7041", "city": "Trondheim"},
-        "bank_account": "15031234503", "email": "post@hansenbygg.no",
+        "bank_account": "15031234503",
+        "email": "post@hansenbygg.no",
         "kid": {"algorithm": "MOD11", "length": 8, "composition": "invoice"},
-        "due_days": 10, "next_number_start": 1,
+        "due_days": 10,
+        "next_number_start": 1,
     },
 }
 CUSTOMERS = {
     FJORD: (
-        {"customer_number": 1, "name": "Kafé Kaien AS", "orgnr": "923456708", "email": "regnskap@kafekaien.no",
-         "delivery_channel": "email", "address": {"street": "Kaigaten 4", "postal_code": "5016", "city": "Bergen"}},
-        {"customer_number": 2, "name": "Hotell Nordlys AS", "orgnr": "923456716", "delivery_channel": "ehf",
-         "address": {"street": "Strandkaien 2", "postal_code": "5013", "city": "Bergen"}},
-        {"customer_number": 3, "name": "Bakeriet på Torget AS", "orgnr": "923456724", "delivery_channel": "print",
-         "address": {"street": "Torget 3", "postal_code": "9008", "city": "Tromsø"}},
+        {
+            "customer_number": 1,
+            "name": "Kafé Kaien AS",
+            "orgnr": "923456708",
+            "email": "regnskap@kafekaien.no",
+            "delivery_channel": "email",
+            "address": {"street": "Kaigaten 4", "postal_code": "5016", "city": "Bergen"},
+        },
+        {
+            "customer_number": 2,
+            "name": "Hotell Nordlys AS",
+            "orgnr": "923456716",
+            "delivery_channel": "ehf",
+            "address": {"street": "Strandkaien 2", "postal_code": "5013", "city": "Bergen"},
+        },
+        {
+            "customer_number": 3,
+            "name": "Bakeriet på Torget AS",
+            "orgnr": "923456724",
+            "delivery_channel": "print",
+            "address": {"street": "Torget 3", "postal_code": "9008", "city": "Tromsø"},
+        },
     ),
     BYGG: (
-        {"customer_number": 1, "name": "Borettslaget Solsiden", "orgnr": "923456759",
-         "email": "styret@solsiden.no", "delivery_channel": "email",
-         "address": {"street": "Solsiden 10", "postal_code": "7014", "city": "Trondheim"}},
-        {"customer_number": 2, "name": "Eiendom Midt AS", "orgnr": "923456767", "delivery_channel": "ehf",
-         "address": {"street": "Kjøpmannsgata 20", "postal_code": "7013", "city": "Trondheim"}},
+        {
+            "customer_number": 1,
+            "name": "Borettslaget Solsiden",
+            "orgnr": "923456759",
+            "email": "styret@solsiden.no",
+            "delivery_channel": "email",
+            "address": {"street": "Solsiden 10", "postal_code": "7014", "city": "Trondheim"},
+        },
+        {
+            "customer_number": 2,
+            "name": "Eiendom Midt AS",
+            "orgnr": "923456767",
+            "delivery_channel": "ehf",
+            "address": {"street": "Kjøpmannsgata 20", "postal_code": "7013", "city": "Trondheim"},
+        },
     ),
 }
 PRODUCTS = {
     FJORD: (
-        {"product_number": "KAFFE-1", "name": "Kaffebønner 1 kg", "unit": "KGM", "unit_price": "249.00", "vat_code": "31"},
-        {"product_number": "KAFFE-ESP", "name": "Espressobønner 1 kg", "unit": "KGM", "unit_price": "289.00",
-         "vat_code": "31"},
-        {"product_number": "SERVICE", "name": "Service av kaffemaskin", "unit": "HUR", "unit_price": "950.00",
-         "vat_code": "3"},
+        {
+            "product_number": "KAFFE-1",
+            "name": "Kaffebønner 1 kg",
+            "unit": "KGM",
+            "unit_price": "249.00",
+            "vat_code": "31",
+        },
+        {
+            "product_number": "KAFFE-ESP",
+            "name": "Espressobønner 1 kg",
+            "unit": "KGM",
+            "unit_price": "289.00",
+            "vat_code": "31",
+        },
+        {
+            "product_number": "SERVICE",
+            "name": "Service av kaffemaskin",
+            "unit": "HUR",
+            "unit_price": "950.00",
+            "vat_code": "3",
+        },
     ),
     BYGG: (
         {"product_number": "TIME", "name": "Tømrer, time", "unit": "HUR", "unit_price": "745.00", "vat_code": "3"},
@@ -153,14 +194,26 @@ PRODUCTS = {
 }
 # (client, customer, lines, what to do): "draft" stays a draft, "issue" takes a number, "send" is delivered
 INVOICES = (
-    (FJORD, 1, [{"product_number": "KAFFE-1", "quantity": "12"}, {"product_number": "SERVICE", "quantity": "1.5"}],
-     "send"),
+    (
+        FJORD,
+        1,
+        [{"product_number": "KAFFE-1", "quantity": "12"}, {"product_number": "SERVICE", "quantity": "1.5"}],
+        "send",
+    ),
     (FJORD, 2, [{"product_number": "KAFFE-ESP", "quantity": "20"}], "send"),
     (FJORD, 3, [{"product_number": "KAFFE-1", "quantity": "4"}], "issue"),
-    (FJORD, 1, [{"description": "Leie av kaffemaskin, desember", "quantity": "1", "unit_price": "1200",
-                 "vat_code": "3"}], "draft"),
-    (BYGG, 1, [{"product_number": "TIME", "quantity": "37.5"}, {"product_number": "KJORING", "quantity": "120"}],
-     "send"),
+    (
+        FJORD,
+        1,
+        [{"description": "Leie av kaffemaskin, desember", "quantity": "1", "unit_price": "1200", "vat_code": "3"}],
+        "draft",
+    ),
+    (
+        BYGG,
+        1,
+        [{"product_number": "TIME", "quantity": "37.5"}, {"product_number": "KJORING", "quantity": "120"}],
+        "send",
+    ),
     (BYGG, 2, [{"product_number": "TIME", "quantity": "8"}], "draft"),
 )
 

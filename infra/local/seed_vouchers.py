@@ -2,6 +2,7 @@
 for the demo attester. Made the way real ones are: the files are written where the access point and
 the portal upload write them, read by the ingest function's own intake, then coded and routed through
 the voucher service the API uses — all from the composition root (`bootstrap.Invocation`) given."""
+
 from __future__ import annotations
 
 from klientportal.bootstrap import Invocation
@@ -11,14 +12,36 @@ from klientportal.vouchers.uploads import DECLARED_SIZE, UPLOADED_BY, ehf_key, u
 
 EHF_EXAMPLE = ("peppol", "examples", "ehf-norway", "ehf-3-faktura-1.xml")
 EXAMPLE_RECEIVER = b'<cbc:EndpointID schemeID="0192">987654325</cbc:EndpointID>'
-KONTORLAND = ("Kontorland AS", "Org.nr: 974 760 673 MVA", "FAKTURA", "Fakturanr: K-5521",
-              "Fakturadato: 02.11.2026", "Forfallsdato: 16.11.2026", "Kontorstoler 2 stk      4 000,00",
-              "Sum eks. mva      4 000,00", "MVA 25 %      1 000,00", "Sum inkl. mva      5 000,00",
-              "Å betale      kr 5 000,00", "Kontonummer: 1503.40.12345", "KID: 1234567897")
-RORLEGGER = ("Rørlegger Hansen AS", "Org.nr: 123 456 785 MVA", "FAKTURA", "Fakturanr: 2026-311",
-             "Fakturadato: 20.11.2026", "Forfallsdato: 04.12.2026", "Rørarbeid kjøkken      8 000,00",
-             "Sum eks. mva      8 000,00", "MVA 25 %      2 000,00", "Sum inkl. mva      10 000,00",
-             "Å betale      kr 10 000,00", "Kontonummer: 8601.11.17947", "KID: 1234567897")
+KONTORLAND = (
+    "Kontorland AS",
+    "Org.nr: 974 760 673 MVA",
+    "FAKTURA",
+    "Fakturanr: K-5521",
+    "Fakturadato: 02.11.2026",
+    "Forfallsdato: 16.11.2026",
+    "Kontorstoler 2 stk      4 000,00",
+    "Sum eks. mva      4 000,00",
+    "MVA 25 %      1 000,00",
+    "Sum inkl. mva      5 000,00",
+    "Å betale      kr 5 000,00",
+    "Kontonummer: 1503.40.12345",
+    "KID: 1234567897",
+)
+RORLEGGER = (
+    "Rørlegger Hansen AS",
+    "Org.nr: 123 456 785 MVA",
+    "FAKTURA",
+    "Fakturanr: 2026-311",
+    "Fakturadato: 20.11.2026",
+    "Forfallsdato: 04.12.2026",
+    "Rørarbeid kjøkken      8 000,00",
+    "Sum eks. mva      8 000,00",
+    "MVA 25 %      2 000,00",
+    "Sum inkl. mva      10 000,00",
+    "Å betale      kr 10 000,00",
+    "Kontonummer: 8601.11.17947",
+    "KID: 1234567897",
+)
 
 
 def _pdf(lines: tuple[str, ...]) -> bytes:
@@ -42,8 +65,13 @@ def _ingest(services: Invocation, key: str, data: bytes, content_type: str, **me
 
 
 def _upload(services: Invocation, client_id: str, name: str, data: bytes) -> list[str]:
-    return _ingest(services, upload_key(client_id, "demo", 1, name), data, "application/pdf",
-                   **{DECLARED_SIZE: str(len(data)), UPLOADED_BY: SYSTEM.sub})
+    return _ingest(
+        services,
+        upload_key(client_id, "demo", 1, name),
+        data,
+        "application/pdf",
+        **{DECLARED_SIZE: str(len(data)), UPLOADED_BY: SYSTEM.sub},
+    )
 
 
 def seed_vouchers(services: Invocation) -> dict[str, list[str]]:
@@ -57,8 +85,9 @@ def seed_vouchers(services: Invocation) -> dict[str, list[str]]:
     example = default_conformance_dir().joinpath(*EHF_EXAMPLE)
     if example.is_file():  # the official artefacts sit beside the repository (README); without them: no EHF
         orgnr = services.client(FJORD).orgnr
-        ehf = example.read_bytes().replace(EXAMPLE_RECEIVER,
-                                           f'<cbc:EndpointID schemeID="0192">{orgnr}</cbc:EndpointID>'.encode())
+        ehf = example.read_bytes().replace(
+            EXAMPLE_RECEIVER, f'<cbc:EndpointID schemeID="0192">{orgnr}</cbc:EndpointID>'.encode()
+        )
         made[FJORD] += _ingest(services, ehf_key(FJORD, "demo-ehf-1.xml"), ehf, "application/xml")
     made[BYGG] += _upload(services, BYGG, "kontorland-k5521.pdf", _pdf(KONTORLAND))
 

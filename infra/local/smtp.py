@@ -6,6 +6,7 @@ Like SES it prepends a Return-Path and a Received header and keeps the message o
 like SES's S3 action it does not record the envelope recipients (routing reads To/Cc/Delivered-To).
 Mail for other domains is refused at RCPT (550), as SES refuses domains without a receipt rule.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -40,9 +41,11 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or b""
         peer = session.peer[0] if session.peer else "unknown"
-        received = (f"Return-Path: <{envelope.mail_from}>\r\n"
-                    f"Received: from {session.host_name or peer} ([{peer}]) by klientportal-local-smtp "
-                    f"for <{envelope.rcpt_tos[0]}>; {email.utils.formatdate(usegmt=True)}\r\n").encode()
+        received = (
+            f"Return-Path: <{envelope.mail_from}>\r\n"
+            f"Received: from {session.host_name or peer} ([{peer}]) by klientportal-local-smtp "
+            f"for <{envelope.rcpt_tos[0]}>; {email.utils.formatdate(usegmt=True)}\r\n"
+        ).encode()
         key = self.drop.write(received + content)
         return f"250 2.0.0 Ok: queued as {key.rsplit('/', 1)[1]}"
 
@@ -50,16 +53,21 @@ class _Handler:
 class SmtpDrop:
     """`SmtpDrop(port=2525).start()`; `.stop()`. Port 0 picks a free port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, domain: str | None = None,
-                 bucket: str | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, domain: str | None = None, bucket: str | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.domain = domain or settings().inbox_domain
         self.bucket = bucket or settings().inbound_bucket
         self.written: list[str] = []
         self.addresses: list[str] = []  # shown in the banner
-        self._controller = Controller(_Handler(self), hostname=host, port=self.port,
-                                      data_size_limit=DEFAULT_MAIL_LIMITS.max_message_bytes + 64 * 1024)
+        self._controller = Controller(
+            _Handler(self),
+            hostname=host,
+            port=self.port,
+            data_size_limit=DEFAULT_MAIL_LIMITS.max_message_bytes + 64 * 1024,
+        )
 
     def write(self, raw: bytes) -> str:
         key = f"mail/{uuid.uuid4().hex}"

@@ -2,6 +2,7 @@
 (functions/catalogue.py: StreamMapping): per consumer a checkpoint per shard, batches in stream
 order, bounded retries with bisection, then the failed batch's pointers to the consumer's on-failure
 queue. Nothing is skipped without a trace, nothing delivered is delivered again by the pump."""
+
 from __future__ import annotations
 
 import json
@@ -50,14 +51,20 @@ def _seq(record: dict) -> str:
 class StreamConsumer:
     """One function's event source mapping on the table stream."""
 
-    def __init__(self, invoker: Invoker, fn: catalogue.Function, failure_queue_url: str,
-                 mapping: catalogue.StreamMapping = catalogue.STREAM_MAPPING) -> None:
+    def __init__(
+        self,
+        invoker: Invoker,
+        fn: catalogue.Function,
+        failure_queue_url: str,
+        mapping: catalogue.StreamMapping = catalogue.STREAM_MAPPING,
+    ) -> None:
         self.invoker, self.fn, self.failure_queue_url, self.mapping = invoker, fn, failure_queue_url, mapping
         self.checkpoints: dict[str, Checkpoint] = {}
         self.finished: set[str] = set()  # closed shards read to their end
         self.log = pump_logger()
-        self.function_arn = f"arn:aws:lambda:{aws.client('sqs').meta.region_name}:000000000000:function:" \
-                            f"klientportal-{fn.name}"
+        self.function_arn = (
+            f"arn:aws:lambda:{aws.client('sqs').meta.region_name}:000000000000:function:klientportal-{fn.name}"
+        )
 
     def drain(self, arn: str, shards: list[dict]) -> int:
         """Process every shard from its checkpoint (a child only after its parent); returns how
@@ -94,13 +101,17 @@ class StreamConsumer:
         done = self.checkpoints.get(sid)
         if done is not None:
             try:
-                return streams.get_shard_iterator(StreamArn=arn, ShardId=sid, ShardIteratorType="AT_SEQUENCE_NUMBER",
-                                                  SequenceNumber=done.sequence)["ShardIterator"], done
+                return streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=sid, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=done.sequence
+                )["ShardIterator"], done
             except streams.exceptions.TrimmedDataAccessException:
-                self.log.error("stream checkpoint trimmed: resuming at the oldest record",
-                             extra={"function": self.fn.name, "shard": sid, "checkpoint": done.sequence})
-        return streams.get_shard_iterator(StreamArn=arn, ShardId=sid,
-                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"], None
+                self.log.error(
+                    "stream checkpoint trimmed: resuming at the oldest record",
+                    extra={"function": self.fn.name, "shard": sid, "checkpoint": done.sequence},
+                )
+        return streams.get_shard_iterator(StreamArn=arn, ShardId=sid, ShardIteratorType="TRIM_HORIZON")[
+            "ShardIterator"
+        ], None
 
     def _after_checkpoint(self, sid: str, records: list[dict], expected: Checkpoint | None) -> list[dict]:
         """Drop the checkpoint record itself; if another record sits at its sequence number the
@@ -109,8 +120,10 @@ class StreamConsumer:
             return records
         if records[0]["eventID"] == expected.event_id:
             return records[1:]
-        self.log.error("stream shard replaced under the same id: delivering its records from the checkpoint",
-                     extra={"function": self.fn.name, "shard": sid, "checkpoint": expected.sequence})
+        self.log.error(
+            "stream shard replaced under the same id: delivering its records from the checkpoint",
+            extra={"function": self.fn.name, "shard": sid, "checkpoint": expected.sequence},
+        )
         return records
 
     def _process(self, arn: str, sid: str, records: list[dict]) -> int:
@@ -131,26 +144,44 @@ class StreamConsumer:
             invocations += 1
             if outcome.failed_at is None:
                 self._done(sid, batch[-1])
-                self.log.info("stream batch delivered", extra={
-                    "function": self.fn.name, "shard": sid, "first": _seq(batch[0]), "last": _seq(batch[-1]),
-                    "count": len(batch), "invocations": invocations})
+                self.log.info(
+                    "stream batch delivered",
+                    extra={
+                        "function": self.fn.name,
+                        "shard": sid,
+                        "first": _seq(batch[0]),
+                        "last": _seq(batch[-1]),
+                        "count": len(batch),
+                        "invocations": invocations,
+                    },
+                )
                 return taken + len(batch)
             if outcome.failed_at:
                 self._done(sid, batch[outcome.failed_at - 1])
                 taken += outcome.failed_at
-                batch = batch[outcome.failed_at:]
+                batch = batch[outcome.failed_at :]
             if outcome.raised and self.mapping.bisect_on_error and len(batch) > 1:
                 half = len(batch) // 2
-                self.log.warning("stream batch failed: bisecting", extra={
-                    "function": self.fn.name, "shard": sid, "count": len(batch), "error": outcome.raised})
+                self.log.warning(
+                    "stream batch failed: bisecting",
+                    extra={"function": self.fn.name, "shard": sid, "count": len(batch), "error": outcome.raised},
+                )
                 return taken + self._deliver(arn, sid, batch[:half]) + self._deliver(arn, sid, batch[half:])
             reason = outcome.raised or outcome.reported or "failed"
             if invocations > self.mapping.retry_attempts:
                 self._to_failure_queue(arn, sid, batch, "RetryAttemptsExhausted", invocations, reason)
                 return taken
-            self.log.warning("stream batch failed: retrying", extra={
-                "function": self.fn.name, "shard": sid, "first": _seq(batch[0]), "count": len(batch),
-                "attempt": invocations, "error": reason})
+            self.log.warning(
+                "stream batch failed: retrying",
+                extra={
+                    "function": self.fn.name,
+                    "shard": sid,
+                    "first": _seq(batch[0]),
+                    "count": len(batch),
+                    "attempt": invocations,
+                    "error": reason,
+                },
+            )
         return taken
 
     def _invoke(self, arn: str, batch: list[dict]) -> _Outcome:
@@ -171,27 +202,44 @@ class StreamConsumer:
     def _done(self, sid: str, record: dict) -> None:
         self.checkpoints[sid] = Checkpoint(_seq(record), record["eventID"])
 
-    def _to_failure_queue(self, arn: str, sid: str, batch: list[dict], condition: str, invocations: int,
-                          reason: str) -> None:
+    def _to_failure_queue(
+        self, arn: str, sid: str, batch: list[dict], condition: str, invocations: int, reason: str
+    ) -> None:
         """Lambda's on-failure record for a stream batch: where the records are, not the records."""
         body = {
-            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": self.function_arn,
-                               "condition": condition, "approximateInvokeCount": invocations},
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.function_arn,
+                "condition": condition,
+                "approximateInvokeCount": invocations,
+            },
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
             "version": "1.0",
             "timestamp": iso(now()),
             "DDBStreamBatchInfo": {
-                "shardId": sid, "startSequenceNumber": _seq(batch[0]), "endSequenceNumber": _seq(batch[-1]),
+                "shardId": sid,
+                "startSequenceNumber": _seq(batch[0]),
+                "endSequenceNumber": _seq(batch[-1]),
                 "approximateArrivalOfFirstRecord": iso(_created(batch[0])),
                 "approximateArrivalOfLastRecord": iso(_created(batch[-1])),
-                "batchSize": len(batch), "streamArn": arn,
+                "batchSize": len(batch),
+                "streamArn": arn,
             },
         }
         aws.client("sqs").send_message(QueueUrl=self.failure_queue_url, MessageBody=json.dumps(body))
         self._done(sid, batch[-1])
-        self.log.error("stream records sent to the on-failure queue", extra={
-            "function": self.fn.name, "shard": sid, "first": _seq(batch[0]), "last": _seq(batch[-1]),
-            "count": len(batch), "condition": condition, "error": reason})
+        self.log.error(
+            "stream records sent to the on-failure queue",
+            extra={
+                "function": self.fn.name,
+                "shard": sid,
+                "first": _seq(batch[0]),
+                "last": _seq(batch[-1]),
+                "count": len(batch),
+                "condition": condition,
+                "error": reason,
+            },
+        )
 
 
 def _created(record: dict) -> datetime:
@@ -208,9 +256,16 @@ class StreamPump:
     def __init__(self, invoker: Invoker, queue_env: dict[str, str]) -> None:
         sqs = aws.client("sqs")
         self.consumers = [
-            StreamConsumer(invoker, fn, sqs.get_queue_url(
-                QueueName=queue_env[catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}")])["QueueUrl"])
-            for fn in catalogue.FUNCTIONS if fn.table_stream]
+            StreamConsumer(
+                invoker,
+                fn,
+                sqs.get_queue_url(
+                    QueueName=queue_env[catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}")]
+                )["QueueUrl"],
+            )
+            for fn in catalogue.FUNCTIONS
+            if fn.table_stream
+        ]
 
     def drain(self) -> int:
         streams = aws.client("dynamodbstreams")

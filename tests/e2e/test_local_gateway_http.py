@@ -1,6 +1,7 @@
 """The local gateway's front door over real sockets: strict framing, timeouts, problem+json for
 every refusal, and many clients at once (as a portal SPA opens them). The handlers behind it are a
 stand-in here: what is tested is the HTTP layer (infra/local/gateway.py `serve`)."""
+
 from __future__ import annotations
 
 import http.client
@@ -29,8 +30,11 @@ class _Invoker:
         with self._lock:
             self.calls += 1
         time.sleep(self.delay_s)
-        return {"statusCode": 200, "headers": {"content-type": "application/json"},
-                "body": json.dumps({"path": event["rawPath"], "body": event["body"]})}
+        return {
+            "statusCode": 200,
+            "headers": {"content-type": "application/json"},
+            "body": json.dumps({"path": event["rawPath"], "body": event["body"]}),
+        }
 
 
 class _Verifier:
@@ -163,8 +167,9 @@ def test_a_body_over_10_mb_is_413_and_the_connection_closed(server):
 
 def test_a_well_formed_request_still_passes_with_its_body(server):
     conn = http.client.HTTPConnection(*server.server_address[:2], timeout=5)
-    conn.request("POST", POST, body=b'{"x": 1}', headers={"content-type": "application/json",
-                                                         "authorization": "Bearer u-1"})
+    conn.request(
+        "POST", POST, body=b'{"x": 1}', headers={"content-type": "application/json", "authorization": "Bearer u-1"}
+    )
     resp = conn.getresponse()
     assert resp.status == 200 and json.loads(resp.read())["body"] == '{"x": 1}'
     conn.request("GET", "/openapi.json")  # the same keep-alive connection serves the next request
@@ -239,9 +244,16 @@ def _request(srv, method: str, path: str, headers: dict) -> http.client.HTTPResp
 
 
 def test_the_local_gateway_answers_a_preflight_from_the_spa_dev_server(cors_server):
-    resp = _request(cors_server, "OPTIONS", POST, {
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type,idempotency-key"})
+    resp = _request(
+        cors_server,
+        "OPTIONS",
+        POST,
+        {
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
+        },
+    )
     assert resp.status == 204
     assert resp.headers["access-control-allow-origin"] == "http://localhost:5173"
     assert set(resp.headers["access-control-allow-methods"].split(",")) >= {"GET", "POST", "PATCH", "PUT"}
@@ -250,8 +262,9 @@ def test_the_local_gateway_answers_a_preflight_from_the_spa_dev_server(cors_serv
 
 
 def test_a_preflight_from_another_origin_gets_no_cors_headers(cors_server):
-    resp = _request(cors_server, "OPTIONS", POST, {
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    resp = _request(
+        cors_server, "OPTIONS", POST, {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     assert resp.status == 204 and "access-control-allow-origin" not in resp.headers
 
 
@@ -272,7 +285,9 @@ def test_an_options_request_that_is_no_preflight_is_routed_as_any_other(cors_ser
 
 def test_local_origins_come_from_configuration():
     assert cors.local_policy({"KP_CORS_ORIGINS": "https://portal.test, http://localhost:4200/"}).allow_origins == (
-        "https://portal.test", "http://localhost:4200")
+        "https://portal.test",
+        "http://localhost:4200",
+    )
     assert not cors.local_policy({"KP_CORS_ORIGINS": ""}).enabled
     default = cors.local_policy({})
     assert set(cors.LOCAL_DEV_ORIGINS) <= set(default.allow_origins)

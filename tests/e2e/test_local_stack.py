@@ -1,4 +1,5 @@
 """`klientportal local` as a user runs it: a real process, real HTTP on 127.0.0.1, clean stop."""
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,24 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     local_dir = tmp_path_factory.mktemp("local")
-    env = {**os.environ, "KP_LOCAL_DIR": str(local_dir), "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
-           "KP_LOCAL_SMTP_PORT": "0",  # this checkout's code, whatever the venv's editable install points at
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")])}
+    env = {
+        **os.environ,
+        "KP_LOCAL_DIR": str(local_dir),
+        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
+        "KP_LOCAL_SMTP_PORT": "0",  # this checkout's code, whatever the venv's editable install points at
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
+    }
     for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
         env.pop(name, None)
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "infra.cli", "local", "--port", str(port), "--verbose"], cwd=REPO,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "local", "--port", str(port), "--verbose"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     up = threading.Event()
 
@@ -55,14 +66,21 @@ def stack(tmp_path_factory):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail("local stack did not come up:\n" + "".join(lines))
-    yield {"url": f"http://127.0.0.1:{port}", "port": port, "env": env, "proc": proc, "banner": "".join(lines),
-           "lines": lines}
+    yield {
+        "url": f"http://127.0.0.1:{port}",
+        "port": port,
+        "env": env,
+        "proc": proc,
+        "banner": "".join(lines),
+        "lines": lines,
+    }
     if proc.poll() is None:
         proc.kill()
 
 
-def _http(method: str, url: str, token: str | None = None, body: dict | None = None,
-          headers: dict | None = None) -> tuple[int, dict, bytes]:
+def _http(
+    method: str, url: str, token: str | None = None, body: dict | None = None, headers: dict | None = None
+) -> tuple[int, dict, bytes]:
     req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
     req.add_header("content-type", "application/json")
     if token:
@@ -77,8 +95,14 @@ def _http(method: str, url: str, token: str | None = None, body: dict | None = N
 
 
 def _cli(stack, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "infra.cli", *args], cwd=REPO, env=stack["env"],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        cwd=REPO,
+        env=stack["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_banner_lists_urls_and_demo_users(stack):
@@ -108,8 +132,12 @@ def test_a_token_from_the_cli_works_over_http(stack):
 
 def test_writes_are_audited_and_published(stack):
     token = _cli(stack, "token", "--user", "daglig@fjordkaffe.no").stdout.strip()
-    status, _, _ = _http("POST", stack["url"] + "/clients/c-fjordkaffe/departments", token,
-                         {"department_number": "77", "name": "Kafé Torget"})
+    status, _, _ = _http(
+        "POST",
+        stack["url"] + "/clients/c-fjordkaffe/departments",
+        token,
+        {"department_number": "77", "name": "Kafé Torget"},
+    )
     assert status == 201
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -164,13 +192,20 @@ def test_the_banner_says_where_mail_goes_and_which_origins_may_call(stack):
 
 
 def test_a_preflight_from_the_spa_dev_server_is_answered(stack):
-    status, headers, _ = _http("OPTIONS", stack["url"] + "/clients/c-fjordkaffe/invoices", headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    status, headers, _ = _http(
+        "OPTIONS",
+        stack["url"] + "/clients/c-fjordkaffe/invoices",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert status == 204 and headers["access-control-allow-origin"] == "http://localhost:5173"
     token = _cli(stack, "token", "--user", "daglig@fjordkaffe.no").stdout.strip()
-    status, headers, _ = _http("GET", stack["url"] + "/clients/c-fjordkaffe/invoices", token,
-                               headers={"Origin": "http://localhost:5173"})
+    status, headers, _ = _http(
+        "GET", stack["url"] + "/clients/c-fjordkaffe/invoices", token, headers={"Origin": "http://localhost:5173"}
+    )
     assert status == 200 and headers["access-control-allow-origin"] == "http://localhost:5173"
 
 
@@ -222,8 +257,14 @@ def test_thirty_two_parallel_clients_are_all_served(stack):
 
 
 def test_a_busy_port_gives_a_clear_message_not_a_traceback(stack):
-    done = subprocess.run([sys.executable, "-m", "infra.cli", "local", "--port", str(stack["port"])], cwd=REPO,
-                          env=stack["env"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "local", "--port", str(stack["port"])],
+        cwd=REPO,
+        env=stack["env"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert f"port {stack['port']} on 127.0.0.1 is already in use" in done.stderr
     assert "already running: pid" in done.stderr and "--port" in done.stderr

@@ -1,4 +1,5 @@
 """Handlers on moto: the whole catalogue created, demo data seeded, requests through the gateway."""
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,17 @@ class Api:
     def token(self, email: str, **kw: Any) -> str:
         return self.issuer.issue(email, **kw)
 
-    def call(self, method: str, path: str, *, user: str | None = None, body: Any = None, raw: bytes | None = None,
-             headers: dict | None = None, token: str | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: str | None = None,
+        body: Any = None,
+        raw: bytes | None = None,
+        headers: dict | None = None,
+        token: str | None = None,
+    ) -> Reply:
         h = {"content-type": "application/json", **(headers or {})}
         if token or user:
             h["authorization"] = "Bearer " + (token or self.token(user))

@@ -2,6 +2,7 @@
 gateway and Invoker running the real handlers against the one moto server of the test process
 (patched by infra/local/moto_dynamodb.py there). Each process handles one request at a time, as a
 Lambda instance does; the concurrency is between processes, as between Lambda instances."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -44,6 +45,7 @@ def _warm() -> int:
     """Import the handlers' dependencies up front, so the timed part is the requests."""
     import infra.local.gateway  # noqa: F401
     import klientportal.bootstrap  # noqa: F401
+
     return os.getpid()
 
 
@@ -96,8 +98,10 @@ class Outcome:
     @property
     def figures(self) -> str:
         ops = sum(len(w) for w in self.replies)
-        return (f"{self.processes} processes, {ops} requests in {self.seconds:.1f} s, "
-                f"statuses {dict(sorted(self.statuses.items()))}")
+        return (
+            f"{self.processes} processes, {ops} requests in {self.seconds:.1f} s, "
+            f"statuses {dict(sorted(self.statuses.items()))}"
+        )
 
 
 class Workers:

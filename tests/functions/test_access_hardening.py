@@ -1,4 +1,5 @@
 """Access and tenancy hardening (ISSUE-7 §3): re-invitations, signed cursors bound to their list."""
+
 from __future__ import annotations
 
 import base64
@@ -25,8 +26,14 @@ def test_a_refused_reinvitation_sends_no_email(api):
 
 def _customers(api, n: int) -> None:
     for i in range(1, n + 1):
-        assert api.post(f"{FJORD}/customers", {"customer_number": 7000 + i, "name": f"Kunde {i} AS",
-                                               "email": f"k{i}@kunde.no"}, user=U).status == 201
+        assert (
+            api.post(
+                f"{FJORD}/customers",
+                {"customer_number": 7000 + i, "name": f"Kunde {i} AS", "email": f"k{i}@kunde.no"},
+                user=U,
+            ).status
+            == 201
+        )
 
 
 def test_a_cursor_of_one_list_is_refused_by_another_list_of_the_same_tenant(api):
@@ -36,8 +43,10 @@ def test_a_cursor_of_one_list_is_refused_by_another_list_of_the_same_tenant(api)
     assert api.get(f"{FJORD}/customers?limit=1&cursor={cursor}", user=U).status == 200
     for other in ("suppliers", "products", "departments", "audit-events", "invoices", "vouchers"):
         reply = api.get(f"{FJORD}/{other}?limit=1&cursor={cursor}", user=U)
-        assert reply.status == 422 and reply.json["errors"] == [{"field": "cursor", "message": "invalid cursor"}], \
-            (other, reply)
+        assert reply.status == 422 and reply.json["errors"] == [{"field": "cursor", "message": "invalid cursor"}], (
+            other,
+            reply,
+        )
     audit = api.get(f"{FJORD}/audit-events?limit=1", user=U).json["next_cursor"]
     assert api.get(f"{FJORD}/customers?cursor={audit}", user=U).status == 422
 

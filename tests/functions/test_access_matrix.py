@@ -5,6 +5,7 @@ client) must all end in 403 or 404 and never in data. Own-tenant cases must matc
 expectation below, which is the specification of who may do what — independent of the policy
 module's own table.
 """
+
 from __future__ import annotations
 
 import re
@@ -102,14 +103,27 @@ PUBLIC = [(fn, r) for fn, r in catalogue.routes() if r.action is None]
 def world(api):
     """The demo data plus a second bureau with a client that has data of its own."""
     service = tenancy_service()
-    service.create_bureau("b-other", "Annet Byrå AS", "912345661",
-                          BureauLicence(licence_number="BYRA-9", modules=list(Module)),
-                          "admin@other.no", "Other Admin", SYSTEM)
-    service.create_client("b-other", ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL,
-                                                  modules=list(Module)), SYSTEM, client_id="c-other")
+    service.create_bureau(
+        "b-other",
+        "Annet Byrå AS",
+        "912345661",
+        BureauLicence(licence_number="BYRA-9", modules=list(Module)),
+        "admin@other.no",
+        "Other Admin",
+        SYSTEM,
+    )
+    service.create_client(
+        "b-other",
+        ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL, modules=list(Module)),
+        SYSTEM,
+        client_id="c-other",
+    )
     member = service.add_member("client", "c-other", "eier@fremmed.no", "Eier", "client_admin", SYSTEM)
     RegisterService(service.repo.store, "c-other").create(
-        REGISTERS["customers"], CustomerCreate(customer_number=1, name="Hemmelig Kunde AS", email="post@hemmelig.no"), SYSTEM)
+        REGISTERS["customers"],
+        CustomerCreate(customer_number=1, name="Hemmelig Kunde AS", email="post@hemmelig.no"),
+        SYSTEM,
+    )
     own_member = service.repo.members("client", OWN)[0]
     return {"api": api, "foreign_user": member.sub, "own_user": own_member.sub}
 
@@ -139,8 +153,9 @@ def test_foreign_tenants_are_never_reached(world):
             continue
         for role, email in USERS.items():
             for foreign in FOREIGN[role]:
-                reply = api.call(route.method, _path(route, foreign, world["foreign_user"]), user=email,
-                                 body=_body(route))
+                reply = api.call(
+                    route.method, _path(route, foreign, world["foreign_user"]), user=email, body=_body(route)
+                )
                 assert reply.status in (403, 404), (route.route_key, role, foreign, reply)
                 assert b"Hemmelig" not in reply.raw and b"Fremmed" not in reply.raw
                 checked += 1
@@ -169,8 +184,7 @@ def test_bureau_routes_stay_within_the_bureau(world):
     assert other_admin.status == 200 and other_admin.json["bureau_id"] == "b-other"
     staff = api.get("/bureau/users", user="admin@other.no").json["items"]
     assert [m["email"] for m in staff] == ["admin@other.no"]
-    reply = api.patch(f"/bureau/users/{world['own_user']}", {"version": 1, "status": "disabled"},
-                      user="admin@other.no")
+    reply = api.patch(f"/bureau/users/{world['own_user']}", {"version": 1, "status": "disabled"}, user="admin@other.no")
     assert reply.status == 404
     clients = api.get("/clients", user="admin@other.no").json["items"]
     assert [c["client_id"] for c in clients] == ["c-other"]
@@ -178,6 +192,7 @@ def test_bureau_routes_stay_within_the_bureau(world):
 
 def test_every_protected_route_needs_a_valid_token(world, issuer, tmp_path):
     from klientportal.auth.tokens import DevIssuer
+
     api = world["api"]
     stranger = DevIssuer(tmp_path / "other-key.pem")
     for _, route in PROTECTED:

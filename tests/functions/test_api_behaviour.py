@@ -1,4 +1,5 @@
 """Cross-cutting API behaviour: problems, bad input writes nothing, idempotency, pagination."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,13 @@ from klientportal.repository import keys
 
 U = "daglig@fjordkaffe.no"
 CUSTOMERS = f"/clients/{seed.FJORD}/customers"
-CUSTOMER = {"customer_number": 5001, "name": "Kaffebrenneriet AS", "orgnr": "912345653", "is_company": True,
-            "email": "faktura@kaffebrenneriet.no"}
+CUSTOMER = {
+    "customer_number": 5001,
+    "name": "Kaffebrenneriet AS",
+    "orgnr": "912345653",
+    "is_company": True,
+    "email": "faktura@kaffebrenneriet.no",
+}
 
 
 def _audit_seq() -> int:
@@ -20,12 +26,15 @@ def _audit_seq() -> int:
     return int(head.extra["seq"]) if head else 0
 
 
-@pytest.mark.parametrize("raw, field, fragment", [
-    (b'{"customer_number": 1, "name": "A"', "body", "malformed JSON"),
-    (b'{"customer_number": 1, "name": "A", "email": "a@b.no", "colour": "red"}', "colour", "unknown field"),
-    (b'{"customer_number": "one", "name": "A", "email": "a@b.no"}', "customer_number", "valid integer"),
-    (b'{"customer_number": 1, "name": "A", "email": "a@b.no", "orgnr": "912345654"}', "orgnr", "MOD11"),
-])
+@pytest.mark.parametrize(
+    "raw, field, fragment",
+    [
+        (b'{"customer_number": 1, "name": "A"', "body", "malformed JSON"),
+        (b'{"customer_number": 1, "name": "A", "email": "a@b.no", "colour": "red"}', "colour", "unknown field"),
+        (b'{"customer_number": "one", "name": "A", "email": "a@b.no"}', "customer_number", "valid integer"),
+        (b'{"customer_number": 1, "name": "A", "email": "a@b.no", "orgnr": "912345654"}', "orgnr", "MOD11"),
+    ],
+)
 def test_bad_input_is_a_precise_problem_and_writes_nothing(api, raw, field, fragment):
     before = _audit_seq()
     reply = api.call("POST", CUSTOMERS, raw=raw, user=U)
@@ -37,11 +46,23 @@ def test_bad_input_is_a_precise_problem_and_writes_nothing(api, raw, field, frag
     assert _audit_seq() == before
 
 
-@pytest.mark.parametrize("register, body, field", [
-    ("suppliers", {"supplier_number": 1, "name": "Lev AS", "bank_account": "12345678901"}, "bank_account"),
-    ("employees", {"employee_number": 1, "first_name": "A", "last_name": "B", "national_id": "15076500566",
-                   "employment_start": "2024-01-01"}, "national_id"),
-])
+@pytest.mark.parametrize(
+    "register, body, field",
+    [
+        ("suppliers", {"supplier_number": 1, "name": "Lev AS", "bank_account": "12345678901"}, "bank_account"),
+        (
+            "employees",
+            {
+                "employee_number": 1,
+                "first_name": "A",
+                "last_name": "B",
+                "national_id": "15076500566",
+                "employment_start": "2024-01-01",
+            },
+            "national_id",
+        ),
+    ],
+)
 def test_invalid_norwegian_numbers_are_refused(api, register, body, field):
     reply = api.post(f"/clients/{seed.BYGG}/{register}", body, user="regnskap@byraet.no")
     assert reply.status == 422
@@ -93,16 +114,25 @@ def test_unknown_route_and_method_are_problems(api):
 
 def test_employee_national_id_is_never_returned_nor_audited_in_clear(api):
     nid = "15076500565"
-    reply = api.post(f"/clients/{seed.BYGG}/employees", {
-        "employee_number": 7, "first_name": "Kari", "last_name": "Nordmann", "national_id": nid,
-        "employment_start": "2025-01-01"}, user="regnskap@byraet.no")
+    reply = api.post(
+        f"/clients/{seed.BYGG}/employees",
+        {
+            "employee_number": 7,
+            "first_name": "Kari",
+            "last_name": "Nordmann",
+            "national_id": nid,
+            "employment_start": "2025-01-01",
+        },
+        user="regnskap@byraet.no",
+    )
     assert reply.status == 201 and reply.json["national_id_masked"] == "150765*****"
     listing = api.get(f"/clients/{seed.BYGG}/employees", user="regnskap@byraet.no")
     audit = api.get(f"/clients/{seed.BYGG}/audit-events", user="regnskap@byraet.no")
     for raw in (reply.raw, listing.raw, audit.raw):
         assert nid.encode() not in raw
-    patched = api.patch(f"/clients/{seed.BYGG}/employees/7", {"version": 1, "last_name": "Hansen"},
-                        user="regnskap@byraet.no")
+    patched = api.patch(
+        f"/clients/{seed.BYGG}/employees/7", {"version": 1, "last_name": "Hansen"}, user="regnskap@byraet.no"
+    )
     assert patched.status == 200 and patched.json["national_id_masked"] == "150765*****"
 
 
@@ -111,17 +141,30 @@ def test_logs_carry_tenant_and_correlation_id_but_no_personal_numbers(api):
     import logging
 
     from klientportal.observability import logger
+
     sink = io.StringIO()
     handler = logging.StreamHandler(sink)
     handler.setFormatter(logger.registered_formatter)
     logger.addHandler(handler)
     logger.setLevel("INFO")
     try:
-        reply = api.post(f"/clients/{seed.BYGG}/employees", {
-            "employee_number": 9, "first_name": "Kari", "last_name": "Nordmann", "national_id": "15076500565",
-            "employment_start": "2025-01-01", "bank_account": "12345678903"}, user="regnskap@byraet.no")
-        bad = api.post(f"/clients/{seed.BYGG}/suppliers", {"supplier_number": 2, "name": "Lev AS",
-                                                            "bank_account": "12345678901"}, user="regnskap@byraet.no")
+        reply = api.post(
+            f"/clients/{seed.BYGG}/employees",
+            {
+                "employee_number": 9,
+                "first_name": "Kari",
+                "last_name": "Nordmann",
+                "national_id": "15076500565",
+                "employment_start": "2025-01-01",
+                "bank_account": "12345678903",
+            },
+            user="regnskap@byraet.no",
+        )
+        bad = api.post(
+            f"/clients/{seed.BYGG}/suppliers",
+            {"supplier_number": 2, "name": "Lev AS", "bank_account": "12345678901"},
+            user="regnskap@byraet.no",
+        )
     finally:
         logger.setLevel("WARNING")
         logger.removeHandler(handler)

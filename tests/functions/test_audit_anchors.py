@@ -1,5 +1,6 @@
 """The audit chain anchored outside the table (ISSUE-7 §3): a rollback of the head or a rewrite of the
 chain from one event on verifies against itself, but not against the anchors in the Object-Lock bucket."""
+
 from __future__ import annotations
 
 import json
@@ -24,14 +25,18 @@ def _fire_anchor_schedule() -> dict:
 
 def _departments(api, *numbers: str) -> None:
     for n in numbers:
-        assert api.post(f"/clients/{seed.FJORD}/departments", {"department_number": n, "name": f"Avd {n}"},
-                        user=U).status == 201
+        assert (
+            api.post(f"/clients/{seed.FJORD}/departments", {"department_number": n, "name": f"Avd {n}"}, user=U).status
+            == 201
+        )
 
 
 def _events(table: str) -> list[dict]:
     items = aws.client("dynamodb").query(
-        TableName=table, KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-        ExpressionAttributeValues={":pk": {"S": PK}, ":sk": {"S": keys.AUDIT_EVENT_PREFIX}})["Items"]
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+        ExpressionAttributeValues={":pk": {"S": PK}, ":sk": {"S": keys.AUDIT_EVENT_PREFIX}},
+    )["Items"]
     return [json.loads(i["event"]["S"]) for i in items]
 
 
@@ -43,9 +48,16 @@ def _set_head(table: str, seq: int, head_hash: str) -> None:
 
 
 def _put_event(table: str, event: dict) -> None:
-    aws.client("dynamodb").put_item(TableName=table, Item={
-        "PK": {"S": PK}, "SK": {"S": keys.audit_event_sk(event["seq"])}, "entity": {"S": "audit_event"},
-        "seq": {"N": str(event["seq"])}, "event": {"S": json.dumps(event, sort_keys=True)}})
+    aws.client("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "PK": {"S": PK},
+            "SK": {"S": keys.audit_event_sk(event["seq"])},
+            "entity": {"S": "audit_event"},
+            "seq": {"N": str(event["seq"])},
+            "event": {"S": json.dumps(event, sort_keys=True)},
+        },
+    )
 
 
 def _verdict(api) -> dict:
@@ -69,8 +81,9 @@ def test_a_rolled_back_head_is_detected_against_the_anchor(api, aws_env, capsys)
     _fire_anchor_schedule()
     events = _events(table)
     # roll back: drop the last event and point the head at the one before; the chain is consistent again
-    aws.client("dynamodb").delete_item(TableName=table, Key={"PK": {"S": PK},
-                                                              "SK": {"S": keys.audit_event_sk(events[-1]["seq"])}})
+    aws.client("dynamodb").delete_item(
+        TableName=table, Key={"PK": {"S": PK}, "SK": {"S": keys.audit_event_sk(events[-1]["seq"])}}
+    )
     _set_head(table, events[-2]["seq"], events[-2]["hash"])
     verdict = _verdict(api)
     assert verdict["ok"] is False
@@ -90,9 +103,17 @@ def test_a_chain_rewritten_from_one_event_on_is_detected_against_the_anchor(api,
     start = len(events) - 2
     prev = events[start - 1]["hash"]
     for old in events[start:]:
-        forged = build_event(seq=old["seq"], prev_hash=prev, at=old["at"], actor=old["actor"], action=old["action"],
-                             entity=old["entity"], key=old["key"], before=old["before"],
-                             after={**(old["after"] or {}), "name": "Omskrevet"})
+        forged = build_event(
+            seq=old["seq"],
+            prev_hash=prev,
+            at=old["at"],
+            actor=old["actor"],
+            action=old["action"],
+            entity=old["entity"],
+            key=old["key"],
+            before=old["before"],
+            after={**(old["after"] or {}), "name": "Omskrevet"},
+        )
         _put_event(table, forged)
         prev = forged["hash"]
     _set_head(table, events[-1]["seq"], prev)

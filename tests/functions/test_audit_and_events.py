@@ -1,4 +1,5 @@
 """Audited writes on moto: the chain verifies, tampering in the table is found, events reach the bus."""
+
 from __future__ import annotations
 
 import json
@@ -42,9 +43,17 @@ def test_tampering_in_the_table_is_detected(api, aws_env, capsys):
 
 
 def test_audit_events_become_domain_events_without_personal_data(api, aws_env):
-    api.post(f"/clients/{seed.BYGG}/employees", {
-        "employee_number": 3, "first_name": "Ola", "last_name": "Nordmann", "national_id": "15076500565",
-        "employment_start": "2025-01-01"}, user="regnskap@byraet.no")
+    api.post(
+        f"/clients/{seed.BYGG}/employees",
+        {
+            "employee_number": 3,
+            "first_name": "Ola",
+            "last_name": "Nordmann",
+            "national_id": "15076500565",
+            "employment_start": "2025-01-01",
+        },
+        user="regnskap@byraet.no",
+    )
     Pumps(Invoker(), aws_env).drain()
     bodies = _received()
     events = [json.loads(b) for b in bodies]
@@ -74,17 +83,22 @@ def _received() -> list[str]:
 
 def test_concurrent_writers_keep_one_unbroken_chain(api):
     import threading
+
     st = store()
     from klientportal.registers.models import DepartmentCreate
     from klientportal.registers.service import REGISTERS, RegisterService
     from klientportal.repository.store import Actor
+
     service = RegisterService(st, seed.FJORD)
     errors = []
 
     def write(n: int) -> None:
         try:
-            service.create(REGISTERS["departments"], DepartmentCreate(department_number=str(300 + n),
-                                                                      name=f"Avd {n}"), Actor(sub=f"u{n}"))
+            service.create(
+                REGISTERS["departments"],
+                DepartmentCreate(department_number=str(300 + n), name=f"Avd {n}"),
+                Actor(sub=f"u{n}"),
+            )
         except Exception as exc:
             errors.append(exc)
 

@@ -1,4 +1,5 @@
 """The catalogue, the handlers and the policy agree: no route without a handler or an action."""
+
 from __future__ import annotations
 
 import importlib
@@ -18,8 +19,11 @@ def test_handler_imports_and_is_callable(fn):
 @pytest.mark.parametrize("fn", [f for f in catalogue.FUNCTIONS if f.routes], ids=lambda f: f.name)
 def test_api_routes_match_the_app_routes(fn):
     app = importlib.import_module(fn.module).app
-    served = {(r.method, r.openapi_path) for r in app._static_routes + app._dynamic_routes
-              if r.openapi_path not in ("/swagger",)}
+    served = {
+        (r.method, r.openapi_path)
+        for r in app._static_routes + app._dynamic_routes
+        if r.openapi_path not in ("/swagger",)
+    }
     catalogued = {(r.method, r.path) for r in fn.routes}
     assert served == catalogued
 

@@ -1,5 +1,6 @@
 """The demo data of `make run`: every routine has something to try at once, made by the services
 the API uses (so it is audited, numbered and delivered like the API's own)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,8 +31,11 @@ def test_the_invoicing_clients_have_settings_customers_products_and_invoices(dem
         products = demo.get(f"{base}/products", user=user).json["items"]
         assert len(products) == len(seed.PRODUCTS[client_id])
         invoices = demo.get(f"{base}/invoices", user=user).json["items"]
-        wanted = Counter({"draft": "draft", "issue": "issued", "send": "sent"}[step]
-                         for c, _, _, step in seed.INVOICES if c == client_id)
+        wanted = Counter(
+            {"draft": "draft", "issue": "issued", "send": "sent"}[step]
+            for c, _, _, step in seed.INVOICES
+            if c == client_id
+        )
         assert Counter(i["status"] for i in invoices) == wanted, invoices
         numbered = sorted(int(i["number"]) for i in invoices if i["number"] is not None)
         start = seed.INVOICE_SETTINGS[client_id]["next_number_start"]
@@ -39,8 +43,7 @@ def test_the_invoicing_clients_have_settings_customers_products_and_invoices(dem
 
 
 def test_sent_demo_invoices_reached_the_simulators(demo):
-    sent_by = Counter(seed.CUSTOMERS[c][n - 1]["delivery_channel"] for c, n, _, step in seed.INVOICES
-                      if step == "send")
+    sent_by = Counter(seed.CUSTOMERS[c][n - 1]["delivery_channel"] for c, n, _, step in seed.INVOICES if step == "send")
     assert len(outbox.messages("email")) >= sent_by["email"] and len(outbox.messages("ehf")) >= sent_by["ehf"]
 
 

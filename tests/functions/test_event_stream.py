@@ -1,5 +1,6 @@
 """The table stream → domain bus path as the local stack runs it: a long-lived pump across requests,
 refused writes in between."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The Cognito user directory adapter against moto's Cognito: create once, then find the same user."""
+
 from __future__ import annotations
 
 from klientportal import aws

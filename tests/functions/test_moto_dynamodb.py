@@ -1,6 +1,7 @@
 """moto's DynamoDB with DynamoDB's transaction semantics (infra/local/moto_dynamodb.py): the pinned
 internals are where the patch expects them, concurrent transactions are atomic, and a cancelled
 transaction leaves the table's stream as it was."""
+
 from __future__ import annotations
 
 import inspect
@@ -26,10 +27,16 @@ def test_the_patched_moto_is_the_pinned_one_with_the_expected_internals(moto_end
     pins = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
     assert f"moto[server]=={moto_dynamodb.MOTO_VERSION}" in pins
     assert moto.__version__ == moto_dynamodb.MOTO_VERSION
-    assert list(inspect.signature(moto_dynamodb.original(DynamoDBBackend, "transact_write_items")).parameters) \
-        == ["self", "transact_items"]
+    assert list(inspect.signature(moto_dynamodb.original(DynamoDBBackend, "transact_write_items")).parameters) == [
+        "self",
+        "transact_items",
+    ]
     assert {owner for owner, _ in moto_dynamodb.SERIALISED} == {
-        DynamoDBBackend, DynamoDBStreamsBackend, DynamoHandler, DynamoDBStreamsHandler}
+        DynamoDBBackend,
+        DynamoDBStreamsBackend,
+        DynamoHandler,
+        DynamoDBStreamsHandler,
+    }
     for owner, names in moto_dynamodb.SERIALISED:
         for name in names:
             assert moto_dynamodb.is_patched(owner, name), f"{owner.__name__}.{name} is not serialised"
@@ -39,8 +46,10 @@ def test_the_patched_moto_is_the_pinned_one_with_the_expected_internals(moto_end
 def test_install_refuses_a_moto_whose_internals_moved(moto_endpoint, monkeypatch):
     monkeypatch.setattr(moto, "__version__", "5.3.0")
     monkeypatch.delattr(DynamoDBStreamsBackend, "get_records")
-    assert moto_dynamodb.problems() == ["moto 5.3.0 installed, patch written for 5.2.5",
-                                        "DynamoDBStreamsBackend.get_records is gone"]
+    assert moto_dynamodb.problems() == [
+        "moto 5.3.0 installed, patch written for 5.2.5",
+        "DynamoDBStreamsBackend.get_records is gone",
+    ]
     with pytest.raises(RuntimeError, match="no longer fits moto"):
         moto_dynamodb.install()
 
@@ -48,28 +57,52 @@ def test_install_refuses_a_moto_whose_internals_moved(moto_endpoint, monkeypatch
 @pytest.fixture
 def table(aws_env):
     ddb = aws.client("dynamodb")
-    ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    ddb.create_table(
+        TableName=TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
     return ddb
 
 
 def _good(ddb, name: str) -> None:
-    ddb.transact_write_items(TransactItems=[
-        {"Put": {"TableName": TABLE, "Item": {"PK": {"S": name}}, "ConditionExpression": "attribute_not_exists(PK)"}},
-        {"Update": {"TableName": TABLE, "Key": {"PK": {"S": "counter"}}, "UpdateExpression": "ADD n :one",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-    ])
+    ddb.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {"PK": {"S": name}},
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": {"PK": {"S": "counter"}},
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+    )
 
 
 def _bad(ddb, name: str) -> None:
     with pytest.raises(ClientError) as refused:
-        ddb.transact_write_items(TransactItems=[
-            {"Put": {"TableName": TABLE, "Item": {"PK": {"S": name}}}},
-            {"ConditionCheck": {"TableName": TABLE, "Key": {"PK": {"S": "missing"}},
-                                "ConditionExpression": "attribute_exists(PK)"}},
-        ])
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {"PK": {"S": name}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": {"PK": {"S": "missing"}},
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+            ]
+        )
     assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
 
 
@@ -93,7 +126,8 @@ def test_parallel_transactions_never_undo_each_other(table):
     items = {i["PK"]["S"]: i for i in table.scan(TableName=TABLE)["Items"]}
     good = rounds * (workers // 2)
     assert sorted(k for k in items if k.startswith("ok#")) == sorted(
-        f"ok#{w}#{i}" for w in range(0, workers, 2) for i in range(rounds))
+        f"ok#{w}#{i}" for w in range(0, workers, 2) for i in range(rounds)
+    )
     assert not [k for k in items if k.startswith("no#")]
     assert int(items["counter"]["n"]["N"]) == good
 
@@ -103,8 +137,9 @@ def test_a_cancelled_transaction_leaves_the_stream_as_it_was(table):
     arn = table.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
     table.put_item(TableName=TABLE, Item={"PK": {"S": "first"}})
     [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
     read = streams.get_records(ShardIterator=it)
     [first] = read["Records"]
 
@@ -115,6 +150,9 @@ def test_a_cancelled_transaction_leaves_the_stream_as_it_was(table):
     [second] = streams.get_records(ShardIterator=read["NextShardIterator"])["Records"]  # the old iterator
     assert second["dynamodb"]["Keys"] == {"PK": {"S": "second"}}
     assert int(second["dynamodb"]["SequenceNumber"]) > int(first["dynamodb"]["SequenceNumber"])
-    everything = streams.get_records(ShardIterator=streams.get_shard_iterator(
-        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"])["Records"]
+    everything = streams.get_records(
+        ShardIterator=streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+    )["Records"]
     assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in everything] == ["first", "second"]

@@ -2,6 +2,7 @@
 running the real handlers through its own gateway, against the one moto server of this process.
 Invoice numbers stay gapless, an invoice is sent at most once, a stale version is a 409, the audit
 chain stays unbroken. Each test prints its figures (run with -s to see them)."""
+
 from __future__ import annotations
 
 import random
@@ -38,9 +39,16 @@ def _shuffled(items: list, seed_: int) -> list:
 def test_parallel_issuing_keeps_the_series_gapless(inv, workers, tmp_path):  # noqa: F811 - inv: the fixture
     drafts = [draft(inv)["id"] for _ in range(12)]
     token = inv.token(SALES)
-    outcome = workers.run(_context(tmp_path), [
-        [("POST", f"{BASE}/invoices/{d}/issue", token, None, {"Idempotency-Key": f"issue-{w}-{d}"})
-         for d in _shuffled(drafts, w)] for w in range(workers.n)])
+    outcome = workers.run(
+        _context(tmp_path),
+        [
+            [
+                ("POST", f"{BASE}/invoices/{d}/issue", token, None, {"Idempotency-Key": f"issue-{w}-{d}"})
+                for d in _shuffled(drafts, w)
+            ]
+            for w in range(workers.n)
+        ],
+    )
     print("\nissue:", outcome.figures)
     assert set(outcome.statuses) <= {200, 409}, outcome.statuses
     numbers: dict[str, set[int]] = {}
@@ -59,9 +67,17 @@ def test_parallel_issuing_keeps_the_series_gapless(inv, workers, tmp_path):  # n
 def test_parallel_sending_sends_each_invoice_once(inv, workers, tmp_path):  # noqa: F811 - inv: the fixture
     invoices = [issued(inv)["id"] for _ in range(6)]
     token = inv.token(SALES)
-    outcome = workers.run(_context(tmp_path), [
-        [("POST", f"{BASE}/invoices/{i}/send", token, None, {"Idempotency-Key": f"send-{w}-{i}"})
-         for i in _shuffled(invoices, w) for _ in range(2)] for w in range(workers.n)])
+    outcome = workers.run(
+        _context(tmp_path),
+        [
+            [
+                ("POST", f"{BASE}/invoices/{i}/send", token, None, {"Idempotency-Key": f"send-{w}-{i}"})
+                for i in _shuffled(invoices, w)
+                for _ in range(2)
+            ]
+            for w in range(workers.n)
+        ],
+    )
     print("\nsend:", outcome.figures)
     assert set(outcome.statuses) <= {200, 409}, outcome.statuses
     assert len(outbox.messages("email")) == len(invoices)
@@ -75,9 +91,13 @@ def test_parallel_stale_versions_get_409_and_exactly_one_change_wins(api, worker
     created = api.post(customers, {"customer_number": 7001, "name": "Kunde AS", "email": "k@example.no"}, user=U)
     assert created.status == 201 and created.json["version"] == 1
     token = api.token(U)
-    outcome = workers.run(Context.of_this_process(tmp_path / "dev-issuer.pem"), [
-        [("PATCH", f"{customers}/7001", token, {"version": 1, "name": f"Kunde {w}-{n} AS"}, {})
-         for n in range(5)] for w in range(workers.n)])
+    outcome = workers.run(
+        Context.of_this_process(tmp_path / "dev-issuer.pem"),
+        [
+            [("PATCH", f"{customers}/7001", token, {"version": 1, "name": f"Kunde {w}-{n} AS"}, {}) for n in range(5)]
+            for w in range(workers.n)
+        ],
+    )
     print("\nstale versions:", outcome.figures)
     assert outcome.statuses == {200: 1, 409: 5 * workers.n - 1}, outcome.statuses
     [winner] = [body for worker in outcome.replies for status, body in worker if status == 200]
@@ -89,9 +109,22 @@ def test_parallel_stale_versions_get_409_and_exactly_one_change_wins(api, worker
 
 def test_parallel_writers_keep_one_unbroken_audit_chain(api, workers, tmp_path):
     token = api.token(U)
-    outcome = workers.run(Context.of_this_process(tmp_path / "dev-issuer.pem"), [
-        [("POST", f"/clients/{seed.FJORD}/departments", token, {"department_number": f"{w}{n:02}", "name": f"Avd {w}"},
-          {}) for n in range(10)] for w in range(1, workers.n + 1)])
+    outcome = workers.run(
+        Context.of_this_process(tmp_path / "dev-issuer.pem"),
+        [
+            [
+                (
+                    "POST",
+                    f"/clients/{seed.FJORD}/departments",
+                    token,
+                    {"department_number": f"{w}{n:02}", "name": f"Avd {w}"},
+                    {},
+                )
+                for n in range(10)
+            ]
+            for w in range(1, workers.n + 1)
+        ],
+    )
     print("\naudit chain:", outcome.figures)
     assert outcome.statuses == {201: 10 * workers.n}, outcome.statuses  # none "busy, try again"
     result = store().verify_audit(keys.client_pk(seed.FJORD))

@@ -1,5 +1,6 @@
 """Register and tenancy integrity (ISSUE-7 §2): references exist, identities are unique, staff are
 assigned only to the bureau's own clients."""
+
 from __future__ import annotations
 
 from infra.local import seed
@@ -15,8 +16,13 @@ NID, OTHER_NID = "15076500565", "01028510183"
 
 
 def _employee(number: int, nid: str) -> dict:
-    return {"employee_number": number, "first_name": "Kari", "last_name": "Nordmann", "national_id": nid,
-            "employment_start": "2025-01-01"}
+    return {
+        "employee_number": number,
+        "first_name": "Kari",
+        "last_name": "Nordmann",
+        "national_id": nid,
+        "employment_start": "2025-01-01",
+    }
 
 
 def _supplier(number: int, **fields: str) -> dict:
@@ -28,15 +34,18 @@ def _partition_text() -> str:
 
 
 def test_a_project_for_a_customer_that_does_not_exist_is_422(api):
-    missing = api.post(f"{BYGG}/projects", {"project_number": "P1", "name": "Tak", "customer_number": 4711},
-                       user=ACC)
+    missing = api.post(f"{BYGG}/projects", {"project_number": "P1", "name": "Tak", "customer_number": 4711}, user=ACC)
     assert missing.status == 422 and missing.json["errors"] == [
-        {"field": "customer_number", "message": "not a customer of this client"}]
+        {"field": "customer_number", "message": "not a customer of this client"}
+    ]
     assert api.get(f"{BYGG}/projects/P1", user=ACC).status == 404
-    assert api.post(f"{BYGG}/customers", {"customer_number": 4711, "name": "Kunde AS", "email": "k@kunde.no"},
-                    user=ACC).status == 201
-    created = api.post(f"{BYGG}/projects", {"project_number": "P1", "name": "Tak", "customer_number": 4711},
-                       user=ACC)
+    assert (
+        api.post(
+            f"{BYGG}/customers", {"customer_number": 4711, "name": "Kunde AS", "email": "k@kunde.no"}, user=ACC
+        ).status
+        == 201
+    )
+    created = api.post(f"{BYGG}/projects", {"project_number": "P1", "name": "Tak", "customer_number": 4711}, user=ACC)
     assert created.status == 201
     moved = api.patch(f"{BYGG}/projects/P1", {"version": 1, "customer_number": 4712}, user=ACC)
     assert moved.status == 422 and api.get(f"{BYGG}/projects/P1", user=ACC).json["customer_number"] == 4711
@@ -46,7 +55,8 @@ def test_two_employees_with_the_same_national_id_are_409_and_the_key_is_a_keyed_
     assert api.post(f"{BYGG}/employees", _employee(1, NID), user=ACC).status == 201
     again = api.post(f"{BYGG}/employees", _employee(2, NID), user=ACC)
     assert again.status == 409 and again.json["errors"] == [
-        {"field": "national_id", "message": "another employee has this number"}]
+        {"field": "national_id", "message": "another employee has this number"}
+    ]
     assert NID not in again.raw.decode()
     assert api.get(f"{BYGG}/employees/2", user=ACC).status == 404
     claims = [r for r in store().query_all(keys.client_pk(seed.BYGG), "EMPLOYEE_NID#")]
@@ -85,9 +95,11 @@ def test_register_suppliers_claim_the_voucher_intakes_identity_item(api):
 
 def test_the_voucher_intake_matches_a_register_supplier_by_its_claim(api):
     from klientportal.vouchers.interpret import match_or_create_supplier
+
     assert api.post(f"{BYGG}/suppliers", _supplier(1, orgnr="923456112"), user=ACC).status == 201
-    found, why = match_or_create_supplier(store(), seed.BYGG, name="Lev 1 AS", orgnr="923456112",
-                                          bank_account=None, actor=SYSTEM)
+    found, why = match_or_create_supplier(
+        store(), seed.BYGG, name="Lev 1 AS", orgnr="923456112", bank_account=None, actor=SYSTEM
+    )
     assert why is None and found is not None and (found.supplier_number, found.matched_by) == (1, "orgnr")
 
 
@@ -104,33 +116,46 @@ def test_two_clients_with_the_same_orgnr_in_one_bureau_are_409(api):
     assert api.post("/clients", {**body, "orgnr": "912345610"}, user=ACC).status == 409
     # another bureau may have the same company as a client
     _other_bureau()
-    other = tenancy_service().create_client("b-annet", ClientCreate(name="Dobbel AS", orgnr="923456120",
-                                                                    tier=Tier.PORTAL), SYSTEM)
+    other = tenancy_service().create_client(
+        "b-annet", ClientCreate(name="Dobbel AS", orgnr="923456120", tier=Tier.PORTAL), SYSTEM
+    )
     assert other.bureau_id == "b-annet"
 
 
 def _other_bureau() -> str:
     service = tenancy_service()
-    service.create_bureau("b-annet", "Annet Byrå AS", "923456139",
-                          BureauLicence(licence_number="BYRA-9", modules=list(Module)), "sjef@annet.no", None,
-                          SYSTEM)
-    return service.create_client("b-annet", ClientCreate(name="Fremmed AS", orgnr="923456147", tier=Tier.PORTAL),
-                                 SYSTEM).client_id
+    service.create_bureau(
+        "b-annet",
+        "Annet Byrå AS",
+        "923456139",
+        BureauLicence(licence_number="BYRA-9", modules=list(Module)),
+        "sjef@annet.no",
+        None,
+        SYSTEM,
+    )
+    return service.create_client(
+        "b-annet", ClientCreate(name="Fremmed AS", orgnr="923456147", tier=Tier.PORTAL), SYSTEM
+    ).client_id
 
 
 def test_assigned_clients_must_be_clients_of_the_bureau(api):
     foreign = _other_bureau()
     for assigned in ([foreign], ["c-finnes-ikke"], [seed.FJORD, foreign]):
-        invite = api.post("/bureau/users", {"email": "ny@byraet.no", "role": "bureau_accountant",
-                                            "assigned_clients": assigned}, user=ADMIN)
+        invite = api.post(
+            "/bureau/users",
+            {"email": "ny@byraet.no", "role": "bureau_accountant", "assigned_clients": assigned},
+            user=ADMIN,
+        )
         assert invite.status == 422, assigned
     users = api.get("/bureau/users", user=ADMIN).json["items"]
     acc = next(u for u in users if u["email"] == ACC)
     for assigned in ([foreign], ["c-finnes-ikke"]):
-        reply = api.patch(f"/bureau/users/{acc['sub']}", {"version": acc["version"], "assigned_clients": assigned},
-                          user=ADMIN)
+        reply = api.patch(
+            f"/bureau/users/{acc['sub']}", {"version": acc["version"], "assigned_clients": assigned}, user=ADMIN
+        )
         assert reply.status == 422 and reply.json["errors"][0]["field"] == "assigned_clients", reply
     assert api.get(f"/clients/{foreign}", user=ACC).status == 404
-    ok = api.patch(f"/bureau/users/{acc['sub']}", {"version": acc["version"], "assigned_clients": [seed.LAKK]},
-                   user=ADMIN)
+    ok = api.patch(
+        f"/bureau/users/{acc['sub']}", {"version": acc["version"], "assigned_clients": [seed.LAKK]}, user=ADMIN
+    )
     assert ok.status == 200 and ok.json["assigned_clients"] == [seed.LAKK]

@@ -1,6 +1,7 @@
 """The local pumps behave like Lambda's event source mappings: the stream pump survives a shard
 replaced under the same id, retries a failing batch boundedly (bisecting) and then sends its
 pointers to the consumer's on-failure queue; the queue pump leaves failures to the redrive policy."""
+
 from __future__ import annotations
 
 import copy
@@ -39,8 +40,11 @@ def _replace_shard_like_moto_did(phantom: dict | None = None) -> None:
         name = settings().main_table
         before = copy.deepcopy(tables[name])
         if phantom is not None:
-            item = Item(DynamoType({"S": phantom["PK"]}), DynamoType({"S": phantom["SK"]}),
-                        {k: {"S": v} for k, v in phantom.items()})
+            item = Item(
+                DynamoType({"S": phantom["PK"]}),
+                DynamoType({"S": phantom["SK"]}),
+                {k: {"S": v} for k, v in phantom.items()},
+            )
             tables[name].stream_shard.add(None, item)
         tables[name] = before
 
@@ -96,8 +100,9 @@ def _stream_sequences() -> list[str]:
     streams = aws.client("dynamodbstreams")
     arn = aws.client("dynamodb").describe_table(TableName=settings().main_table)["Table"]["LatestStreamArn"]
     [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
     seqs = []
     while (resp := streams.get_records(ShardIterator=it, Limit=1000))["Records"]:
         seqs += [r["dynamodb"]["SequenceNumber"] for r in resp["Records"]]
@@ -155,8 +160,11 @@ class FailingQueueConsumer:
         self.seen += [json.loads(r["body"])["n"] for r in event["Records"]]
         if self.raises:
             raise RuntimeError("consumer down")
-        return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in event["Records"]
-                                      if json.loads(r["body"])["n"] == 1]}
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": r["messageId"]} for r in event["Records"] if json.loads(r["body"])["n"] == 1
+            ]
+        }
 
 
 def _queue(aws_env: dict, name: str) -> str:
@@ -186,5 +194,6 @@ def test_the_queue_pump_leaves_failures_to_the_redrive_policy(aws_env, raises):
 
 def test_the_runner_wiring_has_a_failure_queue_per_stream_consumer(aws_env):
     consumers = [fn for fn in catalogue.FUNCTIONS if fn.table_stream]
-    assert consumers and all(catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}") in aws_env
-                             for fn in consumers)
+    assert consumers and all(
+        catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}") in aws_env for fn in consumers
+    )

@@ -81,8 +81,7 @@ def synth(tmp_path_factory) -> Synth:
     tmp = tmp_path_factory.mktemp("cdk")
     app, stacks = build_app(
         outdir=tmp / "cdk.out",
-        context={"klientportal:depsLayerDir": str(tmp / "no-deps-layer"),
-                 "klientportal:corsOrigins": CORS_ORIGINS},
+        context={"klientportal:depsLayerDir": str(tmp / "no-deps-layer"), "klientportal:corsOrigins": CORS_ORIGINS},
         specs={CATALOGUE_STACK: Spec(), EXTENDED_STACK: EXTENDED_SPEC},
     )
     assembly = app.synth()

@@ -38,9 +38,12 @@ def _as_built(tmp_path: Path) -> dict[str, Path]:
     if not {"boto3", "botocore"} <= set(getattr(build_deps_layer, "RUNTIME_PROVIDED", ())):
         deps += MIB_OF["boto3+botocore"]
     assert build_pdf_layer.pdf_requirement().startswith("fpdf2")
-    return {"common": COMMON_LAYER_DIR, "deps": _sparse_layer(tmp_path / "deps", deps),
-            "xslt": _sparse_layer(tmp_path / "xslt", MIB_OF["xslt"]),
-            "pdf": _sparse_layer(tmp_path / "pdf", MIB_OF["fpdf2+fontTools+Pillow"])}
+    return {
+        "common": COMMON_LAYER_DIR,
+        "deps": _sparse_layer(tmp_path / "deps", deps),
+        "xslt": _sparse_layer(tmp_path / "xslt", MIB_OF["xslt"]),
+        "pdf": _sparse_layer(tmp_path / "pdf", MIB_OF["fpdf2+fontTools+Pillow"]),
+    }
 
 
 def test_every_function_with_its_layers_stays_under_the_margin(tmp_path):
@@ -52,8 +55,9 @@ def test_every_function_with_its_layers_stays_under_the_margin(tmp_path):
 
 
 def test_the_check_names_a_function_over_the_margin(tmp_path):
-    heavy = cat.Function(name="heavy", handler="functions.heavy.lambda_handler", description="test",
-                         extra_layers=("xslt", "pdf"))
+    heavy = cat.Function(
+        name="heavy", handler="functions.heavy.lambda_handler", description="test", extra_layers=("xslt", "pdf")
+    )
     layers = {**_as_built(tmp_path), "deps": _sparse_layer(tmp_path / "big-deps", 60)}
     with pytest.raises(SystemExit, match=r"heavy .* MiB"):
         check(function_sizes([heavy], FUNCTIONS_DIR, layers))
@@ -67,8 +71,10 @@ def test_the_catalogue_check_runs_on_the_layers_as_built_now():
 
 def test_runtime_provided_distributions_are_removed_from_a_built_layer(tmp_path):
     site = tmp_path / "python"
-    for name, files in (("botocore", ["botocore/__init__.py", "botocore/data/x.json"]),
-                        ("pydantic", ["pydantic/__init__.py"])):
+    for name, files in (
+        ("botocore", ["botocore/__init__.py", "botocore/data/x.json"]),
+        ("pydantic", ["pydantic/__init__.py"]),
+    ):
         info = site / f"{name}-1.0.dist-info"
         info.mkdir(parents=True)
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
@@ -87,26 +93,40 @@ def test_runtime_provided_distributions_are_removed_from_a_built_layer(tmp_path)
 # a PDF is rendered or an EHF validated): by importing the entry module, or by asking the composition
 # root (klientportal.bootstrap.Invocation) for the service that imports it on first use
 LAYER_ENTRY = {"pdf": "klientportal.invoicing.renditions", "xslt": "klientportal.formats.ehf.reader"}
-LAYER_FACTORY = {"pdf": ("invoices", "klientportal.invoicing.service"),
-                 "xslt": ("voucher_intake", "klientportal.vouchers.intake")}
-HEAVY_IMPORTS = {"fpdf": "klientportal/invoicing/pdf.py", "fontTools": "klientportal/invoicing/pdf.py",
-                 "PIL": None, "saxonche": "klientportal/formats/ehf/validation.py"}
+LAYER_FACTORY = {
+    "pdf": ("invoices", "klientportal.invoicing.service"),
+    "xslt": ("voucher_intake", "klientportal.vouchers.intake"),
+}
+HEAVY_IMPORTS = {
+    "fpdf": "klientportal/invoicing/pdf.py",
+    "fontTools": "klientportal/invoicing/pdf.py",
+    "PIL": None,
+    "saxonche": "klientportal/formats/ehf/validation.py",
+}
 
 
 def _entry_modules_imported_by(module: str) -> set[str]:
-    probe = ("import importlib, json, sys; importlib.import_module(sys.argv[1]); "
-             f"print(json.dumps([m for m in {list(LAYER_ENTRY.values())!r} if m in sys.modules]))")
-    out = subprocess.run([sys.executable, "-c", probe, module], cwd=REPO, capture_output=True, text=True,
-                         check=True, env={"PYTHONPATH": f"{REPO}:{REPO / 'layers/common/python'}",
-                                          "AWS_DEFAULT_REGION": "eu-north-1"}).stdout
+    probe = (
+        "import importlib, json, sys; importlib.import_module(sys.argv[1]); "
+        f"print(json.dumps([m for m in {list(LAYER_ENTRY.values())!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe, module],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": f"{REPO}:{REPO / 'layers/common/python'}", "AWS_DEFAULT_REGION": "eu-north-1"},
+    ).stdout
     return set(json.loads(out.strip().splitlines()[-1]))
 
 
 def _layers_reached(fn: cat.Function) -> set[str]:
     imported = _entry_modules_imported_by(fn.module)
     source = (REPO / (fn.module.replace(".", "/") + ".py")).read_text()
-    return ({layer for layer, module in LAYER_ENTRY.items() if module in imported}
-            | {layer for layer, (factory, _) in LAYER_FACTORY.items() if re.search(rf"\.{factory}\(", source)})
+    return {layer for layer, module in LAYER_ENTRY.items() if module in imported} | {
+        layer for layer, (factory, _) in LAYER_FACTORY.items() if re.search(rf"\.{factory}\(", source)
+    }
 
 
 def test_each_function_carries_the_layers_it_uses_and_no_other():
@@ -117,17 +137,21 @@ def test_each_function_carries_the_layers_it_uses_and_no_other():
 def test_the_factories_reach_the_entry_modules():
     bootstrap = (REPO / "layers/common/python/klientportal/bootstrap.py").read_text()
     for layer, (factory, module) in LAYER_FACTORY.items():
-        body = bootstrap[bootstrap.index(f"    def {factory}("):]
-        assert f"from {module} import" in body[:body.index("\n\n")], (factory, module)
+        body = bootstrap[bootstrap.index(f"    def {factory}(") :]
+        assert f"from {module} import" in body[: body.index("\n\n")], (factory, module)
         assert LAYER_ENTRY[layer] in _entry_modules_imported_by(module), (module, layer)
 
 
 def test_the_heavy_packages_are_imported_only_below_their_entry_modules():
     root = REPO / "layers" / "common" / "python"
     for package, home in HEAVY_IMPORTS.items():
-        importers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                           if re.search(rf"^\s*(from|import) {package}\b", p.read_text(), re.MULTILINE))
+        importers = sorted(
+            str(p.relative_to(root))
+            for p in root.rglob("*.py")
+            if re.search(rf"^\s*(from|import) {package}\b", p.read_text(), re.MULTILINE)
+        )
         assert importers == ([home] if home else []), (package, importers)
-    pdf_users = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
-                       if "klientportal.invoicing.pdf import" in p.read_text())
+    pdf_users = sorted(
+        str(p.relative_to(root)) for p in root.rglob("*.py") if "klientportal.invoicing.pdf import" in p.read_text()
+    )
     assert pdf_users == ["klientportal/invoicing/renditions.py"]

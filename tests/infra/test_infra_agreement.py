@@ -7,9 +7,7 @@ from tests.infra.helpers import functions_by_handler, route_targets
 
 
 def test_functions(catalogue_stack):
-    assert set(functions_by_handler(catalogue_stack.template)) == {
-        fn.handler for fn in cat.FUNCTIONS
-    }
+    assert set(functions_by_handler(catalogue_stack.template)) == {fn.handler for fn in cat.FUNCTIONS}
 
 
 def test_routes(catalogue_stack):
@@ -32,13 +30,17 @@ def test_queues(any_stack):
 
 
 def test_every_access_names_a_resource_of_the_stack(catalogue_stack):
-    kinds = {"table": cat.TABLES, "bucket": cat.BUCKETS, "key": cat.KEYS, "queue": cat.QUEUES,
-             "secret": cat.SECRETS}
+    kinds = {"table": cat.TABLES, "bucket": cat.BUCKETS, "key": cat.KEYS, "queue": cat.QUEUES, "secret": cat.SECRETS}
     for fn in cat.FUNCTIONS:
         for access in fn.access:
             kind, name = access.resource.split(":", 1)
             if kind in kinds:
                 assert name in {entry.name for entry in kinds[kind]}, access.resource
             else:
-                assert access.resource in {f"bus:{cat.EVENT_BUS}", "userpool:users", "ocr:textract", "email:outbound",
-                                           *(f"mail:{m.name}" for m in cat.MAIL_RECEIPTS)}, access.resource
+                assert access.resource in {
+                    f"bus:{cat.EVENT_BUS}",
+                    "userpool:users",
+                    "ocr:textract",
+                    "email:outbound",
+                    *(f"mail:{m.name}" for m in cat.MAIL_RECEIPTS),
+                }, access.resource

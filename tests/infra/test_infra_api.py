@@ -29,8 +29,11 @@ def test_each_route_invokes_its_function_with_or_without_the_authorizer(catalogu
 
 def test_one_invoke_permission_per_routed_function(catalogue_stack):
     routed = sum(bool(fn.routes) for fn in cat.FUNCTIONS)
-    api_permissions = [p for p in catalogue_stack.resources("AWS::Lambda::Permission").values()
-                       if p["Properties"]["Principal"] == "apigateway.amazonaws.com"]
+    api_permissions = [
+        p
+        for p in catalogue_stack.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
     assert len(api_permissions) == routed  # schedules add their own events.amazonaws.com permissions
     catalogue_stack.assertions.resource_count_is("AWS::ApiGatewayV2::Integration", routed)
 
@@ -41,9 +44,7 @@ def test_jwt_authorizer_trusts_the_pool_and_the_client(catalogue_stack):
     props = authorizer["Properties"]
     assert props["AuthorizerType"] == "JWT"
     assert props["IdentitySource"] == ["$request.header.Authorization"]
-    assert props["JwtConfiguration"]["Audience"] == [
-        {"Ref": catalogue_stack.logical_id(identity.client)}
-    ]
+    assert props["JwtConfiguration"]["Audience"] == [{"Ref": catalogue_stack.logical_id(identity.client)}]
     pool_id = catalogue_stack.logical_id(identity.user_pool)
     assert props["JwtConfiguration"]["Issuer"] == {"Fn::GetAtt": [pool_id, "ProviderURL"]}
 
@@ -95,6 +96,7 @@ def test_user_pool_email_sign_in_optional_totp_strong_passwords(catalogue_stack)
 def test_cors_configuration_is_the_one_the_local_gateway_applies(catalogue_stack):
     from infra import cors
     from tests.infra.conftest import CORS_ORIGINS
+
     policy = cors.policy(cors.parse_origins(CORS_ORIGINS))
     [api] = catalogue_stack.resources("AWS::ApiGatewayV2::Api").values()
     assert api["Properties"]["CorsConfiguration"] == {

@@ -13,17 +13,9 @@ LINT_REGIONS = ["eu-north-1"]  # Stockholm: the region nearest the bureau
 
 def test_cdk_nag_passes_with_only_the_placeholder_warning(synth):
     report = json.loads((synth.outdir / "validation-report.json").read_text())
-    violations = [
-        (v["ruleName"], v["severity"]) for p in report["pluginReports"] for v in p["violations"]
-    ]
-    assert violations == [("Annotation::klientportal:placeholderDepsLayer", "warning")] * len(
-        violations
-    )
-    assert all(
-        p["conclusion"] == "success"
-        for p in report["pluginReports"]
-        if p["pluginName"] == "AwsSolutions"
-    )
+    violations = [(v["ruleName"], v["severity"]) for p in report["pluginReports"] for v in p["violations"]]
+    assert violations == [("Annotation::klientportal:placeholderDepsLayer", "warning")] * len(violations)
+    assert all(p["conclusion"] == "success" for p in report["pluginReports"] if p["pluginName"] == "AwsSolutions")
 
 
 def test_cfn_lint_is_clean(any_stack):

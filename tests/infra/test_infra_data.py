@@ -57,9 +57,9 @@ def test_buckets_encrypted_private_versioned_logged(catalogue_stack):
     data = catalogue_stack.stack.data
     log_bucket_id = catalogue_stack.logical_id(data.log_bucket)
     for bucket in cat.BUCKETS:
-        props = catalogue_stack.template["Resources"][
-            catalogue_stack.logical_id(data.buckets[bucket.name])
-        ]["Properties"]
+        props = catalogue_stack.template["Resources"][catalogue_stack.logical_id(data.buckets[bucket.name])][
+            "Properties"
+        ]
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         assert props["PublicAccessBlockConfiguration"] == {
             "BlockPublicAcls": True,
@@ -74,9 +74,9 @@ def test_buckets_encrypted_private_versioned_logged(catalogue_stack):
 def test_object_lock_in_compliance_mode_where_the_catalogue_asks(catalogue_stack):
     data = catalogue_stack.stack.data
     for bucket in cat.BUCKETS:
-        props = catalogue_stack.template["Resources"][
-            catalogue_stack.logical_id(data.buckets[bucket.name])
-        ]["Properties"]
+        props = catalogue_stack.template["Resources"][catalogue_stack.logical_id(data.buckets[bucket.name])][
+            "Properties"
+        ]
         if bucket.object_lock_years:
             assert props["ObjectLockEnabled"] is True
             assert props["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {
@@ -93,8 +93,7 @@ def test_every_bucket_denies_plain_http(catalogue_stack):
     for policy in policies.values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         assert any(
-            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-            for s in statements
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
         )
 
 

@@ -20,7 +20,9 @@ ALWAYS = {
 
 
 def test_one_function_per_catalogue_entry_and_nothing_else(any_stack):
-    lambdas = {k: v for k, v in any_stack.resources("AWS::Lambda::Function").items() if not k.startswith(CDK_SINGLETONS)}
+    lambdas = {
+        k: v for k, v in any_stack.resources("AWS::Lambda::Function").items() if not k.startswith(CDK_SINGLETONS)
+    }
     spec_functions = any_stack.stack.spec.functions
     assert len(lambdas) == len(spec_functions)
     assert set(functions_by_handler(any_stack.template)) == {fn.handler for fn in spec_functions}
@@ -52,9 +54,7 @@ def test_environment_names_every_resource_the_function_may_use(any_stack):
         assert env["KP_IDENTITY_PROVIDER"] == "cognito"
         assert env["KP_DELIVERY_MODE"] == "aws"  # real adapters in AWS, never the simulators
         assert ref_target(env["KP_TABLE_MAIN"]) == any_stack.logical_id(data.tables["main"])
-        assert ref_target(env[USER_POOL_ID_VAR]) == any_stack.logical_id(
-            any_stack.stack.identity.user_pool
-        )
+        assert ref_target(env[USER_POOL_ID_VAR]) == any_stack.logical_id(any_stack.stack.identity.user_pool)
 
 
 def test_log_groups_have_retention(any_stack):
@@ -74,17 +74,11 @@ def test_grants_follow_access(catalogue_stack):
     assert {"dynamodb:PutItem", "cognito-idp:AdminCreateUser"} <= tenancy
     audit = _role_actions(catalogue_stack, "audit")
     assert "dynamodb:Query" in audit
-    assert not {
-        a
-        for a in audit
-        if a.startswith("dynamodb:") and ("Put" in a or "Update" in a or "Delete" in a)
-    }
+    assert not {a for a in audit if a.startswith("dynamodb:") and ("Put" in a or "Update" in a or "Delete" in a)}
     assert {"kms:Encrypt", "kms:Decrypt"} <= _role_actions(catalogue_stack, "registers")
     assert "events:PutEvents" in _role_actions(catalogue_stack, "events-publisher")
     apidocs = _role_actions(catalogue_stack, "apidocs")
-    assert not {
-        a for a in apidocs if a.split(":")[0] in {"dynamodb", "s3", "kms", "events", "cognito-idp"}
-    }
+    assert not {a for a in apidocs if a.split(":")[0] in {"dynamodb", "s3", "kms", "events", "cognito-idp"}}
 
 
 def test_bucket_and_queue_grants_never_delete(extended_stack):

@@ -22,17 +22,30 @@ def test_inbound_bucket_notifies_the_ingest_queue_per_prefix(catalogue_stack):
     configs = props["NotificationConfiguration"]["QueueConfigurations"]
     inbound = next(b for b in cat.BUCKETS if b.name == "inbound")
     assert sorted(c["Filter"]["Key"]["FilterRules"][0]["Value"] for c in configs) == sorted(
-        n.prefix for n in inbound.notifications)
+        n.prefix for n in inbound.notifications
+    )
     assert all(ref_target(c["QueueArn"]) == queue_id and c["Events"] == ["s3:ObjectCreated:*"] for c in configs)
 
 
 def test_ingest_queue_accepts_messages_from_s3_only_for_the_bucket(catalogue_stack):
-    catalogue_stack.assertions.has_resource_properties("AWS::SQS::QueuePolicy", {
-        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-            "Action": Match.array_with(["sqs:SendMessage"]),
-            "Principal": {"Service": "s3.amazonaws.com"},
-            "Condition": {"ArnLike": {"aws:SourceArn": Match.any_value()}},
-        })])}})
+    catalogue_stack.assertions.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": Match.array_with(["sqs:SendMessage"]),
+                                "Principal": {"Service": "s3.amazonaws.com"},
+                                "Condition": {"ArnLike": {"aws:SourceArn": Match.any_value()}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
 
 
 def test_ses_receipt_rule_writes_raw_mail_to_inbound_mail(catalogue_stack):
@@ -44,9 +57,16 @@ def test_ses_receipt_rule_writes_raw_mail_to_inbound_mail(catalogue_stack):
     [action] = props["Actions"]
     assert ref_target(action["S3Action"]["BucketName"]) == bucket_id
     assert action["S3Action"]["ObjectKeyPrefix"] == "mail/"
-    catalogue_stack.assertions.has_resource_properties("AWS::S3::BucketPolicy", {
-        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
-            "Action": "s3:PutObject", "Principal": {"Service": "ses.amazonaws.com"}})])}})
+    catalogue_stack.assertions.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Action": "s3:PutObject", "Principal": {"Service": "ses.amazonaws.com"}})]
+                )
+            }
+        },
+    )
 
 
 def test_ingest_has_the_xslt_layer_ocr_grant_and_its_queue(catalogue_stack):
@@ -60,27 +80,36 @@ def test_ingest_has_the_xslt_layer_ocr_grant_and_its_queue(catalogue_stack):
     assert env["KP_MAIL_VOUCHERS"] == "bilag.example.no" and env["KP_OCR_TEXTRACT"] == "textract"
     role_id = catalogue_stack.logical_id(catalogue_stack.stack.api.functions["ingest"].role)
     granted = [s for s in policy_statements(catalogue_stack.template, role_id) if s["Resource"] == "*"]
-    assert set(TEXTRACT_ACTIONS) <= {a for s in granted for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert set(TEXTRACT_ACTIONS) <= {
+        a for s in granted for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
     vouchers_id = by_handler[cat.function("vouchers").handler][1]
     assert {"Ref": xslt} not in vouchers_id["Layers"]  # only functions that name the layer carry it
     queue_id = catalogue_stack.logical_id(catalogue_stack.stack.messaging.queues["ingest"])
-    mappings = [m["Properties"] for m in catalogue_stack.resources("AWS::Lambda::EventSourceMapping").values()
-                if ref_target(m["Properties"]["FunctionName"]) == function_id]
+    mappings = [
+        m["Properties"]
+        for m in catalogue_stack.resources("AWS::Lambda::EventSourceMapping").values()
+        if ref_target(m["Properties"]["FunctionName"]) == function_id
+    ]
     assert [ref_target(m["EventSourceArn"]) for m in mappings] == [queue_id]
-
 
 
 def test_invoice_senders_may_send_raw_email_from_the_sender_domain_only(catalogue_stack):
     from tests.infra.helpers import policy_statements
+
     for name in ("invoicing", "invoicing-reminders"):
         function = catalogue_stack.stack.api.functions[name]
         role_id = catalogue_stack.logical_id(function.role)
-        sends = [st for st in policy_statements(catalogue_stack.template, role_id)
-                 if "ses:SendRawEmail" in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])]
+        sends = [
+            st
+            for st in policy_statements(catalogue_stack.template, role_id)
+            if "ses:SendRawEmail" in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+        ]
         assert len(sends) == 1, name
         resource = json.dumps(sends[0]["Resource"])
         assert ":identity/example.no" in resource and resource != '"*"', (name, resource)
     tenancy = catalogue_stack.stack.api.functions["tenancy"]
     role_id = catalogue_stack.logical_id(tenancy.role)
-    assert not any("ses:SendRawEmail" in json.dumps(st["Action"])
-                   for st in policy_statements(catalogue_stack.template, role_id))
+    assert not any(
+        "ses:SendRawEmail" in json.dumps(st["Action"]) for st in policy_statements(catalogue_stack.template, role_id)
+    )

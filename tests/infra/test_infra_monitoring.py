@@ -18,16 +18,11 @@ def test_errors_and_throttles_per_function(any_stack):
 
 
 def test_every_dead_letter_queue_alarms_on_its_first_message(any_stack):
-    alarms = [
-        a for a in _alarms(any_stack) if a["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    ]
+    alarms = [a for a in _alarms(any_stack) if a["MetricName"] == "ApproximateNumberOfMessagesVisible"]
     dlq_ids = {any_stack.logical_id(q) for q in any_stack.stack.messaging.dead_letter_queues}
     alarmed = {a["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms}
     assert alarmed == dlq_ids
-    assert all(
-        a["Threshold"] == 1 and a["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-        for a in alarms
-    )
+    assert all(a["Threshold"] == 1 and a["ComparisonOperator"] == "GreaterThanOrEqualToThreshold" for a in alarms)
 
 
 def test_stream_consumers_alarm_on_iterator_age(any_stack):

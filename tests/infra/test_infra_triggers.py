@@ -10,17 +10,13 @@ from tests.infra.helpers import functions_by_handler, ref_target
 
 
 def _mappings(synthesised) -> list[dict]:
-    return [
-        m["Properties"] for m in synthesised.resources("AWS::Lambda::EventSourceMapping").values()
-    ]
+    return [m["Properties"] for m in synthesised.resources("AWS::Lambda::EventSourceMapping").values()]
 
 
 def test_every_catalogue_queue_has_a_dead_letter_queue(extended_stack):
     messaging = extended_stack.stack.messaging
     for entry in extended_stack.stack.spec.queues:
-        queue = extended_stack.template["Resources"][
-            extended_stack.logical_id(messaging.queues[entry.name])
-        ]
+        queue = extended_stack.template["Resources"][extended_stack.logical_id(messaging.queues[entry.name])]
         props = queue["Properties"]
         assert props["RedrivePolicy"]["maxReceiveCount"] == entry.max_receive_count
         assert props["VisibilityTimeout"] == entry.visibility_timeout_s
@@ -44,9 +40,7 @@ def test_stream_consumer_bisects_retries_boundedly_and_keeps_failures(any_stack)
     table_id = any_stack.logical_id(any_stack.stack.data.tables["main"])
     for fn in consumers:
         function_id = by_handler[fn.handler][0]
-        [mapping] = [
-            m for m in _mappings(any_stack) if ref_target(m["FunctionName"]) == function_id
-        ]
+        [mapping] = [m for m in _mappings(any_stack) if ref_target(m["FunctionName"]) == function_id]
         assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
         assert mapping["BisectBatchOnFunctionError"] is cat.STREAM_MAPPING.bisect_on_error
         assert mapping["MaximumRetryAttempts"] == cat.STREAM_MAPPING.retry_attempts
@@ -54,8 +48,11 @@ def test_stream_consumer_bisects_retries_boundedly_and_keeps_failures(any_stack)
         assert mapping["BatchSize"] == cat.STREAM_MAPPING.batch_size
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["StartingPosition"] == "TRIM_HORIZON"
-        [failures] = [q for q in any_stack.stack.messaging.failure_destinations
-                      if q.node.id == pascal(cat.stream_failure_queue(fn))]
+        [failures] = [
+            q
+            for q in any_stack.stack.messaging.failure_destinations
+            if q.node.id == pascal(cat.stream_failure_queue(fn))
+        ]
         failures_id = any_stack.logical_id(failures)
         assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [failures_id, "Arn"]}
         assert failures in any_stack.stack.messaging.dead_letter_queues  # alarmed like every DLQ

@@ -1,4 +1,5 @@
 """The boundary types (klientportal.api.types) and the bounded JSON parser (klientportal.api.body)."""
+
 from __future__ import annotations
 
 import json
@@ -31,25 +32,52 @@ def _error(**data) -> str:
     return error["msg"]
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("1250", Decimal("1250.00")), ("1250.5", Decimal("1250.50")), ("-0.01", Decimal("-0.01")),
-    (12, Decimal("12.00")), (Decimal("546.55"), Decimal("546.55")), (546.55, Decimal("546.55")),
-    ("-0", Decimal("0.00")), ("999999999999.99", Decimal("999999999999.99")), ("1.500", Decimal("1.50")),
-    (Decimal("19.990"), Decimal("19.99")),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("1250", Decimal("1250.00")),
+        ("1250.5", Decimal("1250.50")),
+        ("-0.01", Decimal("-0.01")),
+        (12, Decimal("12.00")),
+        (Decimal("546.55"), Decimal("546.55")),
+        (546.55, Decimal("546.55")),
+        ("-0", Decimal("0.00")),
+        ("999999999999.99", Decimal("999999999999.99")),
+        ("1.500", Decimal("1.50")),
+        (Decimal("19.990"), Decimal("19.99")),
+    ],
+)
 def test_money_accepts_exact_decimals_with_at_most_2_places(value, expected):
     parsed = M.model_validate({"money": value}).money
     assert parsed == expected and str(parsed) == str(expected)
 
 
-@pytest.mark.parametrize("value, fragment", [
-    ("1.005", "at most 2 decimals"), (1.005, "at most 2 decimals"), (Decimal("0.001"), "at most 2 decimals"),
-    ("1e5", "no exponent"), ("1E5", "no exponent"), (1e308, "no exponent"), ("١٠٠", "ASCII digits"),
-    ("１００", "ASCII digits"), ("+5", "ASCII digits"), ("5.", "ASCII digits"), (".5", "ASCII digits"),
-    ("1 000", "ASCII digits"), ("", "ASCII digits"), ("NaN", "finite"), ("-Infinity", "finite"), (Decimal("NaN"), "finite"),
-    ("1" + "0" * 30, "at most 12 digits before"), pytest.param(10 ** 5000, "too many digits", id="int-of-5001-digits"), (True, "true/false"),
-    ([1], "decimal string"), pytest.param("9" * 100000, "digits before", id="100000-nines"),
-])
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ("1.005", "at most 2 decimals"),
+        (1.005, "at most 2 decimals"),
+        (Decimal("0.001"), "at most 2 decimals"),
+        ("1e5", "no exponent"),
+        ("1E5", "no exponent"),
+        (1e308, "no exponent"),
+        ("١٠٠", "ASCII digits"),
+        ("１００", "ASCII digits"),
+        ("+5", "ASCII digits"),
+        ("5.", "ASCII digits"),
+        (".5", "ASCII digits"),
+        ("1 000", "ASCII digits"),
+        ("", "ASCII digits"),
+        ("NaN", "finite"),
+        ("-Infinity", "finite"),
+        (Decimal("NaN"), "finite"),
+        ("1" + "0" * 30, "at most 12 digits before"),
+        pytest.param(10**5000, "too many digits", id="int-of-5001-digits"),
+        (True, "true/false"),
+        ([1], "decimal string"),
+        pytest.param("9" * 100000, "digits before", id="100000-nines"),
+    ],
+)
 def test_money_refuses_everything_else(value, fragment):
     assert fragment in _error(money=value)
 
@@ -97,8 +125,9 @@ def test_flag_is_true_or_false_only(value):
     assert "valid boolean" in _error(flag=value)
 
 
-@pytest.mark.parametrize("value", ["a\x00b", "a\x07", "tab\there", "line\nbreak", "\x7f", "\x85", "a\u202eb",
-                                   "a\u2066b", "\ud800", "\uffff"])
+@pytest.mark.parametrize(
+    "value", ["a\x00b", "a\x07", "tab\there", "line\nbreak", "\x7f", "\x85", "a\u202eb", "a\u2066b", "\ud800", "\uffff"]
+)
 def test_text_refuses_control_characters(value):
     assert "control characters" in _error(text=value)
 
@@ -119,13 +148,16 @@ def test_loads_gives_exact_decimals_for_fractions():
     assert body.loads('{"a": 0.1, "b": 3, "c": [1.10]}') == {"a": Decimal("0.1"), "b": 3, "c": [Decimal("1.10")]}
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("[" * 33 + "]" * 33, "nested deeper than 32"),
-    ('{"a": ' + "9" * 41 + "}", "more than 40 digits"),
-    ('{"a": 1e5}', "exponent notation"),
-    ('{"a": NaN}', "NaN is not a number"),
-    ('{"a": -Infinity}', "-Infinity is not a number"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("[" * 33 + "]" * 33, "nested deeper than 32"),
+        ('{"a": ' + "9" * 41 + "}", "more than 40 digits"),
+        ('{"a": 1e5}', "exponent notation"),
+        ('{"a": NaN}', "NaN is not a number"),
+        ('{"a": -Infinity}', "-Infinity is not a number"),
+    ],
+)
 def test_loads_refuses_what_the_parser_would_choke_on(text, fragment):
     with pytest.raises(RequestValidationError) as caught:
         body.loads(text)
@@ -133,37 +165,50 @@ def test_loads_refuses_what_the_parser_would_choke_on(text, fragment):
 
 
 def test_nesting_depth_ignores_brackets_in_strings_and_escapes():
-    assert body.nesting_depth(json.dumps({"a": ["[[[{{{", "\"[["]})) == 2
+    assert body.nesting_depth(json.dumps({"a": ["[[[{{{", '"[[']})) == 2
 
 
-@pytest.mark.parametrize("event, status", [
-    ({"body": "x" * (body.MAX_BODY_BYTES + 1)}, 413),
-    ({"body": "{}", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
-    ({"body": "{}", "headers": {"content-type": "multipart/form-data; boundary=x"}}, 415),
-    ({"body": "not base64!", "isBase64Encoded": True}, 422),
-    ({"body": "[" * 10_000}, 422),
-])
+@pytest.mark.parametrize(
+    "event, status",
+    [
+        ({"body": "x" * (body.MAX_BODY_BYTES + 1)}, 413),
+        ({"body": "{}", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
+        ({"body": "{}", "headers": {"content-type": "multipart/form-data; boundary=x"}}, 415),
+        ({"body": "not base64!", "isBase64Encoded": True}, 422),
+        ({"body": "[" * 10_000}, 422),
+    ],
+)
 def test_refuse_body(event, status):
     refused = body.refuse_body(event)
     assert refused is not None and refused.status == status
 
 
-@pytest.mark.parametrize("event", [
-    {}, {"body": ""}, {"body": '{"a": 1}'}, {"body": "{}", "headers": {"content-type": "application/json; charset=utf-8"}},
-    {"body": "e30=", "isBase64Encoded": True},
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {},
+        {"body": ""},
+        {"body": '{"a": 1}'},
+        {"body": "{}", "headers": {"content-type": "application/json; charset=utf-8"}},
+        {"body": "e30=", "isBase64Encoded": True},
+    ],
+)
 def test_refuse_body_lets_json_through(event):
     assert body.refuse_body(event) is None
 
 
-@pytest.mark.parametrize("text", [
-    '"' + '\\"' * 100_000,           # an unterminated string of escaped quotes (was quadratic)
-    '"' * 200_000,
-    '"' + "\\" * 100_001,
-    "[" * 200_000 + "]" * 200_000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"' + '\\"' * 100_000,  # an unterminated string of escaped quotes (was quadratic)
+        '"' * 200_000,
+        '"' + "\\" * 100_001,
+        "[" * 200_000 + "]" * 200_000,
+    ],
+)
 def test_nesting_depth_is_linear_on_hostile_bodies(text):
     import time
+
     started = time.perf_counter()
     body.nesting_depth(text)
     assert time.perf_counter() - started < 5

@@ -1,4 +1,5 @@
 """The local clock override (KP_CLOCK, set_clock): moves business time outside AWS only."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -45,8 +46,9 @@ def test_the_moved_clock_runs_on(monkeypatch):
     assert clock.now() == datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("spec", "delta"), [("+30d", timedelta(days=30)), ("-2h", timedelta(hours=-2)),
-                                             ("+90m", timedelta(minutes=90))])
+@pytest.mark.parametrize(
+    ("spec", "delta"), [("+30d", timedelta(days=30)), ("-2h", timedelta(hours=-2)), ("+90m", timedelta(minutes=90))]
+)
 def test_an_offset_moves_the_clock_relative_to_real_time(monkeypatch, spec, delta):
     monkeypatch.setenv("KP_CLOCK", spec)
     assert _close(clock.now(), datetime.now(UTC) + delta)
@@ -66,8 +68,7 @@ def test_an_unreadable_override_is_refused_with_the_forms_it_takes(monkeypatch, 
         clock.now()
 
 
-@pytest.mark.parametrize("env", [{"AWS_LAMBDA_FUNCTION_NAME": "klientportal-invoicing"},
-                                 {"KP_DELIVERY_MODE": "aws"}])
+@pytest.mark.parametrize("env", [{"AWS_LAMBDA_FUNCTION_NAME": "klientportal-invoicing"}, {"KP_DELIVERY_MODE": "aws"}])
 def test_in_aws_the_override_is_ignored_and_cannot_be_set(monkeypatch, env):
     for k, v in {**env, "KP_CLOCK": "2027-01-15"}.items():
         monkeypatch.setenv(k, v)

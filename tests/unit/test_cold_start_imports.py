@@ -1,5 +1,6 @@
 """What a handler module does at import (its cold start): no library only some requests need, no
 validator built for a request model that only some routes use. Times are in bench/, not here."""
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,19 @@ print(json.dumps({"stdnum": sorted(m for m in sys.modules if m.split(".")[0] == 
 
 
 def _imported(module: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _PROBE, module, json.dumps(DEFERRED)], cwd=REPO, check=True,
-                         capture_output=True, text=True,
-                         env={"PYTHONPATH": f"{REPO}:{REPO}/layers/common/python", "AWS_DEFAULT_REGION": "eu-north-1",
-                              "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true"})
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, module, json.dumps(DEFERRED)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            "PYTHONPATH": f"{REPO}:{REPO}/layers/common/python",
+            "AWS_DEFAULT_REGION": "eu-north-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        },
+    )
     return json.loads(out.stdout)
 
 
@@ -52,8 +62,9 @@ def test_deferred_models_still_validate_and_describe_themselves() -> None:
     from klientportal.registers.models import CustomerCreate
     from klientportal.tenancy.models import ClientCreate
 
-    assert ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987 654 325", "tier": "portal"}).orgnr \
-        == "987654325"
+    assert (
+        ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987 654 325", "tier": "portal"}).orgnr == "987654325"
+    )
     with pytest.raises(ValidationError, match="MOD11"):
         ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987654321", "tier": "portal"})
     assert "customer_number" in CustomerCreate.model_json_schema()["properties"]

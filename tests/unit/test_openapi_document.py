@@ -1,6 +1,7 @@
 """The merged OpenAPI document (`klientportal openapi`, /openapi.json): valid, every response typed,
 errors as the problem+json component, money one decimal-string schema, and a client generated from
 it (openapi-python-client) usable as is."""
+
 from __future__ import annotations
 
 import importlib
@@ -63,8 +64,9 @@ def test_every_error_response_is_the_problem_component(doc):
             if code[0] in "45" and response.get("content") != {"application/problem+json": {"schema": PROBLEM_REF}}:
                 wrong.append(f"{name} {code}")
     assert wrong == []
-    assert {"401", "403", "404", "409", "422", "500"} <= set(doc["paths"]["/clients/{client_id}/invoices"]["post"]
-                                                             ["responses"])
+    assert {"401", "403", "404", "409", "422", "500"} <= set(
+        doc["paths"]["/clients/{client_id}/invoices"]["post"]["responses"]
+    )
     assert {"413", "415"} <= set(doc["paths"]["/clients/{client_id}/invoices"]["post"]["responses"])
 
 
@@ -79,12 +81,18 @@ def test_money_is_one_decimal_string_schema(doc):
     schemas = doc["components"]["schemas"]
     decimals = [node for _, node in _walk(schemas) if node.get("format") == "decimal"]
     assert decimals and all(node["type"] == "string" and node["pattern"].startswith("^") for node in decimals)
-    mixed = [where for where, node in _walk(schemas)
-             if {"number", "string"} <= {a.get("type") for a in node.get("anyOf", []) if isinstance(a, dict)}]
+    mixed = [
+        where
+        for where, node in _walk(schemas)
+        if {"number", "string"} <= {a.get("type") for a in node.get("anyOf", []) if isinstance(a, dict)}
+    ]
     assert mixed == []
     money = schemas["TotalsOut"]["properties"]["payable"]
     assert {k: money[k] for k in ("type", "format", "pattern")} == {
-        "type": "string", "format": "decimal", "pattern": r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"}
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$",
+    }
 
 
 def test_response_models_are_closed_and_typed(doc):
@@ -115,12 +123,20 @@ def test_the_invoice_declares_every_ehf_shape(doc):
         assert len(types) == 1, (model, name, node)
         return types[0]
 
-    for model, name in [("InvoiceOut", "prepaid_amount"), ("InvoiceOut", "nok_exchange_rate"),
-                        ("TotalsOut", "prepaid"), ("TotalsOut", "rounding"), ("TotalsOut", "vat_nok"),
-                        ("LineOut", "gross_price"), ("LineOut", "base_quantity"),
-                        ("LineAllowanceChargeOut", "amount"), ("LineAllowanceChargeOut", "percent"),
-                        ("AllowanceChargeOut", "amount"), ("AllowanceChargeOut", "percent"),
-                        ("AllowanceChargeOut", "base_amount")]:
+    for model, name in [
+        ("InvoiceOut", "prepaid_amount"),
+        ("InvoiceOut", "nok_exchange_rate"),
+        ("TotalsOut", "prepaid"),
+        ("TotalsOut", "rounding"),
+        ("TotalsOut", "vat_nok"),
+        ("LineOut", "gross_price"),
+        ("LineOut", "base_quantity"),
+        ("LineAllowanceChargeOut", "amount"),
+        ("LineAllowanceChargeOut", "percent"),
+        ("AllowanceChargeOut", "amount"),
+        ("AllowanceChargeOut", "percent"),
+        ("AllowanceChargeOut", "base_amount"),
+    ]:
         assert prop(model, name)["format"] == "decimal", (model, name)
     for model in ("InvoiceOut", "LineOut"):
         assert prop(model, "period") == {"$ref": "#/components/schemas/PeriodOut"}
@@ -128,8 +144,9 @@ def test_the_invoice_declares_every_ehf_shape(doc):
     assert prop("LineOut", "allowances_charges")["items"] == {"$ref": "#/components/schemas/LineAllowanceChargeOut"}
     assert {"exemption_reason", "exemption_reason_code"} <= set(schemas["LineOut"]["properties"])
     assert {"reason_code", "exemption_reason_code"} <= set(schemas["AllowanceChargeOut"]["properties"])
-    assert {"round_payable_to_krone", "currency", "attachments", "recipient", "overpaid_amount",
-            "payments"} <= set(schemas["InvoiceOut"]["properties"])
+    assert {"round_payable_to_krone", "currency", "attachments", "recipient", "overpaid_amount", "payments"} <= set(
+        schemas["InvoiceOut"]["properties"]
+    )
 
 
 @pytest.mark.slow
@@ -140,26 +157,48 @@ def test_a_generated_client_imports_and_types_its_errors(doc, tmp_path, monkeypa
     spec = tmp_path / "openapi.json"
     spec.write_text(json.dumps(doc))
     env_path = f"{generator.parent}:{os.environ.get('PATH', '')}"
-    done = subprocess.run([str(generator), "generate", "--path", str(spec), "--config", str(CLIENT_CONFIG),
-                           "--meta", "none", "--output-path",
-                           str(tmp_path / "kp_client")], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PATH": env_path})
+    done = subprocess.run(
+        [
+            str(generator),
+            "generate",
+            "--path",
+            str(spec),
+            "--config",
+            str(CLIENT_CONFIG),
+            "--meta",
+            "none",
+            "--output-path",
+            str(tmp_path / "kp_client"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PATH": env_path},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Warning" not in done.stdout + done.stderr, done.stdout + done.stderr
     monkeypatch.syspath_prepend(str(tmp_path))
     client_module = importlib.import_module("kp_client")
     create = importlib.import_module("kp_client.api.invoicing.create_invoice_clients_client_id_invoices_post")
     models = importlib.import_module("kp_client.models")
-    problem = {"type": "https://klientportal.no/problems/validation-error", "title": "The request is not valid",
-               "status": 422, "detail": "see errors", "errors": [{"field": "lines.0.quantity", "message": "bad"}]}
+    problem = {
+        "type": "https://klientportal.no/problems/validation-error",
+        "title": "The request is not valid",
+        "status": 422,
+        "detail": "see errors",
+        "errors": [{"field": "lines.0.quantity", "message": "bad"}],
+    }
 
     def answer(request: httpx.Request) -> httpx.Response:
         assert request.headers["authorization"] == "Bearer t"
         return httpx.Response(422, json=problem, headers={"content-type": "application/problem+json"})
 
     client = client_module.AuthenticatedClient(base_url="http://kp.test", token="t")
-    client.set_httpx_client(httpx.Client(base_url="http://kp.test", transport=httpx.MockTransport(answer),
-                                         headers={"Authorization": "Bearer t"}))
+    client.set_httpx_client(
+        httpx.Client(
+            base_url="http://kp.test", transport=httpx.MockTransport(answer), headers={"Authorization": "Bearer t"}
+        )
+    )
     body = models.InvoiceCreate.from_dict({"customer_number": 1, "lines": [{"quantity": "2", "description": "x"}]})
     parsed = create.sync(client_id="c-1", client=client, body=body)
     assert isinstance(parsed, models.Problem)

@@ -1,6 +1,7 @@
 """A route's return annotation is powertools' response schema: it validates the body by it and
 encodes it as JSON. A route that answers bytes (a PDF, a font) is marked `raw_response`, so the
 annotation the type checker needs does not reach powertools and the bytes go out unchanged."""
+
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,19 @@ PDF = b"%PDF-1.7\n\xe2\xe3\xcf\xd3\n\x00\xff binary"
 
 
 def _get(app: APIGatewayHttpResolver, path: str) -> dict:
-    event = {"version": "2.0", "routeKey": f"GET {path}", "rawPath": path, "rawQueryString": "", "headers": {},
-             "requestContext": {"http": {"method": "GET", "path": path, "sourceIp": "127.0.0.1"},
-                                "requestId": "r", "stage": "$default"}, "isBase64Encoded": False}
+    event = {
+        "version": "2.0",
+        "routeKey": f"GET {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {},
+        "requestContext": {
+            "http": {"method": "GET", "path": path, "sourceIp": "127.0.0.1"},
+            "requestId": "r",
+            "stage": "$default",
+        },
+        "isBase64Encoded": False,
+    }
     return app.resolve(event, None)
 
 

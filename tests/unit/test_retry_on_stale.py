@@ -1,4 +1,5 @@
 """The one retry-on-stale helper of the store's optimistic writes."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,6 +22,7 @@ def _failing(times: int, exc: Exception):
         if len(calls) <= times:
             raise exc
         return len(calls)
+
     return attempt, calls
 
 

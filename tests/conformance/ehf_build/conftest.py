@@ -1,4 +1,5 @@
 """The EHF validator on the official artefacts, compiled once per test session."""
+
 from __future__ import annotations
 
 from pathlib import Path

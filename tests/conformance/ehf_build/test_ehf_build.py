@@ -1,4 +1,5 @@
 """Built EHF documents: the right Norwegian content, and valid against XSD + CEN + PEPPOL rules."""
+
 from __future__ import annotations
 
 import base64
@@ -34,13 +35,15 @@ def assert_valid(ehf_validator: EhfValidator, xml: bytes) -> None:
 
 def test_invoice_content(ehf_validator: EhfValidator) -> None:
     pdf = b"%PDF-1.7 faktura"
-    xml = build_ehf(mixed_invoice(attachments=(Attachment(filename="10001.pdf", content=pdf,
-                                                          description="Faktura 10001"),)))
+    xml = build_ehf(
+        mixed_invoice(attachments=(Attachment(filename="10001.pdf", content=pdf, description="Faktura 10001"),))
+    )
     assert xml.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
     root = parse_xml(xml)
     assert etree.QName(root).localname == "Invoice"
     assert xp(root, "cbc:CustomizationID") == [
-        "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"]
+        "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+    ]
     assert xp(root, "cbc:ProfileID") == ["urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"]
     assert xp(root, "cbc:InvoiceTypeCode") == ["380"]
     assert xp(root, "cbc:DueDate") == ["2026-01-19"]
@@ -59,14 +62,23 @@ def test_invoice_content(ehf_validator: EhfValidator) -> None:
     assert xp(root, "cac:TaxTotal/cbc:TaxAmount") == ["1676.11"]
     assert xp(root, "cac:TaxTotal/cac:TaxSubtotal/cbc:TaxAmount") == ["1628.13", "47.98", "0.00", "0.00"]
     assert xp(root, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:TaxExemptionReason") == [
-        "Unntatt etter merverdiavgiftsloven § 3-2"]
+        "Unntatt etter merverdiavgiftsloven § 3-2"
+    ]
     assert xp(root, "cac:LegalMonetaryTotal/*") == [
-        "7012.29", "7112.29", "8788.40", "50.00", "150.00", "-0.40", "8788.00"]
+        "7012.29",
+        "7112.29",
+        "8788.40",
+        "50.00",
+        "150.00",
+        "-0.40",
+        "8788.00",
+    ]
     assert xp(root, "cac:InvoiceLine[1]/cac:AllowanceCharge/cbc:MultiplierFactorNumeric") == ["10"]
     assert xp(root, "cac:InvoiceLine[1]/cac:AllowanceCharge/cbc:BaseAmount") == ["7125.00"]
     assert xp(root, "cac:InvoiceLine[1]/cbc:InvoicedQuantity/@unitCode") == ["HUR"]
-    embedded = root.xpath("cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject",
-                          namespaces=NS)[0]
+    embedded = root.xpath(
+        "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", namespaces=NS
+    )[0]
     assert base64.b64decode(embedded.text) == pdf
     assert (embedded.get("mimeCode"), embedded.get("filename")) == ("application/pdf", "10001.pdf")
     assert_valid(ehf_validator, xml)
@@ -87,8 +99,9 @@ def test_credit_note_content(ehf_validator: EhfValidator) -> None:
 
 
 def test_foreign_currency_sepa(ehf_validator: EhfValidator) -> None:
-    invoice = mixed_invoice(currency="EUR", nok_exchange_rate=D("11.7325"),
-                            seller=seller(iban="NO9386011117947", bic="DNBANOKK"))
+    invoice = mixed_invoice(
+        currency="EUR", nok_exchange_rate=D("11.7325"), seller=seller(iban="NO9386011117947", bic="DNBANOKK")
+    )
     root = parse_xml(xml := build_ehf(invoice))
     assert xp(root, "cbc:TaxCurrencyCode") == ["NOK"]
     assert xp(root, "cac:TaxTotal/cbc:TaxAmount/@currencyID") == ["EUR", "NOK"]
@@ -101,10 +114,17 @@ def test_foreign_currency_sepa(ehf_validator: EhfValidator) -> None:
 def test_unregistered_seller_and_peppol_endpoint(ehf_validator: EhfValidator) -> None:
     invoice = mixed_invoice(
         seller=seller(mva_registered=False, foretaksregisteret=False),
-        buyer=buyer(vat_number=None, orgnr=None,
-                    peppol_endpoint=PeppolEndpoint(scheme="0088", identifier="7080000000005")),
-        lines=(InvoiceLine(description="Kurs", quantity=D(1), unit_price=D(500),
-                           vat=Vat(category="O", exemption_reason="Ikke mva-pliktig")),),
+        buyer=buyer(
+            vat_number=None, orgnr=None, peppol_endpoint=PeppolEndpoint(scheme="0088", identifier="7080000000005")
+        ),
+        lines=(
+            InvoiceLine(
+                description="Kurs",
+                quantity=D(1),
+                unit_price=D(500),
+                vat=Vat(category="O", exemption_reason="Ikke mva-pliktig"),
+            ),
+        ),
         allowances_charges=(),
     )
     root = parse_xml(xml := build_ehf(invoice))
@@ -150,8 +170,11 @@ def test_the_validator_catches_tampering(ehf_validator: EhfValidator, path: str,
     assert not report.valid
 
 
-@settings(max_examples=GENERATED_DOCUMENTS, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=GENERATED_DOCUMENTS,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(invoices())
 def test_every_generated_document_is_valid(ehf_validator: EhfValidator, invoice: Invoice) -> None:
     xml = build_ehf(invoice)
@@ -164,14 +187,26 @@ def test_every_generated_document_is_valid(ehf_validator: EhfValidator, invoice:
 
 
 def test_intra_community_supply(ehf_validator: EhfValidator) -> None:
-    swedish = buyer(name="Köpare AB", orgnr=None, vat_number="SE556677889901",
-                    address=Address(street="Storgatan 1", postal_zone="11122", city="Stockholm", country="SE"),
-                    peppol_endpoint=PeppolEndpoint(scheme="0007", identifier="5566778899"))
+    swedish = buyer(
+        name="Köpare AB",
+        orgnr=None,
+        vat_number="SE556677889901",
+        address=Address(street="Storgatan 1", postal_zone="11122", city="Stockholm", country="SE"),
+        peppol_endpoint=PeppolEndpoint(scheme="0007", identifier="5566778899"),
+    )
     invoice = mixed_invoice(
-        buyer=swedish, delivery_date=date(2026, 1, 4), delivery_country="SE", allowances_charges=(),
-        lines=(InvoiceLine(description="Maskin", quantity=D(1), unit_price=D(10000),
-                           vat=Vat(category="K", exemption_reason_code="VATEX-EU-IC",
-                                   exemption_reason="Intra-community supply")),),
+        buyer=swedish,
+        delivery_date=date(2026, 1, 4),
+        delivery_country="SE",
+        allowances_charges=(),
+        lines=(
+            InvoiceLine(
+                description="Maskin",
+                quantity=D(1),
+                unit_price=D(10000),
+                vat=Vat(category="K", exemption_reason_code="VATEX-EU-IC", exemption_reason="Intra-community supply"),
+            ),
+        ),
     )
     root = parse_xml(xml := build_ehf(invoice))
     assert xp(root, "cac:Delivery/cbc:ActualDeliveryDate") == ["2026-01-04"]

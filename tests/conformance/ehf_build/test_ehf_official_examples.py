@@ -1,4 +1,5 @@
 """The validator agrees with the official examples and the OpenPEPPOL rule unit tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,11 +12,23 @@ from klientportal.formats.safe_xml import XmlInputError, parse_xml
 
 PEPPOL = Path("peppol")
 VALID_EXAMPLES = [
-    *(f"examples/openpeppol-2026.5/{n}" for n in ("base-example.xml", "base-creditnote-correction.xml",
-                                                  "base-example_profile02.xml")),
-    *(f"examples/openpeppol-3.0.19/{n}" for n in (
-        "Allowance-example.xml", "Vat-category-S.xml", "base-creditnote-correction.xml", "base-example.xml",
-        "base-negative-inv-correction.xml", "vat-category-E.xml", "vat-category-O.xml", "vat-category-Z.xml")),
+    *(
+        f"examples/openpeppol-2026.5/{n}"
+        for n in ("base-example.xml", "base-creditnote-correction.xml", "base-example_profile02.xml")
+    ),
+    *(
+        f"examples/openpeppol-3.0.19/{n}"
+        for n in (
+            "Allowance-example.xml",
+            "Vat-category-S.xml",
+            "base-creditnote-correction.xml",
+            "base-example.xml",
+            "base-negative-inv-correction.xml",
+            "vat-category-E.xml",
+            "vat-category-O.xml",
+            "vat-category-Z.xml",
+        )
+    ),
     "examples/openpeppol-3.0.19/national-NO/Norwegian-example-1.xml",
     "examples/ehf-norway/ehf-3-faktura-1.xml",
 ]
@@ -37,8 +50,9 @@ def test_norwegian_example_has_only_the_known_warning(ehf_validator: EhfValidato
 
 
 def test_legacy_ehf2_fails(ehf_validator: EhfValidator, conformance_dir: Path) -> None:
-    report = ehf_validator.validate((conformance_dir / PEPPOL / "examples/ehf-norway/legacy-ehf-2-faktura-1.xml")
-                                    .read_bytes())
+    report = ehf_validator.validate(
+        (conformance_dir / PEPPOL / "examples/ehf-norway/legacy-ehf-2-faktura-1.xml").read_bytes()
+    )
     assert report.document_type == "Invoice"
     assert not report.valid
     rule_ids = {f.rule_id for f in report.fatal}
@@ -63,8 +77,10 @@ def test_xsd_errors_are_reported(ehf_validator: EhfValidator, conformance_dir: P
 
 def test_unsafe_xml_is_refused(conformance_dir: Path) -> None:
     with pytest.raises(XmlInputError):
-        validate_ehf(b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Invoice>&e;</Invoice>',
-                     conformance_dir=conformance_dir)
+        validate_ehf(
+            b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Invoice>&e;</Invoice>',
+            conformance_dir=conformance_dir,
+        )
 
 
 def _rule_cases(conformance_dir: Path) -> list[Path]:

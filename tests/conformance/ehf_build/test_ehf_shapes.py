@@ -1,5 +1,6 @@
 """The EHF shapes of ISSUE-8 §3 written where UBL and PEPPOL BIS want them, and 0 fatal on the
 official XSD + CEN + PEPPOL rules; the code lists the models check are the Schematron's."""
+
 from __future__ import annotations
 
 import base64
@@ -25,7 +26,7 @@ def test_every_shape_in_one_invoice(ehf_validator: EhfValidator) -> None:
     assert xp(root, "cac:InvoicePeriod/cbc:*") == ["2026-03-01", "2026-03-31"]
     names = [etree.QName(x).localname for x in root]
     at = names.index("BuyerReference")
-    assert names[at:at + 3] == ["BuyerReference", "InvoicePeriod", "AdditionalDocumentReference"]
+    assert names[at : at + 3] == ["BuyerReference", "InvoicePeriod", "AdditionalDocumentReference"]
     line = "cac:InvoiceLine[1]/"
     assert xp(root, line + "cac:InvoicePeriod/cbc:StartDate") == ["2026-03-01"]
     assert xp(root, line + "cac:AllowanceCharge/cbc:ChargeIndicator") == ["true", "false"]
@@ -44,21 +45,40 @@ def test_every_shape_in_one_invoice(ehf_validator: EhfValidator) -> None:
     assert xp(root, exempt + "cbc:TaxExemptionReasonCode") == ["VATEX-EU-132-1B"]
     assert xp(root, exempt + "cbc:TaxExemptionReason") == ["Helsetjenester"]
     assert xp(root, "cac:LegalMonetaryTotal/*") == [
-        "1735.00", "1704.12", "2005.15", "30.88", "1000.00", "-0.15", "1005.00"]
-    assert [etree.QName(x).localname for x in root.xpath("cac:LegalMonetaryTotal/*", namespaces={
-        "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"})][-3:] == [
-        "PrepaidAmount", "PayableRoundingAmount", "PayableAmount"]
+        "1735.00",
+        "1704.12",
+        "2005.15",
+        "30.88",
+        "1000.00",
+        "-0.15",
+        "1005.00",
+    ]
+    assert [
+        etree.QName(x).localname
+        for x in root.xpath(
+            "cac:LegalMonetaryTotal/*",
+            namespaces={"cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"},
+        )
+    ][-3:] == ["PrepaidAmount", "PayableRoundingAmount", "PayableAmount"]
     embedded = xp(root, "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
     assert base64.b64decode(embedded[0]) == b"dato;timer\n"
-    assert xp(root, "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject/@mimeCode") \
-        == ["text/csv"]
+    assert xp(root, "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject/@mimeCode") == [
+        "text/csv"
+    ]
     assert_valid(ehf_validator, xml)
 
 
 def test_every_shape_in_a_foreign_currency_credit_note(ehf_validator: EhfValidator) -> None:
-    note = shapes_invoice(kind=DocumentKind.CREDIT_NOTE, kid=None, due_date=None, currency="EUR",
-                          nok_exchange_rate=D("11.5"), credited_invoice_number="10001",
-                          credited_invoice_date=date(2026, 4, 1), seller=seller(iban="NO9386011117947"))
+    note = shapes_invoice(
+        kind=DocumentKind.CREDIT_NOTE,
+        kid=None,
+        due_date=None,
+        currency="EUR",
+        nok_exchange_rate=D("11.5"),
+        credited_invoice_number="10001",
+        credited_invoice_date=date(2026, 4, 1),
+        seller=seller(iban="NO9386011117947"),
+    )
     root = parse_xml(xml := build_ehf(note))
     assert xp(root, "cbc:DocumentCurrencyCode") == ["EUR"] and xp(root, "cbc:TaxCurrencyCode") == ["NOK"]
     assert xp(root, "cac:TaxTotal/cbc:TaxAmount") == ["301.03", "3461.85"]
@@ -68,12 +88,16 @@ def test_every_shape_in_a_foreign_currency_credit_note(ehf_validator: EhfValidat
     assert_valid(ehf_validator, xml)
 
 
-@pytest.mark.parametrize("vat", [
-    Vat(category="E", exemption_reason_code="VATEX-EU-J"),
-    Vat(category="E", exemption_reason="Unntatt etter merverdiavgiftsloven § 3-6"),
-    Vat(category="G", exemption_reason_code="VATEX-EU-G", exemption_reason="Utførsel"),
-    Vat(category="AE", exemption_reason_code="VATEX-EU-AE"),
-], ids=["E-code", "E-text", "G", "AE"])
+@pytest.mark.parametrize(
+    "vat",
+    [
+        Vat(category="E", exemption_reason_code="VATEX-EU-J"),
+        Vat(category="E", exemption_reason="Unntatt etter merverdiavgiftsloven § 3-6"),
+        Vat(category="G", exemption_reason_code="VATEX-EU-G", exemption_reason="Utførsel"),
+        Vat(category="AE", exemption_reason_code="VATEX-EU-AE"),
+    ],
+    ids=["E-code", "E-text", "G", "AE"],
+)
 def test_exemption_reason_per_exempt_line(ehf_validator: EhfValidator, vat: Vat) -> None:
     line = InvoiceLine(description="Fritatt tjeneste", quantity=D(2), unit_price=D("450.00"), vat=vat)
     invoice = shapes_invoice(lines=(*shapes_invoice().lines[:1], line))
@@ -110,7 +134,11 @@ def test_code_lists_are_the_schematrons(conformance_dir: Path) -> None:
     assert _schematron_codes(conformance_dir, cen, rule("BR-CL-19")) == codelists.ALLOWANCE_REASON_CODES
     assert _schematron_codes(conformance_dir, cen, rule("BR-CL-20")) == codelists.CHARGE_REASON_CODES
     assert _schematron_codes(conformance_dir, cen, rule("BR-CL-22")) == codelists.VATEX_CODES
-    assert _schematron_codes(conformance_dir, peppol,
-                                                         r'name="ISO4217" value="tokenize\(\'([^\']*)\'') == codelists.CURRENCY_CODES
-    assert _schematron_codes(conformance_dir, peppol,
-                                                                r'name="MIMECODE" value="tokenize\(\'([^\']*)\'') == codelists.ATTACHMENT_MIME_TYPES
+    assert (
+        _schematron_codes(conformance_dir, peppol, r'name="ISO4217" value="tokenize\(\'([^\']*)\'')
+        == codelists.CURRENCY_CODES
+    )
+    assert (
+        _schematron_codes(conformance_dir, peppol, r'name="MIMECODE" value="tokenize\(\'([^\']*)\'')
+        == codelists.ATTACHMENT_MIME_TYPES
+    )

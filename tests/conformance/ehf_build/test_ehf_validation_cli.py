@@ -1,4 +1,5 @@
 """`klientportal ehf validate FILE...` and where the validator finds its artefacts."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,9 @@ def test_all_valid_exits_0(conformance_dir: Path, tmp_path: Path, capsys: pytest
     assert f"{example}: valid (1 warnings)" in out
 
 
-def test_invalid_prints_json_and_exits_1(conformance_dir: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_prints_json_and_exits_1(
+    conformance_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     legacy = conformance_dir / EXAMPLES / "ehf-norway/legacy-ehf-2-faktura-1.xml"
     broken = tmp_path / "broken.xml"
     broken.write_bytes(b"<Invoice")

@@ -1,5 +1,6 @@
 """The text writer of build.py (decision 0160) writes exactly what lxml would: escaping, empty
 elements, namespaces; and it refuses what XML cannot carry, as lxml did."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,19 +13,26 @@ from klientportal.invoicing.models import Address, Attachment, Invoice
 from tests.unit.invoicing.invoice_samples import buyer, credit_note, mixed_invoice
 from tests.unit.invoicing.invoice_strategies import invoices
 
-SPECIAL = 'A & B <c> "d" \'e\' ]]> x\r\ny\tz æøå € Ŋ 中 😀'
+SPECIAL = "A & B <c> \"d\" 'e' ]]> x\r\ny\tz æøå € Ŋ 中 😀"
 
 
 def lxml_round_trip(xml: bytes) -> bytes:
     return etree.tostring(parse_xml(xml), xml_declaration=True, encoding="UTF-8")
 
 
-@pytest.mark.parametrize("invoice", [
-    mixed_invoice(note=SPECIAL, buyer=buyer(name=SPECIAL, address=Address(street=SPECIAL, country="SE")),
-                  attachments=(Attachment(filename='a&"b\t<c>.pdf', content=b"%PDF", description=SPECIAL),)),
-    credit_note(due_date=credit_note().issue_date),
-    mixed_invoice(delivery_country="SE", order_reference="PO & 1 <2>"),
-], ids=["special-characters", "credit-note", "delivery"])
+@pytest.mark.parametrize(
+    "invoice",
+    [
+        mixed_invoice(
+            note=SPECIAL,
+            buyer=buyer(name=SPECIAL, address=Address(street=SPECIAL, country="SE")),
+            attachments=(Attachment(filename='a&"b\t<c>.pdf', content=b"%PDF", description=SPECIAL),),
+        ),
+        credit_note(due_date=credit_note().issue_date),
+        mixed_invoice(delivery_country="SE", order_reference="PO & 1 <2>"),
+    ],
+    ids=["special-characters", "credit-note", "delivery"],
+)
 def test_written_bytes_are_what_lxml_serialises(invoice: Invoice) -> None:
     xml = build_ehf(invoice)
     assert lxml_round_trip(xml) == xml

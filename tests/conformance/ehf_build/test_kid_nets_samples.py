@@ -1,4 +1,5 @@
 """Every KID in the Nets OCR Giro and AvtaleGiro sample files passes validate_kid."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,7 @@ import pytest
 
 from klientportal.formats.kid import validate_kid
 
-SAMPLES = ["netsgiro/ocr_giro_transactions.txt", "netsgiro/avtalegiro_payment_request.txt",
-           "java-netsgiro/ocr1.txt"]
+SAMPLES = ["netsgiro/ocr_giro_transactions.txt", "netsgiro/avtalegiro_payment_request.txt", "java-netsgiro/ocr1.txt"]
 
 
 @pytest.mark.parametrize("name", SAMPLES)

@@ -1,4 +1,5 @@
 """Read every official PEPPOL / EHF example; totals must add up exactly (tolerance 0)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,10 +14,17 @@ from klientportal.vouchers.models import DocumentType, VoucherSource
 
 EXAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "peppol" / "examples"
 ALL_FILES = sorted(path for path in EXAMPLES.rglob("*") if path.is_file())
-NOT_INVOICES = {"ApplicationResponse_Example_Full.xml", "InvoiceResponse_Example.xml", "MessageLevelResponse_Example.xml"}
+NOT_INVOICES = {
+    "ApplicationResponse_Example_Full.xml",
+    "InvoiceResponse_Example.xml",
+    "MessageLevelResponse_Example.xml",
+}
 # Not BIS Billing 3.0 documents: EHF 2.0 counted rounding into TaxInclusiveAmount; a payment
 # request states the requested amount, not the sum of its lines.
-NOT_BIS3_SUMS = {"legacy-ehf-2-faktura-1.xml": {"tax-inclusive", "payable"}, "PaymentRequest-example-1.xml": {"lines-sum"}}
+NOT_BIS3_SUMS = {
+    "legacy-ehf-2-faktura-1.xml": {"tax-inclusive", "payable"},
+    "PaymentRequest-example-1.xml": {"lines-sum"},
+}
 SUM_CHECKS = {"lines-sum", "tax-exclusive", "vat-sum", "tax-inclusive", "payable"}
 
 
@@ -35,7 +43,9 @@ def test_every_invoice_and_credit_note_reads_with_consistent_totals(path: Path) 
     assert voucher.source is VoucherSource.EHF
     assert voucher.invoice_number.value and voucher.issue_date.found and voucher.currency.found
     assert voucher.lines and voucher.totals.payable.found
-    assert all(field.confidence == 1.0 for field in (voucher.invoice_number, voucher.issue_date, voucher.totals.payable))
+    assert all(
+        field.confidence == 1.0 for field in (voucher.invoice_number, voucher.issue_date, voucher.totals.payable)
+    )
     failed = {check.code for check in run_checks(voucher) if not check.ok and check.code in SUM_CHECKS}
     assert failed == NOT_BIS3_SUMS.get(path.name, set())
 
@@ -61,7 +71,11 @@ def test_norwegian_ehf_3_invoice_exactly() -> None:
     assert voucher.bank_account.value == "86011117947"
     first = voucher.lines[0]
     assert first.description.value == "Laptop computer"
-    assert (first.quantity.value, first.unit_price.value, first.net_amount.value) == (Decimal(1), Decimal(1273), Decimal(1273))
+    assert (first.quantity.value, first.unit_price.value, first.net_amount.value) == (
+        Decimal(1),
+        Decimal(1273),
+        Decimal(1273),
+    )
     assert (first.vat_category.value, first.vat_rate.value) == ("S", Decimal(25))
     assert [(v.category, v.rate, v.taxable_amount, v.tax_amount) for v in voucher.vat_breakdown] == [
         ("S", Decimal(25), Decimal("1460.5"), Decimal("365.13")),
@@ -73,7 +87,11 @@ def test_norwegian_ehf_3_invoice_exactly() -> None:
     assert totals.tax_exclusive.value == Decimal("1436.5")
     assert totals.tax.value == Decimal("365.28")
     assert totals.tax_inclusive.value == Decimal("1801.78")
-    assert (totals.prepaid.value, totals.rounding.value, totals.payable.value) == (Decimal(1000), Decimal("0.22"), Decimal("802.00"))
+    assert (totals.prepaid.value, totals.rounding.value, totals.payable.value) == (
+        Decimal(1000),
+        Decimal("0.22"),
+        Decimal("802.00"),
+    )
     assert all(isinstance(line.net_amount.value, Decimal) for line in voucher.lines)
 
 

@@ -1,4 +1,5 @@
 """Skatteetaten's SAF-T code lists, read with the encoding each file actually has."""
+
 from __future__ import annotations
 
 import csv
@@ -28,5 +29,10 @@ def saft_tax_codes(conformance_dir: Path) -> dict[str, dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def saft_standard_accounts(conformance_dir: Path) -> dict[str, dict[str, str]]:
-    path = conformance_dir / "saft" / "general-ledger-standard-accounts" / "General_Ledger_Standard_Accounts_4_character.csv"
+    path = (
+        conformance_dir
+        / "saft"
+        / "general-ledger-standard-accounts"
+        / "General_Ledger_Standard_Accounts_4_character.csv"
+    )
     return {row["AccountID"]: row for row in read_saft_csv(path)}

@@ -3,6 +3,7 @@
 That list is Regnskap Norge's (SAF-T mapping use only): we check our mapping against its IDs and
 that our account names are our own, never copy its descriptions.
 """
+
 from __future__ import annotations
 
 from klientportal.reference.chart_of_accounts import standard_chart
@@ -16,7 +17,11 @@ def test_the_official_list_was_read_as_cp1252(saft_standard_accounts):
 
 
 def test_every_mapping_is_a_standard_account(saft_standard_accounts):
-    unknown = [(a.number, a.standard_account_id) for a in standard_chart() if a.standard_account_id not in saft_standard_accounts]
+    unknown = [
+        (a.number, a.standard_account_id)
+        for a in standard_chart()
+        if a.standard_account_id not in saft_standard_accounts
+    ]
     assert unknown == []
 
 
@@ -35,7 +40,10 @@ def test_account_numbers_unique_and_four_digits():
 
 
 def test_names_are_our_own(saft_standard_accounts):
-    copied = [a.name for a in standard_chart()
-              if a.name.casefold() == saft_standard_accounts[a.standard_account_id]["DescriptionNOR"].casefold()]
+    copied = [
+        a.name
+        for a in standard_chart()
+        if a.name.casefold() == saft_standard_accounts[a.standard_account_id]["DescriptionNOR"].casefold()
+    ]
     assert all(len(name.split()) <= 3 for name in copied), copied
     assert len(copied) <= len(standard_chart()) // 8

@@ -1,4 +1,5 @@
 """Our VAT code table against Skatteetaten's SAF-T Standard Tax Codes."""
+
 from __future__ import annotations
 
 from klientportal.reference.vat_codes import vat_codes

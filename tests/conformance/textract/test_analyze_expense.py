@@ -1,4 +1,5 @@
 """Read the recorded (real, US) Textract AnalyzeExpense responses into ExtractedVoucher."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,11 @@ def test_every_recorded_response_reads(conformance_dir: Path) -> None:
     for path in paths:
         voucher = read_expense(json.loads(path.read_text()))
         assert voucher.source is VoucherSource.OCR
-        confidences = [voucher.supplier_name.confidence, voucher.totals.payable.confidence, voucher.issue_date.confidence]
+        confidences = [
+            voucher.supplier_name.confidence,
+            voucher.totals.payable.confidence,
+            voucher.issue_date.confidence,
+        ]
         assert all(0 <= c < 1 for c in confidences), path.name
         assert all(isinstance(line.net_amount.value, (Decimal, type(None))) for line in voucher.lines)
         assert all(r.ok for r in run_checks(voucher) if r.code in {"lines-sum", "tax-inclusive", "payable"}), path.name
@@ -44,10 +49,15 @@ def test_invoice_response(conformance_dir: Path) -> None:
     assert voucher.supplier_vat_id.value == "12-3456789" and voucher.supplier_orgnr.value is None
     assert voucher.supplier_address.value == "123 Some Street Some City, XYZ, USA"
     assert (voucher.totals.tax_exclusive.value, voucher.totals.tax.value, voucher.totals.tax_inclusive.value) == (
-        Decimal("6169.40"), Decimal("61.69"), Decimal("6231.09"))
+        Decimal("6169.40"),
+        Decimal("61.69"),
+        Decimal("6231.09"),
+    )
     assert voucher.currency.value == "USD"
-    assert [(line.description.value, line.quantity.value, line.unit_price.value, line.net_amount.value) for line in voucher.lines][2] == (
-        "Product 2", Decimal(2), Decimal("106.04"), Decimal("212.08"))
+    assert [
+        (line.description.value, line.quantity.value, line.unit_price.value, line.net_amount.value)
+        for line in voucher.lines
+    ][2] == ("Product 2", Decimal(2), Decimal("106.04"), Decimal("212.08"))
     assert {r.code: r.ok for r in run_checks(voucher)}["lines-sum"]
 
 
@@ -56,7 +66,9 @@ def test_receipt_response(conformance_dir: Path) -> None:
     assert voucher.document_type.value is DocumentType.RECEIPT
     assert voucher.supplier_name.value == "MEGA MARKET PLUS"
     assert voucher.totals.payable.value == Decimal("1810.46")
-    assert [line.net_amount.value for line in voucher.lines] == [Decimal(v) for v in ("899.99", "689.99", "19.99", "89.99")]
+    assert [line.net_amount.value for line in voucher.lines] == [
+        Decimal(v) for v in ("899.99", "689.99", "19.99", "89.99")
+    ]
     assert voucher.issue_date.value == date(2019, 12, 7) and voucher.issue_date.confidence < 0.5
     assert any(w.startswith("ambiguous-date") for w in voucher.warnings)
 
@@ -75,8 +87,10 @@ def test_missing_geometry_and_empty_values(conformance_dir: Path) -> None:
     assert voucher.lines == () and not voucher.totals.payable.found
 
 
-@pytest.mark.parametrize(("name", "reason"), [("test-failed-response.json", "ocr-job-failed"),
-                                              ("test-inprogress-response.json", "ocr-not-finished")])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("test-failed-response.json", "ocr-job-failed"), ("test-inprogress-response.json", "ocr-not-finished")],
+)
 def test_unfinished_async_jobs_are_errors(conformance_dir: Path, name: str, reason: str) -> None:
     with pytest.raises(OcrError) as caught:
         read_expense(_load(conformance_dir, f"textract/async-job-status/{name}"))

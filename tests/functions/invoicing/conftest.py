@@ -1,5 +1,6 @@
 """Invoicing on moto: the seeded demo stack plus invoice settings, customers (one per channel) and
 products for c-fjordkaffe, a fixed business date, and a drain for the receipts queue."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,19 +21,38 @@ SALES = "salg@fjordkaffe.no"
 TODAY = date(2026, 3, 2)
 
 SETTINGS = {
-    "mva_registered": True, "foretaksregisteret": True,
+    "mva_registered": True,
+    "foretaksregisteret": True,
     "address": {"street": "Bryggen 1", "postal_code": "5003", "city": "Bergen"},
-    "bank_account": "86011117947", "email": "faktura@fjordkaffe.no",
+    "bank_account": "86011117947",
+    "email": "faktura@fjordkaffe.no",
     "kid": {"algorithm": "MOD10", "length": 10, "composition": "customer+invoice", "customer_digits": 4},
-    "due_days": 14, "next_number_start": 10001,
+    "due_days": 14,
+    "next_number_start": 10001,
 }
 CUSTOMERS = [
-    {"customer_number": 1, "name": "Epost Kunde AS", "orgnr": "923456708", "email": "ap@epostkunde.no",
-     "delivery_channel": "email", "address": {"street": "Storgata 1", "postal_code": "0155", "city": "Oslo"}},
-    {"customer_number": 2, "name": "EHF Mottaker AS", "orgnr": "923456716", "delivery_channel": "ehf",
-     "address": {"street": "Kaigata 2", "postal_code": "7010", "city": "Trondheim"}},
-    {"customer_number": 3, "name": "Papir Kunde AS", "orgnr": "923456724", "delivery_channel": "print",
-     "address": {"street": "Torget 3", "postal_code": "9008", "city": "Tromsø"}},
+    {
+        "customer_number": 1,
+        "name": "Epost Kunde AS",
+        "orgnr": "923456708",
+        "email": "ap@epostkunde.no",
+        "delivery_channel": "email",
+        "address": {"street": "Storgata 1", "postal_code": "0155", "city": "Oslo"},
+    },
+    {
+        "customer_number": 2,
+        "name": "EHF Mottaker AS",
+        "orgnr": "923456716",
+        "delivery_channel": "ehf",
+        "address": {"street": "Kaigata 2", "postal_code": "7010", "city": "Trondheim"},
+    },
+    {
+        "customer_number": 3,
+        "name": "Papir Kunde AS",
+        "orgnr": "923456724",
+        "delivery_channel": "print",
+        "address": {"street": "Torget 3", "postal_code": "9008", "city": "Tromsø"},
+    },
     {"customer_number": 4, "name": "Ukjent i PEPPOL AS", "orgnr": "923456732", "delivery_channel": "ehf"},
     {"customer_number": 5, "name": "Avvist Mottak AS", "orgnr": "923456740", "delivery_channel": "ehf"},
     {"customer_number": 6, "name": "Ola Uten Adresse", "email": "ola@example.no", "delivery_channel": "email"},
@@ -71,16 +91,22 @@ def drain(aws_env):
 
     def run() -> int:
         total = 0
-        while (n := pump.drain()):
+        while n := pump.drain():
             total += n
         return total
+
     return run
 
 
 def draft(api, customer: int = 1, **extra) -> dict:
-    body = {"customer_number": customer,
-            "lines": [{"product_number": "KAFFE-1", "quantity": "3"},
-                      {"description": "Frakt", "quantity": 1, "unit_price": "150", "vat_code": "3"}], **extra}
+    body = {
+        "customer_number": customer,
+        "lines": [
+            {"product_number": "KAFFE-1", "quantity": "3"},
+            {"description": "Frakt", "quantity": 1, "unit_price": "150", "vat_code": "3"},
+        ],
+        **extra,
+    }
     r = api.post(f"{BASE}/invoices", body, user=SALES, headers=key())
     assert r.status == 201, r
     return r.json

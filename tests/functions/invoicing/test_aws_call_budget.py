@@ -2,6 +2,7 @@
 calls, and no count that grows with what the request or the client holds. Counted with the same
 botocore hook as `make bench` (bench/aws_calls.py); requests without an Idempotency-Key (with one,
 powertools' idempotency adds its PutItem + UpdateItem per request)."""
+
 from __future__ import annotations
 
 from bench.aws_calls import AwsCalls

@@ -1,4 +1,5 @@
 """Concurrent numbering, credit notes, payments, payment requests, reminders, collection (Svea)."""
+
 from __future__ import annotations
 
 import threading
@@ -36,8 +37,12 @@ def test_concurrent_issuing_has_no_holes_or_duplicates(inv):
 
 def test_full_and_partial_credit_notes(inv):
     i = issued(inv)
-    r = inv.post(f"{BASE}/invoices/{i['id']}/credit-notes", {"lines": [
-        {"description": "Frakt", "quantity": 1, "unit_price": "150", "vat_code": "3"}]}, user=SALES, headers=key())
+    r = inv.post(
+        f"{BASE}/invoices/{i['id']}/credit-notes",
+        {"lines": [{"description": "Frakt", "quantity": 1, "unit_price": "150", "vat_code": "3"}]},
+        user=SALES,
+        headers=key(),
+    )
     assert r.status == 201 and r.json["kind"] == "credit_note"
     c = inv.post(f"{BASE}/invoices/{r.json['id']}/issue", user=SALES, headers=key()).json
     assert c["number"] == 10002 and c["totals"]["payable"] == "187.50" and c["kid"] is None
@@ -54,6 +59,7 @@ def test_full_and_partial_credit_notes(inv):
 
 def test_full_credit_closes_invoice(inv, conformance_dir):
     from klientportal.formats.ehf.validation import validate_ehf
+
     i = issued(inv)
     r = inv.post(f"{BASE}/invoices/{i['id']}/credit-notes", {}, user=SALES, headers=key())
     c = inv.post(f"{BASE}/invoices/{r.json['id']}/issue", user=SALES, headers=key()).json
@@ -71,8 +77,7 @@ def test_payments_partial_then_full_and_replay(inv):
     assert r.json["status"] == "partly_paid" and r.json["paid_amount"] == "500.00"
     r = inv.post(f"{BASE}/invoices/{i['id']}/payments", pay, user=ADMIN)  # the bank file replayed
     assert r.json["paid_amount"] == "500.00"
-    r = inv.post(f"{BASE}/invoices/{i['id']}/payments", {**pay, "payment_id": "bank-2", "amount": 546.55},
-                 user=ADMIN)
+    r = inv.post(f"{BASE}/invoices/{i['id']}/payments", {**pay, "payment_id": "bank-2", "amount": 546.55}, user=ADMIN)
     assert r.json["status"] == "paid"
     assert inv.post(f"{BASE}/invoices/{i['id']}/payments", pay, user=SALES).status == 403
 
@@ -107,7 +112,8 @@ def test_reminders_collection_and_close_on_payment(inv, monkeypatch, drain):
     # the schedule sends the inkassovarsel once the first deadline has passed
     fired = inv.gateway.invoker.invoke(
         __import__("functions.catalogue", fromlist=["function"]).function("invoicing-reminders"),
-        {"detail": {"today": "2026-04-04"}})
+        {"detail": {"today": "2026-04-04"}},
+    )
     assert fired["sent"] == 1, fired
     inv_now = inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json
     second = inv_now["reminders"][1]
@@ -120,19 +126,29 @@ def test_reminders_collection_and_close_on_payment(inv, monkeypatch, drain):
     drain()
     c = inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["collection"]
     assert [h["status"] for h in c["history"]] == ["registered", "debtor_notified"]
-    r = inv.post(f"{BASE}/invoices/{i['id']}/payments", {"payment_id": "b-9", "amount": "1046.55",
-                                                         "paid_on": "2026-04-19"}, user=ADMIN)
+    r = inv.post(
+        f"{BASE}/invoices/{i['id']}/payments",
+        {"payment_id": "b-9", "amount": "1046.55", "paid_on": "2026-04-19"},
+        user=ADMIN,
+    )
     assert r.json["status"] == "paid"
     drain()
     c = inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["collection"]
     assert c["status"] == "closed"
     assert [m["action"] for m in outbox.messages("collection")] == ["create_case", "close_case"]
     actions = {e["action"] for e in inv.get(f"{BASE}/audit-events?limit=200", user=ADMIN).json["items"]}
-    assert {"invoice.issued", "invoice.sent", "invoice.reminded", "invoice.collection_started",
-            "invoice.collection_closed", "invoice.paid"} <= actions
+    assert {
+        "invoice.issued",
+        "invoice.sent",
+        "invoice.reminded",
+        "invoice.collection_started",
+        "invoice.collection_closed",
+        "invoice.paid",
+    } <= actions
 
 
 def test_schedule_is_fired_from_the_catalogue(inv):
     from functions import catalogue
+
     assert [s.name for s in catalogue.function("invoicing-reminders").schedules] == ["invoice-reminders"]
     assert catalogue.function("invoicing-receipts").queues[0].queue == "invoice-receipts"

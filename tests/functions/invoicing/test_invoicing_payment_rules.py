@@ -1,5 +1,6 @@
 """The money rules of ISSUE-7 §2 for outgoing invoices: a payment_id names one payment, overpayments
 become the customer's credit, no negative invoice takes a number, no payment from the future."""
+
 from __future__ import annotations
 
 from klientportal.bootstrap import store
@@ -11,8 +12,11 @@ PROBLEMS = "https://klientportal.no/problems/"
 
 
 def _pay(api, invoice_id: str, payment_id: str, amount: str, paid_on: str = "2026-03-02", **extra):
-    return api.post(f"{BASE}/invoices/{invoice_id}/payments",
-                    {"payment_id": payment_id, "amount": amount, "paid_on": paid_on, **extra}, user=ADMIN)
+    return api.post(
+        f"{BASE}/invoices/{invoice_id}/payments",
+        {"payment_id": payment_id, "amount": amount, "paid_on": paid_on, **extra},
+        user=ADMIN,
+    )
 
 
 def _credit(api, customer: int = 1) -> dict:
@@ -27,8 +31,11 @@ def test_payment_id_reused_with_other_content_is_409_and_changes_nothing(inv):
     assert _pay(inv, i["id"], "bank-1", "500.00").json["paid_amount"] == "500.00"
     replay = _pay(inv, i["id"], "bank-1", "500")  # the same payment, the bank file read again
     assert replay.status == 200 and replay.json["paid_amount"] == "500.00" and len(replay.json["payments"]) == 1
-    for changed, differs in (({"amount": "600.00"}, "amount"), ({"paid_on": "2026-03-01"}, "paid_on"),
-                             ({"reference": "ny"}, "reference")):
+    for changed, differs in (
+        ({"amount": "600.00"}, "amount"),
+        ({"paid_on": "2026-03-01"}, "paid_on"),
+        ({"reference": "ny"}, "reference"),
+    ):
         body = {"amount": "500.00", "paid_on": "2026-03-02", **changed}
         r = _pay(inv, i["id"], "bank-1", **body)
         assert r.status == 409, r
@@ -48,8 +55,9 @@ def test_overpayment_is_recorded_on_the_invoice_and_as_customer_credit(inv):
     assert _pay(inv, i["id"], "bank-1", "1100.00").status == 200  # a replay credits nothing more
     credit = _credit(inv)
     assert credit["balances"] == {"NOK": "53.45"}
-    assert [(e["payment_id"], e["amount"], e["invoice_number"]) for e in credit["entries"]] == \
-        [("bank-1", "53.45", i["number"])]
+    assert [(e["payment_id"], e["amount"], e["invoice_number"]) for e in credit["entries"]] == [
+        ("bank-1", "53.45", i["number"])
+    ]
     r = _pay(inv, i["id"], "bank-2", "10.00")  # paid twice by the customer: all of it is theirs
     assert r.status == 200 and r.json["status"] == "paid" and r.json["overpaid_amount"] == "63.45"
     assert _credit(inv)["balances"] == {"NOK": "63.45"}
@@ -64,8 +72,12 @@ def test_overpayment_is_recorded_on_the_invoice_and_as_customer_credit(inv):
 def test_credit_note_on_a_paid_invoice_becomes_customer_credit(inv):
     i = issued(inv)
     assert _pay(inv, i["id"], "bank-1", "1046.55").json["status"] == "paid"
-    r = inv.post(f"{BASE}/invoices/{i['id']}/credit-notes", {"lines": [
-        {"description": "Frakt", "quantity": 1, "unit_price": "150", "vat_code": "3"}]}, user=SALES, headers=key())
+    r = inv.post(
+        f"{BASE}/invoices/{i['id']}/credit-notes",
+        {"lines": [{"description": "Frakt", "quantity": 1, "unit_price": "150", "vat_code": "3"}]},
+        user=SALES,
+        headers=key(),
+    )
     c = inv.post(f"{BASE}/invoices/{r.json['id']}/issue", user=SALES, headers=key())
     assert c.status == 200, c
     original = inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json
@@ -141,8 +153,11 @@ def test_concurrent_reports_of_one_payment_record_it_once(inv):
         except DomainError as exc:
             outcomes.append(exc.slug)
 
-    jobs = [(first["id"], "bank-1", "100.00")] * 4 + [(second["id"], "bank-1", "100.00")] * 2 + \
-        [(first["id"], f"bank-{n}", "10.00") for n in range(2, 5)]
+    jobs = (
+        [(first["id"], "bank-1", "100.00")] * 4
+        + [(second["id"], "bank-1", "100.00")] * 2
+        + [(first["id"], f"bank-{n}", "10.00") for n in range(2, 5)]
+    )
     threads = [threading.Thread(target=pay, args=job) for job in jobs]
     for t in threads:
         t.start()

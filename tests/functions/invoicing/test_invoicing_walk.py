@@ -1,4 +1,5 @@
 """The full walk through the API on moto: draft → issue → send by each channel → outbox, receipts."""
+
 from __future__ import annotations
 
 from klientportal.adapters import outbox
@@ -9,8 +10,12 @@ def test_draft_has_totals_from_products(inv):
     d = draft(inv)
     assert d["status"] == "draft" and d["number"] is None
     line = d["lines"][0]
-    assert (line["description"], line["unit_price"], line["vat_code"], line["unit_code"]) == \
-        ("Kaffebønner 1 kg", "249.00", "31", "KGM")
+    assert (line["description"], line["unit_price"], line["vat_code"], line["unit_code"]) == (
+        "Kaffebønner 1 kg",
+        "249.00",
+        "31",
+        "KGM",
+    )
     # 3 × 249 at 15 % + 150 at 25 %: 747 + 112.05, 150 + 37.50
     assert d["totals"]["payable"] == "1046.55"
     assert {(v["rate"], v["vat"]) for v in d["vat"]} == {("15", "112.05"), ("25", "37.50")}
@@ -41,6 +46,7 @@ def test_send_by_email_lands_in_ses_and_outbox(inv):
 
 def test_send_by_ehf_valid_then_accepted_receipt(inv, drain, conformance_dir):
     from klientportal.formats.ehf.validation import validate_ehf
+
     i = issued(inv, customer=2)
     r = inv.post(f"{BASE}/invoices/{i['id']}/send", user=SALES, headers=key())
     assert r.status == 200 and r.json["status"] == "sent", r
@@ -56,8 +62,10 @@ def test_send_by_ehf_valid_then_accepted_receipt(inv, drain, conformance_dir):
 
 def test_ehf_route_passes_official_validation(inv, conformance_dir):
     from klientportal.formats.ehf.validation import validate_ehf
-    i = issued(inv, customer=1, allowances_charges=[{"is_charge": False, "amount": "50", "reason": "Rabatt",
-                                                     "vat_code": "31"}])
+
+    i = issued(
+        inv, customer=1, allowances_charges=[{"is_charge": False, "amount": "50", "reason": "Rabatt", "vat_code": "31"}]
+    )
     r = inv.get(f"{BASE}/invoices/{i['id']}/ehf", user=SALES)
     assert r.status == 200
     report = validate_ehf(r.raw, conformance_dir=conformance_dir)
@@ -117,8 +125,11 @@ def test_edit_after_issue_is_409(inv):
 
 def test_draft_edit_and_stale_version(inv):
     d = draft(inv)
-    r = inv.patch(f"{BASE}/invoices/{d['id']}", {"version": d["version"], "lines": [
-        {"product_number": "RAAD", "quantity": "2"}]}, user=SALES)
+    r = inv.patch(
+        f"{BASE}/invoices/{d['id']}",
+        {"version": d["version"], "lines": [{"product_number": "RAAD", "quantity": "2"}]},
+        user=SALES,
+    )
     assert r.status == 200 and r.json["totals"]["payable"] == "3125.00"
     r = inv.patch(f"{BASE}/invoices/{d['id']}", {"version": d["version"], "note": "x"}, user=SALES)
     assert r.status == 409
@@ -162,10 +173,12 @@ def test_settings_and_policy(inv):
 
 
 def test_issue_without_settings_is_a_problem(api):
-    api.post("/clients/c-fjordkaffe/customers", {"customer_number": 1, "name": "K AS", "email": "k@k.no"},
-             user=ADMIN)
-    r = api.post(f"{BASE}/invoices", {"customer_number": 1, "lines": [
-        {"description": "X", "quantity": 1, "unit_price": "10", "vat_code": "3"}]}, user=SALES)
+    api.post("/clients/c-fjordkaffe/customers", {"customer_number": 1, "name": "K AS", "email": "k@k.no"}, user=ADMIN)
+    r = api.post(
+        f"{BASE}/invoices",
+        {"customer_number": 1, "lines": [{"description": "X", "quantity": 1, "unit_price": "10", "vat_code": "3"}]},
+        user=SALES,
+    )
     assert r.status == 201 and r.json["totals"] is None
     r = api.post(f"{BASE}/invoices/{r.json['id']}/issue", user=SALES)
     assert r.status == 409 and r.json["type"].endswith("invoice-settings-missing")

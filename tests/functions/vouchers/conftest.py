@@ -1,4 +1,5 @@
 """Fixtures for the voucher inbox on moto: the seeded API, the inbound bucket, the pumps."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,15 @@ from klientportal import aws
 from klientportal.settings import settings
 from tests.unit.vouchers.conftest import NORWEGIAN_INVOICE_LINES, make_mail, make_pdf
 
-EHF_EXAMPLE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "peppol" / "examples" \
-    / "ehf-norway" / "ehf-3-faktura-1.xml"
+EHF_EXAMPLE = (
+    Path(__file__).resolve().parents[3].parent
+    / "shared"
+    / "conformance"
+    / "peppol"
+    / "examples"
+    / "ehf-norway"
+    / "ehf-3-faktura-1.xml"
+)
 FJORD = "c-fjordkaffe"
 ADMIN = "daglig@fjordkaffe.no"
 ACCOUNTANT = "regnskap@byraet.no"
@@ -44,8 +52,7 @@ class Inbound:
         field), unless the test gives another."""
         if key.startswith("upload/"):
             meta = {"declared-size": str(len(data)), **meta}
-        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type,
-                                    Metadata=meta)
+        aws.client("s3").put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, Metadata=meta)
 
     def mail(self, raw: bytes, name: str = "msg-1") -> None:
         self.put(f"mail/{name}", raw, "message/rfc822")

@@ -1,4 +1,5 @@
 """The local SMTP drop: smtplib → 127.0.0.1 → inbound/mail/ → S3 → SQS → ingest → the client's inbox."""
+
 from __future__ import annotations
 
 import smtplib

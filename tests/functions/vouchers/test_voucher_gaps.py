@@ -1,5 +1,6 @@
 """Gaps closed after the first voucher inbox: the inbox address claimed at client creation (0261),
 inbound EHF routed by its receiver (0264)."""
+
 from __future__ import annotations
 
 from klientportal.bootstrap import store as main_store
@@ -10,8 +11,9 @@ BUREAU_ADMIN = "admin@byraet.no"
 
 
 def _new_client(api, name: str, orgnr: str) -> str:
-    reply = api.post("/clients", {"name": name, "orgnr": orgnr, "tier": "portal", "modules": ["vouchers"]},
-                     user=BUREAU_ADMIN)
+    reply = api.post(
+        "/clients", {"name": name, "orgnr": orgnr, "tier": "portal", "modules": ["vouchers"]}, user=BUREAU_ADMIN
+    )
     assert reply.status == 201, reply
     return reply.json["client_id"]
 
@@ -19,8 +21,9 @@ def _new_client(api, name: str, orgnr: str) -> str:
 def test_a_new_clients_address_receives_mail_at_once(api, inbound, ehf_bytes, mail_factory):
     client_id = _new_client(api, "Nyfisk AS", "912345645")
     # nobody has opened the inbox page: the address was claimed with the client
-    inbound.mail(mail_factory(((ehf_bytes, "application/xml", "faktura.xml"),), to="nyfisk@bilag.example.no"),
-                 name="nyfisk-1")
+    inbound.mail(
+        mail_factory(((ehf_bytes, "application/xml", "faktura.xml"),), to="nyfisk@bilag.example.no"), name="nyfisk-1"
+    )
     inbound.drain()
     vouchers = api.get(f"/clients/{client_id}/vouchers", user=BUREAU_ADMIN).json["items"]
     assert [v["status"] for v in vouchers] == ["new"]
@@ -38,8 +41,9 @@ def test_inbound_ehf_is_routed_by_its_receiver(api, inbound, ehf_bytes):
     # the key names c-fjordkaffe, the document names Mottaker AS: the document wins
     inbound.put(f"ehf/{FJORD}/doc-1.xml", ehf_to(ehf_bytes, "912345661"), "application/xml")
     # unknown receiver: platform quarantine, not the key's client
-    inbound.put(f"ehf/{FJORD}/doc-2.xml", ehf_to(ehf_bytes, "999999999").replace(b"TOSL108", b"TOSL109"),
-                "application/xml")
+    inbound.put(
+        f"ehf/{FJORD}/doc-2.xml", ehf_to(ehf_bytes, "999999999").replace(b"TOSL108", b"TOSL109"), "application/xml"
+    )
     inbound.drain()
     mine = api.get(f"/clients/{client_id}/vouchers", user=BUREAU_ADMIN).json["items"]
     assert [v["channel"] for v in mine] == ["ehf"]
@@ -68,8 +72,11 @@ def test_two_ingests_meeting_the_same_new_supplier_create_it_once(api, monkeypat
     results: list = []
 
     def ingest(orgnr, account):
-        results.append(interpret.match_or_create_supplier(store, FJORD, name="Ny Leverandør AS", orgnr=orgnr,
-                                                          bank_account=account, actor=SYSTEM))
+        results.append(
+            interpret.match_or_create_supplier(
+                store, FJORD, name="Ny Leverandør AS", orgnr=orgnr, bank_account=account, actor=SYSTEM
+            )
+        )
 
     for orgnr, account in (("974760673", "12345678903"), (None, "NO9386011117947")):
         results.clear()
@@ -81,10 +88,14 @@ def test_two_ingests_meeting_the_same_new_supplier_create_it_once(api, monkeypat
         (first, why1), (second, why2) = results
         assert why1 is None and why2 is None and first.supplier_number == second.supplier_number
         assert sorted(m.matched_by for m in (first, second)) == sorted(
-            ["created", "orgnr" if orgnr else "bank_account"])
-        same = [r for r in store.query_all(f"T#{FJORD}", "SUPPLIER#")
-                if r.data.get("orgnr") == orgnr and (orgnr or r.data.get("bank_account") == "86011117947"
-                                                     or r.data.get("iban") == "NO9386011117947")]
+            ["created", "orgnr" if orgnr else "bank_account"]
+        )
+        same = [
+            r
+            for r in store.query_all(f"T#{FJORD}", "SUPPLIER#")
+            if r.data.get("orgnr") == orgnr
+            and (orgnr or r.data.get("bank_account") == "86011117947" or r.data.get("iban") == "NO9386011117947")
+        ]
         assert len(same) == 1
 
 
@@ -95,10 +106,19 @@ def test_add_to_payment_proposal(api, inbound, ehf_bytes):
     inbound.put(f"ehf/{FJORD}/pay-1.xml", ehf_to(ehf_bytes, FJORD_ORGNR), "application/xml")
     inbound.drain()
     [voucher] = api.get(f"/clients/{FJORD}/vouchers?queue=new", user=ADMIN).json["items"]
-    vid, base, proposal = voucher["voucher_id"], f"/clients/{FJORD}/vouchers/{voucher['voucher_id']}", \
-        f"/clients/{FJORD}/payment-proposal"
-    assert api.get(proposal, user=ADMIN).json == {"proposal_id": None, "client_id": FJORD, "status": "open",
-                                                 "lines": [], "totals": {}, "version": 0}
+    vid, base, proposal = (
+        voucher["voucher_id"],
+        f"/clients/{FJORD}/vouchers/{voucher['voucher_id']}",
+        f"/clients/{FJORD}/payment-proposal",
+    )
+    assert api.get(proposal, user=ADMIN).json == {
+        "proposal_id": None,
+        "client_id": FJORD,
+        "status": "open",
+        "lines": [],
+        "totals": {},
+        "version": 0,
+    }
     early = api.post(proposal + "/vouchers", {"voucher_id": vid}, user=ADMIN)
     assert early.status == 409 and early.json["current_status"] == "new", early
     # the example's PaymentID is no valid KID (the proposal refuses it: a bank would); use a real one
@@ -130,6 +150,11 @@ def test_add_to_payment_proposal(api, inbound, ehf_bytes):
     assert api.call("DELETE", f"{proposal}/vouchers/{vid}", user=ADMIN).status == 404
     assert "payment_proposal" not in api.get(base, user=ADMIN).json
     from klientportal.bootstrap import store
+
     actions = [e["action"] for e in store().audit_events(f"T#{FJORD}")[0]]
-    assert {"payment_proposal.voucher_added", "payment_proposal.voucher_removed",
-            "voucher.added_to_payment", "voucher.removed_from_payment"} <= set(actions)
+    assert {
+        "payment_proposal.voucher_added",
+        "payment_proposal.voucher_removed",
+        "voucher.added_to_payment",
+        "voucher.removed_from_payment",
+    } <= set(actions)

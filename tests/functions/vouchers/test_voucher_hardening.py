@@ -1,6 +1,7 @@
 """Findings of the hostile walk-through of the voucher inbox (issue 7 §2 and §3), each reproduced
 through the real handlers on moto: upload size bound, fatal EHF rules, the buyer of an e-mailed EHF,
 checks after an edit, a supplier orgnr that contradicts its account, the named attester."""
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,10 @@ from tests.functions.vouchers.test_voucher_walk import EHF_CODING
 
 BYGG, BYGG_ORGNR = "c-hansenbygg", "912345629"
 ATTESTER = "prosjekt@fjordkaffe.no"
-FATAL_PAYABLE = (b'<cbc:PayableAmount currencyID="NOK">802.00</cbc:PayableAmount>',
-                 b'<cbc:PayableAmount currencyID="NOK">900.00</cbc:PayableAmount>')
+FATAL_PAYABLE = (
+    b'<cbc:PayableAmount currencyID="NOK">802.00</cbc:PayableAmount>',
+    b'<cbc:PayableAmount currencyID="NOK">900.00</cbc:PayableAmount>',
+)
 
 
 def _vouchers(api, client=FJORD, user=ADMIN, queue=None) -> list[dict]:
@@ -43,8 +46,11 @@ def _sub(email: str, client=FJORD) -> str:
 
 # ---- uploads: the declared size is bound into the presigned request and checked at intake ------------
 def test_an_upload_declared_small_and_sent_large_is_not_read(api, inbound):
-    reply = api.post(f"/clients/{FJORD}/voucher-uploads", {"files": [
-        {"filename": "liten.pdf", "content_type": "application/pdf", "size": 10}]}, user=ADMIN)
+    reply = api.post(
+        f"/clients/{FJORD}/voucher-uploads",
+        {"files": [{"filename": "liten.pdf", "content_type": "application/pdf", "size": 10}]},
+        user=ADMIN,
+    )
     assert reply.status == 201, reply
     [target] = reply.json["items"]
     assert target["method"] == "POST"
@@ -91,12 +97,15 @@ def test_an_ehf_failing_fatal_rules_cannot_be_approved_or_paid_until_overridden(
     assert refused.json["failed_rules"]
     assert api.post(base + "/payment", {"version": v["version"], "paid_on": "2026-11-27"}, user=ADMIN).status == 409
     assert api.post(base + "/attestation", {"version": v["version"]}, user=ADMIN).status == 409
-    assert api.post(f"/clients/{FJORD}/payment-proposal/vouchers", {"voucher_id": v["voucher_id"]},
-                    user=ADMIN).status == 409
+    assert (
+        api.post(f"/clients/{FJORD}/payment-proposal/vouchers", {"voucher_id": v["voucher_id"]}, user=ADMIN).status
+        == 409
+    )
     # a client user may not override (approval level); a client admin may, with a reason
     assert api.post(base + "/validation-override", {"version": v["version"]}, user=ADMIN).status == 422
-    over = api.post(base + "/validation-override", {"version": v["version"], "reason": "Avtalt med leverandør"},
-                    user=ADMIN)
+    over = api.post(
+        base + "/validation-override", {"version": v["version"], "reason": "Avtalt med leverandør"}, user=ADMIN
+    )
     assert over.status == 200, over
     assert over.json["validation_override"]["reason"] == "Avtalt med leverandør"
     approved = api.post(base + "/approval", {"version": over.json["version"]}, user=ADMIN)
@@ -116,26 +125,51 @@ def test_a_corrected_invoice_can_be_asked_for(api, inbound, ehf_bytes):
     inbound.put(f"ehf/{FJORD}/valid.xml", ehf_to(ehf_bytes, FJORD_ORGNR), "application/xml")
     inbound.drain()
     [valid] = _vouchers(api, queue="new")
-    assert api.post(f"/clients/{FJORD}/vouchers/{valid['voucher_id']}/correction-request",
-                    {"version": valid["version"], "comment": "x"}, user=ADMIN).status == 409
+    assert (
+        api.post(
+            f"/clients/{FJORD}/vouchers/{valid['voucher_id']}/correction-request",
+            {"version": valid["version"], "comment": "x"},
+            user=ADMIN,
+        ).status
+        == 409
+    )
 
 
 # ---- an EHF e-mailed to client A whose buyer is client B ------------------------------------------------
-def test_an_emailed_ehf_goes_to_its_buyer_within_the_bureau_and_is_flagged_otherwise(api, inbound, ehf_bytes,
-                                                                                    mail_factory):
+def test_an_emailed_ehf_goes_to_its_buyer_within_the_bureau_and_is_flagged_otherwise(
+    api, inbound, ehf_bytes, mail_factory
+):
     service = tenancy_service()
-    service.create_bureau("b-other", "Annet Byrå AS", "912345661",
-                          BureauLicence(licence_number="BYRA-9", modules=list(Module)), "admin@other.no", "Other",
-                          SYSTEM)
-    service.create_client("b-other", ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL,
-                                                  modules=list(Module)), SYSTEM, client_id="c-other")
+    service.create_bureau(
+        "b-other",
+        "Annet Byrå AS",
+        "912345661",
+        BureauLicence(licence_number="BYRA-9", modules=list(Module)),
+        "admin@other.no",
+        "Other",
+        SYSTEM,
+    )
+    service.create_client(
+        "b-other",
+        ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL, modules=list(Module)),
+        SYSTEM,
+        client_id="c-other",
+    )
     to_bygg = ehf_to(ehf_bytes, BYGG_ORGNR)
     to_foreign = ehf_to(ehf_bytes, "912345688").replace(b"TOSL108", b"TOSL201")
     to_nobody = ehf_to(ehf_bytes, "974760673").replace(b"TOSL108", b"TOSL202")
     mine = ehf_to(ehf_bytes, FJORD_ORGNR).replace(b"TOSL108", b"TOSL203")
-    inbound.mail(mail_factory(((to_bygg, "application/xml", "a.xml"), (to_foreign, "application/xml", "b.xml"),
-                               (to_nobody, "application/xml", "c.xml"), (mine, "application/xml", "d.xml")),
-                              to="fjordkaffe@bilag.example.no"))
+    inbound.mail(
+        mail_factory(
+            (
+                (to_bygg, "application/xml", "a.xml"),
+                (to_foreign, "application/xml", "b.xml"),
+                (to_nobody, "application/xml", "c.xml"),
+                (mine, "application/xml", "d.xml"),
+            ),
+            to="fjordkaffe@bilag.example.no",
+        )
+    )
     inbound.drain()
     [routed] = _vouchers(api, client=BYGG, user=ACCOUNTANT)
     assert routed["source"]["routed_by"] == "buyer" and routed["source"]["addressed_to"] == FJORD
@@ -156,22 +190,31 @@ def test_checks_are_recomputed_after_an_edit(api, inbound, invoice_pdf):
     [v] = _vouchers(api)
     assert _check(v, "kid")["ok"] is True and _check(v, "tax-inclusive")["ok"] is True
     base = f"/clients/{FJORD}/vouchers/{v['voucher_id']}"
-    edited = api.patch(base, {"version": v["version"], "kid": "1234567890", "bank_account": "86011117948",
-                              "total": "12600.00"}, user=ADMIN)
+    edited = api.patch(
+        base,
+        {"version": v["version"], "kid": "1234567890", "bank_account": "86011117948", "total": "12600.00"},
+        user=ADMIN,
+    )
     assert edited.status == 200, edited
     after = edited.json
     assert _check(after, "kid")["ok"] is False
     assert _check(after, "bank-account")["ok"] is False
     assert _check(after, "tax-inclusive")["ok"] is False and "12600" in _check(after, "tax-inclusive")["message"]
-    fixed = api.patch(base, {"version": after["version"], "kid": "1234567897", "bank_account": "86011117947",
-                             "total": "12500.00"}, user=ADMIN).json
+    fixed = api.patch(
+        base,
+        {"version": after["version"], "kid": "1234567897", "bank_account": "86011117947", "total": "12500.00"},
+        user=ADMIN,
+    ).json
     assert all(c["ok"] for c in fixed["checks"] if c["code"] in ("kid", "bank-account", "tax-inclusive"))
 
 
 # ---- an orgnr mismatch wins over an account match --------------------------------------------------------
 def test_a_supplier_is_not_matched_by_account_when_the_orgnr_differs(api, inbound, ehf_bytes):
-    made = api.post(f"/clients/{FJORD}/suppliers", {"supplier_number": 20001, "name": "Kontorland AS",
-                                                    "orgnr": "974760673", "bank_account": "86011117947"}, user=ADMIN)
+    made = api.post(
+        f"/clients/{FJORD}/suppliers",
+        {"supplier_number": 20001, "name": "Kontorland AS", "orgnr": "974760673", "bank_account": "86011117947"},
+        user=ADMIN,
+    )
     assert made.status == 201, made
     inbound.put(f"ehf/{FJORD}/s-1.xml", ehf_to(ehf_bytes, FJORD_ORGNR), "application/xml")  # orgnr 123456785
     inbound.drain()
@@ -187,7 +230,11 @@ def test_the_named_attester_sees_and_decides_only_what_is_routed_to_them(api, in
     from tests.unit.vouchers.conftest import NORWEGIAN_INVOICE_LINES
 
     second = pdf_factory(tuple(x.replace("2024-117", "2024-118") for x in NORWEGIAN_INVOICE_LINES))
-    for name, data in (("a", invoice_pdf), ("b", second), ("c", pdf_factory(tuple(x.replace("2024-117", "2024-119") for x in NORWEGIAN_INVOICE_LINES)))):
+    for name, data in (
+        ("a", invoice_pdf),
+        ("b", second),
+        ("c", pdf_factory(tuple(x.replace("2024-117", "2024-119") for x in NORWEGIAN_INVOICE_LINES))),
+    ):
         inbound.put(f"upload/{FJORD}/att-{name}/{name}.pdf", data, "application/pdf")
     inbound.drain()
     items = {v["details"]["invoice_number"]: v for v in _vouchers(api)}
@@ -199,19 +246,26 @@ def test_the_named_attester_sees_and_decides_only_what_is_routed_to_them(api, in
     for number in ("2024-117", "2024-118"):
         v = items[number]
         base = f"/clients/{FJORD}/vouchers/{v['voucher_id']}"
-        v = api.put(base + "/coding", {"version": v["version"], "lines": [
-            {"account": "6800", "vat_code": "1", "net_amount": "10000.00"}]}, user=ADMIN).json
-        not_attester = api.post(base + "/attestation", {"version": v["version"], "attester": _sub("salg@fjordkaffe.no")},
-                                user=ADMIN)
+        v = api.put(
+            base + "/coding",
+            {"version": v["version"], "lines": [{"account": "6800", "vat_code": "1", "net_amount": "10000.00"}]},
+            user=ADMIN,
+        ).json
+        not_attester = api.post(
+            base + "/attestation", {"version": v["version"], "attester": _sub("salg@fjordkaffe.no")}, user=ADMIN
+        )
         assert not_attester.status == 422, not_attester
-        sent = api.post(base + "/attestation", {"version": v["version"], "attester": attester, "comment": "Sjekk"},
-                        user=ADMIN)
+        sent = api.post(
+            base + "/attestation", {"version": v["version"], "attester": attester, "comment": "Sjekk"}, user=ADMIN
+        )
         assert sent.status == 200 and sent.json["attestation"]["attester"] == attester, sent
         routed.append(sent.json)
     [unrouted] = [v for n, v in items.items() if n not in ("2024-117", "2024-118")]
 
     waiting = api.get(f"/clients/{FJORD}/attestations", user=ATTESTER)
-    assert waiting.status == 200 and {v["voucher_id"] for v in waiting.json["items"]} == {v["voucher_id"] for v in routed}
+    assert waiting.status == 200 and {v["voucher_id"] for v in waiting.json["items"]} == {
+        v["voucher_id"] for v in routed
+    }
     one = f"/clients/{FJORD}/attestations/{routed[0]['voucher_id']}"
     assert api.get(one, user=ATTESTER).json["details"]["invoice_number"] == "2024-117"
     assert api.get(one + "/preview", user=ATTESTER).status == 200
@@ -221,19 +275,22 @@ def test_the_named_attester_sees_and_decides_only_what_is_routed_to_them(api, in
     assert api.get(f"/clients/{FJORD}/suppliers", user=ATTESTER).status == 403
     assert api.get(f"/clients/{FJORD}/attestations", user=ADMIN).json["items"] == []  # routed to the attester only
 
-    approve = api.post(one + "/decision", {"version": routed[0]["version"], "decision": "approve", "comment": "OK"},
-                       user=ATTESTER)
+    approve = api.post(
+        one + "/decision", {"version": routed[0]["version"], "decision": "approve", "comment": "OK"}, user=ATTESTER
+    )
     assert approve.status == 200 and approve.json["status"] == "approved", approve
     assert approve.json["approved"]["via"] == "attestation"
     assert approve.json["attestation"]["outcome"]["comment"] == "OK"
     two = f"/clients/{FJORD}/attestations/{routed[1]['voucher_id']}/decision"
     assert api.post(two, {"version": routed[1]["version"], "decision": "reject"}, user=ATTESTER).status == 422
-    rejected = api.post(two, {"version": routed[1]["version"], "decision": "reject", "comment": "Ikke vår"},
-                        user=ATTESTER)
+    rejected = api.post(
+        two, {"version": routed[1]["version"], "decision": "reject", "comment": "Ikke vår"}, user=ATTESTER
+    )
     assert rejected.status == 200 and rejected.json["status"] == "rejected", rejected
     assert api.post(two, {"version": rejected.json["version"], "decision": "approve"}, user=ATTESTER).status == 404
     assert api.get(f"/clients/{FJORD}/attestations", user=ATTESTER).json["items"] == []
-    assert [v["voucher_id"] for v in api.get("/bureau/voucher-queue", user=ACCOUNTANT).json["items"]] == \
-        [routed[0]["voucher_id"]]
+    assert [v["voucher_id"] for v in api.get("/bureau/voucher-queue", user=ACCOUNTANT).json["items"]] == [
+        routed[0]["voucher_id"]
+    ]
     actions = [e["action"] for e in main_store().audit_events(f"T#{FJORD}")[0]]
     assert {"voucher.attested", "voucher.attestation_rejected"} <= set(actions)

@@ -1,5 +1,6 @@
 """The hostile corpus through the real ingest handler on moto: every input ends as a voucher or a
 quarantine item with a stable reason (never dropped), within generous time and memory bounds."""
+
 from __future__ import annotations
 
 import io
@@ -15,7 +16,7 @@ from tests.unit.vouchers.hostile.test_hostile_xml import BILLION_LAUGHS, HOSTILE
 ADDRESS = "fjordkaffe@bilag.example.no"
 MIB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-MAX_SECONDS = 20.0           # sanity bound per item (typical: well under a second)
+MAX_SECONDS = 20.0  # sanity bound per item (typical: well under a second)
 MAX_PEAK_GROWTH = 400 * MIB  # sanity bound: growth of the process's peak RSS while one item is ingested
 
 
@@ -29,8 +30,9 @@ def _mail(*attachments, to=ADDRESS, body="Vedlagt."):
 
 
 def _raw(content_type_header: str, body: bytes, to=ADDRESS) -> bytes:
-    return (f"From: x@example.com\r\nTo: {to}\r\nSubject: hostile\r\nMIME-Version: 1.0\r\n"
-            f"{content_type_header}\r\n\r\n").encode() + body
+    return (
+        f"From: x@example.com\r\nTo: {to}\r\nSubject: hostile\r\nMIME-Version: 1.0\r\n{content_type_header}\r\n\r\n"
+    ).encode() + body
 
 
 def _many_parts(parts: int) -> bytes:
@@ -39,9 +41,14 @@ def _many_parts(parts: int) -> bytes:
 
 
 def _nested(depth: int) -> bytes:
-    opening = b"".join(b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i, i + 1) for i in range(depth))
+    opening = b"".join(
+        b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i, i + 1) for i in range(depth)
+    )
     closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth + 1)))
-    leaf = b"--b%d\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%%PDF-1.4\r\n" % depth
+    leaf = (
+        b"--b%d\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%%PDF-1.4\r\n"
+        % depth
+    )
     return _raw('Content-Type: multipart/mixed; boundary="b0"', opening + leaf + closing)
 
 
@@ -55,19 +62,41 @@ def _zip_bomb() -> bytes:
 # name: (how it arrives, payload builder, where the outcome is, expected reason)
 CORPUS = {
     "no-attachment": ("mail", lambda: _mail(), "client", "no-attachment"),
-    "unknown-recipient": ("mail", lambda: _mail((b"%PDF-1.4\n", "application/pdf", "a.pdf"),
-                                                to="ukjent@bilag.example.no"), "bureau", "unknown-recipient"),
+    "unknown-recipient": (
+        "mail",
+        lambda: _mail((b"%PDF-1.4\n", "application/pdf", "a.pdf"), to="ukjent@bilag.example.no"),
+        "bureau",
+        "unknown-recipient",
+    ),
     "no-recipient-at-the-domain": ("mail", lambda: _mail(to="someone@example.com"), "bureau", "unknown-recipient"),
     "too-many-parts": ("mail", lambda: _many_parts(5000), "client", "too-many-parts"),
     "deep-nesting": ("mail", lambda: _nested(30), "client", "nesting-too-deep"),
     "garbage-message": ("mail", lambda: b"\x00\xff" * 5000, "bureau", "unknown-recipient"),
-    "zip-bomb": ("mail", lambda: _mail((_zip_bomb(), "application/zip", "bilag.zip")), "client", "zip-compression-ratio"),
+    "zip-bomb": (
+        "mail",
+        lambda: _mail((_zip_bomb(), "application/zip", "bilag.zip")),
+        "client",
+        "zip-compression-ratio",
+    ),
     "type-lies": ("mail", lambda: _mail((PNG, "application/pdf", "faktura.pdf")), "client", "type-mismatch"),
-    "unsupported-type": ("mail", lambda: _mail((b"MZ\x90\x00" * 100, "application/octet-stream", "x.exe")),
-                         "client", "unsupported-type"),
-    "external-entity": ("mail", lambda: _mail((HOSTILE["external-entity"][0], "application/xml", "e.xml")),
-                        "voucher", "dtd-forbidden"),
-    "billion-laughs": ("mail", lambda: _mail((BILLION_LAUGHS, "application/xml", "lol.xml")), "voucher", "dtd-forbidden"),
+    "unsupported-type": (
+        "mail",
+        lambda: _mail((b"MZ\x90\x00" * 100, "application/octet-stream", "x.exe")),
+        "client",
+        "unsupported-type",
+    ),
+    "external-entity": (
+        "mail",
+        lambda: _mail((HOSTILE["external-entity"][0], "application/xml", "e.xml")),
+        "voucher",
+        "dtd-forbidden",
+    ),
+    "billion-laughs": (
+        "mail",
+        lambda: _mail((BILLION_LAUGHS, "application/xml", "lol.xml")),
+        "voucher",
+        "dtd-forbidden",
+    ),
     "network-dtd": ("ehf", lambda: HOSTILE["network-dtd"][0], "voucher", "dtd-forbidden"),
     "truncated-xml": ("ehf", lambda: HOSTILE["truncated"][0], "voucher", "malformed"),
     "not-ubl": ("upload", lambda: b'<?xml version="1.0"?><Order xmlns="urn:x"/>', "voucher", "not-ubl-invoice"),
@@ -93,6 +122,7 @@ def _reasons(api, where: str) -> dict[str, dict]:
     if where == "bureau":
         from klientportal.bootstrap import store
         from klientportal.repository.keys import QUARANTINE_PREFIX, UNROUTED_PK
+
         return {r.data["reason"]: r.data for r in store().query_all(UNROUTED_PK, QUARANTINE_PREFIX)}
     reply = api.get(f"/clients/{FJORD}/voucher-quarantine", user=ADMIN)
     assert reply.status == 200, reply

@@ -1,6 +1,7 @@
 """Object Lock retention of voucher originals follows the client's financial year (bokføringsloven
 § 13, decisions 0252/0265): five years after the end of the financial year of receipt. The raw e-mail
 is stored before its client is known (calendar year) and lengthened after routing, never shortened."""
+
 from __future__ import annotations
 
 import functools
@@ -17,7 +18,7 @@ from tests.functions.vouchers.conftest import ACCOUNTANT, ADMIN, FJORD
 BUREAU_ADMIN = "admin@byraet.no"
 
 SEPTEMBER_2026 = datetime(2026, 9, 15, 10, 0, tzinfo=UTC)  # July–June year 2026/27 ends 30 June 2027
-MARCH_2027 = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)      # the same July–June year
+MARCH_2027 = datetime(2027, 3, 10, 10, 0, tzinfo=UTC)  # the same July–June year
 
 
 def _oslo(year: int, month: int) -> datetime:
@@ -27,8 +28,10 @@ def _oslo(year: int, month: int) -> datetime:
 @pytest.fixture
 def received_at(monkeypatch):
     """Makes ingest see a fixed receipt instant (the retention depends on the date of receipt)."""
+
     def set_(at: datetime) -> None:
         monkeypatch.setattr(intake_module, "VoucherIntake", functools.partial(VoucherIntake, now=lambda: at))
+
     return set_
 
 
@@ -40,6 +43,7 @@ def retention_calls(aws_env):
 
     def record(params: dict, **_: object) -> None:
         calls.append(dict(params))
+
     s3.meta.events.register("before-parameter-build.s3.PutObjectRetention", record, unique_id="test-retention-calls")
     yield calls
     s3.meta.events.unregister("before-parameter-build.s3.PutObjectRetention", unique_id="test-retention-calls")
@@ -59,9 +63,19 @@ def _only_voucher(api, client_id: str, user: str) -> dict:
 
 
 def test_july_june_client_locks_attachment_and_raw_mail_to_its_financial_year(
-        api, inbound, mail_factory, invoice_pdf, received_at, retention_calls):
-    created = api.post("/clients", {"name": "Sommerår AS", "orgnr": "912345661", "tier": "portal",
-                                    "modules": ["vouchers"], "financial_year_start_month": 7}, user=BUREAU_ADMIN)
+    api, inbound, mail_factory, invoice_pdf, received_at, retention_calls
+):
+    created = api.post(
+        "/clients",
+        {
+            "name": "Sommerår AS",
+            "orgnr": "912345661",
+            "tier": "portal",
+            "modules": ["vouchers"],
+            "financial_year_start_month": 7,
+        },
+        user=BUREAU_ADMIN,
+    )
     assert created.status == 201, created
     client_id = created.json["client_id"]
     assert created.json["financial_year_start_month"] == 7
@@ -92,21 +106,29 @@ def test_july_june_client_locks_attachment_and_raw_mail_to_its_financial_year(
 
 
 def test_financial_year_set_by_patch_never_shortens_the_raw_mail(
-        api, inbound, mail_factory, invoice_pdf, received_at, retention_calls):
+    api, inbound, mail_factory, invoice_pdf, received_at, retention_calls
+):
     client = api.get(f"/clients/{FJORD}", user=ACCOUNTANT).json
     assert client["financial_year_start_month"] == 1
     for bad in (13, 0, "juli", 1.5):
-        reply = api.patch(f"/clients/{FJORD}", {"version": client["version"], "financial_year_start_month": bad},
-                          user=ACCOUNTANT)
+        reply = api.patch(
+            f"/clients/{FJORD}", {"version": client["version"], "financial_year_start_month": bad}, user=ACCOUNTANT
+        )
         assert reply.status == 422, (bad, reply)
-    assert api.patch(f"/clients/{FJORD}", {"version": client["version"], "financial_year_start_month": 7},
-                     user=ADMIN).status == 403  # a client admin cannot change it: bureau staff only
-    changed = api.patch(f"/clients/{FJORD}", {"version": client["version"], "financial_year_start_month": 7},
-                        user=ACCOUNTANT)
+    assert (
+        api.patch(
+            f"/clients/{FJORD}", {"version": client["version"], "financial_year_start_month": 7}, user=ADMIN
+        ).status
+        == 403
+    )  # a client admin cannot change it: bureau staff only
+    changed = api.patch(
+        f"/clients/{FJORD}", {"version": client["version"], "financial_year_start_month": 7}, user=ACCOUNTANT
+    )
     assert changed.status == 200, changed
     assert changed.json["financial_year_start_month"] == 7 and changed.json["name"] == client["name"]
-    renamed = api.patch(f"/clients/{FJORD}", {"version": changed.json["version"], "name": "Fjordkaffe AS"},
-                        user=ACCOUNTANT)
+    renamed = api.patch(
+        f"/clients/{FJORD}", {"version": changed.json["version"], "name": "Fjordkaffe AS"}, user=ACCOUNTANT
+    )
     assert renamed.status == 200 and renamed.json["financial_year_start_month"] == 7
 
     received_at(MARCH_2027)

@@ -1,5 +1,6 @@
 """The voucher inbox end to end on moto, through the real handlers: e-mail (EHF + PDF) → ingest →
 inbox → code → approve → the bureau books it; the upload path; replays; tenant isolation."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,9 @@ def test_mail_with_ehf_and_pdf_to_booked(api, inbound, ehf_bytes, mail_factory):
     address = _address(api)
     assert address == "fjordkaffe@bilag.example.no"
     pdf = make_pdf(OTHER_SUPPLIER_PDF_LINES)
-    inbound.mail(mail_factory(((ehf_bytes, "application/xml", "faktura.xml"), (pdf, "application/pdf", "k5521.pdf")),
-                              to=address))
+    inbound.mail(
+        mail_factory(((ehf_bytes, "application/xml", "faktura.xml"), (pdf, "application/pdf", "k5521.pdf")), to=address)
+    )
     assert inbound.drain() >= 1
 
     new = {v["channel"] + ":" + v["original"]["content_type"]: v for v in _vouchers(api, queue="new")}
@@ -80,11 +82,15 @@ def test_mail_with_ehf_and_pdf_to_booked(api, inbound, ehf_bytes, mail_factory):
 
     vid = ehf["voucher_id"]
     base = f"/clients/{FJORD}/vouchers/{vid}"
-    bad = api.put(base + "/coding", {"version": ehf["version"], "lines": [{"account": "9999", "net_amount": "1"}]},
-                  user=ADMIN)
+    bad = api.put(
+        base + "/coding", {"version": ehf["version"], "lines": [{"account": "9999", "net_amount": "1"}]}, user=ADMIN
+    )
     assert bad.status == 422
-    bad = api.put(base + "/coding", {"version": ehf["version"], "lines": [{"account": "4300", "vat_code": "3",
-                                                                           "net_amount": "1"}]}, user=ADMIN)
+    bad = api.put(
+        base + "/coding",
+        {"version": ehf["version"], "lines": [{"account": "4300", "vat_code": "3", "net_amount": "1"}]},
+        user=ADMIN,
+    )
     assert bad.status == 422 and "vat_code" in json.dumps(bad.json)
     coded = api.put(base + "/coding", {"version": ehf["version"], "lines": EHF_CODING}, user=ADMIN)
     assert coded.status == 200, coded
@@ -96,8 +102,9 @@ def test_mail_with_ehf_and_pdf_to_booked(api, inbound, ehf_bytes, mail_factory):
 
     queue = api.get("/bureau/voucher-queue", user=ACCOUNTANT)
     assert queue.status == 200 and [v["voucher_id"] for v in queue.json["items"]] == [vid]
-    booked = api.post(base + "/booking", {"version": approved.json["version"]}, user=ACCOUNTANT,
-                      headers={"Idempotency-Key": "book-1"})
+    booked = api.post(
+        base + "/booking", {"version": approved.json["version"]}, user=ACCOUNTANT, headers={"Idempotency-Key": "book-1"}
+    )
     assert booked.status == 200, booked
     booking = booked.json["booking"]
     assert booked.json["status"] == "booked" and booking["voucher_number"] == "2013-1"
@@ -105,11 +112,19 @@ def test_mail_with_ehf_and_pdf_to_booked(api, inbound, ehf_bytes, mail_factory):
     credit = sum(Decimal(x["credit"]) for x in booking["lines"])
     assert debit == credit == Decimal("1826.78")  # 1801.78 + the 25.00 allowance on the credit side
     ledger = [x for x in booking["lines"] if x["account"] == "2400"]
-    assert ledger == [{"account": "2400", "debit": "0.00", "credit": "1801.78", "supplier_number": 10001,
-                       "text": "The Sellercompany ASA TOSL108"}]
+    assert ledger == [
+        {
+            "account": "2400",
+            "debit": "0.00",
+            "credit": "1801.78",
+            "supplier_number": 10001,
+            "text": "The Sellercompany ASA TOSL108",
+        }
+    ]
     assert {x["account"] for x in booking["lines"]} == {"4300", "2710", "2711", "2400"}
-    replay = api.post(base + "/booking", {"version": approved.json["version"]}, user=ACCOUNTANT,
-                      headers={"Idempotency-Key": "book-1"})
+    replay = api.post(
+        base + "/booking", {"version": approved.json["version"]}, user=ACCOUNTANT, headers={"Idempotency-Key": "book-1"}
+    )
     assert replay.status == 200 and replay.headers.get("idempotent-replayed") == "true"
     assert api.post(base + "/booking", {"version": booked.json["version"]}, user=ACCOUNTANT).status == 409
 
@@ -121,8 +136,14 @@ def test_mail_with_ehf_and_pdf_to_booked(api, inbound, ehf_bytes, mail_factory):
 
     # events are audit actions on the bus
     actions = {e["action"] for e in api.get(f"/clients/{FJORD}/audit-events?limit=200", user=ADMIN).json["items"]}
-    assert {"voucher.received", "voucher.interpreted", "voucher.coded", "voucher.approved", "voucher.booked",
-            "supplier.created"} <= actions
+    assert {
+        "voucher.received",
+        "voucher.interpreted",
+        "voucher.coded",
+        "voucher.approved",
+        "voucher.booked",
+        "supplier.created",
+    } <= actions
 
 
 def test_return_with_comment_and_paid(api, inbound, invoice_pdf):
@@ -131,8 +152,11 @@ def test_return_with_comment_and_paid(api, inbound, invoice_pdf):
     inbound.drain()
     [v] = _vouchers(api, queue="new")
     base = f"/clients/{FJORD}/vouchers/{v['voucher_id']}"
-    v = api.put(base + "/coding", {"version": v["version"], "lines": [
-        {"account": "6800", "vat_code": "1", "net_amount": "10000.00"}]}, user=ADMIN).json
+    v = api.put(
+        base + "/coding",
+        {"version": v["version"], "lines": [{"account": "6800", "vat_code": "1", "net_amount": "10000.00"}]},
+        user=ADMIN,
+    ).json
     v = api.post(base + "/attestation", {"version": v["version"]}, user=ADMIN).json
     assert v["status"] == "in_attestation"
     v = api.post(base + "/approval", {"version": v["version"], "comment": "ok"}, user=ADMIN).json
@@ -148,16 +172,24 @@ def test_return_with_comment_and_paid(api, inbound, invoice_pdf):
 
 
 def test_upload_through_presigned_urls(api, inbound, invoice_pdf, ehf_bytes):
-    reply = api.post(f"/clients/{FJORD}/voucher-uploads", {"files": [
-        {"filename": "../../faktura.pdf", "content_type": "application/pdf", "size": len(invoice_pdf)},
-        {"filename": "ehf.xml", "content_type": "application/xml", "size": len(ehf_bytes)}]}, user=ADMIN)
+    reply = api.post(
+        f"/clients/{FJORD}/voucher-uploads",
+        {
+            "files": [
+                {"filename": "../../faktura.pdf", "content_type": "application/pdf", "size": len(invoice_pdf)},
+                {"filename": "ehf.xml", "content_type": "application/xml", "size": len(ehf_bytes)},
+            ]
+        },
+        user=ADMIN,
+    )
     assert reply.status == 201, reply
     targets = reply.json["items"]
     assert targets[0]["filename"] == "faktura.pdf" and targets[0]["key"].startswith(f"upload/{FJORD}/")
     for target, data in zip(targets, (invoice_pdf, ehf_bytes), strict=True):
         assert target["method"] == "POST"
-        post = requests.post(target["url"], data=target["fields"], files={"file": (target["filename"], data)},
-                             timeout=10)
+        post = requests.post(
+            target["url"], data=target["fields"], files={"file": (target["filename"], data)}, timeout=10
+        )
         assert post.status_code in (200, 204), post.text
     inbound.drain()
     items = _vouchers(api)
@@ -180,16 +212,24 @@ def test_replays_and_duplicates_change_nothing(api, inbound, ehf_bytes, mail_fac
     [first] = _vouchers(api)
     sqs = aws.client("sqs")
     url = sqs.get_queue_url(QueueName=inbound.queue_name)["QueueUrl"]
-    event = {"Records": [{"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": inbound.bucket},
-                                                                   "object": {"key": "mail/m-1", "size": len(raw)}}}]}
+    event = {
+        "Records": [
+            {
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": inbound.bucket}, "object": {"key": "mail/m-1", "size": len(raw)}},
+            }
+        ]
+    }
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))  # the same S3 event again
-    inbound.mail(raw, "m-2")                                          # the same mail again
+    inbound.mail(raw, "m-2")  # the same mail again
     inbound.put(f"upload/{FJORD}/u-9/same.xml", ehf_bytes, "application/xml")  # the same file uploaded
     inbound.drain()
     [after] = _vouchers(api)
     assert after["voucher_id"] == first["voucher_id"] and after["version"] == first["version"]
     # same supplier + invoice number, different bytes: a new voucher flagged as a duplicate
-    inbound.put(f"upload/{FJORD}/u-10/copy.xml", ehf_bytes.replace(b"<cbc:Note>", b"<cbc:Note>Kopi. "), "application/xml")
+    inbound.put(
+        f"upload/{FJORD}/u-10/copy.xml", ehf_bytes.replace(b"<cbc:Note>", b"<cbc:Note>Kopi. "), "application/xml"
+    )
     inbound.drain()
     flagged = [v for v in _vouchers(api) if v["voucher_id"] != first["voucher_id"]]
     assert len(flagged) == 1 and flagged[0]["duplicate_of"] == first["voucher_id"]
@@ -238,8 +278,10 @@ def test_inbound_ehf_from_the_access_point(api, inbound, ehf_bytes):
 
 
 def test_invalid_ehf_is_kept_and_shown_with_the_failed_rules(api, inbound, ehf_bytes):
-    broken = ehf_to(ehf_bytes, FJORD_ORGNR).replace(b'<cbc:PayableAmount currencyID="NOK">802.00</cbc:PayableAmount>',
-                               b'<cbc:PayableAmount currencyID="NOK">900.00</cbc:PayableAmount>')
+    broken = ehf_to(ehf_bytes, FJORD_ORGNR).replace(
+        b'<cbc:PayableAmount currencyID="NOK">802.00</cbc:PayableAmount>',
+        b'<cbc:PayableAmount currencyID="NOK">900.00</cbc:PayableAmount>',
+    )
     inbound.put(f"ehf/{FJORD}/broken.xml", broken, "application/xml")
     inbound.drain()
     [voucher] = _vouchers(api, queue="new")

@@ -1,4 +1,5 @@
 """Hypothesis strategies for valid invoices and credit notes (shared by unit and conformance tests)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -26,8 +27,23 @@ from klientportal.invoicing.models import (
 
 _ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 _KONTONR_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-WORDS = ("Regnskap", "Lønnskjøring", "Årsoppgjør", "Rådgivning", "Kaffe", "Møterom", "Skyssøk", "Ærend",
-         "Øvelse", "Blåbær", "Konsulenttimer", "Frakt", "Lisens", "Vedlikehold", "Grünerløkka")
+WORDS = (
+    "Regnskap",
+    "Lønnskjøring",
+    "Årsoppgjør",
+    "Rådgivning",
+    "Kaffe",
+    "Møterom",
+    "Skyssøk",
+    "Ærend",
+    "Øvelse",
+    "Blåbær",
+    "Konsulenttimer",
+    "Frakt",
+    "Lisens",
+    "Vedlikehold",
+    "Grünerløkka",
+)
 
 
 def _check_digit(body: str, weights: tuple[int, ...]) -> int | None:
@@ -40,13 +56,20 @@ def _with_check(body: str, weights: tuple[int, ...]) -> str | None:
     return None if digit is None else body + str(digit)
 
 
-orgnrs = st.integers(80_000_000, 99_999_999).map(lambda n: _with_check(str(n), _ORGNR_WEIGHTS)).filter(
-    lambda n: n is not None and orgnr.is_valid(n))
-accounts = st.integers(10**9, 10**10 - 1).map(lambda n: _with_check(str(n), _KONTONR_WEIGHTS)).filter(
-    lambda n: n is not None and kontonr.is_valid(n))
+orgnrs = (
+    st.integers(80_000_000, 99_999_999)
+    .map(lambda n: _with_check(str(n), _ORGNR_WEIGHTS))
+    .filter(lambda n: n is not None and orgnr.is_valid(n))
+)
+accounts = (
+    st.integers(10**9, 10**10 - 1)
+    .map(lambda n: _with_check(str(n), _KONTONR_WEIGHTS))
+    .filter(lambda n: n is not None and kontonr.is_valid(n))
+)
 words = st.sampled_from(WORDS)
 free_text = st.text(st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), min_size=1, max_size=30).filter(
-    lambda s: s.strip())
+    lambda s: s.strip()
+)
 texts = st.one_of(words, st.builds(lambda a, b: f"{a} {b}", words, free_text))
 
 
@@ -63,16 +86,27 @@ addresses = st.builds(
 
 STANDARD = st.sampled_from([Vat(category=VatCategory.STANDARD, rate=r) for r in (25, 15, 12)])
 ZERO = st.just(Vat(category=VatCategory.ZERO_RATED))
-EXEMPT = st.sampled_from([
-    Vat(category=VatCategory.EXEMPT, exemption_reason="Unntatt fra merverdiavgift"),
-    Vat(category=VatCategory.EXEMPT, exemption_reason_code="VATEX-EU-132-1B",
-        exemption_reason="Helsetjenester, merverdiavgiftsloven § 3-2"),
-    Vat(category=VatCategory.EXEMPT, exemption_reason_code="VATEX-EU-D"),
-])
-REVERSE = st.just(Vat(category=VatCategory.REVERSE_CHARGE, exemption_reason_code="VATEX-EU-AE",
-                      exemption_reason="Omvendt avgiftsplikt"))
-EXPORT = st.just(Vat(category=VatCategory.EXPORT, exemption_reason_code="VATEX-EU-G",
-                     exemption_reason="Eksport av varer"))
+EXEMPT = st.sampled_from(
+    [
+        Vat(category=VatCategory.EXEMPT, exemption_reason="Unntatt fra merverdiavgift"),
+        Vat(
+            category=VatCategory.EXEMPT,
+            exemption_reason_code="VATEX-EU-132-1B",
+            exemption_reason="Helsetjenester, merverdiavgiftsloven § 3-2",
+        ),
+        Vat(category=VatCategory.EXEMPT, exemption_reason_code="VATEX-EU-D"),
+    ]
+)
+REVERSE = st.just(
+    Vat(
+        category=VatCategory.REVERSE_CHARGE,
+        exemption_reason_code="VATEX-EU-AE",
+        exemption_reason="Omvendt avgiftsplikt",
+    )
+)
+EXPORT = st.just(
+    Vat(category=VatCategory.EXPORT, exemption_reason_code="VATEX-EU-G", exemption_reason="Eksport av varer")
+)
 OUTSIDE = Vat(category=VatCategory.OUTSIDE_SCOPE, exemption_reason="Ikke merverdiavgiftspliktig")
 
 
@@ -85,10 +119,12 @@ def line_allowances_charges(draw: st.DrawFn) -> LineAllowanceCharge:
     is_charge = draw(st.booleans())
     measure = draw(st.sampled_from(("amount", "percent")))
     return LineAllowanceCharge(
-        is_charge=is_charge, reason=draw(st.sampled_from(("Miljøgebyr", "Emballasje", "Mengderabatt"))),
+        is_charge=is_charge,
+        reason=draw(st.sampled_from(("Miljøgebyr", "Emballasje", "Mengderabatt"))),
         reason_code=draw(CHARGE_CODES if is_charge else ALLOWANCE_CODES),
         amount=draw(decimals("0.01", "50", 2)) if measure == "amount" else None,
-        percent=draw(decimals("0.01", "30", 2)) if measure == "percent" else None)
+        percent=draw(decimals("0.01", "30", 2)) if measure == "percent" else None,
+    )
 
 
 @st.composite
@@ -123,17 +159,26 @@ def lines(draw: st.DrawFn, vats: st.SearchStrategy[Vat], period: Period | None =
         extra["allowances_charges"] = tuple(draw(st.lists(line_allowances_charges(), min_size=1, max_size=2)))
     if draw(st.integers(0, 3)) == 0:
         extra["period"] = draw(periods(period))
-    return InvoiceLine(description=draw(texts), quantity=quantity, unit_price=price,
-                       unit_code=draw(st.sampled_from(("EA", "HUR", "KGM", "MTR", "DAY", "C62"))),
-                       vat=draw(vats), **extra)
+    return InvoiceLine(
+        description=draw(texts),
+        quantity=quantity,
+        unit_price=price,
+        unit_code=draw(st.sampled_from(("EA", "HUR", "KGM", "MTR", "DAY", "C62"))),
+        vat=draw(vats),
+        **extra,
+    )
 
 
 @st.composite
 def kids(draw: st.DrawFn) -> str:
     algorithm = draw(st.sampled_from(KidAlgorithm))
-    settings = KidSettings(algorithm=algorithm, length=draw(st.integers(7, 25)),
-                           composition=KidComposition.CUSTOMER_INVOICE, customer_digits=3,
-                           mod11_remainder_10=draw(st.sampled_from(("variant-digit", "dash"))))
+    settings = KidSettings(
+        algorithm=algorithm,
+        length=draw(st.integers(7, 25)),
+        composition=KidComposition.CUSTOMER_INVOICE,
+        customer_digits=3,
+        mod11_remainder_10=draw(st.sampled_from(("variant-digit", "dash"))),
+    )
     return generate_kid(settings, draw(st.integers(0, 999)), draw(st.integers(0, 99)))
 
 
@@ -146,20 +191,36 @@ def invoices(draw: st.DrawFn, kind: DocumentKind | None = None) -> Invoice:
     buyer_no = draw(orgnrs)
     if mva_registered:
         exempt = st.just(draw(EXEMPT))  # one exemption reason per category and invoice
-        vats = draw(st.sampled_from((
-            STANDARD, st.one_of(STANDARD, ZERO), st.one_of(STANDARD, ZERO, exempt),
-            st.one_of(STANDARD, exempt, REVERSE), st.one_of(ZERO, EXPORT), exempt)))
+        vats = draw(
+            st.sampled_from(
+                (
+                    STANDARD,
+                    st.one_of(STANDARD, ZERO),
+                    st.one_of(STANDARD, ZERO, exempt),
+                    st.one_of(STANDARD, exempt, REVERSE),
+                    st.one_of(ZERO, EXPORT),
+                    exempt,
+                )
+            )
+        )
     else:
         vats = st.just(OUTSIDE)
     foreign = draw(st.integers(0, 5)) == 0
     seller = Seller(
-        name=draw(texts) + " AS", orgnr=seller_no, mva_registered=mva_registered,
-        foretaksregisteret=draw(st.booleans()), address=draw(addresses), bank_account=draw(accounts),
-        iban="NO9386011117947" if foreign else None, bic="DNBANOKK" if foreign and draw(st.booleans()) else None,
+        name=draw(texts) + " AS",
+        orgnr=seller_no,
+        mva_registered=mva_registered,
+        foretaksregisteret=draw(st.booleans()),
+        address=draw(addresses),
+        bank_account=draw(accounts),
+        iban="NO9386011117947" if foreign else None,
+        bic="DNBANOKK" if foreign and draw(st.booleans()) else None,
         email=draw(st.sampled_from((None, "faktura@selger.no"))),
     )
     buyer = Buyer(
-        name=draw(texts), orgnr=buyer_no, address=draw(addresses),
+        name=draw(texts),
+        orgnr=buyer_no,
+        address=draw(addresses),
         vat_number=f"NO{buyer_no}MVA" if mva_registered and draw(st.booleans()) else None,
         email=draw(st.sampled_from((None, "post@kunde.no"))),
         peppol_endpoint=draw(st.sampled_from((None, PeppolEndpoint(scheme="0192", identifier=buyer_no)))),
@@ -168,12 +229,29 @@ def invoices(draw: st.DrawFn, kind: DocumentKind | None = None) -> Invoice:
     invoice_lines = tuple(draw(st.lists(lines(vats, period), min_size=1, max_size=6)))
     line_vats = st.sampled_from([x.vat for x in invoice_lines])
     allowances = tuple(draw(st.lists(document_allowances_charges(line_vats), max_size=3)))
-    attachments = tuple(draw(st.lists(st.builds(
-        Attachment, filename=st.sampled_from(("timeliste.pdf", "kvittering.png", "grunnlag.csv", "bilde.jpeg")),
-        mime_code=st.sampled_from(("application/pdf", "image/png", "text/csv", "image/jpeg",
-                                   "application/vnd.oasis.opendocument.spreadsheet")),
-        content=st.binary(min_size=1, max_size=64), description=st.one_of(st.none(), texts)),
-        max_size=2, unique_by=lambda a: a.filename)))
+    attachments = tuple(
+        draw(
+            st.lists(
+                st.builds(
+                    Attachment,
+                    filename=st.sampled_from(("timeliste.pdf", "kvittering.png", "grunnlag.csv", "bilde.jpeg")),
+                    mime_code=st.sampled_from(
+                        (
+                            "application/pdf",
+                            "image/png",
+                            "text/csv",
+                            "image/jpeg",
+                            "application/vnd.oasis.opendocument.spreadsheet",
+                        )
+                    ),
+                    content=st.binary(min_size=1, max_size=64),
+                    description=st.one_of(st.none(), texts),
+                ),
+                max_size=2,
+                unique_by=lambda a: a.filename,
+            )
+        )
+    )
     issue = draw(st.dates(date(2024, 1, 1), date(2027, 12, 31)))
     credit = kind is DocumentKind.CREDIT_NOTE
     return Invoice(
@@ -205,8 +283,18 @@ def document_allowances_charges(draw: st.DrawFn, vats: st.SearchStrategy[Vat]) -
     code = draw(CHARGE_CODES if is_charge else ALLOWANCE_CODES)
     reason = draw(st.sampled_from(("Frakt", "Emballasje", "Kunderabatt", "Gebyr")))
     if draw(st.booleans()):
-        return AllowanceCharge(is_charge=is_charge, amount=draw(decimals("0.01", "2000", 2)), reason=reason,
-                               reason_code=code, vat=draw(vats))
-    return AllowanceCharge(is_charge=is_charge, percent=draw(decimals("1", "20", 2)),
-                           base_amount=draw(decimals("1", "10000", 2)), reason=reason, reason_code=code,
-                           vat=draw(vats))
+        return AllowanceCharge(
+            is_charge=is_charge,
+            amount=draw(decimals("0.01", "2000", 2)),
+            reason=reason,
+            reason_code=code,
+            vat=draw(vats),
+        )
+    return AllowanceCharge(
+        is_charge=is_charge,
+        percent=draw(decimals("1", "20", 2)),
+        base_amount=draw(decimals("1", "10000", 2)),
+        reason=reason,
+        reason_code=code,
+        vat=draw(vats),
+    )

@@ -1,4 +1,5 @@
 """Amounts to the øre: line nets, VAT per category and rate, document totals."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -63,8 +64,9 @@ def test_quantity_times_four_decimal_price() -> None:
 
 
 def test_prepaid_and_foreign_currency() -> None:
-    invoice = mixed_invoice(currency="EUR", nok_exchange_rate=D("11.7325"), prepaid_amount=D("1000.00"),
-                            round_payable_to_krone=False)
+    invoice = mixed_invoice(
+        currency="EUR", nok_exchange_rate=D("11.7325"), prepaid_amount=D("1000.00"), round_payable_to_krone=False
+    )
     t = calculate(invoice).totals
     assert t.payable == D("7788.40")
     assert t.tax_in_nok == D("19664.96")  # 1676.11 x 11.7325 = 18437.21 + 1227.7506 = 19664.9606

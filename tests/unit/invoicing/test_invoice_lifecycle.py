@@ -1,4 +1,5 @@
 """Pure rules of the invoicing routine: reminders and interest, VAT mapping, numbering, balances."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -17,8 +18,15 @@ LAW = ReminderLaw(inkassosats=Decimal("700"), forsinkelsesrente_percent=Decimal(
 
 
 def invoice(**kw) -> dict:
-    return {"status": "sent", "due_date": "2026-03-16", "totals": {"payable": "1000.00"}, "paid_amount": "0.00",
-            "credited_amount": "0.00", "reminders": [], **kw}
+    return {
+        "status": "sent",
+        "due_date": "2026-03-16",
+        "totals": {"payable": "1000.00"},
+        "paid_amount": "0.00",
+        "credited_amount": "0.00",
+        "reminders": [],
+        **kw,
+    }
 
 
 def test_fee_is_a_tenth_of_inkassosatsen_rounded_down():
@@ -47,18 +55,27 @@ def test_second_is_inkassovarsel_then_collection_not_a_third():
     assert not lc.plan_reminder(inv, date(2026, 4, 13), LAW).allowed  # deadline not passed
     second = lc.plan_reminder(inv, date(2026, 4, 14), LAW)
     assert second.kind == "inkassovarsel" and second.fee == Decimal("70.00")
-    warned = invoice(status="reminded", reminders=[first, {"kind": "inkassovarsel", "fee": "70.00",
-                                                            "new_due_date": "2026-04-28", "date": "2026-04-14"}])
+    warned = invoice(
+        status="reminded",
+        reminders=[
+            first,
+            {"kind": "inkassovarsel", "fee": "70.00", "new_due_date": "2026-04-28", "date": "2026-04-14"},
+        ],
+    )
     assert "debt collection" in lc.plan_reminder(warned, date(2026, 5, 1), LAW).reason
-    assert lc.may_start_collection(warned, date(2026, 4, 28)) == (False, "the inkassovarsel's deadline "
-                                                                         "2026-04-28 has not passed")
+    assert lc.may_start_collection(warned, date(2026, 4, 28)) == (
+        False,
+        "the inkassovarsel's deadline 2026-04-28 has not passed",
+    )
     assert lc.may_start_collection(warned, date(2026, 4, 29))[0]
     assert not lc.may_start_collection(invoice(status="reminded", reminders=[first]), date(2026, 6, 1))[0]
 
 
 def test_at_most_two_fees():
-    r = [{"kind": "purring", "fee": "70.00", "new_due_date": "2026-04-13", "date": "2026-03-30"},
-         {"kind": "purring", "fee": "70.00", "new_due_date": "2026-04-28", "date": "2026-04-14"}]
+    r = [
+        {"kind": "purring", "fee": "70.00", "new_due_date": "2026-04-13", "date": "2026-03-30"},
+        {"kind": "purring", "fee": "70.00", "new_due_date": "2026-04-28", "date": "2026-04-14"},
+    ]
     assert lc.plan_reminder(invoice(status="reminded", reminders=r), date(2026, 5, 1), LAW).fee == 0
 
 

@@ -1,4 +1,5 @@
 """The invoice model refuses what could not become a valid EHF or a lawful invoice."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -91,8 +92,9 @@ def test_seller_not_registered_for_vat_invoices_outside_scope_only() -> None:
         mixed_invoice(lines=(line(vat=outside),), allowances_charges=())
     with pytest.raises(ValidationError, match="no buyer VAT number"):
         mixed_invoice(seller=unregistered, lines=(line(vat=outside),), allowances_charges=())
-    ok = mixed_invoice(seller=unregistered, buyer=buyer(vat_number=None), lines=(line(vat=outside),),
-                       allowances_charges=())
+    ok = mixed_invoice(
+        seller=unregistered, buyer=buyer(vat_number=None), lines=(line(vat=outside),), allowances_charges=()
+    )
     assert ok.seller.mva_number is None
 
 

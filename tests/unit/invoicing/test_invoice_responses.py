@@ -1,5 +1,6 @@
 """The invoice response (functions/invoicing/responses.py) is closed: every field the invoicing domain
 stores on an invoice is declared, so none is dropped on the way to a client."""
+
 from __future__ import annotations
 
 import base64
@@ -38,8 +39,18 @@ def test_a_field_that_is_not_declared_is_not_sent():
 
 
 def test_totals_stored_before_prepaid_and_rounding_existed_are_sent_with_zero():
-    totals = {k: "100.00" for k in ("line_extension", "allowance_total", "charge_total", "tax_exclusive", "vat",
-                                    "tax_inclusive", "payable")}
+    totals = {
+        k: "100.00"
+        for k in (
+            "line_extension",
+            "allowance_total",
+            "charge_total",
+            "tax_exclusive",
+            "vat",
+            "tax_inclusive",
+            "payable",
+        )
+    }
     sent = json.loads(TotalsOut.model_validate(totals).model_dump_json())
     assert sent == {**totals, "prepaid": "0.00", "rounding": "0.00"}
 
@@ -55,6 +66,9 @@ class _Files(DocumentFiles):
 
 
 def test_attachment_metadata_as_stored_is_sent_whole():
-    [meta] = attachments.store(_Files(), "inv-1", [{"filename": "t.csv", "mime_code": "text/csv",
-                                                    "content_base64": base64.b64encode(b"a;b\n").decode()}])
+    [meta] = attachments.store(
+        _Files(),
+        "inv-1",
+        [{"filename": "t.csv", "mime_code": "text/csv", "content_base64": base64.b64encode(b"a;b\n").decode()}],
+    )
     assert AttachmentOut.model_validate(meta).model_dump(mode="json") == meta

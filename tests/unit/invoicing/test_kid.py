@@ -1,4 +1,5 @@
 """KID generation and validation: Nets MOD10/MOD11 rules, composition, the MOD11 remainder-10 policy."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,8 +39,17 @@ def test_known_control_digits(kid: str, mod10: bool, mod11: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "kid", ["", "5", "12345a7897", "1-34", "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff17", "1" * 26,
-            " 1234567897", "12-"],
+    "kid",
+    [
+        "",
+        "5",
+        "12345a7897",
+        "1-34",
+        "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff17",
+        "1" * 26,
+        " 1234567897",
+        "12-",
+    ],
 )
 def test_malformed_kids_are_invalid(kid: str) -> None:
     assert not validate_kid(kid)
@@ -59,8 +69,9 @@ def test_generate_invoice_only_and_customer_only() -> None:
 
 
 def test_mod11_variant_digit_is_bumped_when_control_would_be_dash() -> None:
-    dash = KidSettings(algorithm=KidAlgorithm.MOD11, length=3, composition=KidComposition.INVOICE,
-                       mod11_remainder_10="dash")
+    dash = KidSettings(
+        algorithm=KidAlgorithm.MOD11, length=3, composition=KidComposition.INVOICE, mod11_remainder_10="dash"
+    )
     variant = KidSettings(algorithm=KidAlgorithm.MOD11, length=4, composition=KidComposition.INVOICE)
     assert generate_kid(dash, None, 6) == "06-"
     assert mod11_control("006") == "-"
@@ -105,14 +116,14 @@ def test_generated_kids_validate_and_keep_the_numbers(settings: KidSettings, dat
     assert validate_kid(kid)
     check = is_valid_mod10 if settings.algorithm is KidAlgorithm.MOD10 else is_valid_mod11
     assert check(kid)
-    body = kid[int(settings.uses_variant_digit):-1]
+    body = kid[int(settings.uses_variant_digit) : -1]
     if settings.composition is KidComposition.INVOICE:
         assert int(body) == invoice
     elif settings.composition is KidComposition.CUSTOMER:
         assert int(body) == customer
     else:
         assert int(body[: settings.customer_digits]) == customer
-        assert int(body[settings.customer_digits:]) == invoice
+        assert int(body[settings.customer_digits :]) == invoice
     if settings.uses_variant_digit:
         assert kid[-1] != "-"
         assert kid[0] in "01"
@@ -125,12 +136,12 @@ def test_any_single_digit_change_is_detected(algorithm: KidAlgorithm, body: str,
     position = data.draw(st.integers(0, len(body) - 1))
     digit = data.draw(st.sampled_from([d for d in "0123456789" if d != kid[position]]))
     assert check(kid)
-    assert not check(kid[:position] + digit + kid[position + 1:])
+    assert not check(kid[:position] + digit + kid[position + 1 :])
 
 
 @given(st.text("0123456789", min_size=2, max_size=24), st.data())
 def test_mod11_detects_adjacent_transpositions(body: str, data: st.DataObject) -> None:
     kid = body + mod11_control(body)
     i = data.draw(st.integers(0, len(body) - 2))
-    swapped = kid[:i] + kid[i + 1] + kid[i] + kid[i + 2:]
+    swapped = kid[:i] + kid[i + 1] + kid[i] + kid[i + 2 :]
     assert swapped == kid or not is_valid_mod11(swapped)

@@ -1,4 +1,5 @@
 """The reference tables through their API: loading, lookups and internal consistency."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,15 +13,23 @@ def test_vat_codes_load_once_and_look_up():
     assert len(vat_codes()) == 30
     regular = get_vat_code("3")
     assert (regular.rate, regular.rate_class, regular.direction, regular.is_output) == (
-        Decimal("25"), RateClass.REGULAR, Direction.OUTPUT, True
+        Decimal("25"),
+        RateClass.REGULAR,
+        Direction.OUTPUT,
+        True,
     )
     assert get_vat_code("99") is None
 
 
 def test_vat_rates_per_rate_class():
-    rates = {RateClass.REGULAR: Decimal("25"), RateClass.REDUCED_MIDDLE: Decimal("15"),
-             RateClass.REDUCED_LOW: Decimal("12"), RateClass.REDUCED_RAW_FISH: Decimal("11.11"),
-             RateClass.ZERO: Decimal("0"), RateClass.NONE: None}
+    rates = {
+        RateClass.REGULAR: Decimal("25"),
+        RateClass.REDUCED_MIDDLE: Decimal("15"),
+        RateClass.REDUCED_LOW: Decimal("12"),
+        RateClass.REDUCED_RAW_FISH: Decimal("11.11"),
+        RateClass.ZERO: Decimal("0"),
+        RateClass.NONE: None,
+    }
     for vat in vat_codes():
         assert vat.rate == rates[vat.rate_class], vat.code
         assert vat.rate is None or isinstance(vat.rate, Decimal)
@@ -28,7 +37,19 @@ def test_vat_rates_per_rate_class():
 
 def test_only_input_codes_are_deductible():
     assert all(vat.is_input for vat in vat_codes() if vat.deductible)
-    assert {v.code for v in vat_codes() if v.deductible} == {"1", "11", "12", "13", "14", "15", "81", "83", "86", "88", "91"}
+    assert {v.code for v in vat_codes() if v.deductible} == {
+        "1",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "81",
+        "83",
+        "86",
+        "88",
+        "91",
+    }
 
 
 def test_chart_loads_once_sorted_and_looks_up():

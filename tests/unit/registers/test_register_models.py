@@ -1,4 +1,5 @@
 """Register models: valid input, normalisation and precise (field-located) errors."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,6 +33,7 @@ def errors(model, **data) -> list[tuple[tuple, str, str]]:
 
 # --- Address -------------------------------------------------------------------------------
 
+
 def test_norwegian_address_needs_4_digit_postal_code():
     assert Address(street="Storgata 1", postal_code=" 0155 ", city="Oslo").postal_code == "0155"
     assert errors(Address, street="Storgata 1", postal_code="155", city="Oslo") == [
@@ -49,6 +51,7 @@ def test_address_forbids_unknown_fields():
 
 
 # --- Customer ------------------------------------------------------------------------------
+
 
 def customer(**data):
     return CustomerCreate(**{"customer_number": 10001, "name": "Fjord AS", "email": "post@fjord.no", **data})
@@ -110,6 +113,7 @@ def test_customer_field_errors(field, value, kind):
 
 # --- Supplier ------------------------------------------------------------------------------
 
+
 def supplier(**data):
     return SupplierCreate(**{"supplier_number": 20001, "name": "Kontorleveranser AS", **data})
 
@@ -120,8 +124,11 @@ def test_supplier_with_norwegian_account():
 
 
 def test_foreign_supplier_with_iban_and_bic():
-    s = supplier(iban="DE89 3704 0044 0532 0130 00", bic="cobadeffxxx",
-                 address={"street": "Hauptstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"})
+    s = supplier(
+        iban="DE89 3704 0044 0532 0130 00",
+        bic="cobadeffxxx",
+        address={"street": "Hauptstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
+    )
     assert (s.iban, s.bic, s.bank_account) == ("DE89370400440532013000", "COBADEFFXXX", None)
 
 
@@ -143,11 +150,19 @@ def test_supplier_bic_without_iban_and_mismatching_iban():
 @pytest.mark.parametrize(
     ("field", "value", "kind", "message"),
     [
-        ("default_expense_account", "3000", "account_type",
-         "account 3000 (Salgsinntekt, avgiftspliktig) is not an expense account; use one such as 6800"),
+        (
+            "default_expense_account",
+            "3000",
+            "account_type",
+            "account 3000 (Salgsinntekt, avgiftspliktig) is not an expense account; use one such as 6800",
+        ),
         ("default_expense_account", "6999", "account_unknown", "account '6999' is not in the chart of accounts"),
-        ("default_vat_code", "3", "vat_code_direction",
-         "VAT code 3 is for sales (output VAT); a code for purchases (input VAT) such as 1 is required"),
+        (
+            "default_vat_code",
+            "3",
+            "vat_code_direction",
+            "VAT code 3 is for sales (output VAT); a code for purchases (input VAT) such as 1 is required",
+        ),
         ("default_vat_code", "99", "vat_code_unknown", "VAT code '99' does not exist"),
         ("bank_account", "86011117949", "bank_account_checksum", "bank account number fails the MOD11 check"),
     ],
@@ -165,16 +180,25 @@ def test_supplier_errors_hide_the_input_in_text():
 
 # --- Product -------------------------------------------------------------------------------
 
+
 def product(**data):
     return ProductCreate(**{"product_number": "KONS-1", "name": "Konsulenttime", "unit_price": "1250", **data})
 
 
 def test_product_defaults():
     p = product()
-    assert (p.unit, p.unit_price, p.vat_code, p.income_account, p.active) == ("EA", Decimal("1250.00"), "3", "3000", True)
+    assert (p.unit, p.unit_price, p.vat_code, p.income_account, p.active) == (
+        "EA",
+        Decimal("1250.00"),
+        "3",
+        "3000",
+        True,
+    )
 
 
-@pytest.mark.parametrize(("raw", "price"), [(1250.5, "1250.50"), ("0.1", "0.10"), (0, "0.00"), (Decimal("19.990"), "19.99"), (0.1, "0.10")])
+@pytest.mark.parametrize(
+    ("raw", "price"), [(1250.5, "1250.50"), ("0.1", "0.10"), (0, "0.00"), (Decimal("19.990"), "19.99"), (0.1, "0.10")]
+)
 def test_product_price_is_exact_decimal(raw, price):
     assert product(unit_price=raw).unit_price == Decimal(price)
 
@@ -187,8 +211,15 @@ def test_product_price_from_json_number_is_exact():
 
 @pytest.mark.parametrize(
     ("raw", "kind"),
-    [("10.005", "decimal_places"), (10.001, "decimal_places"), (-1, "greater_than_equal"), (True, "decimal_type"),
-     ("1,50", "decimal_parsing"), ("NaN", "finite_number"), ("1000000000", "less_than_equal")],
+    [
+        ("10.005", "decimal_places"),
+        (10.001, "decimal_places"),
+        (-1, "greater_than_equal"),
+        (True, "decimal_type"),
+        ("1,50", "decimal_parsing"),
+        ("NaN", "finite_number"),
+        ("1000000000", "less_than_equal"),
+    ],
 )
 def test_product_price_errors(raw, kind):
     (found,) = errors(ProductCreate, product_number="A", name="n", unit_price=raw)
@@ -204,25 +235,34 @@ def test_product_price_decimals_message():
 def test_product_vat_code_must_be_output_and_account_income():
     assert product(unit="HUR", vat_code="33", income_account=3050).income_account == "3050"
     assert errors(ProductCreate, product_number="A", name="n", unit_price=1, vat_code="1", income_account="4300") == [
-        (("vat_code",), "vat_code_direction",
-         "VAT code 1 is for purchases (input VAT); a code for sales (output VAT) such as 3 is required"),
-        (("income_account",), "account_type",
-         "account 4300 (Innkjøp av varer for videresalg) is not an income account; use one such as 3000"),
+        (
+            ("vat_code",),
+            "vat_code_direction",
+            "VAT code 1 is for purchases (input VAT); a code for sales (output VAT) such as 3 is required",
+        ),
+        (
+            ("income_account",),
+            "account_type",
+            "account 4300 (Innkjøp av varer for videresalg) is not an income account; use one such as 3000",
+        ),
     ]
 
 
 def test_product_number_and_unit_errors():
     assert errors(ProductCreate, product_number="has space", name="n", unit_price=1)[0][:2] == (
-        ("product_number",), "code_format"
+        ("product_number",),
+        "code_format",
     )
     assert errors(ProductCreate, product_number="A", name="n", unit_price=1, unit="PCS")[0][:2] == (("unit",), "enum")
 
 
 # --- Project, Department -------------------------------------------------------------------
 
+
 def test_project_dates_in_order():
-    p = ProjectCreate(project_number="P-100", name="Nytt lager", customer_number=10001,
-                      start_date="2025-01-01", end_date="2025-01-01")
+    p = ProjectCreate(
+        project_number="P-100", name="Nytt lager", customer_number=10001, start_date="2025-01-01", end_date="2025-01-01"
+    )
     assert p.end_date == date(2025, 1, 1)
     assert errors(ProjectCreate, project_number="P-1", name="x", start_date="2025-02-01", end_date="2025-01-31") == [
         (("end_date",), "project_dates", "end date 2025-01-31 is before start date 2025-02-01")
@@ -241,19 +281,32 @@ def test_department():
 
 # --- Employee ------------------------------------------------------------------------------
 
+
 def employee(**data):
-    return EmployeeCreate(**{"employee_number": 1, "first_name": "Kari", "last_name": "Nordmann",
-                             "national_id": "151086 95088", "employment_start": "2024-08-01", **data})
+    return EmployeeCreate(
+        **{
+            "employee_number": 1,
+            "first_name": "Kari",
+            "last_name": "Nordmann",
+            "national_id": "151086 95088",
+            "employment_start": "2024-08-01",
+            **data,
+        }
+    )
 
 
 def test_employee_create_and_read_model():
-    e = employee(bank_account="8601 11 17947", position_percentage="60", tax_municipality="0301",
-                 address={"street": "Storgata 1", "postal_code": "0155", "city": "Oslo"})
+    e = employee(
+        bank_account="8601 11 17947",
+        position_percentage="60",
+        tax_municipality="0301",
+        address={"street": "Storgata 1", "postal_code": "0155", "city": "Oslo"},
+    )
     assert (e.national_id, e.position_percentage) == (FNR, Decimal("60.00"))
     read = EmployeeRecord.model_validate(e.model_dump()).to_read()
     assert (read.national_id_masked, read.birth_date) == ("151086*****", date(1986, 10, 15))
     body = read.model_dump_json()
-    assert FNR not in body and "national_id\"" not in body
+    assert FNR not in body and 'national_id"' not in body
     assert "national_id" not in Employee.model_fields
 
 

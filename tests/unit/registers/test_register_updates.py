@@ -1,4 +1,5 @@
 """PATCH models: partial updates, null handling and re-validation of the merged record."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -42,15 +43,26 @@ def test_nullable_fields_may_be_cleared():
 
 @pytest.mark.parametrize(
     ("model", "field"),
-    [(CustomerUpdate, "name"), (CustomerUpdate, "payment_terms_days"), (CustomerUpdate, "delivery_channel"),
-     (ProductUpdate, "unit_price"), (ProductUpdate, "vat_code"), (EmployeeUpdate, "national_id"),
-     (EmployeeUpdate, "employment_start"), (DepartmentUpdate, "active")],
+    [
+        (CustomerUpdate, "name"),
+        (CustomerUpdate, "payment_terms_days"),
+        (CustomerUpdate, "delivery_channel"),
+        (ProductUpdate, "unit_price"),
+        (ProductUpdate, "vat_code"),
+        (EmployeeUpdate, "national_id"),
+        (EmployeeUpdate, "employment_start"),
+        (DepartmentUpdate, "active"),
+    ],
 )
 def test_required_fields_may_not_be_nulled(model, field):
     with pytest.raises(ValidationError) as caught:
         model(**{field: None})
     (found,) = caught.value.errors()
-    assert (found["loc"], found["type"], found["msg"]) == ((field,), "not_nullable", "may be left out but not set to null")
+    assert (found["loc"], found["type"], found["msg"]) == (
+        (field,),
+        "not_nullable",
+        "may be left out but not set to null",
+    )
 
 
 def test_identity_numbers_cannot_be_patched():
@@ -82,8 +94,13 @@ def test_product_update_keeps_decimal_prices():
 
 
 def test_employee_update_can_correct_national_id():
-    record = EmployeeRecord(employee_number=1, first_name="Kari", last_name="Nordmann",
-                            national_id="15108695088", employment_start="2024-08-01")
+    record = EmployeeRecord(
+        employee_number=1,
+        first_name="Kari",
+        last_name="Nordmann",
+        national_id="15108695088",
+        employment_start="2024-08-01",
+    )
     update = EmployeeUpdate(national_id="151086 95088", position_percentage="50")
     updated = apply_update(record, update)
     assert updated.position_percentage == Decimal("50.00")

@@ -1,4 +1,5 @@
 """ISO 3166-1 alpha-2 country codes."""
+
 from __future__ import annotations
 
 import pytest

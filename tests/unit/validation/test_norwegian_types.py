@@ -1,4 +1,5 @@
 """Norwegian identifier types: acceptance, normalisation, precise errors, masking."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -63,6 +64,7 @@ def with_valid_date_digits(ddmmyy: str) -> str:
 
 # --- organisation number -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("raw", ["974760673", "974 760 673", " 974760673 ", "974\u00a0760\u00a0673"])
 def test_orgnr_accepts_spaces_and_normalises(raw):
     assert check(OrgNumber, raw) == "974760673"
@@ -104,11 +106,12 @@ def test_generated_orgnrs_are_accepted(number):
 
 @given(valid_orgnrs(), st.integers(0, 8), st.integers(1, 9))
 def test_one_changed_digit_is_rejected(number, position, delta):
-    changed = number[:position] + str((int(number[position]) + delta) % 10) + number[position + 1:]
+    changed = number[:position] + str((int(number[position]) + delta) % 10) + number[position + 1 :]
     assert error(OrgNumber, changed)["type"] == "orgnr_checksum"
 
 
 # --- MVA number ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("raw", ["NO974760673MVA", "no 974 760 673 mva", "974760673MVA", "NO 974760673 MVA"])
 def test_mva_number_normalises(raw):
@@ -125,6 +128,7 @@ def test_mva_number_errors():
 
 # --- bank account --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("raw", ["86011117947", "8601.11.17947", "8601 11 17947", "8601-11-17947"])
 def test_bank_account_normalises(raw):
     assert check(BankAccount, raw) == "86011117947"
@@ -136,8 +140,11 @@ def test_bank_account_normalises(raw):
         ("86011117949", "bank_account_checksum", "bank account number fails the MOD11 check"),
         ("8601111794", "bank_account_length", "bank account number must be 11 digits, got 10"),
         ("0000.4090403", "bank_account_register", "bank account number cannot start with bank register 0000"),
-        ("8601/11/17947", "bank_account_format",
-         "bank account number may contain only digits, dots, hyphens and spaces"),
+        (
+            "8601/11/17947",
+            "bank_account_format",
+            "bank account number may contain only digits, dots, hyphens and spaces",
+        ),
     ],
 )
 def test_bank_account_errors(raw, kind, message):
@@ -165,6 +172,7 @@ def test_generated_account_numbers_are_accepted(number):
 
 
 # --- national identity number --------------------------------------------------------------
+
 
 def test_fodselsnummer_accepted_and_normalised():
     assert check(NationalId, "151086 95088") == "15108695088"
@@ -226,8 +234,8 @@ def test_future_birth_date_is_rejected():
     assert error(NationalId, national_id(future))["msg"] == "national identity number has a birth date in the future"
 
 
-
 # --- masking -------------------------------------------------------------------------------
+
 
 def test_mask_national_id():
     assert mask_national_id("01019012345") == "010190*****"
@@ -243,6 +251,7 @@ def test_mask_account():
 
 # --- postal code, municipality -------------------------------------------------------------
 
+
 def test_postal_code():
     assert check(PostalCode, " 0150 ") == "0150"
     assert error(PostalCode, "150")["msg"] == "postal code must be 4 digits, got '150'"
@@ -256,10 +265,14 @@ def test_municipality_number():
 
 # --- IBAN, BIC -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("raw", "compact"),
-    [("NO93 8601 1117 947", "NO9386011117947"), ("de89370400440532013000", "DE89370400440532013000"),
-     ("SE45 5000 0000 0583 9825 7466", "SE4550000000058398257466")],
+    [
+        ("NO93 8601 1117 947", "NO9386011117947"),
+        ("de89370400440532013000", "DE89370400440532013000"),
+        ("SE45 5000 0000 0583 9825 7466", "SE4550000000058398257466"),
+    ],
 )
 def test_iban_normalises(raw, compact):
     assert check(Iban, raw) == compact
@@ -294,7 +307,10 @@ def test_iban_wrong_length_for_country():
 
 
 def test_norwegian_iban_with_bad_account_check_digit():
-    assert error(Iban, iban_with_check_digits("NO", "86011117949"))["msg"] == "IBAN: the Norwegian account number fails the MOD11 check"
+    assert (
+        error(Iban, iban_with_check_digits("NO", "86011117949"))["msg"]
+        == "IBAN: the Norwegian account number fails the MOD11 check"
+    )
 
 
 def test_bic():
@@ -305,20 +321,29 @@ def test_bic():
 
 # --- email, phone, PEPPOL ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "clean"), [(" Kari@Example.NO ", "Kari@example.no"), ("a.b+c@sub.example.com", "a.b+c@sub.example.com")])
+
+@pytest.mark.parametrize(
+    ("raw", "clean"), [(" Kari@Example.NO ", "Kari@example.no"), ("a.b+c@sub.example.com", "a.b+c@sub.example.com")]
+)
 def test_email_accepts_and_lowercases_domain(raw, clean):
     assert check(Email, raw) == clean
 
 
-@pytest.mark.parametrize("raw", ["kari", "kari@", "@example.no", "kari@example", "kari @example.no", "a@b@c.no", "kari@-x.no"])
+@pytest.mark.parametrize(
+    "raw", ["kari", "kari@", "@example.no", "kari@example", "kari @example.no", "a@b@c.no", "kari@-x.no"]
+)
 def test_email_rejects(raw):
     assert error(Email, raw)["msg"] == "email address must look like name@example.no"
 
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
-    [("912 34 567", "+4791234567"), ("+47 912 34 567", "+4791234567"), ("0046 8 123 456 78", "+46812345678"),
-     ("(+47) 22-33-44-55", "+4722334455")],
+    [
+        ("912 34 567", "+4791234567"),
+        ("+47 912 34 567", "+4791234567"),
+        ("0046 8 123 456 78", "+46812345678"),
+        ("(+47) 22-33-44-55", "+4722334455"),
+    ],
 )
 def test_phone_normalises(raw, clean):
     assert check(PhoneNumber, raw) == clean

@@ -1,4 +1,5 @@
 """Fixtures for voucher tests: PDFs and e-mails generated in code (no binary files committed)."""
+
 from __future__ import annotations
 
 import pytest

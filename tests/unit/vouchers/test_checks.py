@@ -1,4 +1,5 @@
 """Check digits, sums and dates on extracted voucher data."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -47,25 +48,45 @@ def test_invalid_kids(kid: str) -> None:
 
 
 def test_kid_mod11_with_dash_check_digit() -> None:
-    body = next(str(n) for n in range(10**9, 10**9 + 1000)
-                if not any(kontonr.is_valid(str(n) + digit) for digit in "0123456789"))
+    body = next(
+        str(n)
+        for n in range(10**9, 10**9 + 1000)
+        if not any(kontonr.is_valid(str(n) + digit) for digit in "0123456789")
+    )
     assert kid_is_valid(body + "-")
     assert not kid_is_valid(body[:-1] + str((int(body[-1]) + 1) % 10) + "-")
 
 
-@pytest.mark.parametrize(("account", "ok"), [("86011117947", True), ("8601.11.17947", True), ("86011117948", False),
-                                             ("NO9386011117947", True), ("NO9386011117948", False), ("1234567", False)])
+@pytest.mark.parametrize(
+    ("account", "ok"),
+    [
+        ("86011117947", True),
+        ("8601.11.17947", True),
+        ("86011117948", False),
+        ("NO9386011117947", True),
+        ("NO9386011117948", False),
+        ("1234567", False),
+    ],
+)
 def test_bank_accounts(account: str, ok: bool) -> None:
     assert bank_account_is_valid(account) is ok
 
 
 def test_identifier_checks_report_each_field() -> None:
-    results = run_checks(voucher(
-        supplier_orgnr=Extracted[str].exact("123456785"), buyer_orgnr=Extracted[str].exact("123456789"),
-        bank_account=Extracted[str].exact("86011117947"), kid=Extracted[str].exact("1234567890"),
-    ))
+    results = run_checks(
+        voucher(
+            supplier_orgnr=Extracted[str].exact("123456785"),
+            buyer_orgnr=Extracted[str].exact("123456789"),
+            bank_account=Extracted[str].exact("86011117947"),
+            kid=Extracted[str].exact("1234567890"),
+        )
+    )
     assert [(r.code, r.ok) for r in results] == [
-        ("supplier-orgnr", True), ("buyer-orgnr", False), ("bank-account", True), ("kid", False)]
+        ("supplier-orgnr", True),
+        ("buyer-orgnr", False),
+        ("bank-account", True),
+        ("kid", False),
+    ]
 
 
 def _priced(**totals: str) -> ExtractedVoucher:
@@ -76,19 +97,34 @@ def _priced(**totals: str) -> ExtractedVoucher:
     )
 
 
-CONSISTENT = {"line_extension": "150.00", "tax_exclusive": "150.00", "tax": "37.50", "tax_inclusive": "187.50", "payable": "187.50"}
+CONSISTENT = {
+    "line_extension": "150.00",
+    "tax_exclusive": "150.00",
+    "tax": "37.50",
+    "tax_inclusive": "187.50",
+    "payable": "187.50",
+}
 
 
 def test_consistent_totals_pass_every_sum_check() -> None:
     results = {r.code: r.ok for r in run_checks(_priced(**CONSISTENT))}
-    assert results == {"lines-sum": True, "tax-exclusive": True, "vat-sum": True, "tax-inclusive": True, "payable": True}
+    assert results == {
+        "lines-sum": True,
+        "tax-exclusive": True,
+        "vat-sum": True,
+        "tax-inclusive": True,
+        "payable": True,
+    }
 
 
-@pytest.mark.parametrize(("field", "value", "failing"), [
-    ("line_extension", "150.01", {"lines-sum", "tax-exclusive"}),
-    ("tax", "37.49", {"vat-sum", "tax-inclusive"}),
-    ("payable", "187.00", {"payable"}),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "failing"),
+    [
+        ("line_extension", "150.01", {"lines-sum", "tax-exclusive"}),
+        ("tax", "37.49", {"vat-sum", "tax-inclusive"}),
+        ("payable", "187.00", {"payable"}),
+    ],
+)
 def test_ehf_sums_have_zero_tolerance(field: str, value: str, failing: set[str]) -> None:
     results = run_checks(_priced(**{**CONSISTENT, field: value}))
     assert {r.code for r in results if not r.ok} == failing
@@ -106,9 +142,14 @@ def test_payable_accounts_for_prepaid_and_rounding() -> None:
     assert all(r.ok for r in run_checks(ok))
 
 
-@pytest.mark.parametrize(("issue", "due", "ok"), [(date(2024, 1, 1), date(2024, 1, 15), True),
-                                                 (date(2024, 1, 1), date(2024, 1, 1), True),
-                                                 (date(2024, 1, 15), date(2024, 1, 1), False)])
+@pytest.mark.parametrize(
+    ("issue", "due", "ok"),
+    [
+        (date(2024, 1, 1), date(2024, 1, 15), True),
+        (date(2024, 1, 1), date(2024, 1, 1), True),
+        (date(2024, 1, 15), date(2024, 1, 1), False),
+    ],
+)
 def test_due_date_not_before_issue_date(issue: date, due: date, ok: bool) -> None:
     results = run_checks(voucher(issue_date=Extracted[date].exact(issue), due_date=Extracted[date].exact(due)))
     assert [(r.code, r.ok) for r in results] == [("due-date", ok)]

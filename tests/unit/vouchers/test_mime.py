@@ -1,4 +1,5 @@
 """Reading inbound e-mail into accepted attachments and reasoned rejections."""
+
 from __future__ import annotations
 
 import io
@@ -15,16 +16,26 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def test_headers_and_a_pdf_attachment(mail, norwegian_invoice_pdf: bytes) -> None:
     intake = parse_message(mail(((norwegian_invoice_pdf, "application/pdf", "faktura 117.pdf"),)))
     assert intake.outcome == ACCEPTED and intake.reason is None
-    assert (intake.sender, intake.recipient, intake.client_slug) == ("faktura@leverandor.no", "acme-as@bilag.example.no", "acme-as")
+    assert (intake.sender, intake.recipient, intake.client_slug) == (
+        "faktura@leverandor.no",
+        "acme-as@bilag.example.no",
+        "acme-as",
+    )
     assert intake.subject == "Faktura 2024-117" and intake.message_id == "<20240315.117@leverandor.no>"
     [attachment] = intake.attachments
-    assert (attachment.filename, attachment.content_type, attachment.origin) == ("faktura 117.pdf", "application/pdf", "mail")
+    assert (attachment.filename, attachment.content_type, attachment.origin) == (
+        "faktura 117.pdf",
+        "application/pdf",
+        "mail",
+    )
     assert attachment.data == norwegian_invoice_pdf and len(attachment.sha256) == 64
     assert intake.rejections == ()
 
 
 def test_plus_addressing_and_other_domains(mail) -> None:
-    intake = parse_message(mail(((PNG, "image/png", "kvittering.png"),), to="Ola <ola@example.com>, ACME-AS+reise@Bilag.Example.no"))
+    intake = parse_message(
+        mail(((PNG, "image/png", "kvittering.png"),), to="Ola <ola@example.com>, ACME-AS+reise@Bilag.Example.no")
+    )
     assert (intake.recipient, intake.client_slug) == ("acme-as+reise@bilag.example.no", "acme-as")
     assert parse_message(mail(((PNG, "image/png", "k.png"),), to="ola@example.com")).client_slug is None
 
@@ -46,11 +57,14 @@ def test_body_only_is_no_attachment(mail) -> None:
 
 
 def test_unsupported_files_are_rejected_not_dropped(mail) -> None:
-    intake = parse_message(mail(((b"MZ\x90\x00 program", "application/octet-stream", "setup.exe"),
-                                      (b"", "application/pdf", "empty.pdf"))))
+    intake = parse_message(
+        mail(((b"MZ\x90\x00 program", "application/octet-stream", "setup.exe"), (b"", "application/pdf", "empty.pdf")))
+    )
     assert intake.outcome == NO_ATTACHMENT
     assert [(r.filename, r.reason) for r in intake.rejections] == [
-        ("setup.exe", Reason.UNSUPPORTED_TYPE), ("empty.pdf", Reason.EMPTY_ATTACHMENT)]
+        ("setup.exe", Reason.UNSUPPORTED_TYPE),
+        ("empty.pdf", Reason.EMPTY_ATTACHMENT),
+    ]
 
 
 def test_zip_entries_are_unpacked_one_level(mail, norwegian_invoice_pdf: bytes) -> None:
@@ -61,7 +75,10 @@ def test_zip_entries_are_unpacked_one_level(mail, norwegian_invoice_pdf: bytes) 
         zf.writestr("mars/notes.txt", b"plain notes")
         zf.writestr("mars/", b"")
     intake = parse_message(mail(((archive.getvalue(), "application/zip", "mars.zip"),)))
-    assert [(a.filename, a.origin) for a in intake.attachments] == [("faktura.pdf", "zip:mars.zip"), ("ehf.xml", "zip:mars.zip")]
+    assert [(a.filename, a.origin) for a in intake.attachments] == [
+        ("faktura.pdf", "zip:mars.zip"),
+        ("ehf.xml", "zip:mars.zip"),
+    ]
     assert [(r.filename, r.reason) for r in intake.rejections] == [("notes.txt", Reason.UNSUPPORTED_TYPE)]
 
 

@@ -1,4 +1,5 @@
 """OCR engines: the Textract adapter against botocore's Stubber, and the local simulator."""
+
 from __future__ import annotations
 
 import json
@@ -27,11 +28,15 @@ def test_engines_satisfy_the_port() -> None:
 
 
 def test_images_use_synchronous_analyze_expense(conformance_dir: Path) -> None:
-    recorded = json.loads((conformance_dir / "textract/analyze-expense/textractor/receipt.jpg.analyze_expense.json").read_text())
+    recorded = json.loads(
+        (conformance_dir / "textract/analyze-expense/textractor/receipt.jpg.analyze_expense.json").read_text()
+    )
     image = (conformance_dir / "textract/analyze-expense/textractor/receipt.jpg").read_bytes()
     client = _client("textract")
     with Stubber(client) as stub:
-        stub.add_response("analyze_expense", {"ExpenseDocuments": recorded["ExpenseDocuments"]}, {"Document": {"Bytes": image}})
+        stub.add_response(
+            "analyze_expense", {"ExpenseDocuments": recorded["ExpenseDocuments"]}, {"Document": {"Bytes": image}}
+        )
         response = TextractExpenseEngine(client=client).analyze_expense(image, content_type="image/jpeg")
         stub.assert_no_pending_responses()
     assert read_expense(response).totals.payable == read_expense(recorded).totals.payable
@@ -43,7 +48,10 @@ def test_multipage_pdf_is_staged_and_polled(conformance_dir: Path, pdf) -> None:
     textract, s3 = _client("textract"), _client("s3")
     sleeps: list[float] = []
     first, second = dict(recorded), dict(recorded)
-    first["ExpenseDocuments"], second["ExpenseDocuments"] = recorded["ExpenseDocuments"][:1], recorded["ExpenseDocuments"][1:]
+    first["ExpenseDocuments"], second["ExpenseDocuments"] = (
+        recorded["ExpenseDocuments"][:1],
+        recorded["ExpenseDocuments"][1:],
+    )
     first["NextToken"] = "page-2"
     with Stubber(textract) as tstub, Stubber(s3) as sstub:
         sstub.add_response("put_object", {}, None)
@@ -70,7 +78,9 @@ def test_failed_and_endless_jobs() -> None:
         for _ in range(3):
             stub.add_response("get_expense_analysis", {"JobStatus": "IN_PROGRESS"}, None)
         with pytest.raises(OcrError) as slow:
-            TextractExpenseEngine(client=textract, max_wait_seconds=4, sleep=lambda _: None).analyze_stored("vouchers", "k.pdf")
+            TextractExpenseEngine(client=textract, max_wait_seconds=4, sleep=lambda _: None).analyze_stored(
+                "vouchers", "k.pdf"
+            )
     assert (failed.value.reason, slow.value.reason) == ("ocr-job-failed", "ocr-timeout")
 
 
@@ -92,7 +102,16 @@ def test_simulator_reads_a_text_layer_pdf_like_textract_would(norwegian_invoice_
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-klientportal-simulator"] == "SimulatedTextract"
     voucher = read_expense(response)
     from_text = interpret_invoice_text("\n".join(_pdf_text(norwegian_invoice_pdf)))
-    for name in ("supplier_name", "supplier_orgnr", "invoice_number", "issue_date", "due_date", "kid", "bank_account", "currency"):
+    for name in (
+        "supplier_name",
+        "supplier_orgnr",
+        "invoice_number",
+        "issue_date",
+        "due_date",
+        "kid",
+        "bank_account",
+        "currency",
+    ):
         assert getattr(voucher, name).value == getattr(from_text, name).value, name
     assert voucher.totals.payable.value == from_text.totals.payable.value
     assert voucher.totals.tax.value == from_text.totals.tax.value

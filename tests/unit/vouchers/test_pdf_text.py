@@ -1,4 +1,5 @@
 """Text layer extraction and the Norwegian invoice text interpreter."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,13 +26,24 @@ def test_norwegian_invoice_fields(norwegian_invoice_pdf: bytes) -> None:
     assert (voucher.kid.value, voucher.bank_account.value) == ("1234567897", "86011117947")
     totals = voucher.totals
     assert (totals.tax_exclusive.value, totals.tax.value, totals.tax_inclusive.value, totals.payable.value) == (
-        Decimal("10000.00"), Decimal("2500.00"), Decimal("12500.00"), Decimal("12500.00"))
+        Decimal("10000.00"),
+        Decimal("2500.00"),
+        Decimal("12500.00"),
+        Decimal("12500.00"),
+    )
     assert all(r.ok for r in run_checks(voucher))
 
 
 def test_confidences_are_below_one_and_reflect_check_digits(norwegian_invoice_pdf: bytes) -> None:
     voucher = read_pdf_voucher(norwegian_invoice_pdf)
-    fields = [voucher.supplier_name, voucher.supplier_orgnr, voucher.kid, voucher.bank_account, voucher.due_date, voucher.totals.payable]
+    fields = [
+        voucher.supplier_name,
+        voucher.supplier_orgnr,
+        voucher.kid,
+        voucher.bank_account,
+        voucher.due_date,
+        voucher.totals.payable,
+    ]
     assert all(0 < field.confidence < 1 for field in fields)
     wrong = interpret_invoice_text("KID: 1234567890\nKontonummer: 8601 11 17948\nOrg.nr 123 456 789")
     assert voucher.kid.confidence > wrong.kid.confidence
@@ -42,7 +54,8 @@ def test_confidences_are_below_one_and_reflect_check_digits(norwegian_invoice_pd
 def test_interpreter_reads_labels_in_other_spellings() -> None:
     voucher = interpret_invoice_text(
         "Kreditnota\nKreditnota nr. K-55\nForfall: 1. april 2024\nNO 987 654 325 MVA\nBeløp å betale: NOK 1.250,50\n"
-        "Sum inkl. mva\n1 250,50\nIBAN: NO93 8601 1117 947")
+        "Sum inkl. mva\n1 250,50\nIBAN: NO93 8601 1117 947"
+    )
     assert voucher.document_type.value is DocumentType.CREDIT_NOTE
     assert voucher.invoice_number.value == "K-55"
     assert voucher.due_date.value == date(2024, 4, 1)

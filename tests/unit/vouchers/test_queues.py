@@ -1,4 +1,5 @@
 """The `queue` values the voucher list accepts are exactly the voucher statuses, in their order."""
+
 from klientportal.vouchers.records import QUEUES, Status
 
 

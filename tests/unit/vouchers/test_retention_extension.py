@@ -1,5 +1,6 @@
 """Lengthening an original's lock (0265): only ever later, only when needed; legacy clients are
 calendar-year clients."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -31,7 +32,7 @@ def _ref(until: datetime) -> OriginalRef:
     return OriginalRef("b", "originals/ab/abc", "abc", 1, "message/rfc822", clock.iso(until))
 
 
-CALENDAR = retain_until(date(2026, 9, 15))             # 1 January 2032
+CALENDAR = retain_until(date(2026, 9, 15))  # 1 January 2032
 JULY_JUNE = retain_until(date(2026, 9, 15), first_month=7)  # 1 July 2032
 
 
@@ -56,8 +57,16 @@ def test_never_shortens():
 
 
 def test_clients_stored_without_the_setting_are_calendar_year_clients():
-    data = {"client_id": "c-x", "bureau_id": "b", "name": "X AS", "orgnr": "912345661", "tier": "portal",
-            "modules": [], "licence": {"status": "pending"}, "active": True}
+    data = {
+        "client_id": "c-x",
+        "bureau_id": "b",
+        "name": "X AS",
+        "orgnr": "912345661",
+        "tier": "portal",
+        "modules": [],
+        "licence": {"status": "pending"},
+        "active": True,
+    }
     assert Client.model_validate(data).financial_year_start_month == 1
     assert financial_year_start(Record("T#c-x", "CLIENT", "client", data)) == 1
     assert financial_year_start(Record("T#c-x", "CLIENT", "client", {**data, "financial_year_start_month": 7})) == 7

@@ -1,5 +1,6 @@
 """Pure voucher rules behind the hardening findings (0266–0272): the inbound key format, the upload
 size check, the amount to pay, checks after an edit, fatal EHF rules, the attester's decision."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -23,9 +24,17 @@ from klientportal.vouchers.models import (
 )
 from klientportal.vouchers.payments import payment_line
 
-VOUCHER = {"voucher_id": "a" * 24, "details": {"total": "12500.00", "payable": "7500.00", "currency": "NOK",
-                                               "bank_account": "86011117947", "kid": "1234567897",
-                                               "due_date": "2026-12-01"}}
+VOUCHER = {
+    "voucher_id": "a" * 24,
+    "details": {
+        "total": "12500.00",
+        "payable": "7500.00",
+        "currency": "NOK",
+        "bank_account": "86011117947",
+        "kid": "1234567897",
+        "due_date": "2026-12-01",
+    },
+}
 
 
 def test_the_key_format_has_one_home():
@@ -39,7 +48,8 @@ def test_the_key_format_has_one_home():
 def test_the_stored_size_must_be_the_declared_one():
     assert uploads.size_mismatch({"ContentLength": 10, "Metadata": {"declared-size": "10"}}) is None
     assert "declared 10 bytes, 5242880" in uploads.size_mismatch(
-        {"ContentLength": 5242880, "Metadata": {"declared-size": "10"}})
+        {"ContentLength": 5242880, "Metadata": {"declared-size": "10"}}
+    )
     assert uploads.size_mismatch({"ContentLength": 10, "Metadata": {}}) is not None
 
 
@@ -50,8 +60,9 @@ def test_the_presigned_post_binds_size_type_and_uploader():
             return {"url": "https://s3/" + bucket, "fields": {**Fields, "key": key}}
 
     s3 = S3()
-    [target] = uploads.presigned_uploads(s3, "inbound", "c-1", "user-1",
-                                         [uploads.DeclaredFile("../a.pdf", "application/pdf", 10)], batch="b")
+    [target] = uploads.presigned_uploads(
+        s3, "inbound", "c-1", "user-1", [uploads.DeclaredFile("../a.pdf", "application/pdf", 10)], batch="b"
+    )
     assert target.key == "upload/c-1/b-1/a.pdf" and target.method == "POST"
     assert ["content-length-range", 10, 10] in s3.conditions
     assert {"Content-Type": "application/pdf"} in s3.conditions and {"x-amz-meta-declared-size": "10"} in s3.conditions
@@ -59,20 +70,38 @@ def test_the_presigned_post_binds_size_type_and_uploader():
 
 def test_the_amount_to_pay_is_the_payable_amount():
     assert payment_line(VOUCHER, None)["amount"] == "7500.00"
-    older = {**VOUCHER, "details": {k: v for k, v in VOUCHER["details"].items() if k != "payable"},
-             "extracted": {"totals": {"payable": {"value": "7400.00", "confidence": 1.0}}}}
+    older = {
+        **VOUCHER,
+        "details": {k: v for k, v in VOUCHER["details"].items() if k != "payable"},
+        "extracted": {"totals": {"payable": {"value": "7400.00", "confidence": 1.0}}},
+    }
     assert payment_line(older, None)["amount"] == "7400.00"
 
 
 def _stored(**details) -> dict:
-    ex = ExtractedVoucher(source=VoucherSource.PDF_TEXT, kid=Extracted[str](value="1234567897", confidence=0.9),
-                          totals=Totals(tax_exclusive=Extracted[Decimal](value=Decimal("100.00"), confidence=0.7),
-                                        tax=Extracted[Decimal](value=Decimal("25.00"), confidence=0.7),
-                                        tax_inclusive=Extracted[Decimal](value=Decimal("125.00"), confidence=0.7)))
-    base = {"kid": "1234567897", "net_total": "100.00", "vat_total": "25.00", "total": "125.00",
-            "payable": "125.00", "currency": "NOK"}
-    return {"extracted": ex.model_dump(mode="json"), "details": {**base, **details},
-            "checks": [{"code": "buyer-is-this-company", "ok": False, "message": "m"}], "notes": []}
+    ex = ExtractedVoucher(
+        source=VoucherSource.PDF_TEXT,
+        kid=Extracted[str](value="1234567897", confidence=0.9),
+        totals=Totals(
+            tax_exclusive=Extracted[Decimal](value=Decimal("100.00"), confidence=0.7),
+            tax=Extracted[Decimal](value=Decimal("25.00"), confidence=0.7),
+            tax_inclusive=Extracted[Decimal](value=Decimal("125.00"), confidence=0.7),
+        ),
+    )
+    base = {
+        "kid": "1234567897",
+        "net_total": "100.00",
+        "vat_total": "25.00",
+        "total": "125.00",
+        "payable": "125.00",
+        "currency": "NOK",
+    }
+    return {
+        "extracted": ex.model_dump(mode="json"),
+        "details": {**base, **details},
+        "checks": [{"code": "buyer-is-this-company", "ok": False, "message": "m"}],
+        "notes": [],
+    }
 
 
 def test_checks_follow_the_edited_details():
@@ -83,8 +112,13 @@ def test_checks_follow_the_edited_details():
 
 
 def test_fatal_rules_block_until_overridden():
-    data = {"validation": {"available": True, "xsd_errors": [], "failed_rules": [
-        {"rule_id": "BR-CO-16", "flag": "fatal"}, {"rule_id": "W-1", "flag": "warning"}]}}
+    data = {
+        "validation": {
+            "available": True,
+            "xsd_errors": [],
+            "failed_rules": [{"rule_id": "BR-CO-16", "flag": "fatal"}, {"rule_id": "W-1", "flag": "warning"}],
+        }
+    }
     assert fatal_rules(data) == ["BR-CO-16"]
     with pytest.raises(FatalEhfRules):
         require_not_blocked(data, "approved")
@@ -97,16 +131,24 @@ def _member(role: Role, status: str = "active") -> Membership:
 
 
 def test_only_active_attesters_or_client_admins_can_be_named():
-    assert attestation.routing(_member(Role.ATTESTER), [Module.ATTESTATION], requested_by="x", at="t",
-                               comment=None)["attester"] == "u-1"
+    assert (
+        attestation.routing(_member(Role.ATTESTER), [Module.ATTESTATION], requested_by="x", at="t", comment=None)[
+            "attester"
+        ]
+        == "u-1"
+    )
     for bad in (_member(Role.CLIENT_USER), _member(Role.ATTESTER, "disabled"), None):
         with pytest.raises(InvalidInput):
             attestation.routing(bad, [Module.ATTESTATION], requested_by="x", at="t", comment=None)
 
 
 def test_the_attester_decides_only_what_waits_for_them():
-    waiting = {"status": "in_attestation", "attestation": {"attester": "u-1"},
-               "coding": [{"account": "6800", "vat_code": "1", "net_amount": "100.00"}], "details": {"total": "125.00"}}
+    waiting = {
+        "status": "in_attestation",
+        "attestation": {"attester": "u-1"},
+        "coding": [{"account": "6800", "vat_code": "1", "net_amount": "100.00"}],
+        "details": {"total": "125.00"},
+    }
     assert attestation.decide(waiting, "u-1", "approve", None, at="t")["status"] == "approved"
     assert attestation.decide(waiting, "u-1", "reject", "nei", at="t")["status"] == "rejected"
     with pytest.raises(InvalidInput):

@@ -1,4 +1,5 @@
 """boto3 clients, created once per process (and again after `reset`, which tests use)."""
+
 from __future__ import annotations
 
 import os

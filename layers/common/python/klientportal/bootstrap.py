@@ -12,6 +12,7 @@ imports only what its own routes need (cold start, bench/).
 `store()` and `tenancy_service()` are for tools, the local stack and tests: a Store without the
 read cache, safe to keep for a long time.
 """
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -50,6 +51,7 @@ class Invocation:
     def client(self, client_id: str) -> Client:
         """The client (read once per invocation; the API's authorization has read it already)."""
         from klientportal.errors import NotFound
+
         found = self.tenancy.repo.client(client_id)
         if found is None:
             raise NotFound(f"no client {client_id}")
@@ -58,34 +60,47 @@ class Invocation:
     @cached_property
     def delivery(self) -> Adapters:
         from klientportal.invoicing.delivery import adapters
+
         return adapters(self.settings.delivery_mode)
 
     def invoices(self, client_id: str) -> InvoiceService:
         from klientportal.invoicing.service import InvoiceService
+
         return InvoiceService(self.store, client_id, self.delivery)
 
     def vouchers(self, client_id: str) -> VoucherService:
         from klientportal.vouchers.workflow import VoucherService
+
         return VoucherService(self.store, client_id)
 
     def payment_proposals(self, client_id: str) -> PaymentProposalService:
         from klientportal.vouchers.payments import PaymentProposalService
+
         return PaymentProposalService(self.store, client_id)
 
     def registers(self, client_id: str) -> RegisterService:
         from klientportal.registers.service import RegisterService
+
         return RegisterService(self.store, client_id)
 
     def voucher_intake(self) -> VoucherIntake:
         from klientportal.vouchers.intake import VoucherIntake
+
         s = self.settings
-        return VoucherIntake(self.store, self.s3, vouchers_bucket=s.vouchers_bucket,
-                             documents_bucket=s.documents_bucket, inbox_domain=s.inbox_domain,
-                             ocr=_ocr_engine(s.ocr_engine, s.inbound_bucket), ocr_kind=s.ocr_engine)
+        return VoucherIntake(
+            self.store,
+            self.s3,
+            vouchers_bucket=s.vouchers_bucket,
+            documents_bucket=s.documents_bucket,
+            inbox_domain=s.inbox_domain,
+            ocr=_ocr_engine(s.ocr_engine, s.inbound_bucket),
+            ocr_kind=s.ocr_engine,
+        )
 
     def audit_anchors(self) -> AnchorStore:
         """The audit chains' anchors in the Object-Lock bucket (decision 0018)."""
         from klientportal.repository.audit_anchors import AnchorStore
+
         return AnchorStore(self.s3, self.settings.vouchers_bucket)
 
     @property
@@ -117,6 +132,7 @@ def _tenancy(st: Store, config: Settings) -> TenancyService:
     from klientportal.adapters.identity import user_directory
     from klientportal.tenancy.repository import TenancyRepository
     from klientportal.tenancy.service import TenancyService
+
     return TenancyService(TenancyRepository(st), user_directory(config.identity_provider, config.user_pool_id))
 
 
@@ -124,5 +140,6 @@ def _ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
     """The OCR engine, kept per process: it holds no tenant data, only its AWS client."""
     if (kind, staging_bucket) not in _ocr_engines:
         from klientportal.vouchers.intake import default_ocr_engine
+
         _ocr_engines[(kind, staging_bucket)] = default_ocr_engine(kind, staging_bucket)
     return _ocr_engines[(kind, staging_bucket)]

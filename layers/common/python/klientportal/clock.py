@@ -6,6 +6,7 @@ or an offset `+30d` / `-2h`), or `set_clock` while running (the local stack's `/
 The moved clock keeps running from where it was set. In AWS (a Lambda runtime, or
 KP_DELIVERY_MODE=aws) the override is ignored: a deployed function always uses real time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,8 +68,10 @@ def target(spec: str, real: datetime) -> datetime:
             return datetime.combine(day, time(local.hour, local.minute, local.second), OSLO)
         moment = datetime.fromisoformat(spec)
     except ValueError:
-        raise ClockError(f"{CLOCK_VAR}={spec!r}: give a date (2027-01-15), an instant "
-                         "(2027-01-15T08:00+01:00) or an offset (+30d, -2h, +90m)") from None
+        raise ClockError(
+            f"{CLOCK_VAR}={spec!r}: give a date (2027-01-15), an instant "
+            "(2027-01-15T08:00+01:00) or an offset (+30d, -2h, +90m)"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=OSLO)
 
 

@@ -1,4 +1,5 @@
 """Domain errors. The API layer turns each into an RFC 9457 problem with a stable type."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

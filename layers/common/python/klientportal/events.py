@@ -3,6 +3,7 @@
 Consumers must be idempotent: `detail.id` (tenant + sequence number) is unique per event and a
 redelivery carries the same id.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ The Tracer (and with it the X-Ray SDK, a few hundred ms to import) is created on
 invocation rather than at import, so that the import of a handler module stays small; bench/
 reports both figures.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,6 +27,7 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Klie
 @cache
 def tracer() -> Tracer:
     from aws_lambda_powertools import Tracer
+
     return Tracer()
 
 

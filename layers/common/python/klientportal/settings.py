@@ -3,6 +3,7 @@
 The variable names come from `functions.catalogue.env_var` (KP_<KIND>_<NAME>); infra/ sets them in
 AWS and the local runner sets them in-process.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Hostile e-mail, generated here: each ends in a stable reason, quickly and without blowing memory."""
+
 from __future__ import annotations
 
 import io
@@ -49,11 +50,21 @@ def test_message_over_the_40_mb_ceiling_is_refused_while_reading(timed) -> None:
 
 def test_attachment_too_large_and_total_allowance(mail, timed) -> None:
     limits = MailLimits(max_attachment_bytes=4000, max_total_attachment_bytes=5000)
-    intake = parse_message(mail(((PDF + b"x" * 8000, "application/pdf", "big.pdf"),
-                                 (PDF + b"x" * 3000, "application/pdf", "one.pdf"),
-                                 (PDF + b"x" * 3000, "application/pdf", "two.pdf"))), limits=limits)
+    intake = parse_message(
+        mail(
+            (
+                (PDF + b"x" * 8000, "application/pdf", "big.pdf"),
+                (PDF + b"x" * 3000, "application/pdf", "one.pdf"),
+                (PDF + b"x" * 3000, "application/pdf", "two.pdf"),
+            )
+        ),
+        limits=limits,
+    )
     assert [a.filename for a in intake.attachments] == ["one.pdf"]
-    assert _reasons(intake) == [("big.pdf", Reason.ATTACHMENT_TOO_LARGE), ("two.pdf", Reason.ATTACHMENTS_TOTAL_TOO_LARGE)]
+    assert _reasons(intake) == [
+        ("big.pdf", Reason.ATTACHMENT_TOO_LARGE),
+        ("two.pdf", Reason.ATTACHMENTS_TOTAL_TOO_LARGE),
+    ]
 
 
 def _multipart(parts: int) -> bytes:
@@ -68,9 +79,14 @@ def test_too_many_parts(timed) -> None:
 
 
 def _nested(depth: int) -> bytes:
-    opening = b"".join(b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i, i + 1) for i in range(depth))
+    opening = b"".join(
+        b'--b%d\r\nContent-Type: multipart/mixed; boundary="b%d"\r\n\r\n' % (i, i + 1) for i in range(depth)
+    )
     closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth + 1)))
-    leaf = b"--b%d\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%%PDF-1.4\r\n" % depth
+    leaf = (
+        b"--b%d\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%%PDF-1.4\r\n"
+        % depth
+    )
     return HEAD + b'Content-Type: multipart/mixed; boundary="b0"\r\n\r\n' + opening + leaf + closing
 
 
@@ -90,7 +106,9 @@ def test_zip_too_large_in_total_and_too_many_entries(mail, timed) -> None:
     limits = MailLimits(zip=ZipLimits(max_entries=5, max_total_bytes=10_000, max_ratio=10_000))
     big = _zip({f"{i}.pdf": PDF + b"\x00" * 4000 for i in range(3)})
     many = _zip({f"{i}.pdf": PDF for i in range(6)})
-    intake = parse_message(mail(((big, "application/zip", "big.zip"), (many, "application/zip", "many.zip"))), limits=limits)
+    intake = parse_message(
+        mail(((big, "application/zip", "big.zip"), (many, "application/zip", "many.zip"))), limits=limits
+    )
     assert _reasons(intake) == [("big.zip", Reason.ZIP_TOO_LARGE), ("many.zip", Reason.ZIP_TOO_MANY_ENTRIES)]
 
 
@@ -117,15 +135,33 @@ def test_encrypted_nested_and_malformed_zips(mail, timed) -> None:
         position = encrypted.index(signature) + offset
         encrypted[position] |= 0x1
     nested = _zip({"inner.zip": _zip({"a.pdf": PDF})})
-    intake = parse_message(mail(((bytes(encrypted), "application/zip", "enc.zip"), (nested, "application/zip", "outer.zip"),
-                                 (b"PK\x03\x04 not really", "application/zip", "broken.zip"))))
-    assert _reasons(intake) == [("a.pdf", Reason.ZIP_ENCRYPTED), ("inner.zip", Reason.ZIP_NESTED), ("broken.zip", Reason.ZIP_MALFORMED)]
+    intake = parse_message(
+        mail(
+            (
+                (bytes(encrypted), "application/zip", "enc.zip"),
+                (nested, "application/zip", "outer.zip"),
+                (b"PK\x03\x04 not really", "application/zip", "broken.zip"),
+            )
+        )
+    )
+    assert _reasons(intake) == [
+        ("a.pdf", Reason.ZIP_ENCRYPTED),
+        ("inner.zip", Reason.ZIP_NESTED),
+        ("broken.zip", Reason.ZIP_MALFORMED),
+    ]
 
 
-@pytest.mark.parametrize(("hostile", "safe"), [
-    ("../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\windows\\win.pdf", "win.pdf"), ("fak\x00tu\x1bra\u202e.pdf", "faktura.pdf"),
-    ("....", "attachment-1"), ("a" * 300 + ".pdf", "a" * 116 + ".pdf"), ('bad:"*?<>|.pdf', "bad_______.pdf"),
-])
+@pytest.mark.parametrize(
+    ("hostile", "safe"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\windows\\win.pdf", "win.pdf"),
+        ("fak\x00tu\x1bra\u202e.pdf", "faktura.pdf"),
+        ("....", "attachment-1"),
+        ("a" * 300 + ".pdf", "a" * 116 + ".pdf"),
+        ('bad:"*?<>|.pdf', "bad_______.pdf"),
+    ],
+)
 def test_filenames_are_sanitised(mail, hostile: str, safe: str) -> None:
     intake = parse_message(mail(((PDF, "application/pdf", hostile),)))
     assert intake.attachments[0].filename == safe
@@ -137,8 +173,15 @@ def test_zip_entry_paths_are_sanitised(mail) -> None:
 
 
 def test_content_type_lying_about_the_bytes(mail) -> None:
-    intake = parse_message(mail(((PNG, "application/pdf", "faktura.pdf"), (b"MZ\x90\x00", "image/png", "bilde.png"),
-                                 (PDF, "image/jpeg", "photo.jpg"))))
+    intake = parse_message(
+        mail(
+            (
+                (PNG, "application/pdf", "faktura.pdf"),
+                (b"MZ\x90\x00", "image/png", "bilde.png"),
+                (PDF, "image/jpeg", "photo.jpg"),
+            )
+        )
+    )
     assert [r.reason for r in intake.rejections] == [Reason.TYPE_MISMATCH] * 3
 
 

@@ -1,4 +1,5 @@
 """PDFs that cannot be read end in a reason, not an exception from the PDF library."""
+
 from __future__ import annotations
 
 import time
@@ -21,11 +22,14 @@ def test_not_a_pdf(timed) -> None:
     assert caught.value.reason == "not-pdf"
 
 
-@pytest.mark.parametrize("data", [
-    b"%PDF-1.7\n" + bytes(range(256)) * 50,
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
-    b"%PDF-1.4\n",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n" + bytes(range(256)) * 50,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF",
+        b"%PDF-1.4\n",
+    ],
+)
 def test_garbage_behind_a_pdf_header(data: bytes, timed) -> None:
     with pytest.raises(PdfTextError) as caught:
         read_pdf_voucher(data)

@@ -4,6 +4,7 @@ asynchronously (PEPPOL Message Level Status: accepted or rejected with a reason)
 `HttpAccessPoint` is the shape of a commercial AP's REST API (lookup, submit, receipts by webhook);
 it is not wired to a vendor yet. `SimulatedAccessPoint` is the LOCAL SIMULATOR.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,11 +61,18 @@ class HttpAccessPoint:
 
     def _request(self, method: str, path: str, body: bytes | None = None, content_type: str = "") -> dict[str, Any]:
         import urllib.request
+
         if not self.base_url:
             raise RuntimeError("KP_ACCESS_POINT_URL is not configured")
-        req = urllib.request.Request(self.base_url + path, data=body, method=method,
-                                     headers={"Authorization": f"Bearer {self.token}",
-                                              **({"Content-Type": content_type} if content_type else {})})
+        req = urllib.request.Request(
+            self.base_url + path,
+            data=body,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                **({"Content-Type": content_type} if content_type else {}),
+            },
+        )
         with urllib.request.urlopen(req, timeout=10) as resp:
             answer: dict[str, Any] = json.loads(resp.read() or b"{}")
         return answer
@@ -72,12 +80,20 @@ class HttpAccessPoint:
     def lookup(self, participant_id: str) -> Participant:
         found = self._request("GET", f"/participants/iso6523-actorid-upis::{participant_id}")
         types = set(found.get("document_types", []))
-        return Participant(participant_id, bool(found.get("registered")), INVOICE_DOCUMENT_TYPE_ID in types,
-                           CREDIT_NOTE_DOCUMENT_TYPE_ID in types)
+        return Participant(
+            participant_id,
+            bool(found.get("registered")),
+            INVOICE_DOCUMENT_TYPE_ID in types,
+            CREDIT_NOTE_DOCUMENT_TYPE_ID in types,
+        )
 
     def submit(self, envelope: EhfEnvelope) -> Submission:
-        resp = self._request("POST", f"/outbound?receiver={envelope.receiver}&reference={envelope.delivery_id}",
-                             envelope.xml, "application/xml")
+        resp = self._request(
+            "POST",
+            f"/outbound?receiver={envelope.receiver}&reference={envelope.delivery_id}",
+            envelope.xml,
+            "application/xml",
+        )
         return Submission(resp["message_id"])
 
 
@@ -101,16 +117,30 @@ class SimulatedAccessPoint:
 
     def submit(self, envelope: EhfEnvelope) -> Submission:
         message_id = f"sim-ap-{uuid.uuid4().hex[:16]}"
-        outbox.deliver("ehf", {
-            "message_id": message_id, "sender": envelope.sender, "receiver": envelope.receiver,
-            "document_type": CREDIT_NOTE_DOCUMENT_TYPE_ID if envelope.credit_note else INVOICE_DOCUMENT_TYPE_ID,
-            "reference": envelope.delivery_id, "xml": envelope.xml.decode("utf-8"),
-        })
+        outbox.deliver(
+            "ehf",
+            {
+                "message_id": message_id,
+                "sender": envelope.sender,
+                "receiver": envelope.receiver,
+                "document_type": CREDIT_NOTE_DOCUMENT_TYPE_ID if envelope.credit_note else INVOICE_DOCUMENT_TYPE_ID,
+                "reference": envelope.delivery_id,
+                "xml": envelope.xml.decode("utf-8"),
+            },
+        )
         reason = self._rejection(envelope)
-        post_receipt(Receipt("access-point", "rejected" if reason else "accepted", envelope.client_id,
-                             envelope.invoice_id, message_id, reason=reason,
-                             details={"delivery_id": envelope.delivery_id}),
-                     delay_s=simulator_delay("KP_SIM_AP_DELAY_S"))
+        post_receipt(
+            Receipt(
+                "access-point",
+                "rejected" if reason else "accepted",
+                envelope.client_id,
+                envelope.invoice_id,
+                message_id,
+                reason=reason,
+                details={"delivery_id": envelope.delivery_id},
+            ),
+            delay_s=simulator_delay("KP_SIM_AP_DELAY_S"),
+        )
         return Submission(message_id)
 
     @staticmethod
@@ -119,6 +149,7 @@ class SimulatedAccessPoint:
             return "receiver access point refused the message: inbox closed (simulated)"
         if os.environ.get("KP_SIM_AP_VALIDATE", "0") == "1":
             from klientportal.formats.ehf.validation import validate_ehf
+
             report = validate_ehf(envelope.xml)
             if not report.valid:
                 fatal = [f.rule_id for f in report.findings if f.flag == "fatal"]

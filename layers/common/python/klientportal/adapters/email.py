@@ -1,5 +1,6 @@
 """Outgoing e-mail with attachments: Amazon SES SendRawEmail. Locally the same SES call goes to moto,
 and a copy of what was sent lands in the local outbox (channel "email")."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,8 +50,9 @@ class SesEmailSender:
     """Amazon SES v1 SendRawEmail (the PDF travels as a MIME attachment)."""
 
     def send(self, mail: Mail) -> str:
-        resp = aws.client("ses").send_raw_email(Source=mail.from_address, Destinations=[mail.to],
-                                                RawMessage={"Data": mime_of(mail)})
+        resp = aws.client("ses").send_raw_email(
+            Source=mail.from_address, Destinations=[mail.to], RawMessage={"Data": mime_of(mail)}
+        )
         message_id: str = resp["MessageId"]
         return message_id
 
@@ -66,9 +68,17 @@ class LocalSesEmailSender(SesEmailSender):
         except ses.exceptions.MessageRejected:
             ses.verify_domain_identity(Domain=mail.from_address.split("@", 1)[1])
             message_id = super().send(mail)
-        outbox.deliver("email", {
-            "to": mail.to, "from": mail.from_address, "reply_to": mail.reply_to, "subject": mail.subject,
-            "body": mail.body, "ses_message_id": message_id, "reference": mail.reference,
-            "attachments": [{"filename": f, "mime": t, "bytes": len(c)} for f, t, c in mail.attachments],
-        })
+        outbox.deliver(
+            "email",
+            {
+                "to": mail.to,
+                "from": mail.from_address,
+                "reply_to": mail.reply_to,
+                "subject": mail.subject,
+                "body": mail.body,
+                "ses_message_id": message_id,
+                "reference": mail.reference,
+                "attachments": [{"filename": f, "mime": t, "bytes": len(c)} for f, t, c in mail.attachments],
+            },
+        )
         return message_id

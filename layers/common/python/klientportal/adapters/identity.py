@@ -3,6 +3,7 @@
 `ensure_user` creates the sign-in identity for an invited e-mail address (sending the invitation
 e-mail) or returns the existing one, and gives back its subject, the user id in tokens.
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -28,8 +29,9 @@ class CognitoUserDirectory:
         if name:
             attributes.append({"Name": "name", "Value": name})
         try:
-            user = idp.admin_create_user(UserPoolId=self._pool, Username=email, UserAttributes=attributes,
-                                         DesiredDeliveryMediums=["EMAIL"])["User"]
+            user = idp.admin_create_user(
+                UserPoolId=self._pool, Username=email, UserAttributes=attributes, DesiredDeliveryMediums=["EMAIL"]
+            )["User"]
             found = user["Attributes"]
         except idp.exceptions.UsernameExistsException:
             found = idp.admin_get_user(UserPoolId=self._pool, Username=email)["UserAttributes"]
@@ -43,13 +45,16 @@ class LocalUserDirectory:
 
     def ensure_user(self, email: str, name: str | None, invited_to: str) -> str:
         sub = local_subject(email)
-        outbox.deliver("invitations", {
-            "to": email,
-            "name": name,
-            "subject": f"Invitasjon til Klientportal ({invited_to})",
-            "body": f"Logg inn lokalt med: klientportal token --user {email}",
-            "sub": sub,
-        })
+        outbox.deliver(
+            "invitations",
+            {
+                "to": email,
+                "name": name,
+                "subject": f"Invitasjon til Klientportal ({invited_to})",
+                "body": f"Logg inn lokalt med: klientportal token --user {email}",
+                "sub": sub,
+            },
+        )
         return sub
 
 

@@ -3,6 +3,7 @@
 Only the local stack and tests use it (KP_LOCAL_OUTBOX, default .local/outbox). Each message is one
 JSON file under <outbox>/<channel>/, so a developer can see what was sent.
 """
+
 from __future__ import annotations
 
 import json

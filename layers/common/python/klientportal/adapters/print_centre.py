@@ -5,6 +5,7 @@ and reports back (printed/posted, or rejected e.g. for an undeliverable address)
 `SimulatedPrintCentre` is the LOCAL SIMULATOR: the job goes to the outbox (channel "print") and a
 "printed" receipt follows on the queue after KP_SIM_PRINT_DELAY_S seconds.
 """
+
 from __future__ import annotations
 
 import base64
@@ -39,13 +40,23 @@ class HttpPrintCentre:
 
     def submit(self, job: PrintJob) -> str:
         import urllib.request
+
         if not self.base_url:
             raise RuntimeError("KP_PRINT_CENTRE_URL is not configured")
-        body = json.dumps({"reference": job.delivery_id, "recipient": job.recipient, "colour": False,
-                           "document": base64.b64encode(job.pdf).decode()}).encode()
-        req = urllib.request.Request(self.base_url + "/jobs", data=body, method="POST",
-                                     headers={"Authorization": f"Bearer {self.token}",
-                                              "Content-Type": "application/json"})
+        body = json.dumps(
+            {
+                "reference": job.delivery_id,
+                "recipient": job.recipient,
+                "colour": False,
+                "document": base64.b64encode(job.pdf).decode(),
+            }
+        ).encode()
+        req = urllib.request.Request(
+            self.base_url + "/jobs",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=15) as resp:
             job_id: str = json.loads(resp.read())["job_id"]
         return job_id
@@ -56,9 +67,24 @@ class SimulatedPrintCentre:
 
     def submit(self, job: PrintJob) -> str:
         job_id = f"sim-print-{uuid.uuid4().hex[:12]}"
-        outbox.deliver("print", {"job_id": job_id, "reference": job.delivery_id, "recipient": job.recipient,
-                                 "pages_pdf_bytes": len(job.pdf)})
-        post_receipt(Receipt("print-centre", "printed", job.client_id, job.invoice_id, job_id,
-                             details={"delivery_id": job.delivery_id}),
-                     delay_s=simulator_delay("KP_SIM_PRINT_DELAY_S"))
+        outbox.deliver(
+            "print",
+            {
+                "job_id": job_id,
+                "reference": job.delivery_id,
+                "recipient": job.recipient,
+                "pages_pdf_bytes": len(job.pdf),
+            },
+        )
+        post_receipt(
+            Receipt(
+                "print-centre",
+                "printed",
+                job.client_id,
+                job.invoice_id,
+                job_id,
+                details={"delivery_id": job.delivery_id},
+            ),
+            delay_s=simulator_delay("KP_SIM_PRINT_DELAY_S"),
+        )
         return job_id

@@ -1,6 +1,7 @@
 """Receipts from outside parties (access point, print centre, Svea) reach the invoicing routine as
 messages on the invoice-receipts queue — in AWS from the partners' webhooks, locally from the
 simulators. One shape for all of them (`Receipt`), so the consumer is one function."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ case when the debtor pays us directly.
 `SimulatedSvea` is the LOCAL SIMULATOR: cases go to the outbox (channel "collection") and status
 updates ("registered", then "debtor_notified") come back on the invoice-receipts queue.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,11 +46,15 @@ class HttpSvea:
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         import urllib.request
+
         if not self.base_url:
             raise RuntimeError("KP_SVEA_URL is not configured")
-        req = urllib.request.Request(self.base_url + path, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Authorization": f"Bearer {self.token}",
-                                              "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=15) as resp:
             answer: dict[str, Any] = json.loads(resp.read() or b"{}")
         return answer
@@ -70,8 +75,9 @@ class SimulatedSvea:
         outbox.deliver("collection", {"action": "create_case", "case_id": case_id, **claim.__dict__})
         delay = simulator_delay("KP_SIM_SVEA_DELAY_S")
         for status in ("registered", "debtor_notified"):
-            post_receipt(Receipt("svea", "status", claim.client_id, claim.invoice_id, case_id, status=status),
-                         delay_s=delay)
+            post_receipt(
+                Receipt("svea", "status", claim.client_id, claim.invoice_id, case_id, status=status), delay_s=delay
+            )
         return case_id
 
     def close_case(self, case_id: str, reason: str, client_id: str, invoice_id: str) -> None:

@@ -7,6 +7,7 @@ the policy decides before any route code runs. The invocation's composition
 their services as parameters with powertools' `Depends` (`Context` below, and providers built on
 `request_context`).
 """
+
 from __future__ import annotations
 
 import time
@@ -59,8 +60,7 @@ class GuardedApp(APIGatewayHttpResolver):
     """The resolver of one API function, with the catalogue's route → action map and its preload."""
 
     def __init__(self, actions: dict[str, str | None], preload: Preload) -> None:
-        super().__init__(enable_validation=True, response_validation_error_http_code=500,
-                         json_body_deserializer=loads)
+        super().__init__(enable_validation=True, response_validation_error_http_code=500, json_body_deserializer=loads)
         self.actions = actions
         self.preload = preload
 
@@ -96,12 +96,18 @@ def _principal(sub: str, claims: dict[str, Any], found: list[tuple[Membership, R
     actor = Actor(sub=sub, email=claims.get("email"))
     active = inv.tenancy.activate_invitations(found, actor)
     auth_time = claims.get("auth_time")
-    return Principal(sub=sub, email=claims.get("email"), memberships=tuple(active),
-                     auth_level=claims.get("acr"), auth_time=int(auth_time) if auth_time else None)
+    return Principal(
+        sub=sub,
+        email=claims.get("email"),
+        memberships=tuple(active),
+        auth_level=claims.get("acr"),
+        auth_time=int(auth_time) if auth_time else None,
+    )
 
 
-def authorize_event(event: dict[str, Any], actions: dict[str, str | None], preload: Preload = _no_preload,
-                    inv: Invocation | None = None) -> RequestContext:
+def authorize_event(
+    event: dict[str, Any], actions: dict[str, str | None], preload: Preload = _no_preload, inv: Invocation | None = None
+) -> RequestContext:
     """THE authorization step: route → action → policy decision, before any parsing of the body.
 
     A client-scoped action reads the client, the user's memberships that can reach it, the audit
@@ -113,8 +119,9 @@ def authorize_event(event: dict[str, Any], actions: dict[str, str | None], prelo
     inv = inv or invocation()
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     request_id = (event.get("requestContext") or {}).get("requestId", "-")
-    ctx = RequestContext(invocation=inv, principal=None, action=action, route_key=route_key,
-                         request_id=request_id, headers=headers)
+    ctx = RequestContext(
+        invocation=inv, principal=None, action=action, route_key=route_key, request_id=request_id, headers=headers
+    )
     if action is None:
         return ctx
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims")
@@ -126,8 +133,7 @@ def authorize_event(event: dict[str, Any], actions: dict[str, str | None], prelo
     spec = policy.rule(action)
     if spec.scope == "client":
         path = event.get("pathParameters") or {}
-        ctx.client, found = inv.tenancy.repo.client_access(path.get("client_id", ""), sub,
-                                                           preload(route_key, path))
+        ctx.client, found = inv.tenancy.repo.client_access(path.get("client_id", ""), sub, preload(route_key, path))
         ctx.principal = _principal(sub, claims, found, inv)
         ctx.membership = policy.authorize_client(ctx.principal, action, ctx.client)
         return ctx
@@ -153,15 +159,24 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload
         return from_domain_error(err, instance=app.current_event.path)
 
     def _invalid(err: RequestValidationError) -> Response[str]:
-        return problem_response(422, "validation-error", "The request is not valid",
-                                "the request does not match the schema; see errors",
-                                instance=app.current_event.path, errors=field_errors_from_validation(err.errors()))
+        return problem_response(
+            422,
+            "validation-error",
+            "The request is not valid",
+            "the request does not match the schema; see errors",
+            instance=app.current_event.path,
+            errors=field_errors_from_validation(err.errors()),
+        )
 
     def _bad_response(err: ResponseValidationError) -> Response[str]:
         logger.error("response failed its schema", extra={"errors": str(err.errors())[:2000]})
-        return problem_response(500, "internal-error", "Internal error",
-                                "the response did not match its schema; it has been logged",
-                                instance=app.current_event.path)
+        return problem_response(
+            500,
+            "internal-error",
+            "Internal error",
+            "the response did not match its schema; it has been logged",
+            instance=app.current_event.path,
+        )
 
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[str]:
@@ -169,9 +184,13 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload
 
     def _unexpected(err: Exception) -> Response[str]:
         logger.exception("unhandled error")
-        return problem_response(500, "internal-error", "Internal error",
-                                "something went wrong on our side; it has been logged",
-                                instance=app.current_event.path)
+        return problem_response(
+            500,
+            "internal-error",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+            instance=app.current_event.path,
+        )
 
     app.on_error(DomainError, _domain)
     app.on_error(RequestValidationError, _invalid)
@@ -182,8 +201,12 @@ def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload
 
 def _proxy_problem(err: DomainError, path: str) -> dict[str, Any]:
     response = from_domain_error(err, instance=path)
-    return {"statusCode": response.status_code, "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
-            "body": response.body, "isBase64Encoded": False}
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": PROBLEM_CONTENT_TYPE},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
 
 
 def http_handler(app: GuardedApp) -> LambdaHandler:
@@ -196,8 +219,9 @@ def http_handler(app: GuardedApp) -> LambdaHandler:
             return _proxy_problem(err, event.get("rawPath", ""))
         except Exception:
             logger.exception("authorization failed unexpectedly")
-            return _proxy_problem(InternalError("something went wrong on our side; it has been logged"),
-                                  event.get("rawPath", ""))
+            return _proxy_problem(
+                InternalError("something went wrong on our side; it has been logged"), event.get("rawPath", "")
+            )
         refused = refuse_body(event)
         if refused:
             return _proxy_problem(refused, event.get("rawPath", ""))
@@ -207,8 +231,9 @@ def http_handler(app: GuardedApp) -> LambdaHandler:
         started = time.perf_counter()
         response = app.resolve(event, context)
         status = int(response.get("statusCode", 0))
-        logger.info("request handled", extra={"status": status,
-                                              "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+        logger.info(
+            "request handled", extra={"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
+        )
         metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
         if status >= 500:
             metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)

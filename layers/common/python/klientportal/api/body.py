@@ -6,6 +6,7 @@ parser. A JSON number becomes an int (at most `MAX_NUMBER_CHARS` characters) or 
 (never a binary float); exponent notation, NaN and Infinity are refused. Every refusal is a 4xx
 problem and nothing has been written.
 """
+
 from __future__ import annotations
 
 import base64
@@ -60,12 +61,15 @@ def refuse_body(event: dict[str, Any]) -> DomainError | None:
         try:
             text = base64.b64decode(body, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            return InvalidInput("the body is not valid base64-encoded UTF-8",
-                                [FieldError("body", "malformed body encoding")])
+            return InvalidInput(
+                "the body is not valid base64-encoded UTF-8", [FieldError("body", "malformed body encoding")]
+            )
     depth = nesting_depth(text)
     if depth > MAX_DEPTH:
-        return InvalidInput("the request does not match the schema; see errors",
-                            [FieldError("body", f"JSON nested deeper than {MAX_DEPTH} levels")])
+        return InvalidInput(
+            "the request does not match the schema; see errors",
+            [FieldError("body", f"JSON nested deeper than {MAX_DEPTH} levels")],
+        )
     return None
 
 

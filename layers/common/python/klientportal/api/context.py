@@ -1,5 +1,6 @@
 """The per-request context: who is asking, for which tenant, allowed through which membership, and
 the invocation's composition (store, services) from `klientportal.bootstrap`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

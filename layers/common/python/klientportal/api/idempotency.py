@@ -4,6 +4,7 @@ The key is scoped to tenant, user and route, so two tenants' keys never meet. Th
 the same body replays the first response (header Idempotent-Replayed: true); with another body it
 is refused (422); while the first request is still running, a retry gets 409.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,12 @@ from klientportal.settings import settings
 
 HEADER = "idempotency-key"
 M = TypeVar("M", bound=BaseModel)
-_CONFIG = IdempotencyConfig(event_key_jmespath="scope", payload_validation_jmespath="payload_hash",
-                            expires_after_seconds=24 * 3600, raise_on_no_idempotency_key=True)
+_CONFIG = IdempotencyConfig(
+    event_key_jmespath="scope",
+    payload_validation_jmespath="payload_hash",
+    expires_after_seconds=24 * 3600,
+    raise_on_no_idempotency_key=True,
+)
 
 
 class KeyReused(DomainError):
@@ -43,8 +48,9 @@ def _persistence() -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=aws.client("dynamodb"))
 
 
-def run_idempotent(ctx: RequestContext, payload: dict[str, Any], model: type[M],
-                   operation: Callable[[], tuple[int, dict[str, Any]]]) -> Response[M]:
+def run_idempotent(
+    ctx: RequestContext, payload: dict[str, Any], model: type[M], operation: Callable[[], tuple[int, dict[str, Any]]]
+) -> Response[M]:
     """Run `operation` (returning status and JSON body) at most once per Idempotency-Key; the body,
     first or replayed, is answered as `model`."""
     key = ctx.headers.get(HEADER)
@@ -52,7 +58,9 @@ def run_idempotent(ctx: RequestContext, payload: dict[str, Any], model: type[M],
         status, body = operation()
         return Response(status, "application/json", model.model_validate(body))
     if not 1 <= len(key) <= 128:
-        raise InvalidInput("Idempotency-Key must be 1 to 128 characters", [FieldError("header.Idempotency-Key", "length")])
+        raise InvalidInput(
+            "Idempotency-Key must be 1 to 128 characters", [FieldError("header.Idempotency-Key", "length")]
+        )
     ran = []
 
     def once(request: dict[str, Any]) -> dict[str, Any]:
@@ -67,9 +75,14 @@ def run_idempotent(ctx: RequestContext, payload: dict[str, Any], model: type[M],
     try:
         if ctx.lambda_context is not None:
             _CONFIG.register_lambda_context(ctx.lambda_context)
-        result = IdempotencyHandler(function=once, function_payload=data, config=_CONFIG,
-                                    persistence_store=_persistence(), function_args=(),
-                                    function_kwargs={"request": data}).handle()
+        result = IdempotencyHandler(
+            function=once,
+            function_payload=data,
+            config=_CONFIG,
+            persistence_store=_persistence(),
+            function_args=(),
+            function_kwargs={"request": data},
+        ).handle()
     except IdempotencyValidationError as exc:
         raise KeyReused("this Idempotency-Key was used with a different request body") from exc
     except IdempotencyAlreadyInProgressError as exc:

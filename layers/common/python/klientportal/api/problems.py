@@ -1,4 +1,5 @@
 """RFC 9457 problem details: every error the API returns has this shape."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,16 @@ class Problem(BaseModel):
     errors: list[ProblemFieldError] = []
 
 
-def problem_response(status: int, slug: str, title: str, detail: str, *, instance: str | None = None,
-                     errors: list[FieldError] | None = None, extra: dict[str, Any] | None = None) -> Response[str]:
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[str]:
     reserved = {"type", "title", "status", "detail", "instance", "errors"}
     clashes = reserved & set(extra or {})
     if clashes:
@@ -51,13 +60,13 @@ def problem_response(status: int, slug: str, title: str, detail: str, *, instanc
         **({"errors": [{"field": e.field, "message": e.message} for e in errors]} if errors else {}),
         **(extra or {}),
     }
-    return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE,
-                    body=json.dumps(body, ensure_ascii=False))
+    return Response(status_code=status, content_type=PROBLEM_CONTENT_TYPE, body=json.dumps(body, ensure_ascii=False))
 
 
 def from_domain_error(err: DomainError, instance: str | None = None) -> Response[str]:
-    return problem_response(err.status, err.slug, err.title, err.detail, instance=instance,
-                            errors=err.errors, extra=err.extra)
+    return problem_response(
+        err.status, err.slug, err.title, err.detail, instance=instance, errors=err.errors, extra=err.extra
+    )
 
 
 def field_errors_from_validation(errors: Iterable[Mapping[str, Any]]) -> list[FieldError]:
@@ -104,8 +113,10 @@ def documented_responses(method: str, declared: Responses | None) -> Responses:
     """Every response of a route as the OpenAPI document states it: the success response (from the
     route's return annotation unless declared), the problem+json errors the app can answer, and 500
     as a problem (powertools would document its own JSON error shape, which the app never sends)."""
-    responses: Responses = {**COMMON_RESPONSES,
-                            **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {})}
+    responses: Responses = {
+        **COMMON_RESPONSES,
+        **(BODY_RESPONSES if method.upper() in ("POST", "PUT", "PATCH") else {}),
+    }
     responses.update(declared or {})
     if not any(200 <= int(code) < 300 for code in responses):
         responses = {200: {"description": "OK"}, **responses}

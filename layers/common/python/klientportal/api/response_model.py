@@ -1,4 +1,5 @@
 """The base of the API's response models: closed to undeclared fields, and true to the stored item."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar, cast
@@ -19,8 +20,11 @@ class ResponseModel(BaseModel):
     @model_serializer(mode="wrap")
     def _as_stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         declared = type(self).model_fields
-        return {k: v for k, v in handler(self).items()
-                if k in self.model_fields_set or k in self.always_sent or k not in declared}
+        return {
+            k: v
+            for k, v in handler(self).items()
+            if k in self.model_fields_set or k in self.always_sent or k not in declared
+        }
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:

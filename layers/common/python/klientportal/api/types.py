@@ -13,6 +13,7 @@
 Each type also gives the OpenAPI schema a client is generated from: decimals are one schema, a
 string with a pattern and `format: decimal`.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,16 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, St
 from pydantic_core import PydanticCustomError
 
 __all__ = [
-    "Flag", "Integer", "Money", "MultilineText", "Percent", "Quantity", "Rate", "SingleLine", "Text", "UnitPrice",
+    "Flag",
+    "Integer",
+    "Money",
+    "MultilineText",
+    "Percent",
+    "Quantity",
+    "Rate",
+    "SingleLine",
+    "Text",
+    "UnitPrice",
     "decimal_type",
 ]
 
@@ -38,7 +48,7 @@ def _places(number: Decimal) -> int:
 def _decimal_text(value: Any) -> str:
     """The decimal text of a JSON value; booleans, floats that are not exact and other types refused."""
     if isinstance(value, bool):
-        raise PydanticCustomError("decimal_type", "must be a decimal string such as \"12.50\", not true/false")
+        raise PydanticCustomError("decimal_type", 'must be a decimal string such as "12.50", not true/false')
     if isinstance(value, int):
         if value.bit_length() > 128:
             raise PydanticCustomError("decimal_too_long", "has too many digits")
@@ -53,11 +63,12 @@ def _decimal_text(value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return value
-    raise PydanticCustomError("decimal_type", "must be a decimal string such as \"12.50\"")
+    raise PydanticCustomError("decimal_type", 'must be a decimal string such as "12.50"')
 
 
-def decimal_type(places: int, integer_digits: int, *, signed: bool = True, quantize: bool = False,
-                 description: str = "decimal") -> Any:
+def decimal_type(
+    places: int, integer_digits: int, *, signed: bool = True, quantize: bool = False, description: str = "decimal"
+) -> Any:
     """A decimal of at most `integer_digits` digits before the point and `places` after it.
 
     `quantize` gives every value exactly `places` decimals ("12.5" → 12.50), which loses nothing.
@@ -78,8 +89,13 @@ def decimal_type(places: int, integer_digits: int, *, signed: bool = True, quant
             number = abs(number)
         return number.quantize(unit) if quantize or _places(number) > places else number
 
-    schema = {"type": "string", "format": "decimal", "pattern": pattern, "description": description,
-              "examples": [_EXAMPLES.get(places, "1")]}
+    schema = {
+        "type": "string",
+        "format": "decimal",
+        "pattern": pattern,
+        "description": description,
+        "examples": [_EXAMPLES.get(places, "1")],
+    }
     return Annotated[
         Decimal,
         BeforeValidator(parse),
@@ -113,15 +129,20 @@ def _explain(text: str, places: int, integer_digits: int, signed: bool) -> None:
         raise PydanticCustomError(
             "decimal_parsing",
             "must be a decimal of ASCII digits with '.' for decimals and no exponent, such as \"12.50\"; got '{value}'",
-            {"value": shown})
+            {"value": shown},
+        )
     if text.startswith("-") and not signed:
         raise PydanticCustomError("decimal_sign", "may not be negative; got {value}", {"value": shown})
     _, _, fraction = _without_trailing_zeros(text, places).lstrip("-").partition(".")
     if len(fraction) > places:
-        raise PydanticCustomError("decimal_places", "may have at most {places} decimals, got {value}",
-                                  {"places": places, "value": shown})
-    raise PydanticCustomError("decimal_digits", "may have at most {digits} digits before the decimal point; got {value}",
-                              {"digits": integer_digits, "value": shown})
+        raise PydanticCustomError(
+            "decimal_places", "may have at most {places} decimals, got {value}", {"places": places, "value": shown}
+        )
+    raise PydanticCustomError(
+        "decimal_digits",
+        "may have at most {digits} digits before the decimal point; got {value}",
+        {"digits": integer_digits, "value": shown},
+    )
 
 
 if TYPE_CHECKING:  # what the types are to a type checker; at runtime, Decimal with the rules below
@@ -140,8 +161,9 @@ else:
     Quantity = decimal_type(4, 9, description="quantity: decimal string, at most 4 decimals")
     """A quantity: at most 4 decimals, below one billion; negative for a returned item."""
 
-    Percent = Annotated[decimal_type(2, 3, description="percent: decimal string, 0 to 100, at most 2 decimals"),
-                        Field(ge=0, le=100)]
+    Percent = Annotated[
+        decimal_type(2, 3, description="percent: decimal string, 0 to 100, at most 2 decimals"), Field(ge=0, le=100)
+    ]
     """A percentage from 0 to 100 with at most 2 decimals."""
 
     Rate = decimal_type(6, 6, signed=False, description="rate: decimal string, at most 6 decimals")
@@ -150,8 +172,11 @@ else:
 
 def _strict_integer(value: Any) -> Any:
     if type(value) is not int:
-        raise PydanticCustomError("int_type", "must be a valid integer (a JSON whole number), not {kind}",
-                                  {"kind": "true/false" if isinstance(value, bool) else type(value).__name__})
+        raise PydanticCustomError(
+            "int_type",
+            "must be a valid integer (a JSON whole number), not {kind}",
+            {"kind": "true/false" if isinstance(value, bool) else type(value).__name__},
+        )
     return value
 
 
@@ -162,7 +187,9 @@ Flag = Annotated[bool, Strict()]
 """true or false: 0, 1, "yes" and "true" are refused."""
 
 _LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-_MULTILINE_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_MULTILINE_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def _refuse(pattern: re.Pattern[str], allowed: str) -> Any:
@@ -172,7 +199,8 @@ def _refuse(pattern: re.Pattern[str], allowed: str) -> Any:
             raise PydanticCustomError(
                 "text_control_character",
                 "may not contain control characters ({allowed}); found U+{code} at position {position}",
-                {"allowed": allowed, "code": f"{ord(found.group()):04X}", "position": found.start()})
+                {"allowed": allowed, "code": f"{ord(found.group()):04X}", "position": found.start()},
+            )
         return value
 
     return check

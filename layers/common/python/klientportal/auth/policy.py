@@ -10,6 +10,7 @@ Decisions, in order, for a client-scoped action on client C:
    client_user, the module in the user's own entitlements; else 403.
 Bureau staff are not bound by the client's modules: they keep the client's books regardless.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,13 @@ class ActionRule:
 
 def _registers() -> dict[str, ActionRule]:
     rules: dict[str, ActionRule] = {}
-    bound = {names.CUSTOMERS: Module.INVOICING, names.PRODUCTS: Module.INVOICING, names.SUPPLIERS: Module.VOUCHERS,
-             names.EMPLOYEES: Module.PAYROLL, names.PROJECTS: Module.PROJECTS}
+    bound = {
+        names.CUSTOMERS: Module.INVOICING,
+        names.PRODUCTS: Module.INVOICING,
+        names.SUPPLIERS: Module.VOUCHERS,
+        names.EMPLOYEES: Module.PAYROLL,
+        names.PROJECTS: Module.PROJECTS,
+    }
     for register, module in bound.items():
         rules[f"registers.{register}.read"] = ActionRule("client", frozenset(_MEMBERS), module)
         rules[f"registers.{register}.write"] = ActionRule("client", frozenset(_MEMBERS), module)
@@ -110,8 +116,11 @@ def reach(principal: Principal, client: Client | None) -> Membership | None:
     staff = principal.bureau_membership(client.bureau_id)
     if staff is None:
         return None
-    if staff.role == Role.BUREAU_ACCOUNTANT and staff.assigned_clients != "all" \
-            and client.client_id not in staff.assigned_clients:
+    if (
+        staff.role == Role.BUREAU_ACCOUNTANT
+        and staff.assigned_clients != "all"
+        and client.client_id not in staff.assigned_clients
+    ):
         return None
     return staff
 

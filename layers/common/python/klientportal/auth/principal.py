@@ -1,4 +1,5 @@
 """The signed-in user as the policy sees them: identity plus memberships (roles per scope)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

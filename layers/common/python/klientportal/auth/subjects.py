@@ -3,6 +3,7 @@
 Kept apart from tokens.py so that handlers, which never verify tokens themselves, do not import
 the JWT and crypto libraries.
 """
+
 from __future__ import annotations
 
 import uuid

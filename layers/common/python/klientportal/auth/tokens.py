@@ -6,6 +6,7 @@ issuer's public key and puts the claims in the same place. Either way the handle
 the event and nothing else; `JwtVerifier` applies the same checks the AWS authorizer applies
 (signature by a key of the issuer's JWKS, iss, aud or client_id, exp, nbf).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,12 @@ class JwtVerifier:
             raise Unauthenticated("the bearer token must be signed with RS256")
         try:
             claims = jwt.decode(
-                token, jwt.PyJWK(key).key, algorithms=["RS256"], issuer=self.issuer,
-                options={"verify_aud": False, "require": ["exp", "iss", "sub"]}, leeway=self.leeway_s,
+                token,
+                jwt.PyJWK(key).key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"verify_aud": False, "require": ["exp", "iss", "sub"]},
+                leeway=self.leeway_s,
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("the bearer token has expired") from exc
@@ -78,14 +83,20 @@ class DevIssuer:
             return key
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         path.chmod(0o600)
         return key
 
     def public_pem(self) -> str:
-        return self._key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        return (
+            self._key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
 
     def jwks(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self._key.public_key()))
@@ -95,8 +106,15 @@ class DevIssuer:
     def verifier(self) -> JwtVerifier:
         return JwtVerifier(LOCAL_ISSUER, (LOCAL_AUDIENCE,), self.jwks())
 
-    def issue(self, email: str, *, minutes: int = 60, auth_level: str | None = None,
-              auth_time: int | None = None, now: int | None = None) -> str:
+    def issue(
+        self,
+        email: str,
+        *,
+        minutes: int = 60,
+        auth_level: str | None = None,
+        auth_time: int | None = None,
+        now: int | None = None,
+    ) -> str:
         """A token shaped like a Cognito ID token for the local user with this e-mail address."""
         issued = int(now if now is not None else time.time())
         claims = {

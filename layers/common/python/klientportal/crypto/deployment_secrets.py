@@ -2,6 +2,7 @@
 
 Locally the runner stores a fixed, clearly non-secret value under the same name (infra/local/resources).
 """
+
 from __future__ import annotations
 
 from functools import cache

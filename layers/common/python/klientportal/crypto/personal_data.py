@@ -3,6 +3,7 @@
 KMS Encrypt with an encryption context of tenant and purpose: a ciphertext copied into another
 tenant's item does not decrypt. The stored item keeps a masked form for listings.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,8 @@ PURPOSE = "national-id"
 
 def encrypt_national_id(tenant: str, national_id: str) -> str:
     blob = aws.client("kms").encrypt(
-        KeyId=settings().personal_data_key, Plaintext=national_id.encode(),
+        KeyId=settings().personal_data_key,
+        Plaintext=national_id.encode(),
         EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
     )["CiphertextBlob"]
     return base64.b64encode(blob).decode()
@@ -23,7 +25,8 @@ def encrypt_national_id(tenant: str, national_id: str) -> str:
 
 def decrypt_national_id(tenant: str, ciphertext: str) -> str:
     plaintext: bytes = aws.client("kms").decrypt(
-        CiphertextBlob=base64.b64decode(ciphertext), EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
+        CiphertextBlob=base64.b64decode(ciphertext),
+        EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
     )["Plaintext"]
     return plaintext.decode()
 
@@ -32,7 +35,8 @@ def national_id_hash(tenant: str, national_id: str) -> str:
     """A keyed hash (KMS HMAC-SHA-256, key `personal-id-hash`) of a national id within a tenant: equal
     numbers give equal hashes, and without KMS access nobody can test a guessed number against it."""
     mac = aws.client("kms").generate_mac(
-        KeyId=settings().personal_id_hash_key, MacAlgorithm="HMAC_SHA_256",
+        KeyId=settings().personal_id_hash_key,
+        MacAlgorithm="HMAC_SHA_256",
         Message=f"{PURPOSE}|{tenant}|{national_id}".encode(),
     )["Mac"]
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")

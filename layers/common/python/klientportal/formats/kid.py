@@ -6,6 +6,7 @@ digits 2, 3, 4, 5, 6, 7, 2, ... from the right; the control is 11 - (sum mod 11)
 a leading *variant digit* that is bumped from 0 to 1 when the control would be '-'
 (docs/decisions/0101-kid-mod11-remainder-10.md).
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

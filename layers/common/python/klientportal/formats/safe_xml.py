@@ -6,6 +6,7 @@ is refused outright: UBL, SBDH, ISO 20022 and a-melding documents never carry on
 check runs twice: a fast scan of the head and, after parsing, on the parsed document itself, so a
 DOCTYPE hidden behind a long leading comment is refused too. XInclude is never processed.
 """
+
 from __future__ import annotations
 
 from lxml import etree

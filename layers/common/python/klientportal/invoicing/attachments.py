@@ -7,6 +7,7 @@ object; no user text in the key); the draft keeps their metadata only (a DynamoD
 allows (BR-CL-24), at most `MAX_ATTACHMENTS` files of `MAX_ATTACHMENT_BYTES` each and
 `MAX_TOTAL_BYTES` together, so that the base64 request body stays below Lambda's 6 MB payload limit.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,21 +45,32 @@ def store(files: DocumentFiles, invoice_id: str, items: list[dict[str, Any]]) ->
     for i, item in enumerate(items):
         try:
             content = decode(item["content_base64"])
-            attachment = m.Attachment(filename=item["filename"], mime_code=item["mime_code"], content=content,
-                                      description=item.get("description"))
+            attachment = m.Attachment(
+                filename=item["filename"],
+                mime_code=item["mime_code"],
+                content=content,
+                description=item.get("description"),
+            )
         except (ValueError, ValidationError) as exc:
-            raise InvalidInput(f"attachment {i + 1} is not valid: {exc}",
-                               [FieldError(f"attachments.{i}", str(exc).splitlines()[-1])]) from exc
+            raise InvalidInput(
+                f"attachment {i + 1} is not valid: {exc}", [FieldError(f"attachments.{i}", str(exc).splitlines()[-1])]
+            ) from exc
         if _OWN_PDF.match(attachment.filename):
-            raise InvalidInput(f"the file name {attachment.filename} is kept for the invoice's own PDF",
-                               [FieldError(f"attachments.{i}.filename", "reserved name")])
+            raise InvalidInput(
+                f"the file name {attachment.filename} is kept for the invoice's own PDF",
+                [FieldError(f"attachments.{i}.filename", "reserved name")],
+            )
         if len(content) > MAX_ATTACHMENT_BYTES:
-            raise InvalidInput(f"attachment {i + 1} is larger than {MAX_ATTACHMENT_BYTES} bytes",
-                               [FieldError(f"attachments.{i}.content_base64", "too large")])
+            raise InvalidInput(
+                f"attachment {i + 1} is larger than {MAX_ATTACHMENT_BYTES} bytes",
+                [FieldError(f"attachments.{i}.content_base64", "too large")],
+            )
         checked.append(attachment)
     if sum(len(x.content) for x in checked) > MAX_TOTAL_BYTES:
-        raise InvalidInput(f"the attachments are larger than {MAX_TOTAL_BYTES} bytes together",
-                           [FieldError("attachments", "too large together")])
+        raise InvalidInput(
+            f"the attachments are larger than {MAX_TOTAL_BYTES} bytes together",
+            [FieldError("attachments", "too large together")],
+        )
     if len({x.filename for x in checked}) != len(checked):
         raise InvalidInput("two attachments have the same file name", [FieldError("attachments", "same file name")])
     stored = []
@@ -66,9 +78,16 @@ def store(files: DocumentFiles, invoice_id: str, items: list[dict[str, Any]]) ->
         digest = hashlib.sha256(attachment.content).hexdigest()
         key = files.key(invoice_id, f"attachments/{digest}")
         files.put(key, attachment.content, attachment.mime_code)
-        stored.append({"filename": attachment.filename, "mime_code": attachment.mime_code,
-                       "description": attachment.description, "size": len(attachment.content), "sha256": digest,
-                       "key": key})
+        stored.append(
+            {
+                "filename": attachment.filename,
+                "mime_code": attachment.mime_code,
+                "description": attachment.description,
+                "size": len(attachment.content),
+                "sha256": digest,
+                "key": key,
+            }
+        )
     return stored
 
 
@@ -79,13 +98,20 @@ def load(files: DocumentFiles, stored: list[dict[str, Any]]) -> tuple[m.Attachme
         content = files.get(meta["key"])
         if content is None or hashlib.sha256(content).hexdigest() != meta["sha256"]:
             raise RuleViolation(f"the attachment {meta['filename']} is missing or changed in storage")
-        out.append(m.Attachment(filename=meta["filename"], mime_code=meta["mime_code"], content=content,
-                                description=meta.get("description")))
+        out.append(
+            m.Attachment(
+                filename=meta["filename"],
+                mime_code=meta["mime_code"],
+                content=content,
+                description=meta.get("description"),
+            )
+        )
     return tuple(out)
 
 
-def with_attachments(invoice: m.Invoice, data: dict[str, Any], files: DocumentFiles,
-                     first: tuple[m.Attachment, ...] = ()) -> m.Invoice:
+def with_attachments(
+    invoice: m.Invoice, data: dict[str, Any], files: DocumentFiles, first: tuple[m.Attachment, ...] = ()
+) -> m.Invoice:
     """`invoice` with `first` (e.g. its own PDF) and the stored attachments of `data`, validated."""
     attached = first + load(files, data.get("attachments") or [])
     if not attached:

@@ -6,6 +6,7 @@ discount, allowance or charge, each percent document allowance or charge (in the
 of each category+rate group computed once on that group's taxable base (BR-CO-17). Totals are exact
 sums of rounded amounts, so nothing is rounded twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -76,8 +77,15 @@ def line_amounts(line: InvoiceLine) -> LineAmounts:
         discount = round_money(gross * line.discount_percent / HUNDRED)
     else:
         discount = round_money(line.discount_amount or Decimal(0))
-    extras = tuple((ac, round_money(gross * ac.percent / HUNDRED) if ac.percent is not None
-                    else round_money(ac.amount or Decimal(0))) for ac in line.allowances_charges)
+    extras = tuple(
+        (
+            ac,
+            round_money(gross * ac.percent / HUNDRED)
+            if ac.percent is not None
+            else round_money(ac.amount or Decimal(0)),
+        )
+        for ac in line.allowances_charges
+    )
     net = gross - discount + sum((amount if ac.is_charge else -amount for ac, amount in extras), Decimal(0))
     return LineAmounts(line=line, gross=gross, discount=discount, net=net, allowances_charges=extras)
 

@@ -1,5 +1,6 @@
 """What every invoicing use case works with: the store, the client, the adapters, the reminder
 law and the business date, plus the reads they all need (settings, customer)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

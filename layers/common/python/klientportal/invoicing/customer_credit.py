@@ -5,6 +5,7 @@ what was owed, a credit note on an invoice already paid), so the sum of the entr
 sum of the invoices' `overpaid_amount`. Using the credit (a refund, or settling a later invoice)
 is the bank routine's to add.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,8 +30,14 @@ def credit_added(ctx: InvoicingContext, invoice: dict[str, Any], amount: Decimal
     credit = CustomerCredit.model_validate(before.data) if before else CustomerCredit(customer_number=number)
     balances = {k: money(v) for k, v in credit.balances.items()}
     balances[currency] = money(credit.balances.get(currency, Decimal(0)) + amount)
-    entry = {"amount": money(amount), "currency": currency, "invoice_id": invoice["id"],
-             "invoice_number": invoice.get("number"), "at": clock.iso(clock.now()), **source}
+    entry = {
+        "amount": money(amount),
+        "currency": currency,
+        "invoice_id": invoice["id"],
+        "invoice_number": invoice.get("number"),
+        "at": clock.iso(clock.now()),
+        **source,
+    }
     data = {"customer_number": number, "balances": balances, "entries": [*credit.entries, entry]}
     if before is None:
         return Change(None, Record(ctx.pk, keys.customer_credit_sk(number), "customer_credit", data), ADDED)

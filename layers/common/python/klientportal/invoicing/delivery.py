@@ -1,5 +1,6 @@
 """Delivery channels: which adapter sends an invoice, what each channel needs from the customer, and
 where the generated files live (documents bucket, under the client's prefix)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,14 +53,20 @@ def check_address(channel: str, customer: dict[str, Any]) -> None:
     """A clear problem when the customer lacks what `channel` needs."""
     number = customer.get("customer_number")
     if channel == "email" and not customer.get("email"):
-        raise DeliveryAddressMissing(f"customer {number} has no e-mail address; add one or choose another channel",
-                                     extra={"channel": channel, "customer_number": number, "missing": "email"})
+        raise DeliveryAddressMissing(
+            f"customer {number} has no e-mail address; add one or choose another channel",
+            extra={"channel": channel, "customer_number": number, "missing": "email"},
+        )
     if channel == "print" and not customer.get("address"):
-        raise DeliveryAddressMissing(f"customer {number} has no postal address for print-and-post",
-                                     extra={"channel": channel, "customer_number": number, "missing": "address"})
+        raise DeliveryAddressMissing(
+            f"customer {number} has no postal address for print-and-post",
+            extra={"channel": channel, "customer_number": number, "missing": "address"},
+        )
     if channel == "ehf" and not peppol_id_of(customer):
-        raise DeliveryAddressMissing(f"customer {number} has no PEPPOL participant id or organisation number",
-                                     extra={"channel": channel, "customer_number": number, "missing": "peppol_id"})
+        raise DeliveryAddressMissing(
+            f"customer {number} has no PEPPOL participant id or organisation number",
+            extra={"channel": channel, "customer_number": number, "missing": "peppol_id"},
+        )
 
 
 class DocumentFiles:
@@ -84,6 +91,7 @@ class DocumentFiles:
         return content
 
     def presigned_url(self, key: str, expires_s: int = 300) -> str:
-        url: str = aws.client("s3").generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
-                                                           ExpiresIn=expires_s)
+        url: str = aws.client("s3").generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
+        )
         return url

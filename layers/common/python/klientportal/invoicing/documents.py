@@ -4,6 +4,7 @@ A draft holds lines as the user gave them (from a product or free text, with a S
 issuing freezes the seller, the buyer and every line into `document`, the JSON of a validated
 `models.Invoice`, which the PDF and the EHF are always made from.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,8 +36,18 @@ _NOT_REGISTERED = {"category": "O", "exemption_reason": "Ikke merverdiavgiftspli
 
 #: Document fields of a draft kept as the user gave them (beside customer, lines, allowances/charges
 #: and attachments); `domain_invoice` maps them.
-DRAFT_FIELDS = ("buyer_reference", "order_reference", "note", "due_days", "channel", "currency",
-                "nok_exchange_rate", "period", "prepaid_amount", "round_payable_to_krone")
+DRAFT_FIELDS = (
+    "buyer_reference",
+    "order_reference",
+    "note",
+    "due_days",
+    "channel",
+    "currency",
+    "nok_exchange_rate",
+    "period",
+    "prepaid_amount",
+    "round_payable_to_krone",
+)
 #: What a credit note takes over from the invoice it credits: currency, rate, period, and the
 #: rounding, so that a full credit note credits exactly the rounded payable amount.
 CREDITED_FIELDS = ("currency", "nok_exchange_rate", "period", "round_payable_to_krone")
@@ -54,14 +65,18 @@ def vat_for(code: str, mva_registered: bool, field: str = "vat_code", given: dic
         if known is None or not known.is_output:
             raise InvalidInput(f"{code} is not an output VAT code", [FieldError(field, "not an output VAT code")])
         if code not in VAT_TREATMENT:
-            raise InvalidInput(f"VAT code {code} cannot be invoiced here (no EHF treatment)",
-                               [FieldError(field, "not supported on outgoing invoices")])
+            raise InvalidInput(
+                f"VAT code {code} cannot be invoiced here (no EHF treatment)",
+                [FieldError(field, "not supported on outgoing invoices")],
+            )
         treatment = dict(VAT_TREATMENT[code])
     overrides = {k: given[k] for k in _EXEMPTION_FIELDS if given and given.get(k)}
     prefix = field.rsplit(".", 1)[0] + "." if "." in field else ""
     if overrides and m.VatCategory(treatment["category"]) not in m.NEEDS_EXEMPTION_REASON:
-        raise InvalidInput(f"VAT code {code} (category {treatment['category']}) takes no exemption reason",
-                           [FieldError(prefix + k, "only for exempt, reverse-charge or export lines") for k in overrides])
+        raise InvalidInput(
+            f"VAT code {code} (category {treatment['category']}) takes no exemption reason",
+            [FieldError(prefix + k, "only for exempt, reverse-charge or export lines") for k in overrides],
+        )
     try:
         return m.Vat(**{**treatment, **overrides})
     except ValidationError as exc:
@@ -72,11 +87,17 @@ def vat_for(code: str, mva_registered: bool, field: str = "vat_code", given: dic
 def seller_of(settings: InvoiceSettings, client_name: str, orgnr: str) -> m.Seller:
     a = settings.address
     return m.Seller(
-        name=settings.seller_name or client_name, orgnr=orgnr, mva_registered=settings.mva_registered,
+        name=settings.seller_name or client_name,
+        orgnr=orgnr,
+        mva_registered=settings.mva_registered,
         foretaksregisteret=settings.foretaksregisteret,
         address=m.Address(street=a.street, postal_zone=a.postal_code, city=a.city, country=a.country),
-        bank_account=settings.bank_account, iban=settings.iban, bic=settings.bic, email=settings.email,
-        phone=settings.phone)
+        bank_account=settings.bank_account,
+        iban=settings.iban,
+        bic=settings.bic,
+        email=settings.email,
+        phone=settings.phone,
+    )
 
 
 def peppol_id_of(customer: dict[str, Any]) -> str | None:
@@ -93,10 +114,17 @@ def buyer_of(customer: dict[str, Any]) -> m.Buyer:
         scheme, identifier = peppol.split(":", 1)
         endpoint = m.PeppolEndpoint(scheme=scheme, identifier=identifier)
     return m.Buyer(
-        name=customer["name"], orgnr=customer.get("orgnr"),
-        address=m.Address(street=address.get("street"), postal_zone=address.get("postal_code"),
-                          city=address.get("city"), country=address.get("country", "NO")),
-        email=customer.get("email"), peppol_endpoint=endpoint)
+        name=customer["name"],
+        orgnr=customer.get("orgnr"),
+        address=m.Address(
+            street=address.get("street"),
+            postal_zone=address.get("postal_code"),
+            city=address.get("city"),
+            country=address.get("country", "NO"),
+        ),
+        email=customer.get("email"),
+        peppol_endpoint=endpoint,
+    )
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -106,31 +134,45 @@ def _decimal(value: Any) -> Decimal | None:
 def _period(value: dict[str, Any] | None) -> m.Period | None:
     if not value:
         return None
-    return m.Period(start=date.fromisoformat(value["start"]) if value.get("start") else None,
-                    end=date.fromisoformat(value["end"]) if value.get("end") else None)
+    return m.Period(
+        start=date.fromisoformat(value["start"]) if value.get("start") else None,
+        end=date.fromisoformat(value["end"]) if value.get("end") else None,
+    )
 
 
 def domain_lines(lines: list[dict[str, Any]], mva_registered: bool) -> tuple[m.InvoiceLine, ...]:
     out = []
     for i, line in enumerate(lines):
-        out.append(m.InvoiceLine(
-            description=line["description"], quantity=Decimal(line["quantity"]),
-            unit_code=line.get("unit_code") or "EA", unit_price=Decimal(line["unit_price"]),
-            gross_price=_decimal(line.get("gross_price")), base_quantity=_decimal(line.get("base_quantity")),
-            vat=vat_for(line["vat_code"], mva_registered, f"lines.{i}.vat_code", line),
-            discount_amount=Decimal(line["discount_amount"]) if line.get("discount_amount") else None,
-            discount_percent=Decimal(line["discount_percent"]) if line.get("discount_percent") else None,
-            allowances_charges=tuple(
-                m.LineAllowanceCharge(is_charge=ac["is_charge"], amount=_decimal(ac.get("amount")),
-                                      percent=_decimal(ac.get("percent")), reason=ac["reason"],
-                                      reason_code=ac.get("reason_code"))
-                for ac in line.get("allowances_charges") or []),
-            period=_period(line.get("period"))))
+        out.append(
+            m.InvoiceLine(
+                description=line["description"],
+                quantity=Decimal(line["quantity"]),
+                unit_code=line.get("unit_code") or "EA",
+                unit_price=Decimal(line["unit_price"]),
+                gross_price=_decimal(line.get("gross_price")),
+                base_quantity=_decimal(line.get("base_quantity")),
+                vat=vat_for(line["vat_code"], mva_registered, f"lines.{i}.vat_code", line),
+                discount_amount=Decimal(line["discount_amount"]) if line.get("discount_amount") else None,
+                discount_percent=Decimal(line["discount_percent"]) if line.get("discount_percent") else None,
+                allowances_charges=tuple(
+                    m.LineAllowanceCharge(
+                        is_charge=ac["is_charge"],
+                        amount=_decimal(ac.get("amount")),
+                        percent=_decimal(ac.get("percent")),
+                        reason=ac["reason"],
+                        reason_code=ac.get("reason_code"),
+                    )
+                    for ac in line.get("allowances_charges") or []
+                ),
+                period=_period(line.get("period")),
+            )
+        )
     return tuple(out)
 
 
-def domain_allowances_charges(items: list[dict[str, Any]], lines: tuple[m.InvoiceLine, ...],
-                              mva_registered: bool) -> tuple[m.AllowanceCharge, ...]:
+def domain_allowances_charges(
+    items: list[dict[str, Any]], lines: tuple[m.InvoiceLine, ...], mva_registered: bool
+) -> tuple[m.AllowanceCharge, ...]:
     """Document allowances/charges. A percent without `base_amount` is a percent of the net amounts of
     the lines with the same VAT treatment (category and rate) as the allowance/charge."""
     out = []
@@ -140,46 +182,80 @@ def domain_allowances_charges(items: list[dict[str, Any]], lines: tuple[m.Invoic
         if ac.get("percent") is not None and base is None:
             base = sum((line_amounts(x).net for x in lines if x.vat.key == vat.key), Decimal(0))
             if base <= 0:
-                raise InvalidInput("a percent allowance/charge needs lines with its VAT code, or a base_amount",
-                                   [FieldError(f"allowances_charges.{i}.base_amount",
-                                               "no positive line amount with this VAT code")])
-        out.append(m.AllowanceCharge.model_validate({  # a percent's amount is filled in by the model
-            "is_charge": ac["is_charge"], "amount": _decimal(ac.get("amount")), "percent": _decimal(ac.get("percent")),
-            "base_amount": base, "reason": ac["reason"], "reason_code": ac.get("reason_code"), "vat": vat}))
+                raise InvalidInput(
+                    "a percent allowance/charge needs lines with its VAT code, or a base_amount",
+                    [FieldError(f"allowances_charges.{i}.base_amount", "no positive line amount with this VAT code")],
+                )
+        out.append(
+            m.AllowanceCharge.model_validate(
+                {  # a percent's amount is filled in by the model
+                    "is_charge": ac["is_charge"],
+                    "amount": _decimal(ac.get("amount")),
+                    "percent": _decimal(ac.get("percent")),
+                    "base_amount": base,
+                    "reason": ac["reason"],
+                    "reason_code": ac.get("reason_code"),
+                    "vat": vat,
+                }
+            )
+        )
     return tuple(out)
 
 
-def domain_invoice(draft: dict[str, Any], *, number: str, issue_date: date, due_date: date | None, kid: str | None,
-                   seller: m.Seller, buyer: m.Buyer) -> m.Invoice:
+def domain_invoice(
+    draft: dict[str, Any],
+    *,
+    number: str,
+    issue_date: date,
+    due_date: date | None,
+    kid: str | None,
+    seller: m.Seller,
+    buyer: m.Buyer,
+) -> m.Invoice:
     """The validated domain invoice (or credit note) of a draft; InvalidInput when the model refuses."""
     credit = draft["kind"] == "credit_note"
     try:
         lines = domain_lines(draft["lines"], seller.mva_registered)
         invoice = m.Invoice(
             kind=m.DocumentKind.CREDIT_NOTE if credit else m.DocumentKind.INVOICE,
-            number=number, issue_date=issue_date, due_date=due_date, seller=seller, buyer=buyer, lines=lines,
-            allowances_charges=domain_allowances_charges(draft.get("allowances_charges") or [], lines,
-                                                         seller.mva_registered),
+            number=number,
+            issue_date=issue_date,
+            due_date=due_date,
+            seller=seller,
+            buyer=buyer,
+            lines=lines,
+            allowances_charges=domain_allowances_charges(
+                draft.get("allowances_charges") or [], lines, seller.mva_registered
+            ),
             kid=None if credit else kid,
-            buyer_reference=draft.get("buyer_reference") or (
-                None if draft.get("order_reference") else str(draft["customer_number"])),
-            order_reference=draft.get("order_reference"), note=draft.get("note"),
+            buyer_reference=draft.get("buyer_reference")
+            or (None if draft.get("order_reference") else str(draft["customer_number"])),
+            order_reference=draft.get("order_reference"),
+            note=draft.get("note"),
             credited_invoice_number=draft.get("credited_invoice_number") if credit else None,
             credited_invoice_date=date.fromisoformat(draft["credited_invoice_date"])
-            if credit and draft.get("credited_invoice_date") else None,
-            currency=draft.get("currency") or "NOK", nok_exchange_rate=_decimal(draft.get("nok_exchange_rate")),
-            period=_period(draft.get("period")), prepaid_amount=_decimal(draft.get("prepaid_amount")) or Decimal(0),
+            if credit and draft.get("credited_invoice_date")
+            else None,
+            currency=draft.get("currency") or "NOK",
+            nok_exchange_rate=_decimal(draft.get("nok_exchange_rate")),
+            period=_period(draft.get("period")),
+            prepaid_amount=_decimal(draft.get("prepaid_amount")) or Decimal(0),
             round_payable_to_krone=bool(draft.get("round_payable_to_krone")),
         )
     except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "invoice", e["msg"])
-                  for e in exc.errors(include_input=False, include_url=False)]
-        raise InvalidInput("the invoice is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors),
-                           errors) from exc
+        errors = [
+            FieldError(".".join(str(p) for p in e["loc"]) or "invoice", e["msg"])
+            for e in exc.errors(include_input=False, include_url=False)
+        ]
+        raise InvalidInput(
+            "the invoice is not valid: " + "; ".join(f"{e.field}: {e.message}" for e in errors), errors
+        ) from exc
     totals = calculate(invoice).totals
     if totals.prepaid > 0 and totals.prepaid > totals.tax_inclusive:  # a negative draft without prepaid: 0161
-        raise InvalidInput(f"the prepaid amount ({totals.prepaid}) exceeds the invoice total ({totals.tax_inclusive})",
-                           [FieldError("prepaid_amount", "more than the total including VAT")])
+        raise InvalidInput(
+            f"the prepaid amount ({totals.prepaid}) exceeds the invoice total ({totals.tax_inclusive})",
+            [FieldError("prepaid_amount", "more than the total including VAT")],
+        )
     return invoice
 
 
@@ -187,12 +263,22 @@ def summary(calc: Calculation) -> dict[str, Any]:
     """Totals and the VAT breakdown as JSON strings (never floats)."""
     t = calc.totals
     return {
-        "totals": {"line_extension": str(t.line_extension), "allowance_total": str(t.allowance_total),
-                   "charge_total": str(t.charge_total), "tax_exclusive": str(t.tax_exclusive), "vat": str(t.tax),
-                   "tax_inclusive": str(t.tax_inclusive), "prepaid": str(t.prepaid), "rounding": str(t.rounding),
-                   "payable": str(t.payable), **({"vat_nok": str(t.tax_in_nok)} if t.tax_in_nok is not None else {})},
-        "vat": [{"category": str(g.category), "rate": str(g.rate), "taxable": str(g.taxable), "vat": str(g.tax)}
-                for g in calc.vat],
+        "totals": {
+            "line_extension": str(t.line_extension),
+            "allowance_total": str(t.allowance_total),
+            "charge_total": str(t.charge_total),
+            "tax_exclusive": str(t.tax_exclusive),
+            "vat": str(t.tax),
+            "tax_inclusive": str(t.tax_inclusive),
+            "prepaid": str(t.prepaid),
+            "rounding": str(t.rounding),
+            "payable": str(t.payable),
+            **({"vat_nok": str(t.tax_in_nok)} if t.tax_in_nok is not None else {}),
+        },
+        "vat": [
+            {"category": str(g.category), "rate": str(g.rate), "taxable": str(g.taxable), "vat": str(g.tax)}
+            for g in calc.vat
+        ],
     }
 
 

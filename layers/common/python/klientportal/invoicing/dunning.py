@@ -1,5 +1,6 @@
 """Use case: asking the customer to pay — the payment request (betalingsanmodning), reminders
 (purring, then the inkassovarsel) within the law, and the scheduled reminder run."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,9 +42,16 @@ class Dunning:
         data = {**rec.data, "payment_requests": [*rec.data.get("payment_requests", []), entry]}
         rec = ctx.store.replace(rec, data, actor, "invoice.payment_requested")
         body = "Betalingsanmodning\n\n" + messages.invoice_text(rec.data)
-        ctx.adapters.email.send(messages.mail(rec, customer["email"], body, self.renditions.ensure_pdf(rec),
-                                              f"{invoice_id}-pr{seq}",
-                                              subject=f"Betalingsanmodning: faktura {rec.data['number']}"))
+        ctx.adapters.email.send(
+            messages.mail(
+                rec,
+                customer["email"],
+                body,
+                self.renditions.ensure_pdf(rec),
+                f"{invoice_id}-pr{seq}",
+                subject=f"Betalingsanmodning: faktura {rec.data['number']}",
+            )
+        )
         return rec
 
     def remind(self, invoice_id: str, actor: Actor, *, on_demand: bool = True) -> Record:
@@ -51,8 +59,9 @@ class Dunning:
         rec = ctx.repo.invoice(invoice_id)
         s = ctx.settings()
         today = ctx.today()
-        plan = lc.plan_reminder(rec.data, today, ctx.law, fee=s.reminder_fee, interest=s.late_interest,
-                                on_demand=on_demand)
+        plan = lc.plan_reminder(
+            rec.data, today, ctx.law, fee=s.reminder_fee, interest=s.late_interest, on_demand=on_demand
+        )
         if not plan.allowed:
             raise lc.InvalidTransition(f"no reminder now: {plan.reason}", extra={"reason": plan.reason})
         assert plan.new_due_date is not None  # an allowed plan has a deadline
@@ -60,10 +69,18 @@ class Dunning:
         channel = "email" if customer.get("email") else "print"
         check_address(channel, customer)
         reminders = rec.data.get("reminders", [])
-        entry = {"seq": len(reminders) + 1, "kind": plan.kind, "at": clock.iso(clock.now()),
-                 "date": today.isoformat(), "fee": money(plan.fee), "interest": money(plan.interest),
-                 "interest_rate": str(ctx.law.forsinkelsesrente_percent),
-                 "new_due_date": plan.new_due_date.isoformat(), "channel": channel, "legal_source": ctx.law.source}
+        entry = {
+            "seq": len(reminders) + 1,
+            "kind": plan.kind,
+            "at": clock.iso(clock.now()),
+            "date": today.isoformat(),
+            "fee": money(plan.fee),
+            "interest": money(plan.interest),
+            "interest_rate": str(ctx.law.forsinkelsesrente_percent),
+            "new_due_date": plan.new_due_date.isoformat(),
+            "channel": channel,
+            "legal_source": ctx.law.source,
+        }
         data = {**rec.data, "reminders": [*reminders, entry], "status": lc.REMINDED}
         rec = ctx.store.write(ctx.pk, [Change(rec, ctx.indexed(rec, data), "invoice.reminded")], actor)[0]
         self._send_reminder(rec, customer, entry, channel)
@@ -74,16 +91,31 @@ class Dunning:
         title, body = messages.reminder_text(data, entry, lc.outstanding(data))
         reference = f"{data['id']}-r{entry['seq']}"
         if channel == "email":
-            ctx.adapters.email.send(messages.mail(rec, customer["email"], body, self.renditions.ensure_pdf(rec),
-                                                  reference, subject=f"{title}: faktura {data['number']}"))
+            ctx.adapters.email.send(
+                messages.mail(
+                    rec,
+                    customer["email"],
+                    body,
+                    self.renditions.ensure_pdf(rec),
+                    reference,
+                    subject=f"{title}: faktura {data['number']}",
+                )
+            )
         else:
-            ctx.adapters.print_centre.submit(PrintJob(
-                client_id=ctx.client.client_id, invoice_id=data["id"], delivery_id=reference,
-                recipient={"name": customer["name"], **customer["address"]}, pdf=self.renditions.ensure_pdf(rec)))
+            ctx.adapters.print_centre.submit(
+                PrintJob(
+                    client_id=ctx.client.client_id,
+                    invoice_id=data["id"],
+                    delivery_id=reference,
+                    recipient={"name": customer["name"], **customer["address"]},
+                    pdf=self.renditions.ensure_pdf(rec),
+                )
+            )
 
 
-def run_reminders(store: Store, adapters: Adapters, today: date, law: ReminderLaw, actor: Actor,
-                  months_back: int = 13) -> dict[str, Any]:
+def run_reminders(
+    store: Store, adapters: Adapters, today: date, law: ReminderLaw, actor: Actor, months_back: int = 13
+) -> dict[str, Any]:
     """The scheduled reminder run over every client's open invoices (GSI1 by due month)."""
     sent, skipped, failed = 0, 0, 0
     year, month = today.year, today.month

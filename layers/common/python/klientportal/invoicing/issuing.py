@@ -1,5 +1,6 @@
 """Use case: issuing an invoice or credit note — the next number of the gapless series, KID, dates,
 the frozen document and the PDF — and crediting the original when a credit note is issued."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -39,6 +40,7 @@ class Issuing:
                 return rec
             issued_now.append(True)
             return self._issue_once(rec, actor)
+
         issued = retry_on_stale(attempt, also_on_exists=True)
         if issued_now:
             self.renditions.store_pdf(issued)  # its key has the number just taken: no PDF can exist yet
@@ -65,24 +67,53 @@ class Issuing:
             try:
                 kid = generate_kid(s.kid, int(data["customer_number"]), number)
             except KidError as exc:
-                raise RuleViolation(f"cannot make a KID: {exc}; change the KID settings",
-                                    [FieldError("kid", str(exc))]) from exc
-        doc = docs.domain_invoice(data, number=str(number), issue_date=issue_date, due_date=due_date, kid=kid,
-                                  seller=docs.seller_of(s, ctx.client.name, ctx.client.orgnr),
-                                  buyer=docs.buyer_of(customer))
+                raise RuleViolation(
+                    f"cannot make a KID: {exc}; change the KID settings", [FieldError("kid", str(exc))]
+                ) from exc
+        doc = docs.domain_invoice(
+            data,
+            number=str(number),
+            issue_date=issue_date,
+            due_date=due_date,
+            kid=kid,
+            seller=docs.seller_of(s, ctx.client.name, ctx.client.orgnr),
+            buyer=docs.buyer_of(customer),
+        )
         summary = docs.summary(docs.calculate_document(doc))
         lc.require_issuable_total(data["kind"], summary["totals"])
-        data.update(status=lc.ISSUED, number=number, issue_date=issue_date.isoformat(),
-                    due_date=due_date.isoformat(), kid=kid, document=doc.model_dump(mode="json"),
-                    pdf_key=ctx.files.key(data["id"], f"{'kreditnota' if credit else 'faktura'}-{number}.pdf"),
-                    paid_amount="0.00", credited_amount="0.00", overpaid_amount="0.00", payments=[], reminders=[],
-                    recipient=recipient_of(customer), **summary)
-        changes = [counter_change, Change(rec, replace(rec, data=data), "credit_note.issued" if credit
-                                          else "invoice.issued")]
+        data.update(
+            status=lc.ISSUED,
+            number=number,
+            issue_date=issue_date.isoformat(),
+            due_date=due_date.isoformat(),
+            kid=kid,
+            document=doc.model_dump(mode="json"),
+            pdf_key=ctx.files.key(data["id"], f"{'kreditnota' if credit else 'faktura'}-{number}.pdf"),
+            paid_amount="0.00",
+            credited_amount="0.00",
+            overpaid_amount="0.00",
+            payments=[],
+            reminders=[],
+            recipient=recipient_of(customer),
+            **summary,
+        )
+        changes = [
+            counter_change,
+            Change(rec, replace(rec, data=data), "credit_note.issued" if credit else "invoice.issued"),
+        ]
         if kid:
-            changes.append(Change(None, Record(ctx.pk, keys.invoice_kid_sk(kid, data["id"]), "invoice_kid",
-                                               {"kid": kid, "invoice_id": data["id"], "number": number}),
-                                  "invoice.kid_indexed"))
+            changes.append(
+                Change(
+                    None,
+                    Record(
+                        ctx.pk,
+                        keys.invoice_kid_sk(kid, data["id"]),
+                        "invoice_kid",
+                        {"kid": kid, "invoice_id": data["id"], "number": number},
+                    ),
+                    "invoice.kid_indexed",
+                )
+            )
         if original is not None:
             changes += self._credit_original(original, data)
         return ctx.store.write(ctx.pk, changes, actor)[1]
@@ -95,17 +126,24 @@ class Issuing:
         amount = Decimal(credit["totals"]["payable"])
         creditable = Decimal(o["totals"]["payable"]) - Decimal(o.get("credited_amount", "0"))
         if amount > creditable:
-            raise RuleViolation(f"the credit note ({money(amount)}) exceeds what is left to credit "
-                                f"({money(creditable)})", extra={"creditable": money(creditable)})
+            raise RuleViolation(
+                f"the credit note ({money(amount)}) exceeds what is left to credit ({money(creditable)})",
+                extra={"creditable": money(creditable)},
+            )
         overpaid_before = lc.overpaid(o)
         o["credited_amount"] = money(Decimal(o.get("credited_amount", "0")) + amount)
-        o["credit_notes"] = [*o.get("credit_notes", []), {"id": credit["id"], "number": credit["number"],
-                                                          "amount": money(amount)}]
+        o["credit_notes"] = [
+            *o.get("credit_notes", []),
+            {"id": credit["id"], "number": credit["number"], "amount": money(amount)},
+        ]
         o["overpaid_amount"] = money(lc.overpaid(o))
         o["status"] = lc.status_after_payment(o)
         changes = [Change(original, self.ctx.indexed(original, o), "invoice.credited")]
         extra = lc.overpaid(o) - overpaid_before
         if extra > 0:
-            changes.append(credit_added(self.ctx, o, extra, {"credit_note_id": credit["id"],
-                                                             "credit_note_number": credit["number"]}))
+            changes.append(
+                credit_added(
+                    self.ctx, o, extra, {"credit_note_id": credit["id"], "credit_note_number": credit["number"]}
+                )
+            )
         return changes

@@ -8,6 +8,7 @@
 Delivery (`delivery.status`: submitting, submitted, delivered, failed) is tracked beside the main
 status, so a receipt never moves an invoice backwards.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,25 +54,33 @@ def require_issuable_total(kind: str, totals: dict[str, Any]) -> None:
     total, payable = Decimal(totals["tax_inclusive"]), Decimal(totals["payable"])
     if kind == "credit_note":
         if total <= 0 or payable <= 0:
-            raise TotalNotIssuable(f"a credit note must credit more than 0.00 (its total is {total}); "
-                                   "change its lines", extra={"total": str(total), "payable": str(payable)})
+            raise TotalNotIssuable(
+                f"a credit note must credit more than 0.00 (its total is {total}); change its lines",
+                extra={"total": str(total), "payable": str(payable)},
+            )
         return
     if total < 0 or payable < 0:
-        raise TotalNotIssuable(f"the invoice's total is {total} (payable {payable}); an invoice cannot be "
-                               "negative: credit the invoice it corrects with a credit note instead",
-                               extra={"total": str(total), "payable": str(payable)})
+        raise TotalNotIssuable(
+            f"the invoice's total is {total} (payable {payable}); an invoice cannot be "
+            "negative: credit the invoice it corrects with a credit note instead",
+            extra={"total": str(total), "payable": str(payable)},
+        )
 
 
 def require(status: str, allowed: frozenset[str] | set[str], what: str) -> None:
     if status not in allowed:
-        raise InvalidTransition(f"cannot {what} an invoice that is {status}",
-                                extra={"current_status": status, "allowed_from": sorted(allowed)})
+        raise InvalidTransition(
+            f"cannot {what} an invoice that is {status}",
+            extra={"current_status": status, "allowed_from": sorted(allowed)},
+        )
 
 
 def require_draft(data: dict[str, Any]) -> None:
     if data["status"] != DRAFT:
-        raise InvoiceFrozen(f"invoice {data.get('number')} is {data['status']}; correct it with a credit note",
-                            extra={"current_status": data["status"], "number": data.get("number")})
+        raise InvoiceFrozen(
+            f"invoice {data.get('number')} is {data['status']}; correct it with a credit note",
+            extra={"current_status": data["status"], "number": data.get("number")},
+        )
 
 
 def outstanding(data: dict[str, Any]) -> Decimal:
@@ -94,8 +103,7 @@ def status_after_payment(data: dict[str, Any]) -> InvoiceStatus:
     """The status once payments/credits changed: paid when nothing is owed, else keep the dunning state."""
     left = outstanding(data)
     if left <= 0:
-        return CREDITED if Decimal(data.get("credited_amount", "0")) >= Decimal(data["totals"]["payable"]) \
-            else PAID
+        return CREDITED if Decimal(data.get("credited_amount", "0")) >= Decimal(data["totals"]["payable"]) else PAID
     status = InvoiceStatus(data["status"])
     if status in (REMINDED, IN_COLLECTION):
         return status
@@ -114,8 +122,15 @@ class ReminderPlan:
     new_due_date: date | None = None
 
 
-def plan_reminder(data: dict[str, Any], today: date, law: ReminderLaw, *, fee: bool = True, interest: bool = True,
-                  on_demand: bool = False) -> ReminderPlan:
+def plan_reminder(
+    data: dict[str, Any],
+    today: date,
+    law: ReminderLaw,
+    *,
+    fee: bool = True,
+    interest: bool = True,
+    on_demand: bool = False,
+) -> ReminderPlan:
     """The next reminder under inkassoloven § 9 and inkassoforskriften §§ 1-2, 1-3.
 
     - None before the due date; a fee only from 14 days after the due date (§ 1-2). An on-demand
@@ -141,15 +156,22 @@ def plan_reminder(data: dict[str, Any], today: date, law: ReminderLaw, *, fee: b
             return ReminderPlan(False, "an inkassovarsel has expired: hand the claim to debt collection")
     days_overdue = (today - due).days
     if not on_demand and days_overdue < law.days_after_due_before_fee:
-        return ReminderPlan(False, f"only {days_overdue} days overdue; reminders start "
-                                   f"{law.days_after_due_before_fee} days after the due date")
+        return ReminderPlan(
+            False,
+            f"only {days_overdue} days overdue; reminders start "
+            f"{law.days_after_due_before_fee} days after the due date",
+        )
     fee_count = sum(1 for r in reminders if Decimal(r.get("fee", "0")) > 0)
     may_charge = fee and days_overdue >= law.days_after_due_before_fee and fee_count < law.max_fee_reminders
     kind = "inkassovarsel" if reminders else "purring"
     return ReminderPlan(
-        True, "ok", kind=kind, fee=law.max_reminder_fee if may_charge else ZERO,
+        True,
+        "ok",
+        kind=kind,
+        fee=law.max_reminder_fee if may_charge else ZERO,
         interest=late_interest(left, law.forsinkelsesrente_percent, due, today) if interest else ZERO,
-        new_due_date=today + timedelta(days=law.reminder_deadline_days))
+        new_due_date=today + timedelta(days=law.reminder_deadline_days),
+    )
 
 
 def may_start_collection(data: dict[str, Any], today: date) -> tuple[bool, str]:

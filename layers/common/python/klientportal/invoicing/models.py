@@ -4,6 +4,7 @@ Money and quantities are Decimal; a float anywhere is refused. The validators ho
 rules that depend on more than one field (which VAT categories need a seller VAT number, exemption
 reasons, one reason per category), so that every valid model can become a valid EHF document.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,6 +62,7 @@ def percent_of(base: Decimal, percent: Decimal) -> Decimal:
     """`percent` % of `base`, rounded to øre half away from zero (the rounding rule of calc)."""
     return (base * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
+
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -108,8 +110,13 @@ class VatCategory(StrEnum):
 
 
 NEEDS_EXEMPTION_REASON = frozenset(
-    {VatCategory.EXEMPT, VatCategory.REVERSE_CHARGE, VatCategory.INTRA_COMMUNITY, VatCategory.EXPORT,
-     VatCategory.OUTSIDE_SCOPE}
+    {
+        VatCategory.EXEMPT,
+        VatCategory.REVERSE_CHARGE,
+        VatCategory.INTRA_COMMUNITY,
+        VatCategory.EXPORT,
+        VatCategory.OUTSIDE_SCOPE,
+    }
 )
 
 
@@ -304,8 +311,12 @@ class AllowanceCharge(_Model):
     @model_validator(mode="before")
     @classmethod
     def _amount_from_percent(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("amount") is None and data.get("percent") is not None \
-                and data.get("base_amount") is not None:
+        if (
+            isinstance(data, dict)
+            and data.get("amount") is None
+            and data.get("percent") is not None
+            and data.get("base_amount") is not None
+        ):
             try:
                 base, percent = Decimal(_no_float(data["base_amount"])), Decimal(_no_float(data["percent"]))
             except (ArithmeticError, TypeError, ValueError):
@@ -317,10 +328,12 @@ class AllowanceCharge(_Model):
     @model_validator(mode="after")
     def _rules(self) -> AllowanceCharge:
         if (self.percent is None) != (self.base_amount is None):
-            raise ValueError("a percent needs its base amount and a base amount its percent "
-                             "(PEPPOL-EN16931-R041/R042)")
-        if self.percent is not None and self.base_amount is not None \
-                and self.amount != percent_of(self.base_amount, self.percent):
+            raise ValueError("a percent needs its base amount and a base amount its percent (PEPPOL-EN16931-R041/R042)")
+        if (
+            self.percent is not None
+            and self.base_amount is not None
+            and self.amount != percent_of(self.base_amount, self.percent)
+        ):
             raise ValueError("the amount is not percent x base amount / 100")
         _reason_code(self.is_charge, self.reason_code)
         return self
@@ -338,8 +351,9 @@ class Attachment(_Model):
     @model_validator(mode="after")
     def _mime(self) -> Attachment:
         if self.mime_code not in ATTACHMENT_MIME_TYPES:
-            raise ValueError(f"{self.mime_code} cannot be attached to an EHF (allowed: "
-                             f"{', '.join(sorted(ATTACHMENT_MIME_TYPES))})")
+            raise ValueError(
+                f"{self.mime_code} cannot be attached to an EHF (allowed: {', '.join(sorted(ATTACHMENT_MIME_TYPES))})"
+            )
         return self
 
 
@@ -431,4 +445,3 @@ def _check_vat(inv: Invoice) -> None:
         reason = (vat.exemption_reason, vat.exemption_reason_code)
         if reasons.setdefault(vat.category, reason) != reason:
             raise ValueError(f"all category {vat.category} items must share one exemption reason")
-

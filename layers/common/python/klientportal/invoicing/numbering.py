@@ -6,6 +6,7 @@ and of two concurrent issuers exactly one wins; the loser re-reads and takes the
 the series has no holes (a number is consumed only together with an issued invoice) and no
 duplicates (the counter moves exactly once per number). Invoices and credit notes share the series.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

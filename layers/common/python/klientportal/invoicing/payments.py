@@ -7,6 +7,7 @@ another invoice, a conflict (409), never a silent drop or a second payment. A pa
 dated after today (Europe/Oslo). What is paid beyond the invoice's total is recorded on the invoice
 (`overpaid_amount`, the payment's `overpaid`) and as the customer's credit (customer_credit.py).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -36,12 +37,15 @@ class Payments:
         case) when nothing is owed any more."""
         today = self.ctx.today()
         if payment.paid_on > today:
-            raise InvalidInput(f"a payment cannot be dated after today ({today.isoformat()} in Norway)",
-                               [FieldError("paid_on", f"after today ({today.isoformat()})")])
+            raise InvalidInput(
+                f"a payment cannot be dated after today ({today.isoformat()} in Norway)",
+                [FieldError("paid_on", f"after today ({today.isoformat()})")],
+            )
         rec, closing = retry_on_stale(lambda: self._record(invoice_id, payment, actor), also_on_exists=True)
         if closing:
-            self.ctx.adapters.collection.close_case(rec.data["collection"]["case_id"], "paid to the creditor",
-                                                    self.ctx.client.client_id, invoice_id)
+            self.ctx.adapters.collection.close_case(
+                rec.data["collection"]["case_id"], "paid to the creditor", self.ctx.client.client_id, invoice_id
+            )
         return rec
 
     def _record(self, invoice_id: str, payment: Payment, actor: Actor) -> tuple[Record, bool]:
@@ -52,7 +56,9 @@ class Payments:
             raise lc.InvalidTransition("payments are registered on invoices, not credit notes")
         claim = ctx.repo.payment(payment.payment_id)
         known = invoice.payment(payment.payment_id)  # recorded before payment ids were claimed per client
-        claimed = claim.data if claim else {**known.model_dump(mode="json"), "invoice_id": invoice_id} if known else None
+        claimed = (
+            claim.data if claim else {**known.model_dump(mode="json"), "invoice_id": invoice_id} if known else None
+        )
         if claimed is not None:
             _require_same(payment, claimed, invoice_id)
             return rec, False
@@ -65,19 +71,34 @@ class Payments:
         extra = lc.overpaid(data) - overpaid_before
         if extra > 0:
             entry["overpaid"] = money(extra)
-        data.update(payments=payments, overpaid_amount=money(lc.overpaid(data)),
-                    status=lc.status_after_payment(data))
-        closing = data["status"] in (lc.PAID, lc.CREDITED) and (data.get("collection") or {}).get(
-            "status") not in (None, "closed", "closing")
+        data.update(payments=payments, overpaid_amount=money(lc.overpaid(data)), status=lc.status_after_payment(data))
+        closing = data["status"] in (lc.PAID, lc.CREDITED) and (data.get("collection") or {}).get("status") not in (
+            None,
+            "closed",
+            "closing",
+        )
         if closing:
             data["collection"] = {**data["collection"], "status": "closing"}
         settled = data["status"] == lc.PAID and invoice.status != lc.PAID
-        changes = [Change(rec, ctx.indexed(rec, data), "invoice.paid" if settled else "invoice.payment_registered"),
-                   Change(None, Record(ctx.pk, keys.invoice_payment_sk(payment.payment_id), "invoice_payment",
-                                       {**payment.stored(), "invoice_id": invoice_id}), "invoice.payment_id_claimed")]
+        changes = [
+            Change(rec, ctx.indexed(rec, data), "invoice.paid" if settled else "invoice.payment_registered"),
+            Change(
+                None,
+                Record(
+                    ctx.pk,
+                    keys.invoice_payment_sk(payment.payment_id),
+                    "invoice_payment",
+                    {**payment.stored(), "invoice_id": invoice_id},
+                ),
+                "invoice.payment_id_claimed",
+            ),
+        ]
         if extra > 0:
-            changes.append(credit_added(ctx, data, extra, {"payment_id": payment.payment_id,
-                                                           "paid_on": payment.paid_on.isoformat()}))
+            changes.append(
+                credit_added(
+                    ctx, data, extra, {"payment_id": payment.payment_id, "paid_on": payment.paid_on.isoformat()}
+                )
+            )
         return ctx.store.write(ctx.pk, changes, actor)[0], closing
 
 
@@ -91,6 +112,6 @@ def _require_same(payment: Payment, claimed: dict[str, Any], invoice_id: str) ->
         raise PaymentIdReused(
             f"payment {payment.payment_id} is already registered with other {', '.join(differs)}; a payment_id "
             "names one payment: send the same content to replay it, or a new payment_id for another payment",
-            [FieldError("payment_id" if k == "invoice" else k, "differs from the registered payment")
-             for k in differs],
-            extra={"registered": {**recorded, "invoice_id": claimed["invoice_id"]}})
+            [FieldError("payment_id" if k == "invoice" else k, "differs from the registered payment") for k in differs],
+            extra={"registered": {**recorded, "invoice_id": claimed["invoice_id"]}},
+        )

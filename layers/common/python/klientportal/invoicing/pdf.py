@@ -12,6 +12,7 @@ Layout is drawn with plain text and rules at precomputed positions (no fpdf2 `ta
 column is broken between characters), nothing truncated; the line table continues on new pages with
 its headings repeated. Amounts come from `invoicing.calc`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
@@ -31,16 +32,33 @@ from klientportal.invoicing.text import account_text, amount_text, date_text, nu
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT = "DejaVuSans"
 STANDARD_FONT = "Helvetica"
-UNIT_LABELS = {"EA": "stk", "C62": "stk", "HUR": "timer", "DAY": "dager", "MON": "mnd", "KGM": "kg",
-               "MTR": "m", "LTR": "l", "KMT": "km", "MIN": "min"}
+UNIT_LABELS = {
+    "EA": "stk",
+    "C62": "stk",
+    "HUR": "timer",
+    "DAY": "dager",
+    "MON": "mnd",
+    "KGM": "kg",
+    "MTR": "m",
+    "LTR": "l",
+    "KMT": "km",
+    "MIN": "min",
+}
 _GREY = (90, 90, 90)
 _PT = 25.4 / 72  # mm per point
 
 # Page geometry (mm): A4, margins 18 left/right, 16 top, 20 bottom.
 _PAGE_W, _LEFT, _RIGHT, _TOP, _BOTTOM = 210.0, 18.0, 192.0, 16.0, 277.0
 _PAD = 1.0  # horizontal padding inside a cell
-_LINE_COLUMNS = (("Beskrivelse", 62, "L"), ("Antall", 16, "R"), ("Enhet", 14, "L"), ("Pris", 22, "R"),
-                 ("Rabatt", 18, "R"), ("Mva", 18, "R"), ("Beløp", 24, "R"))
+_LINE_COLUMNS = (
+    ("Beskrivelse", 62, "L"),
+    ("Antall", 16, "R"),
+    ("Enhet", 14, "L"),
+    ("Pris", 22, "R"),
+    ("Rabatt", 18, "R"),
+    ("Mva", 18, "R"),
+    ("Beløp", 24, "R"),
+)
 _VAT_COLUMNS = (("Mva-sats", 28, "L"), ("Grunnlag", 28, "R"), ("Mva", 26, "R"))
 _TABLE_SIZE, _TABLE_LINE, _TABLE_VPAD = 8.5, 5.0, 1.0
 _TOTALS_X = 120.0
@@ -63,6 +81,7 @@ def title(invoice: Invoice) -> str:
 
 
 # --- font choice ---------------------------------------------------------------------------------
+
 
 def _texts(model: BaseModel) -> Iterator[str]:
     """Every string of the invoice that the PDF may print (of attachments: file name and description;
@@ -98,6 +117,7 @@ def uses_standard_fonts(invoice: Invoice) -> bool:
 def _latin_coverage() -> frozenset[str]:
     """Characters of the pre-subset Latin fonts (both styles have the same cmap)."""
     from fontTools.ttLib import TTFont
+
     with TTFont(FONT_DIR / "DejaVuSans-Latin.ttf", lazy=True) as font:
         return frozenset(chr(c) for c in font.getBestCmap())
 
@@ -133,6 +153,7 @@ def _standard_widths() -> dict[str, dict[str, int]]:
 
 
 # --- drawing -------------------------------------------------------------------------------------
+
 
 class _Page:
     """The FPDF document, a vertical cursor `y` (mm) and text drawn at computed positions."""
@@ -272,8 +293,10 @@ def _header(page: _Page, invoice: Invoice) -> None:
 
 def _facts(invoice: Invoice) -> list[tuple[str, str]]:
     credit = invoice.kind is DocumentKind.CREDIT_NOTE
-    facts = [("Kreditnotanummer" if credit else "Fakturanummer", invoice.number),
-             ("Kreditnotadato" if credit else "Fakturadato", date_text(invoice.issue_date))]
+    facts = [
+        ("Kreditnotanummer" if credit else "Fakturanummer", invoice.number),
+        ("Kreditnotadato" if credit else "Fakturadato", date_text(invoice.issue_date)),
+    ]
     if invoice.credited_invoice_number:
         facts.append(("Gjelder faktura", invoice.credited_invoice_number))
     if invoice.due_date and not credit:
@@ -342,8 +365,9 @@ def _vat_label(category: VatCategory, rate: Decimal) -> str:
     return {VatCategory.ZERO_RATED: "0 %", VatCategory.OUTSIDE_SCOPE: "utenfor"}.get(category, f"0 % ({category})")
 
 
-def _table_row(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...], cells: tuple[str, ...],
-               bold: bool = False) -> float:
+def _table_row(
+    page: _Page, x: float, columns: tuple[tuple[str, float, str], ...], cells: tuple[str, ...], bold: bool = False
+) -> float:
     """Draw one row at the cursor: the first column wraps, the others are one line (a number that
     does not fit is set smaller). Returns the row height."""
     page.font(bold, _TABLE_SIZE)
@@ -360,8 +384,13 @@ def _table_row(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...
     return height
 
 
-def _table(page: _Page, x: float, columns: tuple[tuple[str, float, str], ...],
-           rows: Sequence[tuple[str, ...]], repeat_headings: bool) -> None:
+def _table(
+    page: _Page,
+    x: float,
+    columns: tuple[tuple[str, float, str], ...],
+    rows: Sequence[tuple[str, ...]],
+    repeat_headings: bool,
+) -> None:
     """A table with a bold heading row and a rule between rows, flowing onto new pages."""
     right = x + sum(width for _, width, _ in columns)
     headings = tuple(name for name, _, _ in columns)
@@ -387,8 +416,9 @@ def _line_details(amounts: LineAmounts) -> list[str]:
     line = amounts.line
     details = [f"Periode {period_text(line.period)}"] if line.period is not None else []
     if line.gross_price is not None:
-        details.append(f"Bruttopris {price_text(line.gross_price)}, prisrabatt "
-                       f"{price_text(line.gross_price - line.unit_price)}")
+        details.append(
+            f"Bruttopris {price_text(line.gross_price)}, prisrabatt {price_text(line.gross_price - line.unit_price)}"
+        )
     if line.base_quantity is not None:
         details.append(f"Pris pr. {number_text(line.base_quantity)} {UNIT_LABELS.get(line.unit_code, line.unit_code)}")
     for ac, amount in amounts.allowances_charges:
@@ -401,11 +431,25 @@ def _lines_table(page: _Page, invoice: Invoice, calc: Calculation) -> None:
     rows = []
     for amounts in calc.lines:
         line = amounts.line
-        discount = (f"{number_text(line.discount_percent)} %" if line.discount_percent is not None
-                    else amount_text(amounts.discount) if amounts.discount else "")
+        discount = (
+            f"{number_text(line.discount_percent)} %"
+            if line.discount_percent is not None
+            else amount_text(amounts.discount)
+            if amounts.discount
+            else ""
+        )
         description = "\n".join([line.description, *_line_details(amounts)])
-        rows.append((description, number_text(line.quantity), UNIT_LABELS.get(line.unit_code, line.unit_code),
-                     price_text(line.unit_price), discount, _vat_label(*line.vat.key), amount_text(amounts.net)))
+        rows.append(
+            (
+                description,
+                number_text(line.quantity),
+                UNIT_LABELS.get(line.unit_code, line.unit_code),
+                price_text(line.unit_price),
+                discount,
+                _vat_label(*line.vat.key),
+                amount_text(amounts.net),
+            )
+        )
     for ac in invoice.allowances_charges:
         signed = ac.amount if ac.is_charge else -ac.amount
         label = f"{'Tillegg' if ac.is_charge else 'Fratrekk'}: {ac.reason}"
@@ -450,12 +494,17 @@ def _vat_and_totals(page: _Page, invoice: Invoice, calc: Calculation) -> None:
         page.text(_TOTALS_X, page.y, 5, f"Mva i NOK: {amount_text(t.tax_in_nok)}", _RIGHT - _TOTALS_X, "R")
         page.y += 5
     page.y = max(bottom, page.y) + 8
-    notes = [f"Mva-fritak {_vat_label(g.category, g.rate)}: "
-             + " ".join(x for x in (g.exemption_reason_code, g.exemption_reason) if x)
-             for g in calc.vat if g.exemption_reason or g.exemption_reason_code]
+    notes = [
+        f"Mva-fritak {_vat_label(g.category, g.rate)}: "
+        + " ".join(x for x in (g.exemption_reason_code, g.exemption_reason) if x)
+        for g in calc.vat
+        if g.exemption_reason or g.exemption_reason_code
+    ]
     if invoice.attachments:
-        notes.append("Vedlegg: " + ", ".join(
-            a.filename + (f" ({a.description})" if a.description else "") for a in invoice.attachments))
+        notes.append(
+            "Vedlegg: "
+            + ", ".join(a.filename + (f" ({a.description})" if a.description else "") for a in invoice.attachments)
+        )
     for note in notes:
         page.font(False, 8.5)
         for line in page.wrap(note, _RIGHT - _LEFT):
@@ -471,8 +520,10 @@ def _payment_footer(page: _Page, invoice: Invoice, calc: Calculation) -> None:
     if invoice.kind is DocumentKind.CREDIT_NOTE or calc.totals.payable <= 0:
         return
     seller = invoice.seller
-    parts = [f"Beløpet {amount_text(calc.totals.payable)} {invoice.currency} betales til kontonummer "
-             f"{account_text(seller.bank_account)}"]
+    parts = [
+        f"Beløpet {amount_text(calc.totals.payable)} {invoice.currency} betales til kontonummer "
+        f"{account_text(seller.bank_account)}"
+    ]
     if invoice.kid:
         parts.append(f"med KID {invoice.kid}")
     if invoice.due_date:

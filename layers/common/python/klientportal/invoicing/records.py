@@ -5,6 +5,7 @@ payment, and a customer's credit (docs/invoicing.md, "Data").
 allows fields it does not name, so that new invoice shapes stored beside these keep round-tripping;
 the use cases read through it and write plain JSON (money as decimal strings).
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """The PDF and the EHF of an issued invoice: made from the frozen document, the PDF stored once."""
+
 from __future__ import annotations
 
 from klientportal.errors import RuleViolation
@@ -22,6 +23,7 @@ class Renditions:
     def store_pdf(self, rec: Record) -> bytes:
         """Render the PDF of the frozen document and store it (issuing: its key is new, nothing to read)."""
         from klientportal.invoicing.pdf import render_invoice_pdf  # fpdf2 only where a PDF is made
+
         pdf = render_invoice_pdf(files_attached.with_attachments(docs.document_of(rec.data), rec.data, self.ctx.files))
         self.ctx.files.put(rec.data["pdf_key"], pdf, "application/pdf")
         return pdf
@@ -41,8 +43,12 @@ class Renditions:
     def build_ehf(self, rec: Record) -> bytes:
         pdf = self.ensure_pdf(rec)
         name = rec.data["pdf_key"].rsplit("/", 1)[1]
-        doc = files_attached.with_attachments(docs.document_of(rec.data), rec.data, self.ctx.files,
-                                              (Attachment(filename=name, content=pdf, description=f"{name[:-4]}"),))
+        doc = files_attached.with_attachments(
+            docs.document_of(rec.data),
+            rec.data,
+            self.ctx.files,
+            (Attachment(filename=name, content=pdf, description=f"{name[:-4]}"),),
+        )
         try:
             return build_ehf(doc)
         except EhfBuildError as exc:

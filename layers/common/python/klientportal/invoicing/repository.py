@@ -11,6 +11,7 @@ klientportal.repository.keys. Everything lives in the client's partition T#<clie
 | payment id claim | PAYMENT#<payment_id> | the bank's payment id → invoice and content; one payment per id per client |
 | customer credit | CUSTOMER_CREDIT#<customer number> | what the client owes the customer (overpayments), per currency |
 """
+
 from __future__ import annotations
 
 import uuid
@@ -68,8 +69,10 @@ class InvoiceRepository:
     def read_ahead(self, *, customers: Iterable[int] = (), products: Iterable[str] = ()) -> None:
         """Read these customers and products in one batch; `customer` and `product` then answer from
         the invocation's read cache (one call for a draft however many lines it has)."""
-        self.store.get_many([(self.pk, keys.register_sk("customer", n)) for n in customers] +
-                            [(self.pk, keys.register_sk("product", n)) for n in products])
+        self.store.get_many(
+            [(self.pk, keys.register_sk("customer", n)) for n in customers]
+            + [(self.pk, keys.register_sk("product", n)) for n in products]
+        )
 
     def delivery(self, invoice_id: str, attempt: int) -> Record | None:
         return self.store.get(self.pk, keys.invoice_delivery_sk(invoice_id, attempt))

@@ -5,6 +5,7 @@ The intent (a DELIVERY#<id>#<n> item and `delivery.status = submitting`) is writ
 the invoice version before the adapter is called, so a retry or a concurrent request never sends
 twice; a crash in between leaves a visible `submitting` delivery for support (decision 0152).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,18 +53,31 @@ class Sending:
                 raise ReceiverCannotTakeEhf(
                     f"{participant.participant_id} is not registered in PEPPOL for EHF "
                     f"{'credit notes' if credit else 'invoices'}; use e-mail or print",
-                    extra={"participant": participant.participant_id})
+                    extra={"participant": participant.participant_id},
+                )
         attempt = int(delivery.get("attempt", 0)) + 1
         delivery_id = f"{invoice_id}-{attempt}"
-        started = {"channel": channel, "attempt": attempt, "delivery_id": delivery_id, "status": "submitting",
-                   "started_at": clock.iso(clock.now()), "reason": None}
-        intent = Record(ctx.pk, keys.invoice_delivery_sk(invoice_id, attempt), "invoice_delivery",
-                        {"invoice_id": invoice_id, **started})
+        started = {
+            "channel": channel,
+            "attempt": attempt,
+            "delivery_id": delivery_id,
+            "status": "submitting",
+            "started_at": clock.iso(clock.now()),
+            "reason": None,
+        }
+        intent = Record(
+            ctx.pk,
+            keys.invoice_delivery_sk(invoice_id, attempt),
+            "invoice_delivery",
+            {"invoice_id": invoice_id, **started},
+        )
         data = {**rec.data, "delivery": started}
         try:
-            intent, rec = ctx.store.write(ctx.pk, [
-                Change(None, intent, "invoice.delivery_started"),
-                Change(rec, rec.with_data(data), "invoice.sending")], actor)
+            intent, rec = ctx.store.write(
+                ctx.pk,
+                [Change(None, intent, "invoice.delivery_started"), Change(rec, rec.with_data(data), "invoice.sending")],
+                actor,
+            )
         except (StaleVersion, AlreadyExists):
             return ctx.repo.invoice(invoice_id)  # a concurrent send won; it sends, we do not
         try:
@@ -88,23 +102,40 @@ class Sending:
         ctx, data = self.ctx, rec.data
         if channel == "email":
             pdf = self.renditions.ensure_pdf(rec)
-            extra = tuple((a.filename, a.mime_code, a.content)
-                          for a in files_attached.load(ctx.files, data.get("attachments") or []))
-            return ctx.adapters.email.send(messages.mail(rec, customer["email"], messages.invoice_text(data), pdf,
-                                                         delivery_id, extra=extra))
+            extra = tuple(
+                (a.filename, a.mime_code, a.content)
+                for a in files_attached.load(ctx.files, data.get("attachments") or [])
+            )
+            return ctx.adapters.email.send(
+                messages.mail(rec, customer["email"], messages.invoice_text(data), pdf, delivery_id, extra=extra)
+            )
         if channel == "ehf":
             xml = self.renditions.build_ehf(rec)
             ctx.files.put(ctx.files.key(data["id"], f"ehf-{data['number']}.xml"), xml, "application/xml")
-            return ctx.adapters.access_point.submit(EhfEnvelope(
-                sender=orgnr_participant_id(ctx.client.orgnr), receiver=_peppol_id(customer),
-                credit_note=data["kind"] == InvoiceKind.CREDIT_NOTE, xml=xml,
-                client_id=ctx.client.client_id, invoice_id=data["id"], delivery_id=delivery_id)).message_id
-        return ctx.adapters.print_centre.submit(PrintJob(
-            client_id=ctx.client.client_id, invoice_id=data["id"], delivery_id=delivery_id,
-            recipient={"name": customer["name"], **customer["address"]}, pdf=self.renditions.ensure_pdf(rec)))
+            return ctx.adapters.access_point.submit(
+                EhfEnvelope(
+                    sender=orgnr_participant_id(ctx.client.orgnr),
+                    receiver=_peppol_id(customer),
+                    credit_note=data["kind"] == InvoiceKind.CREDIT_NOTE,
+                    xml=xml,
+                    client_id=ctx.client.client_id,
+                    invoice_id=data["id"],
+                    delivery_id=delivery_id,
+                )
+            ).message_id
+        return ctx.adapters.print_centre.submit(
+            PrintJob(
+                client_id=ctx.client.client_id,
+                invoice_id=data["id"],
+                delivery_id=delivery_id,
+                recipient={"name": customer["name"], **customer["address"]},
+                pdf=self.renditions.ensure_pdf(rec),
+            )
+        )
 
-    def _finish(self, invoice_id: str, attempt: int, outcome: str, reason: str | None,
-                reference: str | None, actor: Actor) -> Record:
+    def _finish(
+        self, invoice_id: str, attempt: int, outcome: str, reason: str | None, reference: str | None, actor: Actor
+    ) -> Record:
         ctx = self.ctx
 
         def record_outcome() -> Record:
@@ -112,20 +143,32 @@ class Sending:
             intent = ctx.repo.delivery(invoice_id, attempt)
             if intent is None:  # written with `submitting` in the same transaction; never absent
                 raise InternalError(f"the delivery intent {attempt} of {invoice_id} is missing")
-            delivery = {**rec.data["delivery"], "status": outcome, "reason": reason, "reference": reference,
-                        "finished_at": clock.iso(clock.now())}
+            delivery = {
+                **rec.data["delivery"],
+                "status": outcome,
+                "reason": reason,
+                "reference": reference,
+                "finished_at": clock.iso(clock.now()),
+            }
             data = {**rec.data, "delivery": delivery}
             failed = outcome == "failed"
-            data["status"] = lc.DELIVERY_FAILED if failed else (
-                lc.SENT if rec.data["status"] in lc.SENDABLE else rec.data["status"])
+            data["status"] = (
+                lc.DELIVERY_FAILED if failed else (lc.SENT if rec.data["status"] in lc.SENDABLE else rec.data["status"])
+            )
             if not failed and data["kind"] == InvoiceKind.INVOICE:
                 data["sent_at"] = delivery["finished_at"]
-            return ctx.store.write(ctx.pk, [
-                Change(intent, intent.with_data({**intent.data, **delivery}), "invoice.delivery_recorded"),
-                Change(rec, ctx.indexed(rec, data), "invoice.delivery_failed" if failed else "invoice.sent")],
-                actor)[1]
-        return retry_on_stale(record_outcome, gave_up="could not record the delivery outcome; it is kept as "
-                                                      "'submitting'")
+            return ctx.store.write(
+                ctx.pk,
+                [
+                    Change(intent, intent.with_data({**intent.data, **delivery}), "invoice.delivery_recorded"),
+                    Change(rec, ctx.indexed(rec, data), "invoice.delivery_failed" if failed else "invoice.sent"),
+                ],
+                actor,
+            )[1]
+
+        return retry_on_stale(
+            record_outcome, gave_up="could not record the delivery outcome; it is kept as 'submitting'"
+        )
 
     def apply_receipt(self, receipt: Receipt, actor: Actor) -> Record | None:
         """A delivery receipt of the access point (accepted/rejected) or the print centre (printed)."""
@@ -133,8 +176,10 @@ class Sending:
         rec = ctx.repo.invoice(receipt.invoice_id)
         data = dict(rec.data)
         delivery = dict(data.get("delivery") or {})
-        if receipt.details.get("delivery_id") != delivery.get("delivery_id") or \
-                delivery.get("reference") not in (None, receipt.reference):
+        if receipt.details.get("delivery_id") != delivery.get("delivery_id") or delivery.get("reference") not in (
+            None,
+            receipt.reference,
+        ):
             return None  # a receipt of an older attempt: keep it in the delivery record only
         if receipt.kind == "rejected":
             if delivery.get("status") == "rejected":
@@ -151,8 +196,7 @@ class Sending:
         intent = ctx.repo.delivery(data["id"], int(delivery["attempt"]))
         changes = [Change(rec, ctx.indexed(rec, data), action)]
         if intent is not None:
-            changes.append(Change(intent, intent.with_data({**intent.data, **delivery}),
-                                  "invoice.delivery_recorded"))
+            changes.append(Change(intent, intent.with_data({**intent.data, **delivery}), "invoice.delivery_recorded"))
         return ctx.store.write(ctx.pk, changes, actor)[0]
 
 

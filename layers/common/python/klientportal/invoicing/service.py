@@ -5,6 +5,7 @@ module and works on an `InvoicingContext`; the bank routine uses `payments.Payme
 Every state change is one `Store.write` (audited; the audit action is the domain event on the bus:
 invoice.issued, invoice.sent, invoice.delivery_failed, invoice.reminded, ...).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,15 +34,28 @@ __all__ = ["InvoiceService", "SettingsMissing", "run_reminders"]
 
 
 class InvoiceService:
-    def __init__(self, store: Store, client_id: str, adapters: Adapters, *, law: ReminderLaw | None = None,
-                 today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client_id: str,
+        adapters: Adapters,
+        *,
+        law: ReminderLaw | None = None,
+        today: Callable[[], date] | None = None,
+    ) -> None:
         ctx = InvoicingContext(store, client_id, adapters)
         if law is not None:
             ctx.law = law
         if today is not None:
             ctx.today = today
         self.ctx = ctx
-        self.store, self.client_id, self.adapters, self.repo, self.files = store, client_id, adapters, ctx.repo, ctx.files
+        self.store, self.client_id, self.adapters, self.repo, self.files = (
+            store,
+            client_id,
+            adapters,
+            ctx.repo,
+            ctx.files,
+        )
         self.drafts, self.issuing, self.renditions = Drafts(ctx), Issuing(ctx), Renditions(ctx)
         self.sending, self.payments, self.dunning = Sending(ctx), Payments(ctx), Dunning(ctx)
         self.collection = DebtCollection(ctx)

@@ -4,6 +4,7 @@ legal values behind reminders (purregebyr, forsinkelsesrente) with their sources
 The legal values are configuration, not code: `ReminderLaw` carries each value with the regulation
 it comes from, and a deployment overrides them through the environment (docs/invoicing.md).
 """
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,8 @@ class InvoiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     seller_name: Annotated[Text, Field(min_length=1, max_length=200)] | None = Field(
-        default=None, description="Name on the invoice; default the client's name")
+        default=None, description="Name on the invoice; default the client's name"
+    )
     mva_registered: Flag = True
     foretaksregisteret: Flag = Field(default=True, description="AS/ASA: print «Foretaksregisteret»")
     address: Address
@@ -36,8 +38,9 @@ class InvoiceSettings(BaseModel):
     phone: PhoneNumber | None = None
     kid: KidSettings = KidSettings()
     due_days: Integer = Field(default=14, ge=0, le=365, description="Used when the customer has no terms")
-    next_number_start: Integer = Field(default=1, ge=1, le=999_999_999,
-                                       description="First invoice number; fixed once an invoice is issued")
+    next_number_start: Integer = Field(
+        default=1, ge=1, le=999_999_999, description="First invoice number; fixed once an invoice is issued"
+    )
     automatic_reminders: Flag = True
     reminder_fee: Flag = Field(default=True, description="Charge purregebyr on reminders (within the law)")
     late_interest: Flag = Field(default=True, description="Claim forsinkelsesrente on reminders")
@@ -55,20 +58,27 @@ class ReminderLaw(BaseModel):
     inkassosats: Decimal = Field(
         default=Decimal("700"),
         description="Inkassosatsen in NOK (inkassoforskriften § 1-1). Purregebyr max = 1/10 of it "
-                    "(inkassoforskriften § 1-2). Set KP_INKASSOSATS to the current year's value.")
+        "(inkassoforskriften § 1-2). Set KP_INKASSOSATS to the current year's value.",
+    )
     forsinkelsesrente_percent: Decimal = Field(
         default=Decimal("12.5"),
         description="Forsinkelsesrente p.a. (forsinkelsesrenteloven § 3; set half-yearly by "
-                    "Finansdepartementet: styringsrenten + 8 points). Set KP_FORSINKELSESRENTE.")
+        "Finansdepartementet: styringsrenten + 8 points). Set KP_FORSINKELSESRENTE.",
+    )
     days_after_due_before_fee: int = Field(
-        default=14, description="A reminder with fee no earlier than 14 days after due (inkassoforskriften § 1-2)")
+        default=14, description="A reminder with fee no earlier than 14 days after due (inkassoforskriften § 1-2)"
+    )
     reminder_deadline_days: int = Field(
-        default=14, description="New payment deadline on a reminder/inkassovarsel (inkassoloven § 9: ≥ 14 days)")
+        default=14, description="New payment deadline on a reminder/inkassovarsel (inkassoloven § 9: ≥ 14 days)"
+    )
     max_fee_reminders: int = Field(
-        default=2, description="Fees for at most two reminders, or one reminder and one inkassovarsel "
-                               "(inkassoforskriften § 1-3)")
-    source: str = ("inkassoloven § 9; inkassoforskriften §§ 1-1, 1-2, 1-3; forsinkelsesrenteloven §§ 2, 3; "
-                   "forskrift om forsinkelsesrente (FOR-2024-12-19-3279: 12,5 % from 1.1.2025)")
+        default=2,
+        description="Fees for at most two reminders, or one reminder and one inkassovarsel (inkassoforskriften § 1-3)",
+    )
+    source: str = (
+        "inkassoloven § 9; inkassoforskriften §§ 1-1, 1-2, 1-3; forsinkelsesrenteloven §§ 2, 3; "
+        "forskrift om forsinkelsesrente (FOR-2024-12-19-3279: 12,5 % from 1.1.2025)"
+    )
 
     @property
     def max_reminder_fee(self) -> Decimal:

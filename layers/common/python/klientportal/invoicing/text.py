@@ -3,6 +3,7 @@
 Shared by the PDF and the e-mails; kept apart from pdf.py so that a handler that only writes an
 e-mail does not import the PDF library.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Reading the semicolon-separated reference tables shipped in klientportal/data/reference."""
+
 from __future__ import annotations
 
 import csv

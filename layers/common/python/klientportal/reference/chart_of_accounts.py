@@ -4,6 +4,7 @@ Names are our own (data/reference/chart_of_accounts.csv). Each account maps to a
 4-character standard account (Regnskap Norge's list, used for that mapping only) and may carry
 a default VAT code from `vat_codes`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

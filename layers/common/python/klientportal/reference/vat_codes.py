@@ -3,6 +3,7 @@
 The table is ours (data/reference/vat_codes.csv); a conformance test keeps it equal to
 Skatteetaten's Standard_Tax_Codes list in codes and rate classes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Field types shared by the register models: names, codes, money, units and reference lookups."""
+
 from __future__ import annotations
 
 import re
@@ -96,9 +97,7 @@ def _vat_code(direction: Direction, example: str) -> Callable[[str], str]:
     return check
 
 
-OutputVatCode = Annotated[
-    str, BeforeValidator(_int_to_str), AfterValidator(_vat_code(Direction.OUTPUT, "3"))
-]
+OutputVatCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_vat_code(Direction.OUTPUT, "3"))]
 InputVatCode = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_vat_code(Direction.INPUT, "1"))]
 
 
@@ -124,9 +123,7 @@ def _article(kind: AccountType) -> str:
     return f"an {kind.value}" if kind.value[0] in "aeiou" else f"a {kind.value}"
 
 
-IncomeAccount = Annotated[
-    str, BeforeValidator(_int_to_str), AfterValidator(_account(AccountType.INCOME, "3", "3000"))
-]
+IncomeAccount = Annotated[str, BeforeValidator(_int_to_str), AfterValidator(_account(AccountType.INCOME, "3", "3000"))]
 """An operating income account (class 3) of the standard chart."""
 
 ExpenseAccount = Annotated[

@@ -7,6 +7,7 @@
   key `personal-id-hash` over tenant and number (`national_id_hash`); the number itself is stored only
   encrypted and never appears in a key.
 """
+
 from __future__ import annotations
 
 from klientportal.crypto.personal_data import national_id_hash
@@ -22,8 +23,12 @@ def supplier_identity(client_id: str, supplier_number: int, orgnr: str | None, a
     sk = keys.supplier_identity_sk(orgnr, account)
     if sk is None:
         return None
-    return Record(keys.client_pk(client_id), sk, SUPPLIER_IDENTITY,
-                  {"supplier_number": supplier_number, "orgnr": orgnr, "account": account})
+    return Record(
+        keys.client_pk(client_id),
+        sk,
+        SUPPLIER_IDENTITY,
+        {"supplier_number": supplier_number, "orgnr": orgnr, "account": account},
+    )
 
 
 def employee_identity_sk(client_id: str, national_id: str) -> str:
@@ -31,5 +36,9 @@ def employee_identity_sk(client_id: str, national_id: str) -> str:
 
 
 def employee_identity(client_id: str, employee_number: int, national_id: str) -> Record:
-    return Record(keys.client_pk(client_id), employee_identity_sk(client_id, national_id), EMPLOYEE_IDENTITY,
-                  {"employee_number": employee_number})
+    return Record(
+        keys.client_pk(client_id),
+        employee_identity_sk(client_id, national_id),
+        EMPLOYEE_IDENTITY,
+        {"employee_number": employee_number},
+    )

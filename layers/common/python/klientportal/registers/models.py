@@ -6,6 +6,7 @@ and validates the result as a whole, so cross-field rules hold after every chang
 Employees differ: `EmployeeRecord` is stored with the national id, `Employee` is what the API
 returns (masked id and birth date only).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -53,10 +54,29 @@ from klientportal.validation.norwegian import (
 )
 
 __all__ = [
-    "Address", "Customer", "CustomerCreate", "CustomerUpdate", "DeliveryChannel", "Department",
-    "DepartmentCreate", "DepartmentUpdate", "Employee", "EmployeeCreate", "EmployeeRecord",
-    "EmployeeUpdate", "Language", "Product", "ProductCreate", "ProductUpdate", "Project",
-    "ProjectCreate", "ProjectUpdate", "Supplier", "SupplierCreate", "SupplierUpdate", "apply_update",
+    "Address",
+    "Customer",
+    "CustomerCreate",
+    "CustomerUpdate",
+    "DeliveryChannel",
+    "Department",
+    "DepartmentCreate",
+    "DepartmentUpdate",
+    "Employee",
+    "EmployeeCreate",
+    "EmployeeRecord",
+    "EmployeeUpdate",
+    "Language",
+    "Product",
+    "ProductCreate",
+    "ProductUpdate",
+    "Project",
+    "ProjectCreate",
+    "ProjectUpdate",
+    "Supplier",
+    "SupplierCreate",
+    "SupplierUpdate",
+    "apply_update",
 ]
 
 DeliveryChannel = Literal["email", "ehf", "print"]
@@ -213,10 +233,18 @@ class ProjectCreate(_Model):
     @model_validator(mode="after")
     def _dates_in_order(self) -> ProjectCreate:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            _reject(self, [_problem(
-                "end_date", "project_dates", "end date {end} is before start date {start}",
-                end=self.end_date.isoformat(), start=self.start_date.isoformat(),
-            )])
+            _reject(
+                self,
+                [
+                    _problem(
+                        "end_date",
+                        "project_dates",
+                        "end date {end} is before start date {start}",
+                        end=self.end_date.isoformat(),
+                        start=self.start_date.isoformat(),
+                    )
+                ],
+            )
         return self
 
 

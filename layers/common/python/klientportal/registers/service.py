@@ -6,6 +6,7 @@ register's own key (customer number, product number, …), so duplicates are ref
 Suppliers and employees also claim a uniqueness item (registers.identity) in the same transaction:
 a second supplier with the same orgnr (or account) or employee with the same national id gets 409.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,21 +41,48 @@ class RegisterSpec:
         return keys.register_sk(self.entity, number)
 
 
-REGISTERS: dict[str, RegisterSpec] = {s.name: s for s in (
-    RegisterSpec(names.CUSTOMERS, "customer", "customer_number", m.CustomerCreate, m.CustomerUpdate, m.Customer, m.Customer),
-    RegisterSpec(names.SUPPLIERS, "supplier", "supplier_number", m.SupplierCreate, m.SupplierUpdate, m.Supplier, m.Supplier),
-    RegisterSpec(names.PRODUCTS, "product", "product_number", m.ProductCreate, m.ProductUpdate, m.Product, m.Product),
-    RegisterSpec(names.PROJECTS, "project", "project_number", m.ProjectCreate, m.ProjectUpdate, m.Project, m.Project),
-    RegisterSpec(names.DEPARTMENTS, "department", "department_number", m.DepartmentCreate, m.DepartmentUpdate,
-                 m.Department, m.Department),
-    RegisterSpec(names.EMPLOYEES, "employee", "employee_number", m.EmployeeCreate, m.EmployeeUpdate,
-                 m.EmployeeRecord, m.Employee),
-)}
+REGISTERS: dict[str, RegisterSpec] = {
+    s.name: s
+    for s in (
+        RegisterSpec(
+            names.CUSTOMERS, "customer", "customer_number", m.CustomerCreate, m.CustomerUpdate, m.Customer, m.Customer
+        ),
+        RegisterSpec(
+            names.SUPPLIERS, "supplier", "supplier_number", m.SupplierCreate, m.SupplierUpdate, m.Supplier, m.Supplier
+        ),
+        RegisterSpec(
+            names.PRODUCTS, "product", "product_number", m.ProductCreate, m.ProductUpdate, m.Product, m.Product
+        ),
+        RegisterSpec(
+            names.PROJECTS, "project", "project_number", m.ProjectCreate, m.ProjectUpdate, m.Project, m.Project
+        ),
+        RegisterSpec(
+            names.DEPARTMENTS,
+            "department",
+            "department_number",
+            m.DepartmentCreate,
+            m.DepartmentUpdate,
+            m.Department,
+            m.Department,
+        ),
+        RegisterSpec(
+            names.EMPLOYEES,
+            "employee",
+            "employee_number",
+            m.EmployeeCreate,
+            m.EmployeeUpdate,
+            m.EmployeeRecord,
+            m.Employee,
+        ),
+    )
+}
 
 
 def _invalid(exc: ValidationError) -> InvalidInput:
-    errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
-              for e in exc.errors(include_input=False, include_url=False)]
+    errors = [
+        FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
+        for e in exc.errors(include_input=False, include_url=False)
+    ]
     return InvalidInput("the change makes the item invalid", errors)
 
 
@@ -75,8 +103,9 @@ class RegisterService:
 
     def _stored_model(self, spec: RegisterSpec, data: dict[str, Any]) -> BaseModel:
         if spec.name == "employees":
-            plain = {k: v for k, v in data.items()
-                     if k not in ("national_id_ciphertext", "national_id_masked", "birth_date")}
+            plain = {
+                k: v for k, v in data.items() if k not in ("national_id_ciphertext", "national_id_masked", "birth_date")
+            }
             plain["national_id"] = decrypt_national_id(self.client_id, data["national_id_ciphertext"])
             return spec.stored.model_validate(plain)
         return spec.stored.model_validate(data)
@@ -85,8 +114,13 @@ class RegisterService:
     def to_read(spec: RegisterSpec, rec: Record) -> dict[str, Any]:
         data = {k: v for k, v in rec.data.items() if k != "national_id_ciphertext"}
         out = spec.read.model_validate(data).model_dump(mode="json")
-        return {**out, "id": rec.sk.split("#", 1)[1], "version": rec.version,
-                "created_at": rec.created_at, "updated_at": rec.updated_at}
+        return {
+            **out,
+            "id": rec.sk.split("#", 1)[1],
+            "version": rec.version,
+            "created_at": rec.created_at,
+            "updated_at": rec.updated_at,
+        }
 
     def create(self, spec: RegisterSpec, body: BaseModel, actor: Actor) -> Record:
         stored = spec.stored.model_validate(body.model_dump())
@@ -100,21 +134,24 @@ class RegisterService:
             return self.store.write(self.pk, changes, actor)[0]
         except AlreadyExists as exc:
             if self.store.get(rec.pk, rec.sk) is not None:
-                raise AlreadyExists(f"{spec.entity} {number} exists already",
-                                    [FieldError(spec.number_field, "already in use")]) from exc
+                raise AlreadyExists(
+                    f"{spec.entity} {number} exists already", [FieldError(spec.number_field, "already in use")]
+                ) from exc
             raise self._identity_taken(spec, claims) from exc
 
     def new_record(self, spec: RegisterSpec, body: BaseModel) -> Record:
         """The record `create` would write (for callers writing it in a transaction of their own)."""
         stored = spec.stored.model_validate(body.model_dump())
-        return Record(self.pk, spec.sk(getattr(stored, spec.number_field)), spec.entity,
-                      self._to_stored_data(spec, stored))
+        return Record(
+            self.pk, spec.sk(getattr(stored, spec.number_field)), spec.entity, self._to_stored_data(spec, stored)
+        )
 
     def _identities(self, spec: RegisterSpec, stored: BaseModel) -> list[Record]:
         """The uniqueness items the entry claims beside its number (registers.identity)."""
         if isinstance(stored, m.Supplier):
-            claim = supplier_identity(self.client_id, stored.supplier_number, stored.orgnr,
-                                      stored.bank_account or stored.iban)
+            claim = supplier_identity(
+                self.client_id, stored.supplier_number, stored.orgnr, stored.bank_account or stored.iban
+            )
             return [claim] if claim is not None else []
         if isinstance(stored, m.EmployeeRecord):
             return [employee_identity(self.client_id, stored.employee_number, stored.national_id)]
@@ -128,22 +165,30 @@ class RegisterService:
         claim, holder = taken[0]
         number = holder.data.get(spec.number_field)
         if claim.entity == EMPLOYEE_IDENTITY:
-            return AlreadyExists(f"employee {number} has this national identity number",
-                                 [FieldError("national_id", "another employee has this number")],
-                                 extra={"employee_number": number})
-        field = "orgnr" if claim.sk.startswith(keys.SUPPLIER_ORGNR_PREFIX) else (
-            "bank_account" if str(claim.data.get("account") or "").isdigit() else "iban")
+            return AlreadyExists(
+                f"employee {number} has this national identity number",
+                [FieldError("national_id", "another employee has this number")],
+                extra={"employee_number": number},
+            )
+        field = (
+            "orgnr"
+            if claim.sk.startswith(keys.SUPPLIER_ORGNR_PREFIX)
+            else ("bank_account" if str(claim.data.get("account") or "").isdigit() else "iban")
+        )
         what = "organisation number" if field == "orgnr" else "account"
-        return AlreadyExists(f"supplier {number} has this {what}",
-                             [FieldError(field, f"another supplier has this {what}")],
-                             extra={"supplier_number": number})
+        return AlreadyExists(
+            f"supplier {number} has this {what}",
+            [FieldError(field, f"another supplier has this {what}")],
+            extra={"supplier_number": number},
+        )
 
     def _check_references(self, spec: RegisterSpec, stored: BaseModel) -> None:
         """A project's customer must be a customer of this client (registers have no delete)."""
         customer = getattr(stored, "customer_number", None) if isinstance(stored, m.Project) else None
         if customer is not None and self.store.get(self.pk, REGISTERS[names.CUSTOMERS].sk(customer)) is None:
-            raise InvalidInput(f"no customer {customer}",
-                               [FieldError("customer_number", "not a customer of this client")])
+            raise InvalidInput(
+                f"no customer {customer}", [FieldError("customer_number", "not a customer of this client")]
+            )
 
     def get(self, spec: RegisterSpec, item_id: str) -> Record:
         try:
@@ -160,8 +205,10 @@ class RegisterService:
     def update(self, spec: RegisterSpec, item_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
         rec = self.get(spec, item_id)
         if rec.version != version:
-            raise StaleVersion(f"the {spec.entity} is at version {rec.version}, you sent {version}; reload and "
-                               "try again", extra={"current_version": rec.version})
+            raise StaleVersion(
+                f"the {spec.entity} is at version {rec.version}, you sent {version}; reload and try again",
+                extra={"current_version": rec.version},
+            )
         current = self._stored_model(spec, rec.data)
         try:
             patch = spec.update.model_validate(changes)
@@ -201,23 +248,38 @@ class CustomAccount(BaseModel):
 
 def chart_of_accounts(store: Store, client_id: str) -> list[dict[str, Any]]:
     """The standard chart merged with the client's own accounts, by number."""
-    accounts = {a.number: {"number": a.number, "name": a.name, "type": str(a.type),
-                           "default_vat_code": a.default_vat_code, "standard_account_id": a.standard_account_id,
-                           "standard": True} for a in standard_chart()}
+    accounts = {
+        a.number: {
+            "number": a.number,
+            "name": a.name,
+            "type": str(a.type),
+            "default_vat_code": a.default_vat_code,
+            "standard_account_id": a.standard_account_id,
+            "standard": True,
+        }
+        for a in standard_chart()
+    }
     for rec in store.query_all(keys.client_pk(client_id), keys.ACCOUNT_PREFIX):
         accounts[rec.data["number"]] = {**rec.data, "standard": False}
     return [accounts[k] for k in sorted(accounts)]
 
 
-def add_account(store: Store, client_id: str, account: CustomAccount, actor: Actor,
-                known_standard_ids: Callable[[], set[str]] | None = None) -> Record:
+def add_account(
+    store: Store,
+    client_id: str,
+    account: CustomAccount,
+    actor: Actor,
+    known_standard_ids: Callable[[], set[str]] | None = None,
+) -> Record:
     if get_account(account.number) is not None:
-        raise AlreadyExists(f"account {account.number} is a standard account",
-                            [FieldError("number", "already in the standard chart")])
+        raise AlreadyExists(
+            f"account {account.number} is a standard account", [FieldError("number", "already in the standard chart")]
+        )
     mapped = (known_standard_ids or (lambda: {a.standard_account_id for a in standard_chart()}))()
     if account.standard_account_id not in mapped:
-        raise InvalidInput("unknown SAF-T standard account",
-                           [FieldError("standard_account_id", "not a standard account of the chart")])
+        raise InvalidInput(
+            "unknown SAF-T standard account", [FieldError("standard_account_id", "not a standard account of the chart")]
+        )
     rec = Record(keys.client_pk(client_id), keys.account_sk(account.number), "account", account.model_dump(mode="json"))
     try:
         return store.create(rec, actor, "account.created")

@@ -1,4 +1,5 @@
 """The data layer: one DynamoDB table, tenant-prefixed keys, versioned records, audited writes."""
+
 from klientportal.repository.records import Record
 from klientportal.repository.store import Page, Store
 

@@ -5,6 +5,7 @@ own hash over all of that. The head item (AUDIT#HEAD) holds the latest sequence 
 every audited write advances it conditionally inside the same transaction as the change, so the
 chain has no gaps and no forks. Altering, inserting or removing any event breaks verification.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,18 @@ def event_hash(event: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
-def build_event(*, seq: int, prev_hash: str, at: str, actor: dict[str, Any], action: str, entity: str,
-                key: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+def build_event(
+    *,
+    seq: int,
+    prev_hash: str,
+    at: str,
+    actor: dict[str, Any],
+    action: str,
+    entity: str,
+    key: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> dict[str, Any]:
     event = {
         "seq": seq,
         "prev_hash": prev_hash,
@@ -54,8 +65,9 @@ class ChainVerification:
         return {"ok": self.ok, "events": self.events, "head_seq": self.head_seq, "problems": list(self.problems)}
 
 
-def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None,
-                 anchors: Sequence[Anchor] = ()) -> ChainVerification:
+def verify_chain(
+    events: list[dict[str, Any]], head: dict[str, Any] | None, anchors: Sequence[Anchor] = ()
+) -> ChainVerification:
     """Check sequence continuity, links and hashes of `events` (ordered by seq) against the head and
     against the anchors written outside the table (audit_anchors: objects with seq, hash, anchored_at):
     an anchored event that is gone means a rollback, one whose hash differs a rewrite."""
@@ -81,9 +93,11 @@ def verify_chain(events: list[dict[str, Any]], head: dict[str, Any] | None,
     for anchor in anchors:
         anchored = by_seq.get(anchor.seq)
         if anchored is None:
-            problems.append(f"event {anchor.seq}, anchored at {anchor.anchored_at}, is missing: the chain "
-                            "was rolled back")
+            problems.append(
+                f"event {anchor.seq}, anchored at {anchor.anchored_at}, is missing: the chain was rolled back"
+            )
         elif anchored.get("hash") != anchor.hash:
-            problems.append(f"event {anchor.seq} differs from its anchor of {anchor.anchored_at}: the chain "
-                            "was rewritten")
+            problems.append(
+                f"event {anchor.seq} differs from its anchor of {anchor.anchored_at}: the chain was rewritten"
+            )
     return ChainVerification(not problems, len(events), head_seq, tuple(problems))

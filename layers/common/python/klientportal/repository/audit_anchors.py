@@ -6,6 +6,7 @@ the vouchers bucket (COMPLIANCE retention: no one can delete or shorten it; a se
 is kept beside the first and both are checked). The inverted sequence number (10^12 - seq) makes the
 newest anchor the first key of a listing. `verify_chain` compares every anchor with the chain.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,7 +63,8 @@ class AnchorStore:
         """Every anchor of the chain, every version of every key, oldest sequence number first."""
         out: list[Anchor] = []
         for page in self._s3.get_paginator("list_object_versions").paginate(
-                Bucket=self._bucket, Prefix=_chain_prefix(audit_pk)):
+            Bucket=self._bucket, Prefix=_chain_prefix(audit_pk)
+        ):
             for version in page.get("Versions", []):
                 out.append(self._read(version["Key"], version["VersionId"]))
         return sorted(out, key=lambda a: (a.seq, a.anchored_at))
@@ -70,9 +72,13 @@ class AnchorStore:
     def write(self, audit_pk: str, seq: int, head_hash: str, at: str) -> Anchor:
         anchor = Anchor(audit_pk, seq, head_hash, at)
         body = json.dumps(anchor.__dict__, sort_keys=True).encode()
-        self._s3.put_object(Bucket=self._bucket, Key=anchor_key(audit_pk, seq), Body=body,
-                            ContentType="application/json",
-                            ChecksumAlgorithm="SHA256")
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=anchor_key(audit_pk, seq),
+            Body=body,
+            ContentType="application/json",
+            ChecksumAlgorithm="SHA256",
+        )
         return anchor
 
     def _read(self, key: str, version_id: str | None = None) -> Anchor:

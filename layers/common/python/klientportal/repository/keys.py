@@ -2,6 +2,7 @@
 
 See docs/data-model.md for the access patterns these keys serve.
 """
+
 from __future__ import annotations
 
 import re

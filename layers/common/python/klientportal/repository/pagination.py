@@ -5,6 +5,7 @@ A cursor is `<payload>.<mac>`: the payload is the base64url JSON of the last eva
 HMAC-SHA256 with the deployment's cursor signing key over the payload and the list's scope. A cursor of
 another tenant, another list or another filter, or an altered one, does not verify: 422.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,8 +43,9 @@ def _invalid() -> InvalidInput:
     return InvalidInput("the cursor is not valid for this list", [FieldError("cursor", "invalid cursor")])
 
 
-def encode_cursor(last_key: dict[str, Any] | None, scope: dict[str, Any],
-                  signing_key: Callable[[], bytes] = cursor_signing_key) -> str | None:
+def encode_cursor(
+    last_key: dict[str, Any] | None, scope: dict[str, Any], signing_key: Callable[[], bytes] = cursor_signing_key
+) -> str | None:
     """A cursor continuing after `last_key`, valid only for the list described by `scope`."""
     if not last_key:
         return None
@@ -51,8 +53,9 @@ def encode_cursor(last_key: dict[str, Any] | None, scope: dict[str, Any],
     return f"{payload}.{_mac(signing_key(), payload, scope)}"
 
 
-def decode_cursor(cursor: str | None, scope: dict[str, Any],
-                  signing_key: Callable[[], bytes] = cursor_signing_key) -> dict[str, Any] | None:
+def decode_cursor(
+    cursor: str | None, scope: dict[str, Any], signing_key: Callable[[], bytes] = cursor_signing_key
+) -> dict[str, Any] | None:
     """The key in `cursor` if it was issued for `scope` by this deployment; else 422."""
     if not cursor:
         return None

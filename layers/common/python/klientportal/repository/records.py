@@ -1,4 +1,5 @@
 """The stored shape of every entity: keys, type, version, timestamps and a JSON payload."""
+
 from __future__ import annotations
 
 import json

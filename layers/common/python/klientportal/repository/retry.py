@@ -5,6 +5,7 @@ ours into `StaleVersion` (or `AlreadyExists` for an item created under us). The 
 reads what it needs afresh and writes; this helper calls it again after a short random pause
 (so that racing writers spread out) until it succeeds or the attempts are used up.
 """
+
 from __future__ import annotations
 
 import random
@@ -19,8 +20,13 @@ T = TypeVar("T")
 ATTEMPTS = 40
 
 
-def retry_on_stale(attempt: Callable[[], T], *, attempts: int = ATTEMPTS, also_on_exists: bool = False,
-                   gave_up: str = "too many concurrent changes; try again") -> T:
+def retry_on_stale(
+    attempt: Callable[[], T],
+    *,
+    attempts: int = ATTEMPTS,
+    also_on_exists: bool = False,
+    gave_up: str = "too many concurrent changes; try again",
+) -> T:
     """The result of `attempt()`, called again while it raises StaleVersion (and, with
     `also_on_exists`, AlreadyExists); after `attempts` lost races, StaleVersion(`gave_up`)."""
     retried: tuple[type[Exception], ...] = (StaleVersion, AlreadyExists) if also_on_exists else (StaleVersion,)

@@ -9,6 +9,7 @@ and what it wrote for its own lifetime: an item is read from the table at most o
 unless a write of it failed (then it is forgotten, so a retry reads it afresh). `get_many` reads
 several items in one strongly consistent BatchGetItem.
 """
+
 from __future__ import annotations
 
 import json
@@ -83,8 +84,9 @@ SYSTEM = Actor(sub="system", kind="system")
 class Store:
     """The only module that talks to the main table."""
 
-    def __init__(self, client: Any, table_name: str, now: Callable[[], datetime] = clock.now, *,
-                 cache: bool = False) -> None:
+    def __init__(
+        self, client: Any, table_name: str, now: Callable[[], datetime] = clock.now, *, cache: bool = False
+    ) -> None:
         self._client = client
         self._table = table_name
         self._now = now
@@ -106,15 +108,16 @@ class Store:
         found: dict[Key, Record | None] = {}
         missing = [k for k in wanted if self._cache is None or k not in self._cache]
         for start in range(0, len(missing), _BATCH_KEYS):
-            found.update(self._batch_get(missing[start:start + _BATCH_KEYS]))
+            found.update(self._batch_get(missing[start : start + _BATCH_KEYS]))
         for key in missing:
             self._remember(key, found.setdefault(key, None))
         return {k: found[k] if k in found else self.get(*k) for k in wanted}
 
     def _batch_get(self, keys: list[Key]) -> dict[Key, Record | None]:
         out: dict[Key, Record | None] = {}
-        request: dict[str, Any] = {self._table: {"Keys": [_ser({"PK": pk, "SK": sk}) for pk, sk in keys],
-                                                 "ConsistentRead": True}}
+        request: dict[str, Any] = {
+            self._table: {"Keys": [_ser({"PK": pk, "SK": sk}) for pk, sk in keys], "ConsistentRead": True}
+        }
         for _ in range(_BATCH_ROUNDS):
             resp = self._client.batch_get_item(RequestItems=request)
             for item in resp.get("Responses", {}).get(self._table, []):
@@ -134,8 +137,17 @@ class Store:
             for key in keys:
                 self._cache.pop(key, None)
 
-    def query(self, pk: str, sk_prefix: str = "", *, limit: int | None = None, cursor: str | None = None,
-              index: str | None = None, forward: bool = True, scope: dict[str, Any] | None = None) -> Page:
+    def query(
+        self,
+        pk: str,
+        sk_prefix: str = "",
+        *,
+        limit: int | None = None,
+        cursor: str | None = None,
+        index: str | None = None,
+        forward: bool = True,
+        scope: dict[str, Any] | None = None,
+    ) -> Page:
         """One page of a list; the cursor is signed and bound to this partition, key range, index and
         direction, plus `scope` (a caller's filter), so it is refused by any other list (422)."""
         bound = {"pk": pk, "sk": sk_prefix, "index": index, "forward": forward, **(scope or {})}
@@ -143,8 +155,9 @@ class Store:
         items, last = self._query_page(pk, sk_prefix, checked_limit(limit), start, index, forward)
         return Page(items, encode_cursor(last, bound))
 
-    def _query_page(self, pk: str, sk_prefix: str, limit: int, start: dict[str, Any] | None, index: str | None,
-                    forward: bool) -> tuple[list[Record], dict[str, Any] | None]:
+    def _query_page(
+        self, pk: str, sk_prefix: str, limit: int, start: dict[str, Any] | None, index: str | None, forward: bool
+    ) -> tuple[list[Record], dict[str, Any] | None]:
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
         args: dict[str, Any] = {
             "TableName": self._table,
@@ -208,8 +221,9 @@ class Store:
         if change.before is None:
             after = replace(change.after, version=1, created_at=at, updated_at=at)
         else:
-            after = replace(change.after, version=change.before.version + 1,
-                            created_at=change.before.created_at, updated_at=at)
+            after = replace(
+                change.after, version=change.before.version + 1, created_at=change.before.created_at, updated_at=at
+            )
         return replace(change, after=after)
 
     def _transact(self, audit_pk: str, changes: list[Change], head: Record | None, actor: Actor, at: str) -> Record:
@@ -223,24 +237,49 @@ class Store:
             seq += 1
             rec = change.record
             event = audit.build_event(
-                seq=seq, prev_hash=prev_hash, at=at, actor=actor.as_dict(), action=change.action,
-                entity=rec.entity, key=rec.sk,
+                seq=seq,
+                prev_hash=prev_hash,
+                at=at,
+                actor=actor.as_dict(),
+                action=change.action,
+                entity=rec.entity,
+                key=rec.sk,
                 before=change.before.data if change.before else None,
                 after=change.after.data if change.after else None,
             )
             prev_hash = event["hash"]
-            items.append({"Put": {
-                "TableName": self._table,
-                "Item": _ser({"PK": audit_pk, "SK": keys.audit_event_sk(seq), "entity": "audit_event",
-                              "seq": seq, "event": json.dumps(event, sort_keys=True, ensure_ascii=False)}),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }})
-        head_item: dict[str, Any] = {"PK": audit_pk, "SK": keys.AUDIT_HEAD_SK, "entity": "audit_head", "seq": seq,
-                                     "hash": prev_hash, "GSI1PK": audit_anchors.heads_gsi(audit_pk),
-                                     "GSI1SK": audit_pk}
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": _ser(
+                            {
+                                "PK": audit_pk,
+                                "SK": keys.audit_event_sk(seq),
+                                "entity": "audit_event",
+                                "seq": seq,
+                                "event": json.dumps(event, sort_keys=True, ensure_ascii=False),
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        head_item: dict[str, Any] = {
+            "PK": audit_pk,
+            "SK": keys.AUDIT_HEAD_SK,
+            "entity": "audit_head",
+            "seq": seq,
+            "hash": prev_hash,
+            "GSI1PK": audit_anchors.heads_gsi(audit_pk),
+            "GSI1SK": audit_pk,
+        }
         if head:
-            head_cond = {"ConditionExpression": "#seq = :seq", "ExpressionAttributeNames": {"#seq": "seq"},
-                         "ExpressionAttributeValues": _ser({":seq": int(head.extra["seq"])})}
+            head_cond = {
+                "ConditionExpression": "#seq = :seq",
+                "ExpressionAttributeNames": {"#seq": "seq"},
+                "ExpressionAttributeValues": _ser({":seq": int(head.extra["seq"])}),
+            }
         else:
             head_cond = {"ConditionExpression": "attribute_not_exists(PK)"}
         items.append({"Put": {"TableName": self._table, "Item": _ser(head_item), **head_cond}})
@@ -254,10 +293,18 @@ class Store:
     def _change_item(self, change: Change) -> dict[str, Any]:
         rec = change.record
         if change.before is None:
-            return {"Put": {"TableName": self._table, "Item": _ser(rec.to_item()),
-                            "ConditionExpression": "attribute_not_exists(PK)"}}
-        version_cond = {"ConditionExpression": "#v = :v", "ExpressionAttributeNames": {"#v": "version"},
-                        "ExpressionAttributeValues": _ser({":v": change.before.version})}
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _ser(rec.to_item()),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        version_cond = {
+            "ConditionExpression": "#v = :v",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": _ser({":v": change.before.version}),
+        }
         if change.after is None:
             return {"Delete": {"TableName": self._table, "Key": _ser({"PK": rec.pk, "SK": rec.sk}), **version_cond}}
         return {"Put": {"TableName": self._table, "Item": _ser(change.after.to_item()), **version_cond}}
@@ -277,7 +324,7 @@ class Store:
                     f"{change.before.version}); reload and try again",
                     extra={"your_version": change.before.version},
                 ) from exc
-        if "ConditionalCheckFailed" in codes[len(changes):]:
+        if "ConditionalCheckFailed" in codes[len(changes) :]:
             raise _HeadMoved() from exc
 
     def audit_events(self, audit_pk: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
@@ -286,8 +333,9 @@ class Store:
         events = [json.loads(r.extra["event"]) for r in self.query_all(audit_pk, keys.AUDIT_EVENT_PREFIX)]
         return events, ({"seq": int(head.extra["seq"]), "hash": head.extra["hash"]} if head else None)
 
-    def audit_page(self, audit_pk: str, *, limit: int | None,
-                   cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def audit_page(
+        self, audit_pk: str, *, limit: int | None, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
         page = self.query(audit_pk, keys.AUDIT_EVENT_PREFIX, limit=limit, cursor=cursor, forward=False)
         return [json.loads(r.extra["event"]) for r in page.items], page.next_cursor
 
@@ -297,8 +345,11 @@ class Store:
 
     def audit_heads(self) -> list[tuple[str, int, str]]:
         """(chain partition, seq, hash) of every audit chain, from the sharded heads index."""
-        return [(r.pk, int(r.extra["seq"]), str(r.extra["hash"]))
-                for gsi in audit_anchors.all_heads_gsi() for r in self.query_all(gsi, index="GSI1")]
+        return [
+            (r.pk, int(r.extra["seq"]), str(r.extra["hash"]))
+            for gsi in audit_anchors.all_heads_gsi()
+            for r in self.query_all(gsi, index="GSI1")
+        ]
 
 
 class _HeadMoved(Exception):

@@ -1,4 +1,5 @@
 """The tenancy domain: bureau licence, clients with tier and modules, memberships (users + roles)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -43,12 +44,20 @@ CLIENT_ROLES = frozenset({Role.CLIENT_ADMIN, Role.CLIENT_USER, Role.ATTESTER})
 LicenceStatus = Literal["pending", "registered", "suspended"]
 MembershipStatus = Literal["invited", "active", "disabled"]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine]
-FinancialYearStartMonth = Annotated[Integer, Field(
-    ge=1, le=12,
-    description="First month of the financial year: 1 = the calendar year; e.g. 7 = July–June "
-                "(avvikende regnskapsår). Sets how long voucher originals are locked (0265).")]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
-                                          pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), SingleLine]
+FinancialYearStartMonth = Annotated[
+    Integer,
+    Field(
+        ge=1,
+        le=12,
+        description="First month of the financial year: 1 = the calendar year; e.g. 7 = July–June "
+        "(avvikende regnskapsår). Sets how long voucher originals are locked (0265).",
+    ),
+]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"),
+    SingleLine,
+]
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=100), SingleLine]
 
@@ -152,8 +161,9 @@ class ClientInvitation(_Input):
     email: Email
     name: Name | None = None
     role: Literal[Role.CLIENT_ADMIN, Role.CLIENT_USER, Role.ATTESTER]
-    modules: list[Module] = Field(default_factory=list,
-                                  description="Modules a client_user may use (within the client's modules)")
+    modules: list[Module] = Field(
+        default_factory=list, description="Modules a client_user may use (within the client's modules)"
+    )
 
 
 class BureauInvitation(_Input):

@@ -1,4 +1,5 @@
 """Reading and writing tenancy records (bureau, clients, memberships) through the Store."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -11,15 +12,23 @@ from klientportal.tenancy.models import Bureau, Client, Membership
 
 
 def orgnr_record(client: Client) -> Record:
-    return Record(keys.orgnr_pk(client.orgnr), keys.CLIENT_PREFIX + client.client_id, "client_orgnr",
-                  {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
+    return Record(
+        keys.orgnr_pk(client.orgnr),
+        keys.CLIENT_PREFIX + client.client_id,
+        "client_orgnr",
+        {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id},
+    )
 
 
 def bureau_orgnr_record(client: Client) -> Record:
     """The bureau's claim of an organisation number (ORGNR#<orgnr> / BUREAU#<bureau_id>): one client per
     orgnr in a bureau, refused by the table's key."""
-    return Record(keys.orgnr_pk(client.orgnr), keys.BUREAU_PREFIX + client.bureau_id, "client_orgnr_claim",
-                  {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id})
+    return Record(
+        keys.orgnr_pk(client.orgnr),
+        keys.BUREAU_PREFIX + client.bureau_id,
+        "client_orgnr_claim",
+        {"orgnr": client.orgnr, "client_id": client.client_id, "bureau_id": client.bureau_id},
+    )
 
 
 def scope_pk(scope: str, scope_id: str) -> str:
@@ -32,14 +41,26 @@ def bureau_record(bureau: Bureau) -> Record:
 
 def client_record(client: Client) -> Record:
     data = client.model_dump(mode="json", exclude={"version"})
-    return Record(keys.client_pk(client.client_id), keys.CLIENT_SK, "client", data,
-                  gsi1pk=keys.bureau_clients_gsi(client.bureau_id), gsi1sk=client.client_id)
+    return Record(
+        keys.client_pk(client.client_id),
+        keys.CLIENT_SK,
+        "client",
+        data,
+        gsi1pk=keys.bureau_clients_gsi(client.bureau_id),
+        gsi1sk=client.client_id,
+    )
 
 
 def membership_record(m: Membership) -> Record:
     pk = scope_pk(m.scope, m.scope_id)
-    return Record(pk, keys.MEMBER_PREFIX + m.sub, "membership", m.model_dump(mode="json", exclude={"version"}),
-                  gsi1pk=keys.subject_gsi(m.sub), gsi1sk=pk)
+    return Record(
+        pk,
+        keys.MEMBER_PREFIX + m.sub,
+        "membership",
+        m.model_dump(mode="json", exclude={"version"}),
+        gsi1pk=keys.subject_gsi(m.sub),
+        gsi1sk=pk,
+    )
 
 
 def _membership(rec: Record) -> tuple[Membership, Record]:
@@ -73,8 +94,7 @@ class TenancyRepository:
         if claim is not None:
             client_id: str = claim.data["client_id"]
             return client_id
-        return next((c["client_id"] for c in self.clients_with_orgnr(orgnr) if c.get("bureau_id") == bureau_id),
-                    None)
+        return next((c["client_id"] for c in self.clients_with_orgnr(orgnr) if c.get("bureau_id") == bureau_id), None)
 
     def clients_of(self, bureau_id: str) -> list[Client]:
         recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1")
@@ -88,8 +108,9 @@ class TenancyRepository:
         recs = self.store.query_all(scope_pk(scope, scope_id), keys.MEMBER_PREFIX)
         return [Membership.model_validate({**r.data, "version": r.version}) for r in recs]
 
-    def client_access(self, client_id: str, sub: str, preload: Iterable[str] = ()
-                      ) -> tuple[Client | None, list[tuple[Membership, Record]]]:
+    def client_access(
+        self, client_id: str, sub: str, preload: Iterable[str] = ()
+    ) -> tuple[Client | None, list[tuple[Membership, Record]]]:
         """The client and the memberships of `sub` that can reach it (its own client membership; its
         bureau membership unless the own one is active), in one strongly consistent batch read with
         the client's audit head and the sort keys `preload` of the client's partition, which the
@@ -98,8 +119,14 @@ class TenancyRepository:
             pk = keys.client_pk(client_id)
         except ValueError:
             return None, []
-        got = self.store.get_many([(pk, keys.CLIENT_SK), (pk, keys.MEMBER_PREFIX + sub), (pk, keys.AUDIT_HEAD_SK),
-                                   *((pk, sk) for sk in preload)])
+        got = self.store.get_many(
+            [
+                (pk, keys.CLIENT_SK),
+                (pk, keys.MEMBER_PREFIX + sub),
+                (pk, keys.AUDIT_HEAD_SK),
+                *((pk, sk) for sk in preload),
+            ]
+        )
         rec = got[(pk, keys.CLIENT_SK)]
         if rec is None:
             return None, []

@@ -1,4 +1,5 @@
 """Tenancy rules and use cases: licences, clients, tiers, modules, invitations and memberships."""
+
 from __future__ import annotations
 
 import uuid
@@ -64,15 +65,18 @@ def check_user_modules(modules: list[Module], client: Client) -> None:
     """A user can only be given modules the client has."""
     outside = sorted(set(modules) - set(client.modules))
     if outside:
-        raise InvalidInput("a user can only get modules the client has",
-                           [FieldError("modules", f"the client does not have {m}") for m in outside])
+        raise InvalidInput(
+            "a user can only get modules the client has",
+            [FieldError("modules", f"the client does not have {m}") for m in outside],
+        )
 
 
 def licence_for_tier(tier: Tier, current: ExternalLicence | None, client_id: str, at: str) -> ExternalLicence:
     """Portal clients are registered automatically; the licensed tiers need a registration."""
     if tier == Tier.PORTAL:
-        return ExternalLicence(status="registered", licence_number=f"PORTAL-{client_id}", registered_at=at,
-                               automatic=True)
+        return ExternalLicence(
+            status="registered", licence_number=f"PORTAL-{client_id}", registered_at=at, automatic=True
+        )
     if current is not None and not current.automatic:
         return current
     return ExternalLicence(status="pending")
@@ -80,8 +84,9 @@ def licence_for_tier(tier: Tier, current: ExternalLicence | None, client_id: str
 
 def _check_version(given: int, actual: int, what: str) -> None:
     if given != actual:
-        raise StaleVersion(f"{what} is at version {actual}, you sent {given}; reload and try again",
-                           extra={"current_version": actual})
+        raise StaleVersion(
+            f"{what} is at version {actual}, you sent {given}; reload and try again", extra={"current_version": actual}
+        )
 
 
 class TenancyService:
@@ -89,14 +94,29 @@ class TenancyService:
         self.repo = repo
         self.directory = directory
 
-    def create_bureau(self, bureau_id: str, name: str, orgnr: str, licence: BureauLicence,
-                      admin_email: str, admin_name: str | None, actor: Actor) -> Bureau:
+    def create_bureau(
+        self,
+        bureau_id: str,
+        name: str,
+        orgnr: str,
+        licence: BureauLicence,
+        admin_email: str,
+        admin_name: str | None,
+        actor: Actor,
+    ) -> Bureau:
         """Onboard a bureau with its licence and first admin (a platform operator's task)."""
         bureau = Bureau(bureau_id=bureau_id, name=name, orgnr=orgnr, licence=licence)
         self.repo.store.create(bureau_record(bureau), actor, "bureau.created")
         sub = self.directory.ensure_user(admin_email, admin_name, name)
-        admin = Membership(sub=sub, email=admin_email, name=admin_name, scope="bureau", scope_id=bureau_id,
-                           role=Role.BUREAU_ADMIN, status="active")
+        admin = Membership(
+            sub=sub,
+            email=admin_email,
+            name=admin_name,
+            scope="bureau",
+            scope_id=bureau_id,
+            role=Role.BUREAU_ADMIN,
+            status="active",
+        )
         self.repo.store.create(membership_record(admin), actor, "membership.created")
         return bureau
 
@@ -121,8 +141,9 @@ class TenancyService:
                 [FieldError("modules", f"{cid} uses {', '.join(m)}") for cid, m in sorted(in_use.items())],
                 extra={"clients": in_use},
             )
-        new = bureau.model_copy(update={"licence": bureau.licence.model_copy(
-            update={"modules": sorted(set(update.modules))})})
+        new = bureau.model_copy(
+            update={"licence": bureau.licence.model_copy(update={"modules": sorted(set(update.modules))})}
+        )
         saved = self.repo.store.replace(rec, new.model_dump(mode="json"), actor, "bureau.licence_changed")
         return new, saved.version
 
@@ -132,16 +153,25 @@ class TenancyService:
         self._check_orgnr_free(bureau_id, req.orgnr)
         client_id = client_id or "c" + uuid.uuid4().hex[:15]
         at = clock.iso(clock.now())
-        client = Client(client_id=client_id, bureau_id=bureau_id, name=req.name, orgnr=req.orgnr, tier=req.tier,
-                        modules=req.modules, licence=licence_for_tier(req.tier, None, client_id, at),
-                        financial_year_start_month=req.financial_year_start_month)
+        client = Client(
+            client_id=client_id,
+            bureau_id=bureau_id,
+            name=req.name,
+            orgnr=req.orgnr,
+            tier=req.tier,
+            modules=req.modules,
+            licence=licence_for_tier(req.tier, None, client_id, at),
+            financial_year_start_month=req.financial_year_start_month,
+        )
         # one transaction: the client, its orgnr lookup item (0264), the bureau's claim of the orgnr and its
         # voucher inbox address (0261); a slug claimed by someone else in between cancels it, and the next
         # free slug is tried
         for attempt in range(CLAIM_ATTEMPTS):
-            changes = [Change(None, client_record(client), "client.created"),
-                       Change(None, orgnr_record(client), "client.orgnr_indexed"),
-                       Change(None, bureau_orgnr_record(client), "client.orgnr_claimed")]
+            changes = [
+                Change(None, client_record(client), "client.created"),
+                Change(None, orgnr_record(client), "client.orgnr_indexed"),
+                Change(None, bureau_orgnr_record(client), "client.orgnr_claimed"),
+            ]
             if attempt < CLAIM_ATTEMPTS - 1:
                 changes += inbox_changes_for_new_client(self.repo.store, client)
             try:
@@ -157,9 +187,11 @@ class TenancyService:
         """One client per organisation number in a bureau (another bureau may have the same company)."""
         holder = self.repo.bureau_client_with_orgnr(bureau_id, orgnr)
         if holder is not None:
-            raise AlreadyExists(f"client {holder} of this bureau has organisation number {orgnr}",
-                                [FieldError("orgnr", "another client of the bureau has this number")],
-                                extra={"client_id": holder})
+            raise AlreadyExists(
+                f"client {holder} of this bureau has organisation number {orgnr}",
+                [FieldError("orgnr", "another client of the bureau has this number")],
+                extra={"client_id": holder},
+            )
 
     def update_client(self, client: Client, req: ClientUpdate, actor: Actor) -> Client:
         found = self.repo.client(client.client_id)
@@ -184,10 +216,15 @@ class TenancyService:
             raise NotFound("no such client")
         _check_version(req.version, rec.version, "the client")
         if current.tier == Tier.PORTAL:
-            raise RuleViolation("portal clients are registered automatically; change the tier first",
-                                [FieldError("status", "not settable for the portal tier")])
-        licence = ExternalLicence(status=req.status, licence_number=req.licence_number,
-                                  registered_at=clock.iso(clock.now()) if req.status == "registered" else None)
+            raise RuleViolation(
+                "portal clients are registered automatically; change the tier first",
+                [FieldError("status", "not settable for the portal tier")],
+            )
+        licence = ExternalLicence(
+            status=req.status,
+            licence_number=req.licence_number,
+            registered_at=clock.iso(clock.now()) if req.status == "registered" else None,
+        )
         new = current.model_copy(update={"licence": licence})
         saved = self.repo.store.replace(rec, client_record(new).data, actor, "client.licence_changed")
         return new.model_copy(update={"version": saved.version})
@@ -196,20 +233,21 @@ class TenancyService:
         modules = sorted(set(req.modules))
         check_user_modules(modules, client)
         if req.role != Role.CLIENT_USER and modules:
-            raise InvalidInput("modules are given to client users only",
-                               [FieldError("modules", "only for role client_user")])
+            raise InvalidInput(
+                "modules are given to client users only", [FieldError("modules", "only for role client_user")]
+            )
         self._refuse_member("client", client.client_id, req.email)
         sub = self.directory.ensure_user(req.email, req.name, client.name)
-        return self._invite("client", client.client_id, sub, req.email, req.name, req.role, actor,
-                            modules=modules)
+        return self._invite("client", client.client_id, sub, req.email, req.name, req.role, actor, modules=modules)
 
     def invite_to_bureau(self, bureau_id: str, req: BureauInvitation, actor: Actor) -> Membership:
         self._check_assigned_clients(bureau_id, req.assigned_clients)
         bureau, _ = self.bureau(bureau_id)
         self._refuse_member("bureau", bureau_id, req.email)
         sub = self.directory.ensure_user(req.email, req.name, bureau.name)
-        return self._invite("bureau", bureau_id, sub, req.email, req.name, req.role, actor,
-                            assigned=req.assigned_clients)
+        return self._invite(
+            "bureau", bureau_id, sub, req.email, req.name, req.role, actor, assigned=req.assigned_clients
+        )
 
     def _check_assigned_clients(self, bureau_id: str, assigned: list[str] | str) -> None:
         """Assigned clients must each be a client of this bureau (not of another, not unknown)."""
@@ -218,35 +256,66 @@ class TenancyService:
         known = {c.client_id for c in self.repo.clients_of(bureau_id)}
         unknown = sorted(set(assigned) - known)
         if unknown:
-            raise InvalidInput("assigned clients must be clients of this bureau",
-                               [FieldError("assigned_clients", f"not a client of this bureau: {c}")
-                                for c in unknown])
+            raise InvalidInput(
+                "assigned clients must be clients of this bureau",
+                [FieldError("assigned_clients", f"not a client of this bureau: {c}") for c in unknown],
+            )
 
     def _refuse_member(self, scope: str, scope_id: str, email: str) -> None:
         """Before any invitation e-mail goes out: an address that is a member already is refused."""
         if any(m.email.lower() == email.lower() for m in self.repo.members(scope, scope_id)):
             raise RuleViolation(f"{email} is a member already", [FieldError("email", "already a member")])
 
-    def add_member(self, scope: str, scope_id: str, email: str, name: str | None, role: Role, actor: Actor,
-                   modules: list[Module] | None = None, assigned: list[str] | str = "all") -> Membership:
+    def add_member(
+        self,
+        scope: str,
+        scope_id: str,
+        email: str,
+        name: str | None,
+        role: Role,
+        actor: Actor,
+        modules: list[Module] | None = None,
+        assigned: list[str] | str = "all",
+    ) -> Membership:
         """An active membership without an invitation round (onboarding and demo data)."""
         sub = self.directory.ensure_user(email, name, scope_id)
         return self._invite(scope, scope_id, sub, email, name, role, actor, modules, assigned, status="active")
 
-    def _invite(self, scope: str, scope_id: str, sub: str, email: str, name: str | None, role: Role,
-                actor: Actor, modules: list[Module] | None = None, assigned: list[str] | str = "all",
-                status: str = "invited") -> Membership:
+    def _invite(
+        self,
+        scope: str,
+        scope_id: str,
+        sub: str,
+        email: str,
+        name: str | None,
+        role: Role,
+        actor: Actor,
+        modules: list[Module] | None = None,
+        assigned: list[str] | str = "all",
+        status: str = "invited",
+    ) -> Membership:
         if self.repo.membership(scope, scope_id, sub):
             raise RuleViolation(f"{email} is a member already", [FieldError("email", "already a member")])
         expires = clock.now() + timedelta(days=INVITATION_DAYS)
-        m = Membership(sub=sub, email=email, name=name, scope=scope, scope_id=scope_id, role=role,
-                       status=status, modules=modules or [], assigned_clients=assigned,
-                       invited_by=actor.sub, invitation_expires=clock.iso(expires) if status == "invited" else None)
+        m = Membership(
+            sub=sub,
+            email=email,
+            name=name,
+            scope=scope,
+            scope_id=scope_id,
+            role=role,
+            status=status,
+            modules=modules or [],
+            assigned_clients=assigned,
+            invited_by=actor.sub,
+            invitation_expires=clock.iso(expires) if status == "invited" else None,
+        )
         saved = self.repo.store.create(membership_record(m), actor, f"membership.{status}")
         return m.model_copy(update={"version": saved.version})
 
-    def update_membership(self, scope: str, scope_id: str, sub: str, req: MembershipUpdate, actor: Actor,
-                          client: Client | None = None) -> Membership:
+    def update_membership(
+        self, scope: str, scope_id: str, sub: str, req: MembershipUpdate, actor: Actor, client: Client | None = None
+    ) -> Membership:
         found = self.repo.membership(scope, scope_id, sub)
         if not found:
             raise NotFound("no such user")
@@ -260,8 +329,10 @@ class TenancyService:
             check_user_modules(new.modules, client)
         if req.assigned_clients is not None:
             if scope != "bureau":
-                raise InvalidInput("assigned clients are for bureau staff only",
-                                   [FieldError("assigned_clients", "not for a client user")])
+                raise InvalidInput(
+                    "assigned clients are for bureau staff only",
+                    [FieldError("assigned_clients", "not for a client user")],
+                )
             self._check_assigned_clients(scope_id, req.assigned_clients)
         if sub == actor.sub and new.status == "disabled":
             raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
@@ -276,8 +347,9 @@ class TenancyService:
             if m.status == "invited" and m.invitation_expires and m.invitation_expires >= now:
                 new = m.model_copy(update={"status": "active"})
                 try:
-                    saved = self.repo.store.write(rec.pk, [Change(rec, rec.with_data(membership_record(new).data),
-                                                                  "membership.activated")], actor)[0]
+                    saved = self.repo.store.write(
+                        rec.pk, [Change(rec, rec.with_data(membership_record(new).data), "membership.activated")], actor
+                    )[0]
                     m = new.model_copy(update={"version": saved.version})
                 except StaleVersion:
                     m = (self.repo.membership(m.scope, m.scope_id, m.sub) or (m, None))[0]

@@ -7,6 +7,7 @@ Messages never repeat a national identity number or a bank account number.
 python-stdnum is imported by the validators that use it, not with this module: most requests
 validate no such number, and every API handler imports these types (cold start, bench/).
 """
+
 from __future__ import annotations
 
 import re
@@ -58,7 +59,9 @@ def _digits(value: str, separators: str, kind: str, label: str, length: int) -> 
         raise _fail(
             f"{kind}_length",
             "{label} must be {expected} digits, got {actual}",
-            label=label, expected=length, actual=len(compact),
+            label=label,
+            expected=length,
+            actual=len(compact),
         )
     return compact
 
@@ -115,10 +118,7 @@ def validate_national_id(value: str) -> str:
     from stdnum.no import fodselsnummer
 
     number = _digits(value, "", "national_id", "national identity number", 11)
-    if (
-        number[9] != fodselsnummer.calc_check_digit1(number)
-        or number[10] != fodselsnummer.calc_check_digit2(number)
-    ):
+    if number[9] != fodselsnummer.calc_check_digit1(number) or number[10] != fodselsnummer.calc_check_digit2(number):
         raise _fail("national_id_checksum", "national identity number fails the MOD11 check digits")
     if number[2] in "45" or number[0] in "89":
         raise _fail(
@@ -194,7 +194,9 @@ def _validate_bic(value: str) -> str:
     return compact
 
 
-_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]{1,64}@(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_EMAIL = re.compile(
+    r"[^@\s\x00-\x1f\x7f-\x9f]{1,64}@(?=.{4,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
 
 
 def _validate_email(value: str) -> str:

@@ -4,6 +4,7 @@ The bytes decide the type (magic bytes), not the name or the declared MIME type;
 that names something else is a rejection. Only PDF, XML and images become vouchers; a zip from an
 e-mail is opened one level deep under `ZipLimits`. Every refusal is a `Rejection` with a reason.
 """
+
 from __future__ import annotations
 
 import hashlib

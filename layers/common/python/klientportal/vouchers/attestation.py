@@ -2,6 +2,7 @@
 rejects it with a comment (0270). Pure decisions on voucher data and memberships, so the later
 approval workflow (Step Functions) can call the same rules from its own tasks.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,16 +17,24 @@ ATTESTER_ROLES = frozenset({Role.ATTESTER, Role.CLIENT_ADMIN})
 DECISIONS = ("approve", "reject")
 
 
-def routing(attester: Membership | None, client_modules: list[Module], *, requested_by: str, at: str,
-            comment: str | None) -> dict[str, Any]:
+def routing(
+    attester: Membership | None, client_modules: list[Module], *, requested_by: str, at: str, comment: str | None
+) -> dict[str, Any]:
     """The `attestation` record of a voucher sent to `attester`, or InvalidInput if they cannot attest."""
     if Module.ATTESTATION not in client_modules:
         raise RuleViolation("the client does not have the attestation module; approve the voucher instead")
     if attester is None or attester.status != "active" or attester.role not in ATTESTER_ROLES:
-        raise InvalidInput("the attester is not an active attester or client admin of this client",
-                           [FieldError("attester", "not an active attester or client admin of this client")])
-    return {"attester": attester.sub, "attester_email": attester.email, "requested_by": requested_by,
-            "requested_at": at, "comment": comment}
+        raise InvalidInput(
+            "the attester is not an active attester or client admin of this client",
+            [FieldError("attester", "not an active attester or client admin of this client")],
+        )
+    return {
+        "attester": attester.sub,
+        "attester_email": attester.email,
+        "requested_by": requested_by,
+        "requested_at": at,
+        "comment": comment,
+    }
 
 
 def waits_for(data: dict[str, Any], sub: str) -> bool:
@@ -53,5 +62,9 @@ def decide(data: dict[str, Any], sub: str, decision: str, comment: str | None, *
         return {**data, "status": Status.REJECTED, "attestation": attestation}
     require_not_blocked(data, "attested")
     check_adds_up(data.get("coding") or [], (data.get("details") or {}).get("total"))
-    return {**data, "status": Status.APPROVED, "attestation": attestation,
-            "approved": {"at": at, "by": sub, "via": "attestation"}}
+    return {
+        **data,
+        "status": Status.APPROVED,
+        "attestation": attestation,
+        "approved": {"at": at, "by": sub, "via": "attestation"},
+    }

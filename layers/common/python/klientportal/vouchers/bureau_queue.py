@@ -1,5 +1,6 @@
 """The bureau's queue: the approved and paid vouchers of every client the member reaches, one client
 after the other (by client id), paged at client boundaries (0257)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,16 +20,18 @@ DEFAULT_PAGE = 50
 
 @dataclass(frozen=True)
 class BureauQueuePage:
-    items: list[dict[str, Any]]              # voucher views with `client_name`
+    items: list[dict[str, Any]]  # voucher views with `client_name`
     next_cursor: str | None = None
 
 
-def bureau_queue(store: Store, principal: Principal, bureau_id: str, limit: int | None, cursor: str | None
-                 ) -> BureauQueuePage:
+def bureau_queue(
+    store: Store, principal: Principal, bureau_id: str, limit: int | None, cursor: str | None
+) -> BureauQueuePage:
     """A page of at least `limit` vouchers (whole clients), oldest client id first; accountants see only
     the clients assigned to them."""
-    clients = sorted((c for c in TenancyRepository(store).clients_of(bureau_id) if reach(principal, c)),
-                     key=lambda c: c.client_id)
+    clients = sorted(
+        (c for c in TenancyRepository(store).clients_of(bureau_id) if reach(principal, c)), key=lambda c: c.client_id
+    )
     wanted = limit or DEFAULT_PAGE
     scope = {"list": "bureau-voucher-queue", "bureau": bureau_id}
     position = decode_cursor(cursor, scope)

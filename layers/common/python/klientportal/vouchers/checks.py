@@ -4,6 +4,7 @@
 is not run (the missing field is itself visible in the voucher, confidence 0). Sums are exact for
 EHF and allow a small tolerance for PDF text and OCR (whole-krone rounding, OCR misreads).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -51,7 +52,13 @@ def run_checks(voucher: ExtractedVoucher, *, tolerance: Decimal | None = None) -
     results.extend(_sum_checks(voucher, tolerance))
     issue, due = voucher.issue_date.value, voucher.due_date.value
     if issue is not None and due is not None:
-        results.append(CheckResult("due-date", due >= issue, f"due date {due} is {'not ' if due < issue else ''}on or after issue date {issue}"))
+        results.append(
+            CheckResult(
+                "due-date",
+                due >= issue,
+                f"due date {due} is {'not ' if due < issue else ''}on or after issue date {issue}",
+            )
+        )
     return results
 
 
@@ -62,11 +69,15 @@ def _identifier_checks(voucher: ExtractedVoucher) -> list[CheckResult]:
     for code, value in (("supplier-orgnr", voucher.supplier_orgnr.value), ("buyer-orgnr", voucher.buyer_orgnr.value)):
         if value is not None:
             ok = orgnr.is_valid(value)
-            results.append(CheckResult(code, ok, f"organisation number {value} {'has a valid' if ok else 'fails the'} MOD11 check"))
+            results.append(
+                CheckResult(code, ok, f"organisation number {value} {'has a valid' if ok else 'fails the'} MOD11 check")
+            )
     account = voucher.bank_account.value
     if account is not None:
         ok = bank_account_is_valid(account)
-        results.append(CheckResult("bank-account", ok, f"bank account {'passes' if ok else 'fails'} the MOD11/IBAN check"))
+        results.append(
+            CheckResult("bank-account", ok, f"bank account {'passes' if ok else 'fails'} the MOD11/IBAN check")
+        )
     kid = voucher.kid.value
     if kid is not None:
         ok = kid_is_valid(kid)

@@ -6,6 +6,7 @@ A detail overrides what was read only when it differs from the value the intake 
 document (`details_from`), so an unedited voucher gets exactly the intake's checks. Checks that need
 more than the voucher (the buyer against the client's orgnr) are computed at intake and kept.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -77,12 +78,22 @@ def buyer_check(ex: ExtractedVoucher, client_orgnr: str | None) -> CheckResult |
     if not client_orgnr or not orgnr_check.is_valid(buyer):
         return None
     ok = buyer == client_orgnr
-    return CheckResult(BUYER_CHECK, ok, f"the buyer is this company ({buyer})" if ok else
-                       f"buyer is not this company: the document names {buyer}, this company is {client_orgnr}")
+    return CheckResult(
+        BUYER_CHECK,
+        ok,
+        f"the buyer is this company ({buyer})"
+        if ok
+        else f"buyer is not this company: the document names {buyer}, this company is {client_orgnr}",
+    )
 
 
-def voucher_checks(ex: ExtractedVoucher, details: dict[str, Any], *, kept: list[dict[str, Any]] | None = None,
-                   lines_truncated: bool = False) -> list[dict[str, Any]]:
+def voucher_checks(
+    ex: ExtractedVoucher,
+    details: dict[str, Any],
+    *,
+    kept: list[dict[str, Any]] | None = None,
+    lines_truncated: bool = False,
+) -> list[dict[str, Any]]:
     """The checks of `ex` as edited by `details`; `kept` are earlier results recomputation cannot
     repeat (the buyer check; the lines sum when only the first lines were stored)."""
     edited = as_edited(ex, details)
@@ -102,5 +113,4 @@ def recheck(data: dict[str, Any]) -> list[dict[str, Any]] | None:
     except ValidationError:  # stored by an older shape: keep what was computed then
         return data.get("checks")
     truncated = any(str(n).startswith(LINES_TRUNCATED) for n in data.get("notes") or [])
-    return voucher_checks(ex, data.get("details") or {}, kept=list(data.get("checks") or []),
-                          lines_truncated=truncated)
+    return voucher_checks(ex, data.get("details") or {}, kept=list(data.get("checks") or []), lines_truncated=truncated)

@@ -3,6 +3,7 @@ shown, can be coded, but is blocked from approval, attestation and payment until
 it with a recorded reason or the supplier is asked for a corrected invoice (status
 `correction_requested`), 0269. Pure: decides from the stored voucher data.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,6 +27,8 @@ def fatal_rules(data: dict[str, Any]) -> list[str]:
 def require_not_blocked(data: dict[str, Any], verb: str) -> None:
     rules = fatal_rules(data)
     if rules and not data.get("validation_override"):
-        raise FatalEhfRules(f"the EHF fails fatal rules ({', '.join(rules[:10])}); it cannot be {verb} until it "
-                            "is overridden with a reason or a corrected invoice arrives",
-                            extra={"failed_rules": rules, "current_status": data.get("status")})
+        raise FatalEhfRules(
+            f"the EHF fails fatal rules ({', '.join(rules[:10])}); it cannot be {verb} until it "
+            "is overridden with a reason or a corrected invoice arrives",
+            extra={"failed_rules": rules, "current_status": data.get("status")},
+        )

@@ -1,4 +1,5 @@
 """Attachment file names made safe to show and to use as the last part of a storage key."""
+
 from __future__ import annotations
 
 import re

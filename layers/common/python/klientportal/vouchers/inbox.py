@@ -8,6 +8,7 @@ A slug the client gives up is never reassigned: its claim stays with the client,
 so mail to the old address keeps reaching that client (suppliers still using it) and no other
 client can take it over. The client may take it back.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ _RESERVED = frozenset({"postmaster", "abuse", "admin", "noreply", "no-reply", "b
 
 
 def slug_from_name(name: str) -> str:
-    """"Fjordkaffe AS" → "fjordkaffe", "Lakk & Lim AS" → "lakk-lim"."""
+    """ "Fjordkaffe AS" → "fjordkaffe", "Lakk & Lim AS" → "lakk-lim"."""
     text = unicodedata.normalize("NFKD", name.lower().translate(_FOLD))
     text = "".join(c for c in text if not unicodedata.combining(c))
     words = re.findall(r"[a-z0-9]+", text)
@@ -57,8 +58,14 @@ def client_for_slug(store: Store, slug: str) -> dict[str, Any] | None:
 
 def check_slug(slug: str) -> str:
     if not SLUG.match(slug) or slug in _RESERVED or "--" in slug:
-        raise InvalidInput("not a usable inbox name", [FieldError(
-            "slug", "3–40 of a-z, 0-9 and single hyphens, not starting or ending with a hyphen; not reserved")])
+        raise InvalidInput(
+            "not a usable inbox name",
+            [
+                FieldError(
+                    "slug", "3–40 of a-z, 0-9 and single hyphens, not starting or ending with a hyphen; not reserved"
+                )
+            ],
+        )
     return slug
 
 
@@ -71,9 +78,18 @@ def inbox_changes_for_new_client(store: Store, client: Client) -> list[Change]:
         if candidate in _RESERVED or store.get(keys.inbox_claim_pk(candidate), keys.INBOX_SK) is not None:
             continue
         data = {"slug": candidate, "client_id": client.client_id, "bureau_id": client.bureau_id}
-        return [Change(None, Record(keys.inbox_claim_pk(candidate), keys.INBOX_SK, "inbox_claim", data), "voucher_inbox.claimed"),
-                Change(None, Record(keys.client_pk(client.client_id), keys.INBOX_SK, "voucher_inbox", data),
-                       "voucher_inbox.assigned")]
+        return [
+            Change(
+                None,
+                Record(keys.inbox_claim_pk(candidate), keys.INBOX_SK, "inbox_claim", data),
+                "voucher_inbox.claimed",
+            ),
+            Change(
+                None,
+                Record(keys.client_pk(client.client_id), keys.INBOX_SK, "voucher_inbox", data),
+                "voucher_inbox.assigned",
+            ),
+        ]
     return []  # every numbered name taken: the lazy claim (GET voucher-inbox) reports it
 
 
@@ -93,13 +109,23 @@ def assign_inbox(store: Store, client: Client, actor: Actor, slug: str | None = 
         if held is not None and held.data.get("client_id") != client.client_id:
             continue  # another client's address, in use or released: never reassigned
         if held is None:
-            changes = [Change(None, Record(keys.inbox_claim_pk(candidate), keys.INBOX_SK, "inbox_claim", data),
-                              "voucher_inbox.claimed")]
+            changes = [
+                Change(
+                    None,
+                    Record(keys.inbox_claim_pk(candidate), keys.INBOX_SK, "inbox_claim", data),
+                    "voucher_inbox.claimed",
+                )
+            ]
         else:
             changes = [Change(held, held.with_data(data), "voucher_inbox.reclaimed")]
         if current is None:
-            changes.append(Change(None, Record(keys.client_pk(client.client_id), keys.INBOX_SK, "voucher_inbox", data),
-                                  "voucher_inbox.assigned"))
+            changes.append(
+                Change(
+                    None,
+                    Record(keys.client_pk(client.client_id), keys.INBOX_SK, "voucher_inbox", data),
+                    "voucher_inbox.assigned",
+                )
+            )
         else:
             changes.append(Change(current, current.with_data(data), "voucher_inbox.changed"))
             old_claim = store.get(keys.inbox_claim_pk(current.data["slug"]), keys.INBOX_SK)

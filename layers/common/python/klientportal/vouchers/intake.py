@@ -14,6 +14,7 @@ vouchers and quarantine items. Used by functions/ingest; the order of every step
    a refused attachment) is a QUARANTINE item with its reason (voucher.quarantined). Nothing is
    dropped silently.
 """
+
 from __future__ import annotations
 
 import base64
@@ -80,9 +81,12 @@ def validate_if_available(document: EhfDocument) -> dict[str, Any]:
         report = validate_inbound(document)
     except (ImportError, RuntimeError, OSError) as exc:
         return {"available": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
-    return {"available": True, "valid": report.valid, "xsd_errors": list(report.xsd_errors)[:50],
-            "failed_rules": [{"rule_id": f.rule_id, "flag": f.flag, "text": f.text[:300]}
-                             for f in report.findings][:100]}
+    return {
+        "available": True,
+        "valid": report.valid,
+        "xsd_errors": list(report.xsd_errors)[:50],
+        "failed_rules": [{"rule_id": f.rule_id, "flag": f.flag, "text": f.text[:300]} for f in report.findings][:100],
+    }
 
 
 def default_ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
@@ -91,14 +95,26 @@ def default_ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
     if kind == "simulated":
         return SimulatedTextract()
     # the async job must finish within the ingest function's 5-minute timeout
-    return TextractExpenseEngine(staging_bucket=staging_bucket, staging_prefix="ocr-staging/",
-                                 max_wait_seconds=OCR_MAX_WAIT_SECONDS)
+    return TextractExpenseEngine(
+        staging_bucket=staging_bucket, staging_prefix="ocr-staging/", max_wait_seconds=OCR_MAX_WAIT_SECONDS
+    )
 
 
 class VoucherIntake:
-    def __init__(self, store: Store, s3: Any, *, vouchers_bucket: str, documents_bucket: str, inbox_domain: str,
-                 ocr: OcrEngine, ocr_kind: str, validator: Validator | None = validate_if_available,
-                 now: Callable[[], datetime] = clock.now, actor: Actor = SYSTEM) -> None:
+    def __init__(
+        self,
+        store: Store,
+        s3: Any,
+        *,
+        vouchers_bucket: str,
+        documents_bucket: str,
+        inbox_domain: str,
+        ocr: OcrEngine,
+        ocr_kind: str,
+        validator: Validator | None = validate_if_available,
+        now: Callable[[], datetime] = clock.now,
+        actor: Actor = SYSTEM,
+    ) -> None:
         self.store, self.s3 = store, s3
         self.vouchers_bucket, self.documents_bucket = vouchers_bucket, documents_bucket
         self.inbox_domain = inbox_domain
@@ -118,13 +134,23 @@ class VoucherIntake:
         if where is not None and where.client_id is not None:
             self._named_object(bucket, key, where, size, received, result)
             return result
-        self._quarantine(keys.UNROUTED_PK, None, "unknown", NOT_A_VOUCHER_KEY, "the object is not under mail/, upload/ or ehf/",
-                         filename=None, original=None, inbound={"bucket": bucket, "key": key[:500]},
-                         received=received, result=result)
+        self._quarantine(
+            keys.UNROUTED_PK,
+            None,
+            "unknown",
+            NOT_A_VOUCHER_KEY,
+            "the object is not under mail/, upload/ or ehf/",
+            filename=None,
+            original=None,
+            inbound={"bucket": bucket, "key": key[:500]},
+            received=received,
+            result=result,
+        )
         return result
 
-    def _named_object(self, bucket: str, key: str, where: InboundKey, size: int | None, received: datetime,
-                      result: IntakeResult) -> None:
+    def _named_object(
+        self, bucket: str, key: str, where: InboundKey, size: int | None, received: datetime, result: IntakeResult
+    ) -> None:
         """An upload or an inbound EHF: the key names the client (an EHF is routed by its receiver)."""
         channel, client_id, filename = where.channel, str(where.client_id), str(where.filename)
         meta: dict[str, Any] = {"inbound_key": key}
@@ -133,9 +159,18 @@ class VoucherIntake:
             data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
             routed = self._route_ehf(data, client_id) if data is not None else (client_id, "key", None)
             if routed[0] is None and data is not None:  # only a document read can name no known receiver
-                self._quarantine(keys.UNROUTED_PK, None, channel, UNKNOWN_RECEIVER, str(routed[2]), filename=filename,
-                                 original=self._keep(data, "application/xml", filename, received),
-                                 inbound={"bucket": bucket, "key": key}, received=received, result=result)
+                self._quarantine(
+                    keys.UNROUTED_PK,
+                    None,
+                    channel,
+                    UNKNOWN_RECEIVER,
+                    str(routed[2]),
+                    filename=filename,
+                    original=self._keep(data, "application/xml", filename, received),
+                    inbound={"bucket": bucket, "key": key},
+                    received=received,
+                    result=result,
+                )
                 return
             client_id, meta["routed_by"] = str(routed[0]), routed[1]
             if routed[2]:
@@ -143,9 +178,18 @@ class VoucherIntake:
         client = self._client_record(client_id)
         if client is None:
             ref = self._keep_object(bucket, key, "application/octet-stream", filename, received)
-            self._quarantine(keys.UNROUTED_PK, None, channel, UNKNOWN_CLIENT, f"no client {client_id[:64]!r} for {channel}",
-                             filename=filename, original=ref, inbound={"bucket": bucket, "key": key},
-                             received=received, result=result)
+            self._quarantine(
+                keys.UNROUTED_PK,
+                None,
+                channel,
+                UNKNOWN_CLIENT,
+                f"no client {client_id[:64]!r} for {channel}",
+                filename=filename,
+                original=ref,
+                inbound={"bucket": bucket, "key": key},
+                received=received,
+                result=result,
+            )
             return
         first_month = financial_year_start(client)
         declared = "application/xml"
@@ -156,50 +200,99 @@ class VoucherIntake:
             declared = head.get("ContentType") or "binary/octet-stream"  # S3's own default
             mismatch = size_mismatch(head)
             if mismatch is not None:
-                self._quarantine(keys.client_pk(client_id), client_id, channel, UPLOAD_SIZE_MISMATCH,
-                                 f"{mismatch}; kept unread", filename=filename, inbound={"bucket": bucket, "key": key},
-                                 original=self._keep_object(bucket, key, "application/octet-stream", filename, received,
-                                                            first_month),
-                                 received=received, result=result)
+                self._quarantine(
+                    keys.client_pk(client_id),
+                    client_id,
+                    channel,
+                    UPLOAD_SIZE_MISMATCH,
+                    f"{mismatch}; kept unread",
+                    filename=filename,
+                    inbound={"bucket": bucket, "key": key},
+                    original=self._keep_object(
+                        bucket, key, "application/octet-stream", filename, received, first_month
+                    ),
+                    received=received,
+                    result=result,
+                )
                 return
         if data is None:
             data = self._read(bucket, key, DEFAULT_MAIL_LIMITS.max_attachment_bytes, size)
         if data is None:
-            self._quarantine(keys.client_pk(client_id), client_id, channel, "attachment-too-large",
-                             f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
-                             filename=filename, inbound={"bucket": bucket, "key": key},
-                             original=self._keep_object(bucket, key, "application/octet-stream", filename, received,
-                                                        first_month),
-                             received=received, result=result)
+            self._quarantine(
+                keys.client_pk(client_id),
+                client_id,
+                channel,
+                "attachment-too-large",
+                f"the file exceeds {DEFAULT_MAIL_LIMITS.max_attachment_bytes} bytes; kept unread",
+                filename=filename,
+                inbound={"bucket": bucket, "key": key},
+                original=self._keep_object(bucket, key, "application/octet-stream", filename, received, first_month),
+                received=received,
+                result=result,
+            )
             return
-        self._file_or_archive(client_id, data, filename=sanitise_filename(filename, fallback="upload"),
-                              declared=declared, channel=channel, source=meta, received=received,
-                              first_month=first_month, result=result)
+        self._file_or_archive(
+            client_id,
+            data,
+            filename=sanitise_filename(filename, fallback="upload"),
+            declared=declared,
+            channel=channel,
+            source=meta,
+            received=received,
+            first_month=first_month,
+            result=result,
+        )
 
     # ---- e-mail -----------------------------------------------------------------------------
     def _mail(self, bucket: str, key: str, size: int | None, received: datetime, result: IntakeResult) -> None:
         limit = DEFAULT_MAIL_LIMITS.max_message_bytes
         data = self._read(bucket, key, limit, size)
         if data is None:
-            self._quarantine(keys.UNROUTED_PK, None, "mail", "message-too-large",
-                             f"the message exceeds {limit} bytes; kept unread", filename=None,
-                             original=self._keep_object(bucket, key, "message/rfc822", None, received),
-                             inbound={"bucket": bucket, "key": key}, received=received, result=result)
+            self._quarantine(
+                keys.UNROUTED_PK,
+                None,
+                "mail",
+                "message-too-large",
+                f"the message exceeds {limit} bytes; kept unread",
+                filename=None,
+                original=self._keep_object(bucket, key, "message/rfc822", None, received),
+                inbound={"bucket": bucket, "key": key},
+                received=received,
+                result=result,
+            )
             return
         raw = self._keep(data, "message/rfc822", None, received)
         intake = parse_message(data, inbox_domain=self.inbox_domain)
         if intake.recipient is None and intake.outcome != ACCEPTED:
             intake = _with_headers_only(intake, data, self.inbox_domain)
-        mail = {"message_sha256": raw.sha256, "original_key": raw.key, "sender": intake.sender,
-                "recipient": intake.recipient, "subject": intake.subject, "message_id": intake.message_id}
+        mail = {
+            "message_sha256": raw.sha256,
+            "original_key": raw.key,
+            "sender": intake.sender,
+            "recipient": intake.recipient,
+            "subject": intake.subject,
+            "message_id": intake.message_id,
+        }
         owner = client_for_slug(self.store, intake.client_slug) if intake.client_slug else None
         client = self._client_record(owner["client_id"]) if owner is not None else None
         if owner is None or client is None:
-            detail = f"no client has the inbox address {intake.recipient!r}" if intake.recipient else \
-                f"no recipient at {self.inbox_domain}"
-            self._quarantine(keys.UNROUTED_PK, None, "mail", UNKNOWN_RECIPIENT,
-                             f"{detail}; the message was {intake.outcome} ({intake.message})",
-                             filename=None, original=raw, mail=mail, received=received, result=result)
+            detail = (
+                f"no client has the inbox address {intake.recipient!r}"
+                if intake.recipient
+                else f"no recipient at {self.inbox_domain}"
+            )
+            self._quarantine(
+                keys.UNROUTED_PK,
+                None,
+                "mail",
+                UNKNOWN_RECIPIENT,
+                f"{detail}; the message was {intake.outcome} ({intake.message})",
+                filename=None,
+                original=raw,
+                mail=mail,
+                received=received,
+                result=result,
+            )
             return
         client_id = owner["client_id"]
         pk = keys.client_pk(client_id)
@@ -207,33 +300,102 @@ class VoucherIntake:
         # stored before routing with the calendar year: lengthened (never shortened) to the client's year
         raw = extend_retention(self.s3, raw, retain_until(clock.today_oslo(received), first_month))
         if intake.outcome != ACCEPTED and not intake.rejections:
-            self._quarantine(pk, client_id, "mail", str(intake.reason), intake.message, filename=None, original=raw,
-                             mail=mail, received=received, result=result)
+            self._quarantine(
+                pk,
+                client_id,
+                "mail",
+                str(intake.reason),
+                intake.message,
+                filename=None,
+                original=raw,
+                mail=mail,
+                received=received,
+                result=result,
+            )
             return
         for rejection in intake.rejections:
-            self._quarantine(pk, client_id, "mail", str(rejection.reason), rejection.message,
-                             filename=rejection.filename, original=raw, mail=mail, received=received, result=result)
+            self._quarantine(
+                pk,
+                client_id,
+                "mail",
+                str(rejection.reason),
+                rejection.message,
+                filename=rejection.filename,
+                original=raw,
+                mail=mail,
+                received=received,
+                result=result,
+            )
         for attachment in intake.attachments:
             target, routed = self._mail_target(attachment, client)
-            self._file(str(target.data["client_id"]), attachment, channel="mail", source={"mail": mail, **routed},
-                       received=received, first_month=financial_year_start(target), result=result)
+            self._file(
+                str(target.data["client_id"]),
+                attachment,
+                channel="mail",
+                source={"mail": mail, **routed},
+                received=received,
+                first_month=financial_year_start(target),
+                result=result,
+            )
 
     # ---- one file ---------------------------------------------------------------------------
-    def _file_or_archive(self, client_id: str, data: bytes, *, filename: str, declared: str | None, channel: str,
-                         source: dict[str, Any], received: datetime, first_month: int, result: IntakeResult) -> None:
-        accepted, rejected = classify(data, filename=filename, declared_type=declared, origin=MAIL,
-                                      limits=DEFAULT_MAIL_LIMITS, budget=Budget(DEFAULT_MAIL_LIMITS.max_total_attachment_bytes))
+    def _file_or_archive(
+        self,
+        client_id: str,
+        data: bytes,
+        *,
+        filename: str,
+        declared: str | None,
+        channel: str,
+        source: dict[str, Any],
+        received: datetime,
+        first_month: int,
+        result: IntakeResult,
+    ) -> None:
+        accepted, rejected = classify(
+            data,
+            filename=filename,
+            declared_type=declared,
+            origin=MAIL,
+            limits=DEFAULT_MAIL_LIMITS,
+            budget=Budget(DEFAULT_MAIL_LIMITS.max_total_attachment_bytes),
+        )
         if rejected:
             ref = self._keep(data, sniff.sniff(data), filename, received, first_month)
             for r in rejected:
-                self._quarantine(keys.client_pk(client_id), client_id, channel, str(r.reason), r.message,
-                                 filename=r.filename, original=ref, received=received, result=result)
+                self._quarantine(
+                    keys.client_pk(client_id),
+                    client_id,
+                    channel,
+                    str(r.reason),
+                    r.message,
+                    filename=r.filename,
+                    original=ref,
+                    received=received,
+                    result=result,
+                )
         for attachment in accepted:
-            self._file(client_id, attachment, channel=channel, source=source, received=received,
-                       first_month=first_month, result=result)
+            self._file(
+                client_id,
+                attachment,
+                channel=channel,
+                source=source,
+                received=received,
+                first_month=first_month,
+                result=result,
+            )
 
-    def _file(self, client_id: str, attachment: Attachment, *, channel: str, source: dict[str, Any], received: datetime,
-              first_month: int, result: IntakeResult) -> None:
+    def _file(
+        self,
+        client_id: str,
+        attachment: Attachment,
+        *,
+        channel: str,
+        source: dict[str, Any],
+        received: datetime,
+        first_month: int,
+        result: IntakeResult,
+    ) -> None:
         ref = self._keep(attachment.data, attachment.content_type, attachment.filename, received, first_month)
         pk = keys.client_pk(client_id)
         vid = voucher_id_for(ref.sha256)
@@ -246,21 +408,45 @@ class VoucherIntake:
         try:
             extracted, validation, preview = self._read_voucher(client_id, vid, attachment, ref)
         except _Unreadable as exc:
-            data = {**rec.data, "status": Status.QUARANTINED,
-                    "quarantine": {"reason": exc.reason, "detail": exc.detail[:500]}}
-            self.store.replace(rec, data, self.actor, "voucher.quarantined", gsi1pk=keys.voucher_queue_gsi(client_id, Status.QUARANTINED))
+            data = {
+                **rec.data,
+                "status": Status.QUARANTINED,
+                "quarantine": {"reason": exc.reason, "detail": exc.detail[:500]},
+            }
+            self.store.replace(
+                rec,
+                data,
+                self.actor,
+                "voucher.quarantined",
+                gsi1pk=keys.voucher_queue_gsi(client_id, Status.QUARANTINED),
+            )
             result.quarantined.append(vid)
             return
         self._interpret(client_id, rec, extracted, validation, preview)
         result.vouchers.append(vid)
 
-    def _create_received(self, client_id: str, vid: str, ref: OriginalRef, channel: str, source: dict[str, Any],
-                         received: datetime) -> Record:
+    def _create_received(
+        self, client_id: str, vid: str, ref: OriginalRef, channel: str, source: dict[str, Any], received: datetime
+    ) -> Record:
         at = clock.iso(received)
-        data = {"voucher_id": vid, "client_id": client_id, "status": Status.RECEIVED, "channel": channel,
-                "received_at": at, "original": ref.as_dict(), "source": source, "history": []}
-        rec = Record(keys.client_pk(client_id), keys.voucher_sk(vid), "voucher", data,
-                     gsi1pk=keys.voucher_queue_gsi(client_id, Status.RECEIVED), gsi1sk=f"{at}#{vid}")
+        data = {
+            "voucher_id": vid,
+            "client_id": client_id,
+            "status": Status.RECEIVED,
+            "channel": channel,
+            "received_at": at,
+            "original": ref.as_dict(),
+            "source": source,
+            "history": [],
+        }
+        rec = Record(
+            keys.client_pk(client_id),
+            keys.voucher_sk(vid),
+            "voucher",
+            data,
+            gsi1pk=keys.voucher_queue_gsi(client_id, Status.RECEIVED),
+            gsi1sk=f"{at}#{vid}",
+        )
         try:
             return self.store.create(rec, self.actor, "voucher.received")
         except AlreadyExists:
@@ -268,8 +454,9 @@ class VoucherIntake:
             assert found is not None
             return found
 
-    def _read_voucher(self, client_id: str, vid: str, attachment: Attachment, ref: OriginalRef
-                      ) -> tuple[ExtractedVoucher, dict[str, Any] | None, dict[str, Any]]:
+    def _read_voucher(
+        self, client_id: str, vid: str, attachment: Attachment, ref: OriginalRef
+    ) -> tuple[ExtractedVoucher, dict[str, Any] | None, dict[str, Any]]:
         kind = attachment.content_type
         original_preview = {"bucket": ref.bucket, "key": ref.key, "content_type": kind, "kind": "original"}
         if kind == sniff.XML:
@@ -295,11 +482,13 @@ class VoucherIntake:
             raise _Unreadable(exc.reason, exc.detail) from exc
         return extracted, {"ocr_engine": self.ocr_kind}, original_preview
 
-    def _ehf_preview(self, client_id: str, vid: str, document: EhfDocument,
-                     extracted: ExtractedVoucher) -> dict[str, Any]:
+    def _ehf_preview(
+        self, client_id: str, vid: str, document: EhfDocument, extracted: ExtractedVoucher
+    ) -> dict[str, Any]:
         key_base = f"previews/{client_id}/{vid}"
         for node in document.root.iterfind(
-                "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS):
+            "cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS
+        ):
             if (node.get("mimeCode") or "").lower() != "application/pdf" or not node.text:
                 continue
             if len(node.text) > 28 * MIB:
@@ -309,28 +498,52 @@ class VoucherIntake:
             except ValueError:
                 continue
             if sniff.sniff(pdf) == sniff.PDF:
-                self.s3.put_object(Bucket=self.documents_bucket, Key=key_base + ".pdf", Body=pdf,
-                                   ContentType=sniff.PDF)
-                return {"bucket": self.documents_bucket, "key": key_base + ".pdf", "content_type": sniff.PDF,
-                        "kind": "embedded-pdf"}
+                self.s3.put_object(Bucket=self.documents_bucket, Key=key_base + ".pdf", Body=pdf, ContentType=sniff.PDF)
+                return {
+                    "bucket": self.documents_bucket,
+                    "key": key_base + ".pdf",
+                    "content_type": sniff.PDF,
+                    "kind": "embedded-pdf",
+                }
         page = render_summary(extracted)
-        self.s3.put_object(Bucket=self.documents_bucket, Key=key_base + ".html", Body=page,
-                           ContentType="text/html; charset=utf-8")
-        return {"bucket": self.documents_bucket, "key": key_base + ".html", "content_type": "text/html; charset=utf-8",
-                "kind": "summary"}
+        self.s3.put_object(
+            Bucket=self.documents_bucket, Key=key_base + ".html", Body=page, ContentType="text/html; charset=utf-8"
+        )
+        return {
+            "bucket": self.documents_bucket,
+            "key": key_base + ".html",
+            "content_type": "text/html; charset=utf-8",
+            "kind": "summary",
+        }
 
-    def _interpret(self, client_id: str, rec: Record, extracted: ExtractedVoucher, validation: dict[str, Any] | None,
-                   preview: dict[str, Any]) -> None:
+    def _interpret(
+        self,
+        client_id: str,
+        rec: Record,
+        extracted: ExtractedVoucher,
+        validation: dict[str, Any] | None,
+        preview: dict[str, Any],
+    ) -> None:
         ex = extracted
         notes: list[str] = []
         supplier, why = match_or_create_supplier(
-            self.store, client_id, name=ex.supplier_name.value, orgnr=ex.supplier_orgnr.value,
-            bank_account=ex.bank_account.value, actor=self.actor)
+            self.store,
+            client_id,
+            name=ex.supplier_name.value,
+            orgnr=ex.supplier_orgnr.value,
+            bank_account=ex.bank_account.value,
+            actor=self.actor,
+        )
         if why:
             notes.append(why)
         suggestion = suggest_coding(self.store, client_id, supplier)
-        dup_of, ref_change = duplicate_check(self.store, client_id, supplier_key(supplier, ex.supplier_orgnr.value,
-                                             ex.supplier_name.value), ex.invoice_number.value, rec.data["voucher_id"])
+        dup_of, ref_change = duplicate_check(
+            self.store,
+            client_id,
+            supplier_key(supplier, ex.supplier_orgnr.value, ex.supplier_name.value),
+            ex.invoice_number.value,
+            rec.data["voucher_id"],
+        )
         dumped = ex.model_dump(mode="json")
         if len(dumped["lines"]) > MAX_STORED_LINES:
             notes.append(f"{LINES_TRUNCATED}: {len(dumped['lines'])} lines, the first {MAX_STORED_LINES} kept")
@@ -338,49 +551,115 @@ class VoucherIntake:
         details = details_from(ex, supplier.supplier_number if supplier else None)
         client = self._client_record(client_id)
         buyer = buyer_check(ex, client.data.get("orgnr") if client else None)
-        data = {**rec.data, "status": Status.NEW, "extracted": dumped,
-                "checks": voucher_checks(ex, details, kept=[buyer.as_dict()] if buyer else []),
-                "validation": validation, "preview": preview, "details": details,
-                "supplier": supplier.as_dict() if supplier else None, "suggestion": suggestion,
-                "duplicate_of": dup_of, "notes": notes, "coding": None}
-        after = Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
-                       gsi1pk=keys.voucher_queue_gsi(client_id, Status.NEW), gsi1sk=rec.gsi1sk)
+        data = {
+            **rec.data,
+            "status": Status.NEW,
+            "extracted": dumped,
+            "checks": voucher_checks(ex, details, kept=[buyer.as_dict()] if buyer else []),
+            "validation": validation,
+            "preview": preview,
+            "details": details,
+            "supplier": supplier.as_dict() if supplier else None,
+            "suggestion": suggestion,
+            "duplicate_of": dup_of,
+            "notes": notes,
+            "coding": None,
+        }
+        after = Record(
+            rec.pk,
+            rec.sk,
+            rec.entity,
+            data,
+            version=rec.version,
+            created_at=rec.created_at,
+            gsi1pk=keys.voucher_queue_gsi(client_id, Status.NEW),
+            gsi1sk=rec.gsi1sk,
+        )
         changes = [Change(rec, after, "voucher.interpreted")]
         if ref_change is not None:
             changes.append(ref_change)
         try:
             self.store.write(rec.pk, changes, self.actor)
         except AlreadyExists:  # the invoice reference was registered in a race: flag instead
-            dup_of, _ = duplicate_check(self.store, client_id, ref_change.record.data["supplier_key"],
-                                        ex.invoice_number.value, rec.data["voucher_id"]) if ref_change else (None, None)
+            dup_of, _ = (
+                duplicate_check(
+                    self.store,
+                    client_id,
+                    ref_change.record.data["supplier_key"],
+                    ex.invoice_number.value,
+                    rec.data["voucher_id"],
+                )
+                if ref_change
+                else (None, None)
+            )
             data["duplicate_of"] = dup_of
             self.store.write(rec.pk, [Change(rec, after.with_data(data), "voucher.interpreted")], self.actor)
 
     # ---- quarantine and S3 ------------------------------------------------------------------
-    def _quarantine(self, pk: str, client_id: str | None, channel: str, reason: str, message: str, *,
-                    filename: str | None, original: OriginalRef | None, received: datetime, result: IntakeResult,
-                    mail: dict[str, Any] | None = None, inbound: dict[str, Any] | None = None,
-                    rejections: list[dict[str, Any]] | None = None) -> None:
+    def _quarantine(
+        self,
+        pk: str,
+        client_id: str | None,
+        channel: str,
+        reason: str,
+        message: str,
+        *,
+        filename: str | None,
+        original: OriginalRef | None,
+        received: datetime,
+        result: IntakeResult,
+        mail: dict[str, Any] | None = None,
+        inbound: dict[str, Any] | None = None,
+        rejections: list[dict[str, Any]] | None = None,
+    ) -> None:
         anchor = original.sha256 if original else f"{(inbound or {}).get('bucket')}/{(inbound or {}).get('key')}"
         qid = hashlib.sha256(f"{anchor}|{filename}|{reason}".encode()).hexdigest()[:24]
-        data = {"quarantine_id": qid, "client_id": client_id, "channel": channel, "reason": reason,
-                "message": message[:1000], "filename": filename, "original": original.as_dict() if original else None,
-                "inbound": inbound, "mail": mail, "rejections": rejections or [], "received_at": clock.iso(received)}
+        data = {
+            "quarantine_id": qid,
+            "client_id": client_id,
+            "channel": channel,
+            "reason": reason,
+            "message": message[:1000],
+            "filename": filename,
+            "original": original.as_dict() if original else None,
+            "inbound": inbound,
+            "mail": mail,
+            "rejections": rejections or [],
+            "received_at": clock.iso(received),
+        }
         with contextlib.suppress(AlreadyExists):  # the same refusal again: kept once
-            self.store.create(Record(pk, keys.quarantine_sk(qid), "voucher_quarantine", data), self.actor,
-                              "voucher.quarantined")
+            self.store.create(
+                Record(pk, keys.quarantine_sk(qid), "voucher_quarantine", data), self.actor, "voucher.quarantined"
+            )
         result.quarantined.append(qid)
 
-    def _keep(self, data: bytes, content_type: str, filename: str | None, received: datetime,
-              first_month: int = 1) -> OriginalRef:
+    def _keep(
+        self, data: bytes, content_type: str, filename: str | None, received: datetime, first_month: int = 1
+    ) -> OriginalRef:
         """Store an original; `first_month` is the client's financial year (1 while no client is known)."""
-        return store_original(self.s3, self.vouchers_bucket, data, content_type=content_type, filename=filename,
-                              received=received, first_month=first_month)
+        return store_original(
+            self.s3,
+            self.vouchers_bucket,
+            data,
+            content_type=content_type,
+            filename=filename,
+            received=received,
+            first_month=first_month,
+        )
 
-    def _keep_object(self, bucket: str, key: str, content_type: str, filename: str | None,
-                     received: datetime, first_month: int = 1) -> OriginalRef | None:
-        return copy_original(self.s3, self.vouchers_bucket, bucket, key, content_type=content_type,
-                             filename=filename, received=received, first_month=first_month)
+    def _keep_object(
+        self, bucket: str, key: str, content_type: str, filename: str | None, received: datetime, first_month: int = 1
+    ) -> OriginalRef | None:
+        return copy_original(
+            self.s3,
+            self.vouchers_bucket,
+            bucket,
+            key,
+            content_type=content_type,
+            filename=filename,
+            received=received,
+            first_month=first_month,
+        )
 
     def _head(self, bucket: str, key: str) -> dict[str, Any]:
         head: dict[str, Any] = self.s3.head_object(Bucket=bucket, Key=key)
@@ -443,8 +722,11 @@ class VoucherIntake:
         if orgnr is None or orgnr == client.data.get("orgnr"):
             return client, {}
         bureau = client.data.get("bureau_id")
-        same = [c["client_id"] for c in TenancyRepository(self.store).clients_with_orgnr(orgnr)
-                if c.get("client_id") and c.get("bureau_id") == bureau]
+        same = [
+            c["client_id"]
+            for c in TenancyRepository(self.store).clients_with_orgnr(orgnr)
+            if c.get("client_id") and c.get("bureau_id") == bureau
+        ]
         target = self._client_record(same[0]) if len(same) == 1 else None
         if target is None:
             return client, {}
@@ -507,15 +789,28 @@ def details_from(ex: ExtractedVoucher, supplier_number: int | None) -> dict[str,
 
 def render_summary(ex: ExtractedVoucher) -> bytes:
     """A small HTML page of what was read, the preview of an EHF without an embedded PDF."""
+
     def row(label: str, value: Any) -> str:
         return f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(value if value is not None else '–'))}</td></tr>"
 
-    rows = [row("Leverandør", ex.supplier_name.value), row("Org.nr", ex.supplier_orgnr.value),
-            row("Fakturanr", ex.invoice_number.value), row("Fakturadato", ex.issue_date.value),
-            row("Forfall", ex.due_date.value), row("KID", ex.kid.value), row("Konto", ex.bank_account.value),
-            row("Sum eks. mva", ex.totals.tax_exclusive.value), row("MVA", ex.totals.tax.value),
-            row("Å betale", ex.totals.payable.value)]
-    lines = "".join(f"<tr><td>{html.escape(str(line.description.value or ''))}</td>"
-                    f"<td>{html.escape(str(line.net_amount.value or ''))}</td></tr>" for line in ex.lines[:MAX_STORED_LINES])
-    return (f"<!doctype html><html lang=\"nb\"><meta charset=\"utf-8\"><title>Bilag</title>"
-            f"<h1>EHF-faktura</h1><table>{''.join(rows)}</table><h2>Linjer</h2><table>{lines}</table></html>").encode()
+    rows = [
+        row("Leverandør", ex.supplier_name.value),
+        row("Org.nr", ex.supplier_orgnr.value),
+        row("Fakturanr", ex.invoice_number.value),
+        row("Fakturadato", ex.issue_date.value),
+        row("Forfall", ex.due_date.value),
+        row("KID", ex.kid.value),
+        row("Konto", ex.bank_account.value),
+        row("Sum eks. mva", ex.totals.tax_exclusive.value),
+        row("MVA", ex.totals.tax.value),
+        row("Å betale", ex.totals.payable.value),
+    ]
+    lines = "".join(
+        f"<tr><td>{html.escape(str(line.description.value or ''))}</td>"
+        f"<td>{html.escape(str(line.net_amount.value or ''))}</td></tr>"
+        for line in ex.lines[:MAX_STORED_LINES]
+    )
+    return (
+        f'<!doctype html><html lang="nb"><meta charset="utf-8"><title>Bilag</title>'
+        f"<h1>EHF-faktura</h1><table>{''.join(rows)}</table><h2>Linjer</h2><table>{lines}</table></html>"
+    ).encode()

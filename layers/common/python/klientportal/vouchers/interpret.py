@@ -2,6 +2,7 @@
 bank account, created in the register if new), how the client usually codes that supplier, and
 whether the same supplier's invoice number was seen before (a possible duplicate).
 """
+
 from __future__ import annotations
 
 import re
@@ -48,14 +49,24 @@ class SupplierMatch:
     default_vat_code: str | None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"supplier_number": self.supplier_number, "name": self.name, "orgnr": self.orgnr,
-                "matched_by": self.matched_by}
+        return {
+            "supplier_number": self.supplier_number,
+            "name": self.name,
+            "orgnr": self.orgnr,
+            "matched_by": self.matched_by,
+        }
 
 
 def _match(rec: Record, how: str) -> SupplierMatch:
     d = rec.data
-    return SupplierMatch(int(d["supplier_number"]), d["name"], d.get("orgnr"), how,
-                         d.get("default_expense_account"), d.get("default_vat_code"))
+    return SupplierMatch(
+        int(d["supplier_number"]),
+        d["name"],
+        d.get("orgnr"),
+        how,
+        d.get("default_expense_account"),
+        d.get("default_vat_code"),
+    )
 
 
 class SupplierConflict(Exception):
@@ -83,7 +94,8 @@ def find_supplier(store: Store, client_id: str, orgnr: str | None, bank_account:
                 if len(org) == 9 and theirs and theirs != org:
                     raise SupplierConflict(
                         f"{SUPPLIER_ORGNR_MISMATCH}: the bank account belongs to supplier {rec.data['supplier_number']} "
-                        f"(orgnr {theirs}), the document names orgnr {org}; choose the supplier by hand")
+                        f"(orgnr {theirs}), the document names orgnr {org}; choose the supplier by hand"
+                    )
                 return _match(rec, "bank_account")
     return None
 
@@ -93,8 +105,9 @@ def supplier_by_number(store: Store, client_id: str, number: int) -> SupplierMat
     return _match(rec, "chosen") if rec else None
 
 
-def match_or_create_supplier(store: Store, client_id: str, *, name: str | None, orgnr: str | None,
-                             bank_account: str | None, actor: Actor) -> tuple[SupplierMatch | None, str | None]:
+def match_or_create_supplier(
+    store: Store, client_id: str, *, name: str | None, orgnr: str | None, bank_account: str | None, actor: Actor
+) -> tuple[SupplierMatch | None, str | None]:
     """The matching supplier, or a new one in the register; (None, why) when neither is possible or the
     orgnr and the account name different suppliers (never silently the account's supplier)."""
     try:
@@ -160,16 +173,29 @@ def suggest_coding(store: Store, client_id: str, supplier: SupplierMatch | None)
     if counts:
         best, seen = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         account, vat_code, project, department = best.split("|")
-        return {"account": account, "vat_code": vat_code or None, "project": project or None,
-                "department": department or None, "source": "history", "seen": seen}
+        return {
+            "account": account,
+            "vat_code": vat_code or None,
+            "project": project or None,
+            "department": department or None,
+            "source": "history",
+            "seen": seen,
+        }
     if supplier.default_expense_account:
-        return {"account": supplier.default_expense_account, "vat_code": supplier.default_vat_code,
-                "project": None, "department": None, "source": "supplier-default", "seen": 0}
+        return {
+            "account": supplier.default_expense_account,
+            "vat_code": supplier.default_vat_code,
+            "project": None,
+            "department": None,
+            "source": "supplier-default",
+            "seen": 0,
+        }
     return None
 
 
-def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_lines: list[dict[str, Any]],
-                        new_lines: list[dict[str, Any]]) -> Change:
+def coding_stats_change(
+    store: Store, client_id: str, supplier_number: int, old_lines: list[dict[str, Any]], new_lines: list[dict[str, Any]]
+) -> Change:
     """The change to the supplier's coding statistics when a voucher's coding goes old → new."""
     rec = store.get(keys.client_pk(client_id), keys.coding_stats_sk(supplier_number))
     counts = Counter({k: int(v) for k, v in (rec.data.get("counts", {}) if rec else {}).items()})
@@ -179,8 +205,11 @@ def coding_stats_change(store: Store, client_id: str, supplier_number: int, old_
         counts[coding_key(line)] += 1
     data = {"supplier_number": supplier_number, "counts": {k: v for k, v in sorted(counts.items()) if v > 0}}
     if rec is None:
-        return Change(None, Record(keys.client_pk(client_id), keys.coding_stats_sk(supplier_number), "coding_stats", data),
-                      "voucher.coding_learned")
+        return Change(
+            None,
+            Record(keys.client_pk(client_id), keys.coding_stats_sk(supplier_number), "coding_stats", data),
+            "voucher.coding_learned",
+        )
     return Change(rec, rec.with_data(data), "voucher.coding_learned")
 
 
@@ -193,8 +222,9 @@ def supplier_key(supplier: SupplierMatch | None, orgnr: str | None, name: str | 
     return None
 
 
-def duplicate_check(store: Store, client_id: str, key: str | None, invoice_number: str | None,
-                    voucher_id: str) -> tuple[str | None, Change | None]:
+def duplicate_check(
+    store: Store, client_id: str, key: str | None, invoice_number: str | None, voucher_id: str
+) -> tuple[str | None, Change | None]:
     """(voucher id this duplicates, or None; the change registering this voucher's reference, or None)."""
     if not key or not invoice_number:
         return None, None
@@ -204,4 +234,6 @@ def duplicate_check(store: Store, client_id: str, key: str | None, invoice_numbe
         first = rec.data["voucher_id"]
         return (first if first != voucher_id else None), None
     data = {"voucher_id": voucher_id, "invoice_number": invoice_number, "supplier_key": key}
-    return None, Change(None, Record(keys.client_pk(client_id), sk, "invoice_ref", data), "voucher.reference_registered")
+    return None, Change(
+        None, Record(keys.client_pk(client_id), sk, "invoice_ref", data), "voucher.reference_registered"
+    )

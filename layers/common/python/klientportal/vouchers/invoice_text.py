@@ -5,6 +5,7 @@ It looks for values beside their usual labels: "Org.nr"/"NO ... MVA", "KID", "Ko
 below 1: a labelled value gets `LABELLED`; identifiers that pass their check digit get `VERIFIED`,
 those that fail get `DOUBTFUL`; a supplier name guessed from the letterhead gets `GUESSED`.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,10 +26,15 @@ GUESSED = 0.3
 
 _I = re.IGNORECASE
 _DATE = r"(\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?\s+[a-zæøå]{3,9}\.?\s+\d{4})"
-_ORGNR = re.compile(r"(?:org(?:anisasjons)?\.?\s*-?\s*n(?:r|o|ummer)\.?|foretaksregisteret)\s*:?\s*(?:NO\s*)?(\d{3}[\s.]?\d{3}[\s.]?\d{3})(?!\d)", _I)
+_ORGNR = re.compile(
+    r"(?:org(?:anisasjons)?\.?\s*-?\s*n(?:r|o|ummer)\.?|foretaksregisteret)\s*:?\s*(?:NO\s*)?(\d{3}[\s.]?\d{3}[\s.]?\d{3})(?!\d)",
+    _I,
+)
 _VAT_NO = re.compile(r"\bNO\s?(\d{3}\s?\d{3}\s?\d{3})\s?MVA\b", _I)
 _KID = re.compile(r"\bKID(?:[\s-]*(?:nr|nummer))?\.?\s*:?\s*(\d(?:[ ]?\d){1,24})(?!\d)", _I)
-_ACCOUNT = re.compile(r"(?:konto\s*(?:nummer|nr)?|bankkonto|betales til|til konto)\.?\s*:?\s*(\d{4}[ .]?\d{2}[ .]?\d{5})(?!\d)", _I)
+_ACCOUNT = re.compile(
+    r"(?:konto\s*(?:nummer|nr)?|bankkonto|betales til|til konto)\.?\s*:?\s*(\d{4}[ .]?\d{2}[ .]?\d{5})(?!\d)", _I
+)
 _IBAN = re.compile(r"\bIBAN\s*:?\s*([A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30})", _I)
 _NUMBER = re.compile(r"(?:faktura|kreditnota)\s*-?\s*(?:nr|nummer|no)\.?\s*:?\s*([A-Za-z0-9][A-Za-z0-9\-/]{0,30})", _I)
 _ISSUE = re.compile(r"(?:faktura\s*-?\s*dato|utstedt|^dato)\s*:?\s*" + _DATE, _I | re.M)
@@ -37,7 +43,9 @@ _PAYABLE = re.compile(r"(?:(?:beløp|sum|totalt)\s+)?å\s+betale\b(.*)", _I)
 _TAX_INCL = re.compile(r"(?:sum|total[t]?)\s+(?:inkl\.?|inklusive|med)\s+mva\b(.*)", _I)
 _TAX_EXCL = re.compile(r"(?:sum|total[t]?|netto)\s+(?:eks\.?|ekskl\.?|eksklusive|uten)\s+mva\b(.*)", _I)
 _TAX = re.compile(r"^(?:(?:sum|total[t]?)\s+)?(?:mva|merverdiavgift)\b(?!\s+(?:grunnlag|\d{3}))(.*)", _I | re.M)
-_AMOUNT = re.compile(r"[-−]?\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d{1,2}|,-)(?!\d)|[-−]?\d+(?:[.,]\d{2})(?!\d)|[-−]?\d+(?!\d)")
+_AMOUNT = re.compile(
+    r"[-−]?\d{1,3}(?:[ \u00a0.]\d{3})*(?:,\d{1,2}|,-)(?!\d)|[-−]?\d+(?:[.,]\d{2})(?!\d)|[-−]?\d+(?!\d)"
+)
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
 _COMPANY = re.compile(r"\b(?:AS|ASA|ANS|DA|SA|ENK|NUF)\b")
 
@@ -99,7 +107,7 @@ def _orgnrs(text: str) -> tuple[Extracted[str], Extracted[str]]:
         for match in pattern.finditer(text):
             line_start = text.rfind("\n", 0, match.start()) + 1
             number = _compact(match.group(1))
-            if re.search(r"kunde|kjøper", text[line_start:match.start()], _I):
+            if re.search(r"kunde|kjøper", text[line_start : match.start()], _I):
                 buyer = buyer or number
             else:
                 supplier = supplier or number
@@ -121,7 +129,7 @@ def _amount(pattern: re.Pattern[str], text: str) -> Extracted[Decimal]:
         return Extracted[Decimal]()
     rest = _PERCENT.sub(" ", match.group(1))
     if not _AMOUNT.search(rest):
-        following = text[match.end():].lstrip("\n").split("\n", 1)[0]
+        following = text[match.end() :].lstrip("\n").split("\n", 1)[0]
         rest = _PERCENT.sub(" ", following)
     amounts = _AMOUNT.findall(rest)
     value = parse_amount(amounts[-1]) if amounts else None
@@ -139,8 +147,11 @@ def _currency(text: str) -> Extracted[str]:
 
 def _document_type(text: str) -> Extracted[DocumentType]:
     lowered = text.lower()
-    for word, kind in (("kreditnota", DocumentType.CREDIT_NOTE), ("faktura", DocumentType.INVOICE),
-                       ("kvittering", DocumentType.RECEIPT)):
+    for word, kind in (
+        ("kreditnota", DocumentType.CREDIT_NOTE),
+        ("faktura", DocumentType.INVOICE),
+        ("kvittering", DocumentType.RECEIPT),
+    ):
         if word in lowered:
             return Extracted[DocumentType](value=kind, confidence=LABELLED)
     return Extracted[DocumentType](value=DocumentType.UNKNOWN, confidence=0.0)

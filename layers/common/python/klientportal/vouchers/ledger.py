@@ -2,6 +2,7 @@
 debited, the supplier sub-ledger (2400 leverandørgjeld, with the supplier number) credited; a credit
 note the other way round. Amounts are Decimal kroner with two decimals; the entry always balances.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,13 +54,16 @@ def check_adds_up(lines: list[dict[str, Any]], total: str | None) -> Decimal:
         raise RuleViolation("the voucher has no total; edit its details first")
     coded = coding_total(lines)
     if coded != money(total):
-        raise RuleViolation(f"the coding adds up to {coded}, the voucher's total is {money(total)}",
-                            extra={"coded": str(coded), "total": str(money(total))})
+        raise RuleViolation(
+            f"the coding adds up to {coded}, the voucher's total is {money(total)}",
+            extra={"coded": str(coded), "total": str(money(total))},
+        )
     return coded
 
 
-def journal_lines(lines: list[dict[str, Any]], *, total: str | None, supplier_number: int, credit_note: bool,
-                  text: str) -> list[dict[str, Any]]:
+def journal_lines(
+    lines: list[dict[str, Any]], *, total: str | None, supplier_number: int, credit_note: bool, text: str
+) -> list[dict[str, Any]]:
     """Balanced lines (account, debit, credit, vat_code, project, department, supplier_number, text)."""
     payable = check_adds_up(lines, total)
     entry: list[dict[str, Any]] = []
@@ -69,14 +73,26 @@ def journal_lines(lines: list[dict[str, Any]], *, total: str | None, supplier_nu
             return
         is_debit = (debit != credit_note) != (amount < 0)  # a negative line (allowance) goes to the other side
         amount = abs(amount)
-        entry.append({"account": account, "debit": str(amount if is_debit else Decimal("0.00")),
-                      "credit": str(Decimal("0.00") if is_debit else amount), **extra})
+        entry.append(
+            {
+                "account": account,
+                "debit": str(amount if is_debit else Decimal("0.00")),
+                "credit": str(Decimal("0.00") if is_debit else amount),
+                **extra,
+            }
+        )
 
     for line in lines:
         net, vat = line_amounts(line)
         common = {"project": line.get("project"), "department": line.get("department")}
-        post(line["account"], net, debit=True, vat_code=line.get("vat_code"), text=line.get("description") or text,
-             **common)
+        post(
+            line["account"],
+            net,
+            debit=True,
+            vat_code=line.get("vat_code"),
+            text=line.get("description") or text,
+            **common,
+        )
         if vat:
             code = get_vat_code(line["vat_code"])
             assert code is not None

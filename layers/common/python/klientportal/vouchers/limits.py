@@ -3,6 +3,7 @@
 SES accepts messages up to 40 MB, so that is the message ceiling; everything else is set well
 below what a Lambda with 1 GB of memory can hold at once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

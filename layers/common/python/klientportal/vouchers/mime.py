@@ -9,6 +9,7 @@ The encoded text of a part is released as soon as it is decoded.
 Outcomes: "accepted" (at least one usable attachment), "no-attachment" (nothing usable; the mail is
 quarantined with its rejections), "rejected" (the message itself is hostile or unreadable).
 """
+
 from __future__ import annotations
 
 import io
@@ -78,11 +79,23 @@ def parse_message(
     defects = tuple(sorted({type(defect).__name__ for part in message.walk() for defect in part.defects}))
     if accepted:
         message_text = f"{len(accepted)} attachment(s) accepted, {len(rejected)} rejected"
-        return MailIntake(ACCEPTED, None, message_text, **headers, attachments=tuple(accepted),
-                          rejections=tuple(rejected), defects=defects)
-    return MailIntake(NO_ATTACHMENT, Reason.NO_ATTACHMENT,
-                      f"no usable attachment ({len(rejected)} rejected); the message is quarantined",
-                      **headers, rejections=tuple(rejected), defects=defects)
+        return MailIntake(
+            ACCEPTED,
+            None,
+            message_text,
+            **headers,
+            attachments=tuple(accepted),
+            rejections=tuple(rejected),
+            defects=defects,
+        )
+    return MailIntake(
+        NO_ATTACHMENT,
+        Reason.NO_ATTACHMENT,
+        f"no usable attachment ({len(rejected)} rejected); the message is quarantined",
+        **headers,
+        rejections=tuple(rejected),
+        defects=defects,
+    )
 
 
 def _feed(stream: BinaryIO, limits: MailLimits) -> tuple[EmailMessage | None, MailIntake | None]:
@@ -94,13 +107,13 @@ def _feed(stream: BinaryIO, limits: MailLimits) -> tuple[EmailMessage | None, Ma
     while chunk := stream.read(_FEED_CHUNK):
         size += len(chunk)
         if size > limits.max_message_bytes:
-            return None, MailIntake(REJECTED, Reason.MESSAGE_TOO_LARGE,
-                                    f"the message exceeds {limits.max_message_bytes} bytes")
+            return None, MailIntake(
+                REJECTED, Reason.MESSAGE_TOO_LARGE, f"the message exceeds {limits.max_message_bytes} bytes"
+            )
         boundary_lines += (previous[-1:] + chunk).count(b"\n--")
         previous = chunk
         if boundary_lines > max_boundary_lines:
-            return None, MailIntake(REJECTED, Reason.TOO_MANY_PARTS,
-                                    f"more than {limits.max_parts} MIME parts")
+            return None, MailIntake(REJECTED, Reason.TOO_MANY_PARTS, f"more than {limits.max_parts} MIME parts")
         parser.feed(chunk)
     try:
         message = parser.close()
@@ -140,7 +153,9 @@ def _is_body(part: EmailMessage) -> bool:
     )
 
 
-def _classify_part(part: EmailMessage, index: int, limits: MailLimits, budget: Budget) -> tuple[list[Attachment], list[Rejection]]:
+def _classify_part(
+    part: EmailMessage, index: int, limits: MailLimits, budget: Budget
+) -> tuple[list[Attachment], list[Rejection]]:
     filename = sanitise_filename(_safe(part.get_filename), fallback=f"attachment-{index}")
     declared = part.get_content_type()
     encoded = part.get_payload()
@@ -148,8 +163,16 @@ def _classify_part(part: EmailMessage, index: int, limits: MailLimits, budget: B
     estimate = len(encoded) * 3 // 4 if encoding == "base64" and isinstance(encoded, str) else len(encoded or "")
     if estimate > limits.max_attachment_bytes + 4:
         part.set_payload("")
-        return [], [Rejection(filename, declared, MAIL, Reason.ATTACHMENT_TOO_LARGE,
-                              f"about {estimate} bytes exceeds {limits.max_attachment_bytes}", estimate)]
+        return [], [
+            Rejection(
+                filename,
+                declared,
+                MAIL,
+                Reason.ATTACHMENT_TOO_LARGE,
+                f"about {estimate} bytes exceeds {limits.max_attachment_bytes}",
+                estimate,
+            )
+        ]
     try:
         decoded = part.get_payload(decode=True)  # bytes (or None) for a leaf part
         data = decoded if isinstance(decoded, bytes) else b""

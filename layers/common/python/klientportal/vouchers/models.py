@@ -4,6 +4,7 @@ Every value is wrapped in `Extracted`: the value (or None when not found) and a 
 [0, 1]. EHF values are exact (1.0); values read from a PDF text layer or OCR are below 1.
 Money is Decimal throughout, in the document currency.
 """
+
 from __future__ import annotations
 
 from datetime import date

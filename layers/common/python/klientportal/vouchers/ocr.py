@@ -7,6 +7,7 @@ value, /100, never 1.0), amounts and dates are parsed leniently (US and Norwegia
 Norwegian fields Textract has no type for (KID, kontonummer, org.nr) are taken from labelled
 OTHER fields. Engines: `ocr_engines.TextractExpenseEngine` (AWS) and `SimulatedTextract` (local).
 """
+
 from __future__ import annotations
 
 import re
@@ -165,17 +166,23 @@ def _lines(response: Mapping[str, Any]) -> tuple[VoucherLine, ...]:
                 for field in item.get("LineItemExpenseFields", []):
                     text = _clean(field.get("ValueDetection", {}).get("Text", ""))
                     if text:
-                        cells.setdefault(field.get("Type", {}).get("Text", "OTHER"), []).append((text, _confidence(field), ""))
+                        cells.setdefault(field.get("Type", {}).get("Text", "OTHER"), []).append(
+                            (text, _confidence(field), "")
+                        )
                 description = _best(cells.get("ITEM") or cells.get("DESCRIPTION"))
                 net = _best(cells.get("PRICE") or cells.get("TOTAL"))
                 if description is None and net is None:
                     continue
-                lines.append(VoucherLine(
-                    description=Extracted[str](value=description[0], confidence=description[1]) if description else Extracted[str](),
-                    quantity=_amount(_best(cells.get("QUANTITY"))),
-                    unit_price=_amount(_best(cells.get("UNIT_PRICE"))),
-                    net_amount=_amount(net),
-                ))
+                lines.append(
+                    VoucherLine(
+                        description=Extracted[str](value=description[0], confidence=description[1])
+                        if description
+                        else Extracted[str](),
+                        quantity=_amount(_best(cells.get("QUANTITY"))),
+                        unit_price=_amount(_best(cells.get("UNIT_PRICE"))),
+                        net_amount=_amount(net),
+                    )
+                )
     return tuple(lines)
 
 
@@ -207,7 +214,9 @@ def read_expense(response: Mapping[str, Any]) -> ExtractedVoucher:
         due_date=_date(due, warnings),
         currency=_currency(fields),
         kid=_identifier(others.get("kid"), r"(?<!\d)(\d(?:\s?\d){1,24})(?!\d)", kid_is_valid),
-        bank_account=_identifier(others.get("bank_account"), r"(?<!\d)(\d{4}[\s.]?\d{2}[\s.]?\d{5})(?!\d)", bank_account_is_valid),
+        bank_account=_identifier(
+            others.get("bank_account"), r"(?<!\d)(\d{4}[\s.]?\d{2}[\s.]?\d{5})(?!\d)", bank_account_is_valid
+        ),
         lines=_lines(response),
         totals=Totals(
             tax_exclusive=_amount(_best(fields.get("SUBTOTAL"))),

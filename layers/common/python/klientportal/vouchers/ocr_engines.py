@@ -9,6 +9,7 @@ StartExpenseAnalysis + GetExpenseAnalysis polling, pages merged into one respons
 the document) or, for PDFs with a text layer, builds a Textract-shaped response from the text.
 Every response it returns says so in `ResponseMetadata` and `AnalyzeExpenseModelVersion`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -92,7 +93,9 @@ class TextractExpenseEngine:
                 raise OcrError("ocr-timeout", f"job {job_id} still running after {waited:.0f} s")
             self._sleep(self._poll)
             waited += self._poll
-        merged = {key_: page[key_] for key_ in ("JobStatus", "DocumentMetadata", "AnalyzeExpenseModelVersion") if key_ in page}
+        merged = {
+            key_: page[key_] for key_ in ("JobStatus", "DocumentMetadata", "AnalyzeExpenseModelVersion") if key_ in page
+        }
         merged["ExpenseDocuments"] = list(page.get("ExpenseDocuments", []))
         while token := page.get("NextToken"):
             page = client.get_expense_analysis(JobId=job_id, MaxResults=_POLL_PAGE_SIZE, NextToken=token)
@@ -125,7 +128,9 @@ class SimulatedTextract:
         elif sniff.sniff(document) == sniff.PDF:
             response = _response_from_text_layer(document)
         else:
-            raise OcrError("simulator-no-response", f"the simulator cannot read {content_type} without a recorded response")
+            raise OcrError(
+                "simulator-no-response", f"the simulator cannot read {content_type} without a recorded response"
+            )
         metadata = response.setdefault("ResponseMetadata", {})
         metadata["RequestId"] = f"simulated-{digest[:16]}"
         metadata.setdefault("HTTPHeaders", {})["x-klientportal-simulator"] = SIMULATOR_MARK
@@ -152,7 +157,9 @@ def _response_from_text_layer(document: bytes) -> dict[str, Any]:
         ("OTHER", "Kontonummer", voucher.bank_account),
         ("OTHER", "Org.nr", voucher.supplier_orgnr),
     ]
-    fields = [_summary_field(kind, label, value, voucher.currency.value) for kind, label, value in wanted if value.found]
+    fields = [
+        _summary_field(kind, label, value, voucher.currency.value) for kind, label, value in wanted if value.found
+    ]
     return {
         "DocumentMetadata": {"Pages": max(len(text.pages), 1)},
         "ExpenseDocuments": [{"ExpenseIndex": 1, "SummaryFields": fields, "LineItemGroups": []}],

@@ -8,6 +8,7 @@ known: `first_month`, 0265) in which the original was received (Europe/Oslo): ne
 year of the voucher's booking, so the lock is never too short. A stored object whose lock ends earlier
 than the rule asks is extended (PutObjectRetention); a lock is never shortened (COMPLIANCE forbids it).
 """
+
 from __future__ import annotations
 
 import base64
@@ -65,8 +66,7 @@ def _lengthen(s3: Any, bucket: str, key: str, current: datetime | None, until: d
     current end is earlier (COMPLIANCE can be lengthened, never shortened), so a replay calls nothing."""
     if current is not None and current >= until:
         return current
-    s3.put_object_retention(Bucket=bucket, Key=key,
-                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
+    s3.put_object_retention(Bucket=bucket, Key=key, Retention={"Mode": "COMPLIANCE", "RetainUntilDate": until})
     return until
 
 
@@ -92,8 +92,16 @@ def _stored_lock(s3: Any, bucket: str, key: str, until: datetime) -> datetime | 
     return _lengthen(s3, bucket, key, head.get("ObjectLockRetainUntilDate"), until)
 
 
-def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, filename: str | None = None,
-                   received: datetime | None = None, first_month: int = 1) -> OriginalRef:
+def store_original(
+    s3: Any,
+    bucket: str,
+    data: bytes,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    received: datetime | None = None,
+    first_month: int = 1,
+) -> OriginalRef:
     """Store `data` unaltered and locked (or find it stored already, its lock lengthened when the
     rule for `first_month` asks for a later end); return where it is."""
     sha = hashlib.sha256(data).hexdigest()
@@ -103,17 +111,31 @@ def store_original(s3: Any, bucket: str, data: bytes, *, content_type: str, file
     if stored is not None:
         return OriginalRef(bucket, key, sha, len(data), content_type, clock.iso(stored), filename)
     s3.put_object(
-        Bucket=bucket, Key=key, Body=data, ContentType=content_type,
-        ChecksumAlgorithm="SHA256", ChecksumSHA256=base64.b64encode(bytes.fromhex(sha)).decode(),
-        ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until,
+        Bucket=bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        ChecksumAlgorithm="SHA256",
+        ChecksumSHA256=base64.b64encode(bytes.fromhex(sha)).decode(),
+        ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=until,
         Metadata={"sha256": sha},
     )
     return OriginalRef(bucket, key, sha, len(data), content_type, clock.iso(until), filename)
 
 
-def copy_original(s3: Any, bucket: str, source_bucket: str, source_key: str, *, content_type: str,
-                  filename: str | None = None, received: datetime | None = None, first_month: int = 1,
-                  max_bytes: int = MAX_COPIED_BYTES) -> OriginalRef | None:
+def copy_original(
+    s3: Any,
+    bucket: str,
+    source_bucket: str,
+    source_key: str,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    received: datetime | None = None,
+    first_month: int = 1,
+    max_bytes: int = MAX_COPIED_BYTES,
+) -> OriginalRef | None:
     """An object too large to read into memory (hostile or not), kept all the same: hashed as a
     stream, then copied server-side into the locked originals. None when it exceeds `max_bytes`."""
     body = s3.get_object(Bucket=source_bucket, Key=source_key)["Body"]
@@ -130,9 +152,17 @@ def copy_original(s3: Any, bucket: str, source_bucket: str, source_key: str, *, 
     stored = _stored_lock(s3, bucket, key, until)
     if stored is None:
         s3.meta.events.register("before-sign.s3.CopyObject", _declare_checksum, unique_id=_CHECKSUM_HOOK)
-        s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key},
-                       MetadataDirective="REPLACE", ContentType=content_type, Metadata={"sha256": sha},
-                       ChecksumAlgorithm="SHA256", ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
+        s3.copy_object(
+            Bucket=bucket,
+            Key=key,
+            CopySource={"Bucket": source_bucket, "Key": source_key},
+            MetadataDirective="REPLACE",
+            ContentType=content_type,
+            Metadata={"sha256": sha},
+            ChecksumAlgorithm="SHA256",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=until,
+        )
     else:
         until = stored
     return OriginalRef(bucket, key, sha, size, content_type, clock.iso(until), filename)
@@ -147,8 +177,9 @@ def _declare_checksum(request: Any, **_: Any) -> None:
     request.headers["x-amz-sdk-checksum-algorithm"] = "SHA256"
 
 
-def presigned_get(s3: Any, bucket: str, key: str, *, content_type: str, filename: str | None = None,
-                  expires_in: int = PREVIEW_SECONDS) -> str:
+def presigned_get(
+    s3: Any, bucket: str, key: str, *, content_type: str, filename: str | None = None, expires_in: int = PREVIEW_SECONDS
+) -> str:
     params: dict[str, Any] = {"Bucket": bucket, "Key": key, "ResponseContentType": content_type}
     if filename:
         safe = "".join(c for c in filename if c.isalnum() or c in "._- ")[:100] or "voucher"

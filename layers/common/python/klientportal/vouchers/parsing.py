@@ -6,6 +6,7 @@ exactly three digits is a thousands separator. Dates: ISO, Norwegian "30.06.2013
 US "01/31/2021", "12 March 2020", "01-Jan-2021". Slash dates are read month-first (Textract's
 documents are US) unless the first number cannot be a month; such dates are reported as ambiguous.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,7 +77,7 @@ def _normalise_separators(digits: str) -> str | None:
     decimal_pos = max(last_comma, last_dot)
     decimal_mark = digits[decimal_pos]
     other = "." if decimal_mark == "," else ","
-    fraction = digits[decimal_pos + 1:]
+    fraction = digits[decimal_pos + 1 :]
     single_kind = other not in digits
     if single_kind and (digits.count(decimal_mark) > 1 or len(fraction) == 3):
         return digits.replace(decimal_mark, "")

@@ -7,6 +7,7 @@ A voucher is in at most one proposal: the voucher carries `payment_proposal` (th
 written in the same transaction as the proposal item, both version-checked. Adding a voucher that is
 already in the open proposal changes nothing (idempotent).
 """
+
 from __future__ import annotations
 
 import re
@@ -96,14 +97,28 @@ def payment_line(voucher: dict[str, Any], supplier: dict[str, Any] | None) -> di
         errors.append(FieldError("kid", "the KID fails its MOD10/MOD11 check; correct it or remove it"))
     if errors:
         raise NotPayable("the voucher cannot be paid from a proposal", errors)
-    reference = {"kid": kid} if kid else {
-        "message": (f"Faktura {details['invoice_number']}" if details.get("invoice_number")
-                    else f"Bilag {voucher['voucher_id']}")[:140]}
-    return {"voucher_id": voucher["voucher_id"], "supplier_number": details.get("supplier_number"),
-            "supplier_name": details.get("supplier_name"), "invoice_number": details.get("invoice_number"),
-            "amount": f"{amount.quantize(Decimal('0.01'))}", "currency": details.get("currency") or "NOK",
-            "due_date": details.get("due_date") or clock.today_oslo().isoformat(), "creditor_account": account,
-            **reference}
+    reference = (
+        {"kid": kid}
+        if kid
+        else {
+            "message": (
+                f"Faktura {details['invoice_number']}"
+                if details.get("invoice_number")
+                else f"Bilag {voucher['voucher_id']}"
+            )[:140]
+        }
+    )
+    return {
+        "voucher_id": voucher["voucher_id"],
+        "supplier_number": details.get("supplier_number"),
+        "supplier_name": details.get("supplier_name"),
+        "invoice_number": details.get("invoice_number"),
+        "amount": f"{amount.quantize(Decimal('0.01'))}",
+        "currency": details.get("currency") or "NOK",
+        "due_date": details.get("due_date") or clock.today_oslo().isoformat(),
+        "creditor_account": account,
+        **reference,
+    }
 
 
 def _totals(lines: list[dict[str, Any]]) -> dict[str, str]:
@@ -132,29 +147,51 @@ class PaymentProposalService:
                     return proposal_view(proposal, self.client_id)  # already there: nothing to do
                 raise NotPayable(f"the voucher is in payment proposal {member_of} already")
             if voucher.data["status"] not in PAYABLE or voucher.data.get("paid_on"):
-                raise NotPayable(f"only approved, unpaid vouchers can be paid; this one is {voucher.data['status']}"
-                                 + (f", paid on {voucher.data['paid_on']}" if voucher.data.get("paid_on") else ""),
-                                 extra={"current_status": voucher.data["status"]})
+                raise NotPayable(
+                    f"only approved, unpaid vouchers can be paid; this one is {voucher.data['status']}"
+                    + (f", paid on {voucher.data['paid_on']}" if voucher.data.get("paid_on") else ""),
+                    extra={"current_status": voucher.data["status"]},
+                )
             require_not_blocked(voucher.data, "paid")
             number = (voucher.data.get("details") or {}).get("supplier_number")
-            supplier = self.store.get(self.pk, REGISTERS[names.SUPPLIERS].sk(int(number))) if number is not None else None
+            supplier = (
+                self.store.get(self.pk, REGISTERS[names.SUPPLIERS].sk(int(number))) if number is not None else None
+            )
             line = payment_line(voucher.data, supplier.data if supplier else None)
             lines = list(proposal.data["lines"]) if proposal else []
             if len(lines) >= MAX_LINES:
                 raise NotPayable(f"the proposal holds {MAX_LINES} payments; send it before adding more")
             lines = sorted([*lines, line], key=lambda x: (x["due_date"], x["voucher_id"]))
             proposal_id = proposal.data["proposal_id"] if proposal else "pp-" + uuid.uuid4().hex[:16]
-            data = {"proposal_id": proposal_id, "client_id": self.client_id, "status": "open", "lines": lines,
-                    "totals": _totals(lines)}
-            after = proposal.with_data(data) if proposal else Record(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK, "payment_proposal", data)
-            marked = {**voucher.data, "payment_proposal": {"proposal_id": proposal_id, "added_at": clock.iso(clock.now()),
-                                                           "by": actor.sub}}
+            data = {
+                "proposal_id": proposal_id,
+                "client_id": self.client_id,
+                "status": "open",
+                "lines": lines,
+                "totals": _totals(lines),
+            }
+            after = (
+                proposal.with_data(data)
+                if proposal
+                else Record(self.pk, keys.PAYMENT_PROPOSAL_OPEN_SK, "payment_proposal", data)
+            )
+            marked = {
+                **voucher.data,
+                "payment_proposal": {"proposal_id": proposal_id, "added_at": clock.iso(clock.now()), "by": actor.sub},
+            }
             try:
-                saved = self.store.write(self.pk, [
-                    Change(proposal, after, "payment_proposal.voucher_added"),
-                    Change(voucher, self.vouchers._next(voucher, marked, actor, "added to payment proposal"),
-                           "voucher.added_to_payment"),
-                ], actor)
+                saved = self.store.write(
+                    self.pk,
+                    [
+                        Change(proposal, after, "payment_proposal.voucher_added"),
+                        Change(
+                            voucher,
+                            self.vouchers._next(voucher, marked, actor, "added to payment proposal"),
+                            "voucher.added_to_payment",
+                        ),
+                    ],
+                    actor,
+                )
                 return proposal_view(saved[0], self.client_id)
             except (StaleVersion, AlreadyExists):
                 if attempt == _ATTEMPTS - 1:
@@ -172,14 +209,20 @@ class PaymentProposalService:
             data = {**proposal.data, "lines": lines, "totals": _totals(lines)}
             unmarked = {k: v for k, v in voucher.data.items() if k != "payment_proposal"}
             try:
-                saved = self.store.write(self.pk, [
-                    Change(proposal, proposal.with_data(data), "payment_proposal.voucher_removed"),
-                    Change(voucher, self.vouchers._next(voucher, unmarked, actor, "removed from payment proposal"),
-                           "voucher.removed_from_payment"),
-                ], actor)
+                saved = self.store.write(
+                    self.pk,
+                    [
+                        Change(proposal, proposal.with_data(data), "payment_proposal.voucher_removed"),
+                        Change(
+                            voucher,
+                            self.vouchers._next(voucher, unmarked, actor, "removed from payment proposal"),
+                            "voucher.removed_from_payment",
+                        ),
+                    ],
+                    actor,
+                )
                 return proposal_view(saved[0], self.client_id)
             except StaleVersion:
                 if attempt == _ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
-

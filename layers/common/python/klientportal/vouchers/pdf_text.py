@@ -4,6 +4,7 @@ Only PDFs with a text layer can be read here; a scanned PDF has none and goes to
 (`PdfTextError("pdf-no-text")` from `read_pdf_voucher`). PDFs encrypted with an empty user password
 (owner restrictions only) are opened; anything needing a password is refused.
 """
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Stable reason codes for everything the voucher inbox refuses or cannot use."""
+
 from __future__ import annotations
 
 from enum import StrEnum

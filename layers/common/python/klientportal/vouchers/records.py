@@ -19,6 +19,7 @@ Platform partitions:
   PLATFORM#UNROUTED               quarantine of mail and objects that reach no client
   ORGNR#<orgnr> / CLIENT#<id>     (tenancy) clients by organisation number: routes inbound EHF (0264)
 """
+
 from __future__ import annotations
 
 import re
@@ -29,22 +30,33 @@ from klientportal.repository import keys
 
 
 class Status(StrEnum):
-    RECEIVED = "received"          # original stored, not yet read
-    QUARANTINED = "quarantined"    # the file could not be read; kept with its reason
-    NEW = "new"                    # read and interpreted; waiting for the client
-    TO_APPROVE = "to_approve"      # coded; waiting for approval
+    RECEIVED = "received"  # original stored, not yet read
+    QUARANTINED = "quarantined"  # the file could not be read; kept with its reason
+    NEW = "new"  # read and interpreted; waiting for the client
+    TO_APPROVE = "to_approve"  # coded; waiting for approval
     IN_ATTESTATION = "in_attestation"
-    APPROVED = "approved"          # approved for payment; in the bureau's queue
-    PAID = "paid"                  # approved and paid; still in the bureau's queue
+    APPROVED = "approved"  # approved for payment; in the bureau's queue
+    PAID = "paid"  # approved and paid; still in the bureau's queue
     BOOKED = "booked"
-    RETURNED = "returned"          # the bureau sent it back with a comment
-    REJECTED = "rejected"          # the named attester rejected it with a comment (0270)
+    RETURNED = "returned"  # the bureau sent it back with a comment
+    REJECTED = "rejected"  # the named attester rejected it with a comment (0270)
     CORRECTION_REQUESTED = "correction_requested"  # EHF fails fatal rules: the supplier is asked to correct (0269)
 
 
 #: A voucher list by status (the `queue` query parameter): one value per `Status`.
-Queue = Literal["received", "quarantined", "new", "to_approve", "in_attestation", "approved", "paid", "booked",
-                "returned", "rejected", "correction_requested"]
+Queue = Literal[
+    "received",
+    "quarantined",
+    "new",
+    "to_approve",
+    "in_attestation",
+    "approved",
+    "paid",
+    "booked",
+    "returned",
+    "rejected",
+    "correction_requested",
+]
 QUEUES: tuple[Queue, ...] = get_args(Queue)
 BUREAU_QUEUE = (Status.APPROVED, Status.PAID)
 EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED, Status.REJECTED})

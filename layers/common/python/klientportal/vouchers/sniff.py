@@ -1,4 +1,5 @@
 """Content types by magic bytes, and declared MIME types normalised to the same small vocabulary."""
+
 from __future__ import annotations
 
 PDF = "application/pdf"
@@ -12,12 +13,22 @@ UNKNOWN = "application/octet-stream"
 VOUCHER_TYPES = frozenset({PDF, PNG, JPEG, TIFF, XML})
 
 _ALIASES = {
-    "application/pdf": PDF, "application/x-pdf": PDF, "application/acrobat": PDF,
-    "image/png": PNG, "image/x-png": PNG,
-    "image/jpeg": JPEG, "image/jpg": JPEG, "image/pjpeg": JPEG,
-    "image/tiff": TIFF, "image/tif": TIFF, "image/x-tiff": TIFF,
-    "application/xml": XML, "text/xml": XML,
-    "application/zip": ZIP, "application/x-zip-compressed": ZIP, "application/x-zip": ZIP,
+    "application/pdf": PDF,
+    "application/x-pdf": PDF,
+    "application/acrobat": PDF,
+    "image/png": PNG,
+    "image/x-png": PNG,
+    "image/jpeg": JPEG,
+    "image/jpg": JPEG,
+    "image/pjpeg": JPEG,
+    "image/tiff": TIFF,
+    "image/tif": TIFF,
+    "image/x-tiff": TIFF,
+    "application/xml": XML,
+    "text/xml": XML,
+    "application/zip": ZIP,
+    "application/x-zip-compressed": ZIP,
+    "application/x-zip": ZIP,
 }
 _GENERIC = frozenset({"application/octet-stream", "application/binary", "application/unknown", ""})
 

@@ -8,6 +8,7 @@ Content-Type is not the declared one; the intake checks the stored size against 
 again before reading (`size_mismatch`), so a store that does not enforce the policy (moto) or an
 object written some other way cannot slip past either.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -18,16 +19,16 @@ from klientportal.vouchers.filenames import sanitise_filename
 
 MAIL_PREFIX, UPLOAD_PREFIX, EHF_PREFIX = "mail/", "upload/", "ehf/"
 UPLOAD_SECONDS = 900
-UPLOADED_BY = "uploaded-by"          # x-amz-meta-uploaded-by: the uploader's user id
-DECLARED_SIZE = "declared-size"      # x-amz-meta-declared-size: bytes, as declared and signed
+UPLOADED_BY = "uploaded-by"  # x-amz-meta-uploaded-by: the uploader's user id
+DECLARED_SIZE = "declared-size"  # x-amz-meta-declared-size: bytes, as declared and signed
 
 
 @dataclass(frozen=True)
 class InboundKey:
     """What the key of an inbound object says: its channel, the client it names, its file name."""
 
-    channel: str               # "mail" | "upload" | "ehf"
-    client_id: str | None      # None for mail (routed by recipient)
+    channel: str  # "mail" | "upload" | "ehf"
+    client_id: str | None  # None for mail (routed by recipient)
     filename: str | None
 
 
@@ -61,13 +62,21 @@ class UploadTarget:
     filename: str
     key: str
     url: str
-    fields: dict[str, str]     # the form fields to send before the file (method POST, multipart)
+    fields: dict[str, str]  # the form fields to send before the file (method POST, multipart)
     expires_in: int
     method: str = "POST"
 
 
-def presigned_uploads(s3: Any, bucket: str, client_id: str, uploader: str, files: list[DeclaredFile],
-                      *, batch: str | None = None, expires_in: int = UPLOAD_SECONDS) -> list[UploadTarget]:
+def presigned_uploads(
+    s3: Any,
+    bucket: str,
+    client_id: str,
+    uploader: str,
+    files: list[DeclaredFile],
+    *,
+    batch: str | None = None,
+    expires_in: int = UPLOAD_SECONDS,
+) -> list[UploadTarget]:
     """One presigned POST per file; its policy fixes the key, the exact size (content-length-range
     size..size), the content type and the uploader, so S3 refuses any other body."""
     batch = batch or uuid.uuid4().hex[:16]
@@ -75,12 +84,16 @@ def presigned_uploads(s3: Any, bucket: str, client_id: str, uploader: str, files
     for index, f in enumerate(files, start=1):
         name = sanitise_filename(f.filename, fallback=f"upload-{index}")
         key = upload_key(client_id, batch, index, name)
-        fields = {"Content-Type": f.content_type, f"x-amz-meta-{UPLOADED_BY}": uploader,
-                  f"x-amz-meta-{DECLARED_SIZE}": str(f.size)}
+        fields = {
+            "Content-Type": f.content_type,
+            f"x-amz-meta-{UPLOADED_BY}": uploader,
+            f"x-amz-meta-{DECLARED_SIZE}": str(f.size),
+        }
         conditions: list[Any] = [["content-length-range", f.size, f.size], *({k: v} for k, v in fields.items())]
         post = s3.generate_presigned_post(bucket, key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in)
-        targets.append(UploadTarget(filename=name, key=key, url=post["url"], fields=post["fields"],
-                                    expires_in=expires_in))
+        targets.append(
+            UploadTarget(filename=name, key=key, url=post["url"], fields=post["fields"], expires_in=expires_in)
+        )
     return targets
 
 

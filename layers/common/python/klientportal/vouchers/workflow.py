@@ -9,6 +9,7 @@ in_attestation ──the named attester rejects (comment)──> rejected (coded
 EHF failing fatal rules: no approval, attestation or payment until validation-override (reason) or
 correction-request ──> correction_requested (0269). The checks are recomputed on every change (0268).
 """
+
 from __future__ import annotations
 
 import builtins
@@ -42,8 +43,21 @@ CODABLE = EDITABLE
 APPROVABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
 ATTESTABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED, Status.REJECTED})
 BOOKABLE = frozenset(BUREAU_QUEUE)
-DETAIL_FIELDS = ("supplier_number", "invoice_number", "issue_date", "due_date", "currency", "kid", "bank_account",
-                 "net_total", "vat_total", "total", "payable", "description", "document_type")
+DETAIL_FIELDS = (
+    "supplier_number",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "kid",
+    "bank_account",
+    "net_total",
+    "vat_total",
+    "total",
+    "payable",
+    "description",
+    "document_type",
+)
 
 
 def view(rec: Record) -> dict[str, Any]:
@@ -69,18 +83,30 @@ class VoucherService:
             return self.store.query(self.pk, keys.VOUCHER_PREFIX, limit=limit, cursor=cursor)
         if queue not in QUEUES:
             raise InvalidInput("unknown queue", [FieldError("query.queue", f"one of {', '.join(QUEUES)}")])
-        return self.store.query(keys.voucher_queue_gsi(self.client_id, queue), index="GSI1", limit=limit, cursor=cursor,
-                                forward=False)
+        return self.store.query(
+            keys.voucher_queue_gsi(self.client_id, queue), index="GSI1", limit=limit, cursor=cursor, forward=False
+        )
 
     def quarantine(self) -> builtins.list[dict[str, Any]]:
         """Refused messages and attachments, and vouchers whose file could not be read."""
-        items = [{**r.data, "kind": "message-or-attachment"} for r in self.store.query_all(self.pk, keys.QUARANTINE_PREFIX)]
+        items = [
+            {**r.data, "kind": "message-or-attachment"} for r in self.store.query_all(self.pk, keys.QUARANTINE_PREFIX)
+        ]
         for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.QUARANTINED), index="GSI1"):
-            items.append({"quarantine_id": r.data["voucher_id"], "kind": "voucher", "voucher_id": r.data["voucher_id"],
-                          "client_id": self.client_id, "channel": r.data["channel"],
-                          "reason": r.data["quarantine"]["reason"], "message": r.data["quarantine"]["detail"],
-                          "filename": r.data["original"].get("filename"), "original": r.data["original"],
-                          "received_at": r.data["received_at"]})
+            items.append(
+                {
+                    "quarantine_id": r.data["voucher_id"],
+                    "kind": "voucher",
+                    "voucher_id": r.data["voucher_id"],
+                    "client_id": self.client_id,
+                    "channel": r.data["channel"],
+                    "reason": r.data["quarantine"]["reason"],
+                    "message": r.data["quarantine"]["detail"],
+                    "filename": r.data["original"].get("filename"),
+                    "original": r.data["original"],
+                    "received_at": r.data["received_at"],
+                }
+            )
         return sorted(items, key=lambda i: i.get("received_at", ""), reverse=True)
 
     # ---- client side ------------------------------------------------------------------------
@@ -98,8 +124,11 @@ class VoucherService:
             details[name] = value
         data = {**rec.data, "details": details}
         if "supplier_number" in changes:
-            supplier = supplier_by_number(self.store, self.client_id, changes["supplier_number"]) \
-                if changes["supplier_number"] is not None else None
+            supplier = (
+                supplier_by_number(self.store, self.client_id, changes["supplier_number"])
+                if changes["supplier_number"] is not None
+                else None
+            )
             if changes["supplier_number"] is not None and supplier is None:
                 raise InvalidInput("unknown supplier", [FieldError("supplier_number", "not in the supplier register")])
             data["supplier"] = {**supplier.as_dict(), "matched_by": "chosen"} if supplier else None
@@ -111,19 +140,24 @@ class VoucherService:
         rec = self._current(voucher_id, version)
         self._require(rec, CODABLE, "code")
         checked = [self._checked_line(i, line) for i, line in enumerate(lines)]
-        status = Status.TO_APPROVE if rec.data["status"] in (Status.NEW, Status.RETURNED, Status.REJECTED) \
+        status = (
+            Status.TO_APPROVE
+            if rec.data["status"] in (Status.NEW, Status.RETURNED, Status.REJECTED)
             else Status(rec.data["status"])
+        )
         data = {**rec.data, "coding": checked, "status": status}
         after = self._next(rec, data, actor, "coded")
         changes = [Change(rec, after, "voucher.coded")]
         supplier = (rec.data.get("details") or {}).get("supplier_number")
         if supplier is not None:
-            changes.append(coding_stats_change(self.store, self.client_id, int(supplier),
-                                               rec.data.get("coding") or [], checked))
+            changes.append(
+                coding_stats_change(self.store, self.client_id, int(supplier), rec.data.get("coding") or [], checked)
+            )
         return self.store.write(self.pk, changes, actor)[0]
 
-    def send_to_attestation(self, voucher_id: str, version: int, actor: Actor, comment: str | None,
-                            attester: str | None = None) -> Record:
+    def send_to_attestation(
+        self, voucher_id: str, version: int, actor: Actor, comment: str | None, attester: str | None = None
+    ) -> Record:
         """To attestation; with `attester` (a user id) routed to that attester or client admin (0270)."""
         rec = self._current(voucher_id, version)
         self._require(rec, ATTESTABLE, "send to attestation")
@@ -135,12 +169,21 @@ class VoucherService:
         if attester is not None:
             repo = TenancyRepository(self.store)
             found, client = repo.membership("client", self.client_id, attester), repo.client(self.client_id)
-            data["attestation"] = attestation.routing(found[0] if found else None, client[0].modules if client else [],
-                                                      requested_by=actor.sub, at=clock.iso(clock.now()),
-                                                      comment=comment)
-        return self._save(rec, data, actor, "voucher.sent_to_attestation",
-                          f"sent to attestation ({data['attestation']['attester_email']})" if attester else
-                          "sent to attestation", comment)
+            data["attestation"] = attestation.routing(
+                found[0] if found else None,
+                client[0].modules if client else [],
+                requested_by=actor.sub,
+                at=clock.iso(clock.now()),
+                comment=comment,
+            )
+        return self._save(
+            rec,
+            data,
+            actor,
+            "voucher.sent_to_attestation",
+            f"sent to attestation ({data['attestation']['attester_email']})" if attester else "sent to attestation",
+            comment,
+        )
 
     def approve(self, voucher_id: str, version: int, actor: Actor, comment: str | None) -> Record:
         rec = self._current(voucher_id, version)
@@ -176,8 +219,17 @@ class VoucherService:
         status = Status(rec.data["status"])
         if status == Status.CORRECTION_REQUESTED:
             status = Status.TO_APPROVE if rec.data.get("coding") else Status.NEW
-        data = {**rec.data, "status": status, "validation_override": {
-            "reason": reason, "by": actor.sub, "by_email": actor.email, "at": clock.iso(clock.now()), "rules": rules}}
+        data = {
+            **rec.data,
+            "status": status,
+            "validation_override": {
+                "reason": reason,
+                "by": actor.sub,
+                "by_email": actor.email,
+                "at": clock.iso(clock.now()),
+                "rules": rules,
+            },
+        }
         return self._save(rec, data, actor, "voucher.validation_overridden", "failed EHF rules overridden", reason)
 
     def request_correction(self, voucher_id: str, version: int, comment: str, actor: Actor) -> Record:
@@ -186,15 +238,21 @@ class VoucherService:
         if not fatal_rules(rec.data) or rec.data.get("validation_override"):
             raise RuleViolation("only an EHF failing fatal rules (not overridden) waits for a correction")
         self._require(rec, EDITABLE, "wait for a correction")
-        data = {**rec.data, "status": Status.CORRECTION_REQUESTED,
-                "correction_request": {"comment": comment, "by": actor.sub, "at": clock.iso(clock.now())}}
+        data = {
+            **rec.data,
+            "status": Status.CORRECTION_REQUESTED,
+            "correction_request": {"comment": comment, "by": actor.sub, "at": clock.iso(clock.now())},
+        }
         return self._save(rec, data, actor, "voucher.correction_requested", "corrected invoice requested", comment)
 
     # ---- the named attester (0270) -----------------------------------------------------------
     def waiting_for(self, sub: str) -> builtins.list[Record]:
         """The vouchers in attestation routed to `sub`, oldest first."""
-        return [r for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
-                if attestation.waits_for(r.data, sub)]
+        return [
+            r
+            for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
+            if attestation.waits_for(r.data, sub)
+        ]
 
     def get_waiting(self, voucher_id: str, sub: str) -> Record:
         rec = self.store.get(self.pk, keys.voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
@@ -202,16 +260,20 @@ class VoucherService:
         assert rec is not None
         return rec
 
-    def decide_attestation(self, voucher_id: str, version: int, decision: str, comment: str | None,
-                           actor: Actor) -> Record:
+    def decide_attestation(
+        self, voucher_id: str, version: int, decision: str, comment: str | None, actor: Actor
+    ) -> Record:
         rec = self.get_waiting(voucher_id, actor.sub)
         if rec.version != version:
-            raise StaleVersion(f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
-                               extra={"current_version": rec.version})
+            raise StaleVersion(
+                f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
+                extra={"current_version": rec.version},
+            )
         data = attestation.decide(rec.data, actor.sub, decision, comment, at=clock.iso(clock.now()))
         action = "voucher.attested" if decision == "approve" else "voucher.attestation_rejected"
-        return self._save(rec, data, actor, action, "attested" if decision == "approve" else "rejected in attestation",
-                          comment)
+        return self._save(
+            rec, data, actor, action, "attested" if decision == "approve" else "rejected in attestation", comment
+        )
 
     # ---- bureau side ------------------------------------------------------------------------
     def book(self, voucher_id: str, version: int, actor: Actor) -> Record:
@@ -223,29 +285,67 @@ class VoucherService:
             raise RuleViolation("link the voucher to a supplier before booking (the supplier sub-ledger)")
         day = date.fromisoformat(details["issue_date"]) if details.get("issue_date") else clock.today_oslo()
         text = " ".join(str(x) for x in (details.get("supplier_name"), details.get("invoice_number")) if x)[:200]
-        lines = journal_lines(rec.data.get("coding") or [], total=details.get("total"), supplier_number=int(supplier),
-                              credit_note=details.get("document_type") == "credit-note", text=text or "bilag")
+        lines = journal_lines(
+            rec.data.get("coding") or [],
+            total=details.get("total"),
+            supplier_number=int(supplier),
+            credit_note=details.get("document_type") == "credit-note",
+            text=text or "bilag",
+        )
         counter = self.store.get(self.pk, keys.voucher_counter_sk(day.year))
         number = int(counter.data["next"]) if counter else 1
         counter_data = {"year": day.year, "next": number + 1}
-        counter_change = Change(counter, counter.with_data(counter_data), "voucher_series.advanced") if counter else \
-            Change(None, Record(self.pk, keys.voucher_counter_sk(day.year), "voucher_series", counter_data), "voucher_series.advanced")
-        entry = {"year": day.year, "number": number, "voucher_number": f"{day.year}-{number}", "date": day.isoformat(),
-                 "voucher_id": voucher_id, "lines": lines, "booked_by": actor.sub}
+        counter_change = (
+            Change(counter, counter.with_data(counter_data), "voucher_series.advanced")
+            if counter
+            else Change(
+                None,
+                Record(self.pk, keys.voucher_counter_sk(day.year), "voucher_series", counter_data),
+                "voucher_series.advanced",
+            )
+        )
+        entry = {
+            "year": day.year,
+            "number": number,
+            "voucher_number": f"{day.year}-{number}",
+            "date": day.isoformat(),
+            "voucher_id": voucher_id,
+            "lines": lines,
+            "booked_by": actor.sub,
+        }
         entry_rec = Record(self.pk, keys.journal_sk(day.year, number), "journal_entry", entry)
-        data = {**rec.data, "status": Status.BOOKED,
-                "booking": {"voucher_number": entry["voucher_number"], "year": day.year, "number": number,
-                            "date": entry["date"], "journal_key": entry_rec.sk, "lines": lines}}
+        data = {
+            **rec.data,
+            "status": Status.BOOKED,
+            "booking": {
+                "voucher_number": entry["voucher_number"],
+                "year": day.year,
+                "number": number,
+                "date": entry["date"],
+                "journal_key": entry_rec.sk,
+                "lines": lines,
+            },
+        }
         after = self._next(rec, data, actor, f"booked as {entry['voucher_number']}")
-        changes = [counter_change, Change(None, entry_rec, "journal_entry.created"), Change(rec, after, "voucher.booked")]
+        changes = [
+            counter_change,
+            Change(None, entry_rec, "journal_entry.created"),
+            Change(rec, after, "voucher.booked"),
+        ]
         return self.store.write(self.pk, changes, actor)[2]
 
     def return_to_client(self, voucher_id: str, version: int, comment: str, actor: Actor) -> Record:
         rec = self._current(voucher_id, version)
         self._require(rec, BOOKABLE, "return")
         _not_in_payment_proposal(rec, "returned")
-        return self._save(rec, {**rec.data, "status": Status.RETURNED, "returned": {"comment": comment, "by": actor.sub}},
-                          actor, "voucher.returned", "returned", comment)
+        return self._save(
+            rec,
+            {**rec.data, "status": Status.RETURNED, "returned": {"comment": comment, "by": actor.sub}},
+            actor,
+            "voucher.returned",
+            "returned",
+            comment,
+        )
 
     # ---- helpers ----------------------------------------------------------------------------
     def _checked_line(self, index: int, line: dict[str, Any]) -> dict[str, Any]:
@@ -255,14 +355,20 @@ class VoucherService:
         if account is None:
             errors.append(FieldError(f"{where}.account", "not in the chart of accounts"))
         elif line["account"] == SUPPLIER_LEDGER or line["account"].startswith("27"):
-            errors.append(FieldError(f"{where}.account", "the supplier ledger and VAT accounts are posted automatically"))
+            errors.append(
+                FieldError(f"{where}.account", "the supplier ledger and VAT accounts are posted automatically")
+            )
         code = line.get("vat_code")
         vat = get_vat_code(code) if code else None
         if code and vat is None:
             errors.append(FieldError(f"{where}.vat_code", "not a VAT code"))
         elif vat is not None and (not vat.is_input or code not in VOUCHER_VAT_CODES):
-            errors.append(FieldError(f"{where}.vat_code",
-                                     f"supplier vouchers take the input codes {', '.join(sorted(VOUCHER_VAT_CODES))}"))
+            errors.append(
+                FieldError(
+                    f"{where}.vat_code",
+                    f"supplier vouchers take the input codes {', '.join(sorted(VOUCHER_VAT_CODES))}",
+                )
+            )
         for register, name in (("PROJECT", "project"), ("DEPARTMENT", "department")):
             value = line.get(name)
             if value is not None and self.store.get(self.pk, f"{register}#{value}") is None:
@@ -271,13 +377,22 @@ class VoucherService:
         if line.get("vat_amount") is not None and not errors:
             given = money(line["vat_amount"])
             if abs(given - computed_vat(net, code)) > VAT_TOLERANCE:
-                errors.append(FieldError(f"{where}.vat_amount", f"differs from {computed_vat(net, code)} by more than 1.00"))
+                errors.append(
+                    FieldError(f"{where}.vat_amount", f"differs from {computed_vat(net, code)} by more than 1.00")
+                )
         if errors:
             raise InvalidInput("the coding is not valid", errors)
-        out = {"account": line["account"], "vat_code": code, "net_amount": str(net),
-               "vat_amount": str(money(line["vat_amount"])) if line.get("vat_amount") is not None else
-               str(computed_vat(net, code)), "project": line.get("project"), "department": line.get("department"),
-               "description": line.get("description")}
+        out = {
+            "account": line["account"],
+            "vat_code": code,
+            "net_amount": str(net),
+            "vat_amount": str(money(line["vat_amount"]))
+            if line.get("vat_amount") is not None
+            else str(computed_vat(net, code)),
+            "project": line.get("project"),
+            "department": line.get("department"),
+            "description": line.get("description"),
+        }
         return out
 
     def _own_account(self, number: str) -> object | None:
@@ -286,15 +401,20 @@ class VoucherService:
     def _current(self, voucher_id: str, version: int) -> Record:
         rec = self.get(voucher_id)
         if rec.version != version:
-            raise StaleVersion(f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
-                               extra={"current_version": rec.version})
+            raise StaleVersion(
+                f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
+                extra={"current_version": rec.version},
+            )
         return rec
 
     @staticmethod
     def _require(rec: Record, allowed: frozenset[Status], verb: str) -> None:
         if rec.data["status"] not in allowed:
-            raise RuleViolation(f"a voucher in status {rec.data['status']} cannot {verb}; allowed from "
-                                f"{', '.join(sorted(str(s) for s in allowed))}", extra={"current_status": rec.data["status"]})
+            raise RuleViolation(
+                f"a voucher in status {rec.data['status']} cannot {verb}; allowed from "
+                f"{', '.join(sorted(str(s) for s in allowed))}",
+                extra={"current_status": rec.data["status"]},
+            )
 
     def _next(self, rec: Record, data: dict[str, Any], actor: Actor, what: str, comment: str | None = None) -> Record:
         entry = {"at": clock.iso(clock.now()), "by": actor.email or actor.sub, "what": what}
@@ -303,11 +423,20 @@ class VoucherService:
         data = {**data, "history": [*(rec.data.get("history") or []), entry][-50:]}
         if data.get("extracted"):
             data["checks"] = recheck(data)
-        return Record(rec.pk, rec.sk, rec.entity, data, version=rec.version, created_at=rec.created_at,
-                      gsi1pk=keys.voucher_queue_gsi(self.client_id, data["status"]), gsi1sk=rec.gsi1sk)
+        return Record(
+            rec.pk,
+            rec.sk,
+            rec.entity,
+            data,
+            version=rec.version,
+            created_at=rec.created_at,
+            gsi1pk=keys.voucher_queue_gsi(self.client_id, data["status"]),
+            gsi1sk=rec.gsi1sk,
+        )
 
-    def _save(self, rec: Record, data: dict[str, Any], actor: Actor, action: str, what: str,
-              comment: str | None = None) -> Record:
+    def _save(
+        self, rec: Record, data: dict[str, Any], actor: Actor, action: str, what: str, comment: str | None = None
+    ) -> Record:
         return self.store.write(self.pk, [Change(rec, self._next(rec, data, actor, what, comment), action)], actor)[0]
 
 
@@ -317,12 +446,18 @@ def preview_of(rec: Record) -> dict[str, Any]:
     if found:
         return found
     original = rec.data["original"]
-    return {"bucket": original["bucket"], "key": original["key"], "content_type": original["content_type"],
-            "kind": "original"}
+    return {
+        "bucket": original["bucket"],
+        "key": original["key"],
+        "content_type": original["content_type"],
+        "kind": "original",
+    }
 
 
 def _not_in_payment_proposal(rec: Record, verb: str) -> None:
     proposal = (rec.data.get("payment_proposal") or {}).get("proposal_id")
     if proposal:
-        raise RuleViolation(f"the voucher is in payment proposal {proposal}; remove it from the proposal before it "
-                            f"is {verb}", extra={"payment_proposal": proposal})
+        raise RuleViolation(
+            f"the voucher is in payment proposal {proposal}; remove it from the proposal before it is {verb}",
+            extra={"payment_proposal": proposal},
+        )

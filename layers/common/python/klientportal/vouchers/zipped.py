@@ -5,6 +5,7 @@ reading: each entry is read in chunks and abandoned as soon as it passes its lim
 crafted central directory lies about cannot blow memory up. Encrypted and nested archives are
 rejected; every other entry goes through the same classification as an e-mail attachment.
 """
+
 from __future__ import annotations
 
 import io

@@ -10,6 +10,7 @@ The XML is written as text in document order by `_Writer` rather than as an lxml
 same tree gives, and the conformance tests check that every built document survives an lxml
 parse/serialise round trip unchanged.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,8 +53,9 @@ _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 _CONTROL_BYTES = bytes(0 if byte < 0x20 and byte not in (0x09, 0x0A, 0x0D) else 1 for byte in range(256))
 _NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;",
-                                    "\r": "&#13;", "\t": "&#9;"})
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
 
 
 class EhfBuildError(ValueError):
@@ -73,8 +75,10 @@ def build_ehf(invoice: Invoice, calculation: Calculation | None = None) -> bytes
         w.cbc("IssueDate", invoice.issue_date.isoformat())
         if not credit and invoice.due_date:
             w.cbc("DueDate", invoice.due_date.isoformat())
-        w.cbc("CreditNoteTypeCode" if credit else "InvoiceTypeCode",
-              CREDIT_NOTE_TYPE_CODE if credit else INVOICE_TYPE_CODE)
+        w.cbc(
+            "CreditNoteTypeCode" if credit else "InvoiceTypeCode",
+            CREDIT_NOTE_TYPE_CODE if credit else INVOICE_TYPE_CODE,
+        )
         if invoice.note:
             w.cbc("Note", invoice.note)
         w.cbc("DocumentCurrencyCode", invoice.currency)
@@ -211,14 +215,22 @@ def _attachments(w: _Writer, invoice: Invoice) -> None:
             if attachment.description:
                 w.cbc("DocumentDescription", attachment.description)
             with w.cac("Attachment"):
-                w.cbc("EmbeddedDocumentBinaryObject", base64.b64encode(attachment.content).decode("ascii"),
-                      mimeCode=attachment.mime_code, filename=attachment.filename)
+                w.cbc(
+                    "EmbeddedDocumentBinaryObject",
+                    base64.b64encode(attachment.content).decode("ascii"),
+                    mimeCode=attachment.mime_code,
+                    filename=attachment.filename,
+                )
 
 
 def _address(w: _Writer, name: str, address: Address) -> None:
     with w.cac(name):
-        for value, tag in ((address.street, "StreetName"), (address.additional_street, "AdditionalStreetName"),
-                           (address.city, "CityName"), (address.postal_zone, "PostalZone")):
+        for value, tag in (
+            (address.street, "StreetName"),
+            (address.additional_street, "AdditionalStreetName"),
+            (address.city, "CityName"),
+            (address.postal_zone, "PostalZone"),
+        ):
             if value:
                 w.cbc(tag, value)
         with w.cac("Country"):
@@ -305,13 +317,21 @@ def _payment_means(w: _Writer, invoice: Invoice, credit: bool) -> None:
 
 def _tax_category(w: _Writer, name: str, vat: Vat | VatBreakdown, with_reason: bool = False) -> None:
     percent = None if vat.category is VatCategory.OUTSIDE_SCOPE else number_text(vat.rate)
-    w.raw(_tax_category_xml(name, vat.category.value, percent, vat.exemption_reason_code if with_reason else None,
-                            vat.exemption_reason if with_reason else None))
+    w.raw(
+        _tax_category_xml(
+            name,
+            vat.category.value,
+            percent,
+            vat.exemption_reason_code if with_reason else None,
+            vat.exemption_reason if with_reason else None,
+        )
+    )
 
 
 @lru_cache(maxsize=1024)
-def _tax_category_xml(name: str, category: str, percent: str | None, reason_code: str | None,
-                      reason: str | None) -> str:
+def _tax_category_xml(
+    name: str, category: str, percent: str | None, reason_code: str | None, reason: str | None
+) -> str:
     """A TaxCategory / ClassifiedTaxCategory element. It repeats on every line and allowance with the
     same VAT, so it is written once per process for each distinct VAT and reason."""
     w = _Writer("")
@@ -376,8 +396,7 @@ def _line(w: _Writer, index: int, amounts: LineAmounts, credit: bool) -> None:
     line = amounts.line
     with w.cac("CreditNoteLine" if credit else "InvoiceLine"):
         w.cbc("ID", str(index))
-        w.cbc("CreditedQuantity" if credit else "InvoicedQuantity", number_text(line.quantity),
-              unitCode=line.unit_code)
+        w.cbc("CreditedQuantity" if credit else "InvoicedQuantity", number_text(line.quantity), unitCode=line.unit_code)
         w.amount("LineExtensionAmount", amounts.net)
         if line.period is not None:
             _period(w, line.period)

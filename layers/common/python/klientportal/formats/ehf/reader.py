@@ -5,6 +5,7 @@ envelope as access points deliver them. Parsing goes through `safe_xml`; values 
 (confidence 1.0), amounts as Decimal. The reader does not judge the document: business rules are
 `klientportal.formats.ehf.validation` (schema + Schematron) and `klientportal.vouchers.checks`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,11 +88,15 @@ def open_ehf(xml: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> EhfDocument:
         envelope = _envelope(root)
         payload = [child for child in root if isinstance(child.tag, str) and not child.tag.startswith(f"{{{SBDH_NS}}}")]
         if len(payload) != 1:
-            raise EhfReadError("sbdh-no-payload", f"expected one business document in the envelope, found {len(payload)}")
+            raise EhfReadError(
+                "sbdh-no-payload", f"expected one business document in the envelope, found {len(payload)}"
+            )
         root = payload[0]
     kind = DOCUMENT_TYPES.get(root.tag) if isinstance(root.tag, str) else None
     if kind is None:
-        raise EhfReadError("not-ubl-invoice", f"root element {etree.QName(root).localname!r} is not a UBL Invoice or CreditNote")
+        raise EhfReadError(
+            "not-ubl-invoice", f"root element {etree.QName(root).localname!r} is not a UBL Invoice or CreditNote"
+        )
     return EhfDocument(root=root, kind=kind, envelope=envelope)
 
 
@@ -144,7 +149,9 @@ def voucher_from_ubl(document: EhfDocument) -> ExtractedVoucher:
         kid=Extracted[str].exact(kid),
         bank_account=Extracted[str].exact(_bank_account(root)),
         lines=tuple(_line(line, qty_tag) for line in root.iterfind(line_tag, NS)),
-        vat_breakdown=tuple(_vat(sub) for sub in tax_total.iterfind("cac:TaxSubtotal", NS)) if tax_total is not None else (),
+        vat_breakdown=tuple(_vat(sub) for sub in tax_total.iterfind("cac:TaxSubtotal", NS))
+        if tax_total is not None
+        else (),
         totals=_totals(root, tax_total),
         warnings=tuple(warnings),
     )
@@ -236,8 +243,13 @@ def _address(party: etree._Element | None) -> str | None:
         return None
     parts = [
         _text(address, path)
-        for path in ("cbc:StreetName", "cbc:AdditionalStreetName", "cbc:PostalZone", "cbc:CityName",
-                     "cac:Country/cbc:IdentificationCode")
+        for path in (
+            "cbc:StreetName",
+            "cbc:AdditionalStreetName",
+            "cbc:PostalZone",
+            "cbc:CityName",
+            "cac:Country/cbc:IdentificationCode",
+        )
     ]
     return ", ".join(part for part in parts if part) or None
 

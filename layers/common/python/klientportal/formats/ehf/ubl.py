@@ -1,4 +1,5 @@
 """UBL 2.1 namespaces and the PEPPOL BIS Billing 3.0 identifiers shared by EHF writing and checking."""
+
 from __future__ import annotations
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -16,7 +17,6 @@ PAYMENT_MEANS_CREDIT_TRANSFER = "30"
 PAYMENT_MEANS_SEPA_CREDIT_TRANSFER = "58"
 DISCOUNT_REASON_CODE = "95"
 FORETAKSREGISTERET = "Foretaksregisteret"
-
 
 
 def orgnr_participant_id(orgnr: str) -> str:

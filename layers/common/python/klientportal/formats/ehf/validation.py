@@ -6,6 +6,7 @@ else `../shared/conformance` beside the repository root (the folder holding pypr
 Schemas and compiled stylesheets are cached per process; one validator is not for concurrent
 threads (a Lambda container runs one request at a time).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -188,8 +189,7 @@ def _check_file(path: Path, conformance_dir: Path | None) -> FileResult:
     try:
         report = validate_ehf(path.read_bytes(), conformance_dir=conformance_dir)
     except (OSError, XmlInputError) as exc:
-        return {"file": str(path), "valid": False, "document_type": "unknown", "xsd_errors": [str(exc)],
-                "findings": []}
+        return {"file": str(path), "valid": False, "document_type": "unknown", "xsd_errors": [str(exc)], "findings": []}
     return {
         "file": str(path),
         "valid": report.valid,
