@@ -33,7 +33,9 @@ SWAGGER_HTML = """<!doctype html>
 <link rel="stylesheet" href="{assets}/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="{assets}/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true}});</script>
+<script>
+window.ui = SwaggerUIBundle({{url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true}});
+</script>
 <noscript>The OpenAPI document is at <a href="/openapi.json">/openapi.json</a>.</noscript>
 </body></html>"""
 

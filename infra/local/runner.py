@@ -227,12 +227,14 @@ class LocalStack:
             ""
             if is_loopback(self.host)
             else (
-                f"  WARNING    /_local/* is served to anyone who reaches {self.host}:{self.port} (--expose-local-routes)\n"
+                f"  WARNING    /_local/* is served to anyone who reaches {self.host}:{self.port} "
+                "(--expose-local-routes)\n"
             )
         )
         return (
             f"{warning}"
-            f'  Outbox     {self.url}/_local/outbox   (invitations, e-mails, EHF, print jobs the simulators "sent")\n'
+            f"  Outbox     {self.url}/_local/outbox   "
+            '(invitations, e-mails, EHF, print jobs the simulators "sent")\n'
             f"  Events     {self.url}/_local/events   (domain events on the bus)\n"
             f"  Schedules  POST {self.url}/_local/schedules/<name>   (fire one now)\n"
             f"  Move time  POST {self.url}/_local/clock/<2027-01-15 | +30d | real>\n"
@@ -241,12 +243,14 @@ class LocalStack:
     def banner(self) -> str:
         users = "\n".join(f"    {u.email:<26} {u.describes}" for u in seed.USERS)
         origins = self.gateway.cors.allow_origins if self.gateway.cors else ()
+        smtp = f"{self.smtp.host}:{self.smtp.port}  (voucher e-mail, as SES inbound; port: KP_LOCAL_SMTP_PORT)"
+        token = "$(.venv/bin/klientportal token --user regnskap@byraet.no)"
         return f"""
 Klientportal local stack is up in {self.startup_s:.1f} s (AWS emulated in-process by moto).
 
   API        {self.url}
   API docs   {self.url}/docs        OpenAPI: {self.url}/openapi.json
-{self._local_routes_banner()}  SMTP drop  {self.smtp.host}:{self.smtp.port}  (voucher e-mail, as SES inbound; port: KP_LOCAL_SMTP_PORT)
+{self._local_routes_banner()}  SMTP drop  {smtp}
              {", ".join(self.smtp.addresses)}
   CORS       {", ".join(origins) or "off"}   ({cors.ORIGINS_VAR})
   Clock      {clock.describe()}
@@ -256,7 +260,7 @@ Demo bureau "Tall & Balanse Regnskap AS" ({seed.BUREAU_ID}); clients {seed.FJORD
 {users}
 
 Get a token:  .venv/bin/klientportal token --user regnskap@byraet.no
-Try it:       curl -H "Authorization: Bearer $(.venv/bin/klientportal token --user regnskap@byraet.no)" {self.url}/clients
+Try it:       curl -H "Authorization: Bearer {token}" {self.url}/clients
 
 Ctrl-C stops everything.
 """

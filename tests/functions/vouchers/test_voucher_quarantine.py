@@ -46,8 +46,8 @@ def _nested(depth: int) -> bytes:
     )
     closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(depth + 1)))
     leaf = (
-        b"--b%d\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n%%PDF-1.4\r\n"
-        % depth
+        b"--b%d\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=a.pdf\r\n\r\n%%PDF-1.4\r\n" % depth
     )
     return _raw('Content-Type: multipart/mixed; boundary="b0"', opening + leaf + closing)
 

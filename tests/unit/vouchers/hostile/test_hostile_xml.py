@@ -9,7 +9,10 @@ import pytest
 from klientportal.formats.ehf.reader import EhfReadError, read_ehf
 from klientportal.formats.safe_xml import XmlInputError, parse_xml
 
-UBL = b'xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"'
+UBL = (
+    b'xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+    b'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"'
+)
 LAUGHS = b"".join(
     b'<!ENTITY l%d "&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;&l%d;">' % ((i,) + (i - 1,) * 10) for i in range(1, 10)
 )
@@ -62,7 +65,8 @@ def test_ehf_reader_passes_the_reason_on(data: bytes, reason: str, timed) -> Non
 def test_xinclude_is_never_processed(timed) -> None:
     data = (
         b"<Invoice " + UBL + b' xmlns:xi="http://www.w3.org/2001/XInclude"><cbc:ID>'
-        b'<xi:include href="file:///etc/passwd" parse="text"/></cbc:ID><cbc:IssueDate>2024-01-01</cbc:IssueDate></Invoice>'
+        b'<xi:include href="file:///etc/passwd" parse="text"/></cbc:ID>'
+        b"<cbc:IssueDate>2024-01-01</cbc:IssueDate></Invoice>"
     )
     voucher = read_ehf(data)
     assert voucher.invoice_number.value is None
@@ -89,14 +93,16 @@ def test_size_limit_and_type() -> None:
             b"<Invoice "
             + UBL
             + b' xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">'
-            b'<cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="NOK">12,50</cbc:PayableAmount></cac:LegalMonetaryTotal></Invoice>',
+            b'<cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="NOK">12,50</cbc:PayableAmount>'
+            b"</cac:LegalMonetaryTotal></Invoice>",
             "bad-amount",
         ),
         (
             b"<Invoice "
             + UBL
             + b' xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">'
-            b'<cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="NOK">NaN</cbc:PayableAmount></cac:LegalMonetaryTotal></Invoice>',
+            b'<cac:LegalMonetaryTotal><cbc:PayableAmount currencyID="NOK">NaN</cbc:PayableAmount>'
+            b"</cac:LegalMonetaryTotal></Invoice>",
             "bad-amount",
         ),
     ],

@@ -93,7 +93,8 @@ def find_supplier(store: Store, client_id: str, orgnr: str | None, bank_account:
                 theirs = _digits(rec.data.get("orgnr"))
                 if len(org) == 9 and theirs and theirs != org:
                     raise SupplierConflict(
-                        f"{SUPPLIER_ORGNR_MISMATCH}: the bank account belongs to supplier {rec.data['supplier_number']} "
+                        f"{SUPPLIER_ORGNR_MISMATCH}: the bank account belongs to supplier "
+                        f"{rec.data['supplier_number']} "
                         f"(orgnr {theirs}), the document names orgnr {org}; choose the supplier by hand"
                     )
                 return _match(rec, "bank_account")
