@@ -15,20 +15,9 @@ from pydantic import Field
 
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
+from klientportal.vouchers.records import Queue
 
-VoucherStatus = Literal[
-    "received",
-    "quarantined",
-    "new",
-    "to_approve",
-    "in_attestation",
-    "approved",
-    "paid",
-    "booked",
-    "returned",
-    "rejected",
-    "correction_requested",
-]
+VoucherStatus = Queue  # one value per voucher status (klientportal.vouchers.records)
 
 
 class _Out(ResponseModel):
