@@ -126,6 +126,17 @@ class StreamConsumer:
         )
         return records
 
+    def _batch_fields(self, sid: str, batch: list[dict], **more: object) -> dict[str, object]:
+        """What a log line about one batch of a shard says."""
+        return {
+            "function": self.fn.name,
+            "shard": sid,
+            "first": _seq(batch[0]),
+            "last": _seq(batch[-1]),
+            "count": len(batch),
+            **more,
+        }
+
     def _process(self, arn: str, sid: str, records: list[dict]) -> int:
         cutoff = now() - timedelta(seconds=self.mapping.max_record_age_s)
         expired = 0
@@ -146,14 +157,7 @@ class StreamConsumer:
                 self._done(sid, batch[-1])
                 self.log.info(
                     "stream batch delivered",
-                    extra={
-                        "function": self.fn.name,
-                        "shard": sid,
-                        "first": _seq(batch[0]),
-                        "last": _seq(batch[-1]),
-                        "count": len(batch),
-                        "invocations": invocations,
-                    },
+                    extra=self._batch_fields(sid, batch, invocations=invocations),
                 )
                 return taken + len(batch)
             if outcome.failed_at:
@@ -173,14 +177,7 @@ class StreamConsumer:
                 return taken
             self.log.warning(
                 "stream batch failed: retrying",
-                extra={
-                    "function": self.fn.name,
-                    "shard": sid,
-                    "first": _seq(batch[0]),
-                    "count": len(batch),
-                    "attempt": invocations,
-                    "error": reason,
-                },
+                extra=self._batch_fields(sid, batch, attempt=invocations, error=reason),
             )
         return taken
 
@@ -230,15 +227,7 @@ class StreamConsumer:
         self._done(sid, batch[-1])
         self.log.error(
             "stream records sent to the on-failure queue",
-            extra={
-                "function": self.fn.name,
-                "shard": sid,
-                "first": _seq(batch[0]),
-                "last": _seq(batch[-1]),
-                "count": len(batch),
-                "condition": condition,
-                "error": reason,
-            },
+            extra=self._batch_fields(sid, batch, condition=condition, error=reason),
         )
 
 
