@@ -184,3 +184,18 @@ def voucher_counter_sk(year: int) -> str:
 
 def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
+
+
+# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
+# and pending changes of a supplier's bank account (one per supplier).
+PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
+PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
+SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
+
+
+def payment_batch_sk(batch_id: str) -> str:
+    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
+
+
+def supplier_account_change_sk(change_id: str) -> str:
+    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
