@@ -469,3 +469,14 @@ class PaymentBatchService:
             after = {**data, "bank_task": {"task_id": task_id, "at": at}}
             return self.store.write(self.pk, [Change(rec, rec.with_data(after), "payment_batch.bank_wait")], actor)[0]
         raise RuleViolation(f"the batch is {data['status']}; only an approved batch is sent")
+
+    def note_bank_silent(self, batch_id: str, actor: Actor) -> Record:
+        """The bank gave no final status in time: said on the batch, for a person to check (never resent)."""
+        rec = self.get(batch_id)
+        at = clock.iso(clock.now())
+        data = {
+            **rec.data,
+            "bank_silent": {"at": at},
+            "history": [*rec.data.get("history", []), {"at": at, "by": "workflow", "what": "no final bank status in time"}],
+        }
+        return self.store.write(self.pk, [Change(rec, rec.with_data(data), "payment_batch.bank_silent")], actor)[0]
