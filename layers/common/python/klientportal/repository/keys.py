@@ -186,6 +186,26 @@ def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
 
 
+# ---- workflows: human tasks and attestation rules (h-wf) -------------------------------------------
+HUMAN_TASK_PREFIX = "HTASK#"  # + task id, in the client's partition
+ASSIGNEE_TASKS_GSI_PREFIX = "TASKS#"  # + subject: GSI1 partition of the open human tasks of one person
+ATTESTATION_RULES_SK = "ATTESTATION_RULES"
+ATTESTATION_PREFIX = "ATTESTATION#"  # + attestation id: one attestation round of a voucher
+
+
+def human_task_sk(task_id: str) -> str:
+    return f"{HUMAN_TASK_PREFIX}{_checked(task_id)}"
+
+
+def assignee_tasks_gsi(sub: str) -> str:
+    """GSI1 partition of the open human tasks assigned to `sub`, across all clients."""
+    return f"{ASSIGNEE_TASKS_GSI_PREFIX}{sub}"
+
+
+def attestation_sk(attestation_id: str) -> str:
+    return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
+
+
 # Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
 # and pending changes of a supplier's bank account (one per supplier).
 PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
