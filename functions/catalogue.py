@@ -319,6 +319,7 @@ def _payment_routes() -> tuple[Route, ...]:
         Route("GET", client + "/payment-batches", "payments.read"),
         Route("POST", client + "/payment-batches", "payments.write"),
         Route("GET", one, "payments.read"),
+        Route("GET", one + "/workflow", "payments.read"),
         Route("PATCH", one, "payments.write"),
         Route("POST", one + "/approvals", "payments.approve"),
         Route("POST", one + "/cancellation", "payments.write"),

@@ -105,6 +105,10 @@ def test_refused_without_step_up_then_two_step_up_approvals_hand_it_to_the_bank_
     assert paid["status"] == "paid"
     _until("the execution to succeed", lambda: _status(bid) == "SUCCEEDED")
     states = _states(bid)
+    shown = api.get(f"{BASE}/payment-batches/{bid}/workflow", user=CLIENT_ADMIN)
+    assert shown.status == 200 and shown.json["status"] == "SUCCEEDED", shown
+    assert [e["state"] for e in shown.json["events"] if e["type"].endswith("StateEntered")] == states
+    assert b"token" not in shown.raw.lower()
     for state in ("Begin", "AwaitApproval", "MarkSent", "HandToBank", "AwaitBankStatus", "BankOutcome", "Paid"):
         assert state in states, states
     assert pay.voucher_data(v1)["status"] == "paid" and pay.voucher_data(v2)["paid_on"]
