@@ -166,3 +166,19 @@ def test_a_batch_not_approved_in_time_expires_and_frees_its_vouchers(aws_env, mo
     # the freed voucher can be proposed and batched again
     assert api.post(f"{BASE}/payment-proposal/vouchers", {"voucher_id": vid}, user=ACCOUNTANT).status == 200
     assert pay.batch()["line_count"] == 1
+
+
+def test_a_cancelled_batch_ends_its_workflow_and_frees_its_vouchers(running, pay, api):
+    vid = pay.voucher(101, "100.00")
+    batch = pay.batch()
+    bid = batch["batch_id"]
+    _until("the approval task", lambda: _task_open(wf.approval_task_id(bid)))
+    r = api.post(
+        f"{BASE}/payment-batches/{bid}/cancellation",
+        {"version": pay.get(batch)["version"], "reason": "feil"},
+        user=ACCOUNTANT,
+    )
+    assert r.status == 200 and r.json["status"] == "cancelled", r
+    _until("the execution to end", lambda: _status(bid) == "SUCCEEDED")
+    assert "Cancelled" in _states(bid) and "MarkSent" not in _states(bid)
+    assert "payment_batch" not in pay.voucher_data(vid) and _outgoing() == []
