@@ -46,6 +46,7 @@ class BankEntry:
     account: str | None
     end_to_end_id: str | None
     line: int | None
+    currency: str = "NOK"  # ISO 4217 of `amount_ore` (hundredths of this currency): OCR giro is NOK; camt says
 
 
 @dataclass(frozen=True, slots=True)
