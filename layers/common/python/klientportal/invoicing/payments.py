@@ -10,6 +10,7 @@ dated after today (Europe/Oslo). What is paid beyond the invoice's total is reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -35,20 +36,41 @@ class Payments:
     def register(self, invoice_id: str, payment: Payment, actor: Actor) -> Record:
         """Record `payment` on the invoice once; settles the invoice (and closes a debt-collection
         case) when nothing is owed any more."""
+        return self.register_with(invoice_id, payment, actor)[0]
+
+    def register_with(
+        self,
+        invoice_id: str,
+        payment: Payment,
+        actor: Actor,
+        also: Callable[[dict[str, Any]], list[Change]] | None = None,
+    ) -> tuple[Record, bool]:
+        """`register`, with the caller's own changes in the same transaction: `also(invoice data
+        after the payment)` is called on every attempt that writes (the bank routine adds its
+        payment, open item and journal entry). The invoice and whether this call wrote (False: a
+        replay of a recorded payment, nothing written, `also` not applied)."""
         today = self.ctx.today()
         if payment.paid_on > today:
             raise InvalidInput(
                 f"a payment cannot be dated after today ({today.isoformat()} in Norway)",
                 [FieldError("paid_on", f"after today ({today.isoformat()})")],
             )
-        rec, closing = retry_on_stale(lambda: self._record(invoice_id, payment, actor), also_on_exists=True)
+        rec, closing, wrote = retry_on_stale(
+            lambda: self._record(invoice_id, payment, actor, also), also_on_exists=True
+        )
         if closing:
             self.ctx.adapters.collection.close_case(
                 rec.data["collection"]["case_id"], "paid to the creditor", self.ctx.client.client_id, invoice_id
             )
-        return rec
+        return rec, wrote
 
-    def _record(self, invoice_id: str, payment: Payment, actor: Actor) -> tuple[Record, bool]:
+    def _record(
+        self,
+        invoice_id: str,
+        payment: Payment,
+        actor: Actor,
+        also: Callable[[dict[str, Any]], list[Change]] | None,
+    ) -> tuple[Record, bool, bool]:
         ctx = self.ctx
         rec = ctx.repo.invoice(invoice_id)
         invoice = StoredInvoice.model_validate(rec.data)
@@ -61,7 +83,7 @@ class Payments:
         )
         if claimed is not None:
             _require_same(payment, claimed, invoice_id)
-            return rec, False
+            return rec, False, False
         lc.require(invoice.status, lc.RECEIVES_PAYMENT, "register a payment on")
         data = dict(rec.data)
         overpaid_before = lc.overpaid(data)
@@ -99,7 +121,9 @@ class Payments:
                     ctx, data, extra, {"payment_id": payment.payment_id, "paid_on": payment.paid_on.isoformat()}
                 )
             )
-        return ctx.store.write(ctx.pk, changes, actor)[0], closing
+        if also is not None:
+            changes += also(data)
+        return ctx.store.write(ctx.pk, changes, actor)[0], closing, True
 
 
 def _require_same(payment: Payment, claimed: dict[str, Any], invoice_id: str) -> None:
