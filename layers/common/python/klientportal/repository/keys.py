@@ -184,3 +184,59 @@ def voucher_counter_sk(year: int) -> str:
 
 def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
+
+
+# Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
+BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
+BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
+BANK_AGREEMENT_SHARDS = 4
+BANK_IMPORT_PREFIX = "BANKIN#IMPORT#"
+BANK_FILE_PREFIX = "BANKIN#FILE#"  # transmission identity claim: <format>#<identity> → import
+BANK_PAYMENT_PREFIX = "BANKIN#PAYMENT#"  # one bank payment, by its bank reference (the identity claim)
+BANK_SAME_PREFIX = "BANKIN#SAME#"  # the same payment in another format: account, date, amount, KID, n
+BANK_UNMATCHED_GSI = "#BANK_UNMATCHED"  # after client_pk: GSI1 of the payments waiting for a manual match
+RECEIVABLE_PREFIX = "RECEIVABLE#"  # an open item issued outside the portal, by invoice number
+OPEN_ITEM_KID_PREFIX = "OPENITEM_KID#"  # KID → the external open items that carry it
+INVOICE_NUMBER_PREFIX = "INVOICE_NUMBER#"  # invoice number → invoice id (written when issued)
+
+
+def bank_agreements_gsi(client_id: str) -> str:
+    import zlib
+
+    return f"{BANK_AGREEMENTS_GSI}{zlib.crc32(client_id.encode()) % BANK_AGREEMENT_SHARDS}"
+
+
+def all_bank_agreements_gsi() -> list[str]:
+    return [f"{BANK_AGREEMENTS_GSI}{n}" for n in range(BANK_AGREEMENT_SHARDS)]
+
+
+def bank_import_sk(import_id: str) -> str:
+    return f"{BANK_IMPORT_PREFIX}{_checked(import_id)}"
+
+
+def bank_file_sk(file_format: str, identity: str) -> str:
+    return f"{BANK_FILE_PREFIX}{file_format}#{identity}"
+
+
+def bank_payment_sk(payment_key: str) -> str:
+    return f"{BANK_PAYMENT_PREFIX}{payment_key}"
+
+
+def bank_same_sk(fingerprint: str, occurrence: int) -> str:
+    return f"{BANK_SAME_PREFIX}{fingerprint}#{occurrence:04d}"
+
+
+def bank_unmatched_gsi(client_id: str) -> str:
+    return f"{client_pk(client_id)}{BANK_UNMATCHED_GSI}"
+
+
+def receivable_sk(invoice_number: str) -> str:
+    return f"{RECEIVABLE_PREFIX}{invoice_number}"
+
+
+def open_item_kid_sk(kid: str) -> str:
+    return f"{OPEN_ITEM_KID_PREFIX}{kid}"
+
+
+def invoice_number_sk(number: int) -> str:
+    return f"{INVOICE_NUMBER_PREFIX}{number:010d}"
