@@ -185,6 +185,8 @@ BUCKETS: tuple[Bucket, ...] = (
 QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+    # approved payment batches for the bank routine: {"client_id", "batch_id", "content_hash"} (contract 4)
+    Queue("payment-batches-outgoing", visibility_timeout_s=5 * MINUTE, max_receive_count=5),
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
@@ -276,6 +278,26 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("POST", one + "/payment-request", "invoicing.send"),
         Route("POST", one + "/reminders", "invoicing.remind"),
         Route("POST", one + "/collection", "invoicing.collection"),
+    )
+
+
+def _payment_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    one = client + "/payment-batches/{batch_id}"
+    change = client + "/suppliers/{item_id}/account-change"
+    return (
+        Route("GET", client + "/payment-batches", "payments.read"),
+        Route("POST", client + "/payment-batches", "payments.write"),
+        Route("GET", one, "payments.read"),
+        Route("PATCH", one, "payments.write"),
+        Route("POST", one + "/approvals", "payments.approve"),
+        Route("POST", one + "/cancellation", "payments.write"),
+        Route("GET", client + "/payment-settings", "payments.read"),
+        Route("PUT", client + "/payment-settings", "payments.settings.write"),
+        Route("GET", change, "payments.accounts.read"),
+        Route("POST", change, "payments.accounts.request"),
+        Route("POST", change + "/approval", "payments.accounts.decide"),
+        Route("POST", change + "/rejection", "payments.accounts.decide"),
     )
 
 
@@ -422,6 +444,15 @@ FUNCTIONS: tuple[Function, ...] = (
             Access("mail:vouchers"),
             _CURSORS,
         ),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payments",
+        handler="functions.payments.api.lambda_handler",
+        description="Outgoing payments: payment batches from the payment proposal, their approval (BankID "
+        "step-up, four eyes, bound to the content hash), payment settings, supplier account changes",
+        routes=_payment_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _CURSORS),
         timeout_s=30 * SECOND,
     ),
 )

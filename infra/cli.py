@@ -18,6 +18,16 @@ def _cmd_token(args: argparse.Namespace) -> int:
     from infra.local.runner import local_key_file
     from klientportal.auth.tokens import DevIssuer
 
+    if args.step_up or args.auth_age:
+        from infra.local import step_up_tokens
+
+        issuer = DevIssuer(local_key_file())
+        print(
+            step_up_tokens.issue(
+                issuer, args.user, step_up=args.step_up, auth_age_s=args.auth_age, minutes=args.minutes
+            )
+        )
+        return 0
     print(DevIssuer(local_key_file()).issue(args.user, minutes=args.minutes, auth_level=args.acr))
     return 0
 
@@ -119,6 +129,8 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--user", required=True, help="e-mail address of the user")
     token.add_argument("--minutes", type=int, default=60)
     token.add_argument("--acr", default=None, help="authentication level claim, e.g. bankid (step-up)")
+    token.add_argument("--step-up", action="store_true", help="a fresh BankID-level sign-in (payment approvals)")
+    token.add_argument("--auth-age", type=int, default=0, help="seconds since that sign-in (a stale one: > 300)")
     token.set_defaults(func=_cmd_token)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")

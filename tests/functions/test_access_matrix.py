@@ -93,6 +93,14 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.attestation.decide": {AT, CA},
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    # payments (0520): module bank (salg@ lacks it); approving is the payment right, with step-up
+    "payments.read": ADMINS,
+    "payments.write": ADMINS,
+    "payments.approve": {BA, CA},
+    "payments.settings.write": {BA, CA},
+    "payments.accounts.read": ADMINS,  # module vouchers: salg@ lacks it
+    "payments.accounts.request": ADMINS,
+    "payments.accounts.decide": ADMINS,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -132,6 +140,7 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
     path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
+    path = path.replace("{batch_id}", "pb-0000000000000000")
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 

@@ -25,6 +25,8 @@ from klientportal.settings import Settings, settings
 if TYPE_CHECKING:
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
+    from klientportal.payments.batches import PaymentBatchService
+    from klientportal.payments.supplier_accounts import SupplierAccountChanges
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
@@ -102,6 +104,17 @@ class Invocation:
         from klientportal.repository.audit_anchors import AnchorStore
 
         return AnchorStore(self.s3, self.settings.vouchers_bucket)
+
+    def payment_batches(self, client_id: str) -> PaymentBatchService:
+        from klientportal.payments.batches import PaymentBatchService
+        from klientportal.payments.workflow import approval_workflow
+
+        return PaymentBatchService(self.store, client_id, approval_workflow(self.store, client_id))
+
+    def supplier_account_changes(self, client_id: str) -> SupplierAccountChanges:
+        from klientportal.payments.supplier_accounts import SupplierAccountChanges
+
+        return SupplierAccountChanges(self.store, client_id)
 
     @property
     def s3(self) -> Any:

@@ -441,6 +441,12 @@ def preview_of(rec: Record) -> dict[str, Any]:
 
 
 def _not_in_payment_proposal(rec: Record, verb: str) -> None:
+    batch = (rec.data.get("payment_batch") or {}).get("batch_id")
+    if batch:
+        raise RuleViolation(
+            f"the voucher is in payment batch {batch}; it is paid or freed by the batch, not {verb} by hand",
+            extra={"payment_batch": batch},
+        )
     proposal = (rec.data.get("payment_proposal") or {}).get("proposal_id")
     if proposal:
         raise RuleViolation(
