@@ -309,6 +309,7 @@ def client_id_of(pk: str) -> str:
         raise ValueError(f"not a client partition: {pk!r}")
     return _checked(pk[2:])
 
+
 # Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
 # and pending changes of a supplier's bank account (one per supplier).
 PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
