@@ -90,6 +90,23 @@ class Function:
 
 
 @dataclass(frozen=True)
+class StateMachine:
+    """A Step Functions state machine. Its ASL is `definition` (a path from the repository root)
+    with `${Placeholder}`s: each of `tasks` names the catalogue function a Lambda task invokes (its
+    ARN is put in), each of `resources` a catalogue resource ("queue:payment-batches-outgoing"; its
+    deployed name, URL or ARN is put in). The CDK app grants the machine's role exactly these; the
+    functions that start executions or answer task tokens name it in their `access`
+    (Access("statemachine:<name>", write=True)). `timeout_s` bounds a whole execution."""
+
+    name: str
+    definition: str
+    description: str
+    tasks: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, str] = field(default_factory=dict)
+    timeout_s: int = 90 * 24 * HOUR
+
+
+@dataclass(frozen=True)
 class GlobalIndex:
     name: str
     pk: str
@@ -197,6 +214,9 @@ KEYS: tuple[EncryptionKey, ...] = (
     ),
 )
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
+
+# ---- workflows (Step Functions; docs/workflows.md) ------------------------------------------------
+STATE_MACHINES: tuple[StateMachine, ...] = ()  # one entry per workflow, appended
 
 _READ_TABLE = Access("table:main")
 _WRITE_TABLE = Access("table:main", write=True)
@@ -471,6 +491,14 @@ def env_var(resource: str) -> str:
     """
     kind, name = resource.split(":", 1)
     return f"KP_{kind}_{name}".upper().replace("-", "_")
+
+
+def state_machine(name: str) -> StateMachine:
+    """The state machine entry named `name`."""
+    for sm in STATE_MACHINES:
+        if sm.name == name:
+            return sm
+    raise KeyError(name)
 
 
 def function(name: str) -> Function:

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from functions import catalogue
 from infra import cors
-from infra.local import environment, moto_server, resources, seed, step_up_tokens
+from infra.local import environment, moto_lambda, moto_server, resources, seed, step_up_tokens
 from infra.local.gateway import Gateway, problem, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
@@ -118,9 +118,10 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         from klientportal.bootstrap import tenancy_service
 
+        self.invoker = Invoker()
+        moto_lambda.install(self.invoker.invoke_deployed)  # state machines' Lambda tasks → the handlers
         seed.seed(tenancy_service())
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
-        self.invoker = Invoker()
         self.pumps = Pumps(self.invoker, self.resource_env)
         self.gateway = Gateway(
             self.invoker, self.issuer.verifier(), extra_routes=self._local_routes(), cors=cors_policy
