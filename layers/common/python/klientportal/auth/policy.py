@@ -95,6 +95,13 @@ ACTIONS: dict[str, ActionRule] = {
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # incoming bank payments and the customer sub-ledger (docs/bank.md)
+    "bank.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "bank.agreement.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.import": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.match": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "receivables.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "receivables.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
     **_registers(),
 }
 
