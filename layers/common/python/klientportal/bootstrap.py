@@ -23,6 +23,7 @@ from klientportal.repository.store import Store
 from klientportal.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from klientportal.bank.service import BankService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.payments.batches import PaymentBatchService
@@ -115,6 +116,22 @@ class Invocation:
         from klientportal.payments.supplier_accounts import SupplierAccountChanges
 
         return SupplierAccountChanges(self.store, client_id)
+
+    def bank(self, client_id: str) -> BankService:
+        """The bank routine of one client: originals in the Object-Lock bucket, uploads from the inbound one."""
+        from klientportal.bank.service import BankService
+
+        s = self.settings
+        return BankService(
+            self.store,
+            client_id,
+            self.delivery,
+            s3=self.s3,
+            originals_bucket=s.vouchers_bucket,
+            inbound_bucket=s.inbound_bucket,
+            sqs=aws.client("sqs"),
+            queue_name=s.bank_imports_queue,
+        )
 
     @property
     def s3(self) -> Any:

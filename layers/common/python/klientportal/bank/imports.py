@@ -302,6 +302,9 @@ class BankImports:
             return "duplicate"
         items = lookup.items(entry.kid) if entry.kid and kid_state(entry.kid) == "valid" else []
         outcome = match(amount, entry.credit, entry.kid, items)
+        currency = getattr(entry, "currency", "NOK") or "NOK"
+        if currency != "NOK":
+            outcome = Outcome("unmatched", "currency", f"the payment is in {currency}; open items are in NOK")
         try:
             if outcome.status == "matched":
                 try:

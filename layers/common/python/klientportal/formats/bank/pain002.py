@@ -249,10 +249,15 @@ def build_pain002(
     original_message_id: str,
     payment_information_id: str,
     verdicts: tuple[Verdict, ...],
+    *,
+    group_rejection: tuple[str, str] | None = None,
 ) -> bytes:
-    """A pain.002.001.03 answer to one pain.001: group status ACCP, RJCT or PART from the verdicts."""
+    """A pain.002.001.03 answer to one pain.001: group status ACCP, RJCT or PART from the verdicts, or
+    (`group_rejection` = reason code and text) the whole file rejected without per-transaction lines."""
     rejected = sum(v.status == REJECTED for v in verdicts)
     group = "ACCP" if rejected == 0 else REJECTED if rejected == len(verdicts) else "PART"
+    if group_rejection is not None:
+        group = REJECTED
 
     def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
         element = etree.SubElement(parent, f"{{{NS}}}{tag}")
@@ -270,6 +275,12 @@ def build_pain002(
     sub(original, "OrgnlMsgNmId", "pain.001.001.03")
     sub(original, "OrgnlNbOfTxs", str(len(verdicts)))
     sub(original, "GrpSts", group)
+    if group_rejection is not None:
+        info = sub(original, "StsRsnInf")
+        sub(sub(info, "Rsn"), "Cd", group_rejection[0])
+        sub(info, "AddtlInf", group_rejection[1][:105])
+        data: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        return data
     block = sub(report, "OrgnlPmtInfAndSts")
     sub(block, "OrgnlPmtInfId", payment_information_id)
     sub(block, "PmtInfSts", group)
@@ -283,5 +294,5 @@ def build_pain002(
                 sub(sub(info, "Rsn"), "Cd", verdict.reason_code)
             if verdict.reason_text is not None:
                 sub(info, "AddtlInf", verdict.reason_text[:105])
-    data: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    data = etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
