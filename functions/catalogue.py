@@ -218,7 +218,17 @@ KEYS: tuple[EncryptionKey, ...] = (
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
 
 # ---- workflows (Step Functions; docs/workflows.md) ------------------------------------------------
-STATE_MACHINES: tuple[StateMachine, ...] = ()  # one entry per workflow, appended
+STATE_MACHINES: tuple[StateMachine, ...] = (  # one entry per workflow, appended
+    StateMachine(
+        name="payment-approval",
+        definition="functions/workflows/payment-approval.asl.json",
+        description="Approval of a payment batch (step-up, four eyes, bound to the content hash) as a human "
+        "task with expiry; the approved batch handed to the bank routine's queue; the bank's status awaited",
+        tasks={"PaymentTasks": "payment-tasks"},
+        resources={"PaymentBatchesOutgoing": "queue:payment-batches-outgoing"},
+        timeout_s=30 * 24 * HOUR,
+    ),
+)
 
 _READ_TABLE = Access("table:main")
 _WRITE_TABLE = Access("table:main", write=True)
@@ -491,7 +501,15 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Outgoing payments: payment batches from the payment proposal, their approval (BankID "
         "step-up, four eyes, bound to the content hash), payment settings, supplier account changes",
         routes=_payment_routes(),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, _CURSORS),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _CURSORS, Access("statemachine:payment-approval", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payment-tasks",
+        handler="functions.payments.workflow_tasks.lambda_handler",
+        description="The payment-approval workflow's tasks: open the approval and bank-status human tasks "
+        "(tokens kept server side), expire unapproved batches, mark approved batches sent",
+        access=(_WRITE_TABLE, Access("statemachine:payment-approval", write=True)),
         timeout_s=30 * SECOND,
     ),
     # Incoming bank payments (klientportal/bank, docs/bank.md)

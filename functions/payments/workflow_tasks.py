@@ -34,6 +34,7 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if action == "open_approval":
         task_id = wf.approval_task_id(batch_id)
         rec = batches.get(batch_id)
+        _decided_before_the_wait(rec.data["status"])
         tasks.open(
             task_id,
             str(event["token"]),
@@ -43,11 +44,10 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             assignee_email=None,
             execution=str(event.get("execution", "")),
         )
-        if batches.await_approval(batch_id, task_id, SYSTEM):  # approved while no token was stored
-            now = batches.get(batch_id)
-            batches.workflow.complete(task_id, {"approved": True, "content_hash": now.data["content_hash"]})
-        elif batches.get(batch_id).data["status"] == "cancelled":
-            batches.workflow.fail(task_id, "BatchCancelled", "cancelled before the wait began")
+        now = batches.get(batch_id).data["status"]
+        if now != "awaiting_approval":  # the last approval came while the task was being opened
+            tasks.cancel(task_id, f"the batch is {now}")
+            _decided_before_the_wait(now)
         return {"task_id": task_id}
     if action == "expire":
         cancelled = batches.cancel(batch_id, SYSTEM, "not approved in time")
@@ -61,6 +61,8 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if action == "open_bank_wait":
         task_id = wf.bank_task_id(batch_id)
         rec = batches.get(batch_id)
+        if rec.data["status"] in wf.FINAL_BANK_STATUSES:
+            raise wf.BankAnswered(rec.data["status"])
         tasks.open(
             task_id,
             str(event["token"]),
@@ -70,15 +72,25 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             assignee_email=None,
             execution=str(event.get("execution", "")),
         )
-        fresh = batches.get(batch_id)
-        if fresh.data["status"] in ("paid", "rejected"):  # the bank answered before the wait began
-            batches.workflow.complete(task_id, {"status": fresh.data["status"]})
+        now = batches.get(batch_id).data["status"]
+        if now in wf.FINAL_BANK_STATUSES:  # the bank answered while the task was being opened
+            tasks.cancel(task_id, f"the bank reported {now}")
+            raise wf.BankAnswered(now)
         return {"task_id": task_id}
+    if action == "bank_result":
+        return {"status": batches.get(batch_id).data["status"]}
     if action == "bank_silent":
         tasks.cancel(wf.bank_task_id(batch_id), "no final status from the bank in time")
         batches.note_bank_silent(batch_id, SYSTEM)
         return {}
     raise ValueError(f"unknown payment workflow action {action!r}")
+
+
+def _decided_before_the_wait(status: str) -> None:
+    if status == "approved":
+        raise wf.BatchAlreadyApproved("approved before the wait began")
+    if status != "awaiting_approval":
+        raise wf.BatchCancelled(f"the batch is {status}")
 
 
 lambda_handler = instrumented(handle)

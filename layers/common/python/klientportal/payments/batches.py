@@ -400,11 +400,11 @@ class PaymentBatchService:
             actor,
         )[0]
         if done and self._workflow is not None:
-            task = (data.get("approval_task") or {}).get("task_id")
-            if task:
-                self.workflow.complete(task, {"approved": True, "content_hash": data["content_hash"]})
-            else:  # the workflow has not reached its wait yet: it reads the status when it does
-                self.workflow.start(self.client_id, batch_id)
+            from klientportal.payments.workflow import approval_task_id
+
+            output = {"approved": True, "content_hash": data["content_hash"]}
+            if not self.workflow.complete(approval_task_id(batch_id), output):
+                self.workflow.start(self.client_id, batch_id)  # not waiting yet: it reads the status when it does
         return saved
 
     def cancel(self, batch_id: str, actor: Actor, reason: str, *, version: int | None = None) -> Record | None:
@@ -428,21 +428,13 @@ class PaymentBatchService:
         changes = [Change(rec, rec.with_data(data), "payment_batch.cancelled")]
         changes += self._freed([x["voucher_id"] for x in rec.data["lines"]], actor, f"freed: batch {batch_id} {reason}")
         saved = self.store.write(self.pk, changes, actor)[0]
-        task = (rec.data.get("approval_task") or {}).get("task_id")
-        if task and self._workflow is not None and actor.kind == "user":
-            self.workflow.fail(task, "BatchCancelled", reason)
+        if self._workflow is not None and actor.kind == "user":
+            from klientportal.payments.workflow import approval_task_id
+
+            self.workflow.fail(approval_task_id(batch_id), "BatchCancelled", reason)
         return saved
 
     # ---- the workflow's steps ------------------------------------------------------------------
-    def await_approval(self, batch_id: str, task_id: str, actor: Actor) -> bool:
-        """The workflow waits for approval under `task_id`; True when the batch is approved already."""
-        rec = self.get(batch_id)
-        if rec.data["status"] != "awaiting_approval":
-            return bool(rec.data["status"] == "approved")
-        data = {**rec.data, "approval_task": {"task_id": task_id, "at": clock.iso(clock.now())}}
-        self.store.write(self.pk, [Change(rec, rec.with_data(data), "payment_batch.awaiting_approval")], actor)
-        return False
-
     def hand_to_bank(self, batch_id: str, task_id: str, actor: Actor) -> Record:
         """Mark the approved batch sent (the bank's status will complete `task_id`). Sent again
         (a retried workflow step) it only records the new task: the lines stay as they were sent."""
@@ -466,6 +458,8 @@ class PaymentBatchService:
             }
             return self.store.write(self.pk, [Change(rec, rec.with_data(after), "payment_batch.sent")], actor)[0]
         if data["status"] in ("sent", "accepted", "partly_rejected"):
+            if (data.get("bank_task") or {}).get("task_id") == task_id:
+                return rec
             after = {**data, "bank_task": {"task_id": task_id, "at": at}}
             return self.store.write(self.pk, [Change(rec, rec.with_data(after), "payment_batch.bank_wait")], actor)[0]
         raise RuleViolation(f"the batch is {data['status']}; only an approved batch is sent")
@@ -477,6 +471,9 @@ class PaymentBatchService:
         data = {
             **rec.data,
             "bank_silent": {"at": at},
-            "history": [*rec.data.get("history", []), {"at": at, "by": "workflow", "what": "no final bank status in time"}],
+            "history": [
+                *rec.data.get("history", []),
+                {"at": at, "by": "workflow", "what": "no final bank status in time"},
+            ],
         }
         return self.store.write(self.pk, [Change(rec, rec.with_data(data), "payment_batch.bank_silent")], actor)[0]

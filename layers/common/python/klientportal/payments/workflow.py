@@ -28,6 +28,21 @@ DEFAULT_APPROVAL_S = 3 * 24 * 3600  # a batch not approved within three days exp
 DEFAULT_BANK_S = 5 * 24 * 3600  # the bank's final status (camt.054 debit) within five days
 
 
+FINAL_BANK_STATUSES = frozenset({"paid", "rejected"})
+
+
+class BatchAlreadyApproved(Exception):
+    """The batch was approved before the approval wait began (the ASL catches this name)."""
+
+
+class BatchCancelled(Exception):
+    """The batch is cancelled (by a person, or expired): the workflow ends (the ASL catches this name)."""
+
+
+class BankAnswered(Exception):
+    """The bank's final status arrived before the bank wait began (the ASL catches this name)."""
+
+
 def approval_task_id(batch_id: str) -> str:
     return f"pa-{batch_id}"
 
