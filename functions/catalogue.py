@@ -555,6 +555,33 @@ FUNCTIONS: tuple[Function, ...] = (
         access=(_WRITE_TABLE, Access("bucket:vouchers", write=True), Access("queue:bank-imports", write=True)),
         timeout_s=5 * MINUTE,
     ),
+    # Outgoing payments to the bank (klientportal/bank/outgoing.py, sending.py, answers.py; docs/formats-bank.md)
+    Function(
+        name="bank-outgoing",
+        handler="functions.bank.outgoing.lambda_handler",
+        description="Approved payment batches from the queue: pain.001 built and XSD-checked, stored in the "
+        "documents bucket exactly as sent, uploaded through the bank channel at most once",
+        queues=(QueueTrigger("payment-batches-outgoing", batch_size=1),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:payment-batches-outgoing")),
+        timeout_s=2 * MINUTE,
+    ),
+    Function(
+        name="bank-answers",
+        handler="functions.bank.answers.lambda_handler",
+        description="The bank's pain.002 status reports from every client's bank channel applied to their "
+        "payment batches (bank_status.report)",
+        schedules=(Schedule("bank-answers", "rate(15 minutes)"),),
+        access=(_WRITE_TABLE,),
+        timeout_s=5 * MINUTE,
+    ),
+    Function(
+        name="bank-outgoing-api",
+        handler="functions.bank.outgoing_api.lambda_handler",
+        description="The pain.001 file sent to the bank for a payment batch, byte for byte",
+        routes=(Route("GET", "/clients/{client_id}/payment-batches/{batch_id}/pain001", "payments.read"),),
+        access=(_READ_TABLE, Access("bucket:documents")),
+        timeout_s=30 * SECOND,
+    ),
 )
 
 

@@ -23,6 +23,7 @@ from klientportal.repository.store import Store
 from klientportal.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from klientportal.bank.sending import BatchSender
     from klientportal.bank.service import BankService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
@@ -140,6 +141,15 @@ class Invocation:
     @property
     def events(self) -> Any:
         return aws.client("events")
+
+    def bank_sender(self, client_id: str) -> BatchSender:
+        """Outgoing payments of one client: pain.001 files in the documents bucket, the bank channel
+        (locally the simulator that answers as the bank)."""
+        from klientportal.bank.answers import answering_channel
+        from klientportal.bank.sending import BatchSender
+
+        channel = answering_channel(self.settings.delivery_mode)
+        return BatchSender(self.store, self.s3, self.settings.documents_bucket, channel, client_id)
 
 
 def invocation() -> Invocation:

@@ -16,13 +16,14 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from klientportal.formats.bank.model import BankFile
 from klientportal.formats.bank.pain001 import CreditTransfer, PaymentOrder, build_pain001
 from klientportal.formats.bank.pain002 import REJECTED, StatusReport
 
 OUTGOING_SK_PREFIX = "BANKOUT#"
+BankStatus = Literal["accepted", "rejected", "partly_rejected", "paid"]  # bank_status.report's (contract 4)
 SENDABLE = frozenset({"sent", "accepted", "partly_rejected", "paid", "rejected"})
 _ACCEPTED = frozenset({"ACCP", "ACSC", "ACSP", "ACTC", "ACWC"})
 
@@ -122,7 +123,7 @@ class StatusUpdate:
     """What to pass to `bank_status.report(store, client_id, batch_id, status, lines)`."""
 
     batch_id: str
-    status: str
+    status: BankStatus
     lines: tuple[dict[str, Any], ...]
 
 
@@ -166,6 +167,7 @@ def status_from_debits(bank_file: BankFile, batch: Mapping[str, Any]) -> StatusU
         paid.append({"voucher_id": voucher, "status": "paid", "paid_on": entry.booking_date.isoformat()})
     if not paid:
         return None
+    status: BankStatus
     done = {x["voucher_id"] for x in paid} | {
         v for v, x in by_voucher.items() if x.get("status") in ("paid", "rejected")
     }
