@@ -94,7 +94,7 @@ def _peak(work: Callable[[bytes], tuple[int, int]], data: bytes) -> float:
     work(data)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return peak / MIB
+    return peak / 1024
 
 
 def main() -> None:
@@ -118,11 +118,11 @@ def main() -> None:
         cpu, wall = best[name]
         print(f"| {label} | {cpu:.2f} | {wall:.2f} | {SIZES[-1] / cpu:,.0f} |")
     print(f"| netsgiro / ours (CPU) | {best['netsgiro'][0] / best['ours'][0]:.1f}× | | |\n")
-    print("| peak memory, tracemalloc (MiB, input bytes excluded) | " + " | ".join(f"{n:,}" for n in SIZES) + " |")
+    print("| peak memory, tracemalloc (KiB, the input bytes excluded) | " + " | ".join(f"{n:,}" for n in SIZES) + " |")
     print("|---|" + "---:|" * len(SIZES))
     files = {n: (big if n == SIZES[-1] else ocr_file(n)) for n in SIZES}
     for name, work in (("our reader", ours), ("netsgiro.parse", oracle)):
-        print(f"| {name} | " + " | ".join(f"{_peak(work, files[n]):.1f}" for n in SIZES) + " |")
+        print(f"| {name} | " + " | ".join(f"{_peak(work, files[n]):,.0f}" for n in SIZES) + " |")
 
 
 if __name__ == "__main__":
