@@ -16,14 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions import catalogue
 from functions.bank.responses import (
-    AgreementOut,
-    ImportOut,
-    ImportPage,
-    PaymentOut,
-    PaymentPage,
+    BankAgreementOut,
+    BankImportOut,
+    BankImportPage,
+    BankPaymentOut,
+    BankPaymentPage,
     ReceivableList,
     ReceivableOut,
-    UploadTargetOut,
+    BankUploadTargetOut,
 )
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.problems import COMMON_RESPONSES, created
@@ -78,8 +78,8 @@ class MatchRequest(_In):
 
 
 @router.get("/clients/<client_id>/bank/agreement", tags=TAGS, summary="The bank agreement", responses=COMMON_RESPONSES)
-def get_agreement(client_id: str, bank: Bank) -> AgreementOut:
-    return AgreementOut.model_validate(bank.agreement_view())
+def get_agreement(client_id: str, bank: Bank) -> BankAgreementOut:
+    return BankAgreementOut.model_validate(bank.agreement_view())
 
 
 @router.put(
@@ -88,8 +88,8 @@ def get_agreement(client_id: str, bank: Bank) -> AgreementOut:
     summary="Set the bank agreement: accounts (MOD11-checked), OCR/eGiro agreement, channel id",
     responses=COMMON_RESPONSES,
 )
-def put_agreement(client_id: str, body: BankAgreement, bank: Bank, ctx: Context) -> AgreementOut:
-    return AgreementOut.model_validate(bank.set_agreement(body, ctx.actor))
+def put_agreement(client_id: str, body: BankAgreement, bank: Bank, ctx: Context) -> BankAgreementOut:
+    return BankAgreementOut.model_validate(bank.set_agreement(body, ctx.actor))
 
 
 @router.post(
@@ -99,13 +99,13 @@ def put_agreement(client_id: str, body: BankAgreement, bank: Bank, ctx: Context)
     description="Send the file's bytes unaltered with Content-Type application/octet-stream (or text/plain, "
     "application/xml). The file is stored first and imported from a queue: 202 with the import `received`; the "
     "same file again answers 200 with its import. Files larger than 6 MiB go through /bank/import-uploads.",
-    responses={202: created(ImportOut), **COMMON_RESPONSES},
+    responses={202: created(BankImportOut), **COMMON_RESPONSES},
 )
-def post_import(client_id: str, bank: Bank, ctx: Context) -> Response[ImportOut]:
+def post_import(client_id: str, bank: Bank, ctx: Context) -> Response[BankImportOut]:
     event = router.current_event
     data = _body_bytes(event.body, bool(event.is_base64_encoded))
     rec, new = bank.imports.receive(data, "upload", ctx.actor)
-    return Response(202 if new else 200, "application/json", ImportOut.model_validate(imports.view(rec)))
+    return Response(202 if new else 200, "application/json", BankImportOut.model_validate(imports.view(rec)))
 
 
 def _body_bytes(body: str | None, encoded: bool) -> bytes:
@@ -123,11 +123,11 @@ def _body_bytes(body: str | None, encoded: bool) -> bytes:
     "/clients/<client_id>/bank/import-uploads",
     tags=TAGS,
     summary="A presigned upload for a large bank file (POST it with the fields); imported like a body",
-    responses={201: created(UploadTargetOut), **COMMON_RESPONSES},
+    responses={201: created(BankUploadTargetOut), **COMMON_RESPONSES},
 )
-def post_upload(client_id: str, body: UploadRequest, bank: Bank, ctx: Context) -> Response[UploadTargetOut]:
+def post_upload(client_id: str, body: UploadRequest, bank: Bank, ctx: Context) -> Response[BankUploadTargetOut]:
     return Response(
-        201, "application/json", UploadTargetOut.model_validate(bank.upload_target(body.size, ctx.actor.sub))
+        201, "application/json", BankUploadTargetOut.model_validate(bank.upload_target(body.size, ctx.actor.sub))
     )
 
 
@@ -137,10 +137,10 @@ def list_imports(
     ctx: Context,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> ImportPage:
+) -> BankImportPage:
     page = ctx.store.query(keys.client_pk(client_id), keys.BANK_IMPORT_PREFIX, limit=limit, cursor=cursor)
-    return ImportPage(
-        items=[ImportOut.model_validate(imports.view(r)) for r in page.items], next_cursor=page.next_cursor
+    return BankImportPage(
+        items=[BankImportOut.model_validate(imports.view(r)) for r in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -150,8 +150,8 @@ def list_imports(
     summary="One import: state, format, counts, or why it was rejected",
     responses=COMMON_RESPONSES,
 )
-def get_import(client_id: str, import_id: str, bank: Bank) -> ImportOut:
-    return ImportOut.model_validate(imports.view(bank.imports.get(import_id)))
+def get_import(client_id: str, import_id: str, bank: Bank) -> BankImportOut:
+    return BankImportOut.model_validate(imports.view(bank.imports.get(import_id)))
 
 
 @router.get(
@@ -166,9 +166,9 @@ def list_payments(
     status: Annotated[Literal["matched", "unmatched"] | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> PaymentPage:
+) -> BankPaymentPage:
     items, next_cursor = bank.payments(status, limit, cursor)
-    return PaymentPage(items=[PaymentOut.model_validate(i) for i in items], next_cursor=next_cursor)
+    return BankPaymentPage(items=[BankPaymentOut.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.get(
@@ -177,8 +177,8 @@ def list_payments(
     summary="One incoming payment and the explanation of its match",
     responses=COMMON_RESPONSES,
 )
-def get_payment(client_id: str, payment_id: str, bank: Bank) -> PaymentOut:
-    return PaymentOut.model_validate(bank.payment(payment_id))
+def get_payment(client_id: str, payment_id: str, bank: Bank) -> BankPaymentOut:
+    return BankPaymentOut.model_validate(bank.payment(payment_id))
 
 
 @router.post(
@@ -187,9 +187,9 @@ def get_payment(client_id: str, payment_id: str, bank: Bank) -> PaymentOut:
     summary="Match an unmatched payment by hand to one or more open items (booked like an automatic match)",
     responses=COMMON_RESPONSES,
 )
-def match_payment(client_id: str, payment_id: str, body: MatchRequest, bank: Bank, ctx: Context) -> PaymentOut:
+def match_payment(client_id: str, payment_id: str, body: MatchRequest, bank: Bank, ctx: Context) -> BankPaymentOut:
     targets: list[dict[str, Any]] = [t.model_dump() for t in body.items]
-    return PaymentOut.model_validate(bank.match_by_hand(payment_id, body.version, targets, ctx.actor))
+    return BankPaymentOut.model_validate(bank.match_by_hand(payment_id, body.version, targets, ctx.actor))
 
 
 @router.get(

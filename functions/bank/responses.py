@@ -13,13 +13,13 @@ class _Out(ResponseModel):
     """A part of the response."""
 
 
-class AgreementAccountOut(_Out):
+class BankAgreementAccountOut(_Out):
     account: str
     ledger_account: str
 
 
-class AgreementOut(_Out):
-    accounts: list[AgreementAccountOut]
+class BankAgreementOut(_Out):
+    accounts: list[BankAgreementAccountOut]
     channel_customer_id: str
     ocr_agreement_id: str | None = None
     egiro_agreement_id: str | None = None
@@ -28,28 +28,28 @@ class AgreementOut(_Out):
     updated_at: str
 
 
-class RejectionOut(_Out):
+class BankRejectionOut(_Out):
     reason: str
     line: int | None = None
     code: str
 
 
-class AmountsOut(_Out):
+class BankAmountsOut(_Out):
     total: Money
     matched: Money
     unmatched: Money
 
 
-class CountsOut(_Out):
+class BankCountsOut(_Out):
     transactions: int
     matched: int
     unmatched: int
     duplicates: int
     ignored: int
-    amounts: AmountsOut
+    amounts: BankAmountsOut
 
 
-class ImportOut(_Out):
+class BankImportOut(_Out):
     """A bank file import. `received`: stored, waiting for the queue; `booked`: every payment recorded
     (matched and booked, unmatched, or recognised as already recorded); `rejected`: nothing booked,
     the reason and line say why (the file is kept)."""
@@ -63,17 +63,17 @@ class ImportOut(_Out):
     sha256: str
     received_at: str
     finished_at: str | None = None
-    rejection: RejectionOut | None = None
-    counts: CountsOut | None = None
+    rejection: BankRejectionOut | None = None
+    counts: BankCountsOut | None = None
     version: int
 
 
-class ImportPage(_Out):
-    items: list[ImportOut]
+class BankImportPage(_Out):
+    items: list[BankImportOut]
     next_cursor: str | None = None
 
 
-class UploadTargetOut(_Out):
+class BankUploadTargetOut(_Out):
     key: str
     url: str
     method: Literal["POST"]
@@ -81,12 +81,12 @@ class UploadTargetOut(_Out):
     expires_in: int
 
 
-class ExplanationOut(_Out):
+class BankExplanationOut(_Out):
     rule: str
     text: str
 
 
-class AllocationOut(_Out):
+class BankAllocationOut(_Out):
     kind: Literal["invoice", "external"]
     ref: str
     number: str
@@ -96,12 +96,12 @@ class AllocationOut(_Out):
     invoice_status: str | None = None
 
 
-class JournalRefOut(_Out):
+class BankJournalRefOut(_Out):
     voucher_number: str | None = None
     entry_sk: str | None = None
 
 
-class SuggestionOut(_Out):
+class BankSuggestionOut(_Out):
     number: str
     kind: str
     ref: str
@@ -109,7 +109,7 @@ class SuggestionOut(_Out):
     reasons: list[str]
 
 
-class PaymentOut(_Out):
+class BankPaymentOut(_Out):
     payment_id: str
     import_id: str
     format: str
@@ -125,20 +125,20 @@ class PaymentOut(_Out):
     payer_name: str | None = None
     payer_account: str | None = None
     line: int | None = None
-    explanation: ExplanationOut
+    explanation: BankExplanationOut
     candidates: list[str] | None = None
-    allocations: list[AllocationOut] | None = None
-    journal: JournalRefOut | None = None
-    suggestions: list[SuggestionOut] | None = None
+    allocations: list[BankAllocationOut] | None = None
+    journal: BankJournalRefOut | None = None
+    suggestions: list[BankSuggestionOut] | None = None
     version: int
 
 
-class PaymentPage(_Out):
-    items: list[PaymentOut]
+class BankPaymentPage(_Out):
+    items: list[BankPaymentOut]
     next_cursor: str | None = None
 
 
-class ItemPaymentOut(_Out):
+class BankItemPaymentOut(_Out):
     payment_id: str
     amount: Money
     paid_on: str
@@ -160,7 +160,7 @@ class ReceivableOut(_Out):
     remaining: Money
     overpaid: Money
     status: Literal["open", "partly_paid", "paid", "overpaid"]
-    payments: list[ItemPaymentOut]
+    payments: list[BankItemPaymentOut]
 
 
 class ReceivableList(_Out):

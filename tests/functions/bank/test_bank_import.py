@@ -48,12 +48,8 @@ def _unmatched(api) -> list[dict]:
 
 
 def _journal_entries() -> list[dict]:
-    st = store()
-    return [r.data for r in st.query_all(keys.client_pk(CLIENT), "JOURNAL#bank#")] or [
-        r.data
-        for r in st.query_all(keys.client_pk(CLIENT))
-        if r.entity == "journal_entry" and r.data["series"] == "bank"
-    ]
+    """The client's entries of the "bank" series."""
+    return [r.data for r in store().query_all(keys.client_pk(CLIENT), keys.JOURNAL_PREFIX + "bank#")]
 
 
 def _external(api, number: str, kid: str, amount: str, customer: int = 2) -> dict:
@@ -173,7 +169,7 @@ def test_the_same_file_again_an_overlapping_file_and_camt_of_the_same_payments_b
 
 
 def test_two_equal_payments_in_two_files_of_one_format_are_two_payments(ledger, drain):
-    api, a, b, c = ledger
+    api, _a, b, _c = ledger
     for n in (201, 202):  # the customer pays 300 twice with the same KID on the same day
         _import(api, ocr_file(n, ACCOUNT, [Paid(Decimal("300.00"), kid=b["kid"])]))
         drain()
@@ -181,7 +177,7 @@ def test_two_equal_payments_in_two_files_of_one_format_are_two_payments(ledger, 
 
 
 def test_a_crash_halfway_resumes_without_duplicates(ledger, drain, monkeypatch):
-    api, a, b, c = ledger
+    api, a, b, _c = ledger
     real = bank_payments.Booking.book
     calls = []
 
@@ -226,7 +222,7 @@ def _end_total_plus_one(data: bytes) -> bytes:
     ],
 )
 def test_a_corrupt_file_is_rejected_whole_kept_and_visible(ledger, drain, corrupt):
-    api, a, b, c = ledger
+    api, a, b, _c = ledger
     data = corrupt(_first_file(a, b))
     _, received = _import(api, data)
     drain()
@@ -243,7 +239,7 @@ def test_a_corrupt_file_is_rejected_whole_kept_and_visible(ledger, drain, corrup
 
 
 def test_a_message_is_a_suggestion_and_a_person_matches(ledger, drain):
-    api, a, b, c = ledger
+    api, _a, _b, c = ledger
     camt = camt054("DNB-CN-0002", ACCOUNT, [("M-1", Paid(TOTAL, text=f"Faktura {c['number']}", payer="Epost Kunde"))])
     _import(api, camt)
     drain()
@@ -317,7 +313,7 @@ def _retrieve() -> dict:
 
 
 def test_the_schedule_polls_the_channel_and_acknowledges_after_storing(ledger, drain):
-    api, a, b, c = ledger
+    api, a, b, _c = ledger
     channel = SimulatedBankChannel()
     channel.offer(CHANNEL_CUSTOMER, "OCR.D020326.0101.txt", _first_file(a, b))
     result = _retrieve()

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from klientportal.api.types import Integer, Money, Text
 from klientportal.bank.matching import OpenItem
 from klientportal.errors import DomainError, FieldError
 from klientportal.formats.kid import validate_kid
@@ -44,20 +45,12 @@ class ReceivableIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     invoice_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,29}$")]
-    customer_number: Annotated[int, Field(ge=1, le=999_999_999)]
+    customer_number: Annotated[Integer, Field(ge=1, le=999_999_999)]
     kid: Annotated[str, Field(pattern=r"^[0-9]{1,24}[0-9-]$")] | None = None
-    amount: Annotated[Decimal, Field(gt=0, le=Decimal("999999999999.99"))]
+    amount: Annotated[Money, Field(gt=0)]
     issue_date: date
     due_date: date
-    customer_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-
-    @field_validator("amount")
-    @classmethod
-    def _ore(cls, value: Decimal) -> Decimal:
-        exponent = value.as_tuple().exponent
-        if not isinstance(exponent, int) or exponent < -2:
-            raise ValueError("an amount has at most 2 decimals (øre); it is never rounded")
-        return value.quantize(CENT)
+    customer_name: Annotated[Text, Field(min_length=1, max_length=200)] | None = None
 
     @field_validator("kid")
     @classmethod
