@@ -137,3 +137,14 @@ def test_a_message_for_other_content_sends_nothing(pay, recording, sim, tmp_path
     outgoing_handler.handle_record(_message(wrong), invocation())
     assert not (tmp_path / "bank" / CUSTOMER / "inbound").exists()
     assert store().get(keys.client_pk(FJORD), outgoing.outgoing_sk(batch["batch_id"])) is None
+
+
+def test_without_a_bank_agreement_the_batch_is_rejected_with_the_reason(pay, recording, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("KP_SIM_BANK_DIR", str(tmp_path / "bank"))
+    batch, (v1,) = _sent(pay, recording, 101)
+    outgoing_handler.handle_record(_message(batch), invocation())
+    after = pay.get(batch)
+    assert after["status"] == "rejected"
+    assert "no bank agreement" in after["lines"][0]["reason"]
+    assert "no bank agreement" in pay.voucher_data(v1)["payment_rejected"]["reason"]
+    assert not (tmp_path / "bank").exists()

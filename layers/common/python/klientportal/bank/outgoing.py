@@ -32,6 +32,10 @@ class NotSendable(ValueError):
     """The message does not name a batch that may go to the bank (wrong state or content)."""
 
 
+class NoAgreement(ValueError):
+    """The client has no bank agreement: there is no account to pay from and no channel."""
+
+
 def outgoing_sk(batch_id: str) -> str:
     return f"{OUTGOING_SK_PREFIX}{batch_id}"
 

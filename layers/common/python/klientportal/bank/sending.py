@@ -12,6 +12,7 @@ from klientportal.adapters.bank_channel import BankChannel, BankChannelError
 from klientportal.bank import outgoing
 from klientportal.bank.agreements import Agreements
 from klientportal.errors import AlreadyExists
+from klientportal.formats.bank.pain001 import Pain001Error
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Store
@@ -22,7 +23,8 @@ BANK_ROUTINE = Actor(sub="bank-outgoing", kind="system")
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     """`uploaded` (now), `already-uploaded`, `in-doubt` (a claim without an answer: never resent by
-    itself), `upload-failed` (the bank refused the upload; the batch is reported rejected)."""
+    itself), `upload-failed` (the bank refused the upload) or `refused` (no bank agreement, or no
+    valid pain.001 can be made); after the last two the batch is reported rejected with the reason."""
 
     outcome: str
     batch_id: str
@@ -47,7 +49,7 @@ class BatchSender:
         client = self.store.get(self.pk, keys.CLIENT_SK)
         agreement = Agreements(self.store, self.client_id).agreement()
         if client is None or agreement is None:
-            raise outgoing.NotSendable("the client has no bank agreement: nothing can be sent to a bank")
+            raise outgoing.NoAgreement("the client has no bank agreement with a bank account")
         debtor = outgoing.Debtor(
             name=str(client.data["name"]),
             account=str(agreement.accounts[0].account),
@@ -62,8 +64,14 @@ class BatchSender:
         batch = self.store.get(self.pk, keys.payment_batch_sk(batch_id))
         if batch is None:
             raise outgoing.NotSendable(f"no payment batch {batch_id}")
-        debtor, customer = self.debtor()
-        data, digest = outgoing.build_for_batch(batch.data, debtor, content_hash)
+        if batch.data.get("content_hash") != content_hash:
+            raise outgoing.NotSendable("the message's content hash is not the batch's: nothing is sent")
+        try:
+            debtor, customer = self.debtor()
+            data, digest = outgoing.build_for_batch(batch.data, debtor, content_hash)
+        except (outgoing.NoAgreement, Pain001Error) as exc:  # no retry can help: the lines go back with the reason
+            self._rejected(batch_id, batch.data, f"not sent to the bank: {exc}")
+            return SendOutcome("refused", batch_id)
         key = outgoing.s3_key(self.client_id, batch_id)
         self.s3.put_object(
             Bucket=self.bucket, Key=key, Body=data, ContentType="application/xml", Metadata={"sha256": digest}
@@ -109,6 +117,12 @@ class BatchSender:
         done = {**claim.data, "status": "uploaded", "bank_file_id": received, "uploaded_at": clock.iso(clock.now())}
         self.store.replace(claim, done, BANK_ROUTINE, "bank_outgoing.uploaded")
         return SendOutcome("uploaded", batch_id, received)
+
+    def _rejected(self, batch_id: str, batch: dict[str, Any], reason: str) -> None:
+        from klientportal.payments import bank_status
+
+        lines = [{"voucher_id": x["voucher_id"], "status": "rejected", "reason": reason} for x in batch["lines"]]
+        bank_status.report(self.store, self.client_id, batch_id, "rejected", lines)
 
     def sent_file(self, batch_id: str) -> bytes | None:
         """The exact pain.001 sent for the batch (None when none was sent)."""
