@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -73,7 +73,6 @@ class _Totals:
     total_ore: int = 0
     credit_ore: int = 0
     debit_ore: int = 0
-    assignments: list[str] = field(default_factory=list)
 
 
 def _refuse_line(record: bytes, number: int) -> NoReturn:
