@@ -352,6 +352,7 @@ class KidLookup:
         self.pk = ctx.pk
         self.kid_settings = kid_settings
         self._items: dict[str, list[OpenItem]] = {}
+        self._refs: dict[str, tuple[list[str], list[str]]] = {}
 
     def _number(self, kid: str) -> int | None:
         s = self.kid_settings
@@ -365,7 +366,7 @@ class KidLookup:
     def first_keys(self, kids: Iterable[str]) -> list[tuple[str, str]]:
         out = []
         for kid in kids:
-            if kid in self._items:
+            if kid in self._items or kid in self._refs:
                 continue
             out.append((self.pk, keys.open_item_kid_sk(kid)))
             number = self._number(kid)
@@ -376,34 +377,37 @@ class KidLookup:
     def resolve(self, kids: Iterable[str]) -> dict[str, list[OpenItem]]:
         """The open items of each KID (second batch: the invoices and external items)."""
         todo = [k for k in dict.fromkeys(kids) if k not in self._items]
-        first = self.ctx.store.get_many(self.first_keys(todo))
-        invoice_ids: dict[str, list[str]] = {}
-        numbers: dict[str, list[str]] = {}
-        for kid in todo:
-            index = first.get((self.pk, keys.open_item_kid_sk(kid)))
-            numbers[kid] = list(index.data["invoice_numbers"]) if index else []
-            number = self._number(kid)
-            pointer = first.get((self.pk, keys.invoice_number_sk(number))) if number is not None else None
-            invoice_ids[kid] = [pointer.data["invoice_id"]] if pointer and pointer.data.get("kid") == kid else []
-        for kid in todo:
-            if not invoice_ids[kid] and not numbers[kid]:
-                invoice_ids[kid] = self.ctx.repo.by_kid(kid)
+        self._refs_of([k for k in todo if k not in self._refs])
         second = self.ctx.store.get_many(
-            [(self.pk, keys.invoice_sk(i)) for kid in todo for i in invoice_ids[kid]]
-            + [(self.pk, keys.receivable_sk(n)) for kid in todo for n in numbers[kid]]
+            [(self.pk, keys.invoice_sk(i)) for kid in todo for i in self._refs[kid][0]]
+            + [(self.pk, keys.receivable_sk(n)) for kid in todo for n in self._refs[kid][1]]
         )
         for kid in todo:
+            invoice_ids, numbers = self._refs[kid]
             found: list[OpenItem] = []
-            for i in invoice_ids[kid]:
+            for i in invoice_ids:
                 rec = second.get((self.pk, keys.invoice_sk(i)))
                 if rec is not None and rec.entity == "invoice" and rec.data.get("kid") == kid:
                     found.append(open_item_of_invoice(rec.data))
-            for n in numbers[kid]:
+            for n in numbers:
                 rec = second.get((self.pk, keys.receivable_sk(n)))
                 if rec is not None and rec.data.get("kid") == kid:
                     found.append(open_item_of_external(rec.data))
             self._items[kid] = found
         return {k: self._items[k] for k in todo}
+
+    def _refs_of(self, kids: list[str]) -> None:
+        """Which invoices and external items carry each KID (first batch; kept for the import)."""
+        first = self.ctx.store.get_many(self.first_keys(kids))
+        for kid in kids:
+            index = first.get((self.pk, keys.open_item_kid_sk(kid)))
+            numbers = list(index.data["invoice_numbers"]) if index else []
+            number = self._number(kid)
+            pointer = first.get((self.pk, keys.invoice_number_sk(number))) if number is not None else None
+            invoice_ids = [pointer.data["invoice_id"]] if pointer and pointer.data.get("kid") == kid else []
+            if not invoice_ids and not numbers:
+                invoice_ids = self.ctx.repo.by_kid(kid)
+            self._refs[kid] = (invoice_ids, numbers)
 
     def items(self, kid: str) -> list[OpenItem]:
         if kid not in self._items:
@@ -411,8 +415,9 @@ class KidLookup:
         return self._items[kid]
 
     def forget(self, kid: str | None) -> None:
-        """After a payment changed a KID's items: read them again (from the invocation's cache, which
-        holds what was just written) when the next payment names the KID."""
+        """After a payment changed a KID's items: read the items again (from the invocation's cache,
+        which holds what was just written) when the next payment names the KID; which items carry
+        the KID is kept."""
         if kid:
             self._items.pop(kid, None)
 
