@@ -218,7 +218,14 @@ KEYS: tuple[EncryptionKey, ...] = (
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
 
 # ---- workflows (Step Functions; docs/workflows.md) ------------------------------------------------
-STATE_MACHINES: tuple[StateMachine, ...] = (  # one entry per workflow, appended
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        name="attestation",
+        definition="functions/workflows/attestation.asl.json",
+        description="Attestation of a voucher: each step of its chain a human task (reminder, escalation, "
+        "expiry); approved when every step approved, returned to the client on a rejection",
+        tasks={"AttestationTasks": "attestation-tasks"},
+    ),
     StateMachine(
         name="payment-approval",
         definition="functions/workflows/payment-approval.asl.json",
@@ -277,9 +284,13 @@ def _voucher_routes() -> tuple[Route, ...]:
         Route("POST", one + "/validation-override", "vouchers.approve"),
         Route("POST", one + "/correction-request", "vouchers.write"),
         Route("GET", client + "/attestations", "vouchers.attestation.read"),
-        Route("GET", client + "/attestations/{voucher_id}", "vouchers.attestation.read"),
-        Route("GET", client + "/attestations/{voucher_id}/preview", "vouchers.attestation.read"),
-        Route("POST", client + "/attestations/{voucher_id}/decision", "vouchers.attestation.decide"),
+        Route("GET", client + "/attestations/{attestation_id}", "vouchers.attestation.read"),
+        Route("GET", client + "/attestations/{attestation_id}/preview", "vouchers.attestation.read"),
+        Route("POST", client + "/attestations/{attestation_id}/decision", "vouchers.attestation.decide"),
+        Route("GET", client + "/attestation-rules", "vouchers.attestation.rules.read"),
+        Route("PUT", client + "/attestation-rules", "vouchers.attestation.rules.write"),
+        Route("GET", "/me/attestations", "me.attestations.read"),
+        Route("GET", one + "/attestation", "vouchers.read"),
         Route("POST", one + "/booking", "vouchers.book"),
         Route("POST", one + "/return", "vouchers.return"),
         Route("GET", "/bureau/voucher-queue", "vouchers.bureau.queue"),
@@ -321,6 +332,7 @@ def _payment_routes() -> tuple[Route, ...]:
         Route("GET", client + "/payment-batches", "payments.read"),
         Route("POST", client + "/payment-batches", "payments.write"),
         Route("GET", one, "payments.read"),
+        Route("GET", one + "/workflow", "payments.read"),
         Route("PATCH", one, "payments.write"),
         Route("POST", one + "/approvals", "payments.approve"),
         Route("POST", one + "/cancellation", "payments.write"),
@@ -492,7 +504,16 @@ FUNCTIONS: tuple[Function, ...] = (
             Access("bucket:documents"),
             Access("mail:vouchers"),
             _CURSORS,
+            Access("statemachine:attestation", write=True),
         ),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="attestation-tasks",
+        handler="functions.vouchers.attestation_tasks.lambda_handler",
+        description="The attestation workflow's tasks: open each step's human task (token kept server side), "
+        "remind, escalate, record decisions, and move the voucher on",
+        access=(_WRITE_TABLE, _SEND_EMAIL, Access("statemachine:attestation", write=True)),
         timeout_s=30 * SECOND,
     ),
     Function(

@@ -15,7 +15,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
-from functions.payments.responses import AccountChange, AccountChanges, PaymentBatch, PaymentBatchPage, PaymentSettings
+from functions.payments.responses import (
+    AccountChange,
+    AccountChanges,
+    BatchWorkflow,
+    PaymentBatch,
+    PaymentBatchPage,
+    PaymentSettings,
+)
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
@@ -34,7 +41,7 @@ Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="The content 
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class BatchCreate(_In):
@@ -141,6 +148,26 @@ def create_batch(client_id: str, body: BatchCreate, ctx: Context, batches: Batch
 )
 def get_batch(client_id: str, batch_id: str, batches: Batches) -> PaymentBatch:
     return PaymentBatch.model_validate(batch_view(batches.get(batch_id)))
+
+
+@router.get(
+    "/clients/<client_id>/payment-batches/<batch_id>/workflow",
+    tags=TAGS,
+    summary="The batch's payment-approval execution: status and history",
+    responses=COMMON_RESPONSES,
+)
+def get_batch_workflow(client_id: str, batch_id: str, batches: Batches) -> BatchWorkflow:
+    from botocore.exceptions import ClientError
+
+    from klientportal.workflows import executions
+
+    batches.get(batch_id)
+    execution = batches.workflow.execution_arn(client_id, batch_id)
+    try:
+        found = executions.describe(execution)
+    except ClientError as exc:  # ExecutionDoesNotExist: the workflow did not start
+        raise NotFound(f"the batch {batch_id} has no workflow execution") from exc
+    return BatchWorkflow.model_validate({**found, "events": executions.history(execution)})
 
 
 @router.patch(

@@ -144,3 +144,20 @@ class AccountChange(_Out):
 
 class AccountChanges(_Out):
     items: list[AccountChange]
+
+
+class WorkflowEvent(_Out):
+    id: int
+    type: str
+    at: str
+    state: str | None = None
+
+
+class BatchWorkflow(_Out):
+    """The batch's payment-approval execution: its status and history (no task tokens in it)."""
+
+    arn: str
+    status: str
+    started_at: str
+    stopped_at: str | None = None
+    events: list[WorkflowEvent]

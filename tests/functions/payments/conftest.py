@@ -40,6 +40,9 @@ class RecordingWorkflow:
         self.calls.append(("start", batch_id))
         return f"exec-{batch_id}"
 
+    def execution_arn(self, client_id: str, batch_id: str) -> str:
+        return f"arn:aws:states:eu-north-1:123456789012:execution:none:{batch_id}"
+
     def complete(self, task_id: str, output: dict[str, Any]) -> bool:
         self.calls.append(("complete", (task_id, output)))
         return True

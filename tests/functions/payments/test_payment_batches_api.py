@@ -166,3 +166,33 @@ def test_cancellation_frees_the_vouchers(pay, recording, api):
 def test_a_client_without_the_bank_module_has_no_batches(api):
     r = api.get("/clients/c-hansenbygg/payment-batches", user="post@hansenbygg.no")
     _problem(r, 403, "forbidden")
+
+
+def test_two_approvers_at_the_same_moment_both_count(pay, recording, api):
+    import threading
+    import time
+
+    from klientportal.auth.principal import Principal
+    from klientportal.auth.subjects import local_subject
+    from klientportal.payments.batches import PaymentBatchService
+
+    pay.voucher(101, "60000.00")
+    batch = pay.batch()
+    barrier, results = threading.Barrier(2), {}
+
+    def approve(email: str) -> None:
+        who = Principal(
+            local_subject(email), email, (), auth_level="urn:grn:authn:no:bankid", auth_time=int(time.time())
+        )
+        service = PaymentBatchService(store(), FJORD, recording)
+        barrier.wait()
+        results[email] = service.approve(batch["batch_id"], batch["content_hash"], who).data["status"]
+
+    threads = [threading.Thread(target=approve, args=(e,)) for e in (CLIENT_ADMIN, BUREAU_ADMIN)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results.values()) == ["approved", "awaiting_approval"], results
+    final = pay.get(batch)
+    assert final["status"] == "approved" and final["valid_approvals"] == 2

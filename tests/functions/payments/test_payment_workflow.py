@@ -105,6 +105,10 @@ def test_refused_without_step_up_then_two_step_up_approvals_hand_it_to_the_bank_
     assert paid["status"] == "paid"
     _until("the execution to succeed", lambda: _status(bid) == "SUCCEEDED")
     states = _states(bid)
+    shown = api.get(f"{BASE}/payment-batches/{bid}/workflow", user=CLIENT_ADMIN)
+    assert shown.status == 200 and shown.json["status"] == "SUCCEEDED", shown
+    assert [e["state"] for e in shown.json["events"] if e["type"].endswith("StateEntered")] == states
+    assert b"token" not in shown.raw.lower()
     for state in ("Begin", "AwaitApproval", "MarkSent", "HandToBank", "AwaitBankStatus", "BankOutcome", "Paid"):
         assert state in states, states
     assert pay.voucher_data(v1)["status"] == "paid" and pay.voucher_data(v2)["paid_on"]
@@ -162,3 +166,19 @@ def test_a_batch_not_approved_in_time_expires_and_frees_its_vouchers(aws_env, mo
     # the freed voucher can be proposed and batched again
     assert api.post(f"{BASE}/payment-proposal/vouchers", {"voucher_id": vid}, user=ACCOUNTANT).status == 200
     assert pay.batch()["line_count"] == 1
+
+
+def test_a_cancelled_batch_ends_its_workflow_and_frees_its_vouchers(running, pay, api):
+    vid = pay.voucher(101, "100.00")
+    batch = pay.batch()
+    bid = batch["batch_id"]
+    _until("the approval task", lambda: _task_open(wf.approval_task_id(bid)))
+    r = api.post(
+        f"{BASE}/payment-batches/{bid}/cancellation",
+        {"version": pay.get(batch)["version"], "reason": "feil"},
+        user=ACCOUNTANT,
+    )
+    assert r.status == 200 and r.json["status"] == "cancelled", r
+    _until("the execution to end", lambda: _status(bid) == "SUCCEEDED")
+    assert "Cancelled" in _states(bid) and "MarkSent" not in _states(bid)
+    assert "payment_batch" not in pay.voucher_data(vid) and _outgoing() == []

@@ -183,3 +183,10 @@ def _ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
 
         _ocr_engines[(kind, staging_bucket)] = default_ocr_engine(kind, staging_bucket)
     return _ocr_engines[(kind, staging_bucket)]
+
+
+def attestation_tasks(inv: Invocation, client_id: str) -> Any:
+    """The attestation workflow's tasks for one client (h-wf, 0501): notices go out by e-mail."""
+    from klientportal.vouchers.attestation_flow import AttestationTasks
+
+    return AttestationTasks(inv.store, client_id, mailer=inv.delivery.email, sender=inv.settings.invoice_from_address)

@@ -93,6 +93,11 @@ ACTIONS: dict[str, ActionRule] = {
     # attesters reach nothing else of the client's vouchers
     "vouchers.attestation.read": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
     "vouchers.attestation.decide": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
+    # attestation rules (0502): written by the client admin or the bureau; read also by the bureau's staff
+    "vouchers.attestation.rules.read": ActionRule("client", frozenset(_ADMINS), Module.ATTESTATION),
+    "vouchers.attestation.rules.write": ActionRule("client", frozenset(_ADMINS), Module.ATTESTATION),
+    # what waits for the caller across all their clients (the per-assignee index; only their own steps)
+    "me.attestations.read": ActionRule("any", frozenset(_ATTESTERS)),
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),

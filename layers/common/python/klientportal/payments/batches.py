@@ -41,7 +41,7 @@ from klientportal.vouchers.workflow import VoucherService
 #: DynamoDB's 100 items per transaction.
 MAX_BATCH_LINES = 45
 MAX_DAYS_AHEAD = 365
-OPEN = frozenset({"awaiting_approval", "approved"})
+_ATTEMPTS = 3
 CURRENCY = "NOK"
 
 
@@ -355,7 +355,17 @@ class PaymentBatchService:
 
     # ---- approval ---------------------------------------------------------------------------
     def approve(self, batch_id: str, seen_hash: str, principal: Principal, now_s: int | None = None) -> Record:
-        """Add `principal`'s approval of the content they saw, or refuse it with nothing changed."""
+        """Add `principal`'s approval of the content they saw, or refuse it with nothing changed. Two
+        approvers at the same moment: the one whose write lost reads the batch again and is judged on it."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._approve_once(batch_id, seen_hash, principal, now_s)
+            except StaleVersion:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _approve_once(self, batch_id: str, seen_hash: str, principal: Principal, now_s: int | None) -> Record:
         rec = self.get(batch_id)
         self._awaiting(rec, "approved")
         acr, auth_time = self.step_up.check(principal, now_s)

@@ -10,6 +10,9 @@ class ApprovalWorkflow(Protocol):
     def start(self, client_id: str, batch_id: str) -> str:
         """Start the batch's workflow (idempotent: one execution per batch); its execution id."""
 
+    def execution_arn(self, client_id: str, batch_id: str) -> str:
+        """The ARN of the batch's execution."""
+
     def complete(self, task_id: str, output: dict[str, Any]) -> bool:
         """Complete the waiting human task `task_id`; False when it no longer waits."""
 

@@ -82,6 +82,11 @@ class StepFunctionsApprovalWorkflow:
 
         return HumanTasks(self.store, self.client_id)
 
+    def execution_arn(self, client_id: str, batch_id: str) -> str:
+        from klientportal.workflows import executions
+
+        return executions.execution_arn(self.arn, executions.execution_name("payment", client_id, batch_id))
+
     def start(self, client_id: str, batch_id: str) -> str:
         from klientportal.workflows import executions
 

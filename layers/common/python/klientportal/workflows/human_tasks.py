@@ -173,7 +173,7 @@ class HumanTasks:
                 raise RuleViolation(
                     f"this step was decided already ({rec.data['status']} by {who} at {decided.get('at')}); "
                     "a decision is given once",
-                    extra={"task_id": task_id, "status": rec.data["status"]},
+                    extra={"task_id": task_id, "task_status": rec.data["status"]},
                 )
             try:
                 closed = self._close(rec, status, result, by, action)
