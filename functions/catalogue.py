@@ -196,6 +196,7 @@ BUCKETS: tuple[Bucket, ...] = (
             S3Notification("mail/", "ingest"),
             S3Notification("upload/", "ingest"),
             S3Notification("ehf/", "ingest"),
+            S3Notification("bank/", "bank-imports"),
         ),
     ),
 )
@@ -204,6 +205,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
     # approved payment batches for the bank routine: {"client_id", "batch_id", "content_hash"} (contract 4)
     Queue("payment-batches-outgoing", visibility_timeout_s=5 * MINUTE, max_receive_count=5),
+    Queue("bank-imports", visibility_timeout_s=15 * MINUTE, max_receive_count=5),
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
@@ -340,6 +342,23 @@ def _payment_routes() -> tuple[Route, ...]:
         Route("POST", change, "payments.accounts.request"),
         Route("POST", change + "/approval", "payments.accounts.decide"),
         Route("POST", change + "/rejection", "payments.accounts.decide"),
+    )
+
+
+def _bank_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    return (
+        Route("GET", client + "/bank/agreement", "bank.read"),
+        Route("PUT", client + "/bank/agreement", "bank.agreement.write"),
+        Route("POST", client + "/bank/imports", "bank.import"),
+        Route("POST", client + "/bank/import-uploads", "bank.import"),
+        Route("GET", client + "/bank/imports", "bank.read"),
+        Route("GET", client + "/bank/imports/{import_id}", "bank.read"),
+        Route("GET", client + "/bank/payments", "bank.read"),
+        Route("GET", client + "/bank/payments/{payment_id}", "bank.read"),
+        Route("POST", client + "/bank/payments/{payment_id}/match", "bank.match"),
+        Route("GET", client + "/receivables", "receivables.read"),
+        Route("POST", client + "/receivables", "receivables.write"),
     )
 
 
@@ -512,6 +531,76 @@ FUNCTIONS: tuple[Function, ...] = (
         description="The payment-approval workflow's tasks: open the approval and bank-status human tasks "
         "(tokens kept server side), expire unapproved batches, mark approved batches sent",
         access=(_WRITE_TABLE, Access("statemachine:payment-approval", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+    # Incoming bank payments (klientportal/bank, docs/bank.md)
+    Function(
+        name="bank",
+        handler="functions.bank.api.lambda_handler",
+        description="Bank agreements, bank file imports (raw body or presigned upload), incoming payments "
+        "and the manual-matching queue, the customer sub-ledger (open items)",
+        routes=_bank_routes(),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("bucket:vouchers", write=True),
+            Access("bucket:inbound", write=True),
+            Access("queue:bank-imports", write=True),
+            Access("queue:invoice-receipts", write=True),
+            _CURSORS,
+        ),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="bank-imports",
+        handler="functions.bank.queue.lambda_handler",
+        description="Bank files imported from the queue: read whole or rejected, payments matched by KID, "
+        "booked (invoice payment, open item, journal entry) once each",
+        queues=(QueueTrigger("bank-imports", batch_size=1),),
+        access=(
+            _WRITE_TABLE,
+            Access("bucket:vouchers", write=True),
+            Access("bucket:inbound"),
+            Access("queue:bank-imports", write=True),
+            Access("queue:invoice-receipts", write=True),
+        ),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=15 * MINUTE,
+    ),
+    Function(
+        name="bank-retrieval",
+        handler="functions.bank.schedule.lambda_handler",
+        description="Polls the bank channel of every client with a bank agreement (the agreements index): "
+        "new files stored unaltered, queued for import, then acknowledged",
+        schedules=(Schedule("bank-retrieval", "rate(15 minutes)"),),
+        access=(_WRITE_TABLE, Access("bucket:vouchers", write=True), Access("queue:bank-imports", write=True)),
+        timeout_s=5 * MINUTE,
+    ),
+    # Outgoing payments to the bank (klientportal/bank/outgoing.py, sending.py, answers.py; docs/formats-bank.md)
+    Function(
+        name="bank-outgoing",
+        handler="functions.bank.outgoing.lambda_handler",
+        description="Approved payment batches from the queue: pain.001 built and XSD-checked, stored in the "
+        "documents bucket exactly as sent, uploaded through the bank channel at most once",
+        queues=(QueueTrigger("payment-batches-outgoing", batch_size=1),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:payment-batches-outgoing")),
+        timeout_s=2 * MINUTE,
+    ),
+    Function(
+        name="bank-answers",
+        handler="functions.bank.answers.lambda_handler",
+        description="The bank's pain.002 status reports from every client's bank channel applied to their "
+        "payment batches (bank_status.report)",
+        schedules=(Schedule("bank-answers", "rate(15 minutes)"),),
+        access=(_WRITE_TABLE,),
+        timeout_s=5 * MINUTE,
+    ),
+    Function(
+        name="bank-outgoing-api",
+        handler="functions.bank.outgoing_api.lambda_handler",
+        description="The pain.001 file sent to the bank for a payment batch, byte for byte",
+        routes=(Route("GET", "/clients/{client_id}/payment-batches/{batch_id}/pain001", "payments.read"),),
+        access=(_READ_TABLE, Access("bucket:documents")),
         timeout_s=30 * SECOND,
     ),
 )

@@ -102,6 +102,12 @@ def _cmd_ehf_read(args: argparse.Namespace) -> int:
     return main(args.files)
 
 
+def _cmd_bank_read(args: argparse.Namespace) -> int:
+    from infra.bank_read import main
+
+    return main(args.args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="klientportal", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -156,6 +162,12 @@ def parser() -> argparse.ArgumentParser:
     read = ehf_sub.add_parser("read", help="print what is read from an EHF document as JSON")
     read.add_argument("files", nargs=argparse.REMAINDER)
     read.set_defaults(func=_cmd_ehf_read)
+
+    bank = sub.add_parser("bank", help="bank file tools (Nets OCR giro, camt.053/054, pain.001/002)")
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True)
+    bank_read = bank_sub.add_parser("read", help="print what is read from a bank file as JSON (exit 1: refused)")
+    bank_read.add_argument("args", nargs=argparse.REMAINDER, help="FILE [--summary]")
+    bank_read.set_defaults(func=_cmd_bank_read)
     return p
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from infra.local.seed_attestation import seed_attestation
+from infra.local.seed_bank import seed_bank
 from infra.local.seed_payments import seed_payments
 from infra.local.seed_vouchers import seed_vouchers
 from klientportal.bootstrap import Invocation
@@ -226,6 +227,7 @@ def seed(service: TenancyService) -> None:
     seed_invoicing(service)
     seed_attestation(service)
     seed_vouchers(_services(service))
+    seed_bank(_services(service))
     seed_payments(_services(service))
 
 

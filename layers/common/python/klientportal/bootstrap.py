@@ -23,6 +23,8 @@ from klientportal.repository.store import Store
 from klientportal.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from klientportal.bank.sending import BatchSender
+    from klientportal.bank.service import BankService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.payments.batches import PaymentBatchService
@@ -116,6 +118,22 @@ class Invocation:
 
         return SupplierAccountChanges(self.store, client_id)
 
+    def bank(self, client_id: str) -> BankService:
+        """The bank routine of one client: originals in the Object-Lock bucket, uploads from the inbound one."""
+        from klientportal.bank.service import BankService
+
+        s = self.settings
+        return BankService(
+            self.store,
+            client_id,
+            self.delivery,
+            s3=self.s3,
+            originals_bucket=s.vouchers_bucket,
+            inbound_bucket=s.inbound_bucket,
+            sqs=aws.client("sqs"),
+            queue_name=s.bank_imports_queue,
+        )
+
     @property
     def s3(self) -> Any:
         return aws.client("s3")
@@ -123,6 +141,15 @@ class Invocation:
     @property
     def events(self) -> Any:
         return aws.client("events")
+
+    def bank_sender(self, client_id: str) -> BatchSender:
+        """Outgoing payments of one client: pain.001 files in the documents bucket, the bank channel
+        (locally the simulator that answers as the bank)."""
+        from klientportal.bank.answers import answering_channel
+        from klientportal.bank.sending import BatchSender
+
+        channel = answering_channel(self.settings.delivery_mode)
+        return BatchSender(self.store, self.s3, self.settings.documents_bucket, channel, client_id)
 
 
 def invocation() -> Invocation:

@@ -111,6 +111,13 @@ ACTIONS: dict[str, ActionRule] = {
     "payments.accounts.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "payments.accounts.request": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "payments.accounts.decide": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # incoming bank payments and the customer sub-ledger (docs/bank.md)
+    "bank.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "bank.agreement.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.import": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.match": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "receivables.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "receivables.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
     **_registers(),
 }
 

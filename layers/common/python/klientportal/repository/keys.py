@@ -186,6 +186,145 @@ def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
 
 
+# Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
+BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
+BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
+BANK_AGREEMENT_SHARDS = 4
+BANK_IMPORT_PREFIX = "BANKIN#IMPORT#"
+BANK_FILE_PREFIX = "BANKIN#FILE#"  # transmission identity claim: <format>#<identity> → import
+BANK_PAYMENT_PREFIX = "BANKIN#PAYMENT#"  # one bank payment, by its bank reference (the identity claim)
+BANK_SAME_PREFIX = "BANKIN#SAME#"  # the same payment in another format: account, date, amount, KID, n
+BANK_UNMATCHED_GSI = "#BANK_UNMATCHED"  # after client_pk: GSI1 of the payments waiting for a manual match
+RECEIVABLE_PREFIX = "RECEIVABLE#"  # an open item issued outside the portal, by invoice number
+OPEN_ITEM_KID_PREFIX = "OPENITEM_KID#"  # KID → the external open items that carry it
+INVOICE_NUMBER_PREFIX = "INVOICE_NUMBER#"  # invoice number → invoice id (written when issued)
+
+
+def bank_agreements_gsi(client_id: str) -> str:
+    import zlib
+
+    return f"{BANK_AGREEMENTS_GSI}{zlib.crc32(client_id.encode()) % BANK_AGREEMENT_SHARDS}"
+
+
+def all_bank_agreements_gsi() -> list[str]:
+    return [f"{BANK_AGREEMENTS_GSI}{n}" for n in range(BANK_AGREEMENT_SHARDS)]
+
+
+def bank_import_sk(import_id: str) -> str:
+    return f"{BANK_IMPORT_PREFIX}{_checked(import_id)}"
+
+
+def bank_file_sk(file_format: str, identity: str) -> str:
+    return f"{BANK_FILE_PREFIX}{file_format}#{identity}"
+
+
+def bank_payment_sk(payment_key: str) -> str:
+    return f"{BANK_PAYMENT_PREFIX}{payment_key}"
+
+
+def bank_same_sk(fingerprint: str, occurrence: int) -> str:
+    return f"{BANK_SAME_PREFIX}{fingerprint}#{occurrence:04d}"
+
+
+def bank_unmatched_gsi(client_id: str) -> str:
+    return f"{client_pk(client_id)}{BANK_UNMATCHED_GSI}"
+
+
+def receivable_sk(invoice_number: str) -> str:
+    return f"{RECEIVABLE_PREFIX}{invoice_number}"
+
+
+def open_item_kid_sk(kid: str) -> str:
+    return f"{OPEN_ITEM_KID_PREFIX}{kid}"
+
+
+def invoice_number_sk(number: int) -> str:
+    return f"{INVOICE_NUMBER_PREFIX}{number:010d}"
+
+
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
+# account, party, date and source, balances per account and year maintained on write, the periods.
+# Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
+JOURNAL_COUNTER_PREFIX = "COUNTER#JOURNAL#"
+LEDGER_BALANCE_PREFIX = "LEDGERBAL#"
+LEDGER_PARTY_BALANCE_PREFIX = "LEDGERPBAL#"
+LEDGER_ACCOUNT_INDEX_PREFIX = "LEDGERACCT#"
+LEDGER_PARTY_INDEX_PREFIX = "LEDGERPARTY#"
+LEDGER_SOURCE_PREFIX = "LEDGERSRC#"
+LEDGER_PERIOD_PREFIX = "LEDGERPERIOD#"
+LEDGER_MAPPING_PREFIX = "LEDGERMAP#"
+
+
+def journal_counter_sk(series: str, year: int) -> str:
+    """The gapless counter of one series and year ("bilag": the voucher counter above)."""
+    return voucher_counter_sk(year) if series == "bilag" else f"{JOURNAL_COUNTER_PREFIX}{series}#{year}"
+
+
+def journal_entry_sk(series: str, year: int, number: int) -> str:
+    """A journal entry ("bilag": the voucher journal key above, so older entries stay where they are)."""
+    return journal_sk(year, number) if series == "bilag" else f"{JOURNAL_PREFIX}{series}#{year}#{number:08d}"
+
+
+def ledger_entries_gsi(client_id: str) -> str:
+    """GSI1 partition of a client's journal entries by date (GSI1SK = <date>#<series>#<year>#<n>)."""
+    return f"{client_pk(client_id)}#LEDGER#ENTRIES"
+
+
+def ledger_balance_sk(year: int, account: str) -> str:
+    return f"{LEDGER_BALANCE_PREFIX}{year}#{account}"
+
+
+def ledger_party_balance_sk(year: int, kind: str, number: int) -> str:
+    """kind: C (customer) or S (supplier)."""
+    return f"{LEDGER_PARTY_BALANCE_PREFIX}{year}#{kind}#{number:09d}"
+
+
+def ledger_account_index_sk(account: str, ref: str) -> str:
+    """The lines of one entry on one account; `ref` = <date>#<series>#<year>#<n> sorts by date."""
+    return f"{LEDGER_ACCOUNT_INDEX_PREFIX}{account}#{ref}"
+
+
+def ledger_party_index_sk(kind: str, number: int, ref: str) -> str:
+    return f"{LEDGER_PARTY_INDEX_PREFIX}{kind}#{number:09d}#{ref}"
+
+
+def ledger_source_sk(kind: str, source_id: str) -> str:
+    """The entry booked for one source (a voucher, an invoice, a bank entry …): booked once."""
+    return f"{LEDGER_SOURCE_PREFIX}{kind}#{source_id}"
+
+
+def ledger_period_sk(period: str) -> str:
+    """A month of the ledger, yyyy-mm: open or closed, with its counts."""
+    return f"{LEDGER_PERIOD_PREFIX}{period}"
+
+
+def ledger_mapping_sk(account: str) -> str:
+    """The bureau's SAF-T grouping of one account of the client."""
+    return f"{LEDGER_MAPPING_PREFIX}{account}"
+
+
+def client_id_of(pk: str) -> str:
+    """The client id of a tenant partition T#<client>."""
+    if not pk.startswith("T#"):
+        raise ValueError(f"not a client partition: {pk!r}")
+    return _checked(pk[2:])
+
+
+# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
+# and pending changes of a supplier's bank account (one per supplier).
+PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
+PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
+SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
+
+
+def payment_batch_sk(batch_id: str) -> str:
+    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
+
+
+def supplier_account_change_sk(change_id: str) -> str:
+    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
+
+
 # ---- workflows: human tasks and attestation rules (h-wf) -------------------------------------------
 HUMAN_TASK_PREFIX = "HTASK#"  # + task id, in the client's partition
 ASSIGNEE_TASKS_GSI_PREFIX = "TASKS#"  # + subject: GSI1 partition of the open human tasks of one person
@@ -204,18 +343,3 @@ def assignee_tasks_gsi(sub: str) -> str:
 
 def attestation_sk(attestation_id: str) -> str:
     return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
-
-
-# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
-# and pending changes of a supplier's bank account (one per supplier).
-PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
-PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
-SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
-
-
-def payment_batch_sk(batch_id: str) -> str:
-    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
-
-
-def supplier_account_change_sk(change_id: str) -> str:
-    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
