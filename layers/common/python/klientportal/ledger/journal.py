@@ -164,7 +164,8 @@ def added_to_months(data: dict[str, Any] | None, month: str, debit: Decimal, cre
 def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Actor) -> list[Change]:
     """The changes that book `draft`, to be written in the caller's transaction (Store.write with the
     caller's own changes). Raises InvalidInput (malformed, unknown account), RuleViolation (unbalanced,
-    closed period, source booked already, too many accounts). Reads what it needs in one batch."""
+    closed period, too many accounts); a source booked already makes the
+    write fail with AlreadyExists. Reads what it needs in one batch."""
     check_draft(draft)
     client_id = keys.client_id_of(client_pk)
     year, period, month = draft.date.year, period_of(draft.date), f"{draft.date.month:02d}"
@@ -191,7 +192,6 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     wanted = [
         (client_pk, counter_sk),
         (client_pk, period_sk),
-        (client_pk, source_sk),
         *((client_pk, keys.ledger_balance_sk(year, a)) for a in by_account),
         *((client_pk, keys.ledger_party_balance_sk(year, k, n)) for k, n in by_party),
         *((client_pk, keys.account_sk(a)) for a in own_accounts if _plain_key(a)),
@@ -205,12 +205,9 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     ]
     if unknown:
         raise InvalidInput("unknown account", unknown)
-    source = found[(client_pk, source_sk)]
-    if source is not None:
-        raise RuleViolation(
-            f"{draft.source_kind} {draft.source_id} is booked already as {source.data['voucher_number']}",
-            extra={"voucher_number": source.data["voucher_number"], "entry": source.data["entry_sk"]},
-        )
+    # A source booked already is not refused here: its pointer is created in the transaction, which
+    # then fails (AlreadyExists) and forgets what it read, so a caller holding a stale source retries
+    # on fresh reads and finds it booked (two racing issues of one invoice), as a version conflict would.
     period_rec = found[(client_pk, period_sk)]
     if period_rec is not None and period_rec.data.get("status") == "closed":
         raise RuleViolation(
