@@ -93,6 +93,13 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.attestation.decide": {AT, CA},
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    # payroll: c-fjordkaffe has no payroll module (salaries: client admins and bureau staff only)
+    "payroll.read": STAFF,
+    "payroll.settings.write": STAFF,
+    "payroll.tax_cards.order": STAFF,
+    "payroll.run": STAFF,
+    "payroll.approve": STAFF,
+    "payroll.report": STAFF,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -131,7 +138,7 @@ def world(api):
 def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
-    path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
+    path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1").replace("{run_id}", "pr-1")
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 

@@ -25,6 +25,7 @@ from klientportal.settings import Settings, settings
 if TYPE_CHECKING:
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
+    from klientportal.payroll.service import PayrollService
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
@@ -143,3 +144,31 @@ def _ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
 
         _ocr_engines[(kind, staging_bucket)] = default_ocr_engine(kind, staging_bucket)
     return _ocr_engines[(kind, staging_bucket)]
+
+
+# Payroll (issue 11, h-payroll) -------------------------------------------------------------------
+_payroll_adapters: dict[str, tuple[Any, Any]] = {}
+
+
+def payroll_adapters(mode: str) -> tuple[Any, Any]:
+    """(tax cards, a-melding submission): the real shapes when `mode` is "aws", else the simulators,
+    kept per process because they remember what they answered, as the real services do."""
+    if mode not in _payroll_adapters:
+        if mode == "aws":
+            from klientportal.adapters.amelding_submission import HttpInnrapportering
+            from klientportal.adapters.skattekort import HttpSkattekort
+
+            _payroll_adapters[mode] = (HttpSkattekort(), HttpInnrapportering())
+        else:
+            from klientportal.adapters.amelding_submission import SimulatedInnrapportering
+            from klientportal.adapters.skattekort import SimulatedSkattekort
+
+            _payroll_adapters[mode] = (SimulatedSkattekort(), SimulatedInnrapportering())
+    return _payroll_adapters[mode]
+
+
+def payroll(inv: Invocation, client_id: str) -> PayrollService:
+    from klientportal.payroll.service import PayrollService
+
+    tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
+    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission)

@@ -95,6 +95,13 @@ ACTIONS: dict[str, ActionRule] = {
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # Payroll (issue 11): salaries are seen and run by the client's admins and the bureau only.
+    "payroll.read": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.settings.write": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.tax_cards.order": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.run": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.approve": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.report": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     **_registers(),
 }
 

@@ -138,16 +138,18 @@ class IncomeRecipient:
 
 @dataclass(frozen=True, slots=True)
 class ContributionBasis:
-    """Arbeidsgiveravgift: one basis line (zone, rate) of lønn og godtgjørelse."""
+    """Arbeidsgiveravgift: one basis line (zone, rate) of salary or of pension premium."""
 
     zone: str
     base: Decimal
     percent: Decimal
     code: str = "generelleNaeringer"
+    kind: str = "salary"  # salary: loennOgGodtgjoerelse; pension: tilskuddOgPremieTilPensjon
 
     def __post_init__(self) -> None:
         _check(self.zone in ZONES, f"zone {self.zone!r}")
         _check(self.code in CONTRIBUTION_CODES, f"calculation code {self.code!r}")
+        _check(self.kind in ("salary", "pension"), f"contribution kind {self.kind!r}")
         _ore(self.base, "contribution base")
 
 

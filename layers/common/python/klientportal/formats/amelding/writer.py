@@ -95,8 +95,11 @@ def _business(parent: etree._Element, b: Business) -> None:
         _recipient(node, recipient)
     if b.contribution:
         contribution = _add(node, "arbeidsgiveravgift")
-        for basis in b.contribution:
-            line = _add(contribution, "loennOgGodtgjoerelse")
+        # the XSD's order: every salary line, then every pension line
+        ordered = [c for c in b.contribution if c.kind == "salary"] + [c for c in b.contribution if c.kind == "pension"]
+        for basis in ordered:
+            element = "loennOgGodtgjoerelse" if basis.kind == "salary" else "tilskuddOgPremieTilPensjon"
+            line = _add(contribution, element)
             _add(line, "beregningskodeForArbeidsgiveravgift", basis.code)
             _add(line, "sone", basis.zone)
             _add(line, "avgiftsgrunnlagBeloep", basis.base)
