@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class PayrollSettingsOut(_Out):

@@ -27,7 +27,7 @@ Zone = Literal["1", "1a", "2", "3", "4", "4a", "5"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class PayrollSettingsIn(_In):
