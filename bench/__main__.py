@@ -12,6 +12,7 @@ SCRIPTS = (
     "bench.bench_invoicing",
     "bench.bench_vouchers",
     "bench.bench_payroll",
+    "bench.bench_payroll_run",
 )
 
 if __name__ == "__main__":
