@@ -169,6 +169,16 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert audit.count("a_melding.submitted") == 2
 
 
+def test_an_invalid_national_id_or_account_is_refused_by_the_register(pay) -> None:
+    api, _ = pay
+    bad = {**EMPLOYEES[0], "employee_number": 9}
+    for field, value in (("national_id", "15076500566"), ("bank_account", "86011117946")):
+        r = api.post(f"{BASE}/employees", {**bad, field: value}, user=ADMIN, headers=key())
+        assert r.status == 422, r
+        assert [e["field"] for e in r.json["errors"]] == [field]
+    assert api.get(f"{BASE}/employees/9", user=ADMIN).status == 404
+
+
 def test_a_tax_card_for_another_employer_is_refused_and_nothing_is_stored(pay) -> None:
     api, sim_cards = pay
     sim_cards.cards[KARI] = {"employer": "974760673"}
