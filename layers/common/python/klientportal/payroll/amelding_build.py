@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from klientportal import clock
 from klientportal.formats.amelding import AMelding, Business, ContributionBasis, Employment, Income, IncomeRecipient
 
+OSLO = ZoneInfo("Europe/Oslo")
 _PAY_FORM = {"fixed": "fast", "hourly": "time"}
 
 
@@ -56,7 +58,7 @@ def build_amelding(
     return AMelding(
         message_id=message_id,
         month=run["period"],
-        delivered_at=clock.now(),
+        delivered_at=clock.now().astimezone(OSLO),
         employer_orgnr=employer_orgnr,
         businesses=(business,),
         sum_withholding=int(run["totals"]["withholding"]),
