@@ -96,6 +96,9 @@ ACTIONS: dict[str, ActionRule] = {
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
     **_registers(),
+    # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
+    "ledger.read": ActionRule("client", frozenset(_ADMINS)),
+    "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
 }
 
 
