@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 
@@ -22,9 +22,9 @@ class Company:
 @dataclass(frozen=True)
 class Header:
     company: Company
-    created: date
-    start: date
-    end: date
+    created: dt.date
+    start: dt.date
+    end: dt.date
     software_company: str = "Klientportal"
     software_id: str = "Klientportal"
     software_version: str = "1"
@@ -88,9 +88,9 @@ class Transaction:
     transaction_id: str
     period: int
     year: int
-    date: date
+    date: dt.date
     description: str
-    system_entry_date: date
+    system_entry_date: dt.date
     voucher_type: str
     source_id: str | None
     lines: tuple[Line, ...]
