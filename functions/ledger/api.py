@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
 from klientportal import clock
@@ -356,7 +356,7 @@ class Mapping(BaseModel):
 
 
 class MappingIn(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     grouping_category: Annotated[str, Field(min_length=1, max_length=100)]
     grouping_code: Annotated[str, Field(min_length=1, max_length=20)]
 
