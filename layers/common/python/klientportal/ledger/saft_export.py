@@ -157,7 +157,7 @@ def _transaction(view: dict[str, Any], created_at: str, codes: set[str]) -> m.Tr
 def _parties(ledger: LedgerService, kind: str, control: str, year: int, first: int, last: int) -> tuple[m.Party, ...]:
     """Customers or suppliers with a balance or movement, from the party balances (all years to `year`)."""
     moves: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
-    for rec in ledger.store.query_all(ledger.pk, keys.LEDGER_PARTY_BALANCE_PREFIX):
+    for rec in ledger.store.query_all(ledger.balances_pk, keys.LEDGER_PARTY_BALANCE_PREFIX):
         d = rec.data
         if d["kind"] != kind or d["year"] > year:
             continue
