@@ -13,6 +13,7 @@ SCRIPTS = (
     "bench.bench_vouchers",
     "bench.bench_payroll",
     "bench.bench_payroll_run",
+    "bench.bench_ledger",
 )
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from klientportal.settings import Settings, settings
 if TYPE_CHECKING:
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
+    from klientportal.ledger.service import LedgerService
     from klientportal.payroll.service import PayrollService
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
@@ -172,3 +173,10 @@ def payroll(inv: Invocation, client_id: str) -> PayrollService:
 
     tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
     return PayrollService(inv.store, inv.client(client_id), tax_cards, submission)
+
+
+def ledger_service(inv: Invocation, client_id: str) -> LedgerService:
+    """The client's ledger (reads, statements, periods) over the invocation's Store."""
+    from klientportal.ledger.service import LedgerService
+
+    return LedgerService(inv.store, client_id)

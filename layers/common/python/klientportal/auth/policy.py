@@ -103,6 +103,11 @@ ACTIONS: dict[str, ActionRule] = {
     "payroll.approve": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     "payroll.report": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     **_registers(),
+    # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
+    "ledger.read": ActionRule("client", frozenset(_ADMINS)),
+    "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
+    "ledger.mapping.write": ActionRule("client", frozenset(_STAFF)),
+    "ledger.saft": ActionRule("client", frozenset(_ADMINS)),
 }
 
 
