@@ -293,6 +293,9 @@ def _payroll_routes() -> tuple[Route, ...]:
         Route("GET", run + "/a-melding", "payroll.read"),
         Route("POST", run + "/a-melding/submissions", "payroll.report"),
         Route("POST", run + "/a-melding/status", "payroll.report"),
+    )
+
+
 def _ledger_routes() -> tuple[Route, ...]:
     """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
     ledger = "/clients/{client_id}/ledger"
