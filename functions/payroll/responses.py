@@ -117,9 +117,9 @@ class AMeldingFindingOut(_Out):
 class AMeldingSubmissionOut(_Out):
     message_id: str
     replaces: str | None
-    submission_id: str
+    submission_id: str | None
     idempotency_key: str
-    status: Literal["submitted", "accepted", "rejected"]
+    status: Literal["sending", "submitted", "accepted", "rejected"]
     feedback: list[AMeldingFindingOut]
     submitted_at: str
     answered_at: str | None = None

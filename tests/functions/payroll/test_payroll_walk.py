@@ -79,10 +79,14 @@ EMPLOYEES: list[dict[str, Any]] = [
 
 
 @pytest.fixture
-def pay(api, monkeypatch, conformance_dir):
+def sim_report(conformance_dir):
+    return SimulatedInnrapportering(conformance_dir=conformance_dir)
+
+
+@pytest.fixture
+def pay(api, monkeypatch, sim_report):
     monkeypatch.setattr("klientportal.clock.today_oslo", lambda at=None: TODAY)
     sim_cards = SimulatedSkattekort(cards={OLA: {"kind": "none"}})
-    sim_report = SimulatedInnrapportering(conformance_dir=conformance_dir)
     monkeypatch.setattr(bootstrap, "_payroll_adapters", {"local": (sim_cards, sim_report)})
     registers = RegisterService(store(), CLIENT)
     spec = REGISTERS["employees"]
@@ -195,3 +199,28 @@ def test_the_simulator_rejects_a_broken_message_with_its_reasons(pay, conformanc
     answer = sim.submit(xml, "k1")
     status = sim.status(answer.submission_id, "k2")
     assert status.status == "rejected" and status.feedback and status.feedback[0].code == "A-XSD"
+
+
+def test_a_crash_after_sending_sends_the_same_message_again_not_a_second_one(pay, sim_report, monkeypatch) -> None:
+    api, _ = pay
+    assert api.post(f"{BASE}/tax-card-orders", {"income_year": 2026}, user=ADMIN, headers=key()).status == 200
+    run = api.post(f"{BASE}/payroll-runs", RUN, user=ADMIN, headers=key()).json
+    bankid = api.token(ADMIN, auth_level="bankid")
+    assert api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=bankid).status == 200
+    sent = sim_report.submit
+
+    def sent_then_crashed(xml: bytes, idempotency_key: str):  # the answer is lost on the way back
+        sent(xml, idempotency_key)
+        raise TimeoutError("the connection dropped after the service took the message")
+
+    monkeypatch.setattr(sim_report, "submit", sent_then_crashed)
+    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/submissions", user=ADMIN, headers=key())
+    assert r.status == 500, r
+    monkeypatch.setattr(sim_report, "submit", sent)
+    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/submissions", user=ADMIN, headers=key())
+    assert r.status == 201 and r.json["status"] == "submitted", r
+    assert len(sim_report._submissions) == 1  # one message at the tax authority, not two
+    stored = api.get(f"{BASE}/payroll-runs/{run['run_id']}", user=ADMIN).json["submissions"]
+    assert [(x["message_id"], x["status"], x["replaces"]) for x in stored] == [
+        (r.json["message_id"], "submitted", None)
+    ]

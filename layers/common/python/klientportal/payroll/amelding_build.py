@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ def build_amelding(
     employer_orgnr: str,
     message_id: str,
     replaces: str | None = None,
+    delivered_at: datetime | None = None,
 ) -> AMelding:
     recipients = []
     for slip in sorted(payslips, key=lambda s: int(s["employee_number"])):
@@ -58,7 +59,7 @@ def build_amelding(
     return AMelding(
         message_id=message_id,
         month=run["period"],
-        delivered_at=clock.now().astimezone(OSLO),
+        delivered_at=(delivered_at or clock.now()).astimezone(OSLO),
         employer_orgnr=employer_orgnr,
         businesses=(business,),
         sum_withholding=int(run["totals"]["withholding"]),

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from klientportal import clock
 from klientportal.adapters.amelding_submission import AMeldingSubmission, new_idempotency_key
@@ -40,6 +41,7 @@ from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
 
+OSLO = ZoneInfo("Europe/Oslo")
 STEP_UP_LEVELS = frozenset({"bankid", "idporten-loa-high"})
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
@@ -407,7 +409,9 @@ class PayrollService:
         return self.get_run(run_id)
 
     # the a-melding --------------------------------------------------------------------------
-    def a_melding_xml(self, run_id: str, replaces: str | None = None, message_id: str | None = None) -> bytes:
+    def a_melding_xml(
+        self, run_id: str, replaces: str | None = None, message_id: str | None = None, delivered_at: str | None = None
+    ) -> bytes:
         run = self._run(run_id)
         slips = self.payslips(run_id)
         ids = {
@@ -416,32 +420,51 @@ class PayrollService:
         }
         submissions = run.data.get("submissions", [])
         mid = message_id or f"{run_id}-{len(submissions) + 1}"
-        return write_amelding(build_amelding(run.data, [s.data for s in slips], ids, self.client.orgnr, mid, replaces))
+        at = datetime.fromisoformat(delivered_at) if delivered_at else None
+        melding = build_amelding(run.data, [s.data for s in slips], ids, self.client.orgnr, mid, replaces, at)
+        return write_amelding(melding)
 
     def submit_a_melding(self, run_id: str, actor: Actor) -> dict[str, Any]:
+        """Send the run's a-melding at most once per message id.
+
+        The message (id, replaced id, delivery time, idempotency key) is recorded as ``sending``
+        before it is sent; a crash between sending and recording the answer leaves that entry, and
+        the retry sends the same bytes with the same key, which the service answers as the first
+        time instead of taking a second message for the month.
+        """
         run = self._run(run_id)
         if run.data["status"] != "approved":
             raise RuleViolation("only an approved run is reported", [FieldError("status", run.data["status"])])
         submissions = list(run.data.get("submissions", []))
-        if submissions and submissions[-1]["status"] in ("submitted", "accepted"):
-            last = submissions[-1]
-            if last["status"] == "submitted":
-                raise RuleViolation("the last submission has no answer yet; read its status first")
-        replaces = next((s["message_id"] for s in reversed(submissions) if s["status"] == "accepted"), None)
-        message_id = f"{run_id}-{len(submissions) + 1}"
-        xml = self.a_melding_xml(run_id, replaces, message_id)
-        key = new_idempotency_key()
-        answer = self.submission.submit(xml, key)
-        entry: dict[str, Any] = {
-            "message_id": message_id,
-            "replaces": replaces,
-            "submission_id": answer.submission_id,
-            "idempotency_key": key,
-            "status": answer.status,
-            "feedback": [f.to_json() for f in answer.feedback],
-            "submitted_at": clock.iso(clock.now()),
-        }
-        submissions.append(entry)
+        if submissions and submissions[-1]["status"] == "submitted":
+            raise RuleViolation("the last submission has no answer yet; read its status first")
+        if submissions and submissions[-1]["status"] == "sending":
+            entry: dict[str, Any] = dict(submissions[-1])
+        else:
+            replaces = next((s["message_id"] for s in reversed(submissions) if s["status"] == "accepted"), None)
+            entry = {
+                "message_id": f"{run_id}-{len(submissions) + 1}",
+                "replaces": replaces,
+                "submission_id": None,
+                "idempotency_key": new_idempotency_key(),
+                "status": "sending",
+                "feedback": [],
+                "submitted_at": clock.iso(clock.now().astimezone(OSLO)),
+            }
+            submissions.append(entry)
+            run = self.store.write(
+                self.pk,
+                [Change(run, replace(run, data={**run.data, "submissions": submissions}), "a_melding.sending")],
+                actor,
+            )[0]
+        xml = self.a_melding_xml(run_id, entry["replaces"], entry["message_id"], entry["submitted_at"])
+        answer = self.submission.submit(xml, entry["idempotency_key"])
+        entry.update(
+            submission_id=answer.submission_id,
+            status=answer.status,
+            feedback=[f.to_json() for f in answer.feedback],
+        )
+        submissions = [*run.data["submissions"][:-1], entry]
         self.store.write(
             self.pk,
             [Change(run, replace(run, data={**run.data, "submissions": submissions}), "a_melding.submitted")],
