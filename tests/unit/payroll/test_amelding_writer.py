@@ -55,7 +55,7 @@ def _message(**changes: object) -> AMelding:
         (hourly,),
         (
             Income("timeloenn", Decimal("9450.00"), True, True, "e2", quantity=Decimal("42")),
-            Income("feriepenger", Decimal("3200.00"), True, False, "e2"),
+            Income("feriepenger", Decimal("3200.00"), True, True, "e2"),
         ),
         0,
     )

@@ -162,7 +162,9 @@ def incomes_of(e: EmployeePay) -> tuple[Income, ...]:
     def add(code: str, amount: Decimal, quantity: Decimal | None = None) -> None:
         t = SALARY_TYPES[code]
         signed = -amount if t.negative else amount
-        out.append(Income(code, t.description, signed, quantity, t.method != "holiday_pay", t.account))
+        # every salary type here is trekkpliktig (inngaarIGrunnlagForTrekk), holiday pay included: that
+        # no table withholding is taken from it in the holiday-pay month is a withholding rule
+        out.append(Income(code, t.description, signed, quantity, True, t.account))
 
     if e.salary_form == "fixed":
         if e.monthly_salary is None:
