@@ -12,6 +12,9 @@ SCRIPTS = (
     "bench.bench_invoicing",
     "bench.bench_vouchers",
     "bench.bench_bank",
+    "bench.bench_payroll",
+    "bench.bench_payroll_run",
+    "bench.bench_ledger",
 )
 
 if __name__ == "__main__":

@@ -244,6 +244,9 @@ def invoice_number_sk(number: int) -> str:
 
 # The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
 # account, party, date and source, balances per account and year maintained on write, the periods.
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
+# indexes by account, party and source (ledger partition), balances per account and party and year
+# maintained on write (balances partition), the periods and SAF-T mapping (client partition).
 # Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
 JOURNAL_COUNTER_PREFIX = "COUNTER#JOURNAL#"
 LEDGER_BALANCE_PREFIX = "LEDGERBAL#"
@@ -268,6 +271,18 @@ def journal_entry_sk(series: str, year: int, number: int) -> str:
 def ledger_entries_gsi(client_id: str) -> str:
     """GSI1 partition of a client's journal entries by date (GSI1SK = <date>#<series>#<year>#<n>)."""
     return f"{client_pk(client_id)}#LEDGER#ENTRIES"
+
+
+def ledger_pk(client_id: str) -> str:
+    """The client's ledger partition: the postings by account and party, the source pointers (large; kept
+    out of the client's partition so its lists stay small, and writes spread over two partitions)."""
+    return f"{client_pk(client_id)}#LEDGER"
+
+
+def ledger_balances_pk(client_id: str) -> str:
+    """The client's balances partition: one item per account and year, one per party and year (small: the
+    trial balance reads it whole)."""
+    return f"{client_pk(client_id)}#LEDGERBAL"
 
 
 def ledger_balance_sk(year: int, account: str) -> str:
@@ -343,3 +358,33 @@ def assignee_tasks_gsi(sub: str) -> str:
 
 def attestation_sk(attestation_id: str) -> str:
     return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
+
+
+# Payroll (issue 11, h-payroll): settings, tax cards, runs, payslips, periods, a-melding submissions.
+PAYROLL_SETTINGS_SK = "PAYROLL#settings"
+TAX_CARD_PREFIX = "TAXCARD#"
+PAYROLL_RUN_PREFIX = "PAYRUN#"
+PAYSLIP_PREFIX = "PAYSLIP#"
+PAYROLL_PERIOD_PREFIX = "PAYPERIOD#"
+
+
+def tax_card_sk(year: int, employee_number: int) -> str:
+    return f"{TAX_CARD_PREFIX}{year}#{employee_number:09d}"
+
+
+def payroll_run_sk(run_id: str) -> str:
+    return f"{PAYROLL_RUN_PREFIX}{_checked(run_id)}"
+
+
+def payslip_sk(run_id: str, employee_number: int) -> str:
+    return f"{PAYSLIP_PREFIX}{_checked(run_id)}#{employee_number:09d}"
+
+
+def payroll_period_sk(period: str) -> str:
+    """A pay month (yyyy-mm): its current run and whether it is approved."""
+    return f"{PAYROLL_PERIOD_PREFIX}{period}"
+
+
+def payroll_ytd_sk(year: int) -> str:
+    """The year's approved figures per employee (frikort, 6 G) and the zone-Ia advantage used."""
+    return f"PAYYTD#{year}"
