@@ -298,6 +298,28 @@ def _bank_routes() -> tuple[Route, ...]:
     )
 
 
+def _ledger_routes() -> tuple[Route, ...]:
+    """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
+    ledger = "/clients/{client_id}/ledger"
+    return (
+        Route("GET", ledger + "/entries", "ledger.read"),
+        Route("GET", ledger + "/entries/{series}/{year}/{number}", "ledger.read"),
+        Route("GET", ledger + "/sources/{kind}/{source_id}", "ledger.read"),
+        Route("GET", ledger + "/accounts/{account}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/open-items", "ledger.read"),
+        Route("GET", ledger + "/trial-balance", "ledger.read"),
+        Route("GET", ledger + "/profit-and-loss", "ledger.read"),
+        Route("GET", ledger + "/balance-sheet", "ledger.read"),
+        Route("GET", ledger + "/periods", "ledger.read"),
+        Route("POST", ledger + "/periods/{period}/close", "ledger.periods.write"),
+        Route("POST", ledger + "/periods/{period}/reopen", "ledger.periods.write"),
+        Route("GET", ledger + "/account-mapping", "ledger.read"),
+        Route("PUT", ledger + "/account-mapping/{account}", "ledger.mapping.write"),
+        Route("GET", "/clients/{client_id}/saft", "ledger.saft"),
+    )
+
+
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="apidocs",
@@ -485,6 +507,16 @@ FUNCTIONS: tuple[Function, ...] = (
         schedules=(Schedule("bank-retrieval", "rate(15 minutes)"),),
         access=(_WRITE_TABLE, Access("bucket:vouchers", write=True), Access("queue:bank-imports", write=True)),
         timeout_s=5 * MINUTE,
+    ),
+    Function(
+        name="ledger",
+        handler="functions.ledger.api.lambda_handler",
+        description="The general ledger: postings by account, period, source, customer and supplier; trial "
+        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
+        routes=_ledger_routes(),
+        access=(_WRITE_TABLE, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=30 * SECOND,
     ),
 )
 
