@@ -12,6 +12,8 @@ SCRIPTS = (
     "bench.bench_invoicing",
     "bench.bench_vouchers",
     "bench.bench_ledger",
+    "bench.bench_bank",
+    "bench.bench_bank_import",
 )
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from functions import catalogue
 from infra import cors
-from infra.local import environment, local_bank, moto_server, resources, seed
+from infra.local import environment, local_bank, moto_lambda, moto_server, resources, seed, step_up_tokens
 from infra.local.gateway import Gateway, problem, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
@@ -119,9 +119,10 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         from klientportal.bootstrap import tenancy_service
 
+        self.invoker = Invoker()
+        moto_lambda.install(self.invoker.invoke_deployed)  # state machines' Lambda tasks → the handlers
         seed.seed(tenancy_service())
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
-        self.invoker = Invoker()
         self.pumps = Pumps(self.invoker, self.resource_env)
         self.gateway = Gateway(
             self.invoker,
@@ -157,6 +158,7 @@ class LocalStack:
             ("GET", "/_local/jwks.json"): lambda _: _json(200, self.issuer.jwks()),
             ("GET", "/_local/clock"): lambda _: self._clock(None),
             ("POST", "/_local/clock/"): lambda rest: self._clock(unquote(rest.strip("/"))),
+            ("POST", "/_local/tokens/"): lambda rest: step_up_tokens.local_route(self.issuer, rest),
         }
 
     def _clock(self, setting: str | None) -> tuple[int, dict, bytes]:

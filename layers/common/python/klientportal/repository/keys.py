@@ -321,3 +321,38 @@ def client_id_of(pk: str) -> str:
     if not pk.startswith("T#"):
         raise ValueError(f"not a client partition: {pk!r}")
     return _checked(pk[2:])
+
+
+# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
+# and pending changes of a supplier's bank account (one per supplier).
+PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
+PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
+SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
+
+
+def payment_batch_sk(batch_id: str) -> str:
+    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
+
+
+def supplier_account_change_sk(change_id: str) -> str:
+    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
+
+
+# ---- workflows: human tasks and attestation rules (h-wf) -------------------------------------------
+HUMAN_TASK_PREFIX = "HTASK#"  # + task id, in the client's partition
+ASSIGNEE_TASKS_GSI_PREFIX = "TASKS#"  # + subject: GSI1 partition of the open human tasks of one person
+ATTESTATION_RULES_SK = "ATTESTATION_RULES"
+ATTESTATION_PREFIX = "ATTESTATION#"  # + attestation id: one attestation round of a voucher
+
+
+def human_task_sk(task_id: str) -> str:
+    return f"{HUMAN_TASK_PREFIX}{_checked(task_id)}"
+
+
+def assignee_tasks_gsi(sub: str) -> str:
+    """GSI1 partition of the open human tasks assigned to `sub`, across all clients."""
+    return f"{ASSIGNEE_TASKS_GSI_PREFIX}{sub}"
+
+
+def attestation_sk(attestation_id: str) -> str:
+    return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"

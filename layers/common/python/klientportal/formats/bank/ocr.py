@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from klientportal.formats.bank import ocr_records as rec
@@ -72,26 +73,9 @@ class _Totals:
     total_ore: int = 0
     credit_ore: int = 0
     debit_ore: int = 0
-    assignments: list[str] = field(default_factory=list)
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """(line number, record bytes) with the line ending removed and length and encoding checked."""
-    if data.startswith(_BOMS):
-        raise BankFileRejected(
-            "the file starts with a Unicode byte-order mark: OCR giro is ISO-8859-1", 1, code="encoding"
-        )
-    number = 0
-    for number, raw in enumerate(io.BytesIO(data), start=1):
-        record = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
-        if len(record) != rec.RECORD_LENGTH or record.translate(None, _CONTROL_BYTES) != record:
-            _refuse_line(record, number)
-        yield number, record
-    if number == 0:
-        raise BankFileRejected("the file is empty", None, code="empty")
-
-
-def _refuse_line(record: bytes, number: int) -> None:
+def _refuse_line(record: bytes, number: int) -> NoReturn:
     if not record.strip():
         raise BankFileRejected("empty line", number, code="record-length")
     try:
@@ -121,18 +105,34 @@ _PARSERS: dict[bytes, Callable[[bytes, int], rec.Record]] = {
 
 
 def _records(data: bytes) -> Iterator[rec.Record]:
-    for number, raw in _lines(data):
-        if raw[:2] != b"NY":
-            raise BankFileRejected(
-                f"format code (positions 1-2) must be NY, is {raw[:2].decode('latin-1')!r}", number, code="record-type"
-            )
-        kind = raw[6:8]
-        parser = _PARSERS.get(kind)
+    """Each line as its record object, with the line ending removed and length, encoding, format code
+    and record type checked (one loop: this runs for every one of a file's records)."""
+    if data.startswith(_BOMS):
+        raise BankFileRejected(
+            "the file starts with a Unicode byte-order mark: OCR giro is ISO-8859-1", 1, code="encoding"
+        )
+    parsers, length, controls = _PARSERS, rec.RECORD_LENGTH, _CONTROL_BYTES
+    number = 0
+    for number, raw in enumerate(io.BytesIO(data), start=1):
+        record = raw[:-2] if raw[-2:] == b"\r\n" else raw[:-1] if raw[-1:] == b"\n" else raw
+        if len(record) != length or len(record.translate(None, controls)) != length:
+            _refuse_line(record, number)
+        parser = parsers.get(record[6:8]) if record[:2] == b"NY" else None
         if parser is None:
-            raise BankFileRejected(
-                f"unknown record type {kind.decode('latin-1')!r} (positions 7-8)", number, code="record-type"
-            )
-        yield parser(raw, number)
+            _refuse_record(record, number)
+        yield parser(record, number)
+    if number == 0:
+        raise BankFileRejected("the file is empty", None, code="empty")
+
+
+def _refuse_record(raw: bytes, number: int) -> NoReturn:
+    if raw[:2] != b"NY":
+        raise BankFileRejected(
+            f"format code (positions 1-2) must be NY, is {raw[:2].decode('latin-1')!r}", number, code="record-type"
+        )
+    raise BankFileRejected(
+        f"unknown record type {raw[6:8].decode('latin-1')!r} (positions 7-8)", number, code="record-type"
+    )
 
 
 def _out_of_place(record: rec.Record, expected: str) -> BankFileRejected:

@@ -8,6 +8,7 @@ is `ocr.py`'s business.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -96,6 +97,10 @@ class TransmissionEnd:
 Record = TransmissionStart | AssignmentStart | AmountItem1 | AmountItem2 | AmountItem3 | AssignmentEnd | TransmissionEnd
 
 _ZEROS = b"0" * RECORD_LENGTH
+# Fast paths for the transaction records: a record matching its whole layout at once is built from
+# the groups; any other goes through the field-by-field checks, which name the field at fault.
+_ITEM1 = re.compile(rb"NY09(\d\d)30(\d{7})(\d{6})(\d\d)(\d\d)(\d)(\d{5})([-0])(\d{17})( *)(\d+-?|)000000")
+_ITEM2 = re.compile(rb"NY09(\d\d)31(\d{7})(\d{10})(\d{9})0000000(\d{6})(\d{11})0{22}")
 _dates: dict[bytes, date] = {}
 
 
@@ -194,6 +199,22 @@ def assignment_start(raw: bytes, line: int) -> AssignmentStart:
 
 
 def amount_item_1(raw: bytes, line: int) -> AmountItem1:
+    match = _ITEM1.fullmatch(raw)
+    if match is not None and int(match[1]) in TRANSACTION_TYPES:
+        kind, number, _, centre, day, partial, serial, sign, amount, _, kid = match.groups()
+        return AmountItem1(
+            line,
+            int(kind),
+            int(number),
+            _required_date(raw, 16, line, "Nets date"),
+            centre.decode(),
+            int(day),
+            int(partial),
+            serial.decode(),
+            sign == b"-",
+            int(amount),
+            kid.decode() or None,
+        )
     kind = _transaction_type(raw, line)
     sign = raw[31:32]
     if sign not in (b"0", b"-"):
@@ -220,6 +241,18 @@ def amount_item_1(raw: bytes, line: int) -> AmountItem1:
 
 
 def amount_item_2(raw: bytes, line: int) -> AmountItem2:
+    match = _ITEM2.fullmatch(raw)
+    if match is not None and int(match[1]) in TRANSACTION_TYPES:
+        kind, number, form, reference, _, account = match.groups()
+        return AmountItem2(
+            line,
+            int(kind),
+            int(number),
+            form.decode(),
+            reference.decode(),
+            _date(raw, 42, line, "bank date", optional=True),
+            None if account == b"00000000000" else account.decode(),
+        )
     kind = _transaction_type(raw, line)
     debit_account = _digits(raw, 48, 58, line, "debit account")
     _zeros(raw, 59, 80, line)
