@@ -206,6 +206,10 @@ class BankImports:
             tally = self._payments(import_id, bank_file, actor)
         except BankFileRejected as exc:  # a streaming reader found the fault while iterating
             return self._finish(rec, "rejected", {"rejection": _rejection(exc)}, "bank_import.rejected", actor)
+        if bank_file.debit_ore > 0 and isinstance(bank_file.entries, tuple):
+            from klientportal.bank.answers import apply_debits
+
+            apply_debits(self.store, self.client_id, bank_file)  # debits of our payment batches (outgoing)
         return self._finish(rec, "booked", {"counts": tally.view()}, "bank_import.booked", actor)
 
     def _claim_transmission(
