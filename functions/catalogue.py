@@ -362,6 +362,23 @@ def _bank_routes() -> tuple[Route, ...]:
     )
 
 
+def _payroll_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    run = client + "/payroll-runs/{run_id}"
+    return (
+        Route("GET", client + "/payroll-settings", "payroll.read"),
+        Route("PUT", client + "/payroll-settings", "payroll.settings.write"),
+        Route("POST", client + "/tax-card-orders", "payroll.tax_cards.order"),
+        Route("GET", client + "/tax-cards", "payroll.read"),
+        Route("POST", client + "/payroll-runs", "payroll.run"),
+        Route("GET", run, "payroll.read"),
+        Route("POST", run + "/approval", "payroll.approve"),
+        Route("GET", run + "/a-melding", "payroll.read"),
+        Route("POST", run + "/a-melding/submissions", "payroll.report"),
+        Route("POST", run + "/a-melding/status", "payroll.report"),
+    )
+
+
 def _ledger_routes() -> tuple[Route, ...]:
     """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
     ledger = "/clients/{client_id}/ledger"
@@ -634,6 +651,16 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=(Route("GET", "/clients/{client_id}/payment-batches/{batch_id}/pain001", "payments.read"),),
         access=(_READ_TABLE, Access("bucket:documents")),
         timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payroll",
+        handler="functions.payroll.api.lambda_handler",
+        description="Payroll: tax cards (skattekort til arbeidsgiver), monthly runs with tabelltrekk, "
+        "approval with step-up and the journal entry, the a-melding and its submission",
+        routes=_payroll_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=60 * SECOND,
     ),
 )
 

@@ -30,7 +30,11 @@ Account = Annotated[str, Field(pattern=r"^[0-9]{4,6}$")]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(defer_build=True)
 
 
 class Person(_In):
@@ -81,7 +85,7 @@ class RulesIn(_In):
     deadlines: Deadlines = Deadlines()
 
 
-class RulesOut(BaseModel):
+class RulesOut(_Out):
     version: int
     rules: list[Rule]
     bands: list[Band]
@@ -98,7 +102,7 @@ class DecisionIn(_In):
     )
 
 
-class TaskSubject(BaseModel):
+class TaskSubject(_Out):
     voucher_id: str
     attestation_id: str
     step: int
@@ -110,13 +114,13 @@ class TaskSubject(BaseModel):
     due_date: str | None = None
 
 
-class TaskDecided(BaseModel):
+class TaskDecided(_Out):
     by: str
     by_email: str | None = None
     at: str
 
 
-class TaskResult(BaseModel):
+class TaskResult(_Out):
     """A decided step's answer (decision, comment, who, when), or why it was closed without one."""
 
     decision: Literal["approve", "reject"] | None = None
@@ -129,7 +133,7 @@ class TaskResult(BaseModel):
     cause: str | None = None
 
 
-class AttestationTask(BaseModel):
+class AttestationTask(_Out):
     """One attestation step as a task: its id is all a person needs (never a token)."""
 
     task_id: str
@@ -144,7 +148,7 @@ class AttestationTask(BaseModel):
     result: TaskResult | None = None
 
 
-class AttestationTaskList(BaseModel):
+class AttestationTaskList(_Out):
     items: list[AttestationTask]
 
 
@@ -152,21 +156,21 @@ class AttestationTaskDetail(AttestationTask):
     voucher: Voucher
 
 
-class ExecutionOut(BaseModel):
+class ExecutionOut(_Out):
     arn: str
     status: str
     started_at: str
     stopped_at: str | None = None
 
 
-class ExecutionEvent(BaseModel):
+class ExecutionEvent(_Out):
     id: int
     type: str
     at: str
     state: str | None = None
 
 
-class VoucherAttestation(BaseModel):
+class VoucherAttestation(_Out):
     voucher_id: str
     status: str
     attestation: AttestationOut | None

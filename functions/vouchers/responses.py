@@ -332,6 +332,22 @@ class ProposalMark(_Out):
     by: str
 
 
+class BatchMark(_Out):
+    """The payment batch the voucher is in (docs/payments.md)."""
+
+    batch_id: str
+    added_at: str
+    by: str
+
+
+class PaymentRejection(_Out):
+    """The bank rejected the voucher's payment in a batch; it may be proposed again."""
+
+    batch_id: str
+    reason: str | None = None
+    at: str
+
+
 class Voucher(_Out):
     """A voucher: what was read (with confidences), the checks, the editable details, the coding,
     attestation and booking. Amounts are decimal strings in the document currency."""
@@ -366,6 +382,8 @@ class Voucher(_Out):
     booking: BookingOut | None = None
     quarantine: QuarantineReason | None = None
     payment_proposal: ProposalMark | None = None
+    payment_batch: BatchMark | None = None
+    payment_rejected: PaymentRejection | None = None
 
 
 class VoucherPage(_Out):

@@ -196,3 +196,22 @@ def test_two_approvers_at_the_same_moment_both_count(pay, recording, api):
     assert sorted(results.values()) == ["approved", "awaiting_approval"], results
     final = pay.get(batch)
     assert final["status"] == "approved" and final["valid_approvals"] == 2
+
+
+def test_a_batch_whose_execution_date_passed_is_changed_before_it_is_approved(pay, recording, api):
+    from klientportal import clock
+
+    pay.voucher(101, "100.00")
+    batch = pay.batch()
+    try:
+        clock.set_clock("+30d")  # a month later, nobody approved it (and the expiry was not reached)
+        late = _problem(pay.approve(batch, CLIENT_ADMIN), 409, "execution-date-passed")
+        assert late["next_business_day"] > batch["execution_date"]
+        changed = api.patch(
+            f"{BASE}/payment-batches/{batch['batch_id']}",
+            {"version": pay.get(batch)["version"], "execution_date": late["next_business_day"]},
+            user=ACCOUNTANT,
+        ).json
+        assert pay.approve(changed, CLIENT_ADMIN).json["status"] == "approved"
+    finally:
+        clock.set_clock(None)

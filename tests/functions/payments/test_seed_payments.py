@@ -24,6 +24,10 @@ def test_the_demo_batch_waits_for_two_step_up_approvals(aws_env, issuer):
     assert batch["status"] == "awaiting_approval" and batch["line_count"] == 2 and batch["total"] == "8000.00"
     assert batch["required_approvals"] == 2 and batch["created_by"]["email"] == "regnskap@byraet.no"
     assert {line["supplier_name"] for line in batch["lines"]} == {"Kontorland AS"}
+    for line in batch["lines"]:  # the voucher view shows the batch it is in
+        voucher = api.get(f"{BASE}/vouchers/{line['voucher_id']}", user=CLIENT_ADMIN)
+        assert voucher.status == 200 and voucher.json["payment_batch"]["batch_id"] == batch["batch_id"], voucher
+        assert "payment_proposal" not in voucher.json
     assert sorted(bool(line.get("kid")) for line in batch["lines"]) == [False, True]
     time.sleep(0.5)
     assert pay.approve(batch, CLIENT_ADMIN).json["status"] == "awaiting_approval"

@@ -4,6 +4,7 @@ escalation, expiry and delegation with deadlines in seconds; bad input refused w
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -312,3 +313,20 @@ def test_the_demo_attester_has_rules_and_a_voucher_waiting(api, inbound):
     assert api.get(RULES, user=ADMIN).json["version"] == 1
     assert _decide(api, task, ATTESTER, "approve", "OK").status == 200
     assert _final(api, task["subject"]["voucher_id"])["status"] == "approved"
+
+
+def test_a_workflow_that_does_not_start_leaves_the_voucher_as_it_was(api, inbound, invoice_pdf, monkeypatch):
+    _rules(api, bands=False)
+    v = _coded_voucher(api, inbound, invoice_pdf)
+    deployed = os.environ["KP_STATEMACHINE_ATTESTATION"]
+    monkeypatch.setenv("KP_STATEMACHINE_ATTESTATION", deployed + "-gone")
+    failed = api.post(f"/clients/{FJORD}/vouchers/{v['voucher_id']}/attestation", {"version": v["version"]}, user=ADMIN)
+    assert failed.status == 500 and failed.headers["content-type"].startswith("application/problem+json"), failed
+    back = _voucher(api, v["voucher_id"])
+    assert back["status"] == "to_approve" and back["attestation"]["status"] == "not_started"
+    assert _waiting(api, ATTESTER) == []
+    monkeypatch.setenv("KP_STATEMACHINE_ATTESTATION", deployed)
+    again = _send(api, back)  # a later send works: a new round
+    assert again["attestation"]["round"] == 2
+    task = _task_for(api, ATTESTER, v["voucher_id"])
+    assert task["subject"]["attestation_id"] == again["attestation"]["attestation_id"]

@@ -49,6 +49,10 @@ class BatchNotAwaitingApproval(RuleViolation):
     slug, title = "batch-not-awaiting-approval", "The payment batch is not awaiting approval"
 
 
+class ExecutionDatePassed(RuleViolation):
+    slug, title = "execution-date-passed", "The batch's execution date has passed"
+
+
 class ProposalEmpty(RuleViolation):
     slug, title = "payment-proposal-empty", "The payment proposal has nothing to pay"
 
@@ -369,6 +373,12 @@ class PaymentBatchService:
         rec = self.get(batch_id)
         self._awaiting(rec, "approved")
         acr, auth_time = self.step_up.check(principal, now_s)
+        today = clock.today_oslo()
+        if date.fromisoformat(rec.data["execution_date"]) < today:
+            raise ExecutionDatePassed(
+                f"the batch's execution date {rec.data['execution_date']} has passed; change it before approving",
+                extra={"next_business_day": next_business_day(today).isoformat()},
+            )
         data = rec.data
         creator = data["created_by"]["sub"]
         approvals = list(data.get("approvals") or [])

@@ -356,3 +356,41 @@ def assignee_tasks_gsi(sub: str) -> str:
 
 def attestation_sk(attestation_id: str) -> str:
     return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
+
+
+# Payroll (issue 11, h-payroll): settings, tax cards, runs, payslips, periods, a-melding submissions.
+PAYROLL_SETTINGS_SK = "PAYROLL#settings"
+TAX_CARD_PREFIX = "TAXCARD#"
+PAYROLL_RUN_PREFIX = "PAYRUN#"
+PAYSLIP_PREFIX = "PAYSLIP#"
+PAYROLL_PERIOD_PREFIX = "PAYPERIOD#"
+
+
+def tax_card_sk(year: int, employee_number: int) -> str:
+    return f"{TAX_CARD_PREFIX}{year}#{employee_number:09d}"
+
+
+def payroll_run_sk(run_id: str) -> str:
+    return f"{PAYROLL_RUN_PREFIX}{_checked(run_id)}"
+
+
+def payslip_sk(run_id: str, employee_number: int) -> str:
+    return f"{PAYSLIP_PREFIX}{_checked(run_id)}#{employee_number:09d}"
+
+
+def payroll_period_sk(period: str) -> str:
+    """A pay month (yyyy-mm): its current run and whether it is approved."""
+    return f"{PAYROLL_PERIOD_PREFIX}{period}"
+
+
+def payroll_ytd_sk(year: int) -> str:
+    """The year's approved figures per employee (frikort, 6 G) and the zone-Ia advantage used."""
+    return f"PAYYTD#{year}"
+
+
+# Outgoing payment files (klientportal/bank/outgoing.py): the send claim and record of a batch's pain.001.
+BANK_OUTGOING_PREFIX = "BANKOUT#"
+
+
+def bank_outgoing_sk(batch_id: str) -> str:
+    return f"{BANK_OUTGOING_PREFIX}{batch_id}"
