@@ -142,6 +142,31 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on the domain bus delivering domain events to the catalogue queue `queue`.
+
+    The message body is the whole EventBridge event (`detail-type` = the audit action, `detail` as
+    klientportal/events.py builds it); `klientportal.events.domain_event_from_rule_message` reads it.
+    `detail_types` filters by audit action (empty: every domain event). Delivery failures the bus
+    cannot recover from go to the rule target's DLQ; the queue's own redrive DLQ catches what the
+    consumer keeps failing. The consumer is a function with a QueueTrigger on `queue`, idempotent
+    per `detail.id` (EventBridge and SQS both deliver at least once).
+    """
+
+    name: str
+    queue: str
+    detail_types: tuple[str, ...] = ()
+
+    @property
+    def event_pattern(self) -> dict[str, Any]:
+        """The rule's EventBridge pattern, the same in AWS and locally."""
+        pattern: dict[str, Any] = {"source": [DOMAIN_EVENT_SOURCE]}
+        if self.detail_types:
+            pattern["detail-type"] = list(self.detail_types)
+        return pattern
+
+
+@dataclass(frozen=True)
 class EncryptionKey:
     """A KMS key: `encrypt` (symmetric, envelope encryption) or `hmac` (HMAC_256, GenerateMac only)."""
 
@@ -188,6 +213,8 @@ QUEUES: tuple[Queue, ...] = (
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
+DOMAIN_EVENT_SOURCE = "klientportal"  # klientportal.events.SOURCE: the Source of every domain event
+EVENT_RULES: tuple[EventRule, ...] = ()
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
     EncryptionKey(
