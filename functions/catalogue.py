@@ -210,16 +210,25 @@ BUCKETS: tuple[Bucket, ...] = (
 QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+    # sync (docs/sync.md): event-rule queues of the webhooks and the overview, and the delivery attempts
+    Queue("webhook-events", visibility_timeout_s=3 * MINUTE, max_receive_count=5),
+    Queue("webhook-deliveries", visibility_timeout_s=3 * MINUTE, max_receive_count=10),
+    Queue("overview-events", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
 DOMAIN_EVENT_SOURCE = "klientportal"  # klientportal.events.SOURCE: the Source of every domain event
-EVENT_RULES: tuple[EventRule, ...] = ()
+EVENT_RULES: tuple[EventRule, ...] = (
+    # sync: every domain event, to the webhook fan-out and to the overview's counters
+    EventRule("webhooks", "webhook-events"),
+    EventRule("overview", "overview-events"),
+)
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
     EncryptionKey(
         "personal-id-hash", "keyed hash of national identity numbers (uniqueness without the number)", usage="hmac"
     ),
+    EncryptionKey("webhook-secrets", "envelope for webhook signing secrets (sync)"),
 )
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
 
@@ -280,6 +289,28 @@ def _voucher_routes() -> tuple[Route, ...]:
         Route("POST", client + "/payment-proposal/vouchers", "vouchers.payment.write"),
         Route("DELETE", client + "/payment-proposal/vouchers/{voucher_id}", "vouchers.payment.write"),
     )
+
+
+def _sync_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    routes = [
+        Route("GET", client + "/changes", "sync.changes.read"),
+        Route("GET", "/bureau/overview", "sync.overview.read"),
+    ]
+    for base, scope in ((client + "/webhooks", "sync.webhooks"), ("/bureau/webhooks", "sync.bureau_webhooks")):
+        one = base + "/{webhook_id}"
+        routes += [
+            Route("GET", base, f"{scope}.read"),
+            Route("POST", base, f"{scope}.write"),
+            Route("GET", one, f"{scope}.read"),
+            Route("PATCH", one, f"{scope}.write"),
+            Route("DELETE", one, f"{scope}.write"),
+            Route("POST", one + "/secret-rotation", f"{scope}.write"),
+            Route("GET", one + "/deliveries", f"{scope}.read"),
+            Route("GET", one + "/dead-letters", f"{scope}.read"),
+            Route("POST", one + "/deliveries/{delivery_id}/redelivery", f"{scope}.write"),
+        ]
+    return tuple(routes)
 
 
 def _invoicing_routes() -> tuple[Route, ...]:
@@ -450,6 +481,50 @@ FUNCTIONS: tuple[Function, ...] = (
             _CURSORS,
         ),
         timeout_s=30 * SECOND,
+    ),
+    # sync (docs/sync.md) ---------------------------------------------------------------------
+    Function(
+        name="sync",
+        handler="functions.sync.api.lambda_handler",
+        description="Synchronisation with the bureau's system and collaboration: change feed, webhook "
+        "subscriptions and their delivery log, bureau overview",
+        routes=_sync_routes(),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            _CURSORS,
+            Access("key:webhook-secrets", write=True),
+            Access("queue:webhook-deliveries", write=True),
+        ),
+    ),
+    Function(
+        name="sync-webhook-fanout",
+        handler="functions.sync.webhook_fanout.lambda_handler",
+        description="Domain events (event rule) → one delivery per matching webhook subscription",
+        queues=(QueueTrigger("webhook-events"),),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("queue:webhook-deliveries", write=True)),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="sync-webhook-delivery",
+        handler="functions.sync.webhook_delivery.lambda_handler",
+        description="Signed webhook POSTs: one attempt per message, retries with backoff, then dead letters",
+        queues=(QueueTrigger("webhook-deliveries", batch_size=5),),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("key:webhook-secrets"),
+            Access("queue:webhook-deliveries", write=True),
+        ),
+        timeout_s=90 * SECOND,
+    ),
+    Function(
+        name="sync-overview",
+        handler="functions.sync.overview_counters.lambda_handler",
+        description="Domain events (event rule) → the bureau overview's counters, once per event",
+        queues=(QueueTrigger("overview-events"),),
+        access=(_WRITE_TABLE, _IDEMPOTENCY),
+        timeout_s=60 * SECOND,
     ),
 )
 

@@ -29,8 +29,13 @@ def domain_event_from_stream_image(image: dict[str, Any]) -> EventEntry | None:
     if not sk.startswith(keys.AUDIT_EVENT_PREFIX) or "event" not in image:
         return None
     event = json.loads(image["event"])
-    partition = str(image["PK"])
-    detail = {
+    detail = domain_event_detail(str(image["PK"]), event)
+    return {"Source": SOURCE, "DetailType": event["action"], "Detail": json.dumps(detail)}
+
+
+def domain_event_detail(partition: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The domain event of audit event `event` of the chain `partition`: pointers, no images."""
+    return {
         "id": f"{partition}#{event['seq']}",
         "tenant": partition,
         "seq": event["seq"],
@@ -40,7 +45,6 @@ def domain_event_from_stream_image(image: dict[str, Any]) -> EventEntry | None:
         "key": event["key"],
         "action": event["action"],
     }
-    return {"Source": SOURCE, "DetailType": event["action"], "Detail": json.dumps(detail)}
 
 
 def put_entries(events_client: Any, bus: str, entries: list[EventEntry]) -> None:

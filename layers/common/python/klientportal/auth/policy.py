@@ -56,6 +56,20 @@ def _registers() -> dict[str, ActionRule]:
     return rules
 
 
+def _sync() -> dict[str, ActionRule]:
+    """Sync (docs/sync.md): the change feed and webhooks are for the bureau's system and the client's
+    admins; bureau-wide webhooks for bureau admins; the overview for all staff (an accountant sees
+    only the clients assigned to them)."""
+    return {
+        "sync.changes.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.webhooks.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.webhooks.write": ActionRule("client", frozenset(_ADMINS)),
+        "sync.bureau_webhooks.read": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+        "sync.bureau_webhooks.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+        "sync.overview.read": ActionRule("bureau", frozenset(_STAFF)),
+    }
+
+
 ACTIONS: dict[str, ActionRule] = {
     "me.read": ActionRule("any", frozenset(_ALL)),
     "bureau.read": ActionRule("bureau", frozenset(_STAFF)),
@@ -96,6 +110,7 @@ ACTIONS: dict[str, ActionRule] = {
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
     **_registers(),
+    **_sync(),
 }
 
 

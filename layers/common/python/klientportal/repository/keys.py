@@ -184,3 +184,37 @@ def voucher_counter_sk(year: int) -> str:
 
 def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
+
+
+# Sync (docs/sync.md): webhook subscriptions and their delivery records in the subscriber's partition
+# (a client's T#<client> or the bureau's B#<bureau>); the overview's counters in the bureau's.
+WEBHOOK_PREFIX = "WEBHOOK#"
+WEBHOOK_DELIVERY_PREFIX = "WHDELIVERY#"
+OVERVIEW_PREFIX = "OVERVIEW#"
+CLIENT_PARTITION_PREFIX = "T#"
+
+
+def client_id_of(partition: str) -> str | None:
+    """The client id of a client partition (an audit chain's tenant), None for any other."""
+    return partition[len(CLIENT_PARTITION_PREFIX) :] if partition.startswith(CLIENT_PARTITION_PREFIX) else None
+
+
+def webhook_sk(subscription_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{subscription_id}"
+
+
+def webhook_delivery_prefix(subscription_id: str) -> str:
+    return f"{WEBHOOK_DELIVERY_PREFIX}{subscription_id}#"
+
+
+def webhook_delivery_sk(subscription_id: str, client_id: str, seq: int) -> str:
+    return f"{webhook_delivery_prefix(subscription_id)}{client_id}#{seq:012d}"
+
+
+def webhook_dead_letters_gsi(partition: str, subscription_id: str) -> str:
+    """GSI1 partition of a subscription's dead deliveries."""
+    return f"{partition}#WHDEAD#{subscription_id}"
+
+
+def overview_sk(client_id: str) -> str:
+    return f"{OVERVIEW_PREFIX}{_checked(client_id)}"
