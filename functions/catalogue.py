@@ -337,6 +337,25 @@ def _invoicing_routes() -> tuple[Route, ...]:
     )
 
 
+def _ledger_routes() -> tuple[Route, ...]:
+    """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
+    ledger = "/clients/{client_id}/ledger"
+    return (
+        Route("GET", ledger + "/entries", "ledger.read"),
+        Route("GET", ledger + "/entries/{series}/{year}/{number}", "ledger.read"),
+        Route("GET", ledger + "/sources/{kind}/{source_id}", "ledger.read"),
+        Route("GET", ledger + "/accounts/{account}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/open-items", "ledger.read"),
+        Route("GET", ledger + "/trial-balance", "ledger.read"),
+        Route("GET", ledger + "/profit-and-loss", "ledger.read"),
+        Route("GET", ledger + "/balance-sheet", "ledger.read"),
+        Route("GET", ledger + "/periods", "ledger.read"),
+        Route("POST", ledger + "/periods/{period}/close", "ledger.periods.write"),
+        Route("POST", ledger + "/periods/{period}/reopen", "ledger.periods.write"),
+    )
+
+
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         name="apidocs",
@@ -525,6 +544,16 @@ FUNCTIONS: tuple[Function, ...] = (
         queues=(QueueTrigger("overview-events"),),
         access=(_WRITE_TABLE, _IDEMPOTENCY),
         timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="ledger",
+        handler="functions.ledger.api.lambda_handler",
+        description="The general ledger: postings by account, period, source, customer and supplier; trial "
+        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
+        routes=_ledger_routes(),
+        access=(_WRITE_TABLE, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=30 * SECOND,
     ),
 )
 

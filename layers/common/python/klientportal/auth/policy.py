@@ -111,6 +111,9 @@ ACTIONS: dict[str, ActionRule] = {
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
     **_registers(),
     **_sync(),
+    # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
+    "ledger.read": ActionRule("client", frozenset(_ADMINS)),
+    "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
 }
 
 
