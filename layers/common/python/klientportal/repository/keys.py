@@ -194,7 +194,7 @@ OVERVIEW_PREFIX = "OVERVIEW#"
 CLIENT_PARTITION_PREFIX = "T#"
 
 
-def client_id_of(partition: str) -> str | None:
+def client_of_partition(partition: str) -> str | None:
     """The client id of a client partition (an audit chain's tenant), None for any other."""
     return partition[len(CLIENT_PARTITION_PREFIX) :] if partition.startswith(CLIENT_PARTITION_PREFIX) else None
 

@@ -44,7 +44,7 @@ SortKey = Literal["backlog", "name", "vouchers", "overdue_invoices", "open_quest
 def apply(store: Store, ops: OperationalStore, event: DomainEvent) -> bool:
     """Count one domain event into its client's counters; False if it counted before or has nothing
     to count. Events of a bureau's own partition are not client backlog."""
-    client_id = keys.client_id_of(event.tenant)
+    client_id = keys.client_of_partition(event.tenant)
     if client_id is None:
         return False
     got = store.get_many([(event.tenant, keys.audit_event_sk(event.seq)), (event.tenant, keys.CLIENT_SK)])

@@ -73,7 +73,7 @@ def payload(event: DomainEvent, subscription_id: str) -> bytes:
         "id": event.id,
         "type": event.action,
         "occurred_at": event.at,
-        "client_id": keys.client_id_of(event.tenant),
+        "client_id": keys.client_of_partition(event.tenant),
         "seq": event.seq,
         "entity": event.entity,
         "key": event.key,
@@ -107,7 +107,7 @@ class Deliveries:
 
     def fan_out(self, event: DomainEvent) -> int:
         """One delivery per matching active subscription of the client and of its bureau."""
-        if keys.client_id_of(event.tenant) is None:
+        if keys.client_of_partition(event.tenant) is None:
             return 0
         client = self.store.get(event.tenant, keys.CLIENT_SK)
         if client is None:
@@ -121,7 +121,7 @@ class Deliveries:
         return queued
 
     def _queue(self, sub: Record, event: DomainEvent) -> int:
-        client_id = str(keys.client_id_of(event.tenant))
+        client_id = str(keys.client_of_partition(event.tenant))
         sk = delivery_sk(sub.data["id"], client_id, event.seq)
         data = {
             "id": delivery_id(client_id, event.seq),
