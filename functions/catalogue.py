@@ -297,6 +297,16 @@ def _sync_routes() -> tuple[Route, ...]:
         Route("GET", client + "/changes", "sync.changes.read"),
         Route("GET", "/bureau/overview", "sync.overview.read"),
     ]
+    questions = client + "/questions"
+    routes += [
+        Route("POST", questions, "sync.questions.write"),
+        Route("GET", questions, "sync.questions.read"),
+        Route("GET", questions + "/{question_id}", "sync.questions.read"),
+        Route("POST", questions + "/{question_id}/messages", "sync.questions.write"),
+        Route("POST", questions + "/{question_id}/close", "sync.questions.write"),
+        Route("GET", questions + "/{question_id}/attachments/{index}", "sync.questions.read"),
+        Route("POST", client + "/question-uploads", "sync.questions.write"),
+    ]
     for base, scope in ((client + "/webhooks", "sync.webhooks"), ("/bureau/webhooks", "sync.bureau_webhooks")):
         one = base + "/{webhook_id}"
         routes += [
@@ -506,12 +516,14 @@ FUNCTIONS: tuple[Function, ...] = (
         name="sync",
         handler="functions.sync.api.lambda_handler",
         description="Synchronisation with the bureau's system and collaboration: change feed, webhook "
-        "subscriptions and their delivery log, bureau overview",
+        "subscriptions and their delivery log, bureau overview, questions on postings and vouchers",
         routes=_sync_routes(),
         access=(
             _WRITE_TABLE,
             _IDEMPOTENCY,
             _CURSORS,
+            _SEND_EMAIL,
+            Access("bucket:documents", write=True),
             Access("key:webhook-secrets", write=True),
             Access("queue:webhook-deliveries", write=True),
         ),

@@ -286,3 +286,16 @@ def client_id_of(pk: str) -> str:
     if not pk.startswith("T#"):
         raise ValueError(f"not a client partition: {pk!r}")
     return _checked(pk[2:])
+
+
+# Questions on postings and vouchers (sync, docs/sync.md): one thread per item in the client's partition.
+QUESTION_PREFIX = "QUESTION#"
+
+
+def question_sk(question_id: str) -> str:
+    return f"{QUESTION_PREFIX}{_checked(question_id)}"
+
+
+def questions_gsi(client_id: str, status: str) -> str:
+    """GSI1 partition of a client's questions in one status (open, answered, closed)."""
+    return f"{client_pk(client_id)}#QUESTIONS#{status}"
