@@ -297,6 +297,11 @@ def _sync_routes() -> tuple[Route, ...]:
         Route("GET", client + "/changes", "sync.changes.read"),
         Route("GET", "/bureau/overview", "sync.overview.read"),
     ]
+    routes += [
+        Route("PUT", client + "/sync/master-data/{kind}/{external_id}", "sync.push"),
+        Route("PUT", client + "/sync/journal-entries/{external_id}", "sync.push"),
+        Route("PUT", client + "/sync/payments/{external_id}", "sync.push"),
+    ]
     questions = client + "/questions"
     routes += [
         Route("POST", questions, "sync.questions.write"),

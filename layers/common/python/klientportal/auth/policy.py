@@ -67,6 +67,7 @@ def _sync() -> dict[str, ActionRule]:
         "sync.bureau_webhooks.read": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
         "sync.bureau_webhooks.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
         "sync.overview.read": ActionRule("bureau", frozenset(_STAFF)),
+        "sync.push": ActionRule("client", frozenset(_STAFF)),
         "sync.questions.read": ActionRule("client", frozenset(_MEMBERS)),
         "sync.questions.write": ActionRule("client", frozenset(_MEMBERS)),
     }

@@ -299,3 +299,27 @@ def question_sk(question_id: str) -> str:
 def questions_gsi(client_id: str, status: str) -> str:
     """GSI1 partition of a client's questions in one status (open, answered, closed)."""
     return f"{client_pk(client_id)}#QUESTIONS#{status}"
+
+
+# The bureau's push API (sync, docs/sync.md): which local item an external id of the bureau's system
+# is (and back), the bureau's VAT code mappings and dimension values.
+SYNC_EXTERNAL_PREFIX = "SYNCEXT#"
+SYNC_LOCAL_PREFIX = "SYNCLOCAL#"
+VAT_MAPPING_PREFIX = "VATMAP#"
+DIMENSION_PREFIX = "DIMENSION#"
+
+
+def sync_external_sk(kind: str, external_id: str) -> str:
+    return f"{SYNC_EXTERNAL_PREFIX}{kind}#{external_id}"
+
+
+def sync_local_sk(local_sk: str) -> str:
+    return f"{SYNC_LOCAL_PREFIX}{local_sk}"
+
+
+def vat_mapping_sk(code: str) -> str:
+    return f"{VAT_MAPPING_PREFIX}{code}"
+
+
+def dimension_sk(dimension: str, code: str) -> str:
+    return f"{DIMENSION_PREFIX}{dimension}#{code}"
