@@ -95,6 +95,16 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.attestation.decide": {AT, CA},
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    # sync (h-sync): the bureau's system follows and pushes; questions between staff and client admins
+    "sync.changes.read": ADMINS,
+    "sync.webhooks.read": ADMINS,
+    "sync.webhooks.write": ADMINS,
+    "sync.bureau_webhooks.read": {BA},
+    "sync.bureau_webhooks.write": {BA},
+    "sync.overview.read": STAFF,
+    "sync.push": STAFF,
+    "sync.questions.read": ADMINS,
+    "sync.questions.write": ADMINS,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -136,6 +146,8 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
+    ledger |= {"{webhook_id}": "wh_0000000000000000", "{delivery_id}": "c-x.1", "{question_id}": "q_0000000000000000"}
+    ledger |= {"{index}": "0", "{external_id}": "ext-1"}
     for name, value in ledger.items():
         path = path.replace(name, value)
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"

@@ -59,7 +59,8 @@ def _registers() -> dict[str, ActionRule]:
 def _sync() -> dict[str, ActionRule]:
     """Sync (docs/sync.md): the change feed and webhooks are for the bureau's system and the client's
     admins; bureau-wide webhooks for bureau admins; the overview for all staff (an accountant sees
-    only the clients assigned to them)."""
+    only the clients assigned to them); pushes from the bureau's system are staff's; questions are
+    between the bureau's staff and the client's admins."""
     return {
         "sync.changes.read": ActionRule("client", frozenset(_ADMINS)),
         "sync.webhooks.read": ActionRule("client", frozenset(_ADMINS)),
@@ -68,8 +69,8 @@ def _sync() -> dict[str, ActionRule]:
         "sync.bureau_webhooks.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
         "sync.overview.read": ActionRule("bureau", frozenset(_STAFF)),
         "sync.push": ActionRule("client", frozenset(_STAFF)),
-        "sync.questions.read": ActionRule("client", frozenset(_MEMBERS)),
-        "sync.questions.write": ActionRule("client", frozenset(_MEMBERS)),
+        "sync.questions.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.questions.write": ActionRule("client", frozenset(_ADMINS)),
     }
 
 
