@@ -12,6 +12,7 @@ SCRIPTS = (
     "bench.bench_invoicing",
     "bench.bench_vouchers",
     "bench.bench_sync",
+    "bench.bench_ledger",
 )
 
 if __name__ == "__main__":

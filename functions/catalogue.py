@@ -368,6 +368,9 @@ def _ledger_routes() -> tuple[Route, ...]:
         Route("GET", ledger + "/periods", "ledger.read"),
         Route("POST", ledger + "/periods/{period}/close", "ledger.periods.write"),
         Route("POST", ledger + "/periods/{period}/reopen", "ledger.periods.write"),
+        Route("GET", ledger + "/account-mapping", "ledger.read"),
+        Route("PUT", ledger + "/account-mapping/{account}", "ledger.mapping.write"),
+        Route("GET", "/clients/{client_id}/saft", "ledger.saft"),
     )
 
 

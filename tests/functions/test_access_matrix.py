@@ -75,6 +75,8 @@ EXPECTED: dict[str, set[str]] = {
     "registers.accounts.write": ADMINS,
     "ledger.read": ADMINS,
     "ledger.periods.write": STAFF,
+    "ledger.mapping.write": STAFF,
+    "ledger.saft": ADMINS,
     "invoicing.read": ADMINS | {CU},
     "invoicing.write": ADMINS | {CU},
     "invoicing.issue": ADMINS | {CU},

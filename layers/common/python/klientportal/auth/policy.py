@@ -118,6 +118,8 @@ ACTIONS: dict[str, ActionRule] = {
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
     "ledger.read": ActionRule("client", frozenset(_ADMINS)),
     "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
+    "ledger.mapping.write": ActionRule("client", frozenset(_STAFF)),
+    "ledger.saft": ActionRule("client", frozenset(_ADMINS)),
 }
 
 

@@ -220,8 +220,9 @@ def overview_sk(client_id: str) -> str:
     return f"{OVERVIEW_PREFIX}{_checked(client_id)}"
 
 
-# The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
-# account, party, date and source, balances per account and year maintained on write, the periods.
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
+# indexes by account, party and source (ledger partition), balances per account and party and year
+# maintained on write (balances partition), the periods and SAF-T mapping (client partition).
 # Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
 JOURNAL_COUNTER_PREFIX = "COUNTER#JOURNAL#"
 LEDGER_BALANCE_PREFIX = "LEDGERBAL#"
@@ -246,6 +247,18 @@ def journal_entry_sk(series: str, year: int, number: int) -> str:
 def ledger_entries_gsi(client_id: str) -> str:
     """GSI1 partition of a client's journal entries by date (GSI1SK = <date>#<series>#<year>#<n>)."""
     return f"{client_pk(client_id)}#LEDGER#ENTRIES"
+
+
+def ledger_pk(client_id: str) -> str:
+    """The client's ledger partition: the postings by account and party, the source pointers (large; kept
+    out of the client's partition so its lists stay small, and writes spread over two partitions)."""
+    return f"{client_pk(client_id)}#LEDGER"
+
+
+def ledger_balances_pk(client_id: str) -> str:
+    """The client's balances partition: one item per account and year, one per party and year (small: the
+    trial balance reads it whole)."""
+    return f"{client_pk(client_id)}#LEDGERBAL"
 
 
 def ledger_balance_sk(year: int, account: str) -> str:
