@@ -541,7 +541,7 @@ FUNCTIONS: tuple[Function, ...] = (
         handler="functions.sync.webhook_fanout.lambda_handler",
         description="Domain events (event rule) → one delivery per matching webhook subscription",
         queues=(QueueTrigger("webhook-events"),),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("queue:webhook-deliveries", write=True)),
+        access=(_WRITE_TABLE, Access("queue:webhook-deliveries", write=True)),
         timeout_s=60 * SECOND,
     ),
     Function(
