@@ -13,6 +13,7 @@ SCRIPTS = (
     "bench.bench_vouchers",
     "bench.bench_sync",
     "bench.bench_ledger",
+    "bench.bench_bank",
 )
 
 if __name__ == "__main__":

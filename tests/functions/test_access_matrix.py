@@ -95,6 +95,9 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.bureau.queue": STAFF,
     "vouchers.attestation.read": {AT, CA},  # only what is routed to them (0270); attestation module
     "vouchers.attestation.decide": {AT, CA},
+    "vouchers.attestation.rules.read": ADMINS,  # attestation rules (0502): client admin and bureau staff
+    "vouchers.attestation.rules.write": ADMINS,
+    "me.attestations.read": {AT, CA},  # only the steps assigned to them, in every client (0501)
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
     # sync (h-sync): the bureau's system follows and pushes; questions between staff and client admins
@@ -107,6 +110,20 @@ EXPECTED: dict[str, set[str]] = {
     "sync.push": STAFF,
     "sync.questions.read": ADMINS,
     "sync.questions.write": ADMINS,
+    # payments (0520): module bank (salg@ lacks it); approving is the payment right, with step-up
+    "payments.read": ADMINS,
+    "payments.write": ADMINS,
+    "payments.approve": {BA, CA},
+    "payments.settings.write": {BA, CA},
+    "payments.accounts.read": ADMINS,  # module vouchers: salg@ lacks it
+    "payments.accounts.request": ADMINS,
+    "payments.accounts.decide": ADMINS,
+    "bank.read": ADMINS,  # bank module: salg@ was not given it
+    "bank.agreement.write": ADMINS,
+    "bank.import": ADMINS,
+    "bank.match": ADMINS,
+    "receivables.read": ADMINS,  # the customer sub-ledger belongs to the bank module
+    "receivables.write": ADMINS,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -152,6 +169,9 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     ledger |= {"{index}": "0", "{external_id}": "ext-1"}
     for name, value in ledger.items():
         path = path.replace(name, value)
+    path = path.replace("{attestation_id}", "at0000000000000000000000-1")
+    path = path.replace("{batch_id}", "pb-0000000000000000")
+    path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 

@@ -223,6 +223,66 @@ def overview_sk(client_id: str) -> str:
 # The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
 # indexes by account, party and source (ledger partition), balances per account and party and year
 # maintained on write (balances partition), the periods and SAF-T mapping (client partition).
+
+
+# Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
+BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
+BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
+BANK_AGREEMENT_SHARDS = 4
+BANK_IMPORT_PREFIX = "BANKIN#IMPORT#"
+BANK_FILE_PREFIX = "BANKIN#FILE#"  # transmission identity claim: <format>#<identity> → import
+BANK_PAYMENT_PREFIX = "BANKIN#PAYMENT#"  # one bank payment, by its bank reference (the identity claim)
+BANK_SAME_PREFIX = "BANKIN#SAME#"  # the same payment in another format: account, date, amount, KID, n
+BANK_UNMATCHED_GSI = "#BANK_UNMATCHED"  # after client_pk: GSI1 of the payments waiting for a manual match
+RECEIVABLE_PREFIX = "RECEIVABLE#"  # an open item issued outside the portal, by invoice number
+OPEN_ITEM_KID_PREFIX = "OPENITEM_KID#"  # KID → the external open items that carry it
+INVOICE_NUMBER_PREFIX = "INVOICE_NUMBER#"  # invoice number → invoice id (written when issued)
+
+
+def bank_agreements_gsi(client_id: str) -> str:
+    import zlib
+
+    return f"{BANK_AGREEMENTS_GSI}{zlib.crc32(client_id.encode()) % BANK_AGREEMENT_SHARDS}"
+
+
+def all_bank_agreements_gsi() -> list[str]:
+    return [f"{BANK_AGREEMENTS_GSI}{n}" for n in range(BANK_AGREEMENT_SHARDS)]
+
+
+def bank_import_sk(import_id: str) -> str:
+    return f"{BANK_IMPORT_PREFIX}{_checked(import_id)}"
+
+
+def bank_file_sk(file_format: str, identity: str) -> str:
+    return f"{BANK_FILE_PREFIX}{file_format}#{identity}"
+
+
+def bank_payment_sk(payment_key: str) -> str:
+    return f"{BANK_PAYMENT_PREFIX}{payment_key}"
+
+
+def bank_same_sk(fingerprint: str, occurrence: int) -> str:
+    return f"{BANK_SAME_PREFIX}{fingerprint}#{occurrence:04d}"
+
+
+def bank_unmatched_gsi(client_id: str) -> str:
+    return f"{client_pk(client_id)}{BANK_UNMATCHED_GSI}"
+
+
+def receivable_sk(invoice_number: str) -> str:
+    return f"{RECEIVABLE_PREFIX}{invoice_number}"
+
+
+def open_item_kid_sk(kid: str) -> str:
+    return f"{OPEN_ITEM_KID_PREFIX}{kid}"
+
+
+def invoice_number_sk(number: int) -> str:
+    return f"{INVOICE_NUMBER_PREFIX}{number:010d}"
+
+
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
+# account, party, date and source, balances per account and year maintained on write, the periods.
 # Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
 JOURNAL_COUNTER_PREFIX = "COUNTER#JOURNAL#"
 LEDGER_BALANCE_PREFIX = "LEDGERBAL#"
@@ -336,3 +396,38 @@ def vat_mapping_sk(code: str) -> str:
 
 def dimension_sk(dimension: str, code: str) -> str:
     return f"{DIMENSION_PREFIX}{dimension}#{code}"
+
+
+# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
+# and pending changes of a supplier's bank account (one per supplier).
+PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
+PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
+SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
+
+
+def payment_batch_sk(batch_id: str) -> str:
+    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
+
+
+def supplier_account_change_sk(change_id: str) -> str:
+    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
+
+
+# ---- workflows: human tasks and attestation rules (h-wf) -------------------------------------------
+HUMAN_TASK_PREFIX = "HTASK#"  # + task id, in the client's partition
+ASSIGNEE_TASKS_GSI_PREFIX = "TASKS#"  # + subject: GSI1 partition of the open human tasks of one person
+ATTESTATION_RULES_SK = "ATTESTATION_RULES"
+ATTESTATION_PREFIX = "ATTESTATION#"  # + attestation id: one attestation round of a voucher
+
+
+def human_task_sk(task_id: str) -> str:
+    return f"{HUMAN_TASK_PREFIX}{_checked(task_id)}"
+
+
+def assignee_tasks_gsi(sub: str) -> str:
+    """GSI1 partition of the open human tasks assigned to `sub`, across all clients."""
+    return f"{ASSIGNEE_TASKS_GSI_PREFIX}{sub}"
+
+
+def attestation_sk(attestation_id: str) -> str:
+    return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
