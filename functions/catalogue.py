@@ -397,28 +397,6 @@ def _invoicing_routes() -> tuple[Route, ...]:
     )
 
 
-def _ledger_routes() -> tuple[Route, ...]:
-    """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
-    ledger = "/clients/{client_id}/ledger"
-    return (
-        Route("GET", ledger + "/entries", "ledger.read"),
-        Route("GET", ledger + "/entries/{series}/{year}/{number}", "ledger.read"),
-        Route("GET", ledger + "/sources/{kind}/{source_id}", "ledger.read"),
-        Route("GET", ledger + "/accounts/{account}/postings", "ledger.read"),
-        Route("GET", ledger + "/{party}/{number}/postings", "ledger.read"),
-        Route("GET", ledger + "/{party}/{number}/open-items", "ledger.read"),
-        Route("GET", ledger + "/trial-balance", "ledger.read"),
-        Route("GET", ledger + "/profit-and-loss", "ledger.read"),
-        Route("GET", ledger + "/balance-sheet", "ledger.read"),
-        Route("GET", ledger + "/periods", "ledger.read"),
-        Route("POST", ledger + "/periods/{period}/close", "ledger.periods.write"),
-        Route("POST", ledger + "/periods/{period}/reopen", "ledger.periods.write"),
-        Route("GET", ledger + "/account-mapping", "ledger.read"),
-        Route("PUT", ledger + "/account-mapping/{account}", "ledger.mapping.write"),
-        Route("GET", "/clients/{client_id}/saft", "ledger.saft"),
-    )
-
-
 def _payment_routes() -> tuple[Route, ...]:
     client = "/clients/{client_id}"
     one = client + "/payment-batches/{batch_id}"
@@ -454,6 +432,45 @@ def _bank_routes() -> tuple[Route, ...]:
         Route("POST", client + "/bank/payments/{payment_id}/match", "bank.match"),
         Route("GET", client + "/receivables", "receivables.read"),
         Route("POST", client + "/receivables", "receivables.write"),
+    )
+
+
+def _payroll_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    run = client + "/payroll-runs/{run_id}"
+    return (
+        Route("GET", client + "/payroll-settings", "payroll.read"),
+        Route("PUT", client + "/payroll-settings", "payroll.settings.write"),
+        Route("POST", client + "/tax-card-orders", "payroll.tax_cards.order"),
+        Route("GET", client + "/tax-cards", "payroll.read"),
+        Route("POST", client + "/payroll-runs", "payroll.run"),
+        Route("GET", run, "payroll.read"),
+        Route("POST", run + "/approval", "payroll.approve"),
+        Route("GET", run + "/a-melding", "payroll.read"),
+        Route("POST", run + "/a-melding/submissions", "payroll.report"),
+        Route("POST", run + "/a-melding/status", "payroll.report"),
+    )
+
+
+def _ledger_routes() -> tuple[Route, ...]:
+    """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
+    ledger = "/clients/{client_id}/ledger"
+    return (
+        Route("GET", ledger + "/entries", "ledger.read"),
+        Route("GET", ledger + "/entries/{series}/{year}/{number}", "ledger.read"),
+        Route("GET", ledger + "/sources/{kind}/{source_id}", "ledger.read"),
+        Route("GET", ledger + "/accounts/{account}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/open-items", "ledger.read"),
+        Route("GET", ledger + "/trial-balance", "ledger.read"),
+        Route("GET", ledger + "/profit-and-loss", "ledger.read"),
+        Route("GET", ledger + "/balance-sheet", "ledger.read"),
+        Route("GET", ledger + "/periods", "ledger.read"),
+        Route("POST", ledger + "/periods/{period}/close", "ledger.periods.write"),
+        Route("POST", ledger + "/periods/{period}/reopen", "ledger.periods.write"),
+        Route("GET", ledger + "/account-mapping", "ledger.read"),
+        Route("PUT", ledger + "/account-mapping/{account}", "ledger.mapping.write"),
+        Route("GET", "/clients/{client_id}/saft", "ledger.saft"),
     )
 
 
@@ -753,6 +770,26 @@ FUNCTIONS: tuple[Function, ...] = (
         routes=(Route("GET", "/clients/{client_id}/payment-batches/{batch_id}/pain001", "payments.read"),),
         access=(_READ_TABLE, Access("bucket:documents")),
         timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="ledger",
+        handler="functions.ledger.api.lambda_handler",
+        description="The general ledger: postings by account, period, source, customer and supplier; trial "
+        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
+        routes=_ledger_routes(),
+        access=(_WRITE_TABLE, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payroll",
+        handler="functions.payroll.api.lambda_handler",
+        description="Payroll: tax cards (skattekort til arbeidsgiver), monthly runs with tabelltrekk, "
+        "approval with step-up and the journal entry, the a-melding and its submission",
+        routes=_payroll_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=60 * SECOND,
     ),
 )
 

@@ -108,6 +108,12 @@ def _cmd_bank_read(args: argparse.Namespace) -> int:
     return main(args.args)
 
 
+def _cmd_payroll_tabelltrekk(args: argparse.Namespace) -> int:
+    from klientportal.payroll.tabelltrekk_lines import main
+
+    return main(args.files)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="klientportal", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -168,6 +174,11 @@ def parser() -> argparse.ArgumentParser:
     bank_read = bank_sub.add_parser("read", help="print what is read from a bank file as JSON (exit 1: refused)")
     bank_read.add_argument("args", nargs=argparse.REMAINDER, help="FILE [--summary]")
     bank_read.set_defaults(func=_cmd_bank_read)
+    payroll = sub.add_parser("payroll", help="payroll tools")
+    payroll_sub = payroll.add_subparsers(dest="payroll_command", required=True)
+    trekk = payroll_sub.add_parser("tabelltrekk", help="JSON lines in, the same with withholding added")
+    trekk.add_argument("files", nargs="*", help="files of JSON lines (default: standard input)")
+    trekk.set_defaults(func=_cmd_payroll_tabelltrekk)
     return p
 
 

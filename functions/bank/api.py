@@ -21,9 +21,9 @@ from functions.bank.responses import (
     BankImportPage,
     BankPaymentOut,
     BankPaymentPage,
+    BankUploadTargetOut,
     ReceivableList,
     ReceivableOut,
-    BankUploadTargetOut,
 )
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.problems import COMMON_RESPONSES, created

@@ -11,6 +11,7 @@ from infra.local.seed_attestation import seed_attestation
 from infra.local.seed_bank import seed_bank
 from infra.local.seed_ledger import seed_ledger
 from infra.local.seed_payments import seed_payments
+from infra.local.seed_payroll import seed_payroll
 from infra.local.seed_vouchers import seed_vouchers
 from klientportal.bootstrap import Invocation
 from klientportal.invoicing.settings import InvoiceSettings
@@ -228,9 +229,10 @@ def seed(service: TenancyService) -> None:
     seed_invoicing(service)
     seed_attestation(service)
     seed_vouchers(_services(service))
-    seed_ledger(_services(service))
     seed_bank(_services(service))
     seed_payments(_services(service))
+    seed_payroll(_services(service))
+    seed_ledger(_services(service))
 
 
 def _services(service: TenancyService) -> Invocation:

@@ -124,6 +124,13 @@ EXPECTED: dict[str, set[str]] = {
     "bank.match": ADMINS,
     "receivables.read": ADMINS,  # the customer sub-ledger belongs to the bank module
     "receivables.write": ADMINS,
+    # payroll: c-fjordkaffe has no payroll module (salaries: client admins and bureau staff only)
+    "payroll.read": STAFF,
+    "payroll.settings.write": STAFF,
+    "payroll.tax_cards.order": STAFF,
+    "payroll.run": STAFF,
+    "payroll.approve": STAFF,
+    "payroll.report": STAFF,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -163,15 +170,16 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
     path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
+    path = path.replace("{attestation_id}", "at0000000000000000000000-1")
+    path = path.replace("{batch_id}", "pb-0000000000000000")
+    path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
+    path = path.replace("{run_id}", "pr-1")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
     ledger |= {"{webhook_id}": "wh_0000000000000000", "{delivery_id}": "c-x.1", "{question_id}": "q_0000000000000000"}
     ledger |= {"{index}": "0", "{external_id}": "ext-1"}
     for name, value in ledger.items():
         path = path.replace(name, value)
-    path = path.replace("{attestation_id}", "at0000000000000000000000-1")
-    path = path.replace("{batch_id}", "pb-0000000000000000")
-    path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from klientportal.ledger.service import LedgerService
     from klientportal.payments.batches import PaymentBatchService
     from klientportal.payments.supplier_accounts import SupplierAccountChanges
+    from klientportal.payroll.service import PayrollService
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
@@ -186,15 +187,43 @@ def _ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
     return _ocr_engines[(kind, staging_bucket)]
 
 
-def ledger_service(inv: Invocation, client_id: str) -> LedgerService:
-    """The client's ledger (reads, statements, periods) over the invocation's Store."""
-    from klientportal.ledger.service import LedgerService
-
-    return LedgerService(inv.store, client_id)
-
-
 def attestation_tasks(inv: Invocation, client_id: str) -> Any:
     """The attestation workflow's tasks for one client (h-wf, 0501): notices go out by e-mail."""
     from klientportal.vouchers.attestation_flow import AttestationTasks
 
     return AttestationTasks(inv.store, client_id, mailer=inv.delivery.email, sender=inv.settings.invoice_from_address)
+
+
+# Payroll (issue 11, h-payroll) -------------------------------------------------------------------
+_payroll_adapters: dict[str, tuple[Any, Any]] = {}
+
+
+def payroll_adapters(mode: str) -> tuple[Any, Any]:
+    """(tax cards, a-melding submission): the real shapes when `mode` is "aws", else the simulators,
+    kept per process because they remember what they answered, as the real services do."""
+    if mode not in _payroll_adapters:
+        if mode == "aws":
+            from klientportal.adapters.amelding_submission import HttpInnrapportering
+            from klientportal.adapters.skattekort import HttpSkattekort
+
+            _payroll_adapters[mode] = (HttpSkattekort(), HttpInnrapportering())
+        else:
+            from klientportal.adapters.amelding_submission import SimulatedInnrapportering
+            from klientportal.adapters.skattekort import SimulatedSkattekort
+
+            _payroll_adapters[mode] = (SimulatedSkattekort(), SimulatedInnrapportering())
+    return _payroll_adapters[mode]
+
+
+def payroll(inv: Invocation, client_id: str) -> PayrollService:
+    from klientportal.payroll.service import PayrollService
+
+    tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
+    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission)
+
+
+def ledger_service(inv: Invocation, client_id: str) -> LedgerService:
+    """The client's ledger (reads, statements, periods) over the invocation's Store."""
+    from klientportal.ledger.service import LedgerService
+
+    return LedgerService(inv.store, client_id)

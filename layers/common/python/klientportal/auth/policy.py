@@ -136,6 +136,13 @@ ACTIONS: dict[str, ActionRule] = {
     "bank.match": ActionRule("client", frozenset(_ADMINS), Module.BANK),
     "receivables.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
     "receivables.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    # Payroll (issue 11): salaries are seen and run by the client's admins and the bureau only.
+    "payroll.read": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.settings.write": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.tax_cards.order": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.run": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.approve": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.report": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     **_registers(),
     **_sync(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping

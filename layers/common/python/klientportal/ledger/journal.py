@@ -165,7 +165,8 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     """The changes that book `draft`, to be written in the caller's transaction (Store.write with the
     caller's own changes). Raises InvalidInput (malformed, unknown account), RuleViolation (unbalanced,
     closed period, too many accounts); a source booked already makes the
-    write fail with AlreadyExists. Reads what it needs in one batch."""
+    write fail with AlreadyExists. One draft per write: two drafts' changes touch the same counter,
+    period and balance items.. Reads what it needs in one batch."""
     check_draft(draft)
     client_id = keys.client_id_of(client_pk)
     ledger_pk, balances_pk = keys.ledger_pk(client_id), keys.ledger_balances_pk(client_id)

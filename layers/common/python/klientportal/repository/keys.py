@@ -220,11 +220,6 @@ def overview_sk(client_id: str) -> str:
     return f"{OVERVIEW_PREFIX}{_checked(client_id)}"
 
 
-# The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
-# indexes by account, party and source (ledger partition), balances per account and party and year
-# maintained on write (balances partition), the periods and SAF-T mapping (client partition).
-
-
 # Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
 BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
 BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
@@ -283,6 +278,9 @@ def invoice_number_sk(number: int) -> str:
 
 # The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
 # account, party, date and source, balances per account and year maintained on write, the periods.
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
+# indexes by account, party and source (ledger partition), balances per account and party and year
+# maintained on write (balances partition), the periods and SAF-T mapping (client partition).
 # Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
 JOURNAL_COUNTER_PREFIX = "COUNTER#JOURNAL#"
 LEDGER_BALANCE_PREFIX = "LEDGERBAL#"
@@ -431,3 +429,33 @@ def assignee_tasks_gsi(sub: str) -> str:
 
 def attestation_sk(attestation_id: str) -> str:
     return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
+
+
+# Payroll (issue 11, h-payroll): settings, tax cards, runs, payslips, periods, a-melding submissions.
+PAYROLL_SETTINGS_SK = "PAYROLL#settings"
+TAX_CARD_PREFIX = "TAXCARD#"
+PAYROLL_RUN_PREFIX = "PAYRUN#"
+PAYSLIP_PREFIX = "PAYSLIP#"
+PAYROLL_PERIOD_PREFIX = "PAYPERIOD#"
+
+
+def tax_card_sk(year: int, employee_number: int) -> str:
+    return f"{TAX_CARD_PREFIX}{year}#{employee_number:09d}"
+
+
+def payroll_run_sk(run_id: str) -> str:
+    return f"{PAYROLL_RUN_PREFIX}{_checked(run_id)}"
+
+
+def payslip_sk(run_id: str, employee_number: int) -> str:
+    return f"{PAYSLIP_PREFIX}{_checked(run_id)}#{employee_number:09d}"
+
+
+def payroll_period_sk(period: str) -> str:
+    """A pay month (yyyy-mm): its current run and whether it is approved."""
+    return f"{PAYROLL_PERIOD_PREFIX}{period}"
+
+
+def payroll_ytd_sk(year: int) -> str:
+    """The year's approved figures per employee (frikort, 6 G) and the zone-Ia advantage used."""
+    return f"PAYYTD#{year}"
