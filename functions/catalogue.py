@@ -710,16 +710,6 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_s=60 * SECOND,
     ),
     Function(
-        name="ledger",
-        handler="functions.ledger.api.lambda_handler",
-        description="The general ledger: postings by account, period, source, customer and supplier; trial "
-        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
-        routes=_ledger_routes(),
-        access=(_WRITE_TABLE, _CURSORS),
-        memory_mb=1024 * MEGABYTE,
-        timeout_s=30 * SECOND,
-    ),
-    Function(
         name="bank-imports",
         handler="functions.bank.queue.lambda_handler",
         description="Bank files imported from the queue: read whole or rejected, payments matched by KID, "
