@@ -459,3 +459,11 @@ def payroll_period_sk(period: str) -> str:
 def payroll_ytd_sk(year: int) -> str:
     """The year's approved figures per employee (frikort, 6 G) and the zone-Ia advantage used."""
     return f"PAYYTD#{year}"
+
+
+# Outgoing payment files (klientportal/bank/outgoing.py): the send claim and record of a batch's pain.001.
+BANK_OUTGOING_PREFIX = "BANKOUT#"
+
+
+def bank_outgoing_sk(batch_id: str) -> str:
+    return f"{BANK_OUTGOING_PREFIX}{batch_id}"
