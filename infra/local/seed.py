@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from infra.local.seed_billing import seed_billing
 from infra.local.seed_vouchers import seed_vouchers
 from klientportal.bootstrap import Invocation
 from klientportal.invoicing.settings import InvoiceSettings
@@ -223,6 +224,7 @@ def seed(service: TenancyService) -> None:
     seed_tenancy(service)
     seed_invoicing(service)
     seed_vouchers(_services(service))
+    seed_billing(_services(service))
 
 
 def _services(service: TenancyService) -> Invocation:

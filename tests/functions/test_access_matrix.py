@@ -93,6 +93,17 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.attestation.decide": {AT, CA},
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    "billing.usage.read": ADMINS,
+    "billing.agreement.read": STAFF,
+    "billing.agreement.write": STAFF,
+    "billing.licence.write": {BA},
+    "billing.bureau.usage.read": STAFF,
+    "billing.prices.read": STAFF,
+    "billing.prices.write": {BA},
+    "billing.settings.read": STAFF,
+    "billing.settings.write": {BA},
+    "billing.runs.create": {BA},
+    "billing.statements.read": STAFF,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]

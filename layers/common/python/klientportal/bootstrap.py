@@ -23,6 +23,7 @@ from klientportal.repository.store import Store
 from klientportal.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from klientportal.billing.service import BillingService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.registers.service import RegisterService
@@ -110,6 +111,12 @@ class Invocation:
     @property
     def events(self) -> Any:
         return aws.client("events")
+
+    def billing(self) -> BillingService:
+        """Usage, price lists, agreements, the monthly run and re-invoicing (klientportal/billing)."""
+        from klientportal.billing.service import BillingService, StatementFiles
+
+        return BillingService(self.store, StatementFiles(self.settings.documents_bucket), self.invoices)
 
 
 def invocation() -> Invocation:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -27,7 +27,12 @@ def _not_negative(value: Decimal) -> Decimal:
     return value
 
 
-Price = Annotated[decimal_type(2, 9, description="a price in NOK, at most 2 decimals"), AfterValidator(_not_negative)]
+if TYPE_CHECKING:  # to a type checker a Decimal; at runtime a decimal string with the rules below
+    Price = Decimal
+else:
+    Price = Annotated[
+        decimal_type(2, 9, description="a price in NOK, at most 2 decimals"), AfterValidator(_not_negative)
+    ]
 
 
 class _Model(BaseModel):

@@ -38,7 +38,9 @@ BILLABLE_ACTIONS: tuple[str, ...] = (
 )
 
 
-def classify(action: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, int]]:
+def classify(
+    action: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[tuple[TransactionType, int]]:
     """[(transaction type, quantity)] of one audit event; [] when it is not billable."""
     after = after or {}
     if action == "invoice.sent":

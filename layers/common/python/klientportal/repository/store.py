@@ -351,6 +351,78 @@ class Store:
             for r in self.query_all(gsi, index="GSI1")
         ]
 
+    def count_once(
+        self,
+        marker: Record,
+        counter: Key,
+        increments: dict[str, int],
+        *,
+        guard: Key | None = None,
+        counter_fields: dict[str, Any] | None = None,
+    ) -> Literal["counted", "duplicate", "guarded"]:
+        """A projection outside the audit trail (usage metering, decision 0701): in one transaction,
+        `marker` is created if it does not exist and the `counter` item's numbers are increased by
+        `increments` (`counter_fields` set where absent), provided the `guard` item does not exist.
+        "duplicate": the marker existed (nothing changed); "guarded": the guard exists (nothing
+        changed). The projected items are derived from audited events, which they name."""
+        items: list[dict[str, Any]] = []
+        if guard is not None:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": _ser({"PK": guard[0], "SK": guard[1]}),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        items.append(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _ser(marker.to_item()),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        adds, sets = [], []
+        for i, (attr, n) in enumerate(sorted(increments.items())):
+            names[f"#a{i}"], values[f":a{i}"] = attr, n
+            adds.append(f"#a{i} :a{i}")
+        for i, (attr, value) in enumerate(sorted((counter_fields or {}).items())):
+            names[f"#s{i}"], values[f":s{i}"] = attr, value
+            sets.append(f"#s{i} = if_not_exists(#s{i}, :s{i})")
+        expression = "ADD " + ", ".join(adds) + (" SET " + ", ".join(sets) if sets else "")
+        items.append(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _ser({"PK": counter[0], "SK": counter[1]}),
+                    "UpdateExpression": expression,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": _ser(values),
+                }
+            }
+        )
+        keys_touched = [(marker.pk, marker.sk), counter]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            self._forget(keys_touched)
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            codes = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            offset = 1 if guard is not None else 0
+            if guard is not None and codes[:1] == ["ConditionalCheckFailed"]:
+                return "guarded"
+            if len(codes) > offset and codes[offset] == "ConditionalCheckFailed":
+                return "duplicate"
+            raise
+        self._forget(keys_touched)
+        return "counted"
+
 
 class _HeadMoved(Exception):
     """Another write advanced the audit head first; retry with the fresh head."""
