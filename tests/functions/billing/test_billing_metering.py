@@ -6,8 +6,8 @@ from __future__ import annotations
 from klientportal.bootstrap import store
 from klientportal.repository import keys
 from tests.functions.billing.conftest import (
-    ADMIN,
     ACCOUNTANT,
+    ADMIN,
     FJORD_ADMIN,
     deliver,
     events_since,

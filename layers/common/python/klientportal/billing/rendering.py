@@ -37,7 +37,7 @@ def statement_csv(statement: dict[str, Any]) -> bytes:
 
 
 def _texts(statement: dict[str, Any]) -> list[str]:
-    return [str(c["name"]) for c in statement["clients"]] + [str(line["note"]) for line in statement["lines"]]
+    return [str(c["name"]) for c in statement["clients"]] + [statement["bureau_id"], "—…"]
 
 
 def _in_cp1252(text: str) -> bool:
@@ -54,6 +54,7 @@ class _Pdf:
         self.pdf.set_auto_page_break(False)
         if all(_in_cp1252(t) for t in _texts(statement)):
             self.font = "Helvetica"
+            self.pdf.core_fonts_encoding = "windows-1252"
         else:
             self.pdf.add_font("DejaVuSans", "", str(FONT_DIR / "DejaVuSans.ttf"))
             self.pdf.add_font("DejaVuSans", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -64,8 +65,10 @@ class _Pdf:
         self, x: float, value: str, *, bold: bool = False, size: float = 8, width: float = 0, align: str = "L"
     ) -> None:
         self.pdf.set_font(self.font, "B" if bold else "", size)
-        while width and value and self.pdf.get_string_width(value) > width - 1:
-            value = value[:-1]  # a cell too narrow for its text: the CSV and JSON carry it in full
+        if width and self.pdf.get_string_width(value) > width - 1:
+            while value and self.pdf.get_string_width(value + "…") > width - 1:
+                value = value[:-1]
+            value += "…"  # shortened visibly; the CSV and JSON carry the text in full
         offset = width - 1 - self.pdf.get_string_width(value) if align == "R" else 0
         self.pdf.text(x + offset, self.y, value)
 
