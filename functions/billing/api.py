@@ -56,6 +56,12 @@ class Settings(_In):
     own_client_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the bureau's own company")
 
 
+def _file(description: str, media_type: str) -> dict[str, Any]:
+    """A download's documented response (bytes; also under octet-stream, which generated clients read)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"description": description, "content": {media_type: binary, "application/octet-stream": binary}}
+
+
 def _day(given: dt.date | None) -> dt.date:
     return given or clock.today_oslo()
 
@@ -188,7 +194,10 @@ def statement(month: str, ctx: Context, billing: Billing) -> dict[str, Any]:
 
 
 @router.get(
-    "/bureau/billing/statements/<month>/csv", tags=TAGS, summary="The statement as CSV", responses=COMMON_RESPONSES
+    "/bureau/billing/statements/<month>/csv",
+    tags=TAGS,
+    summary="The statement as CSV",
+    responses={**COMMON_RESPONSES, 200: _file("One row per line, then the total", "text/csv")},
 )
 @raw_response
 def statement_csv(month: str, ctx: Context, billing: Billing) -> Response[bytes]:
@@ -202,7 +211,10 @@ def statement_csv(month: str, ctx: Context, billing: Billing) -> Response[bytes]
 
 
 @router.get(
-    "/bureau/billing/statements/<month>/pdf", tags=TAGS, summary="The statement as PDF", responses=COMMON_RESPONSES
+    "/bureau/billing/statements/<month>/pdf",
+    tags=TAGS,
+    summary="The statement as PDF",
+    responses={**COMMON_RESPONSES, 200: _file("The statement, A4", "application/pdf")},
 )
 @raw_response
 def statement_pdf(month: str, ctx: Context, billing: Billing) -> Response[bytes]:

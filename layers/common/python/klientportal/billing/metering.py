@@ -73,7 +73,7 @@ class Meter:
         self.store = store
 
     def meter(self, events: Iterable[UsageEvent]) -> list[Outcome]:
-        wanted = [e for e in events if e.tenant.startswith("T#") and e.action in BILLABLE_ACTIONS]
+        wanted = [e for e in events if keys.is_client_pk(e.tenant) and e.action in BILLABLE_ACTIONS]
         got = self.store.get_many(
             [(e.tenant, keys.audit_event_sk(e.seq)) for e in wanted] + [(e.tenant, keys.CLIENT_SK) for e in wanted]
         )

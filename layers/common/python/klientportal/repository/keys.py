@@ -227,3 +227,8 @@ def billing_pricelist_sk(valid_from: str) -> str:
 def billing_account_sk(bureau_id: str) -> str:
     """A bureau the platform bills (PLATFORM#BILLING partition): the monthly run's list of bureaus."""
     return f"{BILLING_ACCOUNT_PREFIX}{_checked(bureau_id)}"
+
+
+def is_client_pk(pk: str) -> bool:
+    """True for a client's (tenant's) partition key, T#<client>."""
+    return pk.startswith("T#")
