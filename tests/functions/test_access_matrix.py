@@ -143,6 +143,7 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
     path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
+    path = path.replace("{month}", "2026-01")  # billing statements
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 
