@@ -30,10 +30,15 @@ REPO = Path(__file__).resolve().parents[1]
 IMPORT_TARGET_MS = 300.0
 FLOOR_RATIO_TARGET = 1.5
 RUNS = 5
+#: The platform imported alone. pydantic 2's `import pydantic` is lazy (a module `__getattr__`) and
+#: loads none of pydantic itself, so the floor imports `BaseModel`, which is what "pydantic imported"
+#: means for every handler (decision 0410). The letter of the issue (`import pydantic`) is printed too.
 FLOOR = (
-    "import boto3, pydantic; from aws_lambda_powertools.event_handler import APIGatewayHttpResolver; "
+    "import boto3; from pydantic import BaseModel; "
+    "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver; "
     "from aws_lambda_powertools import Logger, Metrics"
 )
+LAZY_PYDANTIC_FLOOR = FLOOR.replace("from pydantic import BaseModel", "import pydantic")
 
 _PROBE = (
     "import time,sys;t=time.perf_counter();c=time.process_time();exec(sys.argv[1]);"
@@ -55,6 +60,8 @@ def _env() -> dict[str, str]:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "AWS_DEFAULT_REGION": "eu-north-1",
+        # set by the Lambda runtime; klientportal.init_phase keys on it
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
@@ -128,16 +135,18 @@ def main() -> int:
         stdout=subprocess.DEVNULL,
     )
     load_before = _load()
-    measured = timings({"floor": FLOOR, **{fn.name: f"import {fn.module}" for fn in catalogue.FUNCTIONS}}, runs)
-    floor = measured["floor"]
+    statements = {"floor": FLOOR, "lazy floor": LAZY_PYDANTIC_FLOOR}
+    measured = timings({**statements, **{fn.name: f"import {fn.module}" for fn in catalogue.FUNCTIONS}}, runs)
+    floor, lazy = measured["floor"], measured["lazy floor"]
     print(f"## Cold import time per handler module (median of {runs} fresh interpreters, interleaved rounds)\n")
     print(
-        f"Load average (1 / 5 / 15 min) {load_before} before, {_load()} after. Platform floor (boto3 + pydantic "
-        f"+ powertools resolver, Logger, Metrics alone): {floor.wall:.0f} ms wall, {floor.cpu:.0f} ms CPU. "
+        f"Load average (1 / 5 / 15 min) {load_before} before, {_load()} after. Platform floor (boto3 + pydantic's "
+        f"BaseModel + powertools resolver, Logger, Metrics alone): {floor.wall:.0f} ms wall, {floor.cpu:.0f} ms CPU; "
+        f"with the lazy `import pydantic` instead: {lazy.wall:.0f} ms wall, {lazy.cpu:.0f} ms CPU. "
         f"Target: ≤ {FLOOR_RATIO_TARGET} × floor (and ≤ {IMPORT_TARGET_MS:.0f} ms on a quiet machine).\n"
     )
-    print("| function | module | wall ms | × floor | CPU ms | × floor (CPU) | ≤ 1.5 × floor |")
-    print("|---|---|---:|---:|---:|---:|---|")
+    print("| function | module | wall ms | × floor | CPU ms | × floor (CPU) | × lazy floor (CPU) | ≤ 1.5 × floor |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
     for fn in catalogue.FUNCTIONS:
         t = measured[fn.name]
         wall_ratio, cpu_ratio = t.wall / floor.wall, t.cpu / floor.cpu
@@ -145,7 +154,7 @@ def main() -> int:
         verdict = "yes" if ok_wall and ok_cpu else "CPU only" if ok_cpu else "wall only" if ok_wall else "NO"
         print(
             f"| {fn.name} | {fn.module} | {t.wall:.0f} | {wall_ratio:.2f} | {t.cpu:.0f} | {cpu_ratio:.2f} | "
-            f"{verdict} |",
+            f"{t.cpu / lazy.cpu:.2f} | {verdict} |",
             flush=True,
         )
     up, rss = local_stack()

@@ -1,1 +1,5 @@
 """Lambda functions of Klientportal: one folder per portal routine, thin handlers."""
+
+from klientportal import init_phase
+
+init_phase.begin()

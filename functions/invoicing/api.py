@@ -43,7 +43,7 @@ Channel = Literal["email", "ehf", "print"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # --- EHF shapes (ISSUE-8 §3): periods, line allowances/charges, exemption reasons, attachments ----

@@ -41,7 +41,7 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class InboxAddress(BaseModel):

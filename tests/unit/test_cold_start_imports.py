@@ -68,3 +68,38 @@ def test_deferred_models_still_validate_and_describe_themselves() -> None:
     with pytest.raises(ValidationError, match="MOD11"):
         ClientCreate.model_validate({"name": "Fjord AS", "orgnr": "987654321", "tier": "portal"})
     assert "customer_number" in CustomerCreate.model_json_schema()["properties"]
+
+
+_GC_PROBE = """
+import gc, importlib, json, sys
+importlib.import_module(sys.argv[1])
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+def _gc_after_import(module: str, in_lambda: bool) -> dict:
+    env = {
+        "PYTHONPATH": f"{REPO}:{REPO}/layers/common/python",
+        "AWS_DEFAULT_REGION": "eu-north-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    if in_lambda:
+        env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001"
+    out = subprocess.run(
+        [sys.executable, "-c", _GC_PROBE, module], cwd=REPO, check=True, capture_output=True, text=True, env=env
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("module", sorted({fn.module for fn in catalogue.FUNCTIONS}))
+def test_every_handler_module_ends_lambdas_init_phase(module: str) -> None:
+    """In Lambda the collector is paused during the import and back on, with the import frozen, once the
+    module has built its handler: a handler module that forgets `instrumented`/`http_handler` would run
+    every request without cyclic garbage collection."""
+    got = _gc_after_import(module, in_lambda=True)
+    assert got["enabled"] and got["frozen"] > 10_000
+
+
+def test_outside_lambda_the_collector_is_left_alone() -> None:
+    assert _gc_after_import("functions.audit.api", in_lambda=False) == {"enabled": True, "frozen": 0}

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from klientportal import init_phase
+
 if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,7 +34,8 @@ def tracer() -> Tracer:
 
 
 def instrumented(handler: LambdaHandler, correlation_id_path: str | None = None) -> LambdaHandler:
-    """Wrap a Lambda handler with logging context (correlation id), tracing and metrics."""
+    """Wrap a Lambda handler with logging context (correlation id), tracing and metrics; called at the
+    bottom of a handler module, it also ends the init phase (klientportal.init_phase)."""
     traced: list[LambdaHandler] = []
 
     def with_tracing(event: dict[str, Any], context: LambdaContext) -> Any:
@@ -41,4 +44,6 @@ def instrumented(handler: LambdaHandler, correlation_id_path: str | None = None)
         return traced[0](event, context)
 
     wrapped = metrics.log_metrics(with_tracing)
-    return logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(wrapped)
+    decorated = logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(wrapped)
+    init_phase.end()  # the handler module is built: the init phase's objects are frozen
+    return decorated

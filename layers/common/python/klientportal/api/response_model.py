@@ -14,7 +14,7 @@ class ResponseModel(BaseModel):
     not null, unless it is named in `always_sent` (sent as null). Its JSON schema is the declared
     fields, in both directions."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     always_sent: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
