@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from klientportal.billing.transactions import BILLABLE_ACTIONS
 from klientportal.registers import names
 
 SECOND = 1
@@ -142,6 +143,31 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on the domain bus delivering domain events to the catalogue queue `queue`.
+
+    The message body is the whole EventBridge event (`detail-type` = the audit action, `detail` as
+    klientportal/events.py builds it); `klientportal.events.domain_event_from_rule_message` reads it.
+    `detail_types` filters by audit action (empty: every domain event). Delivery failures the bus
+    cannot recover from go to the rule target's DLQ; the queue's own redrive DLQ catches what the
+    consumer keeps failing. The consumer is a function with a QueueTrigger on `queue`, idempotent
+    per `detail.id` (EventBridge and SQS both deliver at least once).
+    """
+
+    name: str
+    queue: str
+    detail_types: tuple[str, ...] = ()
+
+    @property
+    def event_pattern(self) -> dict[str, Any]:
+        """The rule's EventBridge pattern, the same in AWS and locally."""
+        pattern: dict[str, Any] = {"source": [DOMAIN_EVENT_SOURCE]}
+        if self.detail_types:
+            pattern["detail-type"] = list(self.detail_types)
+        return pattern
+
+
+@dataclass(frozen=True)
 class EncryptionKey:
     """A KMS key: `encrypt` (symmetric, envelope encryption) or `hmac` (HMAC_256, GenerateMac only)."""
 
@@ -186,14 +212,27 @@ QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
     Queue("billing-usage", visibility_timeout_s=2 * MINUTE, max_receive_count=5),  # billable domain events
+    # sync (docs/sync.md): event-rule queues of the webhooks and the overview, and the delivery attempts
+    Queue("webhook-events", visibility_timeout_s=3 * MINUTE, max_receive_count=5),
+    Queue("webhook-deliveries", visibility_timeout_s=3 * MINUTE, max_receive_count=10),
+    Queue("overview-events", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
+DOMAIN_EVENT_SOURCE = "klientportal"  # klientportal.events.SOURCE: the Source of every domain event
+EVENT_RULES: tuple[EventRule, ...] = (
+    # sync: every domain event, to the webhook fan-out and to the overview's counters
+    EventRule("webhooks", "webhook-events"),
+    EventRule("overview", "overview-events"),
+    # billing: the billable audit actions (contract 5) to the usage meter
+    EventRule("billing-usage", "billing-usage", detail_types=BILLABLE_ACTIONS),
+)
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
     EncryptionKey(
         "personal-id-hash", "keyed hash of national identity numbers (uniqueness without the number)", usage="hmac"
     ),
+    EncryptionKey("webhook-secrets", "envelope for webhook signing secrets (sync)"),
 )
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
 
@@ -256,6 +295,38 @@ def _voucher_routes() -> tuple[Route, ...]:
     )
 
 
+def _sync_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    routes = [
+        Route("GET", client + "/changes", "sync.changes.read"),
+        Route("GET", "/bureau/overview", "sync.overview.read"),
+    ]
+    questions = client + "/questions"
+    routes += [
+        Route("POST", questions, "sync.questions.write"),
+        Route("GET", questions, "sync.questions.read"),
+        Route("GET", questions + "/{question_id}", "sync.questions.read"),
+        Route("POST", questions + "/{question_id}/messages", "sync.questions.write"),
+        Route("POST", questions + "/{question_id}/close", "sync.questions.write"),
+        Route("GET", questions + "/{question_id}/attachments/{index}", "sync.questions.read"),
+        Route("POST", client + "/question-uploads", "sync.questions.write"),
+    ]
+    for base, scope in ((client + "/webhooks", "sync.webhooks"), ("/bureau/webhooks", "sync.bureau_webhooks")):
+        one = base + "/{webhook_id}"
+        routes += [
+            Route("GET", base, f"{scope}.read"),
+            Route("POST", base, f"{scope}.write"),
+            Route("GET", one, f"{scope}.read"),
+            Route("PATCH", one, f"{scope}.write"),
+            Route("DELETE", one, f"{scope}.write"),
+            Route("POST", one + "/secret-rotation", f"{scope}.write"),
+            Route("GET", one + "/deliveries", f"{scope}.read"),
+            Route("GET", one + "/dead-letters", f"{scope}.read"),
+            Route("POST", one + "/deliveries/{delivery_id}/redelivery", f"{scope}.write"),
+        ]
+    return tuple(routes)
+
+
 def _invoicing_routes() -> tuple[Route, ...]:
     client = "/clients/{client_id}"
     one = client + "/invoices/{invoice_id}"
@@ -299,6 +370,25 @@ def _billing_routes() -> tuple[Route, ...]:
         Route("GET", statements, "billing.statements.read"),
         Route("GET", statements + "/csv", "billing.statements.read"),
         Route("GET", statements + "/pdf", "billing.statements.read"),
+    )
+
+
+def _ledger_routes() -> tuple[Route, ...]:
+    """The ledger (h-ledger): postings, statements, periods, SAF-T mapping and export."""
+    ledger = "/clients/{client_id}/ledger"
+    return (
+        Route("GET", ledger + "/entries", "ledger.read"),
+        Route("GET", ledger + "/entries/{series}/{year}/{number}", "ledger.read"),
+        Route("GET", ledger + "/sources/{kind}/{source_id}", "ledger.read"),
+        Route("GET", ledger + "/accounts/{account}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/postings", "ledger.read"),
+        Route("GET", ledger + "/{party}/{number}/open-items", "ledger.read"),
+        Route("GET", ledger + "/trial-balance", "ledger.read"),
+        Route("GET", ledger + "/profit-and-loss", "ledger.read"),
+        Route("GET", ledger + "/balance-sheet", "ledger.read"),
+        Route("GET", ledger + "/periods", "ledger.read"),
+        Route("POST", ledger + "/periods/{period}/close", "ledger.periods.write"),
+        Route("POST", ledger + "/periods/{period}/reopen", "ledger.periods.write"),
     )
 
 
@@ -445,6 +535,62 @@ FUNCTIONS: tuple[Function, ...] = (
             Access("mail:vouchers"),
             _CURSORS,
         ),
+        timeout_s=30 * SECOND,
+    ),
+    # sync (docs/sync.md) ---------------------------------------------------------------------
+    Function(
+        name="sync",
+        handler="functions.sync.api.lambda_handler",
+        description="Synchronisation with the bureau's system and collaboration: change feed, webhook "
+        "subscriptions and their delivery log, bureau overview, questions on postings and vouchers",
+        routes=_sync_routes(),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            _CURSORS,
+            _SEND_EMAIL,
+            Access("bucket:documents", write=True),
+            Access("key:webhook-secrets", write=True),
+            Access("queue:webhook-deliveries", write=True),
+        ),
+    ),
+    Function(
+        name="sync-webhook-fanout",
+        handler="functions.sync.webhook_fanout.lambda_handler",
+        description="Domain events (event rule) → one delivery per matching webhook subscription",
+        queues=(QueueTrigger("webhook-events"),),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("queue:webhook-deliveries", write=True)),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="sync-webhook-delivery",
+        handler="functions.sync.webhook_delivery.lambda_handler",
+        description="Signed webhook POSTs: one attempt per message, retries with backoff, then dead letters",
+        queues=(QueueTrigger("webhook-deliveries", batch_size=5),),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("key:webhook-secrets"),
+            Access("queue:webhook-deliveries", write=True),
+        ),
+        timeout_s=90 * SECOND,
+    ),
+    Function(
+        name="sync-overview",
+        handler="functions.sync.overview_counters.lambda_handler",
+        description="Domain events (event rule) → the bureau overview's counters, once per event",
+        queues=(QueueTrigger("overview-events"),),
+        access=(_WRITE_TABLE, _IDEMPOTENCY),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="ledger",
+        handler="functions.ledger.api.lambda_handler",
+        description="The general ledger: postings by account, period, source, customer and supplier; trial "
+        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
+        routes=_ledger_routes(),
+        access=(_WRITE_TABLE, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
     ),
 )

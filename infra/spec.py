@@ -19,6 +19,7 @@ class Spec:
     secrets: tuple[cat.Secret, ...] = cat.SECRETS
     mail_receipts: tuple[cat.MailReceipt, ...] = cat.MAIL_RECEIPTS
     event_bus: str = cat.EVENT_BUS
+    event_rules: tuple[cat.EventRule, ...] = cat.EVENT_RULES
     main_table: str = cat.MAIN_TABLE.name
     idempotency_table: str = cat.IDEMPOTENCY_TABLE.name
 

@@ -4,13 +4,16 @@ monthly run and its statements (docs/billing.md)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions import catalogue
 from klientportal import clock
@@ -56,10 +59,15 @@ class Settings(_In):
     own_client_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="the bureau's own company")
 
 
-def _file(description: str, media_type: str) -> dict[str, Any]:
+def _file(description: str, media_type: str) -> OpenAPIResponse:
     """A download's documented response (bytes; also under octet-stream, which generated clients read)."""
-    binary = {"schema": {"type": "string", "format": "binary"}}
-    return {"description": description, "content": {media_type: binary, "application/octet-stream": binary}}
+    return {
+        "description": description,
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
 
 
 def _day(given: dt.date | None) -> dt.date:

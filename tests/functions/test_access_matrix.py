@@ -73,6 +73,8 @@ EXPECTED: dict[str, set[str]] = {
     "registers.departments.write": ADMINS,
     "registers.accounts.read": ADMINS | {CU},
     "registers.accounts.write": ADMINS,
+    "ledger.read": ADMINS,
+    "ledger.periods.write": STAFF,
     "invoicing.read": ADMINS | {CU},
     "invoicing.write": ADMINS | {CU},
     "invoicing.issue": ADMINS | {CU},
@@ -144,6 +146,10 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
     path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
     path = path.replace("{month}", "2026-01")  # billing statements
+    ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
+    ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
+    for name, value in ledger.items():
+        path = path.replace(name, value)
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"
     return path
 

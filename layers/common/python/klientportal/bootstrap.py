@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from klientportal.billing.service import BillingService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
+    from klientportal.ledger.service import LedgerService
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
@@ -150,3 +151,10 @@ def _ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
 
         _ocr_engines[(kind, staging_bucket)] = default_ocr_engine(kind, staging_bucket)
     return _ocr_engines[(kind, staging_bucket)]
+
+
+def ledger_service(inv: Invocation, client_id: str) -> LedgerService:
+    """The client's ledger (reads, statements, periods) over the invocation's Store."""
+    from klientportal.ledger.service import LedgerService
+
+    return LedgerService(inv.store, client_id)

@@ -56,6 +56,22 @@ def _registers() -> dict[str, ActionRule]:
     return rules
 
 
+def _sync() -> dict[str, ActionRule]:
+    """Sync (docs/sync.md): the change feed and webhooks are for the bureau's system and the client's
+    admins; bureau-wide webhooks for bureau admins; the overview for all staff (an accountant sees
+    only the clients assigned to them)."""
+    return {
+        "sync.changes.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.webhooks.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.webhooks.write": ActionRule("client", frozenset(_ADMINS)),
+        "sync.bureau_webhooks.read": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+        "sync.bureau_webhooks.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+        "sync.overview.read": ActionRule("bureau", frozenset(_STAFF)),
+        "sync.questions.read": ActionRule("client", frozenset(_MEMBERS)),
+        "sync.questions.write": ActionRule("client", frozenset(_MEMBERS)),
+    }
+
+
 ACTIONS: dict[str, ActionRule] = {
     "me.read": ActionRule("any", frozenset(_ALL)),
     "bureau.read": ActionRule("bureau", frozenset(_STAFF)),
@@ -109,6 +125,10 @@ ACTIONS: dict[str, ActionRule] = {
     "billing.runs.create": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
     "billing.statements.read": ActionRule("bureau", frozenset(_STAFF)),
     **_registers(),
+    **_sync(),
+    # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
+    "ledger.read": ActionRule("client", frozenset(_ADMINS)),
+    "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
 }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from klientportal.billing.months import Month
 from klientportal.billing.transactions import BILLABLE_ACTIONS, classify
 from klientportal.errors import InternalError
+from klientportal.events import domain_event_from_rule_message
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Store
@@ -42,19 +43,15 @@ class UsageEvent:
 
     @classmethod
     def from_rule_message(cls, body: str) -> UsageEvent:
-        """From an SQS message an EventBridge rule delivered: the whole event, `detail` as built by
-        klientportal/events.py. ValueError when it is not such a message."""
+        """From an SQS message an EventBridge rule delivered (`events.domain_event_from_rule_message`).
+        ValueError when it is not such a message."""
         try:
-            envelope = json.loads(body)
-            d = envelope["detail"]
-            if isinstance(d, str):
-                d = json.loads(d)
-            event = cls(str(d["id"]), str(d["tenant"]), int(d["seq"]), str(d["at"]), str(d["action"]))
+            d = domain_event_from_rule_message(body)
         except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"not a domain event message: {exc}") from exc
-        if event.id != f"{event.tenant}#{event.seq}":
-            raise ValueError(f"a domain event id is tenant#seq, not {event.id!r}")
-        return event
+            raise ValueError(f"not a domain event message: {exc!r}") from exc
+        if d.id != f"{d.tenant}#{d.seq}":
+            raise ValueError(f"a domain event id is tenant#seq, not {d.id!r}")
+        return cls(d.id, d.tenant, d.seq, d.at, d.action)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from klientportal.invoicing.delivery import recipient_of
 from klientportal.invoicing.numbering import take_number
 from klientportal.invoicing.records import InvoiceKind, money
 from klientportal.invoicing.renditions import Renditions
+from klientportal.ledger.invoices import invoice_draft
+from klientportal.ledger.journal import journal_changes
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.retry import retry_on_stale
@@ -116,6 +118,9 @@ class Issuing:
             )
         if original is not None:
             changes += self._credit_original(original, data)
+        draft = invoice_draft(data)
+        if draft is not None:  # booked in the ledger in the same transaction (decision 0802)
+            changes += journal_changes(ctx.store, ctx.pk, draft, actor)
         return ctx.store.write(ctx.pk, changes, actor)[1]
 
     def _credit_original(self, original: Record, credit: dict[str, Any]) -> list[Change]:

@@ -232,3 +232,118 @@ def billing_account_sk(bureau_id: str) -> str:
 def is_client_pk(pk: str) -> bool:
     """True for a client's (tenant's) partition key, T#<client>."""
     return pk.startswith("T#")
+
+
+# Sync (docs/sync.md): webhook subscriptions and their delivery records in the subscriber's partition
+# (a client's T#<client> or the bureau's B#<bureau>); the overview's counters in the bureau's.
+WEBHOOK_PREFIX = "WEBHOOK#"
+WEBHOOK_DELIVERY_PREFIX = "WHDELIVERY#"
+OVERVIEW_PREFIX = "OVERVIEW#"
+CLIENT_PARTITION_PREFIX = "T#"
+
+
+def client_of_partition(partition: str) -> str | None:
+    """The client id of a client partition (an audit chain's tenant), None for any other."""
+    return partition[len(CLIENT_PARTITION_PREFIX) :] if partition.startswith(CLIENT_PARTITION_PREFIX) else None
+
+
+def webhook_sk(subscription_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{subscription_id}"
+
+
+def webhook_delivery_prefix(subscription_id: str) -> str:
+    return f"{WEBHOOK_DELIVERY_PREFIX}{subscription_id}#"
+
+
+def webhook_delivery_sk(subscription_id: str, client_id: str, seq: int) -> str:
+    return f"{webhook_delivery_prefix(subscription_id)}{client_id}#{seq:012d}"
+
+
+def webhook_dead_letters_gsi(partition: str, subscription_id: str) -> str:
+    """GSI1 partition of a subscription's dead deliveries."""
+    return f"{partition}#WHDEAD#{subscription_id}"
+
+
+def overview_sk(client_id: str) -> str:
+    return f"{OVERVIEW_PREFIX}{_checked(client_id)}"
+
+
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
+# account, party, date and source, balances per account and year maintained on write, the periods.
+# Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
+JOURNAL_COUNTER_PREFIX = "COUNTER#JOURNAL#"
+LEDGER_BALANCE_PREFIX = "LEDGERBAL#"
+LEDGER_PARTY_BALANCE_PREFIX = "LEDGERPBAL#"
+LEDGER_ACCOUNT_INDEX_PREFIX = "LEDGERACCT#"
+LEDGER_PARTY_INDEX_PREFIX = "LEDGERPARTY#"
+LEDGER_SOURCE_PREFIX = "LEDGERSRC#"
+LEDGER_PERIOD_PREFIX = "LEDGERPERIOD#"
+LEDGER_MAPPING_PREFIX = "LEDGERMAP#"
+
+
+def journal_counter_sk(series: str, year: int) -> str:
+    """The gapless counter of one series and year ("bilag": the voucher counter above)."""
+    return voucher_counter_sk(year) if series == "bilag" else f"{JOURNAL_COUNTER_PREFIX}{series}#{year}"
+
+
+def journal_entry_sk(series: str, year: int, number: int) -> str:
+    """A journal entry ("bilag": the voucher journal key above, so older entries stay where they are)."""
+    return journal_sk(year, number) if series == "bilag" else f"{JOURNAL_PREFIX}{series}#{year}#{number:08d}"
+
+
+def ledger_entries_gsi(client_id: str) -> str:
+    """GSI1 partition of a client's journal entries by date (GSI1SK = <date>#<series>#<year>#<n>)."""
+    return f"{client_pk(client_id)}#LEDGER#ENTRIES"
+
+
+def ledger_balance_sk(year: int, account: str) -> str:
+    return f"{LEDGER_BALANCE_PREFIX}{year}#{account}"
+
+
+def ledger_party_balance_sk(year: int, kind: str, number: int) -> str:
+    """kind: C (customer) or S (supplier)."""
+    return f"{LEDGER_PARTY_BALANCE_PREFIX}{year}#{kind}#{number:09d}"
+
+
+def ledger_account_index_sk(account: str, ref: str) -> str:
+    """The lines of one entry on one account; `ref` = <date>#<series>#<year>#<n> sorts by date."""
+    return f"{LEDGER_ACCOUNT_INDEX_PREFIX}{account}#{ref}"
+
+
+def ledger_party_index_sk(kind: str, number: int, ref: str) -> str:
+    return f"{LEDGER_PARTY_INDEX_PREFIX}{kind}#{number:09d}#{ref}"
+
+
+def ledger_source_sk(kind: str, source_id: str) -> str:
+    """The entry booked for one source (a voucher, an invoice, a bank entry …): booked once."""
+    return f"{LEDGER_SOURCE_PREFIX}{kind}#{source_id}"
+
+
+def ledger_period_sk(period: str) -> str:
+    """A month of the ledger, yyyy-mm: open or closed, with its counts."""
+    return f"{LEDGER_PERIOD_PREFIX}{period}"
+
+
+def ledger_mapping_sk(account: str) -> str:
+    """The bureau's SAF-T grouping of one account of the client."""
+    return f"{LEDGER_MAPPING_PREFIX}{account}"
+
+
+def client_id_of(pk: str) -> str:
+    """The client id of a tenant partition T#<client>."""
+    if not pk.startswith("T#"):
+        raise ValueError(f"not a client partition: {pk!r}")
+    return _checked(pk[2:])
+
+
+# Questions on postings and vouchers (sync, docs/sync.md): one thread per item in the client's partition.
+QUESTION_PREFIX = "QUESTION#"
+
+
+def question_sk(question_id: str) -> str:
+    return f"{QUESTION_PREFIX}{_checked(question_id)}"
+
+
+def questions_gsi(client_id: str, status: str) -> str:
+    """GSI1 partition of a client's questions in one status (open, answered, closed)."""
+    return f"{client_pk(client_id)}#QUESTIONS#{status}"

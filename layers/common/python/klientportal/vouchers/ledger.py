@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from klientportal.errors import RuleViolation
+from klientportal.ledger.journal import Posting
 from klientportal.reference.vat_codes import RateClass, get_vat_code
 
 SUPPLIER_LEDGER = "2400"
@@ -103,3 +104,16 @@ def journal_lines(
     if debit != credit:  # cannot happen after check_adds_up; refuse rather than book an unbalanced entry
         raise RuleViolation(f"the entry does not balance: debit {debit}, credit {credit}")
     return entry
+
+
+def posting_of(line: dict[str, Any]) -> Posting:
+    """A journal line of `journal_lines` as a ledger posting (positive = debit)."""
+    return Posting(
+        account=line["account"],
+        amount=Decimal(line["debit"]) - Decimal(line["credit"]),
+        text=line.get("text") or "",
+        vat_code=line.get("vat_code"),
+        supplier_number=line.get("supplier_number"),
+        department=line.get("department"),
+        project=line.get("project"),
+    )

@@ -18,6 +18,7 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.ledger.journal import JournalDraft, journal_changes
 from klientportal.reference.chart_of_accounts import get_account
 from klientportal.reference.vat_codes import get_vat_code
 from klientportal.repository import keys
@@ -36,6 +37,7 @@ from klientportal.vouchers.ledger import (
     computed_vat,
     journal_lines,
     money,
+    posting_of,
 )
 from klientportal.vouchers.records import BUREAU_QUEUE, EDITABLE, QUEUES, Status, valid_voucher_id
 
@@ -292,47 +294,31 @@ class VoucherService:
             credit_note=details.get("document_type") == "credit-note",
             text=text or "bilag",
         )
-        counter = self.store.get(self.pk, keys.voucher_counter_sk(day.year))
-        number = int(counter.data["next"]) if counter else 1
-        counter_data = {"year": day.year, "next": number + 1}
-        counter_change = (
-            Change(counter, counter.with_data(counter_data), "voucher_series.advanced")
-            if counter
-            else Change(
-                None,
-                Record(self.pk, keys.voucher_counter_sk(day.year), "voucher_series", counter_data),
-                "voucher_series.advanced",
-            )
+        draft = JournalDraft(
+            series="bilag",
+            date=day,
+            text=text or "bilag",
+            source_kind="voucher",
+            source_id=voucher_id,
+            postings=tuple(posting_of(x) for x in lines),
         )
-        entry = {
-            "year": day.year,
-            "number": number,
-            "voucher_number": f"{day.year}-{number}",
-            "date": day.isoformat(),
-            "voucher_id": voucher_id,
-            "lines": lines,
-            "booked_by": actor.sub,
-        }
-        entry_rec = Record(self.pk, keys.journal_sk(day.year, number), "journal_entry", entry)
+        journal = journal_changes(self.store, self.pk, draft, actor)
+        entry = next(c.record for c in journal if c.record.entity == "journal_entry").data
         data = {
             **rec.data,
             "status": Status.BOOKED,
             "booking": {
                 "voucher_number": entry["voucher_number"],
-                "year": day.year,
-                "number": number,
+                "year": entry["year"],
+                "number": entry["number"],
                 "date": entry["date"],
-                "journal_key": entry_rec.sk,
-                "lines": lines,
+                "journal_key": entry["entry_sk"],
+                "lines": entry["lines"],
             },
         }
         after = self._next(rec, data, actor, f"booked as {entry['voucher_number']}")
-        changes = [
-            counter_change,
-            Change(None, entry_rec, "journal_entry.created"),
-            Change(rec, after, "voucher.booked"),
-        ]
-        return self.store.write(self.pk, changes, actor)[2]
+        changes = [*journal, Change(rec, after, "voucher.booked")]
+        return self.store.write(self.pk, changes, actor)[len(journal)]
 
     def return_to_client(self, voucher_id: str, version: int, comment: str, actor: Actor) -> Record:
         rec = self._current(voucher_id, version)

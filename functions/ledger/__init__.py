@@ -1,0 +1,1 @@
+"""The ledger routine: postings, statements, periods, SAF-T."""

@@ -1,0 +1,1 @@
+"""The per-client general ledger: journal entries of every series, balances, periods, queries."""
