@@ -6,7 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-SCRIPTS = ("bench.bench_platform", "bench.bench_calls", "bench.bench_invoicing", "bench.bench_vouchers")
+SCRIPTS = (
+    "bench.bench_platform",
+    "bench.bench_calls",
+    "bench.bench_invoicing",
+    "bench.bench_vouchers",
+    "bench.bench_billing",
+)
 
 if __name__ == "__main__":
     only = sys.argv[1:]

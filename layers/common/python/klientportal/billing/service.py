@@ -27,6 +27,7 @@ from klientportal.tenancy.models import Client, Module, Tier
 if TYPE_CHECKING:
     from klientportal.invoicing.service import InvoiceService
 
+CLIENT_PAGE = 2000
 VAT_CODE = "3"  # output VAT, regular rate (25 %): what the bureau's re-invoices charge
 LABELS = {
     "ehf_sent": "EHF sendt",
@@ -281,7 +282,8 @@ class BillingService:
         }
 
     def _bureau_clients(self, bureau_id: str) -> list[tuple[Client, Record]]:
-        recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1")
+        # large pages: a bureau may have thousands of clients (a page still ends at 1 MB in DynamoDB)
+        recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1", page_size=CLIENT_PAGE)
         return [(Client.model_validate({**r.data, "version": r.version}), r) for r in recs]
 
     def bureau_usage(self, bureau_id: str, month: Month) -> dict[str, Any]:
@@ -373,11 +375,17 @@ class BillingService:
                 raise NoPlatformPrices(f"no platform price list is valid on {month.first_day}")
             if month == current:
                 return {"statement": self._preview(bureau_id, month), "drafts": []}
-            header = self._finalise(bureau_id, month, version, actor)
+            header, inputs = self._finalise(bureau_id, month, version, actor)
+        else:
+            inputs = self._inputs(bureau_id, month)  # a re-run: drafts a crash left unmade are made now
         statement = self._load(header)
-        return {"statement": statement, "drafts": self._reinvoice(bureau_id, month, actor)}
+        return {"statement": statement, "drafts": self._reinvoice(bureau_id, month, inputs, actor)}
 
-    def _finalise(self, bureau_id: str, month: Month, version: PriceListVersion, actor: Actor) -> Record:
+    def _finalise(
+        self, bureau_id: str, month: Month, version: PriceListVersion, actor: Actor
+    ) -> tuple[Record, list[ClientIn]]:
+        """Close the month (no usage is counted into it after this commits), then read its clients,
+        agreements and counters, and make and store the statement."""
         pk = keys.bureau_pk(bureau_id)
         closed = Record(
             pk,
@@ -388,7 +396,8 @@ class BillingService:
         if self.store.get(closed.pk, closed.sk) is None:
             with contextlib.suppress(AlreadyExists):  # a parallel run closed it: as final for us
                 self.store.create(closed, actor, "billing.month_closed")
-        doc = compute(bureau_id, month, self._inputs(bureau_id, month), version.prices, version.valid_from.isoformat())
+        inputs = self._inputs(bureau_id, month)
+        doc = compute(bureau_id, month, inputs, version.prices, version.valid_from.isoformat())
         doc = {**doc, "status": "final", "generated_at": clock.iso(clock.now())}
         body = canonical(doc)
         digest = hashlib.sha256(body).hexdigest()
@@ -408,19 +417,18 @@ class BillingService:
             },
         )
         try:
-            return self.store.create(header, actor, "billing.statement_made")
+            return self.store.create(header, actor, "billing.statement_made"), inputs
         except AlreadyExists:
             found = self.store.get(header.pk, header.sk)  # a parallel run made it first: theirs stands
             assert found is not None
-            return found
+            return found, inputs
 
     # ---- re-invoicing -------------------------------------------------------------------------
-    def _reinvoice(self, bureau_id: str, month: Month, actor: Actor) -> list[dict[str, Any]]:
+    def _reinvoice(self, bureau_id: str, month: Month, inputs: list[ClientIn], actor: Actor) -> list[dict[str, Any]]:
         """Draft invoices from the bureau's own company to each client it re-invoices (gross prices
         of the bureau's list, one line per transaction type and licence item); one per client and
         month (`reinvoice_id`), so a re-run creates only what is missing."""
         own = self.settings(bureau_id).get("own_client_id")
-        inputs = [c for c in self._inputs(bureau_id, month)]
         terms = self.store.get_many([agreement_key(c.client_id) for c in inputs])
         chosen = [
             (c, int(rec.data["customer_number"]))

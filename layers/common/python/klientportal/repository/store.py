@@ -176,11 +176,14 @@ class Store:
         last = _des(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
         return items, last
 
-    def query_all(self, pk: str, sk_prefix: str = "", *, index: str | None = None) -> list[Record]:
+    def query_all(
+        self, pk: str, sk_prefix: str = "", *, index: str | None = None, page_size: int = 200
+    ) -> list[Record]:
+        """Every item of a key range, `page_size` items a Query (DynamoDB ends a page at 1 MB anyway)."""
         out: list[Record] = []
         start = None
         while True:
-            items, start = self._query_page(pk, sk_prefix, 200, start, index, True)
+            items, start = self._query_page(pk, sk_prefix, page_size, start, index, True)
             out += items
             if not start:
                 return out
