@@ -4,7 +4,7 @@ monthly run and its statements (docs/billing.md)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -16,9 +16,21 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from functions import catalogue
+from functions.billing.responses import (
+    AgreementOut,
+    BureauUsageOut,
+    BuyoutOut,
+    CancellationOut,
+    ClientUsageOut,
+    PriceListsOut,
+    RunOut,
+    SettingsOut,
+    StatementOut,
+    TransferOut,
+)
 from klientportal import clock
 from klientportal.api.app import Context, build_app, http_handler, raw_response
-from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.types import Integer
 from klientportal.billing.agreements import AgreementTerms
 from klientportal.billing.prices import PriceListVersion
@@ -80,13 +92,13 @@ def _day(given: dt.date | None) -> dt.date:
     summary="A client's usage of a month, as it happens",
     responses=COMMON_RESPONSES,
 )
-def client_usage(client_id: str, ctx: Context, billing: Billing, month: Month) -> dict[str, Any]:
-    return billing.client_usage(ctx.client_id, parse_month(month))
+def client_usage(client_id: str, ctx: Context, billing: Billing, month: Month) -> ClientUsageOut:
+    return ClientUsageOut.model_validate(billing.client_usage(ctx.client_id, parse_month(month)))
 
 
 @router.get("/bureau/usage", tags=TAGS, summary="The bureau's usage of a month, per client", responses=COMMON_RESPONSES)
-def bureau_usage(ctx: Context, billing: Billing, month: Month) -> dict[str, Any]:
-    return billing.bureau_usage(ctx.bureau_id, parse_month(month))
+def bureau_usage(ctx: Context, billing: Billing, month: Month) -> BureauUsageOut:
+    return BureauUsageOut.model_validate(billing.bureau_usage(ctx.bureau_id, parse_month(month)))
 
 
 @router.get(
@@ -95,8 +107,8 @@ def bureau_usage(ctx: Context, billing: Billing, month: Month) -> dict[str, Any]
     summary="The client's billing agreement",
     responses=COMMON_RESPONSES,
 )
-def get_agreement(client_id: str, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.view_agreement(ctx.client_id)
+def get_agreement(client_id: str, ctx: Context, billing: Billing) -> AgreementOut:
+    return AgreementOut.model_validate(billing.view_agreement(ctx.client_id))
 
 
 @router.put(
@@ -105,8 +117,8 @@ def get_agreement(client_id: str, ctx: Context, billing: Billing) -> dict[str, A
     summary="Set the agreement's start, users and re-invoicing",
     responses=COMMON_RESPONSES,
 )
-def put_agreement(client_id: str, body: AgreementTerms, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.put_terms(ctx.client_id, body, ctx.actor)
+def put_agreement(client_id: str, body: AgreementTerms, ctx: Context, billing: Billing) -> AgreementOut:
+    return AgreementOut.model_validate(billing.put_terms(ctx.client_id, body, ctx.actor))
 
 
 @router.post(
@@ -115,8 +127,8 @@ def put_agreement(client_id: str, body: AgreementTerms, ctx: Context, billing: B
     summary="Cancel the agreement: when it ends, by the tier's rules",
     responses=COMMON_RESPONSES,
 )
-def cancel(client_id: str, body: LicenceDate, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.cancel(ctx.client_id, _day(body.date), ctx.actor)
+def cancel(client_id: str, body: LicenceDate, ctx: Context, billing: Billing) -> CancellationOut:
+    return CancellationOut.model_validate(billing.cancel(ctx.client_id, _day(body.date), ctx.actor))
 
 
 @router.post(
@@ -125,8 +137,8 @@ def cancel(client_id: str, body: LicenceDate, ctx: Context, billing: Billing) ->
     summary="The client buys its Byrålisens licence out (a difference amount)",
     responses=COMMON_RESPONSES,
 )
-def buy_out(client_id: str, body: LicenceDate, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.buy_out(ctx.client_id, _day(body.date), ctx.actor)
+def buy_out(client_id: str, body: LicenceDate, ctx: Context, billing: Billing) -> BuyoutOut:
+    return BuyoutOut.model_validate(billing.buy_out(ctx.client_id, _day(body.date), ctx.actor))
 
 
 @router.post(
@@ -135,8 +147,8 @@ def buy_out(client_id: str, body: LicenceDate, ctx: Context, billing: Billing) -
     summary="Transfer the Byrålisens licence to another client of the bureau",
     responses=COMMON_RESPONSES,
 )
-def transfer(client_id: str, body: LicenceTransfer, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.transfer(ctx.client_id, body.to_client_id, _day(body.date), ctx.actor)
+def transfer(client_id: str, body: LicenceTransfer, ctx: Context, billing: Billing) -> TransferOut:
+    return TransferOut.model_validate(billing.transfer(ctx.client_id, body.to_client_id, _day(body.date), ctx.actor))
 
 
 @router.get(
@@ -145,11 +157,10 @@ def transfer(client_id: str, body: LicenceTransfer, ctx: Context, billing: Billi
     summary="The platform's (net) and the bureau's (gross) price lists",
     responses=COMMON_RESPONSES,
 )
-def price_lists(ctx: Context, billing: Billing) -> dict[str, Any]:
-    return {
-        "platform": [v.model_dump(mode="json") for v in billing.versions(keys.PLATFORM_BILLING_PK)],
-        "bureau": [v.model_dump(mode="json") for v in billing.versions(keys.bureau_pk(ctx.bureau_id))],
-    }
+def price_lists(ctx: Context, billing: Billing) -> PriceListsOut:
+    return PriceListsOut(
+        platform=billing.versions(keys.PLATFORM_BILLING_PK), bureau=billing.versions(keys.bureau_pk(ctx.bureau_id))
+    )
 
 
 @router.post(
@@ -157,16 +168,15 @@ def price_lists(ctx: Context, billing: Billing) -> dict[str, Any]:
     tags=TAGS,
     summary="Add a version of the bureau's price list",
     description="Refused (409) when its validity overlaps another version's.",
-    responses=COMMON_RESPONSES,
+    responses={201: created(PriceListVersion), **COMMON_RESPONSES},
 )
-def add_price_list(body: PriceListVersion, ctx: Context, billing: Billing) -> Response[dict[str, Any]]:
-    version = billing.add_version(keys.bureau_pk(ctx.bureau_id), body, ctx.actor)
-    return Response(201, "application/json", version.model_dump(mode="json"))
+def add_price_list(body: PriceListVersion, ctx: Context, billing: Billing) -> Response[PriceListVersion]:
+    return Response(201, "application/json", billing.add_version(keys.bureau_pk(ctx.bureau_id), body, ctx.actor))
 
 
 @router.get("/bureau/billing/settings", tags=TAGS, summary="The bureau's billing settings", responses=COMMON_RESPONSES)
-def get_settings(ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.settings(ctx.bureau_id)
+def get_settings(ctx: Context, billing: Billing) -> SettingsOut:
+    return SettingsOut.model_validate(billing.settings(ctx.bureau_id))
 
 
 @router.put(
@@ -175,8 +185,8 @@ def get_settings(ctx: Context, billing: Billing) -> dict[str, Any]:
     summary="Set the bureau's own company (seller of re-invoices)",
     responses=COMMON_RESPONSES,
 )
-def put_settings(body: Settings, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.put_settings(ctx.bureau_id, body.own_client_id, body.version, ctx.actor)
+def put_settings(body: Settings, ctx: Context, billing: Billing) -> SettingsOut:
+    return SettingsOut.model_validate(billing.put_settings(ctx.bureau_id, body.own_client_id, body.version, ctx.actor))
 
 
 @router.post(
@@ -187,8 +197,8 @@ def put_settings(body: Settings, ctx: Context, billing: Billing) -> dict[str, An
     "re-invoices. The month in progress: a preview. A future month: 422.",
     responses=COMMON_RESPONSES,
 )
-def run(body: RunRequest, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.run(ctx.bureau_id, parse_month(body.month), ctx.actor)
+def run(body: RunRequest, ctx: Context, billing: Billing) -> RunOut:
+    return RunOut.model_validate(billing.run(ctx.bureau_id, parse_month(body.month), ctx.actor))
 
 
 @router.get(
@@ -197,8 +207,8 @@ def run(body: RunRequest, ctx: Context, billing: Billing) -> dict[str, Any]:
     summary="The statement of a month (JSON)",
     responses=COMMON_RESPONSES,
 )
-def statement(month: str, ctx: Context, billing: Billing) -> dict[str, Any]:
-    return billing.statement(ctx.bureau_id, parse_month(month))
+def statement(month: str, ctx: Context, billing: Billing) -> StatementOut:
+    return StatementOut.model_validate(billing.statement(ctx.bureau_id, parse_month(month)))
 
 
 @router.get(
