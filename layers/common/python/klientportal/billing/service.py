@@ -27,7 +27,8 @@ from klientportal.tenancy.models import Client, Module, Tier
 if TYPE_CHECKING:
     from klientportal.invoicing.service import InvoiceService
 
-CLIENT_PAGE = 2000
+CLIENT_PAGE = 500
+CLIENT_ATTRIBUTES = ("data", "version", "created_at")  # what a statement needs of a client item
 VAT_CODE = "3"  # output VAT, regular rate (25 %): what the bureau's re-invoices charge
 LABELS = {
     "ehf_sent": "EHF sendt",
@@ -283,7 +284,9 @@ class BillingService:
 
     def _bureau_clients(self, bureau_id: str) -> list[tuple[Client, Record]]:
         # large pages: a bureau may have thousands of clients (a page still ends at 1 MB in DynamoDB)
-        recs = self.store.query_all(keys.bureau_clients_gsi(bureau_id), index="GSI1", page_size=CLIENT_PAGE)
+        recs = self.store.query_all(
+            keys.bureau_clients_gsi(bureau_id), index="GSI1", page_size=CLIENT_PAGE, attributes=CLIENT_ATTRIBUTES
+        )
         return [(Client.model_validate({**r.data, "version": r.version}), r) for r in recs]
 
     def bureau_usage(self, bureau_id: str, month: Month) -> dict[str, Any]:

@@ -156,17 +156,29 @@ class Store:
         return Page(items, encode_cursor(last, bound))
 
     def _query_page(
-        self, pk: str, sk_prefix: str, limit: int, start: dict[str, Any] | None, index: str | None, forward: bool
+        self,
+        pk: str,
+        sk_prefix: str,
+        limit: int,
+        start: dict[str, Any] | None,
+        index: str | None,
+        forward: bool,
+        attributes: tuple[str, ...] = (),
     ) -> tuple[list[Record], dict[str, Any] | None]:
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
+        names = {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})}
         args: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#pk = :pk" + (" AND begins_with(#sk, :sk)" if sk_prefix else ""),
-            "ExpressionAttributeNames": {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})},
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": _ser({":pk": pk, **({":sk": sk_prefix} if sk_prefix else {})}),
             "Limit": limit,
             "ScanIndexForward": forward,
         }
+        if attributes:  # the keys are always among them (the page's LastEvaluatedKey is built from them)
+            wanted = dict.fromkeys(("PK", "SK", *((pk_attr, sk_attr) if index else ()), *attributes))
+            names.update({f"#p{i}": a for i, a in enumerate(wanted)})
+            args["ProjectionExpression"] = ", ".join(f"#p{i}" for i in range(len(wanted)))
         if index:
             args["IndexName"] = index
         if start:
@@ -177,13 +189,20 @@ class Store:
         return items, last
 
     def query_all(
-        self, pk: str, sk_prefix: str = "", *, index: str | None = None, page_size: int = 200
+        self,
+        pk: str,
+        sk_prefix: str = "",
+        *,
+        index: str | None = None,
+        page_size: int = 200,
+        attributes: tuple[str, ...] = (),
     ) -> list[Record]:
-        """Every item of a key range, `page_size` items a Query (DynamoDB ends a page at 1 MB anyway)."""
+        """Every item of a key range, `page_size` items a Query (DynamoDB ends a page at 1 MB anyway);
+        with `attributes`, only those (and the keys) are read."""
         out: list[Record] = []
         start = None
         while True:
-            items, start = self._query_page(pk, sk_prefix, page_size, start, index, True)
+            items, start = self._query_page(pk, sk_prefix, page_size, start, index, True, attributes)
             out += items
             if not start:
                 return out
