@@ -170,3 +170,20 @@ def test_the_monthly_schedule_runs_every_billed_bureau_for_the_month_before(bill
     assert result["month"] == "2026-11" and set(result["bureaus"]) == {"b-demo"}
     assert result["bureaus"]["b-demo"]["drafts"] == 2
     assert billing_api.get("/bureau/billing/statements/2026-11", user=ADMIN).json["status"] == "final"
+
+
+def test_a_re_run_makes_the_drafts_the_first_run_could_not(billing_api, at):
+    november_usage(at)
+    settings = billing_api.get("/bureau/billing/settings", user=ADMIN).json
+    cleared = billing_api.put(
+        "/bureau/billing/settings", {"version": settings["version"], "own_client_id": None}, user=ADMIN
+    )
+    assert cleared.status == 200, cleared
+    at("2026-12-01T05:00")
+    first = run(billing_api, "2026-11").json
+    assert {d["result"] for d in first["drafts"]} == {"skipped"}
+    again = {"version": cleared.json["version"], "own_client_id": OWN}
+    assert billing_api.put("/bureau/billing/settings", again, user=ADMIN).status == 200
+    second = run(billing_api, "2026-11").json
+    assert second["statement"] == first["statement"]
+    assert {d["client_id"]: d["result"] for d in second["drafts"]} == {FJORD: "created", BYGG: "created"}

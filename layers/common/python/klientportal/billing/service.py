@@ -229,8 +229,6 @@ class BillingService:
 
     def buy_out(self, client_id: str, on: date, actor: Actor) -> dict[str, Any]:
         agreement, data, rec = self.agreement(client_id)
-        client = self._client(client_id)
-        assert client is not None
         prices = self._platform_prices(Month.of(on))
         bought = tiers.buy_out(agreement, on, prices)
         self._save(client_id, rec, agreement_data(bought.agreement, data), "billing.licence_bought_out", actor)
@@ -379,10 +377,28 @@ class BillingService:
             if month == current:
                 return {"statement": self._preview(bureau_id, month), "drafts": []}
             header, inputs = self._finalise(bureau_id, month, version, actor)
-        else:
-            inputs = self._inputs(bureau_id, month)  # a re-run: drafts a crash left unmade are made now
-        statement = self._load(header)
+            statement = self._load(header)
+        else:  # a re-run: the stored statement; drafts a crash left unmade are made now
+            statement = self._load(header)
+            inputs = self._reinvoiced_inputs(bureau_id, month, [c["client_id"] for c in statement["clients"]])
         return {"statement": statement, "drafts": self._reinvoice(bureau_id, month, inputs, actor)}
+
+    def _reinvoiced_inputs(self, bureau_id: str, month: Month, client_ids: list[str]) -> list[ClientIn]:
+        """The inputs of the statement's clients that are re-invoiced only: their agreements first
+        (few exist), then those clients and counters (a re-run reads no more than that)."""
+        terms = self.store.get_many([agreement_key(c) for c in client_ids])
+        chosen = [c for c in client_ids if (rec := terms[agreement_key(c)]) and rec.data.get("re_invoice")]
+        found = self.store.get_many([(keys.client_pk(c), keys.CLIENT_SK) for c in chosen])
+        usage = usage_of(self.store, chosen, month)
+        out = []
+        for client_id in chosen:
+            rec = found[(keys.client_pk(client_id), keys.CLIENT_SK)]
+            if rec is None:
+                continue
+            client = Client.model_validate({**rec.data, "version": rec.version})
+            agreement = agreement_of(client, rec, terms[agreement_key(client_id)])
+            out.append(ClientIn(client_id, client.name, agreement, usage[client_id]))
+        return out
 
     def _finalise(
         self, bureau_id: str, month: Month, version: PriceListVersion, actor: Actor
