@@ -80,8 +80,7 @@ def _json(stack, method: str, path: str, token: str | None = None, body: dict | 
 
 def _usage_until(stack, token: str, path: str, wanted: dict[str, int]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for _ in range(60):
-        _http("GET", stack["url"] + "/_local/events")  # drains the pumps now
+    for _ in range(240):  # the stack's pumps deliver in the background (the seed's events first)
         counts = _json(stack, "GET", path, token)[1]["counts"]
         if all(counts.get(k, 0) >= n for k, n in wanted.items()):
             return counts
