@@ -625,7 +625,6 @@ FUNCTIONS += (
         access=(_WRITE_TABLE, Access("bucket:documents", write=True)),
         memory_mb=1536 * MEGABYTE,
         timeout_s=15 * MINUTE,
-        extra_layers=("pdf",),
     ),
 )
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 
-from klientportal.invoicing.pdf import FONT_DIR
 
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"  # DejaVu Sans, as invoicing/pdf.py
 CSV_COLUMNS = ("client_id", "client_name", "kind", "item", "month", "late", "quantity", "unit_price", "amount", "note")
 _COLUMNS = (
     ("Klient", 52, "L"),
