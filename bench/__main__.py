@@ -12,6 +12,9 @@ SCRIPTS = (
     "bench.bench_invoicing",
     "bench.bench_vouchers",
     "bench.bench_billing",
+    "bench.bench_sync",
+    "bench.bench_ledger",
+    "bench.bench_bank",
 )
 
 if __name__ == "__main__":

@@ -3,23 +3,30 @@ trial balance, profit and loss, balance sheet, open items, periods (close/reopen
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from functions import catalogue
 from klientportal import clock
-from klientportal.api.app import Context, build_app, http_handler
+from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.api.response_model import ResponseModel
 from klientportal.bootstrap import ledger_service
+from klientportal.errors import RuleViolation
+from klientportal.formats.saft.writer import write
+from klientportal.ledger.mapping import grouping_of, mapped, set_mapping
+from klientportal.ledger.saft_export import export
 from klientportal.ledger.service import LedgerService, entry_view, month_range
 from klientportal.repository.store import Page
 
 router = Router()
+MAX_INLINE_BYTES = 5_500_000  # a Lambda response carries 6 MB
 TAGS = ["ledger"]
 Limit = Annotated[int | None, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
@@ -332,6 +339,95 @@ def close_period(client_id: str, period: str, ctx: Context, ledger: Ledger) -> P
 )
 def reopen_period(client_id: str, period: str, ctx: Context, ledger: Ledger) -> Period:
     return Period(**ledger.reopen(period, ctx.actor))
+
+
+class MappingRow(BaseModel):
+    account: str
+    name: str
+    grouping_category: str | None
+    grouping_code: str | None
+    source: Literal["client", "standard", "none"]
+    used: bool
+
+
+class Mapping(BaseModel):
+    items: list[MappingRow]
+    unmapped_in_use: list[str]
+
+
+class MappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    grouping_category: Annotated[str, Field(min_length=1, max_length=100)]
+    grouping_code: Annotated[str, Field(min_length=1, max_length=20)]
+
+
+@router.get(
+    "/clients/<client_id>/ledger/account-mapping",
+    tags=TAGS,
+    summary="SAF-T grouping (næringsspesifikasjon) of every account: the bureau's, else the standard default",
+    responses=COMMON_RESPONSES,
+)
+def get_mapping(client_id: str, ledger: Ledger) -> Mapping:
+    own = mapped(ledger.store, ledger.pk)
+    used = set(ledger.balances().accounts())
+    rows = []
+    for account, name in sorted(ledger.account_names().items()):
+        found, source = grouping_of(account, own)
+        rows.append(
+            MappingRow(
+                account=account,
+                name=name,
+                grouping_category=found.category if found else None,
+                grouping_code=found.code if found else None,
+                source=source,
+                used=account in used,
+            )
+        )
+    return Mapping(items=rows, unmapped_in_use=[r.account for r in rows if r.used and r.source == "none"])
+
+
+@router.put(
+    "/clients/<client_id>/ledger/account-mapping/<account>",
+    tags=TAGS,
+    summary="Map one account to a næringsspesifikasjon grouping (category and code of Skatteetaten's list)",
+    responses=COMMON_RESPONSES,
+)
+def put_mapping(client_id: str, account: str, body: MappingIn, ctx: Context, ledger: Ledger) -> MappingRow:
+    set_mapping(ledger.store, ledger.pk, account, body.grouping_category, body.grouping_code, ctx.actor)
+    return MappingRow(
+        account=account,
+        name=ledger.account_names().get(account, ""),
+        grouping_category=body.grouping_category,
+        grouping_code=body.grouping_code,
+        source="client",
+        used=account in set(ledger.balances().accounts()),
+    )
+
+
+@router.get(
+    "/clients/<client_id>/saft",
+    tags=TAGS,
+    summary="SAF-T Financial 1.30 for whole months of one year (refused with the list of unmapped accounts)",
+    responses={200: {"description": "The SAF-T file", "content": {"application/xml": {}}}, **COMMON_RESPONSES},
+)
+@raw_response
+def get_saft(
+    client_id: str,
+    ctx: Context,
+    ledger: Ledger,
+    from_: Annotated[date, Query(alias="from")],
+    to: Annotated[date, Query()],
+) -> Response[bytes]:
+    client = ctx.authorized_client
+    xml = write(export(ledger, client, from_, to))
+    if len(xml) > MAX_INLINE_BYTES:
+        raise RuleViolation(
+            f"the file is {len(xml)} bytes, more than one response carries; export fewer months",
+            extra={"bytes": len(xml)},
+        )
+    stamp = clock.now().astimezone(clock.OSLO).strftime("%Y%m%d%H%M%S")
+    name = f"SAF-T Financial_{client.orgnr}_{stamp}.xml"
+    return Response(200, "application/xml", xml, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 app = build_app([router], catalogue.function("ledger").routes)

@@ -4,6 +4,7 @@ the API uses (so it is audited, numbered and delivered like the API's own)."""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
@@ -51,3 +52,18 @@ def test_the_demo_users_see_their_own_clients_data_only(demo):
     own = demo.get(f"/clients/{seed.FJORD}/invoices", user="daglig@fjordkaffe.no")
     other = demo.get(f"/clients/{seed.BYGG}/invoices", user="daglig@fjordkaffe.no")
     assert own.status == 200 and own.json["items"] and other.status in (403, 404)
+
+
+def test_the_demo_ledger_has_the_issued_invoices_and_a_booked_voucher(demo):
+    base = f"/clients/{seed.FJORD}/ledger"
+    user = "regnskap@byraet.no"
+    tb = demo.get(f"{base}/trial-balance?from=2026-01&to=2026-12", user=user)
+    assert tb.status == 200 and tb.json["balanced"] is True, tb
+    rows = {r["account"]: r for r in tb.json["accounts"]}
+    assert rows["6340"]["debit"] == "1600.00" and rows["2710"]["debit"] == "400.00"
+    assert rows["2400"]["credit"] == "2000.00"
+    invoices = demo.get(f"/clients/{seed.FJORD}/invoices", user=user).json["items"]
+    billed = sum(Decimal(i["totals"]["payable"]) for i in invoices if i["number"] is not None)
+    assert Decimal(rows["1500"]["debit"]) == billed > 0
+    [voucher] = demo.get(f"{base}/suppliers/20001/open-items", user=user).json["items"]
+    assert voucher["open"] == "2000.00" and voucher["source"]["kind"] == "voucher"

@@ -59,12 +59,16 @@ def test_balanced_draft_becomes_counter_entry_source_period_balances_and_indexes
         "total": "1250.00",
     }
     assert all(c.before is None for c in changes) and store.batches == 1
+    partitions = {c.record.entity: c.record.pk for c in changes}
+    assert partitions["ledger_balance"] == partitions["ledger_party_balance"] == "T#c-test#LEDGERBAL"
+    assert partitions["ledger_posting"] == partitions["ledger_source"] == "T#c-test#LEDGER"
+    assert partitions["journal_entry"] == partitions["ledger_period"] == PK
 
 
 def test_the_next_number_follows_the_counter_and_balances_add_up() -> None:
     counter = Record(PK, "COUNTER#JOURNAL#faktura#2026", "journal_series", {"year": 2026, "next": 7}, version=6)
     balance = Record(
-        PK,
+        keys.ledger_balances_pk("c-test"),
         "LEDGERBAL#2026#3000",
         "ledger_balance",
         {"account": "3000", "year": 2026, "months": {"03": {"debit": "10.00", "credit": "1000.00"}}},

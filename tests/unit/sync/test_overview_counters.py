@@ -69,11 +69,14 @@ def test_headline_figures():
         "n:payment_batch:paid": 4,
         "n:question:open": 2,
         "n:question:closed": 9,
+        "n:bank_payment:unmatched": 3,
+        "n:bank_payment:matched": 7,
     }
     row = backlog_of({"client_id": "c-1", "name": "X"}, counts, date(2026, 12, 1))
     assert row.vouchers["approved"] == 3
     assert (row.attestations_waiting, row.payment_batches_waiting, row.open_questions) == (2, 1, 2)
-    assert row.backlog == 3 + 2 + 1 + 2
+    assert row.unmatched_payments == 3
+    assert row.backlog == 3 + 2 + 1 + 2 + 3
 
 
 def test_a_melding_deadline_is_the_fifth():

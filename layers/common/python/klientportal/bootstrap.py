@@ -23,10 +23,14 @@ from klientportal.repository.store import Store
 from klientportal.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from klientportal.bank.sending import BatchSender
+    from klientportal.bank.service import BankService
     from klientportal.billing.service import BillingService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.ledger.service import LedgerService
+    from klientportal.payments.batches import PaymentBatchService
+    from klientportal.payments.supplier_accounts import SupplierAccountChanges
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
@@ -105,6 +109,33 @@ class Invocation:
 
         return AnchorStore(self.s3, self.settings.vouchers_bucket)
 
+    def payment_batches(self, client_id: str) -> PaymentBatchService:
+        from klientportal.payments.batches import PaymentBatchService
+        from klientportal.payments.workflow import approval_workflow
+
+        return PaymentBatchService(self.store, client_id, approval_workflow(self.store, client_id))
+
+    def supplier_account_changes(self, client_id: str) -> SupplierAccountChanges:
+        from klientportal.payments.supplier_accounts import SupplierAccountChanges
+
+        return SupplierAccountChanges(self.store, client_id)
+
+    def bank(self, client_id: str) -> BankService:
+        """The bank routine of one client: originals in the Object-Lock bucket, uploads from the inbound one."""
+        from klientportal.bank.service import BankService
+
+        s = self.settings
+        return BankService(
+            self.store,
+            client_id,
+            self.delivery,
+            s3=self.s3,
+            originals_bucket=s.vouchers_bucket,
+            inbound_bucket=s.inbound_bucket,
+            sqs=aws.client("sqs"),
+            queue_name=s.bank_imports_queue,
+        )
+
     @property
     def s3(self) -> Any:
         return aws.client("s3")
@@ -118,6 +149,15 @@ class Invocation:
         from klientportal.billing.service import BillingService, StatementFiles
 
         return BillingService(self.store, StatementFiles(self.settings.documents_bucket), self.invoices)
+
+    def bank_sender(self, client_id: str) -> BatchSender:
+        """Outgoing payments of one client: pain.001 files in the documents bucket, the bank channel
+        (locally the simulator that answers as the bank)."""
+        from klientportal.bank.answers import answering_channel
+        from klientportal.bank.sending import BatchSender
+
+        channel = answering_channel(self.settings.delivery_mode)
+        return BatchSender(self.store, self.s3, self.settings.documents_bucket, channel, client_id)
 
 
 def invocation() -> Invocation:
@@ -158,3 +198,10 @@ def ledger_service(inv: Invocation, client_id: str) -> LedgerService:
     from klientportal.ledger.service import LedgerService
 
     return LedgerService(inv.store, client_id)
+
+
+def attestation_tasks(inv: Invocation, client_id: str) -> Any:
+    """The attestation workflow's tasks for one client (h-wf, 0501): notices go out by e-mail."""
+    from klientportal.vouchers.attestation_flow import AttestationTasks
+
+    return AttestationTasks(inv.store, client_id, mailer=inv.delivery.email, sender=inv.settings.invoice_from_address)

@@ -28,6 +28,7 @@ _STAFF = BUREAU_ROLES
 _ADMINS = BUREAU_ROLES | {Role.CLIENT_ADMIN}
 _MEMBERS = BUREAU_ROLES | {Role.CLIENT_ADMIN, Role.CLIENT_USER}
 _ATTESTERS = {Role.ATTESTER, Role.CLIENT_ADMIN}
+_PAYERS = {Role.BUREAU_ADMIN, Role.CLIENT_ADMIN}  # the payment right (disposisjonsrett)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ def _registers() -> dict[str, ActionRule]:
 def _sync() -> dict[str, ActionRule]:
     """Sync (docs/sync.md): the change feed and webhooks are for the bureau's system and the client's
     admins; bureau-wide webhooks for bureau admins; the overview for all staff (an accountant sees
-    only the clients assigned to them)."""
+    only the clients assigned to them); pushes from the bureau's system are staff's; questions are
+    between the bureau's staff and the client's admins."""
     return {
         "sync.changes.read": ActionRule("client", frozenset(_ADMINS)),
         "sync.webhooks.read": ActionRule("client", frozenset(_ADMINS)),
@@ -67,8 +69,9 @@ def _sync() -> dict[str, ActionRule]:
         "sync.bureau_webhooks.read": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
         "sync.bureau_webhooks.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
         "sync.overview.read": ActionRule("bureau", frozenset(_STAFF)),
-        "sync.questions.read": ActionRule("client", frozenset(_MEMBERS)),
-        "sync.questions.write": ActionRule("client", frozenset(_MEMBERS)),
+        "sync.push": ActionRule("client", frozenset(_STAFF)),
+        "sync.questions.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.questions.write": ActionRule("client", frozenset(_ADMINS)),
     }
 
 
@@ -108,6 +111,11 @@ ACTIONS: dict[str, ActionRule] = {
     # attesters reach nothing else of the client's vouchers
     "vouchers.attestation.read": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
     "vouchers.attestation.decide": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
+    # attestation rules (0502): written by the client admin or the bureau; read also by the bureau's staff
+    "vouchers.attestation.rules.read": ActionRule("client", frozenset(_ADMINS), Module.ATTESTATION),
+    "vouchers.attestation.rules.write": ActionRule("client", frozenset(_ADMINS), Module.ATTESTATION),
+    # what waits for the caller across all their clients (the per-assignee index; only their own steps)
+    "me.attestations.read": ActionRule("any", frozenset(_ATTESTERS)),
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
@@ -124,11 +132,30 @@ ACTIONS: dict[str, ActionRule] = {
     "billing.settings.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
     "billing.runs.create": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
     "billing.statements.read": ActionRule("bureau", frozenset(_STAFF)),
+    # outgoing payments (docs/payments.md, 0520): the bank module; approving is the payment right
+    # (client admins and the bureau admin), each approval with a fresh BankID sign-in (payments.step_up)
+    "payments.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "payments.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "payments.approve": ActionRule("client", frozenset(_PAYERS), Module.BANK),
+    "payments.settings.write": ActionRule("client", frozenset(_PAYERS), Module.BANK),
+    # a supplier's bank account changes only with a second person's approval (0522)
+    "payments.accounts.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
+    "payments.accounts.request": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
+    "payments.accounts.decide": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # incoming bank payments and the customer sub-ledger (docs/bank.md)
+    "bank.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "bank.agreement.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.import": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.match": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "receivables.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "receivables.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
     **_registers(),
     **_sync(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
     "ledger.read": ActionRule("client", frozenset(_ADMINS)),
     "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
+    "ledger.mapping.write": ActionRule("client", frozenset(_STAFF)),
+    "ledger.saft": ActionRule("client", frozenset(_ADMINS)),
 }
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from fpdf import FPDF
 
-
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"  # DejaVu Sans, as invoicing/pdf.py
 CSV_COLUMNS = ("client_id", "client_name", "kind", "item", "month", "late", "quantity", "unit_price", "amount", "note")
 _COLUMNS = (

@@ -168,6 +168,7 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     write fail with AlreadyExists. Reads what it needs in one batch."""
     check_draft(draft)
     client_id = keys.client_id_of(client_pk)
+    ledger_pk, balances_pk = keys.ledger_pk(client_id), keys.ledger_balances_pk(client_id)
     year, period, month = draft.date.year, period_of(draft.date), f"{draft.date.month:02d}"
     lines = [line_of(p) for p in draft.postings]
     by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -192,8 +193,8 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     wanted = [
         (client_pk, counter_sk),
         (client_pk, period_sk),
-        *((client_pk, keys.ledger_balance_sk(year, a)) for a in by_account),
-        *((client_pk, keys.ledger_party_balance_sk(year, k, n)) for k, n in by_party),
+        *((balances_pk, keys.ledger_balance_sk(year, a)) for a in by_account),
+        *((balances_pk, keys.ledger_party_balance_sk(year, k, n)) for k, n in by_party),
         *((client_pk, keys.account_sk(a)) for a in own_accounts if _plain_key(a)),
     ]
     found = store.get_many(wanted)
@@ -264,7 +265,7 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     changes.append(
         Change(
             None,
-            Record(client_pk, source_sk, "ledger_source", {**summary, "kind": draft.source_kind}),
+            Record(ledger_pk, source_sk, "ledger_source", {**summary, "kind": draft.source_kind}),
             "ledger_source.booked",
         )
     )
@@ -284,14 +285,14 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
         debit = sum((Decimal(x["debit"]) for x in account_lines), ZERO)
         credit = sum((Decimal(x["credit"]) for x in account_lines), ZERO)
         bal_sk = keys.ledger_balance_sk(year, account)
-        before = found[(client_pk, bal_sk)]
+        before = found[(balances_pk, bal_sk)]
         data = added_to_months(before.data if before else {"account": account, "year": year}, month, debit, credit)
-        changes.append(_upsert(client_pk, bal_sk, "ledger_balance", before, data, "ledger_balance.updated"))
+        changes.append(_upsert(balances_pk, bal_sk, "ledger_balance", before, data, "ledger_balance.updated"))
         changes.append(
             Change(
                 None,
                 Record(
-                    client_pk,
+                    ledger_pk,
                     keys.ledger_account_index_sk(account, ref),
                     "ledger_posting",
                     {"ref": summary, "account": account, "lines": account_lines},
@@ -303,15 +304,17 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
         debit = sum((Decimal(x["debit"]) for x in party_lines), ZERO)
         credit = sum((Decimal(x["credit"]) for x in party_lines), ZERO)
         bal_sk = keys.ledger_party_balance_sk(year, kind, party_number)
-        before = found[(client_pk, bal_sk)]
+        before = found[(balances_pk, bal_sk)]
         start = {"kind": kind, "number": party_number, "year": year}
         data = added_to_months(before.data if before else start, month, debit, credit)
-        changes.append(_upsert(client_pk, bal_sk, "ledger_party_balance", before, data, "ledger_party_balance.updated"))
+        changes.append(
+            _upsert(balances_pk, bal_sk, "ledger_party_balance", before, data, "ledger_party_balance.updated")
+        )
         changes.append(
             Change(
                 None,
                 Record(
-                    client_pk,
+                    ledger_pk,
                     keys.ledger_party_index_sk(kind, party_number, ref),
                     "ledger_party_posting",
                     {"ref": summary, "kind": kind, "number": party_number, "lines": party_lines},

@@ -65,6 +65,8 @@ class LedgerService:
         self.store = store
         self.client_id = client_id
         self.pk = keys.client_pk(client_id)
+        self.ledger_pk = keys.ledger_pk(client_id)
+        self.balances_pk = keys.ledger_balances_pk(client_id)
 
     # ---- entries and postings -----------------------------------------------------------------
     def entries(self, period: str | None, limit: int | None, cursor: str | None) -> Page:
@@ -85,7 +87,7 @@ class LedgerService:
         """The entry that booked a voucher, invoice, bank entry or payroll run."""
         if not re.match(r"^[a-z_-]{1,31}$", kind) or not re.match(r"^[A-Za-z0-9_.:-]{1,100}$", source_id):
             raise NotFound("no such source")
-        pointer = self.store.get(self.pk, keys.ledger_source_sk(kind, source_id))
+        pointer = self.store.get(self.ledger_pk, keys.ledger_source_sk(kind, source_id))
         if pointer is None:
             raise NotFound(f"{kind} {source_id} is not booked")
         rec = self.store.get(self.pk, pointer.data["entry_sk"])
@@ -97,22 +99,22 @@ class LedgerService:
         if not _ACCOUNT.match(account):
             raise InvalidInput("not an account", [FieldError("account", "4 to 6 digits")])
         prefix = keys.ledger_account_index_sk(account, checked_date_prefix(period))
-        return self.store.query(self.pk, prefix, limit=limit, cursor=cursor)
+        return self.store.query(self.ledger_pk, prefix, limit=limit, cursor=cursor)
 
     def party_postings(
         self, party: str, number: int, period: str | None, limit: int | None, cursor: str | None
     ) -> Page:
         prefix = keys.ledger_party_index_sk(PARTY_KINDS[party], number, checked_date_prefix(period))
-        return self.store.query(self.pk, prefix, limit=limit, cursor=cursor)
+        return self.store.query(self.ledger_pk, prefix, limit=limit, cursor=cursor)
 
     def open_items(self, party: str, number: int) -> dict[str, Any]:
         kind = PARTY_KINDS[party]
-        recs = self.store.query_all(self.pk, keys.ledger_party_index_sk(kind, number, ""))
+        recs = self.store.query_all(self.ledger_pk, keys.ledger_party_index_sk(kind, number, ""))
         return {"party": party, "number": number, **statements.open_items((r.data for r in recs), kind)}
 
     # ---- statements ---------------------------------------------------------------------------
     def balances(self, up_to_year: int | None = None) -> statements.Balances:
-        recs = self.store.query_all(self.pk, keys.LEDGER_BALANCE_PREFIX)
+        recs = self.store.query_all(self.balances_pk, keys.LEDGER_BALANCE_PREFIX)
         return statements.Balances.of(r.data for r in recs if up_to_year is None or r.data["year"] <= up_to_year)
 
     def account_names(self) -> dict[str, str]:

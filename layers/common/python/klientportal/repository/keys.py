@@ -268,6 +268,67 @@ def overview_sk(client_id: str) -> str:
     return f"{OVERVIEW_PREFIX}{_checked(client_id)}"
 
 
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
+# indexes by account, party and source (ledger partition), balances per account and party and year
+# maintained on write (balances partition), the periods and SAF-T mapping (client partition).
+
+
+# Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
+BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
+BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
+BANK_AGREEMENT_SHARDS = 4
+BANK_IMPORT_PREFIX = "BANKIN#IMPORT#"
+BANK_FILE_PREFIX = "BANKIN#FILE#"  # transmission identity claim: <format>#<identity> → import
+BANK_PAYMENT_PREFIX = "BANKIN#PAYMENT#"  # one bank payment, by its bank reference (the identity claim)
+BANK_SAME_PREFIX = "BANKIN#SAME#"  # the same payment in another format: account, date, amount, KID, n
+BANK_UNMATCHED_GSI = "#BANK_UNMATCHED"  # after client_pk: GSI1 of the payments waiting for a manual match
+RECEIVABLE_PREFIX = "RECEIVABLE#"  # an open item issued outside the portal, by invoice number
+OPEN_ITEM_KID_PREFIX = "OPENITEM_KID#"  # KID → the external open items that carry it
+INVOICE_NUMBER_PREFIX = "INVOICE_NUMBER#"  # invoice number → invoice id (written when issued)
+
+
+def bank_agreements_gsi(client_id: str) -> str:
+    import zlib
+
+    return f"{BANK_AGREEMENTS_GSI}{zlib.crc32(client_id.encode()) % BANK_AGREEMENT_SHARDS}"
+
+
+def all_bank_agreements_gsi() -> list[str]:
+    return [f"{BANK_AGREEMENTS_GSI}{n}" for n in range(BANK_AGREEMENT_SHARDS)]
+
+
+def bank_import_sk(import_id: str) -> str:
+    return f"{BANK_IMPORT_PREFIX}{_checked(import_id)}"
+
+
+def bank_file_sk(file_format: str, identity: str) -> str:
+    return f"{BANK_FILE_PREFIX}{file_format}#{identity}"
+
+
+def bank_payment_sk(payment_key: str) -> str:
+    return f"{BANK_PAYMENT_PREFIX}{payment_key}"
+
+
+def bank_same_sk(fingerprint: str, occurrence: int) -> str:
+    return f"{BANK_SAME_PREFIX}{fingerprint}#{occurrence:04d}"
+
+
+def bank_unmatched_gsi(client_id: str) -> str:
+    return f"{client_pk(client_id)}{BANK_UNMATCHED_GSI}"
+
+
+def receivable_sk(invoice_number: str) -> str:
+    return f"{RECEIVABLE_PREFIX}{invoice_number}"
+
+
+def open_item_kid_sk(kid: str) -> str:
+    return f"{OPEN_ITEM_KID_PREFIX}{kid}"
+
+
+def invoice_number_sk(number: int) -> str:
+    return f"{INVOICE_NUMBER_PREFIX}{number:010d}"
+
+
 # The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
 # account, party, date and source, balances per account and year maintained on write, the periods.
 # Series "bilag" keeps the voucher keys above (COUNTER#VOUCHERNO#, JOURNAL#<year>#<n>).
@@ -294,6 +355,18 @@ def journal_entry_sk(series: str, year: int, number: int) -> str:
 def ledger_entries_gsi(client_id: str) -> str:
     """GSI1 partition of a client's journal entries by date (GSI1SK = <date>#<series>#<year>#<n>)."""
     return f"{client_pk(client_id)}#LEDGER#ENTRIES"
+
+
+def ledger_pk(client_id: str) -> str:
+    """The client's ledger partition: the postings by account and party, the source pointers (large; kept
+    out of the client's partition so its lists stay small, and writes spread over two partitions)."""
+    return f"{client_pk(client_id)}#LEDGER"
+
+
+def ledger_balances_pk(client_id: str) -> str:
+    """The client's balances partition: one item per account and year, one per party and year (small: the
+    trial balance reads it whole)."""
+    return f"{client_pk(client_id)}#LEDGERBAL"
 
 
 def ledger_balance_sk(year: int, account: str) -> str:
@@ -347,3 +420,62 @@ def question_sk(question_id: str) -> str:
 def questions_gsi(client_id: str, status: str) -> str:
     """GSI1 partition of a client's questions in one status (open, answered, closed)."""
     return f"{client_pk(client_id)}#QUESTIONS#{status}"
+
+
+# The bureau's push API (sync, docs/sync.md): which local item an external id of the bureau's system
+# is (and back), the bureau's VAT code mappings and dimension values.
+SYNC_EXTERNAL_PREFIX = "SYNCEXT#"
+SYNC_LOCAL_PREFIX = "SYNCLOCAL#"
+VAT_MAPPING_PREFIX = "VATMAP#"
+DIMENSION_PREFIX = "DIMENSION#"
+
+
+def sync_external_sk(kind: str, external_id: str) -> str:
+    return f"{SYNC_EXTERNAL_PREFIX}{kind}#{external_id}"
+
+
+def sync_local_sk(local_sk: str) -> str:
+    return f"{SYNC_LOCAL_PREFIX}{local_sk}"
+
+
+def vat_mapping_sk(code: str) -> str:
+    return f"{VAT_MAPPING_PREFIX}{code}"
+
+
+def dimension_sk(dimension: str, code: str) -> str:
+    return f"{DIMENSION_PREFIX}{dimension}#{code}"
+
+
+# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
+# and pending changes of a supplier's bank account (one per supplier).
+PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
+PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
+SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
+
+
+def payment_batch_sk(batch_id: str) -> str:
+    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
+
+
+def supplier_account_change_sk(change_id: str) -> str:
+    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
+
+
+# ---- workflows: human tasks and attestation rules (h-wf) -------------------------------------------
+HUMAN_TASK_PREFIX = "HTASK#"  # + task id, in the client's partition
+ASSIGNEE_TASKS_GSI_PREFIX = "TASKS#"  # + subject: GSI1 partition of the open human tasks of one person
+ATTESTATION_RULES_SK = "ATTESTATION_RULES"
+ATTESTATION_PREFIX = "ATTESTATION#"  # + attestation id: one attestation round of a voucher
+
+
+def human_task_sk(task_id: str) -> str:
+    return f"{HUMAN_TASK_PREFIX}{_checked(task_id)}"
+
+
+def assignee_tasks_gsi(sub: str) -> str:
+    """GSI1 partition of the open human tasks assigned to `sub`, across all clients."""
+    return f"{ASSIGNEE_TASKS_GSI_PREFIX}{sub}"
+
+
+def attestation_sk(attestation_id: str) -> str:
+    return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"

@@ -26,9 +26,8 @@ from klientportal.vouchers.records import QUEUES
 #: Headline figures: the (entity, status) counters each one sums. Entities of routines built in
 #: parallel are listed by the names their records use (docs/sync.md, "Overview counters").
 ATTESTATIONS_WAITING = (("voucher", "in_attestation"), ("attestation", "pending"), ("attestation", "waiting"))
-UNMATCHED_PAYMENTS = (("bank_transaction", "unmatched"), ("bank_entry", "unmatched"), ("payment", "unmatched"))
-PAYMENT_BATCHES_WAITING = (
-    ("payment_batch", "draft"),
+UNMATCHED_PAYMENTS = (("bank_payment", "unmatched"),)  # klientportal/bank/payments.py
+PAYMENT_BATCHES_WAITING = (  # klientportal/payments/batches.py: not yet paid, rejected or cancelled
     ("payment_batch", "awaiting_approval"),
     ("payment_batch", "approved"),
     ("payment_batch", "sent"),

@@ -116,7 +116,11 @@ class Deliveries:
         queued = 0
         for partition in partitions:
             for sub in self._subscriptions(partition):
-                if sub.data.get("active") and matches(sub.data["event_types"], event.action):
+                if (
+                    sub.data.get("active")
+                    and matches(sub.data["event_types"], event.action)
+                    and event.at >= sub.created_at  # a subscription gets what happens from its creation on
+                ):
                     queued += self._queue(sub, event)
         return queued
 
