@@ -27,7 +27,7 @@ from klientportal.tenancy.models import Client, Module, Tier
 if TYPE_CHECKING:
     from klientportal.invoicing.service import InvoiceService
 
-CLIENT_PAGE = 500
+CLIENT_PAGE = 1000
 CLIENT_ATTRIBUTES = ("data", "version", "created_at")  # what a statement needs of a client item
 VAT_CODE = "3"  # output VAT, regular rate (25 %): what the bureau's re-invoices charge
 LABELS = {
