@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from klientportal.billing.transactions import BILLABLE_ACTIONS
 from klientportal.registers import names
 
 SECOND = 1
@@ -228,6 +229,7 @@ BUCKETS: tuple[Bucket, ...] = (
 QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+    Queue("billing-usage", visibility_timeout_s=2 * MINUTE, max_receive_count=5),  # billable domain events
     # sync (docs/sync.md): event-rule queues of the webhooks and the overview, and the delivery attempts
     Queue("webhook-events", visibility_timeout_s=3 * MINUTE, max_receive_count=5),
     Queue("webhook-deliveries", visibility_timeout_s=3 * MINUTE, max_receive_count=10),
@@ -243,6 +245,8 @@ EVENT_RULES: tuple[EventRule, ...] = (
     # sync: every domain event, to the webhook fan-out and to the overview's counters
     EventRule("webhooks", "webhook-events"),
     EventRule("overview", "overview-events"),
+    # billing: the billable audit actions (contract 5) to the usage meter
+    EventRule("billing-usage", "billing-usage", detail_types=BILLABLE_ACTIONS),
 )
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
@@ -394,6 +398,28 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("POST", one + "/payment-request", "invoicing.send"),
         Route("POST", one + "/reminders", "invoicing.remind"),
         Route("POST", one + "/collection", "invoicing.collection"),
+    )
+
+
+def _billing_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    statements = "/bureau/billing/statements/{month}"
+    return (
+        Route("GET", client + "/usage", "billing.usage.read"),
+        Route("GET", client + "/billing-agreement", "billing.agreement.read"),
+        Route("PUT", client + "/billing-agreement", "billing.agreement.write"),
+        Route("POST", client + "/licence-cancellation", "billing.licence.write"),
+        Route("POST", client + "/licence-buyout", "billing.licence.write"),
+        Route("POST", client + "/licence-transfer", "billing.licence.write"),
+        Route("GET", "/bureau/usage", "billing.bureau.usage.read"),
+        Route("GET", "/bureau/price-lists", "billing.prices.read"),
+        Route("POST", "/bureau/price-lists", "billing.prices.write"),
+        Route("GET", "/bureau/billing/settings", "billing.settings.read"),
+        Route("PUT", "/bureau/billing/settings", "billing.settings.write"),
+        Route("POST", "/bureau/billing/runs", "billing.runs.create"),
+        Route("GET", statements, "billing.statements.read"),
+        Route("GET", statements + "/csv", "billing.statements.read"),
+        Route("GET", statements + "/pdf", "billing.statements.read"),
     )
 
 
@@ -780,6 +806,39 @@ FUNCTIONS: tuple[Function, ...] = (
         access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _CURSORS),
         memory_mb=1024 * MEGABYTE,
         timeout_s=60 * SECOND,
+    ),
+)
+
+# billing (docs/billing.md): the usage meter on the billing-usage queue (billable domain events from the
+# bus), the API, and the monthly run on the 1st
+FUNCTIONS += (
+    Function(
+        name="billing",
+        handler="functions.billing.api.lambda_handler",
+        description="Usage per client and bureau, price lists, billing agreements and licence events, "
+        "the monthly run, statements (JSON, CSV, PDF) and draft re-invoices",
+        routes=_billing_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:documents", write=True), _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=29 * SECOND,
+        extra_layers=("pdf",),
+    ),
+    Function(
+        name="billing-meter",
+        handler="functions.billing.meter.lambda_handler",
+        description="Billable domain events counted once per client and month (usage aggregated on write)",
+        queues=(QueueTrigger("billing-usage", batch_size=10),),
+        access=(_WRITE_TABLE,),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="billing-run",
+        handler="functions.billing.schedule.lambda_handler",
+        description="Monthly (the 1st): each billed bureau's statement of the month before, and its draft re-invoices",
+        schedules=(Schedule("billing-monthly", "cron(0 3 1 * ? *)"),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True)),
+        memory_mb=1536 * MEGABYTE,
+        timeout_s=15 * MINUTE,
     ),
 )
 

@@ -100,6 +100,17 @@ EXPECTED: dict[str, set[str]] = {
     "me.attestations.read": {AT, CA},  # only the steps assigned to them, in every client (0501)
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    "billing.usage.read": ADMINS,
+    "billing.agreement.read": STAFF,
+    "billing.agreement.write": STAFF,
+    "billing.licence.write": {BA},
+    "billing.bureau.usage.read": STAFF,
+    "billing.prices.read": STAFF,
+    "billing.prices.write": {BA},
+    "billing.settings.read": STAFF,
+    "billing.settings.write": {BA},
+    "billing.runs.create": {BA},
+    "billing.statements.read": STAFF,
     # sync (h-sync): the bureau's system follows and pushes; questions between staff and client admins
     "sync.changes.read": ADMINS,
     "sync.webhooks.read": ADMINS,
@@ -174,6 +185,7 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{batch_id}", "pb-0000000000000000")
     path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     path = path.replace("{run_id}", "pr-1")
+    path = path.replace("{month}", "2026-01")  # billing statements
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
     ledger |= {"{webhook_id}": "wh_0000000000000000", "{delivery_id}": "c-x.1", "{question_id}": "q_0000000000000000"}

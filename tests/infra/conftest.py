@@ -45,8 +45,8 @@ EXTENDED_SPEC = dataclasses.replace(
             timeout_s=60,
         ),
         cat.Function(
-            name="billing",
-            handler="functions.billing.schedule.lambda_handler",
+            name="extended-schedule",  # not the catalogue's billing functions
+            handler="functions.extended.schedule.lambda_handler",
             description="test: scheduled function",
             schedules=(cat.Schedule("monthly-run", "cron(0 3 1 * ? *)", {"run": "monthly"}),),
             access=(cat.Access("bucket:documents"), cat.Access("queue:inbound-mail", write=True)),

@@ -119,6 +119,19 @@ ACTIONS: dict[str, ActionRule] = {
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # billing (docs/billing.md): a client's usage for its admins and the staff; prices, statements and the
+    # run for the staff, changes of money (prices, runs, licence events) for the bureau admin
+    "billing.usage.read": ActionRule("client", frozenset(_ADMINS)),
+    "billing.agreement.read": ActionRule("client", frozenset(_STAFF)),
+    "billing.agreement.write": ActionRule("client", frozenset(_STAFF)),
+    "billing.licence.write": ActionRule("client", frozenset({Role.BUREAU_ADMIN})),
+    "billing.bureau.usage.read": ActionRule("bureau", frozenset(_STAFF)),
+    "billing.prices.read": ActionRule("bureau", frozenset(_STAFF)),
+    "billing.prices.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "billing.settings.read": ActionRule("bureau", frozenset(_STAFF)),
+    "billing.settings.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "billing.runs.create": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "billing.statements.read": ActionRule("bureau", frozenset(_STAFF)),
     # outgoing payments (docs/payments.md, 0520): the bank module; approving is the payment right
     # (client admins and the bureau admin), each approval with a fresh BankID sign-in (payments.step_up)
     "payments.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),

@@ -186,6 +186,54 @@ def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
 
 
+# Billing (docs/billing.md, "Data"). In a client's partition: one usage item per metered domain event
+# (the exactly-once marker) and one counter item per month; the client's billing agreement. In the
+# bureau's partition: the month-closed markers, the final statements, the bureau's price list
+# versions and its billing settings. The platform's own price list and its billed bureaus sit in one
+# platform partition.
+USAGE_EVENT_PREFIX = "USAGE#E#"
+USAGE_MONTH_PREFIX = "USAGE#M#"
+BILLING_AGREEMENT_SK = "BILLING#AGREEMENT"
+BILLING_CLOSED_PREFIX = "BILLING#CLOSED#"
+BILLING_STATEMENT_PREFIX = "BILLING#STATEMENT#"
+BILLING_PRICELIST_PREFIX = "BILLING#PRICELIST#"
+BILLING_ACCOUNT_PREFIX = "BILLING#ACCOUNT#"
+BILLING_SETTINGS_SK = "BILLING#SETTINGS"
+PLATFORM_BILLING_PK = "PLATFORM#BILLING"
+
+
+def usage_event_sk(event_id: str) -> str:
+    """The usage item of one domain event (its id: tenant#seq)."""
+    return f"{USAGE_EVENT_PREFIX}{event_id}"
+
+
+def usage_month_sk(month: str) -> str:
+    """A client's usage counters of one month (yyyy-mm), aggregated on write."""
+    return f"{USAGE_MONTH_PREFIX}{month}"
+
+
+def billing_closed_sk(month: str) -> str:
+    return f"{BILLING_CLOSED_PREFIX}{month}"
+
+
+def billing_statement_sk(month: str) -> str:
+    return f"{BILLING_STATEMENT_PREFIX}{month}"
+
+
+def billing_pricelist_sk(valid_from: str) -> str:
+    return f"{BILLING_PRICELIST_PREFIX}{valid_from}"
+
+
+def billing_account_sk(bureau_id: str) -> str:
+    """A bureau the platform bills (PLATFORM#BILLING partition): the monthly run's list of bureaus."""
+    return f"{BILLING_ACCOUNT_PREFIX}{_checked(bureau_id)}"
+
+
+def is_client_pk(pk: str) -> bool:
+    """True for a client's (tenant's) partition key, T#<client>."""
+    return pk.startswith("T#")
+
+
 # Sync (docs/sync.md): webhook subscriptions and their delivery records in the subscriber's partition
 # (a client's T#<client> or the bureau's B#<bureau>); the overview's counters in the bureau's.
 WEBHOOK_PREFIX = "WEBHOOK#"
