@@ -265,3 +265,11 @@ def client_id_of(pk: str) -> str:
     if not pk.startswith("T#"):
         raise ValueError(f"not a client partition: {pk!r}")
     return _checked(pk[2:])
+
+
+# Reports the bureau publishes to a client (docs/ledger.md "Reports").
+REPORT_PREFIX = "REPORT#"
+
+
+def report_sk(report_id: str) -> str:
+    return f"{REPORT_PREFIX}{_checked(report_id)}"
