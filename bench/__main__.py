@@ -11,6 +11,9 @@ SCRIPTS = (
     "bench.bench_calls",
     "bench.bench_invoicing",
     "bench.bench_vouchers",
+    "bench.bench_bank",
+    "bench.bench_payroll",
+    "bench.bench_payroll_run",
     "bench.bench_ledger",
 )
 

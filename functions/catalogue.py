@@ -90,6 +90,23 @@ class Function:
 
 
 @dataclass(frozen=True)
+class StateMachine:
+    """A Step Functions state machine. Its ASL is `definition` (a path from the repository root)
+    with `${Placeholder}`s: each of `tasks` names the catalogue function a Lambda task invokes (its
+    ARN is put in), each of `resources` a catalogue resource ("queue:payment-batches-outgoing"; its
+    deployed name, URL or ARN is put in). The CDK app grants the machine's role exactly these; the
+    functions that start executions or answer task tokens name it in their `access`
+    (Access("statemachine:<name>", write=True)). `timeout_s` bounds a whole execution."""
+
+    name: str
+    definition: str
+    description: str
+    tasks: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, str] = field(default_factory=dict)
+    timeout_s: int = 90 * 24 * HOUR
+
+
+@dataclass(frozen=True)
 class GlobalIndex:
     name: str
     pk: str
@@ -179,12 +196,16 @@ BUCKETS: tuple[Bucket, ...] = (
             S3Notification("mail/", "ingest"),
             S3Notification("upload/", "ingest"),
             S3Notification("ehf/", "ingest"),
+            S3Notification("bank/", "bank-imports"),
         ),
     ),
 )
 QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+    # approved payment batches for the bank routine: {"client_id", "batch_id", "content_hash"} (contract 4)
+    Queue("payment-batches-outgoing", visibility_timeout_s=5 * MINUTE, max_receive_count=5),
+    Queue("bank-imports", visibility_timeout_s=15 * MINUTE, max_receive_count=5),
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
@@ -195,6 +216,26 @@ KEYS: tuple[EncryptionKey, ...] = (
     ),
 )
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
+
+# ---- workflows (Step Functions; docs/workflows.md) ------------------------------------------------
+STATE_MACHINES: tuple[StateMachine, ...] = (
+    StateMachine(
+        name="attestation",
+        definition="functions/workflows/attestation.asl.json",
+        description="Attestation of a voucher: each step of its chain a human task (reminder, escalation, "
+        "expiry); approved when every step approved, returned to the client on a rejection",
+        tasks={"AttestationTasks": "attestation-tasks"},
+    ),
+    StateMachine(
+        name="payment-approval",
+        definition="functions/workflows/payment-approval.asl.json",
+        description="Approval of a payment batch (step-up, four eyes, bound to the content hash) as a human "
+        "task with expiry; the approved batch handed to the bank routine's queue; the bank's status awaited",
+        tasks={"PaymentTasks": "payment-tasks"},
+        resources={"PaymentBatchesOutgoing": "queue:payment-batches-outgoing"},
+        timeout_s=30 * 24 * HOUR,
+    ),
+)
 
 _READ_TABLE = Access("table:main")
 _WRITE_TABLE = Access("table:main", write=True)
@@ -243,9 +284,13 @@ def _voucher_routes() -> tuple[Route, ...]:
         Route("POST", one + "/validation-override", "vouchers.approve"),
         Route("POST", one + "/correction-request", "vouchers.write"),
         Route("GET", client + "/attestations", "vouchers.attestation.read"),
-        Route("GET", client + "/attestations/{voucher_id}", "vouchers.attestation.read"),
-        Route("GET", client + "/attestations/{voucher_id}/preview", "vouchers.attestation.read"),
-        Route("POST", client + "/attestations/{voucher_id}/decision", "vouchers.attestation.decide"),
+        Route("GET", client + "/attestations/{attestation_id}", "vouchers.attestation.read"),
+        Route("GET", client + "/attestations/{attestation_id}/preview", "vouchers.attestation.read"),
+        Route("POST", client + "/attestations/{attestation_id}/decision", "vouchers.attestation.decide"),
+        Route("GET", client + "/attestation-rules", "vouchers.attestation.rules.read"),
+        Route("PUT", client + "/attestation-rules", "vouchers.attestation.rules.write"),
+        Route("GET", "/me/attestations", "me.attestations.read"),
+        Route("GET", one + "/attestation", "vouchers.read"),
         Route("POST", one + "/booking", "vouchers.book"),
         Route("POST", one + "/return", "vouchers.return"),
         Route("GET", "/bureau/voucher-queue", "vouchers.bureau.queue"),
@@ -276,6 +321,61 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("POST", one + "/payment-request", "invoicing.send"),
         Route("POST", one + "/reminders", "invoicing.remind"),
         Route("POST", one + "/collection", "invoicing.collection"),
+    )
+
+
+def _payment_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    one = client + "/payment-batches/{batch_id}"
+    change = client + "/suppliers/{item_id}/account-change"
+    return (
+        Route("GET", client + "/payment-batches", "payments.read"),
+        Route("POST", client + "/payment-batches", "payments.write"),
+        Route("GET", one, "payments.read"),
+        Route("GET", one + "/workflow", "payments.read"),
+        Route("PATCH", one, "payments.write"),
+        Route("POST", one + "/approvals", "payments.approve"),
+        Route("POST", one + "/cancellation", "payments.write"),
+        Route("GET", client + "/payment-settings", "payments.read"),
+        Route("PUT", client + "/payment-settings", "payments.settings.write"),
+        Route("GET", change, "payments.accounts.read"),
+        Route("POST", change, "payments.accounts.request"),
+        Route("POST", change + "/approval", "payments.accounts.decide"),
+        Route("POST", change + "/rejection", "payments.accounts.decide"),
+    )
+
+
+def _bank_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    return (
+        Route("GET", client + "/bank/agreement", "bank.read"),
+        Route("PUT", client + "/bank/agreement", "bank.agreement.write"),
+        Route("POST", client + "/bank/imports", "bank.import"),
+        Route("POST", client + "/bank/import-uploads", "bank.import"),
+        Route("GET", client + "/bank/imports", "bank.read"),
+        Route("GET", client + "/bank/imports/{import_id}", "bank.read"),
+        Route("GET", client + "/bank/payments", "bank.read"),
+        Route("GET", client + "/bank/payments/{payment_id}", "bank.read"),
+        Route("POST", client + "/bank/payments/{payment_id}/match", "bank.match"),
+        Route("GET", client + "/receivables", "receivables.read"),
+        Route("POST", client + "/receivables", "receivables.write"),
+    )
+
+
+def _payroll_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    run = client + "/payroll-runs/{run_id}"
+    return (
+        Route("GET", client + "/payroll-settings", "payroll.read"),
+        Route("PUT", client + "/payroll-settings", "payroll.settings.write"),
+        Route("POST", client + "/tax-card-orders", "payroll.tax_cards.order"),
+        Route("GET", client + "/tax-cards", "payroll.read"),
+        Route("POST", client + "/payroll-runs", "payroll.run"),
+        Route("GET", run, "payroll.read"),
+        Route("POST", run + "/approval", "payroll.approve"),
+        Route("GET", run + "/a-melding", "payroll.read"),
+        Route("POST", run + "/a-melding/submissions", "payroll.report"),
+        Route("POST", run + "/a-melding/status", "payroll.report"),
     )
 
 
@@ -446,7 +546,103 @@ FUNCTIONS: tuple[Function, ...] = (
             Access("bucket:documents"),
             Access("mail:vouchers"),
             _CURSORS,
+            Access("statemachine:attestation", write=True),
         ),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="attestation-tasks",
+        handler="functions.vouchers.attestation_tasks.lambda_handler",
+        description="The attestation workflow's tasks: open each step's human task (token kept server side), "
+        "remind, escalate, record decisions, and move the voucher on",
+        access=(_WRITE_TABLE, _SEND_EMAIL, Access("statemachine:attestation", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payments",
+        handler="functions.payments.api.lambda_handler",
+        description="Outgoing payments: payment batches from the payment proposal, their approval (BankID "
+        "step-up, four eyes, bound to the content hash), payment settings, supplier account changes",
+        routes=_payment_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _CURSORS, Access("statemachine:payment-approval", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payment-tasks",
+        handler="functions.payments.workflow_tasks.lambda_handler",
+        description="The payment-approval workflow's tasks: open the approval and bank-status human tasks "
+        "(tokens kept server side), expire unapproved batches, mark approved batches sent",
+        access=(_WRITE_TABLE, Access("statemachine:payment-approval", write=True)),
+        timeout_s=30 * SECOND,
+    ),
+    # Incoming bank payments (klientportal/bank, docs/bank.md)
+    Function(
+        name="bank",
+        handler="functions.bank.api.lambda_handler",
+        description="Bank agreements, bank file imports (raw body or presigned upload), incoming payments "
+        "and the manual-matching queue, the customer sub-ledger (open items)",
+        routes=_bank_routes(),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("bucket:vouchers", write=True),
+            Access("bucket:inbound", write=True),
+            Access("queue:bank-imports", write=True),
+            Access("queue:invoice-receipts", write=True),
+            _CURSORS,
+        ),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="bank-imports",
+        handler="functions.bank.queue.lambda_handler",
+        description="Bank files imported from the queue: read whole or rejected, payments matched by KID, "
+        "booked (invoice payment, open item, journal entry) once each",
+        queues=(QueueTrigger("bank-imports", batch_size=1),),
+        access=(
+            _WRITE_TABLE,
+            Access("bucket:vouchers", write=True),
+            Access("bucket:inbound"),
+            Access("queue:bank-imports", write=True),
+            Access("queue:invoice-receipts", write=True),
+        ),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=15 * MINUTE,
+    ),
+    Function(
+        name="bank-retrieval",
+        handler="functions.bank.schedule.lambda_handler",
+        description="Polls the bank channel of every client with a bank agreement (the agreements index): "
+        "new files stored unaltered, queued for import, then acknowledged",
+        schedules=(Schedule("bank-retrieval", "rate(15 minutes)"),),
+        access=(_WRITE_TABLE, Access("bucket:vouchers", write=True), Access("queue:bank-imports", write=True)),
+        timeout_s=5 * MINUTE,
+    ),
+    # Outgoing payments to the bank (klientportal/bank/outgoing.py, sending.py, answers.py; docs/formats-bank.md)
+    Function(
+        name="bank-outgoing",
+        handler="functions.bank.outgoing.lambda_handler",
+        description="Approved payment batches from the queue: pain.001 built and XSD-checked, stored in the "
+        "documents bucket exactly as sent, uploaded through the bank channel at most once",
+        queues=(QueueTrigger("payment-batches-outgoing", batch_size=1),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True), Access("queue:payment-batches-outgoing")),
+        timeout_s=2 * MINUTE,
+    ),
+    Function(
+        name="bank-answers",
+        handler="functions.bank.answers.lambda_handler",
+        description="The bank's pain.002 status reports from every client's bank channel applied to their "
+        "payment batches (bank_status.report)",
+        schedules=(Schedule("bank-answers", "rate(15 minutes)"),),
+        access=(_WRITE_TABLE,),
+        timeout_s=5 * MINUTE,
+    ),
+    Function(
+        name="bank-outgoing-api",
+        handler="functions.bank.outgoing_api.lambda_handler",
+        description="The pain.001 file sent to the bank for a payment batch, byte for byte",
+        routes=(Route("GET", "/clients/{client_id}/payment-batches/{batch_id}/pain001", "payments.read"),),
+        access=(_READ_TABLE, Access("bucket:documents")),
         timeout_s=30 * SECOND,
     ),
     Function(
@@ -458,6 +654,16 @@ FUNCTIONS: tuple[Function, ...] = (
         access=(_WRITE_TABLE, _CURSORS),
         memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="payroll",
+        handler="functions.payroll.api.lambda_handler",
+        description="Payroll: tax cards (skattekort til arbeidsgiver), monthly runs with tabelltrekk, "
+        "approval with step-up and the journal entry, the a-melding and its submission",
+        routes=_payroll_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=60 * SECOND,
     ),
 )
 
@@ -475,6 +681,14 @@ def env_var(resource: str) -> str:
     """
     kind, name = resource.split(":", 1)
     return f"KP_{kind}_{name}".upper().replace("-", "_")
+
+
+def state_machine(name: str) -> StateMachine:
+    """The state machine entry named `name`."""
+    for sm in STATE_MACHINES:
+        if sm.name == name:
+            return sm
+    raise KeyError(name)
 
 
 def function(name: str) -> Function:

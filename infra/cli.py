@@ -18,6 +18,16 @@ def _cmd_token(args: argparse.Namespace) -> int:
     from infra.local.runner import local_key_file
     from klientportal.auth.tokens import DevIssuer
 
+    if args.step_up or args.auth_age:
+        from infra.local import step_up_tokens
+
+        issuer = DevIssuer(local_key_file())
+        print(
+            step_up_tokens.issue(
+                issuer, args.user, step_up=args.step_up, auth_age_s=args.auth_age, minutes=args.minutes
+            )
+        )
+        return 0
     print(DevIssuer(local_key_file()).issue(args.user, minutes=args.minutes, auth_level=args.acr))
     return 0
 
@@ -92,6 +102,18 @@ def _cmd_ehf_read(args: argparse.Namespace) -> int:
     return main(args.files)
 
 
+def _cmd_bank_read(args: argparse.Namespace) -> int:
+    from infra.bank_read import main
+
+    return main(args.args)
+
+
+def _cmd_payroll_tabelltrekk(args: argparse.Namespace) -> int:
+    from klientportal.payroll.tabelltrekk_lines import main
+
+    return main(args.files)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="klientportal", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -113,6 +135,8 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--user", required=True, help="e-mail address of the user")
     token.add_argument("--minutes", type=int, default=60)
     token.add_argument("--acr", default=None, help="authentication level claim, e.g. bankid (step-up)")
+    token.add_argument("--step-up", action="store_true", help="a fresh BankID-level sign-in (payment approvals)")
+    token.add_argument("--auth-age", type=int, default=0, help="seconds since that sign-in (a stale one: > 300)")
     token.set_defaults(func=_cmd_token)
 
     openapi = sub.add_parser("openapi", help="print the OpenAPI document")
@@ -144,6 +168,17 @@ def parser() -> argparse.ArgumentParser:
     read = ehf_sub.add_parser("read", help="print what is read from an EHF document as JSON")
     read.add_argument("files", nargs=argparse.REMAINDER)
     read.set_defaults(func=_cmd_ehf_read)
+
+    bank = sub.add_parser("bank", help="bank file tools (Nets OCR giro, camt.053/054, pain.001/002)")
+    bank_sub = bank.add_subparsers(dest="bank_command", required=True)
+    bank_read = bank_sub.add_parser("read", help="print what is read from a bank file as JSON (exit 1: refused)")
+    bank_read.add_argument("args", nargs=argparse.REMAINDER, help="FILE [--summary]")
+    bank_read.set_defaults(func=_cmd_bank_read)
+    payroll = sub.add_parser("payroll", help="payroll tools")
+    payroll_sub = payroll.add_subparsers(dest="payroll_command", required=True)
+    trekk = payroll_sub.add_parser("tabelltrekk", help="JSON lines in, the same with withholding added")
+    trekk.add_argument("files", nargs="*", help="files of JSON lines (default: standard input)")
+    trekk.set_defaults(func=_cmd_payroll_tabelltrekk)
     return p
 
 

@@ -80,6 +80,21 @@ SECRET_MANUAL_ROTATION = (
     "a rotation Lambda would add code without adding safety."
 )
 
+STATE_MACHINE_EXECUTIONS = (
+    "Reading executions (DescribeExecution, GetExecutionHistory) of this one state machine: execution "
+    "ARNs end in the execution's name, so <state machine>:* is the narrowest resource that covers them."
+)
+STATE_MACHINE_INVOKE = (
+    "CDK's grantInvoke on a task function of this state machine: <function ARN>:* covers its versions "
+    "and aliases; only lambda:InvokeFunction, only this function."
+)
+STATE_MACHINE_LOGS_TRACES = (
+    "Execution logging (level ALL) and X-Ray tracing: logs:CreateLogDelivery/GetLogDelivery/"
+    "UpdateLogDelivery/DeleteLogDelivery/ListLogDeliveries/PutResourcePolicy/DescribeResourcePolicies/"
+    "DescribeLogGroups and xray:PutTraceSegments/PutTelemetryRecords/GetSamplingRules/"
+    "GetSamplingTargets support no resource-level permissions, so Resource is '*' for these only."
+)
+
 
 def acknowledge_findings(stack: KlientportalStack) -> None:
     """Acknowledge the accepted findings of `stack`."""
@@ -102,6 +117,17 @@ def acknowledge_findings(stack: KlientportalStack) -> None:
     for secret in stack.data.secrets.values():
         _ack(secret, "SMG4", SECRET_MANUAL_ROTATION)
     _acknowledge_bucket_notifications(stack)
+    _acknowledge_state_machines(stack)
+
+
+def _acknowledge_state_machines(stack: KlientportalStack) -> None:
+    """Each state machine role: its task functions' invoke grants and its logs/X-Ray statements."""
+    for sm in stack.spec.state_machines:
+        role = stack.workflows.roles[sm.name]
+        _ack(role, "IAM5[Resource::*]", STATE_MACHINE_LOGS_TRACES)
+        for fn_name in sorted(set(sm.tasks.values())):
+            arn = _arn(stack, stack.api.functions[fn_name])
+            _ack(role, f"IAM5[Resource::<{arn}>:*]", STATE_MACHINE_INVOKE)
 
 
 def _acknowledge_bucket_notifications(stack: Stack) -> None:
@@ -125,6 +151,12 @@ def _acknowledge_grant(stack: KlientportalStack, role: IConstruct, resource: str
     elif kind == "key" and write and stack.data.key_usage[name] != "hmac":
         for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
             _ack(role, f"IAM5[Action::{action}]", KEY_DATA_KEYS)
+    elif kind == "statemachine":
+        from infra.workflows import machine_name
+
+        sm = next(m for m in stack.spec.state_machines if m.name == name)
+        executions = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{machine_name(stack, sm)}:*"
+        _ack(role, f"IAM5[Resource::{executions}]", STATE_MACHINE_EXECUTIONS)
     elif kind == "bucket":
         arn = _arn(stack, stack.data.buckets[name])
         for finding in (

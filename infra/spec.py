@@ -18,6 +18,7 @@ class Spec:
     keys: tuple[cat.EncryptionKey, ...] = cat.KEYS
     secrets: tuple[cat.Secret, ...] = cat.SECRETS
     mail_receipts: tuple[cat.MailReceipt, ...] = cat.MAIL_RECEIPTS
+    state_machines: tuple[cat.StateMachine, ...] = cat.STATE_MACHINES
     event_bus: str = cat.EVENT_BUS
     main_table: str = cat.MAIN_TABLE.name
     idempotency_table: str = cat.IDEMPOTENCY_TABLE.name

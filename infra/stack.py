@@ -17,6 +17,7 @@ from infra.monitoring import Monitoring
 from infra.nag_suppressions import acknowledge_findings
 from infra.spec import Spec
 from infra.triggers import Triggers
+from infra.workflows import Workflows
 
 
 class KlientportalStack(Stack):
@@ -33,7 +34,9 @@ class KlientportalStack(Stack):
             self, "Intake", spec=spec, config=config, data=self.data, messaging=self.messaging, bindings=bindings
         )
         self.identity = Identity(self, "Identity", config=config, bindings=bindings)
+        self.workflows = Workflows(self, "Workflows", spec=spec, bindings=bindings)
         self.api = Api(self, "Api", spec=spec, config=config, bindings=bindings, identity=self.identity)
+        self.workflows.build(self.api.functions)
         self.triggers = Triggers(self, "Triggers", spec=spec, api=self.api, data=self.data, messaging=self.messaging)
         self.monitoring = Monitoring(
             self,

@@ -123,10 +123,6 @@ class AttestationRequest(Step):
     ) = None
 
 
-class AttestationDecision(Step):
-    decision: Literal["approve", "reject"]
-
-
 class Override(_In):
     version: Integer = Field(ge=1)
     reason: Annotated[MultilineText, Field(min_length=1, max_length=1000)]
@@ -294,6 +290,9 @@ def code_voucher(client_id: str, voucher_id: str, body: Coding, ctx: Context, vo
     "/clients/<client_id>/vouchers/<voucher_id>/attestation",
     tags=["vouchers"],
     summary="Send to attestation",
+    description="The chain comes from the client's attestation rules (or the named `attester`, plus the rules' "
+    "amount bands); the attestation workflow starts and from then on decides the voucher's status. The bureau "
+    "can send an approved voucher from its queue out for attestation too.",
     responses=COMMON_RESPONSES,
 )
 def send_to_attestation(
@@ -332,50 +331,6 @@ def override_validation(client_id: str, voucher_id: str, body: Override, ctx: Co
 )
 def request_correction(client_id: str, voucher_id: str, body: Return, ctx: Context, vouchers: Vouchers) -> Voucher:
     return Voucher.model_validate(view(vouchers.request_correction(voucher_id, body.version, body.comment, ctx.actor)))
-
-
-@router.get(
-    "/clients/<client_id>/attestations",
-    tags=["vouchers"],
-    summary="The vouchers waiting for your attestation",
-    responses=COMMON_RESPONSES,
-)
-def my_attestations(client_id: str, ctx: Context, vouchers: Vouchers) -> VoucherPage:
-    return VoucherPage(items=[Voucher.model_validate(view(r)) for r in vouchers.waiting_for(ctx.actor.sub)])
-
-
-@router.get(
-    "/clients/<client_id>/attestations/<voucher_id>",
-    tags=["vouchers"],
-    summary="One voucher waiting for your attestation",
-    responses=COMMON_RESPONSES,
-)
-def attestation_voucher(client_id: str, voucher_id: str, ctx: Context, vouchers: Vouchers) -> Voucher:
-    return Voucher.model_validate(view(vouchers.get_waiting(voucher_id, ctx.actor.sub)))
-
-
-@router.get(
-    "/clients/<client_id>/attestations/<voucher_id>/preview",
-    tags=["vouchers"],
-    summary="A short-lived URL of the preview of a voucher waiting for your attestation",
-    responses=COMMON_RESPONSES,
-)
-def attestation_preview(client_id: str, voucher_id: str, ctx: Context, vouchers: Vouchers) -> Preview:
-    return _preview(vouchers.get_waiting(voucher_id, ctx.actor.sub), ctx)
-
-
-@router.post(
-    "/clients/<client_id>/attestations/<voucher_id>/decision",
-    tags=["vouchers"],
-    summary="Approve or reject a voucher routed to you, with a comment",
-    responses=COMMON_RESPONSES,
-)
-def decide_attestation(
-    client_id: str, voucher_id: str, body: AttestationDecision, ctx: Context, vouchers: Vouchers
-) -> Voucher:
-    return Voucher.model_validate(
-        view(vouchers.decide_attestation(voucher_id, body.version, body.decision, body.comment, ctx.actor))
-    )
 
 
 @router.post(
@@ -460,5 +415,7 @@ def remove_from_payment(client_id: str, voucher_id: str, ctx: Context, payments:
     return PaymentProposal.model_validate(payments.remove(voucher_id, ctx.actor))
 
 
-app = build_app([router], catalogue.function("vouchers").routes)
+from functions.vouchers.attestation_api import router as attestation_router  # noqa: E402 (uses _preview)
+
+app = build_app([router, attestation_router], catalogue.function("vouchers").routes)
 lambda_handler = http_handler(app)

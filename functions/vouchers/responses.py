@@ -219,21 +219,62 @@ class Decision(_Out):
     via: str | None = Field(default=None, description="'attestation' when the named attester approved")
 
 
-class AttestationOutcome(_Out):
+class StepDecision(_Out):
     decision: Literal["approve", "reject"]
-    by: str
-    at: str
     comment: str | None = None
+    by: str
+    by_email: str | None = None
+    at: str
+
+
+class StepEvent(_Out):
+    event: Literal["delegated", "reminded", "escalated"]
+    at: str
+    from_user: str | None = None
+    to: str | None = None
+
+
+class AttestationStep(_Out):
+    """One step of the chain: who must attest and why, who has the task now (delegation,
+    escalation), their decision with comment and time, and what happened while it waited."""
+
+    step: int
+    attester: str
+    attester_email: str | None = None
+    substitute: str | None = None
+    substitute_email: str | None = None
+    reason: str
+    task_id: str = Field(description="The step's id: POST /clients/{client_id}/attestations/{task_id}/decision")
+    status: Literal["pending", "waiting", "approved", "rejected", "expired", "aborted", "cancelled"]
+    assignee: str | None = None
+    assignee_email: str | None = None
+    waiting_since: str | None = None
+    decision: StepDecision | None = None
+    events: list[StepEvent] = []
+
+
+class AttestationOutcome(_Out):
+    result: Literal["approved", "rejected", "expired", "aborted", "returned"]
+    reason: str | None = None
+    step: int | None = None
+    at: str
 
 
 class AttestationOut(_Out):
-    """Who the voucher was sent to for attestation, by whom, and the attester's decision."""
+    """The voucher's attestation as its workflow decided it (0501): the chain, each step's assignee
+    and decision, the execution it belongs to, and the outcome."""
 
-    attester: str
-    attester_email: str | None = None
+    attestation_id: str
+    round: int
+    status: Literal["running", "approved", "rejected", "expired", "aborted", "returned", "not_started"]
     requested_by: str
+    requested_by_email: str | None = None
     requested_at: str
     comment: str | None = None
+    rules_version: int | None = None
+    deadlines_hours: dict[str, int]
+    execution: str | None = Field(default=None, description="The Step Functions execution ARN")
+    chain: list[AttestationStep]
     outcome: AttestationOutcome | None = None
 
 
@@ -291,6 +332,22 @@ class ProposalMark(_Out):
     by: str
 
 
+class BatchMark(_Out):
+    """The payment batch the voucher is in (docs/payments.md)."""
+
+    batch_id: str
+    added_at: str
+    by: str
+
+
+class PaymentRejection(_Out):
+    """The bank rejected the voucher's payment in a batch; it may be proposed again."""
+
+    batch_id: str
+    reason: str | None = None
+    at: str
+
+
 class Voucher(_Out):
     """A voucher: what was read (with confidences), the checks, the editable details, the coding,
     attestation and booking. Amounts are decimal strings in the document currency."""
@@ -325,6 +382,8 @@ class Voucher(_Out):
     booking: BookingOut | None = None
     quarantine: QuarantineReason | None = None
     payment_proposal: ProposalMark | None = None
+    payment_batch: BatchMark | None = None
+    payment_rejected: PaymentRejection | None = None
 
 
 class VoucherPage(_Out):

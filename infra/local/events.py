@@ -18,6 +18,7 @@ def http_api_event(
     body: str | None,
     claims: dict | None,
     source_ip: str = "127.0.0.1",
+    base64_encoded: bool = False,
 ) -> dict:
     """An API Gateway HTTP API (payload 2.0) proxy event; JWT claims as strings, as AWS passes them."""
     now = time.time()
@@ -53,7 +54,7 @@ def http_api_event(
         "pathParameters": path_parameters or None,
         "requestContext": request_context,
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": base64_encoded,
     }
 
 

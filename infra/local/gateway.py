@@ -74,10 +74,12 @@ class Gateway:
         verifier: JwtVerifier,
         extra_routes: dict[tuple[str, str], Callable[[str], tuple[int, dict, bytes]]] | None = None,
         cors: CorsPolicy | None = None,
+        body_routes: dict[tuple[str, str], Callable[[str, bytes], tuple[int, dict, bytes]]] | None = None,
     ) -> None:
         self.invoker = invoker
         self.verifier = verifier
         self.extra_routes = extra_routes or {}
+        self.body_routes = body_routes or {}  # local routes that take the request body (/_local/bank/…)
         self.cors = cors
         routes = [_compile(fn, r) for fn, r in catalogue.routes()]
         self.routes = sorted(routes, key=lambda c: -c.static_segments)
@@ -114,6 +116,9 @@ class Gateway:
         for (extra_method, prefix), handler in self.extra_routes.items():
             if method == extra_method and path.startswith(prefix):
                 return handler(path[len(prefix) :])
+        for (extra_method, prefix), body_handler in self.body_routes.items():
+            if method == extra_method and path.startswith(prefix):
+                return body_handler(path[len(prefix) :], body or b"")
         found = self.match(method, path)
         if found is None:
             return problem(404, "not-found", "Not found", f"no route for {method} {path}")
@@ -129,8 +134,9 @@ class Gateway:
                 claims = self.verifier.verify(auth[7:].strip())
             except Unauthenticated as exc:
                 return problem(401, "unauthenticated", "Authentication required", exc.detail)
+        binary = bool(body) and _is_binary(headers)
         try:
-            text = body.decode("utf-8") if body else None
+            text = base64.b64encode(body).decode() if binary and body else body.decode("utf-8") if body else None
         except UnicodeDecodeError:
             return problem(400, "bad-encoding", "Bad request", "the request body must be UTF-8")
         event = http_api_event(
@@ -142,6 +148,7 @@ class Gateway:
             query=url.query,
             body=text,
             claims=claims,
+            base64_encoded=binary,
         )
         result = self.invoker.invoke(compiled.function, event)
         out_headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
@@ -150,6 +157,13 @@ class Gateway:
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
         return int(result.get("statusCode", 200)), out_headers, data
+
+
+def _is_binary(headers: dict[str, str]) -> bool:
+    """Whether API Gateway would pass the body base64-encoded: any media type but text (a bank file
+    sent as application/octet-stream arrives as bytes, whatever its encoding)."""
+    media = next((v for k, v in headers.items() if k.lower() == "content-type"), "").split(";", 1)[0].strip().lower()
+    return media == "application/octet-stream"
 
 
 class _Refused(Exception):

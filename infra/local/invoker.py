@@ -46,6 +46,11 @@ class Invoker:
             self._handlers[fn.name] = getattr(module, fn.handler.rsplit(".", 1)[1])
         return self._handlers[fn.name]
 
+    def invoke_deployed(self, deployed_name: str, event: Any) -> Any:
+        """Invoke the catalogue function deployed (locally) as `deployed_name` ("klientportal-<name>"),
+        as a state machine's `lambda:invoke` task does (infra/local/moto_lambda.py routes it here)."""
+        return self.invoke(catalogue.function(deployed_name.removeprefix("klientportal-")), event)
+
     def invoke(self, fn: catalogue.Function, event: dict) -> Any:
         handler = self.handler(fn)
         context = LambdaContext(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from functions import catalogue
+from infra import workflow_definitions
 from klientportal import aws
 
 PREFIX = "klientportal"
@@ -137,6 +138,36 @@ def _create_bus() -> None:
     )
 
 
+LOCAL_ACCOUNT = "123456789012"  # moto's account
+
+
+def function_arn(name: str) -> str:
+    """The local ARN of a catalogue function (moto routes its invocations to the handler: moto_lambda)."""
+    region = aws.client("sqs").meta.region_name
+    return f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{resource_name('function', name)}"
+
+
+def _resource_value(resource: str, env: dict[str, str]) -> str:
+    """What a state machine's ASL gets for a catalogue resource: a queue's URL, else the env value."""
+    kind, name = resource.split(":", 1)
+    if kind == "queue":
+        url: str = aws.client("sqs").get_queue_url(QueueName=resource_name(kind, name))["QueueUrl"]
+        return url
+    return env[catalogue.env_var(resource)]
+
+
+def _create_state_machine(sm: catalogue.StateMachine, env: dict[str, str]) -> str:
+    """The state machine from its ASL and catalogue entry, as the CDK app builds it; its ARN."""
+    definition = workflow_definitions.render(sm, function_arn, lambda r: _resource_value(r, env))
+    resp = aws.client("stepfunctions").create_state_machine(
+        name=resource_name("statemachine", sm.name),
+        definition=definition,
+        roleArn=f"arn:aws:iam::{LOCAL_ACCOUNT}:role/{resource_name('role', sm.name)}",
+    )
+    arn: str = resp["stateMachineArn"]
+    return arn
+
+
 LOCAL_SECRET_VALUE = "local-only {name}: NOT A SECRET, never used in AWS"
 
 
@@ -182,4 +213,6 @@ def create_all() -> dict[str, str]:
         env[catalogue.env_var(f"mail:{receipt.name}")] = f"{receipt.subdomain}.{LOCAL_MAIL_DOMAIN}"
     env[catalogue.env_var("ocr:textract")] = "simulated"
     env[catalogue.env_var("email:outbound")] = f"faktura@{LOCAL_MAIL_DOMAIN}"  # the SimulatedTextract, never Textract
+    for sm in catalogue.STATE_MACHINES:
+        env[catalogue.env_var(f"statemachine:{sm.name}")] = _create_state_machine(sm, env)
     return env

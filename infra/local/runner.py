@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from functions import catalogue
 from infra import cors
-from infra.local import environment, moto_server, resources, seed
+from infra.local import environment, local_bank, moto_lambda, moto_server, resources, seed, step_up_tokens
 from infra.local.gateway import Gateway, problem, serve
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps
@@ -109,6 +109,7 @@ class LocalStack:
         self.moto, endpoint = moto_server.start()
         os.environ.update({"AWS_ENDPOINT_URL": endpoint, "MOTO_PORT": endpoint.rsplit(":", 1)[1]})
         os.environ.setdefault("KP_LOCAL_OUTBOX", str(environment.LOCAL_DIR / "outbox"))
+        os.environ.setdefault("KP_SIM_BANK_DIR", str(environment.LOCAL_DIR / "bank"))
         environment.apply({}, log_level=self.log_level)
         self.resource_env = resources.create_all()
         environment.apply(self.resource_env, log_level=self.log_level)
@@ -118,12 +119,17 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         from klientportal.bootstrap import tenancy_service
 
+        self.invoker = Invoker()
+        moto_lambda.install(self.invoker.invoke_deployed)  # state machines' Lambda tasks → the handlers
         seed.seed(tenancy_service())
         self.issuer = DevIssuer(environment.DEV_ISSUER_KEY)
-        self.invoker = Invoker()
         self.pumps = Pumps(self.invoker, self.resource_env)
         self.gateway = Gateway(
-            self.invoker, self.issuer.verifier(), extra_routes=self._local_routes(), cors=cors_policy
+            self.invoker,
+            self.issuer.verifier(),
+            extra_routes=self._local_routes(),
+            cors=cors_policy,
+            body_routes=local_bank.routes() if self.local_routes else None,
         )
         self.pumps.start()
         self.smtp = start_smtp_drop(tenancy_service())  # voucher e-mail, where SES would write it
@@ -152,6 +158,7 @@ class LocalStack:
             ("GET", "/_local/jwks.json"): lambda _: _json(200, self.issuer.jwks()),
             ("GET", "/_local/clock"): lambda _: self._clock(None),
             ("POST", "/_local/clock/"): lambda rest: self._clock(unquote(rest.strip("/"))),
+            ("POST", "/_local/tokens/"): lambda rest: step_up_tokens.local_route(self.issuer, rest),
         }
 
     def _clock(self, setting: str | None) -> tuple[int, dict, bytes]:
@@ -237,6 +244,7 @@ class LocalStack:
             '(invitations, e-mails, EHF, print jobs the simulators "sent")\n'
             f"  Events     {self.url}/_local/events   (domain events on the bus)\n"
             f"  Schedules  POST {self.url}/_local/schedules/<name>   (fire one now)\n"
+            f"  Bank       POST {self.url}/_local/bank/<channel customer>/<file name>   (the bank offers a file)\n"
             f"  Move time  POST {self.url}/_local/clock/<2027-01-15 | +30d | real>\n"
         )
 

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from infra.local.seed_attestation import seed_attestation
+from infra.local.seed_bank import seed_bank
 from infra.local.seed_ledger import seed_ledger
+from infra.local.seed_payments import seed_payments
+from infra.local.seed_payroll import seed_payroll
 from infra.local.seed_vouchers import seed_vouchers
 from klientportal.bootstrap import Invocation
 from klientportal.invoicing.settings import InvoiceSettings
@@ -223,7 +227,11 @@ def seed(service: TenancyService) -> None:
     """All demo data, each part through the same service the API uses."""
     seed_tenancy(service)
     seed_invoicing(service)
+    seed_attestation(service)
     seed_vouchers(_services(service))
+    seed_bank(_services(service))
+    seed_payments(_services(service))
+    seed_payroll(_services(service))
     seed_ledger(_services(service))
 
 

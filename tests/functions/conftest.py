@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from infra.local import environment, moto_server, resources, seed
+from infra.local import environment, moto_lambda, moto_server, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
 from klientportal import aws
@@ -109,4 +109,6 @@ def issuer(tmp_path) -> DevIssuer:
 def api(aws_env, issuer) -> Api:
     """The API over the demo bureau, clients and users (infra/local/seed.py `seed_tenancy`)."""
     seed.seed_tenancy(tenancy_service())
-    return Api(Gateway(Invoker(), issuer.verifier()), issuer)
+    invoker = Invoker()
+    moto_lambda.install(invoker.invoke_deployed)  # state machines' Lambda tasks → these handlers
+    return Api(Gateway(invoker, issuer.verifier()), issuer)

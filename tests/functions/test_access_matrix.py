@@ -97,8 +97,32 @@ EXPECTED: dict[str, set[str]] = {
     "vouchers.bureau.queue": STAFF,
     "vouchers.attestation.read": {AT, CA},  # only what is routed to them (0270); attestation module
     "vouchers.attestation.decide": {AT, CA},
+    "vouchers.attestation.rules.read": ADMINS,  # attestation rules (0502): client admin and bureau staff
+    "vouchers.attestation.rules.write": ADMINS,
+    "me.attestations.read": {AT, CA},  # only the steps assigned to them, in every client (0501)
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    # payments (0520): module bank (salg@ lacks it); approving is the payment right, with step-up
+    "payments.read": ADMINS,
+    "payments.write": ADMINS,
+    "payments.approve": {BA, CA},
+    "payments.settings.write": {BA, CA},
+    "payments.accounts.read": ADMINS,  # module vouchers: salg@ lacks it
+    "payments.accounts.request": ADMINS,
+    "payments.accounts.decide": ADMINS,
+    "bank.read": ADMINS,  # bank module: salg@ was not given it
+    "bank.agreement.write": ADMINS,
+    "bank.import": ADMINS,
+    "bank.match": ADMINS,
+    "receivables.read": ADMINS,  # the customer sub-ledger belongs to the bank module
+    "receivables.write": ADMINS,
+    # payroll: c-fjordkaffe has no payroll module (salaries: client admins and bureau staff only)
+    "payroll.read": STAFF,
+    "payroll.settings.write": STAFF,
+    "payroll.tax_cards.order": STAFF,
+    "payroll.run": STAFF,
+    "payroll.approve": STAFF,
+    "payroll.report": STAFF,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -138,6 +162,10 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = route.path.replace("{client_id}", client_id).replace("{item_id}", "1").replace("{user_id}", user_id)
     path = path.replace("{invoice_id}", "inv-1").replace("{participant_id}", "0192:923456708")
     path = path.replace("{voucher_id}", "0" * 24).replace("{customer_number}", "1")
+    path = path.replace("{attestation_id}", "at0000000000000000000000-1")
+    path = path.replace("{batch_id}", "pb-0000000000000000")
+    path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
+    path = path.replace("{run_id}", "pr-1")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01", "{report_id}": "rep-" + "0" * 16}
     for name, value in ledger.items():

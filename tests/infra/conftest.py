@@ -50,6 +50,22 @@ EXTENDED_SPEC = dataclasses.replace(
             schedules=(cat.Schedule("monthly-run", "cron(0 3 1 * ? *)", {"run": "monthly"}),),
             access=(cat.Access("bucket:documents"), cat.Access("queue:inbound-mail", write=True)),
         ),
+        cat.Function(
+            name="probe-starter",
+            handler="functions.probe.api.lambda_handler",
+            description="test: starts the probe workflow and answers its task tokens",
+            access=(cat.Access("table:main", write=True), cat.Access("statemachine:probe", write=True)),
+        ),
+    ),
+    state_machines=(
+        *cat.STATE_MACHINES,
+        cat.StateMachine(
+            name="probe",
+            definition="tests/infra/probe.asl.json",
+            description="test: a Lambda task, a human wait, an SQS hand-over",
+            tasks={"Probe": "extended-intake"},
+            resources={"Outgoing": "queue:inbound-mail"},
+        ),
     ),
 )
 

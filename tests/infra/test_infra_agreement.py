@@ -30,7 +30,14 @@ def test_queues(any_stack):
 
 
 def test_every_access_names_a_resource_of_the_stack(catalogue_stack):
-    kinds = {"table": cat.TABLES, "bucket": cat.BUCKETS, "key": cat.KEYS, "queue": cat.QUEUES, "secret": cat.SECRETS}
+    kinds = {
+        "table": cat.TABLES,
+        "bucket": cat.BUCKETS,
+        "key": cat.KEYS,
+        "queue": cat.QUEUES,
+        "secret": cat.SECRETS,
+        "statemachine": cat.STATE_MACHINES,
+    }
     for fn in cat.FUNCTIONS:
         for access in fn.access:
             kind, name = access.resource.split(":", 1)

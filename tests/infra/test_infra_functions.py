@@ -59,7 +59,7 @@ def test_environment_names_every_resource_the_function_may_use(any_stack):
 
 def test_log_groups_have_retention(any_stack):
     groups = any_stack.resources("AWS::Logs::LogGroup")
-    assert len(groups) == len(any_stack.stack.spec.functions) + 1
+    assert len(groups) == len(any_stack.stack.spec.functions) + 1 + len(any_stack.stack.spec.state_machines)
     assert all("RetentionInDays" in g["Properties"] for g in groups.values())
 
 

@@ -18,13 +18,16 @@ def test_inbound_bucket_notifies_the_ingest_queue_per_prefix(catalogue_stack):
     props = notifications["Properties"]
     bucket_id = catalogue_stack.logical_id(catalogue_stack.stack.data.buckets["inbound"])
     assert ref_target(props["BucketName"]) == bucket_id
-    queue_id = catalogue_stack.logical_id(catalogue_stack.stack.messaging.queues["ingest"])
     configs = props["NotificationConfiguration"]["QueueConfigurations"]
     inbound = next(b for b in cat.BUCKETS if b.name == "inbound")
     assert sorted(c["Filter"]["Key"]["FilterRules"][0]["Value"] for c in configs) == sorted(
         n.prefix for n in inbound.notifications
     )
-    assert all(ref_target(c["QueueArn"]) == queue_id and c["Events"] == ["s3:ObjectCreated:*"] for c in configs)
+    queue_of = {n.prefix: n.queue for n in inbound.notifications}  # voucher intake → ingest, bank files → bank-imports
+    for c in configs:
+        queue = queue_of[c["Filter"]["Key"]["FilterRules"][0]["Value"]]
+        assert ref_target(c["QueueArn"]) == catalogue_stack.logical_id(catalogue_stack.stack.messaging.queues[queue])
+        assert c["Events"] == ["s3:ObjectCreated:*"]
 
 
 def test_ingest_queue_accepts_messages_from_s3_only_for_the_bucket(catalogue_stack):

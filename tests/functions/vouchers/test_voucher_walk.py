@@ -157,8 +157,6 @@ def test_return_with_comment_and_paid(api, inbound, invoice_pdf):
         {"version": v["version"], "lines": [{"account": "6800", "vat_code": "1", "net_amount": "10000.00"}]},
         user=ADMIN,
     ).json
-    v = api.post(base + "/attestation", {"version": v["version"]}, user=ADMIN).json
-    assert v["status"] == "in_attestation"
     v = api.post(base + "/approval", {"version": v["version"], "comment": "ok"}, user=ADMIN).json
     v = api.post(base + "/payment", {"version": v["version"], "paid_on": "2024-03-20"}, user=ADMIN).json
     assert v["status"] == "paid"
@@ -168,7 +166,7 @@ def test_return_with_comment_and_paid(api, inbound, invoice_pdf):
     assert returned.json["history"][-1]["comment"] == "Mangler prosjekt"
     assert [x["voucher_id"] for x in _vouchers(api, queue="returned")] == [v["voucher_id"]]
     actions = [e["action"] for e in api.get(f"/clients/{FJORD}/audit-events?limit=200", user=ADMIN).json["items"]]
-    assert {"voucher.sent_to_attestation", "voucher.paid", "voucher.returned"} <= set(actions)
+    assert {"voucher.approved", "voucher.paid", "voucher.returned"} <= set(actions)
 
 
 def test_upload_through_presigned_urls(api, inbound, invoice_pdf, ehf_bytes):

@@ -1,5 +1,5 @@
 """Pure voucher rules behind the hardening findings (0266–0272): the inbound key format, the upload
-size check, the amount to pay, checks after an edit, fatal EHF rules, the attester's decision."""
+size check, the amount to pay, checks after an edit, fatal EHF rules (attestation: test_attestation_rules.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from klientportal.errors import InvalidInput, NotFound
-from klientportal.tenancy.models import Membership, Module, Role
-from klientportal.vouchers import attestation, uploads
+from klientportal.vouchers import uploads
 from klientportal.vouchers.current_checks import recheck
 from klientportal.vouchers.ehf_rules import (
     FatalEhfRules,
@@ -124,34 +122,3 @@ def test_fatal_rules_block_until_overridden():
         require_not_blocked(data, "approved")
     require_not_blocked({**data, "validation_override": {"reason": "ok"}}, "approved")
     require_not_blocked({"validation": {"available": False}}, "approved")
-
-
-def _member(role: Role, status: str = "active") -> Membership:
-    return Membership(sub="u-1", email="a@b.no", scope="client", scope_id="c-1", role=role, status=status)
-
-
-def test_only_active_attesters_or_client_admins_can_be_named():
-    assert (
-        attestation.routing(_member(Role.ATTESTER), [Module.ATTESTATION], requested_by="x", at="t", comment=None)[
-            "attester"
-        ]
-        == "u-1"
-    )
-    for bad in (_member(Role.CLIENT_USER), _member(Role.ATTESTER, "disabled"), None):
-        with pytest.raises(InvalidInput):
-            attestation.routing(bad, [Module.ATTESTATION], requested_by="x", at="t", comment=None)
-
-
-def test_the_attester_decides_only_what_waits_for_them():
-    waiting = {
-        "status": "in_attestation",
-        "attestation": {"attester": "u-1"},
-        "coding": [{"account": "6800", "vat_code": "1", "net_amount": "100.00"}],
-        "details": {"total": "125.00"},
-    }
-    assert attestation.decide(waiting, "u-1", "approve", None, at="t")["status"] == "approved"
-    assert attestation.decide(waiting, "u-1", "reject", "nei", at="t")["status"] == "rejected"
-    with pytest.raises(InvalidInput):
-        attestation.decide(waiting, "u-1", "reject", " ", at="t")
-    with pytest.raises(NotFound):
-        attestation.decide(waiting, "u-2", "approve", None, at="t")

@@ -10,7 +10,9 @@ import boto3
 from botocore.config import Config
 
 #: The services the code uses (a name outside this list is a type error at the call).
-Service = Literal["cognito-idp", "dynamodb", "events", "kms", "s3", "secretsmanager", "ses", "sqs", "textract"]
+Service = Literal[
+    "cognito-idp", "dynamodb", "events", "kms", "s3", "secretsmanager", "ses", "sqs", "stepfunctions", "textract"
+]
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 

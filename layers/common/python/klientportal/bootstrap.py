@@ -23,9 +23,14 @@ from klientportal.repository.store import Store
 from klientportal.settings import Settings, settings
 
 if TYPE_CHECKING:
+    from klientportal.bank.sending import BatchSender
+    from klientportal.bank.service import BankService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.ledger.service import LedgerService
+    from klientportal.payments.batches import PaymentBatchService
+    from klientportal.payments.supplier_accounts import SupplierAccountChanges
+    from klientportal.payroll.service import PayrollService
     from klientportal.registers.service import RegisterService
     from klientportal.repository.audit_anchors import AnchorStore
     from klientportal.tenancy.models import Client
@@ -104,6 +109,33 @@ class Invocation:
 
         return AnchorStore(self.s3, self.settings.vouchers_bucket)
 
+    def payment_batches(self, client_id: str) -> PaymentBatchService:
+        from klientportal.payments.batches import PaymentBatchService
+        from klientportal.payments.workflow import approval_workflow
+
+        return PaymentBatchService(self.store, client_id, approval_workflow(self.store, client_id))
+
+    def supplier_account_changes(self, client_id: str) -> SupplierAccountChanges:
+        from klientportal.payments.supplier_accounts import SupplierAccountChanges
+
+        return SupplierAccountChanges(self.store, client_id)
+
+    def bank(self, client_id: str) -> BankService:
+        """The bank routine of one client: originals in the Object-Lock bucket, uploads from the inbound one."""
+        from klientportal.bank.service import BankService
+
+        s = self.settings
+        return BankService(
+            self.store,
+            client_id,
+            self.delivery,
+            s3=self.s3,
+            originals_bucket=s.vouchers_bucket,
+            inbound_bucket=s.inbound_bucket,
+            sqs=aws.client("sqs"),
+            queue_name=s.bank_imports_queue,
+        )
+
     @property
     def s3(self) -> Any:
         return aws.client("s3")
@@ -111,6 +143,15 @@ class Invocation:
     @property
     def events(self) -> Any:
         return aws.client("events")
+
+    def bank_sender(self, client_id: str) -> BatchSender:
+        """Outgoing payments of one client: pain.001 files in the documents bucket, the bank channel
+        (locally the simulator that answers as the bank)."""
+        from klientportal.bank.answers import answering_channel
+        from klientportal.bank.sending import BatchSender
+
+        channel = answering_channel(self.settings.delivery_mode)
+        return BatchSender(self.store, self.s3, self.settings.documents_bucket, channel, client_id)
 
 
 def invocation() -> Invocation:
@@ -144,6 +185,41 @@ def _ocr_engine(kind: str, staging_bucket: str) -> OcrEngine:
 
         _ocr_engines[(kind, staging_bucket)] = default_ocr_engine(kind, staging_bucket)
     return _ocr_engines[(kind, staging_bucket)]
+
+
+def attestation_tasks(inv: Invocation, client_id: str) -> Any:
+    """The attestation workflow's tasks for one client (h-wf, 0501): notices go out by e-mail."""
+    from klientportal.vouchers.attestation_flow import AttestationTasks
+
+    return AttestationTasks(inv.store, client_id, mailer=inv.delivery.email, sender=inv.settings.invoice_from_address)
+
+
+# Payroll (issue 11, h-payroll) -------------------------------------------------------------------
+_payroll_adapters: dict[str, tuple[Any, Any]] = {}
+
+
+def payroll_adapters(mode: str) -> tuple[Any, Any]:
+    """(tax cards, a-melding submission): the real shapes when `mode` is "aws", else the simulators,
+    kept per process because they remember what they answered, as the real services do."""
+    if mode not in _payroll_adapters:
+        if mode == "aws":
+            from klientportal.adapters.amelding_submission import HttpInnrapportering
+            from klientportal.adapters.skattekort import HttpSkattekort
+
+            _payroll_adapters[mode] = (HttpSkattekort(), HttpInnrapportering())
+        else:
+            from klientportal.adapters.amelding_submission import SimulatedInnrapportering
+            from klientportal.adapters.skattekort import SimulatedSkattekort
+
+            _payroll_adapters[mode] = (SimulatedSkattekort(), SimulatedInnrapportering())
+    return _payroll_adapters[mode]
+
+
+def payroll(inv: Invocation, client_id: str) -> PayrollService:
+    from klientportal.payroll.service import PayrollService
+
+    tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
+    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission)
 
 
 def ledger_service(inv: Invocation, client_id: str) -> LedgerService:

@@ -35,6 +35,7 @@ class Settings:
     invoice_from_address: str = "faktura@klientportal.no"
     personal_id_hash_key: str = "alias/klientportal-personal-id-hash"
     cursor_signing_secret: str = ""
+    bank_imports_queue: str = "klientportal-bank-imports"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,6 +56,7 @@ class Settings:
             invoice_from_address=_env("KP_EMAIL_OUTBOUND", "faktura@klientportal.no"),
             personal_id_hash_key=_env("KP_KEY_PERSONAL_ID_HASH", "alias/klientportal-personal-id-hash"),
             cursor_signing_secret=_env("KP_SECRET_CURSOR_SIGNING", ""),
+            bank_imports_queue=_env("KP_QUEUE_BANK_IMPORTS", "klientportal-bank-imports"),
         )
 
 

@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from klientportal.api.body import loads, refuse_body
+from klientportal.api.body import loads, refuse_body, refuse_raw_body
 from klientportal.api.context import RequestContext
 from klientportal.api.problems import (
     PROBLEM_CONTENT_TYPE,
@@ -59,10 +59,13 @@ def _no_preload(route_key: str, path: dict[str, str]) -> Iterable[str]:
 class GuardedApp(APIGatewayHttpResolver):
     """The resolver of one API function, with the catalogue's route → action map and its preload."""
 
-    def __init__(self, actions: dict[str, str | None], preload: Preload) -> None:
+    def __init__(
+        self, actions: dict[str, str | None], preload: Preload, raw_bodies: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__(enable_validation=True, response_validation_error_http_code=500, json_body_deserializer=loads)
         self.actions = actions
         self.preload = preload
+        self.raw_bodies = raw_bodies  # route keys whose body is a file, not JSON (the route checks it)
 
     def on_error(self, error: type[E], handler: Callable[[E], Response[str]]) -> None:
         """Answer `error` with `handler` (powertools' `exception_handler`, as a typed call)."""
@@ -145,9 +148,15 @@ def authorize_event(
     return ctx
 
 
-def build_app(routers: Iterable[Router], routes: Iterable[Any], preload: Preload = _no_preload) -> GuardedApp:
-    """An HTTP API app with `routers` included, guarded for the catalogue `routes` given."""
-    app = GuardedApp({r.route_key: r.action for r in routes}, preload)
+def build_app(
+    routers: Iterable[Router],
+    routes: Iterable[Any],
+    preload: Preload = _no_preload,
+    raw_bodies: Iterable[str] = (),
+) -> GuardedApp:
+    """An HTTP API app with `routers` included, guarded for the catalogue `routes` given; the
+    routes in `raw_bodies` (route keys) take a file as their body and bound it themselves."""
+    app = GuardedApp({r.route_key: r.action for r in routes}, preload, frozenset(raw_bodies))
     for router in routers:
         app.include_router(router)
     for route in app._static_routes + app._dynamic_routes:
@@ -222,7 +231,7 @@ def http_handler(app: GuardedApp) -> LambdaHandler:
             return _proxy_problem(
                 InternalError("something went wrong on our side; it has been logged"), event.get("rawPath", "")
             )
-        refused = refuse_body(event)
+        refused = refuse_raw_body(event) if ctx.route_key in app.raw_bodies else refuse_body(event)
         if refused:
             return _proxy_problem(refused, event.get("rawPath", ""))
         ctx.lambda_context = context

@@ -73,6 +73,16 @@ def refuse_body(event: dict[str, Any]) -> DomainError | None:
     return None
 
 
+def refuse_raw_body(event: dict[str, Any]) -> DomainError | None:
+    """Why the file body of a raw-body route (a bank file) is refused before the route runs: only its
+    size (the route reads and checks the bytes itself)."""
+    body = event.get("body") or ""
+    size = len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body.encode("utf-8", "surrogatepass"))
+    if size > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"the body may be at most {MAX_BODY_BYTES} bytes; upload a larger file presigned")
+    return None
+
+
 def nesting_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in JSON `text`, strings left out: one linear pass
     in C (regular expressions, then a running sum of +1/-1 per bracket)."""

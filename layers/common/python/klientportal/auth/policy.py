@@ -28,6 +28,7 @@ _STAFF = BUREAU_ROLES
 _ADMINS = BUREAU_ROLES | {Role.CLIENT_ADMIN}
 _MEMBERS = BUREAU_ROLES | {Role.CLIENT_ADMIN, Role.CLIENT_USER}
 _ATTESTERS = {Role.ATTESTER, Role.CLIENT_ADMIN}
+_PAYERS = {Role.BUREAU_ADMIN, Role.CLIENT_ADMIN}  # the payment right (disposisjonsrett)
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,38 @@ ACTIONS: dict[str, ActionRule] = {
     # attesters reach nothing else of the client's vouchers
     "vouchers.attestation.read": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
     "vouchers.attestation.decide": ActionRule("client", frozenset(_ATTESTERS), Module.ATTESTATION),
+    # attestation rules (0502): written by the client admin or the bureau; read also by the bureau's staff
+    "vouchers.attestation.rules.read": ActionRule("client", frozenset(_ADMINS), Module.ATTESTATION),
+    "vouchers.attestation.rules.write": ActionRule("client", frozenset(_ADMINS), Module.ATTESTATION),
+    # what waits for the caller across all their clients (the per-assignee index; only their own steps)
+    "me.attestations.read": ActionRule("any", frozenset(_ATTESTERS)),
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # outgoing payments (docs/payments.md, 0520): the bank module; approving is the payment right
+    # (client admins and the bureau admin), each approval with a fresh BankID sign-in (payments.step_up)
+    "payments.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "payments.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "payments.approve": ActionRule("client", frozenset(_PAYERS), Module.BANK),
+    "payments.settings.write": ActionRule("client", frozenset(_PAYERS), Module.BANK),
+    # a supplier's bank account changes only with a second person's approval (0522)
+    "payments.accounts.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
+    "payments.accounts.request": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
+    "payments.accounts.decide": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # incoming bank payments and the customer sub-ledger (docs/bank.md)
+    "bank.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "bank.agreement.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.import": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "bank.match": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    "receivables.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
+    "receivables.write": ActionRule("client", frozenset(_ADMINS), Module.BANK),
+    # Payroll (issue 11): salaries are seen and run by the client's admins and the bureau only.
+    "payroll.read": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.settings.write": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.tax_cards.order": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.run": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.approve": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    "payroll.report": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     **_registers(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
     "ledger.read": ActionRule("client", frozenset(_ADMINS)),

@@ -116,6 +116,18 @@ class Issuing:
                     "invoice.kid_indexed",
                 )
             )
+            changes.append(  # the bank matching routine finds the invoice of a KID by its number (docs/bank.md)
+                Change(
+                    None,
+                    Record(
+                        ctx.pk,
+                        keys.invoice_number_sk(number),
+                        "invoice_number",
+                        {"number": number, "invoice_id": data["id"], "kid": kid},
+                    ),
+                    "invoice.number_indexed",
+                )
+            )
         if original is not None:
             changes += self._credit_original(original, data)
         draft = invoice_draft(data)

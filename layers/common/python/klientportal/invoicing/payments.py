@@ -10,6 +10,7 @@ dated after today (Europe/Oslo). What is paid beyond the invoice's total is reco
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -35,20 +36,37 @@ class Payments:
     def register(self, invoice_id: str, payment: Payment, actor: Actor) -> Record:
         """Record `payment` on the invoice once; settles the invoice (and closes a debt-collection
         case) when nothing is owed any more."""
+        self.require_not_future(payment)
+
+        def attempt() -> tuple[Record, bool]:
+            planned = self.plan(invoice_id, payment)
+            if planned.replay:
+                return planned.invoice, False
+            return self.ctx.store.write(self.ctx.pk, planned.changes, actor)[0], planned.closing
+
+        rec, closing = retry_on_stale(attempt, also_on_exists=True)
+        if closing:
+            self.close_collection(rec)
+        return rec
+
+    def require_not_future(self, payment: Payment) -> None:
         today = self.ctx.today()
         if payment.paid_on > today:
             raise InvalidInput(
                 f"a payment cannot be dated after today ({today.isoformat()} in Norway)",
                 [FieldError("paid_on", f"after today ({today.isoformat()})")],
             )
-        rec, closing = retry_on_stale(lambda: self._record(invoice_id, payment, actor), also_on_exists=True)
-        if closing:
-            self.ctx.adapters.collection.close_case(
-                rec.data["collection"]["case_id"], "paid to the creditor", self.ctx.client.client_id, invoice_id
-            )
-        return rec
 
-    def _record(self, invoice_id: str, payment: Payment, actor: Actor) -> tuple[Record, bool]:
+    def close_collection(self, invoice: Record) -> None:
+        """Tell Svea the claim was paid to the creditor (after the transaction that settled it)."""
+        self.ctx.adapters.collection.close_case(
+            invoice.data["collection"]["case_id"], "paid to the creditor", self.ctx.client.client_id, invoice.data["id"]
+        )
+
+    def plan(self, invoice_id: str, payment: Payment) -> PaymentPlan:
+        """The changes that record `payment` on the invoice (read now, written by the caller in its
+        own transaction, e.g. with the bank routine's open item and journal entry), or a replay of a
+        payment already recorded (no changes). Raises PaymentIdReused / InvalidTransition."""
         ctx = self.ctx
         rec = ctx.repo.invoice(invoice_id)
         invoice = StoredInvoice.model_validate(rec.data)
@@ -61,7 +79,7 @@ class Payments:
         )
         if claimed is not None:
             _require_same(payment, claimed, invoice_id)
-            return rec, False
+            return PaymentPlan(rec, [], False, True)
         lc.require(invoice.status, lc.RECEIVES_PAYMENT, "register a payment on")
         data = dict(rec.data)
         overpaid_before = lc.overpaid(data)
@@ -80,8 +98,9 @@ class Payments:
         if closing:
             data["collection"] = {**data["collection"], "status": "closing"}
         settled = data["status"] == lc.PAID and invoice.status != lc.PAID
+        after = ctx.indexed(rec, data)
         changes = [
-            Change(rec, ctx.indexed(rec, data), "invoice.paid" if settled else "invoice.payment_registered"),
+            Change(rec, after, "invoice.paid" if settled else "invoice.payment_registered"),
             Change(
                 None,
                 Record(
@@ -99,7 +118,18 @@ class Payments:
                     ctx, data, extra, {"payment_id": payment.payment_id, "paid_on": payment.paid_on.isoformat()}
                 )
             )
-        return ctx.store.write(ctx.pk, changes, actor)[0], closing
+        return PaymentPlan(after, changes, closing, False)
+
+
+@dataclass(frozen=True)
+class PaymentPlan:
+    """What recording one payment changes: the invoice as it will be, the changes, whether a Svea
+    case must be closed after the write, and whether it is a replay (nothing to write)."""
+
+    invoice: Record
+    changes: list[Change]
+    closing: bool
+    replay: bool
 
 
 def _require_same(payment: Payment, claimed: dict[str, Any], invoice_id: str) -> None:

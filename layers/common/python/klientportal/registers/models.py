@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -262,6 +263,18 @@ class Department(DepartmentCreate):
     """A stored department (avdeling)."""
 
 
+SalaryForm = Literal["fixed", "hourly"]
+EndReason = Literal[
+    "arbeidstakerHarSagtOppSelv",
+    "kontraktenErUtloept",
+    "arbeidsgiverHarSagtOppArbeidstaker",
+    "arbeidsforholdetVarFeilaktigRegistrert",
+    "annet",
+]
+# Yrkeskode of the a-melding: the STYRK-08 unit group (4 digits) and Skatteetaten's 3-digit suffix.
+OccupationCode = Annotated[str, StringConstraints(pattern=r"^\d{7}$")]
+
+
 class _EmployeeFields(_Private):
     employee_number: Integer = Field(ge=1, le=999_999_999)
     first_name: Text = Field(min_length=1, max_length=100)
@@ -272,6 +285,29 @@ class _EmployeeFields(_Private):
     employment_start: date
     position_percentage: Percentage = Field(default=Decimal("100.00"), ge=0, le=100)
     tax_municipality: MunicipalityNumber | None = None
+    # Employment for payroll (issue 11); all optional so an employee can be registered first.
+    employment_end: date | None = None
+    end_reason: EndReason | None = None
+    occupation_code: OccupationCode | None = None
+    salary_form: SalaryForm | None = None
+    monthly_salary: Amount2 | None = Field(default=None, gt=0, le=MAX_PRICE)  # paid a month, at the position %
+    hourly_rate: Amount2 | None = Field(default=None, gt=0, le=Decimal("100000"))
+    pension_percentage: Percentage | None = Field(default=None, ge=2, le=7)  # OTP: at least 2 % by law
+    fifth_holiday_week: Flag = False
+
+    @model_validator(mode="after")
+    def _employment_consistent(self) -> _EmployeeFields:
+        problems: list[_Problem] = []
+        if self.employment_end is not None and self.employment_end < self.employment_start:
+            problems.append(_problem("employment_end", "date_order", "the employment ends before it starts"))
+        if self.employment_end is not None and self.end_reason is None:
+            problems.append(_problem("end_reason", "missing", "an ended employment needs an end reason"))
+        if self.salary_form == "fixed" and self.monthly_salary is None:
+            problems.append(_problem("monthly_salary", "missing", "a fixed salary needs the monthly salary"))
+        if self.salary_form == "hourly" and self.hourly_rate is None:
+            problems.append(_problem("hourly_rate", "missing", "hourly pay needs the hourly rate"))
+        _reject(self, problems)
+        return self
 
 
 class EmployeeCreate(_EmployeeFields):
@@ -377,6 +413,14 @@ class EmployeeUpdate(Patch):
     employment_start: date | None = None
     position_percentage: Percentage | None = Field(default=None, ge=0, le=100)
     tax_municipality: MunicipalityNumber | None = None
+    employment_end: date | None = None
+    end_reason: EndReason | None = None
+    occupation_code: OccupationCode | None = None
+    salary_form: SalaryForm | None = None
+    monthly_salary: Amount2 | None = Field(default=None, gt=0, le=MAX_PRICE)
+    hourly_rate: Amount2 | None = Field(default=None, gt=0, le=Decimal("100000"))
+    pension_percentage: Percentage | None = Field(default=None, ge=2, le=7)
+    fifth_holiday_week: Flag | None = None
 
 
 R = TypeVar("R", bound=BaseModel)

@@ -9,6 +9,7 @@ a second supplier with the same orgnr (or account) or employee with the same nat
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -203,6 +204,24 @@ class RegisterService:
         return self.store.query(self.pk, keys.register_prefix(spec.entity), limit=limit, cursor=cursor)
 
     def update(self, spec: RegisterSpec, item_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
+        writes = self.update_changes(spec, item_id, version, changes)
+        try:
+            return self.store.write(self.pk, writes, actor)[0]
+        except AlreadyExists as exc:
+            raise self._identity_taken(spec, [w.after for w in writes if w.before is None and w.after]) from exc
+
+    def update_changes(
+        self,
+        spec: RegisterSpec,
+        item_id: str,
+        version: int,
+        changes: dict[str, Any],
+        *,
+        account_change_approved: bool = False,
+    ) -> builtins.list[Change]:
+        """The writes of an update (the item, identity claims released and claimed), for `update` or a
+        caller's own transaction. A supplier's bank account changes only through an approved account
+        change (payments.supplier_accounts)."""
         rec = self.get(spec, item_id)
         if rec.version != version:
             raise StaleVersion(
@@ -217,6 +236,10 @@ class RegisterService:
             raise _invalid(exc) from exc
         if "customer_number" in changes:
             self._check_references(spec, new)
+        if isinstance(new, m.Supplier) and not account_change_approved:
+            from klientportal.payments.supplier_accounts import refuse_direct_change
+
+            refuse_direct_change(current.model_dump(mode="json"), new.model_dump(mode="json"))
         writes = [Change(rec, replace(rec, data=self._to_stored_data(spec, new)), f"{spec.entity}.updated")]
         old_claims: dict[str, Record] = {}
         new_claims: dict[str, Record] = {}
@@ -229,10 +252,7 @@ class RegisterService:
                 writes.append(Change(held, None, f"{spec.entity}.identity_released"))
         added = [new_claims[sk] for sk in new_claims.keys() - old_claims.keys()]
         writes += [Change(None, claim, f"{spec.entity}.identity_claimed") for claim in added]
-        try:
-            return self.store.write(self.pk, writes, actor)[0]
-        except AlreadyExists as exc:
-            raise self._identity_taken(spec, added) from exc
+        return writes
 
 
 class CustomAccount(BaseModel):

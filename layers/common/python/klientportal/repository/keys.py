@@ -186,6 +186,64 @@ def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
 
 
+# Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
+BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
+BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
+BANK_AGREEMENT_SHARDS = 4
+BANK_IMPORT_PREFIX = "BANKIN#IMPORT#"
+BANK_FILE_PREFIX = "BANKIN#FILE#"  # transmission identity claim: <format>#<identity> → import
+BANK_PAYMENT_PREFIX = "BANKIN#PAYMENT#"  # one bank payment, by its bank reference (the identity claim)
+BANK_SAME_PREFIX = "BANKIN#SAME#"  # the same payment in another format: account, date, amount, KID, n
+BANK_UNMATCHED_GSI = "#BANK_UNMATCHED"  # after client_pk: GSI1 of the payments waiting for a manual match
+RECEIVABLE_PREFIX = "RECEIVABLE#"  # an open item issued outside the portal, by invoice number
+OPEN_ITEM_KID_PREFIX = "OPENITEM_KID#"  # KID → the external open items that carry it
+INVOICE_NUMBER_PREFIX = "INVOICE_NUMBER#"  # invoice number → invoice id (written when issued)
+
+
+def bank_agreements_gsi(client_id: str) -> str:
+    import zlib
+
+    return f"{BANK_AGREEMENTS_GSI}{zlib.crc32(client_id.encode()) % BANK_AGREEMENT_SHARDS}"
+
+
+def all_bank_agreements_gsi() -> list[str]:
+    return [f"{BANK_AGREEMENTS_GSI}{n}" for n in range(BANK_AGREEMENT_SHARDS)]
+
+
+def bank_import_sk(import_id: str) -> str:
+    return f"{BANK_IMPORT_PREFIX}{_checked(import_id)}"
+
+
+def bank_file_sk(file_format: str, identity: str) -> str:
+    return f"{BANK_FILE_PREFIX}{file_format}#{identity}"
+
+
+def bank_payment_sk(payment_key: str) -> str:
+    return f"{BANK_PAYMENT_PREFIX}{payment_key}"
+
+
+def bank_same_sk(fingerprint: str, occurrence: int) -> str:
+    return f"{BANK_SAME_PREFIX}{fingerprint}#{occurrence:04d}"
+
+
+def bank_unmatched_gsi(client_id: str) -> str:
+    return f"{client_pk(client_id)}{BANK_UNMATCHED_GSI}"
+
+
+def receivable_sk(invoice_number: str) -> str:
+    return f"{RECEIVABLE_PREFIX}{invoice_number}"
+
+
+def open_item_kid_sk(kid: str) -> str:
+    return f"{OPEN_ITEM_KID_PREFIX}{kid}"
+
+
+def invoice_number_sk(number: int) -> str:
+    return f"{INVOICE_NUMBER_PREFIX}{number:010d}"
+
+
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
+# account, party, date and source, balances per account and year maintained on write, the periods.
 # The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
 # indexes by account, party and source (ledger partition), balances per account and party and year
 # maintained on write (balances partition), the periods and SAF-T mapping (client partition).
@@ -265,6 +323,71 @@ def client_id_of(pk: str) -> str:
     if not pk.startswith("T#"):
         raise ValueError(f"not a client partition: {pk!r}")
     return _checked(pk[2:])
+
+
+# Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
+# and pending changes of a supplier's bank account (one per supplier).
+PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
+PAYMENT_SETTINGS_SK = "PAYMENT_SETTINGS"
+SUPPLIER_ACCOUNT_CHANGE_PREFIX = "SUPPLIERACCOUNTCHANGE#"
+
+
+def payment_batch_sk(batch_id: str) -> str:
+    return f"{PAYMENT_BATCH_PREFIX}{_checked(batch_id)}"
+
+
+def supplier_account_change_sk(change_id: str) -> str:
+    return f"{SUPPLIER_ACCOUNT_CHANGE_PREFIX}{_checked(change_id)}"
+
+
+# ---- workflows: human tasks and attestation rules (h-wf) -------------------------------------------
+HUMAN_TASK_PREFIX = "HTASK#"  # + task id, in the client's partition
+ASSIGNEE_TASKS_GSI_PREFIX = "TASKS#"  # + subject: GSI1 partition of the open human tasks of one person
+ATTESTATION_RULES_SK = "ATTESTATION_RULES"
+ATTESTATION_PREFIX = "ATTESTATION#"  # + attestation id: one attestation round of a voucher
+
+
+def human_task_sk(task_id: str) -> str:
+    return f"{HUMAN_TASK_PREFIX}{_checked(task_id)}"
+
+
+def assignee_tasks_gsi(sub: str) -> str:
+    """GSI1 partition of the open human tasks assigned to `sub`, across all clients."""
+    return f"{ASSIGNEE_TASKS_GSI_PREFIX}{sub}"
+
+
+def attestation_sk(attestation_id: str) -> str:
+    return f"{ATTESTATION_PREFIX}{_checked(attestation_id)}"
+
+
+# Payroll (issue 11, h-payroll): settings, tax cards, runs, payslips, periods, a-melding submissions.
+PAYROLL_SETTINGS_SK = "PAYROLL#settings"
+TAX_CARD_PREFIX = "TAXCARD#"
+PAYROLL_RUN_PREFIX = "PAYRUN#"
+PAYSLIP_PREFIX = "PAYSLIP#"
+PAYROLL_PERIOD_PREFIX = "PAYPERIOD#"
+
+
+def tax_card_sk(year: int, employee_number: int) -> str:
+    return f"{TAX_CARD_PREFIX}{year}#{employee_number:09d}"
+
+
+def payroll_run_sk(run_id: str) -> str:
+    return f"{PAYROLL_RUN_PREFIX}{_checked(run_id)}"
+
+
+def payslip_sk(run_id: str, employee_number: int) -> str:
+    return f"{PAYSLIP_PREFIX}{_checked(run_id)}#{employee_number:09d}"
+
+
+def payroll_period_sk(period: str) -> str:
+    """A pay month (yyyy-mm): its current run and whether it is approved."""
+    return f"{PAYROLL_PERIOD_PREFIX}{period}"
+
+
+def payroll_ytd_sk(year: int) -> str:
+    """The year's approved figures per employee (frikort, 6 G) and the zone-Ia advantage used."""
+    return f"PAYYTD#{year}"
 
 
 # Reports the bureau publishes to a client (docs/ledger.md "Reports").

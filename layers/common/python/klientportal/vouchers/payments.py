@@ -121,7 +121,7 @@ def payment_line(voucher: dict[str, Any], supplier: dict[str, Any] | None) -> di
     }
 
 
-def _totals(lines: list[dict[str, Any]]) -> dict[str, str]:
+def proposal_totals(lines: list[dict[str, Any]]) -> dict[str, str]:
     sums: dict[str, Decimal] = {}
     for line in lines:
         sums[line["currency"]] = sums.get(line["currency"], Decimal(0)) + Decimal(line["amount"])
@@ -168,7 +168,7 @@ class PaymentProposalService:
                 "client_id": self.client_id,
                 "status": "open",
                 "lines": lines,
-                "totals": _totals(lines),
+                "totals": proposal_totals(lines),
             }
             after = (
                 proposal.with_data(data)
@@ -206,7 +206,7 @@ class PaymentProposalService:
             if proposal is None or member_of != proposal.data["proposal_id"]:
                 raise NotFound(f"the voucher {voucher_id} is not in the open payment proposal")
             lines = [x for x in proposal.data["lines"] if x["voucher_id"] != voucher_id]
-            data = {**proposal.data, "lines": lines, "totals": _totals(lines)}
+            data = {**proposal.data, "lines": lines, "totals": proposal_totals(lines)}
             unmarked = {k: v for k, v in voucher.data.items() if k != "payment_proposal"}
             try:
                 saved = self.store.write(

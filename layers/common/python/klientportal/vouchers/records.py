@@ -12,6 +12,9 @@ Client partition T#<client>:
   SUPPLIER_ACCOUNT#<account>      … per bank account / IBAN when it has no orgnr
   PAYMENTPROPOSAL#OPEN            the client's open payment proposal (0263)
   CODINGSTATS#<supplier number>   how the client codes this supplier (suggestions)
+  ATTESTATION_RULES               the client's attestation rules (versioned, 0502)
+  HTASK#<task id>                 a human task of a workflow (an attestation step); GSI1 while open:
+                                  TASKS#<assignee> / <opened_at>#<client>#<task id> (0501)
   COUNTER#VOUCHERNO#<year>        the gapless voucher number series of a financial year
   JOURNAL#<year>#<number>         the journal entry of a booked voucher
 Platform partitions:
@@ -39,7 +42,7 @@ class Status(StrEnum):
     PAID = "paid"  # approved and paid; still in the bureau's queue
     BOOKED = "booked"
     RETURNED = "returned"  # the bureau sent it back with a comment
-    REJECTED = "rejected"  # the named attester rejected it with a comment (0270)
+    REJECTED = "rejected"  # attestation rejected it (comment) or ran out of time: back to the client (0501)
     CORRECTION_REQUESTED = "correction_requested"  # EHF fails fatal rules: the supplier is asked to correct (0269)
 
 
@@ -59,7 +62,7 @@ Queue = Literal[
 ]
 QUEUES: tuple[Queue, ...] = get_args(Queue)
 BUREAU_QUEUE = (Status.APPROVED, Status.PAID)
-EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED, Status.REJECTED})
+EDITABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED, Status.REJECTED})  # in attestation: frozen
 
 _VOUCHER_ID = re.compile(r"^[0-9a-f]{24}$")
 

@@ -2,10 +2,11 @@
 payment marking, and the bureau's booking and return. Every change is versioned and audited; the
 audit actions are the domain events (voucher.coded, voucher.approved, voucher.booked, …).
 
-new ──code──> to_approve ──attestation──> in_attestation ──approve──> approved ──book──> booked
+new ──code──> to_approve ──attestation──> in_attestation ──every step approved──> approved ──book──> booked
   └──────────────approve (coded)──────────────────────────────────────┘   │ └─paid─> paid ─book─┘
 returned <──────────────────────── return (bureau, with comment) ─────────┘
-in_attestation ──the named attester rejects (comment)──> rejected (coded / sent again)
+in_attestation ──a step rejects (comment) / expires──> rejected (coded / sent again)
+in_attestation is the attestation workflow's (Step Functions, 0501): it alone moves the voucher on.
 EHF failing fatal rules: no approval, attestation or payment until validation-override (reason) or
 correction-request ──> correction_requested (0269). The checks are recomputed on every change (0268).
 """
@@ -23,9 +24,8 @@ from klientportal.reference.chart_of_accounts import get_account
 from klientportal.reference.vat_codes import get_vat_code
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import Actor, Change, Page, Store
-from klientportal.tenancy.repository import TenancyRepository
-from klientportal.vouchers import attestation
+from klientportal.repository.store import SYSTEM, Actor, Change, Page, Store
+from klientportal.vouchers import attestation_flow
 from klientportal.vouchers.current_checks import recheck
 from klientportal.vouchers.ehf_rules import fatal_rules, require_not_blocked
 from klientportal.vouchers.interpret import coding_stats_change, supplier_by_number
@@ -40,10 +40,12 @@ from klientportal.vouchers.ledger import (
     posting_of,
 )
 from klientportal.vouchers.records import BUREAU_QUEUE, EDITABLE, QUEUES, Status, valid_voucher_id
+from klientportal.workflows import human_tasks
 
 CODABLE = EDITABLE
-APPROVABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.IN_ATTESTATION, Status.RETURNED})
-ATTESTABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED, Status.REJECTED})
+APPROVABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED})  # in attestation: the workflow decides
+# approved: the bureau sends a voucher from its queue out for attestation (e.g. to a project manager)
+ATTESTABLE = frozenset({Status.NEW, Status.TO_APPROVE, Status.RETURNED, Status.REJECTED, Status.APPROVED})
 BOOKABLE = frozenset(BUREAU_QUEUE)
 DETAIL_FIELDS = (
     "supplier_number",
@@ -160,32 +162,34 @@ class VoucherService:
     def send_to_attestation(
         self, voucher_id: str, version: int, actor: Actor, comment: str | None, attester: str | None = None
     ) -> Record:
-        """To attestation; with `attester` (a user id) routed to that attester or client admin (0270)."""
+        """To attestation: the chain from the client's rules (or `attester`, 0270, plus the amount
+        bands), then the attestation workflow is started; from here the workflow decides (0501)."""
         rec = self._current(voucher_id, version)
         self._require(rec, ATTESTABLE, "send to attestation")
         if not rec.data.get("coding"):
             raise RuleViolation("code the voucher before sending it to attestation")
         require_not_blocked(rec.data, "sent to attestation")
-        data = {**rec.data, "status": Status.IN_ATTESTATION}
-        data.pop("attestation", None)
-        if attester is not None:
-            repo = TenancyRepository(self.store)
-            found, client = repo.membership("client", self.client_id, attester), repo.client(self.client_id)
-            data["attestation"] = attestation.routing(
-                found[0] if found else None,
-                client[0].modules if client else [],
-                requested_by=actor.sub,
-                at=clock.iso(clock.now()),
-                comment=comment,
-            )
-        return self._save(
-            rec,
-            data,
-            actor,
-            "voucher.sent_to_attestation",
-            f"sent to attestation ({data['attestation']['attester_email']})" if attester else "sent to attestation",
-            comment,
+        _not_in_payment_proposal(rec, "sent to attestation")
+        plan = attestation_flow.plan(
+            self.store, self.client_id, rec.data, attester=attester, actor=actor, comment=comment
         )
+        data = {**rec.data, "status": Status.IN_ATTESTATION, "attestation": plan}
+        data.pop("approved", None)
+        steps = ", ".join(s["attester_email"] or s["attester"] for s in plan["chain"])
+        sent = self._save(rec, data, actor, "voucher.sent_to_attestation", f"sent to attestation ({steps})", comment)
+        try:
+            attestation_flow.start(self.client_id, sent.data)
+        except Exception:
+            back = {**sent.data, "status": rec.data["status"], "attestation": {**plan, "status": "not_started"}}
+            self._save(sent, back, SYSTEM, "voucher.attestation_not_started", "the attestation workflow did not start")
+            raise
+        return sent
+
+    def record_workflow(
+        self, rec: Record, data: dict[str, Any], action: str, what: str, comment: str | None = None
+    ) -> Record:
+        """A change the attestation workflow decided (its tasks call this), audited as the system's."""
+        return self._save(rec, data, SYSTEM, action, what, comment)
 
     def approve(self, voucher_id: str, version: int, actor: Actor, comment: str | None) -> Record:
         rec = self._current(voucher_id, version)
@@ -247,35 +251,43 @@ class VoucherService:
         }
         return self._save(rec, data, actor, "voucher.correction_requested", "corrected invoice requested", comment)
 
-    # ---- the named attester (0270) -----------------------------------------------------------
+    # ---- attestation steps (the human tasks of the workflow, 0501) ---------------------------------
     def waiting_for(self, sub: str) -> builtins.list[Record]:
-        """The vouchers in attestation routed to `sub`, oldest first."""
+        """The attestation steps of this client waiting for `sub`, oldest first."""
         return [
             r
-            for r in self.store.query_all(keys.voucher_queue_gsi(self.client_id, Status.IN_ATTESTATION), index="GSI1")
-            if attestation.waits_for(r.data, sub)
+            for r in human_tasks.waiting_for(self.store, sub)
+            if r.data["client_id"] == self.client_id and r.data["kind"] == attestation_flow.KIND
         ]
 
-    def get_waiting(self, voucher_id: str, sub: str) -> Record:
-        rec = self.store.get(self.pk, keys.voucher_sk(voucher_id)) if valid_voucher_id(voucher_id) else None
-        attestation.require_waiting_for(rec.data if rec else None, sub)
-        assert rec is not None
-        return rec
+    def get_waiting(self, task_id: str, sub: str) -> tuple[Record, Record]:
+        """The step `task_id` assigned to `sub` and its voucher; not found for anyone else."""
+        task = human_tasks.HumanTasks(self.store, self.client_id).require_assigned(task_id, sub)
+        if task.data["kind"] != attestation_flow.KIND:
+            raise NotFound(f"no attestation step {task_id[:64]} assigned to you")
+        return task, self.get(task.data["subject"]["voucher_id"])
 
     def decide_attestation(
-        self, voucher_id: str, version: int, decision: str, comment: str | None, actor: Actor
-    ) -> Record:
-        rec = self.get_waiting(voucher_id, actor.sub)
-        if rec.version != version:
-            raise StaleVersion(
-                f"the voucher is at version {rec.version}, you sent {version}; reload and try again",
-                extra={"current_version": rec.version},
+        self, task_id: str, decision: str, comment: str | None, actor: Actor
+    ) -> tuple[Record, Record]:
+        """The assignee's decision on their step: recorded once (a replay is refused and changes
+        nothing), then handed to the waiting workflow, which moves the voucher on."""
+        task, rec = self.get_waiting(task_id, actor.sub)
+        result = attestation_flow.decision_result(decision, comment, actor)
+        att = rec.data.get("attestation") or {}
+        if task.data["status"] == human_tasks.OPEN and (
+            rec.data["status"] != Status.IN_ATTESTATION
+            or att.get("attestation_id") != task.data["subject"]["attestation_id"]
+        ):
+            raise RuleViolation(
+                "the voucher is no longer in this attestation", extra={"current_status": rec.data["status"]}
             )
-        data = attestation.decide(rec.data, actor.sub, decision, comment, at=clock.iso(clock.now()))
-        action = "voucher.attested" if decision == "approve" else "voucher.attestation_rejected"
-        return self._save(
-            rec, data, actor, action, "attested" if decision == "approve" else "rejected in attestation", comment
+        if decision == "approve" and task.data["status"] == human_tasks.OPEN:
+            require_not_blocked(rec.data, "attested")
+        done = human_tasks.HumanTasks(self.store, self.client_id).complete(
+            task_id, actor, result, "voucher.attestation_step_answered"
         )
+        return done, rec
 
     # ---- bureau side ------------------------------------------------------------------------
     def book(self, voucher_id: str, version: int, actor: Actor) -> Record:
@@ -441,6 +453,12 @@ def preview_of(rec: Record) -> dict[str, Any]:
 
 
 def _not_in_payment_proposal(rec: Record, verb: str) -> None:
+    batch = (rec.data.get("payment_batch") or {}).get("batch_id")
+    if batch:
+        raise RuleViolation(
+            f"the voucher is in payment batch {batch}; it is paid or freed by the batch, not {verb} by hand",
+            extra={"payment_batch": batch},
+        )
     proposal = (rec.data.get("payment_proposal") or {}).get("proposal_id")
     if proposal:
         raise RuleViolation(

@@ -1,0 +1,145 @@
+"""A payroll run end to end on the local stack's pieces: N employees (default 1000) registered,
+their tax cards fetched, the run computed, approved (step-up) and its a-melding written, through the
+real handlers and the local gateway against a moto server. Time and AWS calls per step and per
+employee (bench/aws_calls.py). Run from the repository root:
+.venv/bin/python -m bench.bench_payroll_run [--employees 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "layers" / "common" / "python"))
+
+from bench.aws_calls import AwsCalls  # noqa: E402
+
+
+def _national_ids(n: int) -> list[str]:
+    from klientportal.validation.norwegian import validate_national_id
+
+    found: list[str] = []
+    day = 0
+    while len(found) < n:
+        birth = f"{1 + day % 28:02d}{1 + (day // 28) % 12:02d}{70 + (day // 336) % 30:02d}"
+        for serial in range(100, 500):
+            candidate = f"{birth}{serial:03d}"
+            for check in range(100):
+                try:
+                    validate_national_id(f"{candidate}{check:02d}")
+                except ValueError:
+                    continue
+                found.append(f"{candidate}{check:02d}")
+                break
+            if len(found) >= n or len(found) % 3 == 0:
+                break
+        day += 1
+    return found[:n]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--employees", type=int, default=1000)
+    args = parser.parse_args()
+    from moto.server import ThreadedMotoServer
+
+    from infra.local import environment, resources, seed
+    from infra.local.gateway import Gateway
+    from infra.local.invoker import Invoker
+    from klientportal.auth.tokens import DevIssuer
+    from klientportal.bootstrap import store, tenancy_service
+    from klientportal.registers.service import REGISTERS, RegisterService
+    from klientportal.repository.store import SYSTEM
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    tmp = tempfile.mkdtemp()
+    _, port = server.get_host_and_port()
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "MOTO_PORT": str(port),
+            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+    )
+    environment.apply({})
+    environment.apply(resources.create_all())
+    seed.seed_tenancy(tenancy_service())
+    issuer = DevIssuer(Path(tmp) / "key.pem")
+    gateway = Gateway(Invoker(), issuer.verifier())
+    admin = "post@hansenbygg.no"
+    plain, bankid = issuer.issue(admin), issuer.issue(admin, auth_level="bankid")
+    client = "c-hansenbygg"
+    base = f"/clients/{client}"
+    n = args.employees
+    started = time.perf_counter()
+    registers = RegisterService(store(), client)
+    spec = REGISTERS["employees"]
+    hours: dict[str, dict[str, str]] = {}
+    for i, nid in enumerate(_national_ids(n), start=1):
+        item = {
+            "employee_number": i,
+            "first_name": "Ansatt",
+            "last_name": f"Nr {i}",
+            "national_id": nid,
+            "employment_start": "2025-01-01",
+            "bank_account": "86011117947",
+            "occupation_code": "7115108",
+            "pension_percentage": "2",
+            **(
+                {"salary_form": "hourly", "hourly_rate": "265.50"}
+                if i % 5 == 0
+                else {"salary_form": "fixed", "monthly_salary": f"{30000 + 37 * i}.00"}
+            ),
+        }
+        if i % 5 == 0:
+            hours[str(i)] = {"hours": "142.5", "overtime_hours": "3.25"}
+        registers.create(spec, spec.create.model_validate(item), SYSTEM)
+    setup_s = time.perf_counter() - started
+
+    def call(method: str, path: str, body: dict | None = None, token: str = plain) -> tuple[dict, float, AwsCalls]:
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        headers["idempotency-key"] = uuid.uuid4().hex
+        with AwsCalls() as calls:
+            t0 = time.perf_counter()
+            status, _, raw = gateway.dispatch(method, path, headers, json.dumps(body).encode() if body else None)
+            elapsed = time.perf_counter() - t0
+        assert status < 300, (method, path, status, raw[:500])
+        return (json.loads(raw) if raw[:1] in b"{[" else {"bytes": len(raw)}), elapsed, calls
+
+    call("PUT", f"{base}/payroll-settings", {"business_orgnr": "974760673", "zone": "1"})
+    rows = []
+    _, s, c = call("POST", f"{base}/tax-card-orders", {"income_year": 2026})
+    rows.append(("POST /tax-card-orders", s, c))
+    body = {"period": "2026-03", "pay_date": "2026-03-25", "employees": hours}
+    run, s, c = call("POST", f"{base}/payroll-runs", body)
+    rows.append(("POST /payroll-runs", s, c))
+    run_id = run["run_id"]
+    _, s, c = call("GET", f"{base}/payroll-runs/{run_id}")
+    rows.append(("GET /payroll-runs/{id}", s, c))
+    _, s, c = call("POST", f"{base}/payroll-runs/{run_id}/approval", token=bankid)
+    rows.append(("POST …/approval (step-up)", s, c))
+    _, s, c = call("GET", f"{base}/payroll-runs/{run_id}/a-melding")
+    rows.append(("GET …/a-melding", s, c))
+    print(f"{n} employees (every 5th hourly); registering them took {setup_s:.1f} s (not in the table)\n")
+    print("| step | s | AWS calls | per employee | of which |")
+    print("|---|---:|---:|---:|---|")
+    for name, seconds, calls in rows:
+        print(f"| {name} | {seconds:.2f} | {calls.total} | {calls.total / n:.2f} | {calls.summary()} |")
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""HTTP handler of the payroll routine: thin routes over `klientportal.payroll.service`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from functions import catalogue
+from functions.payroll.responses import (
+    AMeldingSubmissionOut,
+    PayrollRunOut,
+    PayrollSettingsOut,
+    TaxCardFetchOut,
+    TaxCardList,
+)
+from klientportal import bootstrap
+from klientportal.api.app import Context, build_app, http_handler, raw_response
+from klientportal.api.idempotency import run_idempotent
+from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
+from klientportal.payroll.service import PayrollService
+
+router = Router()
+TAGS = ["payroll"]
+BASE = "/clients/<client_id>"
+
+
+def _payroll(ctx: Context) -> PayrollService:
+    return bootstrap.payroll(ctx.invocation, ctx.client_id)
+
+
+Payroll = Annotated[PayrollService, Depends(_payroll)]
+
+
+@router.get(BASE + "/payroll-settings", tags=TAGS, summary="The payroll settings", responses=COMMON_RESPONSES)
+def get_settings(client_id: str, payroll: Payroll) -> PayrollSettingsOut:
+    return PayrollSettingsOut.model_validate(payroll.settings() or {})
+
+
+@router.put(BASE + "/payroll-settings", tags=TAGS, summary="Set the business and zone", responses=COMMON_RESPONSES)
+def put_settings(client_id: str, body: PayrollSettingsIn, ctx: Context, payroll: Payroll) -> PayrollSettingsOut:
+    return PayrollSettingsOut.model_validate(payroll.put_settings(body, ctx.actor))
+
+
+@router.post(
+    BASE + "/tax-card-orders",
+    tags=TAGS,
+    summary="Fetch the employees' tax cards from Skatteetaten (all, or only changes)",
+    responses=COMMON_RESPONSES,
+)
+def order_tax_cards(client_id: str, body: TaxCardFetchIn, ctx: Context, payroll: Payroll) -> Response[TaxCardFetchOut]:
+    payload = body.model_dump(mode="json")
+    return run_idempotent(ctx, payload, TaxCardFetchOut, lambda: (200, payroll.fetch_tax_cards(body, ctx.actor)))
+
+
+@router.get(BASE + "/tax-cards", tags=TAGS, summary="The stored tax cards of a year", responses=COMMON_RESPONSES)
+def list_tax_cards(
+    client_id: str, payroll: Payroll, year: Annotated[int, Query(ge=2026, le=2026)] = 2026
+) -> TaxCardList:
+    return TaxCardList.model_validate({"items": payroll.tax_cards(year)})
+
+
+@router.post(BASE + "/payroll-runs", tags=TAGS, summary="Compute a payroll run for a month", responses=COMMON_RESPONSES)
+def create_run(client_id: str, body: RunIn, ctx: Context, payroll: Payroll) -> Response[PayrollRunOut]:
+    return run_idempotent(
+        ctx, body.model_dump(mode="json"), PayrollRunOut, lambda: (201, payroll.create_run(body, ctx.actor))
+    )
+
+
+@router.get(
+    BASE + "/payroll-runs/<run_id>", tags=TAGS, summary="A payroll run with its payslips", responses=COMMON_RESPONSES
+)
+def get_run(client_id: str, run_id: str, payroll: Payroll) -> PayrollRunOut:
+    return PayrollRunOut.model_validate(payroll.get_run(run_id))
+
+
+@router.post(
+    BASE + "/payroll-runs/<run_id>/approval",
+    tags=TAGS,
+    summary="Approve the run (step-up sign-in): books the journal entry in series lonn",
+    responses=COMMON_RESPONSES,
+)
+def approve_run(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> PayrollRunOut:
+    return PayrollRunOut.model_validate(payroll.approve_run(run_id, ctx.user, ctx.actor))
+
+
+@router.get(
+    BASE + "/payroll-runs/<run_id>/a-melding",
+    tags=TAGS,
+    responses={
+        **COMMON_RESPONSES,
+        200: {
+            "description": "The a-melding (v2_3 XML)",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        },
+    },
+    summary="The run's a-melding as it would be submitted now",
+)
+@raw_response
+def get_a_melding(client_id: str, run_id: str, payroll: Payroll) -> Response[bytes]:
+    return Response(200, "application/xml", payroll.a_melding_xml(run_id))
+
+
+@router.post(
+    BASE + "/payroll-runs/<run_id>/a-melding/submissions",
+    tags=TAGS,
+    summary="Submit the a-melding (a replacement when one was accepted before)",
+    responses=COMMON_RESPONSES,
+)
+def submit_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> Response[AMeldingSubmissionOut]:
+    submit = payroll.submit_a_melding
+    return run_idempotent(ctx, {"run_id": run_id}, AMeldingSubmissionOut, lambda: (201, submit(run_id, ctx.actor)))
+
+
+@router.post(
+    BASE + "/payroll-runs/<run_id>/a-melding/status",
+    tags=TAGS,
+    summary="Read the tax authority's answer and feedback for the last submission",
+    responses=COMMON_RESPONSES,
+)
+def refresh_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> AMeldingSubmissionOut:
+    return AMeldingSubmissionOut.model_validate(payroll.refresh_a_melding(run_id, ctx.actor))
+
+
+app = build_app([router], catalogue.function("payroll").routes)
+lambda_handler = http_handler(app)

@@ -1,0 +1,149 @@
+"""What the payroll routes answer (closed models, decision 0012). Money as strings of kroner."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class PayrollSettingsOut(_Out):
+    business_orgnr: str | None = None
+    zone: str | None = None
+
+
+class TaxCardFetchLine(_Out):
+    employee_number: int
+    result: str
+    kind: str | None
+    table: str | None
+
+
+class TaxCardFetchOut(_Out):
+    ordered: int
+    received: int
+    left_out: int
+    cards: list[TaxCardFetchLine]
+
+
+class TaxCardOut(_Out):
+    employee_number: int
+    employer_orgnr: str
+    income_year: int
+    result: str
+    card_id: str | None
+    issued: str | None
+    kind: str | None
+    table: str | None
+    percent: str | None
+    months: str | None
+    frikort_amount: str | None
+    fetched_at: str
+
+
+class TaxCardList(_Out):
+    items: list[TaxCardOut]
+
+
+class PayslipIncomeOut(_Out):
+    salary_type: str
+    description: str
+    amount: str
+    quantity: str | None
+    in_withholding_basis: bool
+    account: str
+
+
+class PayslipEmploymentOut(_Out):
+    start: str
+    end: str | None
+    end_reason: str | None
+    position_percentage: str
+    occupation_code: str | None
+    salary_form: str
+
+
+class PayslipOut(_Out):
+    employee_number: int
+    name: str
+    national_id_masked: str
+    bank_account: str | None
+    employment: PayslipEmploymentOut
+    incomes: list[PayslipIncomeOut]
+    gross: str
+    table_basis: int
+    withholding: int
+    withholding_rule: str
+    net: str
+    holiday_pay_basis: str
+    holiday_pay_accrued: str
+    holiday_pay_paid: str
+    pension_premium: str
+
+
+class PayrollTotalsOut(_Out):
+    gross: str
+    salary_expense: str
+    holiday_pay_paid: str
+    withholding: int
+    net: str
+    holiday_pay_accrued: str
+    pension_premium: str
+    contribution: int
+    contribution_on_holiday_accrual: str
+    contribution_on_holiday_pay_paid: str
+    zone_ia_advantage_used: str
+
+
+class PayrollContributionLineOut(_Out):
+    kind: Literal["salary", "pension"]
+    zone: str
+    percent: str
+    base: str
+    amount: str
+
+
+class AMeldingFindingOut(_Out):
+    code: str
+    severity: str
+    message: str
+    where: str | None
+
+
+class AMeldingSubmissionOut(_Out):
+    message_id: str
+    replaces: str | None
+    submission_id: str | None
+    idempotency_key: str
+    status: Literal["sending", "submitted", "accepted", "rejected"]
+    feedback: list[AMeldingFindingOut]
+    submitted_at: str
+    answered_at: str | None = None
+
+
+class ActorOut(_Out):
+    sub: str
+    email: str | None
+    kind: str
+
+
+class PayrollRunOut(_Out):
+    run_id: str
+    period: str
+    pay_date: str
+    status: Literal["computed", "approved", "superseded"]
+    zone: str
+    business_orgnr: str
+    employees: int
+    totals: PayrollTotalsOut
+    contribution_lines: list[PayrollContributionLineOut]
+    submissions: list[AMeldingSubmissionOut]
+    version: int
+    payslips: list[PayslipOut]
+    superseded_by: str | None = None
+    approved_by: ActorOut | None = None
+    approved_at: str | None = None

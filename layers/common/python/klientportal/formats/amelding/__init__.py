@@ -1,0 +1,23 @@
+"""The a-melding (format 2.3): records → XML, and XSD validation. I/O-free except the schema file."""
+
+from klientportal.formats.amelding.model import (
+    NAMESPACE,
+    AMelding,
+    Business,
+    ContributionBasis,
+    Employment,
+    Income,
+    IncomeRecipient,
+)
+from klientportal.formats.amelding.writer import write_amelding
+
+__all__ = [
+    "NAMESPACE",
+    "AMelding",
+    "Business",
+    "ContributionBasis",
+    "Employment",
+    "Income",
+    "IncomeRecipient",
+    "write_amelding",
+]

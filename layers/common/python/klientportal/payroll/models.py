@@ -1,0 +1,69 @@
+"""Payroll's API bodies (validated at the boundary) and the settings record."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from klientportal.api.types import decimal_type
+from klientportal.validation.norwegian import OrgNumber
+
+Period = Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+if TYPE_CHECKING:  # Decimal to a type checker; at runtime the project's decimal strings (api.types)
+    Hours = Decimal
+    Money = Decimal
+else:
+    Hours = Annotated[
+        decimal_type(2, 3, signed=False, description="hours: decimal string, at most 2 decimals"), Field(le=400)
+    ]
+    Money = Annotated[
+        decimal_type(2, 7, signed=False, quantize=True, description="amount: decimal string, at most 2 decimals"),
+        Field(gt=0),
+    ]
+Zone = Literal["1", "1a", "2", "3", "4", "4a", "5"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+
+class PayrollSettingsIn(_In):
+    """The employer's payroll settings: the business (underenhet) reported and its zone."""
+
+    business_orgnr: OrgNumber
+    zone: Zone
+
+
+class PayLineIn(_In):
+    salary_type: Literal["fixed_addition", "shift_addition", "bonus", "holiday_pay", "holiday_deduction"]
+    amount: Money
+    text: Annotated[str, StringConstraints(max_length=100)] | None = None
+
+
+class RunEmployeeIn(_In):
+    hours: Hours = Decimal(0)
+    overtime_hours: Annotated[Hours, Field(le=200)] = Decimal(0)
+    lines: list[PayLineIn] = Field(default_factory=list, max_length=20)
+
+
+class RunIn(_In):
+    """A payroll run for a month: the pay date, and per employee number the hours and extra lines."""
+
+    period: Period
+    pay_date: date
+    employees: dict[int, RunEmployeeIn] = Field(default_factory=dict, max_length=5000)
+    holiday_pay_month: int = Field(default=6, ge=1, le=12)
+
+    @model_validator(mode="after")
+    def _pay_date_in_period(self) -> RunIn:
+        if self.pay_date.strftime("%Y-%m") != self.period:
+            raise ValueError("the pay date must be in the period (the a-melding is for the month paid)")
+        return self
+
+
+class TaxCardFetchIn(_In):
+    income_year: int = Field(ge=2026, le=2026)
+    changes_only: bool = False
