@@ -390,6 +390,14 @@ def payroll_ytd_sk(year: int) -> str:
     return f"PAYYTD#{year}"
 
 
+# Outgoing payment files (klientportal/bank/outgoing.py): the send claim and record of a batch's pain.001.
+BANK_OUTGOING_PREFIX = "BANKOUT#"
+
+
+def bank_outgoing_sk(batch_id: str) -> str:
+    return f"{BANK_OUTGOING_PREFIX}{batch_id}"
+
+
 # Reports the bureau publishes to a client (docs/ledger.md "Reports").
 REPORT_PREFIX = "REPORT#"
 
