@@ -497,6 +497,9 @@ def _ledger_routes() -> tuple[Route, ...]:
         Route("GET", ledger + "/account-mapping", "ledger.read"),
         Route("PUT", ledger + "/account-mapping/{account}", "ledger.mapping.write"),
         Route("GET", "/clients/{client_id}/saft", "ledger.saft"),
+        Route("POST", "/clients/{client_id}/reports", "reports.publish"),
+        Route("GET", "/clients/{client_id}/reports", "reports.read"),
+        Route("GET", "/clients/{client_id}/reports/{report_id}", "reports.read"),
     )
 
 

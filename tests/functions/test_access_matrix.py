@@ -77,6 +77,8 @@ EXPECTED: dict[str, set[str]] = {
     "ledger.periods.write": STAFF,
     "ledger.mapping.write": STAFF,
     "ledger.saft": ADMINS,
+    "reports.publish": STAFF,
+    "reports.read": ADMINS,  # the reports module; salg@ was given invoicing only
     "invoicing.read": ADMINS | {CU},
     "invoicing.write": ADMINS | {CU},
     "invoicing.issue": ADMINS | {CU},
@@ -190,6 +192,7 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
     ledger |= {"{webhook_id}": "wh_0000000000000000", "{delivery_id}": "c-x.1", "{question_id}": "q_0000000000000000"}
     ledger |= {"{index}": "0", "{external_id}": "ext-1"}
+    ledger |= {"{report_id}": "rep-" + "0" * 16}
     for name, value in ledger.items():
         path = path.replace(name, value)
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"

@@ -163,6 +163,8 @@ ACTIONS: dict[str, ActionRule] = {
     "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
     "ledger.mapping.write": ActionRule("client", frozenset(_STAFF)),
     "ledger.saft": ActionRule("client", frozenset(_ADMINS)),
+    "reports.publish": ActionRule("client", frozenset(_STAFF)),
+    "reports.read": ActionRule("client", frozenset(_MEMBERS), Module.REPORTS),
 }
 
 

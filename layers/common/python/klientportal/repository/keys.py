@@ -515,3 +515,11 @@ BANK_OUTGOING_PREFIX = "BANKOUT#"
 
 def bank_outgoing_sk(batch_id: str) -> str:
     return f"{BANK_OUTGOING_PREFIX}{batch_id}"
+
+
+# Reports the bureau publishes to a client (docs/ledger.md "Reports").
+REPORT_PREFIX = "REPORT#"
+
+
+def report_sk(report_id: str) -> str:
+    return f"{REPORT_PREFIX}{_checked(report_id)}"
