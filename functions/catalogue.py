@@ -763,16 +763,6 @@ FUNCTIONS: tuple[Function, ...] = (
         access=(_WRITE_TABLE, Access("bucket:vouchers", write=True), Access("queue:bank-imports", write=True)),
         timeout_s=5 * MINUTE,
     ),
-    Function(
-        name="ledger",
-        handler="functions.ledger.api.lambda_handler",
-        description="The general ledger: postings by account, period, source, customer and supplier; trial "
-        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
-        routes=_ledger_routes(),
-        access=(_WRITE_TABLE, _CURSORS),
-        memory_mb=1024 * MEGABYTE,
-        timeout_s=30 * SECOND,
-    ),
     # Outgoing payments to the bank (klientportal/bank/outgoing.py, sending.py, answers.py; docs/formats-bank.md)
     Function(
         name="bank-outgoing",
@@ -798,6 +788,16 @@ FUNCTIONS: tuple[Function, ...] = (
         description="The pain.001 file sent to the bank for a payment batch, byte for byte",
         routes=(Route("GET", "/clients/{client_id}/payment-batches/{batch_id}/pain001", "payments.read"),),
         access=(_READ_TABLE, Access("bucket:documents")),
+        timeout_s=30 * SECOND,
+    ),
+    Function(
+        name="ledger",
+        handler="functions.ledger.api.lambda_handler",
+        description="The general ledger: postings by account, period, source, customer and supplier; trial "
+        "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
+        routes=_ledger_routes(),
+        access=(_WRITE_TABLE, _CURSORS),
+        memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
     ),
     Function(

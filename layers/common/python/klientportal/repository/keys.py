@@ -324,6 +324,8 @@ def invoice_number_sk(number: int) -> str:
     return f"{INVOICE_NUMBER_PREFIX}{number:010d}"
 
 
+# The ledger (docs/ledger.md, decision 0801): journal entries of every series, their indexes by
+# account, party, date and source, balances per account and year maintained on write, the periods.
 # The ledger (docs/ledger.md, decision 0801): journal entries of every series (client partition), their
 # indexes by account, party and source (ledger partition), balances per account and party and year
 # maintained on write (balances partition), the periods and SAF-T mapping (client partition).
