@@ -376,6 +376,9 @@ def _payroll_routes() -> tuple[Route, ...]:
         Route("GET", run + "/a-melding", "payroll.read"),
         Route("POST", run + "/a-melding/submissions", "payroll.report"),
         Route("POST", run + "/a-melding/status", "payroll.report"),
+        Route("GET", run + "/payslips/{employee_number}", "payroll.read"),
+        Route("GET", "/me/payslips", "me.payslips.read"),
+        Route("GET", "/me/payslips/{payslip_id}", "me.payslips.read"),
     )
 
 

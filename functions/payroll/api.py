@@ -12,6 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from functions import catalogue
 from functions.payroll.responses import (
     AMeldingSubmissionOut,
+    IssuedPayslipList,
+    IssuedPayslipOut,
     PayrollRunOut,
     PayrollSettingsOut,
     TaxCardFetchOut,
@@ -21,6 +23,7 @@ from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.payroll import payslips
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.service import PayrollService
 
@@ -124,6 +127,31 @@ def submit_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payroll
 )
 def refresh_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> AMeldingSubmissionOut:
     return AMeldingSubmissionOut.model_validate(payroll.refresh_a_melding(run_id, ctx.actor))
+
+
+@router.get(
+    BASE + "/payroll-runs/<run_id>/payslips/<employee_number>",
+    tags=TAGS,
+    summary="One issued payslip of the run with a short-lived link to its PDF",
+    responses=COMMON_RESPONSES,
+)
+def get_payslip(client_id: str, run_id: str, employee_number: int, ctx: Context) -> IssuedPayslipOut:
+    return IssuedPayslipOut.model_validate(payslips.for_admin(ctx.store, ctx.client_id, run_id, employee_number))
+
+
+@router.get("/me/payslips", tags=TAGS, summary="Your own payslips in every client", responses=COMMON_RESPONSES)
+def my_payslips(ctx: Context) -> IssuedPayslipList:
+    return IssuedPayslipList.model_validate({"items": payslips.mine(ctx.store, ctx.user.sub)})
+
+
+@router.get(
+    "/me/payslips/<payslip_id>",
+    tags=TAGS,
+    summary="One of your own payslips with a short-lived link to its PDF (another person's is 404)",
+    responses=COMMON_RESPONSES,
+)
+def my_payslip(payslip_id: str, ctx: Context) -> IssuedPayslipOut:
+    return IssuedPayslipOut.model_validate(payslips.my_payslip(ctx.store, ctx.user.sub, payslip_id))
 
 
 app = build_app([router], catalogue.function("payroll").routes)

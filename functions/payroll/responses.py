@@ -83,6 +83,24 @@ class PayslipOut(_Out):
     holiday_pay_accrued: str
     holiday_pay_paid: str
     pension_premium: str
+    payslip_id: str | None = None
+    issued_at: str | None = None
+
+
+class IssuedPayslipOut(PayslipOut):
+    """An issued payslip as its employee and the client's admins see it; `pdf_url` lives 5 minutes."""
+
+    payslip_id: str
+    issued_at: str
+    client_id: str
+    run_id: str
+    period: str
+    pay_date: str
+    pdf_url: str | None = None
+
+
+class IssuedPayslipList(_Out):
+    items: list[IssuedPayslipOut]
 
 
 class PayrollTotalsOut(_Out):

@@ -125,6 +125,8 @@ ACTIONS: dict[str, ActionRule] = {
     "payroll.run": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     "payroll.approve": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     "payroll.report": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    # an employee's own payslips (h-payroll2, 0920): any signed-in user; only their own GSI partition is read
+    "me.payslips.read": ActionRule("any", frozenset(_ALL)),
     **_registers(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
     "ledger.read": ActionRule("client", frozenset(_ADMINS)),

@@ -33,6 +33,7 @@ from klientportal.errors import (
 from klientportal.formats.amelding import write_amelding
 from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
 from klientportal.payroll import calculation as calc
+from klientportal.payroll import payslips
 from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
@@ -45,6 +46,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 STEP_UP_LEVELS = frozenset({"bankid", "idporten-loa-high"})
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
+_NOT_IN_RUN_VIEW = frozenset({"national_id_ciphertext", "run_id", "pdf_key", "client_id", "period", "pay_date"})
 
 
 def _month_bounds(period: str) -> tuple[date, date]:
@@ -343,10 +345,7 @@ class PayrollService:
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         run = self._run(run_id)
-        slips = [
-            {k: v for k, v in s.data.items() if k not in ("national_id_ciphertext", "run_id")}
-            for s in self.payslips(run_id)
-        ]
+        slips = [{k: v for k, v in s.data.items() if k not in _NOT_IN_RUN_VIEW} for s in self.payslips(run_id)]
         return {**run.data, "version": run.version, "payslips": slips}
 
     # approval and the journal -----------------------------------------------------------------
@@ -356,6 +355,8 @@ class PayrollService:
             raise Forbidden(
                 "approving payroll needs a step-up sign-in (BankID)", [FieldError("acr", "sign in with BankID")]
             )
+        if run.data["status"] == "approved" and self._issue_after_approval(run.data, actor):
+            return self.get_run(run_id)  # an approval retried after a crash: what was left is done now
         if run.data["status"] != "computed":
             raise RuleViolation(f"run {run_id} is {run.data['status']}", [FieldError("status", run.data["status"])])
         period = run.data["period"]
@@ -406,7 +407,13 @@ class PayrollService:
             current = self.store.get(self.pk, run.sk)
             if current is None or current.data["status"] != "approved":
                 raise
+        self._issue_after_approval(approved, actor)
         return self.get_run(run_id)
+
+    def _issue_after_approval(self, run: dict[str, Any], actor: Actor) -> bool:
+        """The approved run's payslips (decision 0920); True when anything was left to do."""
+        employer = (self.client.name, self.client.orgnr)
+        return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0
 
     # the a-melding --------------------------------------------------------------------------
     def a_melding_xml(

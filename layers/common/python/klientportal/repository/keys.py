@@ -388,3 +388,12 @@ def payroll_period_sk(period: str) -> str:
 def payroll_ytd_sk(year: int) -> str:
     """The year's approved figures per employee (frikort, 6 G) and the zone-Ia advantage used."""
     return f"PAYYTD#{year}"
+
+
+# Payroll, payslips issued (issue 11, h-payroll2): the employee's own payslips across clients.
+EMPLOYEE_PAYSLIPS_GSI_PREFIX = "MYPAYSLIPS#"
+
+
+def employee_payslips_gsi(sub: str) -> str:
+    """GSI1 partition of the payslips issued to the signed-in identity `sub`, in every client."""
+    return f"{EMPLOYEE_PAYSLIPS_GSI_PREFIX}{sub}"
