@@ -14,6 +14,9 @@ class _Out(BaseModel):
 class PayrollSettingsOut(_Out):
     business_orgnr: str | None = None
     zone: str | None = None
+    tax_account: str | None = None
+    withholding_kid: str | None = None
+    contribution_kid: str | None = None
 
 
 class TaxCardFetchLine(_Out):
@@ -163,5 +166,6 @@ class PayrollRunOut(_Out):
     version: int
     payslips: list[PayslipOut]
     superseded_by: str | None = None
+    payment_batch_id: str | None = None
     approved_by: ActorOut | None = None
     approved_at: str | None = None

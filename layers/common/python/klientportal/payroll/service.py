@@ -32,8 +32,9 @@ from klientportal.errors import (
 )
 from klientportal.formats.amelding import write_amelding
 from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
+from klientportal.payments.ports import ApprovalWorkflow
 from klientportal.payroll import calculation as calc
-from klientportal.payroll import payslips
+from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
@@ -57,7 +58,15 @@ def _month_bounds(period: str) -> tuple[date, date]:
 
 
 class PayrollService:
-    def __init__(self, store: Store, client: Client, tax_cards: TaxCardService, submission: AMeldingSubmission) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: Client,
+        tax_cards: TaxCardService,
+        submission: AMeldingSubmission,
+        payment_workflow: ApprovalWorkflow | None = None,
+    ) -> None:
+        self.payment_workflow = payment_workflow
         self.store = store
         self.client = client
         self.pk = keys.client_pk(client.client_id)
@@ -359,6 +368,9 @@ class PayrollService:
             return self.get_run(run_id)  # an approval retried after a crash: what was left is done now
         if run.data["status"] != "computed":
             raise RuleViolation(f"run {run_id} is {run.data['status']}", [FieldError("status", run.data["status"])])
+        missing = salary_payments.missing_settings(run.data, self._required_settings())
+        if missing:
+            raise InvalidInput("the tax payments cannot be made: the payroll settings lack them", missing)
         period = run.data["period"]
         period_rec = self.store.get(self.pk, keys.payroll_period_sk(period))
         if period_rec is None or period_rec.data["run_id"] != run_id:
@@ -411,9 +423,42 @@ class PayrollService:
         return self.get_run(run_id)
 
     def _issue_after_approval(self, run: dict[str, Any], actor: Actor) -> bool:
-        """The approved run's payslips (decision 0920); True when anything was left to do."""
+        """The approved run's payment batch and payslips (decisions 0921, 0920); True when anything
+        was left to do."""
+        batched = self._batch_payments(run["run_id"], actor)
         employer = (self.client.name, self.client.orgnr)
-        return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0
+        return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0 or batched
+
+    def _batch_payments(self, run_id: str, actor: Actor) -> bool:
+        """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
+        with the run's `payment_batch_id`: a retry finds the id and makes nothing."""
+        from klientportal.payments.batches import PaymentBatchService
+
+        run = self._run(run_id)
+        if run.data.get("payment_batch_id"):
+            return False
+        lines = salary_payments.payment_lines(run.data, [s.data for s in self.payslips(run_id)], self.settings() or {})
+        if not lines:
+            return False
+        bid = salary_payments.batch_id(self.client.client_id, run_id)
+        when = salary_payments.execution_date(date.fromisoformat(run.data["pay_date"]), clock.today_oslo())
+        batch = PaymentBatchService(self.store, self.client.client_id).batch_of_lines(
+            bid, when, lines, {"kind": "payroll_run", "run_id": run_id, "period": run.data["period"]}, actor
+        )
+        marked = replace(run, data={**run.data, "payment_batch_id": bid})
+        try:
+            self.store.write(
+                self.pk,
+                [Change(None, batch, "payment_batch.created"), Change(run, marked, "payroll.payments_batched")],
+                actor,
+            )
+        except (AlreadyExists, StaleVersion):
+            current = self._run(run_id)
+            if current.data.get("payment_batch_id") != bid:
+                raise
+        if self.payment_workflow is not None:
+            self.payment_workflow.start(self.client.client_id, bid)
+        return True
 
     # the a-melding --------------------------------------------------------------------------
     def a_melding_xml(
