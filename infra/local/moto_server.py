@@ -1,12 +1,13 @@
 """The emulated AWS of the local stack and the tests: one moto server in this process, with
-DynamoDB's transaction semantics (moto_dynamodb) and the configuration both need."""
+DynamoDB's transaction semantics (moto_dynamodb) and idempotency tokens (moto_request_tokens), and
+the configuration both need."""
 
 from __future__ import annotations
 
 import requests
 from moto.server import ThreadedMotoServer
 
-from infra.local import moto_dynamodb
+from infra.local import moto_dynamodb, moto_request_tokens
 
 # Step Functions really runs state machines; Lambda tasks never try Docker (the runner calls handlers).
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -15,6 +16,7 @@ MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use
 def start() -> tuple[ThreadedMotoServer, str]:
     """Patch moto, start its server on a free localhost port, configure it; returns it and its endpoint."""
     moto_dynamodb.install()
+    moto_request_tokens.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()

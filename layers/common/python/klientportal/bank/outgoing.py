@@ -21,8 +21,8 @@ from typing import Any, Literal
 from klientportal.formats.bank.model import BankFile
 from klientportal.formats.bank.pain001 import CreditTransfer, PaymentOrder, build_pain001
 from klientportal.formats.bank.pain002 import REJECTED, StatusReport
+from klientportal.repository import keys
 
-OUTGOING_SK_PREFIX = "BANKOUT#"
 BankStatus = Literal["accepted", "rejected", "partly_rejected", "paid"]  # bank_status.report's (contract 4)
 SENDABLE = frozenset({"sent", "accepted", "partly_rejected", "paid", "rejected"})
 _ACCEPTED = frozenset({"ACCP", "ACSC", "ACSP", "ACTC", "ACWC"})
@@ -37,7 +37,7 @@ class NoAgreement(ValueError):
 
 
 def outgoing_sk(batch_id: str) -> str:
-    return f"{OUTGOING_SK_PREFIX}{batch_id}"
+    return keys.bank_outgoing_sk(batch_id)
 
 
 def end_to_end_id(batch_id: str, n: int) -> str:

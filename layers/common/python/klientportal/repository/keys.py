@@ -390,6 +390,14 @@ def payroll_ytd_sk(year: int) -> str:
     return f"PAYYTD#{year}"
 
 
+# Outgoing payment files (klientportal/bank/outgoing.py): the send claim and record of a batch's pain.001.
+BANK_OUTGOING_PREFIX = "BANKOUT#"
+
+
+def bank_outgoing_sk(batch_id: str) -> str:
+    return f"{BANK_OUTGOING_PREFIX}{batch_id}"
+
+
 # Payroll, payslips issued (issue 11, h-payroll2): the employee's own payslips across clients.
 EMPLOYEE_PAYSLIPS_GSI_PREFIX = "MYPAYSLIPS#"
 
