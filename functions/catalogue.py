@@ -379,6 +379,10 @@ def _payroll_routes() -> tuple[Route, ...]:
         Route("GET", run + "/payslips/{employee_number}", "payroll.read"),
         Route("GET", "/me/payslips", "me.payslips.read"),
         Route("GET", "/me/payslips/{payslip_id}", "me.payslips.read"),
+        Route("GET", client + "/timesheets/{employee_number}/{week}", "hours.read"),
+        Route("PUT", client + "/timesheets/{employee_number}/{week}", "hours.write"),
+        Route("POST", client + "/timesheets/{employee_number}/{week}/submission", "hours.write"),
+        Route("POST", client + "/timesheets/{employee_number}/{week}/approval", "hours.approve"),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions import catalogue
 from functions.payroll.responses import (
@@ -18,6 +18,7 @@ from functions.payroll.responses import (
     PayrollSettingsOut,
     TaxCardFetchOut,
     TaxCardList,
+    WeekOut,
 )
 from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
@@ -26,6 +27,7 @@ from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.payroll import payslips
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.service import PayrollService
+from klientportal.payroll.timesheets import WEEK_PATTERN, Timesheets, WeekIn
 
 router = Router()
 TAGS = ["payroll"]
@@ -152,6 +154,57 @@ def my_payslips(ctx: Context) -> IssuedPayslipList:
 )
 def my_payslip(payslip_id: str, ctx: Context) -> IssuedPayslipOut:
     return IssuedPayslipOut.model_validate(payslips.my_payslip(ctx.store, ctx.user.sub, payslip_id))
+
+
+def _timesheets(ctx: Context) -> Timesheets:
+    return Timesheets(ctx.store, ctx.client_id)
+
+
+Sheets = Annotated[Timesheets, Depends(_timesheets)]
+WEEK = BASE + "/timesheets/<employee_number>/<week>"
+
+
+@router.get(WEEK, tags=TAGS, summary="An employee's hours of one ISO week (yyyy-Www)", responses=COMMON_RESPONSES)
+def get_week(
+    client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], sheets: Sheets
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.get(employee_number, week))
+
+
+@router.put(
+    WEEK,
+    tags=TAGS,
+    summary="Register the week's hours (all entries; refused when the week is submitted or approved)",
+    responses=COMMON_RESPONSES,
+)
+def put_week(
+    client_id: str,
+    employee_number: int,
+    week: Annotated[str, Path(pattern=WEEK_PATTERN)],
+    body: WeekIn,
+    ctx: Context,
+    sheets: Sheets,
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.put(employee_number, week, body, ctx.actor))
+
+
+@router.post(WEEK + "/submission", tags=TAGS, summary="Submit the week for approval", responses=COMMON_RESPONSES)
+def submit_week(
+    client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], ctx: Context, sheets: Sheets
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.submit(employee_number, week, ctx.actor))
+
+
+@router.post(
+    WEEK + "/approval",
+    tags=TAGS,
+    summary="Approve the submitted week: its hours are locked",
+    responses=COMMON_RESPONSES,
+)
+def approve_week(
+    client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], ctx: Context, sheets: Sheets
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.approve(employee_number, week, ctx.actor))
 
 
 app = build_app([router], catalogue.function("payroll").routes)

@@ -167,5 +167,33 @@ class PayrollRunOut(_Out):
     payslips: list[PayslipOut]
     superseded_by: str | None = None
     payment_batch_id: str | None = None
+    hours_from_timesheets: list[int] = []
     approved_by: ActorOut | None = None
     approved_at: str | None = None
+
+
+class HourEntryOut(_Out):
+    entry_id: str
+    date: str
+    hours: str
+    overtime: bool
+    project: str | None
+    activity: str | None
+    customer_number: int | None
+    billable: bool
+    comment: str | None
+
+
+class WeekStepOut(_Out):
+    at: str
+    by: str
+
+
+class WeekOut(_Out):
+    employee_number: int
+    week: str
+    status: Literal["open", "submitted", "approved"]
+    entries: list[HourEntryOut]
+    version: int
+    submitted: WeekStepOut | None = None
+    approved: WeekStepOut | None = None

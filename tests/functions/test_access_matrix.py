@@ -122,6 +122,9 @@ EXPECTED: dict[str, set[str]] = {
     "payroll.approve": STAFF,
     "payroll.report": STAFF,
     "me.payslips.read": ALL,  # only the caller's own payslips, in every client (0920)
+    "hours.read": ADMINS,  # salg@ lacks the hours module
+    "hours.write": ADMINS,
+    "hours.approve": ADMINS,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -166,6 +169,7 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     path = path.replace("{run_id}", "pr-1")
     path = path.replace("{employee_number}", "1").replace("{payslip_id}", f"{client_id}.pr-1.1")
+    path = path.replace("{week}", "2026-W10")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
     for name, value in ledger.items():

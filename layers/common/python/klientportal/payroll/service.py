@@ -38,6 +38,7 @@ from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+from klientportal.payroll.timesheets import Timesheets
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
@@ -178,6 +179,8 @@ class PayrollService:
         ytd_rec = self.store.get(self.pk, keys.payroll_ytd_sk(year))
         ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
         pays: list[calc.EmployeePay] = []
+        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last)
+        from_sheets: list[int] = []
         for number, rec in sorted(by_number.items()):
             d = rec.data
             card_rec = cards[(self.pk, keys.tax_card_sk(year, number))]
@@ -192,7 +195,12 @@ class PayrollService:
                 problems.append(FieldError(f"employees.{number}.tax_card", f"no tax card fetched for {year}"))
                 continue
             given = body.employees.get(number)
-            if d["salary_form"] == "hourly" and (given is None or not given.hours):
+            hours = given.hours if given else ZERO
+            overtime = given.overtime_hours if given else ZERO
+            if d["salary_form"] == "hourly" and number in approved:  # approved weeks win over the body (0922)
+                hours, overtime = approved[number]
+                from_sheets.append(number)
+            if d["salary_form"] == "hourly" and not hours:
                 problems.append(FieldError(f"employees.{number}.hours", "an hourly employee needs the period's hours"))
             person = ytd["employees"].get(str(number), {})
             pays.append(
@@ -204,8 +212,8 @@ class PayrollService:
                     tax_card=TaxCard.from_json({**card_rec.data, "national_id": ""}),
                     monthly_salary=Decimal(d["monthly_salary"]) if d.get("monthly_salary") else None,
                     hourly_rate=Decimal(d["hourly_rate"]) if d.get("hourly_rate") else None,
-                    hours=given.hours if given else ZERO,
-                    overtime_hours=given.overtime_hours if given else ZERO,
+                    hours=hours,
+                    overtime_hours=overtime,
                     pension_percent=Decimal(d.get("pension_percentage") or "2"),
                     fifth_holiday_week=bool(d.get("fifth_holiday_week")),
                     lines=tuple(calc.PayLine(x.salary_type, x.amount, None, x.text) for x in given.lines)
@@ -237,7 +245,10 @@ class PayrollService:
             chunk = slips[start : start + _PAYSLIPS_PER_WRITE]
             self.store.write(self.pk, [Change(None, s, "payroll.payslip_computed") for s in chunk], actor)
         run = Record(
-            self.pk, keys.payroll_run_sk(run_id), "payroll_run", self._run_data(run_id, body, settings, result)
+            self.pk,
+            keys.payroll_run_sk(run_id),
+            "payroll_run",
+            {**self._run_data(run_id, body, settings, result), "hours_from_timesheets": from_sheets},
         )
         changes = [Change(None, run, "payroll.run_computed")]
         period_data = {"period": body.period, "run_id": run_id, "status": "computed"}

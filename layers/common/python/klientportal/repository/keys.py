@@ -405,3 +405,12 @@ EMPLOYEE_PAYSLIPS_GSI_PREFIX = "MYPAYSLIPS#"
 def employee_payslips_gsi(sub: str) -> str:
     """GSI1 partition of the payslips issued to the signed-in identity `sub`, in every client."""
     return f"{EMPLOYEE_PAYSLIPS_GSI_PREFIX}{sub}"
+
+
+# Hours (issue 11, h-payroll2): one item per employee and ISO week.
+TIMESHEET_PREFIX = "TIMESHEET#"
+
+
+def timesheet_sk(employee_number: int, week: str) -> str:
+    """An employee's week (yyyy-Www): its entries and status (open, submitted, approved)."""
+    return f"{TIMESHEET_PREFIX}{employee_number:09d}#{week}"
