@@ -383,6 +383,7 @@ def _payroll_routes() -> tuple[Route, ...]:
         Route("PUT", client + "/timesheets/{employee_number}/{week}", "hours.write"),
         Route("POST", client + "/timesheets/{employee_number}/{week}/submission", "hours.write"),
         Route("POST", client + "/timesheets/{employee_number}/{week}/approval", "hours.approve"),
+        Route("POST", client + "/hours-invoices", "hours.invoice"),
     )
 
 

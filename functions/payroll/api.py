@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from functions import catalogue
 from functions.payroll.responses import (
     AMeldingSubmissionOut,
+    HoursInvoiceOut,
     IssuedPayslipList,
     IssuedPayslipOut,
     PayrollRunOut,
@@ -24,7 +25,8 @@ from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES
-from klientportal.payroll import payslips
+from klientportal.payroll import hours_invoicing, payslips
+from klientportal.payroll.hours_invoicing import HoursInvoiceIn
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.service import PayrollService
 from klientportal.payroll.timesheets import WEEK_PATTERN, Timesheets, WeekIn
@@ -205,6 +207,22 @@ def approve_week(
     client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], ctx: Context, sheets: Sheets
 ) -> WeekOut:
     return WeekOut.model_validate(sheets.approve(employee_number, week, ctx.actor))
+
+
+@router.post(
+    BASE + "/hours-invoices",
+    tags=TAGS,
+    summary="An invoice draft of the customer's approved billable hours not invoiced yet (each hour once)",
+    responses=COMMON_RESPONSES,
+)
+def invoice_hours(client_id: str, body: HoursInvoiceIn, ctx: Context) -> Response[HoursInvoiceOut]:
+    drafts = ctx.invocation.invoices(ctx.client_id).drafts
+    return run_idempotent(
+        ctx,
+        body.model_dump(mode="json"),
+        HoursInvoiceOut,
+        lambda: (201, hours_invoicing.invoice_hours(ctx.store, drafts, ctx.client_id, body, ctx.actor)),
+    )
 
 
 app = build_app([router], catalogue.function("payroll").routes)

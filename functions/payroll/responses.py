@@ -197,3 +197,16 @@ class WeekOut(_Out):
     version: int
     submitted: WeekStepOut | None = None
     approved: WeekStepOut | None = None
+
+
+class HoursInvoiceLineOut(_Out):
+    description: str
+    quantity: str
+
+
+class HoursInvoiceOut(_Out):
+    invoice_id: str
+    customer_number: int
+    hour_entries: int
+    hours: str
+    lines: list[HoursInvoiceLineOut]

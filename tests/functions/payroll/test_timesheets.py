@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from klientportal.bootstrap import store
+from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
+from klientportal.repository.store import SYSTEM, Store
 from tests.functions.payroll.test_payroll_walk import ADMIN, BASE, CLIENT, RUN, key, pay, sim_report  # noqa: F401
 
 OLA = f"{BASE}/timesheets/2"
@@ -97,3 +99,62 @@ def test_approved_hours_are_the_hourly_employees_payroll_basis(sheets) -> None:
         "2026-W12": "open",
         "2026-W14": "approved",
     }
+
+
+def _invoiced_once(sheets) -> str:
+    api = sheets
+    registers = RegisterService(store(), CLIENT)
+    for name, item in (
+        ("customers", {"customer_number": 1, "name": "Kunde Kaien AS", "email": "post@kaien.no"}),
+        ("products", {"product_number": "TIME", "name": "Snekkertime", "unit": "HUR", "unit_price": "850.00"}),
+    ):
+        spec = REGISTERS[name]
+        registers.create(spec, spec.create.model_validate(item), SYSTEM)
+    _approve(
+        api,
+        "2026-W11",
+        [*WEEK_11, day("2026-03-12", "1", billable=False), day("2026-03-12", "1.5", project="P-7", billable=True)],
+    )
+    assert _put(api, "2026-W12", [day("2026-03-16", "8", billable=True)]).status == 200  # not approved: not invoiced
+    ask = {"customer_number": 1, "date_from": "2026-03-01", "date_to": "2026-03-31", "product_number": "TIME"}
+    r = api.post(f"{BASE}/hours-invoices", ask, user=ADMIN, headers=key())
+    assert r.status == 201, r
+    # P-100: 5 × 7.5 billable (the overtime and the 1 hour are not billable); P-7: 1.5
+    assert r.json["lines"] == [
+        {"description": "Timer prosjekt P-100 2026-03-01–2026-03-31", "quantity": "37.5"},
+        {"description": "Timer prosjekt P-7 2026-03-01–2026-03-31", "quantity": "1.5"},
+    ]
+    invoice = api.get(f"{BASE}/invoices/{r.json['invoice_id']}", user=ADMIN)
+    assert invoice.status == 200 and invoice.json["status"] == "draft", invoice
+    assert [(x["quantity"], x["unit_price"]) for x in invoice.json["lines"]] == [("37.5", "850.00"), ("1.5", "850.00")]
+
+    again = api.post(f"{BASE}/hours-invoices", ask, user=ADMIN, headers=key())  # every hour is invoiced
+    assert again.status == 409 and again.json["already_invoiced"] == 6, again
+    claims = store().query_all(keys.client_pk(CLIENT), keys.HOUR_CLAIM_PREFIX)
+    assert len(claims) == 6 and {c.data["invoice_id"] for c in claims} == {r.json["invoice_id"]}
+    drafts = [x for x in store().query_all(keys.client_pk(CLIENT), keys.INVOICE_PREFIX) if x.entity == "invoice"]
+    assert len(drafts) == 1
+    bad = api.post(f"{BASE}/hours-invoices", {**ask, "date_to": "2026-02-01"}, user=ADMIN, headers=key())
+    assert bad.status == 422, bad
+    return r.json["invoice_id"]
+
+
+def test_billable_approved_hours_become_one_invoice_draft_and_are_never_invoiced_twice(sheets) -> None:
+    _invoiced_once(sheets)
+
+
+def test_a_concurrent_invoice_of_the_same_hours_writes_nothing(sheets, monkeypatch) -> None:
+    first = _invoiced_once(sheets)
+    get_many = Store.get_many
+
+    def read_before_the_other_wrote(self, wanted):  # the claims look free, as they did before the other's write
+        return {k: (None if k[1].startswith(keys.HOUR_CLAIM_PREFIX) else v) for k, v in get_many(self, wanted).items()}
+
+    monkeypatch.setattr(Store, "get_many", read_before_the_other_wrote)
+    ask = {"customer_number": 1, "date_from": "2026-03-01", "date_to": "2026-03-31", "product_number": "TIME"}
+    r = sheets.post(f"{BASE}/hours-invoices", ask, user=ADMIN, headers=key())
+    assert r.status == 409, r
+    monkeypatch.undo()
+    drafts = [x for x in store().query_all(keys.client_pk(CLIENT), keys.INVOICE_PREFIX) if x.entity == "invoice"]
+    assert [d.data["id"] for d in drafts] == [first]
+    assert {c.data["invoice_id"] for c in store().query_all(keys.client_pk(CLIENT), keys.HOUR_CLAIM_PREFIX)} == {first}

@@ -131,6 +131,7 @@ ACTIONS: dict[str, ActionRule] = {
     "hours.read": ActionRule("client", frozenset(_MEMBERS), Module.HOURS),
     "hours.write": ActionRule("client", frozenset(_MEMBERS), Module.HOURS),
     "hours.approve": ActionRule("client", frozenset(_ADMINS), Module.HOURS),
+    "hours.invoice": ActionRule("client", frozenset(_ADMINS), Module.HOURS),
     **_registers(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
     "ledger.read": ActionRule("client", frozenset(_ADMINS)),

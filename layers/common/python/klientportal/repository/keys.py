@@ -414,3 +414,11 @@ TIMESHEET_PREFIX = "TIMESHEET#"
 def timesheet_sk(employee_number: int, week: str) -> str:
     """An employee's week (yyyy-Www): its entries and status (open, submitted, approved)."""
     return f"{TIMESHEET_PREFIX}{employee_number:09d}#{week}"
+
+
+HOUR_CLAIM_PREFIX = "HOURCLAIM#"
+
+
+def hour_claim_sk(employee_number: int, entry_id: str) -> str:
+    """The claim that an hour entry is invoiced (created once: a second invoice of it fails)."""
+    return f"{HOUR_CLAIM_PREFIX}{employee_number:09d}#{entry_id}"
