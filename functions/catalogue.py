@@ -666,9 +666,17 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Payroll: tax cards (skattekort til arbeidsgiver), monthly runs with tabelltrekk, "
         "approval with step-up and the journal entry, the a-melding and its submission",
         routes=_payroll_routes(),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _CURSORS),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            _PERSONAL_KEY,
+            _CURSORS,
+            Access("bucket:documents", write=True),  # payslip PDFs, hour invoice drafts (h-payroll2)
+            Access("statemachine:payment-approval", write=True),  # the salary payments' batch
+        ),
         memory_mb=1024 * MEGABYTE,
         timeout_s=60 * SECOND,
+        extra_layers=("pdf",),
     ),
 )
 
