@@ -678,6 +678,15 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_s=60 * SECOND,
         extra_layers=("pdf",),
     ),
+    Function(
+        name="payroll-reminders",
+        handler="functions.payroll.schedule.lambda_handler",
+        description="Daily: the a-melding deadline (the 5th) reminded to the admins of every client not yet accepted",
+        schedules=(Schedule("a-melding-reminders", "cron(0 7 * * ? *)"),),
+        access=(_WRITE_TABLE, _SEND_EMAIL),
+        memory_mb=512 * MEGABYTE,
+        timeout_s=5 * MINUTE,
+    ),
 )
 
 

@@ -1,4 +1,4 @@
-"""Billable approved hours to an invoice draft for their customer, each hour entry at most once (0923).
+"""Billable approved hours to an invoice draft for their customer, each hour entry at most once (0922).
 
 The draft is made by invoicing's own use case (`Drafts.draft_record`: the product's price, VAT code
 and the customer checked as for any draft) and written in one transaction with a claim per hour

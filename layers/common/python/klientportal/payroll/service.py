@@ -82,12 +82,22 @@ class PayrollService:
     def put_settings(self, body: PayrollSettingsIn, actor: Actor) -> dict[str, Any]:
         data = body.model_dump(mode="json")
         current = self.store.get(self.pk, keys.PAYROLL_SETTINGS_SK)
+        listed = {"gsi1pk": keys.PAYROLL_CLIENTS_GSI, "gsi1sk": self.client.client_id}  # the reminders' index
         if current is None:
             self.store.create(
-                Record(self.pk, keys.PAYROLL_SETTINGS_SK, "payroll_settings", data), actor, "payroll.settings_set"
+                Record(
+                    self.pk,
+                    keys.PAYROLL_SETTINGS_SK,
+                    "payroll_settings",
+                    data,
+                    gsi1pk=keys.PAYROLL_CLIENTS_GSI,
+                    gsi1sk=self.client.client_id,
+                ),
+                actor,
+                "payroll.settings_set",
             )
         else:
-            self.store.replace(current, data, actor, "payroll.settings_set")
+            self.store.replace(current, data, actor, "payroll.settings_set", **listed)
         return data
 
     def _required_settings(self) -> dict[str, Any]:

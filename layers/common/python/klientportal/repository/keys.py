@@ -422,3 +422,11 @@ HOUR_CLAIM_PREFIX = "HOURCLAIM#"
 def hour_claim_sk(employee_number: int, entry_id: str) -> str:
     """The claim that an hour entry is invoiced (created once: a second invoice of it fails)."""
     return f"{HOUR_CLAIM_PREFIX}{employee_number:09d}#{entry_id}"
+
+
+PAYROLL_CLIENTS_GSI = "PAYROLL_CLIENTS"  # GSI1 partition of every client with payroll settings (the reminders)
+
+
+def a_melding_reminder_sk(period: str, day: str) -> str:
+    """The a-melding reminder of a pay month sent on one day (created once: never sent twice that day)."""
+    return f"PAYREMIND#{period}#{day}"
