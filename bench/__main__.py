@@ -11,10 +11,13 @@ SCRIPTS = (
     "bench.bench_calls",
     "bench.bench_invoicing",
     "bench.bench_vouchers",
+    "bench.bench_billing",
+    "bench.bench_sync",
+    "bench.bench_ledger",
     "bench.bench_bank",
     "bench.bench_payroll",
     "bench.bench_payroll_run",
-    "bench.bench_ledger",
+    "bench.bench_bank_import",
 )
 
 if __name__ == "__main__":

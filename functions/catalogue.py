@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from klientportal.billing.transactions import BILLABLE_ACTIONS
 from klientportal.registers import names
 
 SECOND = 1
@@ -159,6 +160,31 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on the domain bus delivering domain events to the catalogue queue `queue`.
+
+    The message body is the whole EventBridge event (`detail-type` = the audit action, `detail` as
+    klientportal/events.py builds it); `klientportal.events.domain_event_from_rule_message` reads it.
+    `detail_types` filters by audit action (empty: every domain event). Delivery failures the bus
+    cannot recover from go to the rule target's DLQ; the queue's own redrive DLQ catches what the
+    consumer keeps failing. The consumer is a function with a QueueTrigger on `queue`, idempotent
+    per `detail.id` (EventBridge and SQS both deliver at least once).
+    """
+
+    name: str
+    queue: str
+    detail_types: tuple[str, ...] = ()
+
+    @property
+    def event_pattern(self) -> dict[str, Any]:
+        """The rule's EventBridge pattern, the same in AWS and locally."""
+        pattern: dict[str, Any] = {"source": [DOMAIN_EVENT_SOURCE]}
+        if self.detail_types:
+            pattern["detail-type"] = list(self.detail_types)
+        return pattern
+
+
+@dataclass(frozen=True)
 class EncryptionKey:
     """A KMS key: `encrypt` (symmetric, envelope encryption) or `hmac` (HMAC_256, GenerateMac only)."""
 
@@ -203,17 +229,31 @@ BUCKETS: tuple[Bucket, ...] = (
 QUEUES: tuple[Queue, ...] = (
     Queue("ingest", visibility_timeout_s=30 * MINUTE, max_receive_count=3),
     Queue("invoice-receipts", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+    Queue("billing-usage", visibility_timeout_s=2 * MINUTE, max_receive_count=5),  # billable domain events
+    # sync (docs/sync.md): event-rule queues of the webhooks and the overview, and the delivery attempts
+    Queue("webhook-events", visibility_timeout_s=3 * MINUTE, max_receive_count=5),
+    Queue("webhook-deliveries", visibility_timeout_s=3 * MINUTE, max_receive_count=10),
+    Queue("overview-events", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
     # approved payment batches for the bank routine: {"client_id", "batch_id", "content_hash"} (contract 4)
     Queue("payment-batches-outgoing", visibility_timeout_s=5 * MINUTE, max_receive_count=5),
     Queue("bank-imports", visibility_timeout_s=15 * MINUTE, max_receive_count=5),
 )
 MAIL_RECEIPTS: tuple[MailReceipt, ...] = (MailReceipt("vouchers", subdomain="bilag", bucket="inbound", prefix="mail/"),)
 EVENT_BUS = "domain"
+DOMAIN_EVENT_SOURCE = "klientportal"  # klientportal.events.SOURCE: the Source of every domain event
+EVENT_RULES: tuple[EventRule, ...] = (
+    # sync: every domain event, to the webhook fan-out and to the overview's counters
+    EventRule("webhooks", "webhook-events"),
+    EventRule("overview", "overview-events"),
+    # billing: the billable audit actions (contract 5) to the usage meter
+    EventRule("billing-usage", "billing-usage", detail_types=BILLABLE_ACTIONS),
+)
 KEYS: tuple[EncryptionKey, ...] = (
     EncryptionKey("personal-data", "envelope for national identity numbers (fødselsnummer)"),
     EncryptionKey(
         "personal-id-hash", "keyed hash of national identity numbers (uniqueness without the number)", usage="hmac"
     ),
+    EncryptionKey("webhook-secrets", "envelope for webhook signing secrets (sync)"),
 )
 SECRETS: tuple[Secret, ...] = (Secret("cursor-signing", "HMAC key signing pagination cursors"),)
 
@@ -300,6 +340,43 @@ def _voucher_routes() -> tuple[Route, ...]:
     )
 
 
+def _sync_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    routes = [
+        Route("GET", client + "/changes", "sync.changes.read"),
+        Route("GET", "/bureau/overview", "sync.overview.read"),
+    ]
+    routes += [
+        Route("PUT", client + "/sync/master-data/{kind}/{external_id}", "sync.push"),
+        Route("PUT", client + "/sync/journal-entries/{external_id}", "sync.push"),
+        Route("PUT", client + "/sync/payments/{external_id}", "sync.push"),
+    ]
+    questions = client + "/questions"
+    routes += [
+        Route("POST", questions, "sync.questions.write"),
+        Route("GET", questions, "sync.questions.read"),
+        Route("GET", questions + "/{question_id}", "sync.questions.read"),
+        Route("POST", questions + "/{question_id}/messages", "sync.questions.write"),
+        Route("POST", questions + "/{question_id}/close", "sync.questions.write"),
+        Route("GET", questions + "/{question_id}/attachments/{index}", "sync.questions.read"),
+        Route("POST", client + "/question-uploads", "sync.questions.write"),
+    ]
+    for base, scope in ((client + "/webhooks", "sync.webhooks"), ("/bureau/webhooks", "sync.bureau_webhooks")):
+        one = base + "/{webhook_id}"
+        routes += [
+            Route("GET", base, f"{scope}.read"),
+            Route("POST", base, f"{scope}.write"),
+            Route("GET", one, f"{scope}.read"),
+            Route("PATCH", one, f"{scope}.write"),
+            Route("DELETE", one, f"{scope}.write"),
+            Route("POST", one + "/secret-rotation", f"{scope}.write"),
+            Route("GET", one + "/deliveries", f"{scope}.read"),
+            Route("GET", one + "/dead-letters", f"{scope}.read"),
+            Route("POST", one + "/deliveries/{delivery_id}/redelivery", f"{scope}.write"),
+        ]
+    return tuple(routes)
+
+
 def _invoicing_routes() -> tuple[Route, ...]:
     client = "/clients/{client_id}"
     one = client + "/invoices/{invoice_id}"
@@ -321,6 +398,28 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("POST", one + "/payment-request", "invoicing.send"),
         Route("POST", one + "/reminders", "invoicing.remind"),
         Route("POST", one + "/collection", "invoicing.collection"),
+    )
+
+
+def _billing_routes() -> tuple[Route, ...]:
+    client = "/clients/{client_id}"
+    statements = "/bureau/billing/statements/{month}"
+    return (
+        Route("GET", client + "/usage", "billing.usage.read"),
+        Route("GET", client + "/billing-agreement", "billing.agreement.read"),
+        Route("PUT", client + "/billing-agreement", "billing.agreement.write"),
+        Route("POST", client + "/licence-cancellation", "billing.licence.write"),
+        Route("POST", client + "/licence-buyout", "billing.licence.write"),
+        Route("POST", client + "/licence-transfer", "billing.licence.write"),
+        Route("GET", "/bureau/usage", "billing.bureau.usage.read"),
+        Route("GET", "/bureau/price-lists", "billing.prices.read"),
+        Route("POST", "/bureau/price-lists", "billing.prices.write"),
+        Route("GET", "/bureau/billing/settings", "billing.settings.read"),
+        Route("PUT", "/bureau/billing/settings", "billing.settings.write"),
+        Route("POST", "/bureau/billing/runs", "billing.runs.create"),
+        Route("GET", statements, "billing.statements.read"),
+        Route("GET", statements + "/csv", "billing.statements.read"),
+        Route("GET", statements + "/pdf", "billing.statements.read"),
     )
 
 
@@ -406,6 +505,9 @@ def _ledger_routes() -> tuple[Route, ...]:
         Route("GET", ledger + "/account-mapping", "ledger.read"),
         Route("PUT", ledger + "/account-mapping/{account}", "ledger.mapping.write"),
         Route("GET", "/clients/{client_id}/saft", "ledger.saft"),
+        Route("POST", "/clients/{client_id}/reports", "reports.publish"),
+        Route("GET", "/clients/{client_id}/reports", "reports.read"),
+        Route("GET", "/clients/{client_id}/reports/{report_id}", "reports.read"),
     )
 
 
@@ -598,6 +700,52 @@ FUNCTIONS: tuple[Function, ...] = (
         ),
         timeout_s=30 * SECOND,
     ),
+    # sync (docs/sync.md) ---------------------------------------------------------------------
+    Function(
+        name="sync",
+        handler="functions.sync.api.lambda_handler",
+        description="Synchronisation with the bureau's system and collaboration: change feed, webhook "
+        "subscriptions and their delivery log, bureau overview, questions on postings and vouchers",
+        routes=_sync_routes(),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            _CURSORS,
+            _SEND_EMAIL,
+            Access("bucket:documents", write=True),
+            Access("key:webhook-secrets", write=True),
+            Access("queue:webhook-deliveries", write=True),
+        ),
+    ),
+    Function(
+        name="sync-webhook-fanout",
+        handler="functions.sync.webhook_fanout.lambda_handler",
+        description="Domain events (event rule) → one delivery per matching webhook subscription",
+        queues=(QueueTrigger("webhook-events"),),
+        access=(_WRITE_TABLE, Access("queue:webhook-deliveries", write=True)),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="sync-webhook-delivery",
+        handler="functions.sync.webhook_delivery.lambda_handler",
+        description="Signed webhook POSTs: one attempt per message, retries with backoff, then dead letters",
+        queues=(QueueTrigger("webhook-deliveries", batch_size=5),),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            Access("key:webhook-secrets"),
+            Access("queue:webhook-deliveries", write=True),
+        ),
+        timeout_s=90 * SECOND,
+    ),
+    Function(
+        name="sync-overview",
+        handler="functions.sync.overview_counters.lambda_handler",
+        description="Domain events (event rule) → the bureau overview's counters, once per event",
+        queues=(QueueTrigger("overview-events"),),
+        access=(_WRITE_TABLE, _IDEMPOTENCY),
+        timeout_s=60 * SECOND,
+    ),
     Function(
         name="bank-imports",
         handler="functions.bank.queue.lambda_handler",
@@ -686,6 +834,39 @@ FUNCTIONS: tuple[Function, ...] = (
         access=(_WRITE_TABLE, _SEND_EMAIL),
         memory_mb=512 * MEGABYTE,
         timeout_s=5 * MINUTE,
+    ),
+)
+
+# billing (docs/billing.md): the usage meter on the billing-usage queue (billable domain events from the
+# bus), the API, and the monthly run on the 1st
+FUNCTIONS += (
+    Function(
+        name="billing",
+        handler="functions.billing.api.lambda_handler",
+        description="Usage per client and bureau, price lists, billing agreements and licence events, "
+        "the monthly run, statements (JSON, CSV, PDF) and draft re-invoices",
+        routes=_billing_routes(),
+        access=(_WRITE_TABLE, _IDEMPOTENCY, Access("bucket:documents", write=True), _CURSORS),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=29 * SECOND,
+        extra_layers=("pdf",),
+    ),
+    Function(
+        name="billing-meter",
+        handler="functions.billing.meter.lambda_handler",
+        description="Billable domain events counted once per client and month (usage aggregated on write)",
+        queues=(QueueTrigger("billing-usage", batch_size=10),),
+        access=(_WRITE_TABLE,),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
+        name="billing-run",
+        handler="functions.billing.schedule.lambda_handler",
+        description="Monthly (the 1st): each billed bureau's statement of the month before, and its draft re-invoices",
+        schedules=(Schedule("billing-monthly", "cron(0 3 1 * ? *)"),),
+        access=(_WRITE_TABLE, Access("bucket:documents", write=True)),
+        memory_mb=1536 * MEGABYTE,
+        timeout_s=15 * MINUTE,
     ),
 )
 

@@ -20,6 +20,7 @@ class Spec:
     mail_receipts: tuple[cat.MailReceipt, ...] = cat.MAIL_RECEIPTS
     state_machines: tuple[cat.StateMachine, ...] = cat.STATE_MACHINES
     event_bus: str = cat.EVENT_BUS
+    event_rules: tuple[cat.EventRule, ...] = cat.EVENT_RULES
     main_table: str = cat.MAIN_TABLE.name
     idempotency_table: str = cat.IDEMPOTENCY_TABLE.name
 

@@ -1,4 +1,4 @@
-"""What invokes the functions besides HTTP: queues, the table stream and schedules.
+"""What invokes the functions besides HTTP: queues, the table stream, schedules and domain event rules.
 
 Each trigger kind of the catalogue is one method here, called for every function; a new kind
 (an SES receipt rule, an S3 notification, a state machine task) is one more method and nothing else.
@@ -22,6 +22,8 @@ from infra.spec import Spec, pascal
 
 SCHEDULE_RETRY_ATTEMPTS = 2
 SCHEDULE_MAX_EVENT_AGE = Duration.hours(2)
+EVENT_RULE_RETRY_ATTEMPTS = 8  # EventBridge → SQS: retries with backoff before the target's DLQ
+EVENT_RULE_MAX_EVENT_AGE = Duration.hours(24)
 
 
 class Triggers(Construct):
@@ -48,6 +50,9 @@ class Triggers(Construct):
             self._queue_triggers(fn, function)
             self._table_stream(fn, function)
             self._schedules(fn, function)
+        self.event_rules: dict[str, events.Rule] = {}
+        for rule in spec.event_rules:
+            self.event_rules[rule.name] = self._event_rule(rule)
 
     def _queue_triggers(self, fn: cat.Function, function: lambda_.Function) -> None:
         for trigger in fn.queues:
@@ -96,6 +101,28 @@ class Triggers(Construct):
                     )
                 ],
             )
+
+    def _event_rule(self, rule: cat.EventRule) -> events.Rule:
+        """Domain bus → the rule's catalogue queue; the SqsQueue target adds the queue policy
+        (events.amazonaws.com may send, from this rule only) and the DLQ's policy."""
+        if rule.queue not in self._messaging.queues:
+            raise ValueError(f"event rule {rule.name}: no catalogue queue {rule.queue!r}")
+        pattern = rule.event_pattern
+        return events.Rule(
+            self,
+            f"{pascal(rule.name)}EventRule",
+            description=f"domain events → queue {rule.queue}",
+            event_bus=self._data.bus,
+            event_pattern=events.EventPattern(source=pattern["source"], detail_type=pattern.get("detail-type")),
+            targets=[
+                targets.SqsQueue(
+                    self._messaging.queues[rule.queue],
+                    dead_letter_queue=self._messaging.failure_destination(f"{pascal(rule.name)}RuleFailures"),
+                    retry_attempts=EVENT_RULE_RETRY_ATTEMPTS,
+                    max_event_age=EVENT_RULE_MAX_EVENT_AGE,
+                )
+            ],
+        )
 
     def _schedule_failures(self) -> sqs.Queue:
         """One DLQ for every schedule target, created with the first schedule."""

@@ -17,9 +17,11 @@ from klientportal import clock
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.api.response_model import ResponseModel
+from klientportal.api.types import Text
 from klientportal.bootstrap import ledger_service
 from klientportal.errors import RuleViolation
 from klientportal.formats.saft.writer import write
+from klientportal.ledger import reports
 from klientportal.ledger.mapping import grouping_of, mapped, set_mapping
 from klientportal.ledger.saft_export import export
 from klientportal.ledger.service import LedgerService, entry_view, month_range
@@ -408,7 +410,10 @@ def put_mapping(client_id: str, account: str, body: MappingIn, ctx: Context, led
     "/clients/<client_id>/saft",
     tags=TAGS,
     summary="SAF-T Financial 1.30 for whole months of one year (refused with the list of unmapped accounts)",
-    responses={200: {"description": "The SAF-T file", "content": {"application/xml": {}}}, **COMMON_RESPONSES},
+    responses={
+        200: {"description": "The SAF-T file", "content": {"application/xml": {"schema": {"type": "string"}}}},
+        **COMMON_RESPONSES,
+    },
 )
 @raw_response
 def get_saft(
@@ -428,6 +433,80 @@ def get_saft(
     stamp = clock.now().astimezone(clock.OSLO).strftime("%Y%m%d%H%M%S")
     name = f"SAF-T Financial_{client.orgnr}_{stamp}.xml"
     return Response(200, "application/xml", xml, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    title: Annotated[Text, Field(min_length=1, max_length=200)]
+    statement: Literal["profit-and-loss", "balance-sheet", "vat-summary"]
+    period_from: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    period_to: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+
+class ReportSummary(BaseModel):
+    report_id: str
+    title: str
+    statement: str
+    period_from: str
+    period_to: str
+    published_at: str
+    published_by: str
+    read_at: str | None
+    read_by: str | None
+
+
+class VatLine(BaseModel):
+    account: str
+    name: str
+    amount: str
+
+
+class VatSummary(BaseModel):
+    period_from: str
+    period_to: str
+    lines: list[VatLine]
+    to_pay: str
+
+
+class Report(ReportSummary):
+    content: ProfitAndLoss | BalanceSheet | VatSummary
+
+
+class Reports(BaseModel):
+    items: list[ReportSummary]
+
+
+@router.post(
+    "/clients/<client_id>/reports",
+    tags=["reports"],
+    summary="Publish a report generated from the ledger (frozen when published); the client is told by the "
+    "report.published event",
+    responses=COMMON_RESPONSES,
+)
+def publish_report(client_id: str, body: ReportIn, ctx: Context, ledger: Ledger) -> Response[Report]:
+    rec = reports.publish(ledger, body.title, body.statement, body.period_from, body.period_to, ctx.actor)
+    return Response(201, "application/json", Report(**rec.data))
+
+
+@router.get(
+    "/clients/<client_id>/reports",
+    tags=["reports"],
+    summary="Published reports, newest first, with when they were read",
+    responses=COMMON_RESPONSES,
+)
+def list_reports(client_id: str, ledger: Ledger) -> Reports:
+    return Reports(items=[ReportSummary(**r.data) for r in reports.reports(ledger)])
+
+
+@router.get(
+    "/clients/<client_id>/reports/<report_id>",
+    tags=["reports"],
+    summary="One report; the first opening by a member of the client marks it read",
+    responses=COMMON_RESPONSES,
+)
+def get_report(client_id: str, report_id: str, ctx: Context, ledger: Ledger) -> Report:
+    member = ctx.membership is not None and ctx.membership.scope == "client"
+    return Report(**reports.open_report(ledger, report_id, ctx.actor, is_client_member=member).data)
 
 
 app = build_app([router], catalogue.function("ledger").routes)

@@ -138,6 +138,19 @@ def _create_bus() -> None:
     )
 
 
+def _create_event_rules() -> None:
+    """The catalogue's event rules on the domain bus, each targeting its queue (moto delivers
+    EventBridge → SQS; the pumps drain the queue into its consumer as for every other queue)."""
+    events, sqs = aws.client("events"), aws.client("sqs")
+    bus = resource_name("bus", catalogue.EVENT_BUS)
+    for rule in catalogue.EVENT_RULES:
+        url = sqs.get_queue_url(QueueName=resource_name("queue", rule.queue))["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        name = resource_name("rule", rule.name)
+        events.put_rule(Name=name, EventBusName=bus, EventPattern=json.dumps(rule.event_pattern))
+        events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": rule.queue, "Arn": arn}])
+
+
 LOCAL_ACCOUNT = "123456789012"  # moto's account
 
 
@@ -203,6 +216,7 @@ def create_all() -> dict[str, str]:
         if fn.table_stream:
             env[catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}")] = _create_stream_failure_queue(fn)
     _create_bus()
+    _create_event_rules()
     env[catalogue.env_var(f"bus:{catalogue.EVENT_BUS}")] = resource_name("bus", catalogue.EVENT_BUS)
     for key in catalogue.KEYS:
         env[catalogue.env_var(f"key:{key.name}")] = _create_key(key)

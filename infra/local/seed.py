@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from infra.local.seed_attestation import seed_attestation
 from infra.local.seed_bank import seed_bank
+from infra.local.seed_billing import seed_billing
 from infra.local.seed_ledger import seed_ledger
 from infra.local.seed_payments import seed_payments
 from infra.local.seed_payroll import seed_payroll
@@ -233,6 +234,7 @@ def seed(service: TenancyService) -> None:
     seed_payments(_services(service))
     seed_payroll(_services(service))
     seed_ledger(_services(service))
+    seed_billing(_services(service))
 
 
 def _services(service: TenancyService) -> Invocation:

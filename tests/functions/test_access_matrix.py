@@ -77,6 +77,8 @@ EXPECTED: dict[str, set[str]] = {
     "ledger.periods.write": STAFF,
     "ledger.mapping.write": STAFF,
     "ledger.saft": ADMINS,
+    "reports.publish": STAFF,
+    "reports.read": ADMINS,  # the reports module; salg@ was given invoicing only
     "invoicing.read": ADMINS | {CU},
     "invoicing.write": ADMINS | {CU},
     "invoicing.issue": ADMINS | {CU},
@@ -100,6 +102,27 @@ EXPECTED: dict[str, set[str]] = {
     "me.attestations.read": {AT, CA},  # only the steps assigned to them, in every client (0501)
     "vouchers.payment.read": ADMINS,  # module vouchers (0263): salg@ lacks it
     "vouchers.payment.write": ADMINS,  # deciding what is paid is approval-level: bureau staff, client admin
+    "billing.usage.read": ADMINS,
+    "billing.agreement.read": STAFF,
+    "billing.agreement.write": STAFF,
+    "billing.licence.write": {BA},
+    "billing.bureau.usage.read": STAFF,
+    "billing.prices.read": STAFF,
+    "billing.prices.write": {BA},
+    "billing.settings.read": STAFF,
+    "billing.settings.write": {BA},
+    "billing.runs.create": {BA},
+    "billing.statements.read": STAFF,
+    # sync (h-sync): the bureau's system follows and pushes; questions between staff and client admins
+    "sync.changes.read": ADMINS,
+    "sync.webhooks.read": ADMINS,
+    "sync.webhooks.write": ADMINS,
+    "sync.bureau_webhooks.read": {BA},
+    "sync.bureau_webhooks.write": {BA},
+    "sync.overview.read": STAFF,
+    "sync.push": STAFF,
+    "sync.questions.read": ADMINS,
+    "sync.questions.write": ADMINS,
     # payments (0520): module bank (salg@ lacks it); approving is the payment right, with step-up
     "payments.read": ADMINS,
     "payments.write": ADMINS,
@@ -169,10 +192,14 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{batch_id}", "pb-0000000000000000")
     path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     path = path.replace("{run_id}", "pr-1")
+    path = path.replace("{month}", "2026-01")  # billing statements
     path = path.replace("{employee_number}", "1").replace("{payslip_id}", f"{client_id}.pr-1.1")
     path = path.replace("{week}", "2026-W10")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
+    ledger |= {"{webhook_id}": "wh_0000000000000000", "{delivery_id}": "c-x.1", "{question_id}": "q_0000000000000000"}
+    ledger |= {"{index}": "0", "{external_id}": "ext-1"}
+    ledger |= {"{report_id}": "rep-" + "0" * 16}
     for name, value in ledger.items():
         path = path.replace(name, value)
     assert not re.search(r"\{[a-z_]+\}", path), f"the matrix needs a value for {path}"

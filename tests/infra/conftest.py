@@ -1,6 +1,6 @@
 """One synth per test session: the catalogue's stack and an extended one with every trigger kind.
 
-The extended spec adds a queue with a QueueTrigger, a Schedule and bucket access, which the
+The extended spec adds a queue with a QueueTrigger, a Schedule, an EventRule and bucket access, which the
 catalogue does not have yet, to prove the CDK code is generic over catalogue entries. The
 dependency layer is the placeholder (no network, no 100 MB asset copy).
 """
@@ -30,6 +30,7 @@ EXTENDED_STACK = "Klientportal-extended"
 EXTENDED_SPEC = dataclasses.replace(
     Spec(),
     queues=(*cat.QUEUES, cat.Queue("inbound-mail", visibility_timeout_s=180, max_receive_count=3)),
+    event_rules=(*cat.EVENT_RULES, cat.EventRule("extended-bookings", "inbound-mail", ("voucher.booked",))),
     functions=(
         *cat.FUNCTIONS,
         cat.Function(
@@ -44,8 +45,8 @@ EXTENDED_SPEC = dataclasses.replace(
             timeout_s=60,
         ),
         cat.Function(
-            name="billing",
-            handler="functions.billing.schedule.lambda_handler",
+            name="extended-schedule",  # not the catalogue's billing functions
+            handler="functions.extended.schedule.lambda_handler",
             description="test: scheduled function",
             schedules=(cat.Schedule("monthly-run", "cron(0 3 1 * ? *)", {"run": "monthly"}),),
             access=(cat.Access("bucket:documents"), cat.Access("queue:inbound-mail", write=True)),

@@ -85,7 +85,7 @@ def test_bucket_and_queue_grants_never_delete(extended_stack):
     ingest = _role_actions(extended_stack, "ingest")
     assert {"s3:PutObject", "s3:GetObject*"} <= ingest
     assert not {a for a in ingest if a.startswith("s3:Delete")}
-    billing = _role_actions(extended_stack, "billing")
+    billing = _role_actions(extended_stack, "extended-schedule")
     assert "sqs:SendMessage" in billing
     assert "s3:PutObject" not in billing
 

@@ -36,5 +36,7 @@ def test_every_alarm_notifies_the_topic(any_stack):
 
 
 def test_dead_letter_queues_of_the_extended_stack(extended_stack):
-    # inbound-mail's redrive DLQ, the stream failures, the schedule failures and the catalogue queues' DLQs
-    assert len(extended_stack.stack.messaging.dead_letter_queues) == 3 + len(extended_stack.stack.spec.queues) - 1
+    # inbound-mail's redrive DLQ, the stream failures, the schedule failures and the catalogue queues' DLQs,
+    # plus one target DLQ per event rule
+    spec = extended_stack.stack.spec
+    assert len(extended_stack.stack.messaging.dead_letter_queues) == 3 + len(spec.queues) - 1 + len(spec.event_rules)

@@ -25,6 +25,7 @@ from klientportal.settings import Settings, settings
 if TYPE_CHECKING:
     from klientportal.bank.sending import BatchSender
     from klientportal.bank.service import BankService
+    from klientportal.billing.service import BillingService
     from klientportal.invoicing.delivery import Adapters
     from klientportal.invoicing.service import InvoiceService
     from klientportal.ledger.service import LedgerService
@@ -143,6 +144,12 @@ class Invocation:
     @property
     def events(self) -> Any:
         return aws.client("events")
+
+    def billing(self) -> BillingService:
+        """Usage, price lists, agreements, the monthly run and re-invoicing (klientportal/billing)."""
+        from klientportal.billing.service import BillingService, StatementFiles
+
+        return BillingService(self.store, StatementFiles(self.settings.documents_bucket), self.invoices)
 
     def bank_sender(self, client_id: str) -> BatchSender:
         """Outgoing payments of one client: pain.001 files in the documents bucket, the bank channel

@@ -57,6 +57,24 @@ def _registers() -> dict[str, ActionRule]:
     return rules
 
 
+def _sync() -> dict[str, ActionRule]:
+    """Sync (docs/sync.md): the change feed and webhooks are for the bureau's system and the client's
+    admins; bureau-wide webhooks for bureau admins; the overview for all staff (an accountant sees
+    only the clients assigned to them); pushes from the bureau's system are staff's; questions are
+    between the bureau's staff and the client's admins."""
+    return {
+        "sync.changes.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.webhooks.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.webhooks.write": ActionRule("client", frozenset(_ADMINS)),
+        "sync.bureau_webhooks.read": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+        "sync.bureau_webhooks.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+        "sync.overview.read": ActionRule("bureau", frozenset(_STAFF)),
+        "sync.push": ActionRule("client", frozenset(_STAFF)),
+        "sync.questions.read": ActionRule("client", frozenset(_ADMINS)),
+        "sync.questions.write": ActionRule("client", frozenset(_ADMINS)),
+    }
+
+
 ACTIONS: dict[str, ActionRule] = {
     "me.read": ActionRule("any", frozenset(_ALL)),
     "bureau.read": ActionRule("bureau", frozenset(_STAFF)),
@@ -101,6 +119,19 @@ ACTIONS: dict[str, ActionRule] = {
     # the payment proposal is part of the voucher flow (module vouchers); sending it is the bank routine's (0263)
     "vouchers.payment.read": ActionRule("client", frozenset(_MEMBERS), Module.VOUCHERS),
     "vouchers.payment.write": ActionRule("client", frozenset(_ADMINS), Module.VOUCHERS),
+    # billing (docs/billing.md): a client's usage for its admins and the staff; prices, statements and the
+    # run for the staff, changes of money (prices, runs, licence events) for the bureau admin
+    "billing.usage.read": ActionRule("client", frozenset(_ADMINS)),
+    "billing.agreement.read": ActionRule("client", frozenset(_STAFF)),
+    "billing.agreement.write": ActionRule("client", frozenset(_STAFF)),
+    "billing.licence.write": ActionRule("client", frozenset({Role.BUREAU_ADMIN})),
+    "billing.bureau.usage.read": ActionRule("bureau", frozenset(_STAFF)),
+    "billing.prices.read": ActionRule("bureau", frozenset(_STAFF)),
+    "billing.prices.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "billing.settings.read": ActionRule("bureau", frozenset(_STAFF)),
+    "billing.settings.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "billing.runs.create": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
+    "billing.statements.read": ActionRule("bureau", frozenset(_STAFF)),
     # outgoing payments (docs/payments.md, 0520): the bank module; approving is the payment right
     # (client admins and the bureau admin), each approval with a fresh BankID sign-in (payments.step_up)
     "payments.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
@@ -133,11 +164,14 @@ ACTIONS: dict[str, ActionRule] = {
     "hours.approve": ActionRule("client", frozenset(_ADMINS), Module.HOURS),
     "hours.invoice": ActionRule("client", frozenset(_ADMINS), Module.HOURS),
     **_registers(),
+    **_sync(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping
     "ledger.read": ActionRule("client", frozenset(_ADMINS)),
     "ledger.periods.write": ActionRule("client", frozenset(_STAFF)),
     "ledger.mapping.write": ActionRule("client", frozenset(_STAFF)),
     "ledger.saft": ActionRule("client", frozenset(_ADMINS)),
+    "reports.publish": ActionRule("client", frozenset(_STAFF)),
+    "reports.read": ActionRule("client", frozenset(_MEMBERS), Module.REPORTS),
 }
 
 

@@ -206,6 +206,10 @@ class BankImports:
             tally = self._payments(import_id, bank_file, actor)
         except BankFileRejected as exc:  # a streaming reader found the fault while iterating
             return self._finish(rec, "rejected", {"rejection": _rejection(exc)}, "bank_import.rejected", actor)
+        if bank_file.debit_ore > 0 and isinstance(bank_file.entries, tuple):
+            from klientportal.bank.answers import apply_debits
+
+            apply_debits(self.store, self.client_id, bank_file)  # debits of our payment batches (outgoing)
         return self._finish(rec, "booked", {"counts": tally.view()}, "bank_import.booked", actor)
 
     def _claim_transmission(
@@ -273,19 +277,18 @@ class BankImports:
 
     def _read_ahead(self, planned: list[Incoming], credits: list[Incoming], lookup: KidLookup) -> None:
         """Everything a chunk's payments will read, in batches: the payment records, the fingerprint
-        claims, the KID lookups, invoicing's payment-id claims and the ledger's source pointers and
-        customer balances."""
+        claims, the KID lookups, invoicing's payment-id claims and the ledger's customer balances."""
         wanted = [(self.pk, keys.bank_payment_sk(p.payment_id)) for p in planned]
         wanted += [(self.pk, p.same_sk) for p in credits]
         wanted += [(self.pk, keys.invoice_payment_sk(f"bank:{p.payment_id}:1")) for p in credits]
-        wanted += [(self.pk, keys.ledger_source_sk("bank_payment", p.payment_id)) for p in credits]
         kids = [p.entry.kid for p in credits if p.entry.kid and kid_state(p.entry.kid) == "valid"]
         wanted += lookup.first_keys(kids)
         self.store.get_many(wanted)
         items = lookup.resolve(kids)
         years = {p.entry.booking_date.year for p in credits}
         parties = {i.customer_number for found in items.values() for i in found}
-        self.store.get_many((self.pk, keys.ledger_party_balance_sk(y, "C", n)) for y in years for n in parties)
+        balances = keys.ledger_balances_pk(self.client_id)
+        self.store.get_many((balances, keys.ledger_party_balance_sk(y, "C", n)) for y in years for n in parties)
 
     def _one(self, incoming: Incoming, lookup: KidLookup, ledger_account: str, actor: Actor) -> str:
         """Record one payment; its status: matched, unmatched, ignored or duplicate."""

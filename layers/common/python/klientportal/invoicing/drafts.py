@@ -71,14 +71,16 @@ class Drafts:
             products=[line["product_number"] for line in lines or [] if line.get("product_number")],
         )
 
-    def create(self, body: dict[str, Any], actor: Actor) -> Record:
-        return self.ctx.store.create(self.draft_record(body), actor, "invoice.draft_created")
+    def create(self, body: dict[str, Any], actor: Actor, invoice_id: str | None = None) -> Record:
+        """A new draft; `invoice_id` given by a caller that must create it once (billing's re-invoices:
+        a second create of the same id is AlreadyExists)."""
+        return self.ctx.store.create(self.draft_record(body, invoice_id), actor, "invoice.draft_created")
 
-    def draft_record(self, body: dict[str, Any]) -> Record:
+    def draft_record(self, body: dict[str, Any], invoice_id: str | None = None) -> Record:
         """The draft of `body`, checked, not written (for a caller that writes it with its own changes)."""
         self._read_ahead(body["customer_number"], body["lines"])
         self.ctx.customer(body["customer_number"])
-        invoice_id = new_invoice_id()
+        invoice_id = invoice_id or new_invoice_id()
         data = {
             "id": invoice_id,
             "kind": InvoiceKind.INVOICE,

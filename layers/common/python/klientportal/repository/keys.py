@@ -186,6 +186,88 @@ def journal_sk(year: int, number: int) -> str:
     return f"{JOURNAL_PREFIX}{year}#{number:08d}"
 
 
+# Billing (docs/billing.md, "Data"). In a client's partition: one usage item per metered domain event
+# (the exactly-once marker) and one counter item per month; the client's billing agreement. In the
+# bureau's partition: the month-closed markers, the final statements, the bureau's price list
+# versions and its billing settings. The platform's own price list and its billed bureaus sit in one
+# platform partition.
+USAGE_EVENT_PREFIX = "USAGE#E#"
+USAGE_MONTH_PREFIX = "USAGE#M#"
+BILLING_AGREEMENT_SK = "BILLING#AGREEMENT"
+BILLING_CLOSED_PREFIX = "BILLING#CLOSED#"
+BILLING_STATEMENT_PREFIX = "BILLING#STATEMENT#"
+BILLING_PRICELIST_PREFIX = "BILLING#PRICELIST#"
+BILLING_ACCOUNT_PREFIX = "BILLING#ACCOUNT#"
+BILLING_SETTINGS_SK = "BILLING#SETTINGS"
+PLATFORM_BILLING_PK = "PLATFORM#BILLING"
+
+
+def usage_event_sk(event_id: str) -> str:
+    """The usage item of one domain event (its id: tenant#seq)."""
+    return f"{USAGE_EVENT_PREFIX}{event_id}"
+
+
+def usage_month_sk(month: str) -> str:
+    """A client's usage counters of one month (yyyy-mm), aggregated on write."""
+    return f"{USAGE_MONTH_PREFIX}{month}"
+
+
+def billing_closed_sk(month: str) -> str:
+    return f"{BILLING_CLOSED_PREFIX}{month}"
+
+
+def billing_statement_sk(month: str) -> str:
+    return f"{BILLING_STATEMENT_PREFIX}{month}"
+
+
+def billing_pricelist_sk(valid_from: str) -> str:
+    return f"{BILLING_PRICELIST_PREFIX}{valid_from}"
+
+
+def billing_account_sk(bureau_id: str) -> str:
+    """A bureau the platform bills (PLATFORM#BILLING partition): the monthly run's list of bureaus."""
+    return f"{BILLING_ACCOUNT_PREFIX}{_checked(bureau_id)}"
+
+
+def is_client_pk(pk: str) -> bool:
+    """True for a client's (tenant's) partition key, T#<client>."""
+    return pk.startswith("T#")
+
+
+# Sync (docs/sync.md): webhook subscriptions and their delivery records in the subscriber's partition
+# (a client's T#<client> or the bureau's B#<bureau>); the overview's counters in the bureau's.
+WEBHOOK_PREFIX = "WEBHOOK#"
+WEBHOOK_DELIVERY_PREFIX = "WHDELIVERY#"
+OVERVIEW_PREFIX = "OVERVIEW#"
+CLIENT_PARTITION_PREFIX = "T#"
+
+
+def client_of_partition(partition: str) -> str | None:
+    """The client id of a client partition (an audit chain's tenant), None for any other."""
+    return partition[len(CLIENT_PARTITION_PREFIX) :] if partition.startswith(CLIENT_PARTITION_PREFIX) else None
+
+
+def webhook_sk(subscription_id: str) -> str:
+    return f"{WEBHOOK_PREFIX}{subscription_id}"
+
+
+def webhook_delivery_prefix(subscription_id: str) -> str:
+    return f"{WEBHOOK_DELIVERY_PREFIX}{subscription_id}#"
+
+
+def webhook_delivery_sk(subscription_id: str, client_id: str, seq: int) -> str:
+    return f"{webhook_delivery_prefix(subscription_id)}{client_id}#{seq:012d}"
+
+
+def webhook_dead_letters_gsi(partition: str, subscription_id: str) -> str:
+    """GSI1 partition of a subscription's dead deliveries."""
+    return f"{partition}#WHDEAD#{subscription_id}"
+
+
+def overview_sk(client_id: str) -> str:
+    return f"{OVERVIEW_PREFIX}{_checked(client_id)}"
+
+
 # Incoming bank payments and the customer sub-ledger (klientportal/bank; docs/bank.md).
 BANK_AGREEMENT_SK = "BANKIN#AGREEMENT"  # the client's bank agreement; GSI1 BANK_AGREEMENTS#<shard>
 BANK_AGREEMENTS_GSI = "BANK_AGREEMENTS#"  # + shard: the index the retrieval schedule reads (no scan)
@@ -325,6 +407,43 @@ def client_id_of(pk: str) -> str:
     return _checked(pk[2:])
 
 
+# Questions on postings and vouchers (sync, docs/sync.md): one thread per item in the client's partition.
+QUESTION_PREFIX = "QUESTION#"
+
+
+def question_sk(question_id: str) -> str:
+    return f"{QUESTION_PREFIX}{_checked(question_id)}"
+
+
+def questions_gsi(client_id: str, status: str) -> str:
+    """GSI1 partition of a client's questions in one status (open, answered, closed)."""
+    return f"{client_pk(client_id)}#QUESTIONS#{status}"
+
+
+# The bureau's push API (sync, docs/sync.md): which local item an external id of the bureau's system
+# is (and back), the bureau's VAT code mappings and dimension values.
+SYNC_EXTERNAL_PREFIX = "SYNCEXT#"
+SYNC_LOCAL_PREFIX = "SYNCLOCAL#"
+VAT_MAPPING_PREFIX = "VATMAP#"
+DIMENSION_PREFIX = "DIMENSION#"
+
+
+def sync_external_sk(kind: str, external_id: str) -> str:
+    return f"{SYNC_EXTERNAL_PREFIX}{kind}#{external_id}"
+
+
+def sync_local_sk(local_sk: str) -> str:
+    return f"{SYNC_LOCAL_PREFIX}{local_sk}"
+
+
+def vat_mapping_sk(code: str) -> str:
+    return f"{VAT_MAPPING_PREFIX}{code}"
+
+
+def dimension_sk(dimension: str, code: str) -> str:
+    return f"{DIMENSION_PREFIX}{dimension}#{code}"
+
+
 # Outgoing payments (payments/, docs/payments.md): payment batches, the client's payment settings,
 # and pending changes of a supplier's bank account (one per supplier).
 PAYMENT_BATCH_PREFIX = "PAYMENTBATCH#"
@@ -396,6 +515,14 @@ BANK_OUTGOING_PREFIX = "BANKOUT#"
 
 def bank_outgoing_sk(batch_id: str) -> str:
     return f"{BANK_OUTGOING_PREFIX}{batch_id}"
+
+
+# Reports the bureau publishes to a client (docs/ledger.md "Reports").
+REPORT_PREFIX = "REPORT#"
+
+
+def report_sk(report_id: str) -> str:
+    return f"{REPORT_PREFIX}{_checked(report_id)}"
 
 
 # Payroll, payslips issued (issue 11, h-payroll2): the employee's own payslips across clients.

@@ -156,17 +156,29 @@ class Store:
         return Page(items, encode_cursor(last, bound))
 
     def _query_page(
-        self, pk: str, sk_prefix: str, limit: int, start: dict[str, Any] | None, index: str | None, forward: bool
+        self,
+        pk: str,
+        sk_prefix: str,
+        limit: int,
+        start: dict[str, Any] | None,
+        index: str | None,
+        forward: bool,
+        attributes: tuple[str, ...] = (),
     ) -> tuple[list[Record], dict[str, Any] | None]:
         pk_attr, sk_attr = ("GSI1PK", "GSI1SK") if index == "GSI1" else ("PK", "SK")
+        names = {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})}
         args: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "#pk = :pk" + (" AND begins_with(#sk, :sk)" if sk_prefix else ""),
-            "ExpressionAttributeNames": {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})},
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": _ser({":pk": pk, **({":sk": sk_prefix} if sk_prefix else {})}),
             "Limit": limit,
             "ScanIndexForward": forward,
         }
+        if attributes:  # the keys are always among them (the page's LastEvaluatedKey is built from them)
+            wanted = dict.fromkeys(("PK", "SK", *((pk_attr, sk_attr) if index else ()), *attributes))
+            names.update({f"#p{i}": a for i, a in enumerate(wanted)})
+            args["ProjectionExpression"] = ", ".join(f"#p{i}" for i in range(len(wanted)))
         if index:
             args["IndexName"] = index
         if start:
@@ -176,11 +188,21 @@ class Store:
         last = _des(resp["LastEvaluatedKey"]) if "LastEvaluatedKey" in resp else None
         return items, last
 
-    def query_all(self, pk: str, sk_prefix: str = "", *, index: str | None = None) -> list[Record]:
+    def query_all(
+        self,
+        pk: str,
+        sk_prefix: str = "",
+        *,
+        index: str | None = None,
+        page_size: int = 200,
+        attributes: tuple[str, ...] = (),
+    ) -> list[Record]:
+        """Every item of a key range, `page_size` items a Query (DynamoDB ends a page at 1 MB anyway);
+        with `attributes`, only those (and the keys) are read."""
         out: list[Record] = []
         start = None
         while True:
-            items, start = self._query_page(pk, sk_prefix, 200, start, index, True)
+            items, start = self._query_page(pk, sk_prefix, page_size, start, index, True, attributes)
             out += items
             if not start:
                 return out
@@ -350,6 +372,78 @@ class Store:
             for gsi in audit_anchors.all_heads_gsi()
             for r in self.query_all(gsi, index="GSI1")
         ]
+
+    def count_once(
+        self,
+        marker: Record,
+        counter: Key,
+        increments: dict[str, int],
+        *,
+        guard: Key | None = None,
+        counter_fields: dict[str, Any] | None = None,
+    ) -> Literal["counted", "duplicate", "guarded"]:
+        """A projection outside the audit trail (usage metering, decision 0701): in one transaction,
+        `marker` is created if it does not exist and the `counter` item's numbers are increased by
+        `increments` (`counter_fields` set where absent), provided the `guard` item does not exist.
+        "duplicate": the marker existed (nothing changed); "guarded": the guard exists (nothing
+        changed). The projected items are derived from audited events, which they name."""
+        items: list[dict[str, Any]] = []
+        if guard is not None:
+            items.append(
+                {
+                    "ConditionCheck": {
+                        "TableName": self._table,
+                        "Key": _ser({"PK": guard[0], "SK": guard[1]}),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        items.append(
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _ser(marker.to_item()),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        adds, sets = [], []
+        for i, (attr, n) in enumerate(sorted(increments.items())):
+            names[f"#a{i}"], values[f":a{i}"] = attr, n
+            adds.append(f"#a{i} :a{i}")
+        for i, (attr, value) in enumerate(sorted((counter_fields or {}).items())):
+            names[f"#s{i}"], values[f":s{i}"] = attr, value
+            sets.append(f"#s{i} = if_not_exists(#s{i}, :s{i})")
+        expression = "ADD " + ", ".join(adds) + (" SET " + ", ".join(sets) if sets else "")
+        items.append(
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _ser({"PK": counter[0], "SK": counter[1]}),
+                    "UpdateExpression": expression,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": _ser(values),
+                }
+            }
+        )
+        keys_touched = [(marker.pk, marker.sk), counter]
+        try:
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            self._forget(keys_touched)
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            codes = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            offset = 1 if guard is not None else 0
+            if guard is not None and codes[:1] == ["ConditionalCheckFailed"]:
+                return "guarded"
+            if len(codes) > offset and codes[offset] == "ConditionalCheckFailed":
+                return "duplicate"
+            raise
+        self._forget(keys_touched)
+        return "counted"
 
 
 class _HeadMoved(Exception):

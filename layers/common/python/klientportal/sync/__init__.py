@@ -1,0 +1,2 @@
+"""Synchronisation with the bureau's system and collaboration: change feed, webhooks, push API,
+questions on postings, the bureau overview (docs/sync.md)."""

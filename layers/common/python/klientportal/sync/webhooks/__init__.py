@@ -1,0 +1,1 @@
+"""Webhooks for every domain event type: subscriptions, signing, URL rules, delivery."""
