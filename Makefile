@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: install run lint test bench synth deploy deps-layer xslt-layer pdf-layer deploy-size clean
+.PHONY: install run lint test bench synth lint-templates deploy deps-layer xslt-layer pdf-layer deploy-size clean
 .PHONY: lock
 
 # The versions the tests passed with: constraints.txt (`make lock` renews it from pyproject.toml).
@@ -61,6 +61,10 @@ deploy-size: $(STAMP)
 
 synth: deps-layer
 	$(BIN)/python -m infra.app
+
+# cfn-lint on every template of cdk.out: the parent stack and its nested stacks (decision 0030).
+lint-templates: synth
+	$(BIN)/python -m infra.lint_templates cdk.out
 
 deploy: deps-layer xslt-layer pdf-layer
 	PATH=$(CURDIR)/$(BIN):$$PATH npx --yes aws-cdk@2 deploy Klientportal-$(STAGE) \

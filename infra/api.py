@@ -1,4 +1,9 @@
-"""One Lambda function per catalogue entry, its HTTP routes and its least-privilege grants."""
+"""One Lambda function per catalogue entry, its HTTP routes and its least-privilege grants.
+
+The functions, roles and log groups live in the parent stack; each routed function's routes, its
+integration and its one invoke permission live in a nested stack of their own (decision 0030), so
+that routes, the most numerous resources, do not count against the parent's 500.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Duration, NestedStack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -96,9 +101,14 @@ class Api(Construct):
             fn.name: self._function(fn, code, [*layers, *map(self._extra_layer, fn.extra_layers)])
             for fn in spec.functions
         }
-        self.public_routes: list[apigwv2.HttpRoute] = []
-        for fn in spec.functions:
-            self._routes(fn, self.functions[fn.name])
+        self.route_stacks = {
+            fn.name: FunctionRoutes(
+                self, f"{pascal(fn.name)}Routes", fn=fn, function=self.functions[fn.name], identity=identity
+            )
+            for fn in spec.functions
+            if fn.routes
+        }
+        self.public_routes = [r for stack in self.route_stacks.values() for r in stack.public_routes]
 
     def environment(self, fn: cat.Function) -> dict[str, str]:
         """The function's environment: its resources' names, the shared ones and powertools'."""
@@ -160,19 +170,46 @@ class Api(Construct):
             self._bindings.require(access.resource).grant(function, access.write)
         return function
 
-    def _routes(self, fn: cat.Function, function: lambda_.Function) -> None:
-        """The function's routes; one invoke permission for the API, not one per route (a function
-        with dozens of routes would otherwise approach Lambda's 20 KB resource policy limit)."""
-        if not fn.routes:
-            return
+
+MAX_ROUTES_PER_STACK = 200  # a function's route stack: 2 + its routes resources, far below 500
+
+
+class FunctionRoutes(NestedStack):
+    """A function's HTTP routes on the parent's API, its integration and its one invoke permission.
+
+    One nested stack per routed function, not chunks of N routes: a route never moves between nested
+    stacks when other functions gain routes (API Gateway refuses a second route with the same key, so
+    a move would fail the deployment). The parent passes the function's ARN, the API id and the
+    authorizer id as parameters; nothing in the parent refers back, so no cycle arises.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, fn: cat.Function, function: lambda_.Function, identity: Identity
+    ):
+        super().__init__(scope, construct_id, description=f"Klientportal {fn.name}: HTTP routes")
+        if len(fn.routes) > MAX_ROUTES_PER_STACK:
+            raise ValueError(
+                f"{fn.name} has {len(fn.routes)} routes, over {MAX_ROUTES_PER_STACK} per nested stack: split it"
+            )
+        # one invoke permission for the API, not one per route (a function with dozens of routes would
+        # otherwise approach Lambda's 20 KB resource policy limit)
         integration = HttpLambdaIntegration(f"{pascal(fn.name)}Integration", function, scope_permission_to_route=False)
+        authorizer = apigwv2.HttpAuthorizer.from_http_authorizer_attributes(
+            self,
+            "Authorizer",
+            authorizer_id=identity.authorizer.authorizer_id,
+            authorizer_type=apigwv2.HttpAuthorizerType.JWT.value,
+        )
+        self.public_routes: list[apigwv2.HttpRoute] = []
         for route in fn.routes:
             public = route.action is None
-            (created,) = self._identity.http_api.add_routes(
-                path=route.path,
-                methods=[apigwv2.HttpMethod[route.method]],
+            created = apigwv2.HttpRoute(
+                self,
+                f"{route.method}{route.path}",
+                http_api=identity.http_api,
+                route_key=apigwv2.HttpRouteKey.with_(route.path, apigwv2.HttpMethod[route.method]),
                 integration=integration,
-                authorizer=apigwv2.HttpNoneAuthorizer() if public else self._identity.authorizer,
+                authorizer=apigwv2.HttpNoneAuthorizer() if public else authorizer,
             )
             if public:
                 self.public_routes.append(created)

@@ -11,7 +11,6 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk.aws_apigatewayv2_authorizers import HttpJwtAuthorizer
 from constructs import Construct
 
 from infra import cors
@@ -68,7 +67,8 @@ class _AccessLogs:
 
 
 class Identity(Construct):
-    """The user directory and the HTTP API in front of the functions, with its JWT authorizer."""
+    """The user directory and the HTTP API in front of the functions, with its JWT authorizer (one
+    resource here, in the parent stack, that the route stacks refer to by id: infra/api.py)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, bindings: Bindings):
         super().__init__(scope, construct_id)
@@ -84,17 +84,21 @@ class Identity(Construct):
             refresh_token_validity=Duration.days(30),
             enable_token_revocation=True,
         )
-        self.authorizer = HttpJwtAuthorizer(
-            "CognitoAuthorizer",
-            self.user_pool.user_pool_provider_url,
-            jwt_audience=[self.client.user_pool_client_id],
-        )
         self.http_api = apigwv2.HttpApi(
             self,
             "HttpApi",
             description="Klientportal API",
             create_default_stage=False,
             cors_preflight=_cors(config.cors_origins),
+        )
+        self.authorizer = apigwv2.HttpAuthorizer(
+            self,
+            "CognitoAuthorizer",
+            http_api=self.http_api,
+            type=apigwv2.HttpAuthorizerType.JWT,
+            identity_source=["$request.header.Authorization"],
+            jwt_issuer=self.user_pool.user_pool_provider_url,
+            jwt_audience=[self.client.user_pool_client_id],
         )
         self.stage = apigwv2.HttpStage(
             self,

@@ -1,8 +1,13 @@
-"""Alarms: function errors and throttles, messages in any DLQ, and the stream consumers' lag."""
+"""Alarms: function errors and throttles, messages in any DLQ, and the stream consumers' lag.
+
+A nested stack of its own (decision 0030): two alarms per function would otherwise grow the parent
+stack towards CloudFormation's 500 resources. The parent passes the functions' and queues' names as
+parameters; nothing in the parent refers to the alarms or the topic.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, NestedStack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_lambda as lambda_
@@ -17,7 +22,7 @@ PERIOD = Duration.minutes(5)
 MAX_ITERATOR_AGE = Duration.minutes(5)
 
 
-class Monitoring(Construct):
+class Monitoring(NestedStack):
     """Every alarm notifies the `topic` (e-mail from context klientportal:alarmEmail, if set)."""
 
     def __init__(
@@ -30,7 +35,7 @@ class Monitoring(Construct):
         stream_consumers: list[lambda_.Function],
         alarm_email: str,
     ):
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, description="Klientportal: alarms and their topic")
         self.topic = sns.Topic(self, "AlarmTopic", display_name="Klientportal alarms", enforce_ssl=True)
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
