@@ -475,6 +475,14 @@ def _payroll_routes() -> tuple[Route, ...]:
         Route("GET", run + "/a-melding", "payroll.read"),
         Route("POST", run + "/a-melding/submissions", "payroll.report"),
         Route("POST", run + "/a-melding/status", "payroll.report"),
+        Route("GET", run + "/payslips/{employee_number}", "payroll.read"),
+        Route("GET", "/me/payslips", "me.payslips.read"),
+        Route("GET", "/me/payslips/{payslip_id}", "me.payslips.read"),
+        Route("GET", client + "/timesheets/{employee_number}/{week}", "hours.read"),
+        Route("PUT", client + "/timesheets/{employee_number}/{week}", "hours.write"),
+        Route("POST", client + "/timesheets/{employee_number}/{week}/submission", "hours.write"),
+        Route("POST", client + "/timesheets/{employee_number}/{week}/approval", "hours.approve"),
+        Route("POST", client + "/hours-invoices", "hours.invoice"),
     )
 
 
@@ -806,9 +814,26 @@ FUNCTIONS: tuple[Function, ...] = (
         description="Payroll: tax cards (skattekort til arbeidsgiver), monthly runs with tabelltrekk, "
         "approval with step-up and the journal entry, the a-melding and its submission",
         routes=_payroll_routes(),
-        access=(_WRITE_TABLE, _IDEMPOTENCY, _PERSONAL_KEY, _CURSORS),
+        access=(
+            _WRITE_TABLE,
+            _IDEMPOTENCY,
+            _PERSONAL_KEY,
+            _CURSORS,
+            Access("bucket:documents", write=True),  # payslip PDFs, hour invoice drafts (h-payroll2)
+            Access("statemachine:payment-approval", write=True),  # the salary payments' batch
+        ),
         memory_mb=1024 * MEGABYTE,
         timeout_s=60 * SECOND,
+        extra_layers=("pdf",),
+    ),
+    Function(
+        name="payroll-reminders",
+        handler="functions.payroll.schedule.lambda_handler",
+        description="Daily: the a-melding deadline (the 5th) reminded to the admins of every client not yet accepted",
+        schedules=(Schedule("a-melding-reminders", "cron(0 7 * * ? *)"),),
+        access=(_WRITE_TABLE, _SEND_EMAIL),
+        memory_mb=512 * MEGABYTE,
+        timeout_s=5 * MINUTE,
     ),
 )
 

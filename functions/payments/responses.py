@@ -38,6 +38,18 @@ class BatchLine(_Out):
     status: Literal["pending", "sent", "accepted", "rejected", "paid"]
     reason: str | None = None
     paid_on: date | None = None
+    kind: Literal["net_pay", "forskuddstrekk", "arbeidsgiveravgift"] | None = Field(
+        default=None, description="A payroll batch's line: what it pays (h-payroll2)"
+    )
+    employee_number: int | None = None
+
+
+class BatchSource(_Out):
+    """Where a batch that is not made from the payment proposal comes from (a payroll run)."""
+
+    kind: Literal["payroll_run"]
+    run_id: str
+    period: str
 
 
 class Approval(_Out):
@@ -93,7 +105,8 @@ class PaymentBatch(_Out):
     approvals: list[Approval]
     superseded_approvals: list[Approval] = Field(description="Approvals of an earlier content: no longer count")
     created_by: Person
-    proposal_id: str
+    proposal_id: str | None = Field(default=None, description="The payment proposal it was made from")
+    source: BatchSource | None = None
     history: list[HistoryEntry]
     cancelled: Cancellation | None = None
     sent: Sent | None = None

@@ -7,22 +7,29 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from functions import catalogue
 from functions.payroll.responses import (
     AMeldingSubmissionOut,
+    HoursInvoiceOut,
+    IssuedPayslipList,
+    IssuedPayslipOut,
     PayrollRunOut,
     PayrollSettingsOut,
     TaxCardFetchOut,
     TaxCardList,
+    WeekOut,
 )
 from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.payroll import hours_invoicing, payslips
+from klientportal.payroll.hours_invoicing import HoursInvoiceIn
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.service import PayrollService
+from klientportal.payroll.timesheets import WEEK_PATTERN, Timesheets, WeekIn
 
 router = Router()
 TAGS = ["payroll"]
@@ -124,6 +131,98 @@ def submit_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payroll
 )
 def refresh_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> AMeldingSubmissionOut:
     return AMeldingSubmissionOut.model_validate(payroll.refresh_a_melding(run_id, ctx.actor))
+
+
+@router.get(
+    BASE + "/payroll-runs/<run_id>/payslips/<employee_number>",
+    tags=TAGS,
+    summary="One issued payslip of the run with a short-lived link to its PDF",
+    responses=COMMON_RESPONSES,
+)
+def get_payslip(client_id: str, run_id: str, employee_number: int, ctx: Context) -> IssuedPayslipOut:
+    return IssuedPayslipOut.model_validate(payslips.for_admin(ctx.store, ctx.client_id, run_id, employee_number))
+
+
+@router.get("/me/payslips", tags=TAGS, summary="Your own payslips in every client", responses=COMMON_RESPONSES)
+def my_payslips(ctx: Context) -> IssuedPayslipList:
+    return IssuedPayslipList.model_validate({"items": payslips.mine(ctx.store, ctx.user.sub)})
+
+
+@router.get(
+    "/me/payslips/<payslip_id>",
+    tags=TAGS,
+    summary="One of your own payslips with a short-lived link to its PDF (another person's is 404)",
+    responses=COMMON_RESPONSES,
+)
+def my_payslip(payslip_id: str, ctx: Context) -> IssuedPayslipOut:
+    return IssuedPayslipOut.model_validate(payslips.my_payslip(ctx.store, ctx.user.sub, payslip_id))
+
+
+def _timesheets(ctx: Context) -> Timesheets:
+    return Timesheets(ctx.store, ctx.client_id)
+
+
+Sheets = Annotated[Timesheets, Depends(_timesheets)]
+WEEK = BASE + "/timesheets/<employee_number>/<week>"
+
+
+@router.get(WEEK, tags=TAGS, summary="An employee's hours of one ISO week (yyyy-Www)", responses=COMMON_RESPONSES)
+def get_week(
+    client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], sheets: Sheets
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.get(employee_number, week))
+
+
+@router.put(
+    WEEK,
+    tags=TAGS,
+    summary="Register the week's hours (all entries; refused when the week is submitted or approved)",
+    responses=COMMON_RESPONSES,
+)
+def put_week(
+    client_id: str,
+    employee_number: int,
+    week: Annotated[str, Path(pattern=WEEK_PATTERN)],
+    body: WeekIn,
+    ctx: Context,
+    sheets: Sheets,
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.put(employee_number, week, body, ctx.actor))
+
+
+@router.post(WEEK + "/submission", tags=TAGS, summary="Submit the week for approval", responses=COMMON_RESPONSES)
+def submit_week(
+    client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], ctx: Context, sheets: Sheets
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.submit(employee_number, week, ctx.actor))
+
+
+@router.post(
+    WEEK + "/approval",
+    tags=TAGS,
+    summary="Approve the submitted week: its hours are locked",
+    responses=COMMON_RESPONSES,
+)
+def approve_week(
+    client_id: str, employee_number: int, week: Annotated[str, Path(pattern=WEEK_PATTERN)], ctx: Context, sheets: Sheets
+) -> WeekOut:
+    return WeekOut.model_validate(sheets.approve(employee_number, week, ctx.actor))
+
+
+@router.post(
+    BASE + "/hours-invoices",
+    tags=TAGS,
+    summary="An invoice draft of the customer's approved billable hours not invoiced yet (each hour once)",
+    responses=COMMON_RESPONSES,
+)
+def invoice_hours(client_id: str, body: HoursInvoiceIn, ctx: Context) -> Response[HoursInvoiceOut]:
+    drafts = ctx.invocation.invoices(ctx.client_id).drafts
+    return run_idempotent(
+        ctx,
+        body.model_dump(mode="json"),
+        HoursInvoiceOut,
+        lambda: (201, hours_invoicing.invoice_hours(ctx.store, drafts, ctx.client_id, body, ctx.actor)),
+    )
 
 
 app = build_app([router], catalogue.function("payroll").routes)

@@ -14,6 +14,9 @@ class _Out(BaseModel):
 class PayrollSettingsOut(_Out):
     business_orgnr: str | None = None
     zone: str | None = None
+    tax_account: str | None = None
+    withholding_kid: str | None = None
+    contribution_kid: str | None = None
 
 
 class TaxCardFetchLine(_Out):
@@ -83,6 +86,24 @@ class PayslipOut(_Out):
     holiday_pay_accrued: str
     holiday_pay_paid: str
     pension_premium: str
+    payslip_id: str | None = None
+    issued_at: str | None = None
+
+
+class IssuedPayslipOut(PayslipOut):
+    """An issued payslip as its employee and the client's admins see it; `pdf_url` lives 5 minutes."""
+
+    payslip_id: str
+    issued_at: str
+    client_id: str
+    run_id: str
+    period: str
+    pay_date: str
+    pdf_url: str | None = None
+
+
+class IssuedPayslipList(_Out):
+    items: list[IssuedPayslipOut]
 
 
 class PayrollTotalsOut(_Out):
@@ -145,5 +166,47 @@ class PayrollRunOut(_Out):
     version: int
     payslips: list[PayslipOut]
     superseded_by: str | None = None
+    payment_batch_id: str | None = None
+    hours_from_timesheets: list[int] = []
     approved_by: ActorOut | None = None
     approved_at: str | None = None
+
+
+class HourEntryOut(_Out):
+    entry_id: str
+    date: str
+    hours: str
+    overtime: bool
+    project: str | None
+    activity: str | None
+    customer_number: int | None
+    billable: bool
+    comment: str | None
+
+
+class WeekStepOut(_Out):
+    at: str
+    by: str
+
+
+class WeekOut(_Out):
+    employee_number: int
+    week: str
+    status: Literal["open", "submitted", "approved"]
+    entries: list[HourEntryOut]
+    version: int
+    submitted: WeekStepOut | None = None
+    approved: WeekStepOut | None = None
+
+
+class HoursInvoiceLineOut(_Out):
+    description: str
+    quantity: str
+
+
+class HoursInvoiceOut(_Out):
+    invoice_id: str
+    customer_number: int
+    hour_entries: int
+    hours: str
+    lines: list[HoursInvoiceLineOut]

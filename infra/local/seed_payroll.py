@@ -60,5 +60,12 @@ def seed_payroll(services: Invocation) -> None:
     for item in EMPLOYEES:
         registers.create(spec, spec.create.model_validate(item), SYSTEM)
     service = payroll(services, CLIENT)
-    service.put_settings(PayrollSettingsIn(business_orgnr="974760673", zone="1"), SYSTEM)
+    settings = PayrollSettingsIn(
+        business_orgnr="974760673",
+        zone="1",
+        tax_account="76940501004",  # a demo account (MOD11); the tax office's real account is set per client
+        withholding_kid="20260311",
+        contribution_kid="97400016",
+    )
+    service.put_settings(settings, SYSTEM)
     service.fetch_tax_cards(TaxCardFetchIn(income_year=2026), SYSTEM)

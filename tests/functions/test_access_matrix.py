@@ -144,6 +144,11 @@ EXPECTED: dict[str, set[str]] = {
     "payroll.run": STAFF,
     "payroll.approve": STAFF,
     "payroll.report": STAFF,
+    "me.payslips.read": ALL,  # only the caller's own payslips, in every client (0920)
+    "hours.read": ADMINS,  # salg@ lacks the hours module
+    "hours.write": ADMINS,
+    "hours.approve": ADMINS,
+    "hours.invoice": ADMINS,
 }
 
 PROTECTED = [(fn, r) for fn, r in catalogue.routes() if r.action is not None]
@@ -188,6 +193,8 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     path = path.replace("{run_id}", "pr-1")
     path = path.replace("{month}", "2026-01")  # billing statements
+    path = path.replace("{employee_number}", "1").replace("{payslip_id}", f"{client_id}.pr-1.1")
+    path = path.replace("{week}", "2026-W10")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}
     ledger |= {"{account}": "1500", "{party}": "customers", "{period}": "2026-01"}
     ledger |= {"{webhook_id}": "wh_0000000000000000", "{delivery_id}": "c-x.1", "{question_id}": "q_0000000000000000"}

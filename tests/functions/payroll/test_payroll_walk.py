@@ -78,6 +78,16 @@ EMPLOYEES: list[dict[str, Any]] = [
 ]
 
 
+TAX_ACCOUNT, WITHHOLDING_KID, CONTRIBUTION_KID = "76940501004", "20260311", "97400016"
+SETTINGS = {
+    "business_orgnr": "974760673",
+    "zone": "1",
+    "tax_account": TAX_ACCOUNT,
+    "withholding_kid": WITHHOLDING_KID,
+    "contribution_kid": CONTRIBUTION_KID,
+}
+
+
 @pytest.fixture
 def sim_report(conformance_dir):
     return SimulatedInnrapportering(conformance_dir=conformance_dir)
@@ -92,7 +102,7 @@ def pay(api, monkeypatch, sim_report):
     spec = REGISTERS["employees"]
     for item in EMPLOYEES:
         registers.create(spec, spec.create.model_validate(item), SYSTEM)
-    r = api.put(f"{BASE}/payroll-settings", {"business_orgnr": "974760673", "zone": "1"}, user=ADMIN)
+    r = api.put(f"{BASE}/payroll-settings", SETTINGS, user=ADMIN)
     assert r.status == 200, r
     return api, sim_cards
 

@@ -223,10 +223,12 @@ def payroll_adapters(mode: str) -> tuple[Any, Any]:
 
 
 def payroll(inv: Invocation, client_id: str) -> PayrollService:
+    from klientportal.payments.workflow import approval_workflow
     from klientportal.payroll.service import PayrollService
 
     tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
-    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission)
+    workflow = approval_workflow(inv.store, client_id)  # the salary payments' batch (h-payroll2)
+    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission, workflow)
 
 
 def ledger_service(inv: Invocation, client_id: str) -> LedgerService:

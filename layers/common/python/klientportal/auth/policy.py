@@ -156,6 +156,13 @@ ACTIONS: dict[str, ActionRule] = {
     "payroll.run": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     "payroll.approve": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
     "payroll.report": ActionRule("client", frozenset(_ADMINS), Module.PAYROLL),
+    # an employee's own payslips (h-payroll2, 0920): any signed-in user; only their own GSI partition is read
+    "me.payslips.read": ActionRule("any", frozenset(_ALL)),
+    # hours (0922): registered by the client's users for the employees, approved by the client's admins
+    "hours.read": ActionRule("client", frozenset(_MEMBERS), Module.HOURS),
+    "hours.write": ActionRule("client", frozenset(_MEMBERS), Module.HOURS),
+    "hours.approve": ActionRule("client", frozenset(_ADMINS), Module.HOURS),
+    "hours.invoice": ActionRule("client", frozenset(_ADMINS), Module.HOURS),
     **_registers(),
     **_sync(),
     # the ledger (h-ledger): both sides read it; the bureau closes periods and keeps the SAF-T mapping

@@ -74,6 +74,10 @@ class Drafts:
     def create(self, body: dict[str, Any], actor: Actor, invoice_id: str | None = None) -> Record:
         """A new draft; `invoice_id` given by a caller that must create it once (billing's re-invoices:
         a second create of the same id is AlreadyExists)."""
+        return self.ctx.store.create(self.draft_record(body, invoice_id), actor, "invoice.draft_created")
+
+    def draft_record(self, body: dict[str, Any], invoice_id: str | None = None) -> Record:
+        """The draft of `body`, checked, not written (for a caller that writes it with its own changes)."""
         self._read_ahead(body["customer_number"], body["lines"])
         self.ctx.customer(body["customer_number"])
         invoice_id = invoice_id or new_invoice_id()
@@ -89,9 +93,7 @@ class Drafts:
         }
         data.update(self.preview(data))
         data["attachments"] = files_attached.store(self.ctx.files, invoice_id, body.get("attachments") or [])
-        return self.ctx.store.create(
-            Record(self.ctx.pk, keys.invoice_sk(invoice_id), "invoice", data), actor, "invoice.draft_created"
-        )
+        return Record(self.ctx.pk, keys.invoice_sk(invoice_id), "invoice", data)
 
     def update(self, invoice_id: str, version: int, changes: dict[str, Any], actor: Actor) -> Record:
         rec = self.ctx.repo.invoice(invoice_id)

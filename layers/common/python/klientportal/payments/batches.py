@@ -280,6 +280,43 @@ class PaymentBatchService:
             self.workflow.start(self.client_id, batch_id)
         return saved
 
+    def batch_of_lines(
+        self,
+        batch_id: str,
+        execution_date: date,
+        lines: Sequence[dict[str, Any]],
+        source: dict[str, Any],
+        actor: Actor,
+    ) -> Record:
+        """A batch record of lines that are not vouchers (payroll: net pay and the tax payments,
+        h-payroll2, decision 0921), for the caller's own transaction: each line has the voucher
+        line's shape (`voucher_id` is the line's id, `supplier_name` the payee), so the hash, the
+        approval rules, the pain.001 and the bank's status apply unchanged. Nothing is written."""
+        total_ore, total = _totals(lines)
+        at = clock.iso(clock.now())
+        content_hash = content.content_hash(execution_date.isoformat(), lines)
+        data = {
+            "batch_id": batch_id,
+            "client_id": self.client_id,
+            "status": "awaiting_approval",
+            "execution_date": execution_date.isoformat(),
+            "currency": CURRENCY,
+            "lines": sorted(lines, key=lambda x: x["voucher_id"]),
+            "line_count": len(lines),
+            "total": total,
+            "total_ore": total_ore,
+            "content_hash": content_hash,
+            "required_approvals": four_eyes.required_approvals(
+                total_ore, payment_settings.threshold_ore(self.store, self.client_id)
+            ),
+            "approvals": [],
+            "superseded_approvals": [],
+            "created_by": {"sub": actor.sub, "email": actor.email},
+            "source": source,
+            "history": [{"at": at, "by": actor.email or actor.sub, "what": "created", "content_hash": content_hash}],
+        }
+        return Record(self.pk, keys.payment_batch_sk(batch_id), "payment_batch", data)
+
     # ---- changing a batch before it is approved ---------------------------------------------
     def change(
         self,

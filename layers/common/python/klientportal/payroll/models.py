@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from klientportal.api.types import decimal_type
-from klientportal.validation.norwegian import OrgNumber
+from klientportal.formats.kid import validate_kid
+from klientportal.validation.norwegian import BankAccount, OrgNumber
 
 Period = Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
 if TYPE_CHECKING:  # Decimal to a type checker; at runtime the project's decimal strings (api.types)
@@ -26,6 +27,15 @@ else:
 Zone = Literal["1", "1a", "2", "3", "4", "4a", "5"]
 
 
+def _kid(value: str) -> str:
+    if not validate_kid(value):
+        raise ValueError("not a valid KID (2–25 digits, MOD10 or MOD11 control digit)")
+    return value
+
+
+Kid = Annotated[str, StringConstraints(pattern=r"^\d{2,25}$"), AfterValidator(_kid)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
@@ -35,6 +45,11 @@ class PayrollSettingsIn(_In):
 
     business_orgnr: OrgNumber
     zone: Zone
+    tax_account: BankAccount | None = Field(
+        default=None, description="the tax office's account for forskuddstrekk and arbeidsgiveravgift"
+    )
+    withholding_kid: Kid | None = Field(default=None, description="the employer's KID for forskuddstrekk")
+    contribution_kid: Kid | None = Field(default=None, description="the employer's KID for arbeidsgiveravgift")
 
 
 class PayLineIn(_In):

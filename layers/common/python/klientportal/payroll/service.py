@@ -32,10 +32,13 @@ from klientportal.errors import (
 )
 from klientportal.formats.amelding import write_amelding
 from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
+from klientportal.payments.ports import ApprovalWorkflow
 from klientportal.payroll import calculation as calc
+from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+from klientportal.payroll.timesheets import Timesheets
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
@@ -45,6 +48,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 STEP_UP_LEVELS = frozenset({"bankid", "idporten-loa-high"})
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
+_NOT_IN_RUN_VIEW = frozenset({"national_id_ciphertext", "run_id", "pdf_key", "client_id", "period", "pay_date"})
 
 
 def _month_bounds(period: str) -> tuple[date, date]:
@@ -55,7 +59,15 @@ def _month_bounds(period: str) -> tuple[date, date]:
 
 
 class PayrollService:
-    def __init__(self, store: Store, client: Client, tax_cards: TaxCardService, submission: AMeldingSubmission) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: Client,
+        tax_cards: TaxCardService,
+        submission: AMeldingSubmission,
+        payment_workflow: ApprovalWorkflow | None = None,
+    ) -> None:
+        self.payment_workflow = payment_workflow
         self.store = store
         self.client = client
         self.pk = keys.client_pk(client.client_id)
@@ -70,12 +82,22 @@ class PayrollService:
     def put_settings(self, body: PayrollSettingsIn, actor: Actor) -> dict[str, Any]:
         data = body.model_dump(mode="json")
         current = self.store.get(self.pk, keys.PAYROLL_SETTINGS_SK)
+        listed = {"gsi1pk": keys.PAYROLL_CLIENTS_GSI, "gsi1sk": self.client.client_id}  # the reminders' index
         if current is None:
             self.store.create(
-                Record(self.pk, keys.PAYROLL_SETTINGS_SK, "payroll_settings", data), actor, "payroll.settings_set"
+                Record(
+                    self.pk,
+                    keys.PAYROLL_SETTINGS_SK,
+                    "payroll_settings",
+                    data,
+                    gsi1pk=keys.PAYROLL_CLIENTS_GSI,
+                    gsi1sk=self.client.client_id,
+                ),
+                actor,
+                "payroll.settings_set",
             )
         else:
-            self.store.replace(current, data, actor, "payroll.settings_set")
+            self.store.replace(current, data, actor, "payroll.settings_set", **listed)
         return data
 
     def _required_settings(self) -> dict[str, Any]:
@@ -167,6 +189,8 @@ class PayrollService:
         ytd_rec = self.store.get(self.pk, keys.payroll_ytd_sk(year))
         ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
         pays: list[calc.EmployeePay] = []
+        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last)
+        from_sheets: list[int] = []
         for number, rec in sorted(by_number.items()):
             d = rec.data
             card_rec = cards[(self.pk, keys.tax_card_sk(year, number))]
@@ -181,7 +205,12 @@ class PayrollService:
                 problems.append(FieldError(f"employees.{number}.tax_card", f"no tax card fetched for {year}"))
                 continue
             given = body.employees.get(number)
-            if d["salary_form"] == "hourly" and (given is None or not given.hours):
+            hours = given.hours if given else ZERO
+            overtime = given.overtime_hours if given else ZERO
+            if d["salary_form"] == "hourly" and number in approved:  # approved weeks win over the body (0922)
+                hours, overtime = approved[number]
+                from_sheets.append(number)
+            if d["salary_form"] == "hourly" and not hours:
                 problems.append(FieldError(f"employees.{number}.hours", "an hourly employee needs the period's hours"))
             person = ytd["employees"].get(str(number), {})
             pays.append(
@@ -193,8 +222,8 @@ class PayrollService:
                     tax_card=TaxCard.from_json({**card_rec.data, "national_id": ""}),
                     monthly_salary=Decimal(d["monthly_salary"]) if d.get("monthly_salary") else None,
                     hourly_rate=Decimal(d["hourly_rate"]) if d.get("hourly_rate") else None,
-                    hours=given.hours if given else ZERO,
-                    overtime_hours=given.overtime_hours if given else ZERO,
+                    hours=hours,
+                    overtime_hours=overtime,
                     pension_percent=Decimal(d.get("pension_percentage") or "2"),
                     fifth_holiday_week=bool(d.get("fifth_holiday_week")),
                     lines=tuple(calc.PayLine(x.salary_type, x.amount, None, x.text) for x in given.lines)
@@ -226,7 +255,10 @@ class PayrollService:
             chunk = slips[start : start + _PAYSLIPS_PER_WRITE]
             self.store.write(self.pk, [Change(None, s, "payroll.payslip_computed") for s in chunk], actor)
         run = Record(
-            self.pk, keys.payroll_run_sk(run_id), "payroll_run", self._run_data(run_id, body, settings, result)
+            self.pk,
+            keys.payroll_run_sk(run_id),
+            "payroll_run",
+            {**self._run_data(run_id, body, settings, result), "hours_from_timesheets": from_sheets},
         )
         changes = [Change(None, run, "payroll.run_computed")]
         period_data = {"period": body.period, "run_id": run_id, "status": "computed"}
@@ -343,10 +375,7 @@ class PayrollService:
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         run = self._run(run_id)
-        slips = [
-            {k: v for k, v in s.data.items() if k not in ("national_id_ciphertext", "run_id")}
-            for s in self.payslips(run_id)
-        ]
+        slips = [{k: v for k, v in s.data.items() if k not in _NOT_IN_RUN_VIEW} for s in self.payslips(run_id)]
         return {**run.data, "version": run.version, "payslips": slips}
 
     # approval and the journal -----------------------------------------------------------------
@@ -356,8 +385,13 @@ class PayrollService:
             raise Forbidden(
                 "approving payroll needs a step-up sign-in (BankID)", [FieldError("acr", "sign in with BankID")]
             )
+        if run.data["status"] == "approved" and self._issue_after_approval(run.data, actor):
+            return self.get_run(run_id)  # an approval retried after a crash: what was left is done now
         if run.data["status"] != "computed":
             raise RuleViolation(f"run {run_id} is {run.data['status']}", [FieldError("status", run.data["status"])])
+        missing = salary_payments.missing_settings(run.data, self._required_settings())
+        if missing:
+            raise InvalidInput("the tax payments cannot be made: the payroll settings lack them", missing)
         period = run.data["period"]
         period_rec = self.store.get(self.pk, keys.payroll_period_sk(period))
         if period_rec is None or period_rec.data["run_id"] != run_id:
@@ -406,7 +440,46 @@ class PayrollService:
             current = self.store.get(self.pk, run.sk)
             if current is None or current.data["status"] != "approved":
                 raise
+        self._issue_after_approval(approved, actor)
         return self.get_run(run_id)
+
+    def _issue_after_approval(self, run: dict[str, Any], actor: Actor) -> bool:
+        """The approved run's payment batch and payslips (decisions 0921, 0920); True when anything
+        was left to do."""
+        batched = self._batch_payments(run["run_id"], actor)
+        employer = (self.client.name, self.client.orgnr)
+        return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0 or batched
+
+    def _batch_payments(self, run_id: str, actor: Actor) -> bool:
+        """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
+        with the run's `payment_batch_id`: a retry finds the id and makes nothing."""
+        from klientportal.payments.batches import PaymentBatchService
+
+        run = self._run(run_id)
+        if run.data.get("payment_batch_id"):
+            return False
+        lines = salary_payments.payment_lines(run.data, [s.data for s in self.payslips(run_id)], self.settings() or {})
+        if not lines:
+            return False
+        bid = salary_payments.batch_id(self.client.client_id, run_id)
+        when = salary_payments.execution_date(date.fromisoformat(run.data["pay_date"]), clock.today_oslo())
+        batch = PaymentBatchService(self.store, self.client.client_id).batch_of_lines(
+            bid, when, lines, {"kind": "payroll_run", "run_id": run_id, "period": run.data["period"]}, actor
+        )
+        marked = replace(run, data={**run.data, "payment_batch_id": bid})
+        try:
+            self.store.write(
+                self.pk,
+                [Change(None, batch, "payment_batch.created"), Change(run, marked, "payroll.payments_batched")],
+                actor,
+            )
+        except (AlreadyExists, StaleVersion):
+            current = self._run(run_id)
+            if current.data.get("payment_batch_id") != bid:
+                raise
+        if self.payment_workflow is not None:
+            self.payment_workflow.start(self.client.client_id, bid)
+        return True
 
     # the a-melding --------------------------------------------------------------------------
     def a_melding_xml(

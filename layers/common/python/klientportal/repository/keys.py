@@ -523,3 +523,37 @@ REPORT_PREFIX = "REPORT#"
 
 def report_sk(report_id: str) -> str:
     return f"{REPORT_PREFIX}{_checked(report_id)}"
+
+
+# Payroll, payslips issued (issue 11, h-payroll2): the employee's own payslips across clients.
+EMPLOYEE_PAYSLIPS_GSI_PREFIX = "MYPAYSLIPS#"
+
+
+def employee_payslips_gsi(sub: str) -> str:
+    """GSI1 partition of the payslips issued to the signed-in identity `sub`, in every client."""
+    return f"{EMPLOYEE_PAYSLIPS_GSI_PREFIX}{sub}"
+
+
+# Hours (issue 11, h-payroll2): one item per employee and ISO week.
+TIMESHEET_PREFIX = "TIMESHEET#"
+
+
+def timesheet_sk(employee_number: int, week: str) -> str:
+    """An employee's week (yyyy-Www): its entries and status (open, submitted, approved)."""
+    return f"{TIMESHEET_PREFIX}{employee_number:09d}#{week}"
+
+
+HOUR_CLAIM_PREFIX = "HOURCLAIM#"
+
+
+def hour_claim_sk(employee_number: int, entry_id: str) -> str:
+    """The claim that an hour entry is invoiced (created once: a second invoice of it fails)."""
+    return f"{HOUR_CLAIM_PREFIX}{employee_number:09d}#{entry_id}"
+
+
+PAYROLL_CLIENTS_GSI = "PAYROLL_CLIENTS"  # GSI1 partition of every client with payroll settings (the reminders)
+
+
+def a_melding_reminder_sk(period: str, day: str) -> str:
+    """The a-melding reminder of a pay month sent on one day (created once: never sent twice that day)."""
+    return f"PAYREMIND#{period}#{day}"

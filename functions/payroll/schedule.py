@@ -1,0 +1,28 @@
+"""Scheduled a-melding deadline reminders (EventBridge schedule "a-melding-reminders"; locally POST
+/_local/schedules/a-melding-reminders). The event's `detail.today` (YYYY-MM-DD) overrides the date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from klientportal import clock
+from klientportal.bootstrap import invocation
+from klientportal.observability import instrumented, logger
+from klientportal.payroll.reminders import run_reminders
+from klientportal.repository.store import SYSTEM
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    detail = event.get("detail") or {}
+    today = date.fromisoformat(detail["today"]) if detail.get("today") else clock.today_oslo()
+    inv = invocation()
+    result = run_reminders(inv.store, inv.delivery.email, inv.settings.invoice_from_address, today, SYSTEM)
+    logger.info("a-melding reminders", extra={"today": today.isoformat(), **result})
+    return {"today": today.isoformat(), **result}
+
+
+lambda_handler = instrumented(_handle)
