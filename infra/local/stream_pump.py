@@ -138,7 +138,9 @@ class StreamConsumer:
         }
 
     def _process(self, arn: str, sid: str, records: list[dict]) -> int:
-        cutoff = now() - timedelta(seconds=self.mapping.max_record_age_s)
+        # a record's age is real time, as Lambda's mapping measures it: the local clock override
+        # (KP_CLOCK, /_local/clock) moves the business date, not moto's record timestamps
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.mapping.max_record_age_s)
         expired = 0
         while expired < len(records) and _created(records[expired]) < cutoff:
             expired += 1

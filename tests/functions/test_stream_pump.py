@@ -18,7 +18,7 @@ from infra.local import moto_dynamodb
 from infra.local.invoker import Invoker
 from infra.local.pumps import Pumps, QueuePump
 from infra.local.stream_pump import StreamPump
-from klientportal import aws
+from klientportal import aws, clock
 from klientportal.settings import settings
 from tests.functions.test_event_stream import CUSTOMERS, U, _bus_events, _created_customers, _customer
 
@@ -197,3 +197,16 @@ def test_the_runner_wiring_has_a_failure_queue_per_stream_consumer(aws_env):
     assert consumers and all(
         catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}") in aws_env for fn in consumers
     )
+
+
+def test_a_moved_local_clock_does_not_age_the_records(api, aws_env):
+    """The record age is real time (as Lambda's mapping has it): moving the business clock ten days
+    on (`/_local/clock/+10d`) must not send every record written before to the failure queue."""
+    flaky = FlakyInvoker("nothing")
+    clock.set_clock("+10d")
+    try:
+        StreamPump(flaky, aws_env).drain()
+    finally:
+        clock.set_clock(None)
+    assert _stream_sequences(), "the test needs records in the stream"
+    assert sorted(set(flaky.delivered)) == sorted(_stream_sequences()) and _failures(aws_env) == []
