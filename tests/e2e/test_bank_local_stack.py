@@ -1,4 +1,4 @@
-"""Incoming payments on the local stack, as a person walks through them over HTTP (port 8140):
+"""Incoming payments on the local stack, as a person walks through them over HTTP:
 invoices issued and an open item imported → the bank simulator delivers an OCR file (the demo
 seed's) and a camt.054 → paid, partly paid and unmatched visible → the same files again → nothing
 changes → a corrupt file rejected."""
@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from infra.local.bank_files import Paid, camt054
+from tests.e2e.local_stack import free_port, local_stack, token
 
-REPO = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("KP_BANK_E2E_PORT", "8140"))
+PORT = int(os.environ.get("KP_BANK_E2E_PORT") or free_port())
 URL = f"http://127.0.0.1:{PORT}"
 BASE = f"{URL}/clients/c-fjordkaffe"
 CUSTOMER = "fjordkaffe-dnb"
@@ -31,53 +27,8 @@ ACCOUNT = "86011117947"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     local_dir = tmp_path_factory.mktemp("local")
-    env = {
-        **os.environ,
-        "KP_LOCAL_DIR": str(local_dir),
-        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
-        "KP_SIM_BANK_DIR": str(local_dir / "bank"),
-        "KP_LOCAL_SMTP_PORT": "0",
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
-    }
-    for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
-        env.pop(name, None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "local", "--port", str(PORT)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    up = threading.Event()
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C stops everything" in line:
-                up.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 180
-    while not up.wait(0.2):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("local stack did not come up:\n" + "".join(lines))
-    token = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "token", "--user", "daglig@fjordkaffe.no"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.strip()
-    yield {"token": token, "dir": local_dir}
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with local_stack(local_dir, port=PORT, env={"KP_SIM_BANK_DIR": str(local_dir / "bank")}) as running:
+        yield {"token": token(running, "daglig@fjordkaffe.no"), "dir": local_dir}
 
 
 def _http(method: str, url: str, token: str | None = None, body: object = None, raw: bytes | None = None):

@@ -7,70 +7,19 @@ routines on other branches; their metering is tested with synthetic events (test
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.local_stack import local_stack
 from tests.e2e.test_local_stack import _cli, _http
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def november(tmp_path_factory):
     """The stack started with its clock on 20 November 2026 (the seed's invoices are sent then)."""
-    local_dir = tmp_path_factory.mktemp("local")
-    env = {
-        **os.environ,
-        "KP_LOCAL_DIR": str(local_dir),
-        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
-        "KP_LOCAL_SMTP_PORT": "0",
-        "KP_CLOCK": "2026-11-20T10:00",
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
-    }
-    env.pop("AWS_ENDPOINT_URL", None)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "local", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    up = threading.Event()
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C stops everything" in line:
-                up.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 180
-    while not up.wait(0.2):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("local stack did not come up:\n" + "".join(lines))
-    yield {"url": f"http://127.0.0.1:{port}", "env": env}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with local_stack(tmp_path_factory.mktemp("local"), env={"KP_CLOCK": "2026-11-20T10:00"}) as stack:
+        yield stack
 
 
 def _json(stack, method: str, path: str, token: str | None = None, body: dict | None = None) -> tuple[int, dict]:

@@ -6,82 +6,25 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from klientportal.sync.webhooks import signing
+from tests.e2e.local_stack import local_stack, token
 from tests.functions.sync.listener import Listener
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    local_dir = tmp_path_factory.mktemp("local")
-    env = {
-        **os.environ,
-        "KP_LOCAL_DIR": str(local_dir),
-        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
-        "KP_LOCAL_SMTP_PORT": "0",
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
-    }
-    for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
-        env.pop(name, None)
-    port = int(os.environ.get("KP_TEST_STACK_PORT") or _free_port())
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "local", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    up = threading.Event()
-
-    def read() -> None:
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C stops everything" in line:
-                up.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 120
-    while not up.wait(0.2):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("local stack did not come up:\n" + "".join(lines))
-    yield {"url": f"http://127.0.0.1:{port}", "env": env}
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    port = int(os.environ.get("KP_TEST_STACK_PORT") or 0) or None
+    with local_stack(tmp_path_factory.mktemp("local"), port=port) as running:
+        yield running
 
 
 def _token(stack, user: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "token", "--user", user],
-        cwd=REPO,
-        env=stack["env"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return out.stdout.strip()
+    return token(stack, user)
 
 
 def _http(method: str, url: str, token: str, body: dict | None = None) -> tuple[int, dict]:

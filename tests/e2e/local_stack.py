@@ -1,0 +1,89 @@
+"""One `klientportal local` process for an end-to-end test: started with its own state folder and
+port, waited for until its banner says it serves, stopped afterwards."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+READY = "Ctrl-C stops everything"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def local_stack(
+    local_dir: Path, port: int | None = None, env: dict[str, str] | None = None, start_timeout_s: float = 180
+) -> Iterator[dict]:
+    """The stack serving on `port` (a free one by default); yields {"url", "port", "env", "dir"}.
+    The caller's AWS endpoint, clock and CORS settings are dropped unless `env` sets them."""
+    full = {
+        **os.environ,
+        "KP_LOCAL_DIR": str(local_dir),
+        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
+        "KP_LOCAL_SMTP_PORT": "0",
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
+    }
+    for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
+        full.pop(name, None)
+    full.update(env or {})
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "local", "--port", str(port)],
+        cwd=REPO,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    up = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if READY in line:
+                up.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + start_timeout_s
+    while not up.wait(0.2):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("local stack did not come up:\n" + "".join(lines))
+    try:
+        yield {"url": f"http://127.0.0.1:{port}", "port": port, "env": full, "dir": local_dir}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def token(stack: dict, user: str) -> str:
+    """A bearer token for a demo user, from the stack's own CLI."""
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", "token", "--user", user],
+        cwd=REPO,
+        env=stack["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
