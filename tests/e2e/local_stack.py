@@ -27,10 +27,15 @@ def free_port() -> int:
 
 @contextmanager
 def local_stack(
-    local_dir: Path, port: int | None = None, env: dict[str, str] | None = None, start_timeout_s: float = 180
+    local_dir: Path,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    start_timeout_s: float = 180,
 ) -> Iterator[dict]:
-    """The stack serving on `port` (a free one by default); yields {"url", "port", "env", "dir"}.
-    The caller's AWS endpoint, clock and CORS settings are dropped unless `env` sets them."""
+    """The stack serving on `port` (a free one by default); yields {"url", "port", "env", "dir", "proc",
+    "lines", "banner"}. The caller's AWS endpoint, clock and CORS settings are dropped unless `env`
+    sets them; the output pipe is drained all along (verbose logs would fill it and block the stack)."""
     full = {
         **os.environ,
         "KP_LOCAL_DIR": str(local_dir),
@@ -43,7 +48,7 @@ def local_stack(
     full.update(env or {})
     port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "local", "--port", str(port)],
+        [sys.executable, "-m", "infra.cli", "local", "--port", str(port), *args],
         cwd=REPO,
         env=full,
         stdout=subprocess.PIPE,
@@ -67,13 +72,22 @@ def local_stack(
             proc.kill()
             pytest.fail("local stack did not come up:\n" + "".join(lines))
     try:
-        yield {"url": f"http://127.0.0.1:{port}", "port": port, "env": full, "dir": local_dir}
+        yield {
+            "url": f"http://127.0.0.1:{port}",
+            "port": port,
+            "env": full,
+            "dir": local_dir,
+            "proc": proc,
+            "lines": lines,
+            "banner": "".join(lines),
+        }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def token(stack: dict, user: str) -> str:

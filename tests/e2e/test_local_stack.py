@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,63 +17,16 @@ import pytest
 
 from functions import catalogue
 from infra.local.runner import LocalStack
+from tests.e2e.local_stack import local_stack
 from tools import check_docs_page
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    local_dir = tmp_path_factory.mktemp("local")
-    env = {
-        **os.environ,
-        "KP_LOCAL_DIR": str(local_dir),
-        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
-        "KP_LOCAL_SMTP_PORT": "0",  # this checkout's code, whatever the venv's editable install points at
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
-    }
-    for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
-        env.pop(name, None)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "local", "--port", str(port), "--verbose"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    up = threading.Event()
-
-    def read() -> None:  # keep draining the pipe: verbose logs would fill it and block the stack
-        for line in proc.stdout:
-            lines.append(line)
-            if "Ctrl-C stops everything" in line:
-                up.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    deadline = time.monotonic() + 120
-    while not up.wait(0.2):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("local stack did not come up:\n" + "".join(lines))
-    yield {
-        "url": f"http://127.0.0.1:{port}",
-        "port": port,
-        "env": env,
-        "proc": proc,
-        "banner": "".join(lines),
-        "lines": lines,
-    }
-    if proc.poll() is None:
-        proc.kill()
+    with local_stack(tmp_path_factory.mktemp("local"), args=("--verbose",), start_timeout_s=120) as running:
+        yield running
 
 
 def _http(
