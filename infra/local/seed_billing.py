@@ -30,6 +30,7 @@ PLATFORM_PRICES = {
             "ocr_interpretation": "1.20",
             "bank_file": "2.00",
             "bank_transaction": "0.15",
+            "payment_batch": "1.50",
             "payment_line": "0.40",
             "payslip": "6.00",
             "a_melding": "15.00",
@@ -54,6 +55,7 @@ BUREAU_PRICES = {
             "ocr_interpretation": "2.00",
             "bank_file": "3.00",
             "bank_transaction": "0.25",
+            "payment_batch": "2.50",
             "payment_line": "0.75",
             "payslip": "12.00",
             "a_melding": "25.00",
@@ -104,7 +106,7 @@ OWN_CUSTOMERS = (
 )
 AGREEMENTS = {
     FJORD: AgreementTerms(starts=date(2026, 1, 1), re_invoice=True, customer_number=1),
-    BYGG: AgreementTerms(starts=date(2026, 6, 1), re_invoice=True, customer_number=2, users=3),
+    BYGG: AgreementTerms(starts=date(2026, 6, 1), re_invoice=True, customer_number=2),
     LAKK: AgreementTerms(starts=date(2026, 3, 1), re_invoice=False),
 }
 

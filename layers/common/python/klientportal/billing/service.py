@@ -18,6 +18,7 @@ from klientportal.billing.metering import usage_of
 from klientportal.billing.months import Month
 from klientportal.billing.prices import PriceListVersion, Prices, check_no_overlap, stored, version_for
 from klientportal.billing.statements import ClientIn, canonical, client_lines, compute
+from klientportal.billing.users import users_in_month
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -38,6 +39,7 @@ LABELS = {
     "ocr_interpretation": "OCR-tolkning",
     "bank_file": "Bankfil",
     "bank_transaction": "Banktransaksjon",
+    "payment_batch": "Betalingsfil sendt",
     "payment_line": "Betaling sendt",
     "payslip": "Lønnsslipp",
     "a_melding": "A-melding",
@@ -184,7 +186,33 @@ class BillingService:
 
     def view_agreement(self, client_id: str) -> dict[str, Any]:
         agreement, data, rec = self.agreement(client_id)
-        return {**data, "tier": str(agreement.tier), "version": rec.version if rec else 0}
+        month = Month.current()
+        users = self._users(client_id, month) if agreement.tier is Tier.BYRAKLIENT else 0
+        return {
+            **data,
+            "tier": str(agreement.tier),
+            "users": users,
+            "users_month": str(month),
+            "version": rec.version if rec else 0,
+        }
+
+    # ---- ByråKlient users --------------------------------------------------------------------
+    def _users(self, client_id: str, month: Month) -> int:
+        """The client's users active at any moment of `month`, from its memberships (decision 0712)."""
+        recs = self.store.query_all(
+            keys.client_pk(client_id), keys.MEMBER_PREFIX, attributes=("data", "created_at", "updated_at")
+        )
+        return users_in_month([(r.data, r.created_at, r.updated_at) for r in recs], month)
+
+    def _with_users(self, inputs: list[ClientIn], month: Month) -> list[ClientIn]:
+        """The inputs with each ByråKlient agreement in force in `month` given its counted users (one
+        Query of the client's memberships each; other tiers read nothing)."""
+        return [
+            replace(c, agreement=replace(c.agreement, users=self._users(c.client_id, month)))
+            if c.agreement.tier is Tier.BYRAKLIENT and c.agreement.in_force_in(month)
+            else c
+            for c in inputs
+        ]
 
     def _save(self, client_id: str, rec: Record | None, data: dict[str, Any], action: str, actor: Actor) -> Record:
         pk, sk = agreement_key(client_id)
@@ -207,7 +235,6 @@ class BillingService:
         data = {
             **data,
             "starts": starts.isoformat(),
-            "users": terms.users,
             "re_invoice": terms.re_invoice,
             "customer_number": terms.customer_number,
         }
@@ -317,12 +344,13 @@ class BillingService:
         ids = [c.client_id for c, _ in clients]
         agreements = self.store.get_many([agreement_key(i) for i in ids])
         usage = usage_of(self.store, ids, month)
-        return [
+        inputs = [
             ClientIn(
                 c.client_id, c.name, agreement_of(c, rec, agreements[agreement_key(c.client_id)]), usage[c.client_id]
             )
             for c, rec in clients
         ]
+        return self._with_users(inputs, month)
 
     def _check_month(self, month: Month) -> Month:
         current = Month.current()
@@ -398,7 +426,7 @@ class BillingService:
             client = Client.model_validate({**rec.data, "version": rec.version})
             agreement = agreement_of(client, rec, terms[agreement_key(client_id)])
             out.append(ClientIn(client_id, client.name, agreement, usage[client_id]))
-        return out
+        return self._with_users(out, month)
 
     def _finalise(
         self, bureau_id: str, month: Month, version: PriceListVersion, actor: Actor

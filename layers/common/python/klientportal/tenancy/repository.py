@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from klientportal import clock
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Store
@@ -51,16 +52,30 @@ def client_record(client: Client) -> Record:
     )
 
 
-def membership_record(m: Membership) -> Record:
+def membership_record(m: Membership, before: Record | None = None) -> Record:
+    """The item of membership `m`; `before` is its item as read (None when it is new). The data also
+    keeps `active_periods` (decision 0712): when the membership was active, as
+    `[{"from": instant, "to": instant | None}]`, extended here on each change of status."""
     pk = scope_pk(m.scope, m.scope_id)
-    return Record(
-        pk,
-        keys.MEMBER_PREFIX + m.sub,
-        "membership",
-        m.model_dump(mode="json", exclude={"version"}),
-        gsi1pk=keys.subject_gsi(m.sub),
-        gsi1sk=pk,
+    data = m.model_dump(mode="json", exclude={"version"})
+    data["active_periods"] = active_periods(before, m.status, clock.iso(clock.now()))
+    return Record(pk, keys.MEMBER_PREFIX + m.sub, "membership", data, gsi1pk=keys.subject_gsi(m.sub), gsi1sk=pk)
+
+
+def active_periods(before: Record | None, status: str, at: str) -> list[dict[str, str | None]]:
+    """The membership's active periods after a change to `status` at `at`. An item written before the
+    periods were kept, that was active, is taken as active since it was created."""
+    was_active = before is not None and before.data.get("status") == "active"
+    periods: list[dict[str, str | None]] = (
+        [dict(p) for p in (before.data.get("active_periods") or [])] if before else []
     )
+    if was_active and not periods and before is not None:
+        periods = [{"from": before.created_at or at, "to": None}]
+    if status == "active" and not was_active:
+        periods.append({"from": at, "to": None})
+    elif status != "active" and was_active and periods and periods[-1]["to"] is None:
+        periods[-1] = {**periods[-1], "to": at}
+    return periods
 
 
 def _membership(rec: Record) -> tuple[Membership, Record]:

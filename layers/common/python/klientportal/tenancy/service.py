@@ -336,7 +336,7 @@ class TenancyService:
             self._check_assigned_clients(scope_id, req.assigned_clients)
         if sub == actor.sub and new.status == "disabled":
             raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
-        saved = self.repo.store.replace(rec, membership_record(new).data, actor, "membership.updated")
+        saved = self.repo.store.replace(rec, membership_record(new, rec).data, actor, "membership.updated")
         return new.model_copy(update={"version": saved.version})
 
     def activate_invitations(self, memberships: list[tuple[Membership, Record]], actor: Actor) -> list[Membership]:
@@ -348,7 +348,9 @@ class TenancyService:
                 new = m.model_copy(update={"status": "active"})
                 try:
                     saved = self.repo.store.write(
-                        rec.pk, [Change(rec, rec.with_data(membership_record(new).data), "membership.activated")], actor
+                        rec.pk,
+                        [Change(rec, rec.with_data(membership_record(new, rec).data), "membership.activated")],
+                        actor,
                     )[0]
                     m = new.model_copy(update={"version": saved.version})
                 except StaleVersion:
