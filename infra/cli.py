@@ -114,6 +114,14 @@ def _cmd_payroll_tabelltrekk(args: argparse.Namespace) -> int:
     return main(args.files)
 
 
+def _cmd_platform_operator_add(args: argparse.Namespace) -> int:
+    if not _use_target(args.target):
+        return 2
+    from infra.platform_operators import add
+
+    return add(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="klientportal", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -179,6 +187,15 @@ def parser() -> argparse.ArgumentParser:
     trekk = payroll_sub.add_parser("tabelltrekk", help="JSON lines in, the same with withholding added")
     trekk.add_argument("files", nargs="*", help="files of JSON lines (default: standard input)")
     trekk.set_defaults(func=_cmd_payroll_tabelltrekk)
+    platform = sub.add_parser("platform", help="the platform's own tools (operators: decision 0713)")
+    platform_sub = platform.add_subparsers(dest="platform_command", required=True)
+    operator = platform_sub.add_parser("operator", help="platform operators (they write the platform's price list)")
+    operator_sub = operator.add_subparsers(dest="operator_command", required=True)
+    operator_add = operator_sub.add_parser("add", help="make the user with this e-mail a platform operator")
+    operator_add.add_argument("--email", required=True)
+    operator_add.add_argument("--name")
+    operator_add.add_argument("--target", choices=("local", "aws"), default="local")
+    operator_add.set_defaults(func=_cmd_platform_operator_add)
     return p
 
 

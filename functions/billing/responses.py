@@ -92,6 +92,10 @@ class PriceListsOut(ResponseModel):
     bureau: list[PriceListVersion]
 
 
+class PlatformPriceListOut(ResponseModel):
+    platform: list[PriceListVersion]
+
+
 class SettingsOut(ResponseModel):
     always_sent = frozenset({"own_client_id"})
 

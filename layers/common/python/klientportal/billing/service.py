@@ -16,7 +16,16 @@ from klientportal.billing import tiers
 from klientportal.billing.agreements import AgreementTerms, agreement_data, agreement_key, agreement_of
 from klientportal.billing.metering import usage_of
 from klientportal.billing.months import Month
-from klientportal.billing.prices import PriceListVersion, Prices, check_no_overlap, stored, version_for
+from klientportal.billing.prices import (
+    PriceListVersion,
+    Prices,
+    VersionEnd,
+    check_no_new_gap,
+    check_no_overlap,
+    ended,
+    stored,
+    version_for,
+)
 from klientportal.billing.statements import ClientIn, canonical, client_lines, compute
 from klientportal.billing.users import users_in_month
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
@@ -108,7 +117,9 @@ class BillingService:
         """A new version of the list in partition `pk` (the platform's or a bureau's); overlaps refused."""
         if pk == keys.PLATFORM_BILLING_PK and version.clients:
             raise InvalidInput("the platform's list has no per-client prices", [FieldError("clients", "not allowed")])
-        check_no_overlap(version, self.versions(pk))
+        existing = self.versions(pk)
+        check_no_overlap(version, existing)
+        check_no_new_gap(version, existing)
         rec = Record(
             pk, keys.billing_pricelist_sk(version.valid_from.isoformat()), "price_list_version", stored(version)
         )
@@ -118,6 +129,32 @@ class BillingService:
             check_no_overlap(version, self.versions(pk))  # a concurrent version came first
             raise
         return version
+
+    def end_version(self, pk: str, valid_from: str, end: VersionEnd, actor: Actor) -> PriceListVersion:
+        """End the open-ended version from `valid_from` of the list in partition `pk` (decision 0711)."""
+        try:
+            day = date.fromisoformat(valid_from)
+        except ValueError:
+            raise InvalidInput(
+                f"not a date (YYYY-MM-DD): {valid_from!r}", [FieldError("valid_from", "YYYY-MM-DD")]
+            ) from None
+        rec = self.store.get(pk, keys.billing_pricelist_sk(day.isoformat()))
+        if rec is None:
+            raise NotFound(f"the list has no version from {day}")
+        new = ended(PriceListVersion.model_validate(rec.data), end, Month.current(), self._billed_months(pk))
+        self.store.replace(rec, stored(new), actor, "billing.price_list_ended")
+        return new
+
+    def _billed_months(self, pk: str) -> list[Month]:
+        """The months with a final statement priced by the list in `pk`: the bureau's own statements for
+        its list; every billed bureau's for the platform's list (one Query per bureau)."""
+        bureaus = [keys.bureau_pk(b) for b in self.billed_bureaus()] if pk == keys.PLATFORM_BILLING_PK else [pk]
+        months = {
+            Month.parse(str(r.data["month"]))
+            for b in bureaus
+            for r in self.store.query_all(b, keys.BILLING_STATEMENT_PREFIX, attributes=("data",))
+        }
+        return sorted(months)
 
     # ---- settings ---------------------------------------------------------------------------------
     def settings(self, bureau_id: str) -> dict[str, Any]:

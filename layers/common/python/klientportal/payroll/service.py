@@ -33,6 +33,7 @@ from klientportal.errors import (
 from klientportal.formats.amelding import write_amelding
 from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
 from klientportal.payments.ports import ApprovalWorkflow
+from klientportal.payments.step_up import DEFAULT_ACR_VALUES
 from klientportal.payroll import calculation as calc
 from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
@@ -45,7 +46,9 @@ from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
 
 OSLO = ZoneInfo("Europe/Oslo")
-STEP_UP_LEVELS = frozenset({"bankid", "idporten-loa-high"})
+# the payments' BankID levels as well: the step-up token of the local stack (and of a payment approval)
+# serves a payroll approval too
+STEP_UP_LEVELS = frozenset({"bankid", *DEFAULT_ACR_VALUES})
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
 _NOT_IN_RUN_VIEW = frozenset({"national_id_ciphertext", "run_id", "pdf_key", "client_id", "period", "pay_date"})

@@ -153,6 +153,14 @@ class TenancyRepository:
             found += [_membership(staff)] if staff is not None else []
         return client, found
 
+    def is_platform_operator(self, sub: str) -> bool:
+        """Whether `sub` is an active platform operator (PLATFORM#OPERATORS, decision 0713)."""
+        try:
+            rec = self.store.get(keys.PLATFORM_OPERATORS_PK, keys.platform_operator_sk(sub))
+        except ValueError:
+            return False
+        return rec is not None and rec.data.get("status") == "active"
+
     def membership(self, scope: str, scope_id: str, sub: str) -> tuple[Membership, Record] | None:
         rec = self.store.get(scope_pk(scope, scope_id), keys.MEMBER_PREFIX + sub)
         return (Membership.model_validate({**rec.data, "version": rec.version}), rec) if rec else None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from klientportal import clock
 from klientportal.adapters.identity import UserDirectory
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change
 from klientportal.tenancy.models import (
@@ -312,6 +314,17 @@ class TenancyService:
         )
         saved = self.repo.store.create(membership_record(m), actor, f"membership.{status}")
         return m.model_copy(update={"version": saved.version})
+
+    def add_platform_operator(self, email: str, name: str | None, actor: Actor) -> dict[str, Any]:
+        """A platform operator (decision 0713): the platform's own price list is theirs to write. Made by
+        the platform's own tooling (`klientportal platform operator add`), never through the API."""
+        sub = self.directory.ensure_user(email, name, "platform")
+        data = {"sub": sub, "email": email.strip().lower(), "name": name, "status": "active"}
+        rec = Record(keys.PLATFORM_OPERATORS_PK, keys.platform_operator_sk(sub), "platform_operator", data)
+        found = self.repo.store.get(rec.pk, rec.sk)
+        if found is not None:
+            return found.data
+        return self.repo.store.create(rec, actor, "platform.operator_added").data
 
     def update_membership(
         self, scope: str, scope_id: str, sub: str, req: MembershipUpdate, actor: Actor, client: Client | None = None
