@@ -75,6 +75,17 @@ class RunWorkflow:
         payload = {"client_id": self.client_id, "run_id": run_id, "approval": {"seconds": self.approval_s}}
         return str(executions.start(self.arn, self.execution_name(run_id, resume), payload).arn)
 
+    def running(self, run_id: str) -> bool:
+        """Whether the run's first execution is still running (a missing one is not)."""
+        from botocore.exceptions import ClientError
+
+        from klientportal.workflows import executions
+
+        try:
+            return executions.describe(self.execution_arn(run_id))["status"] == "RUNNING"
+        except ClientError:
+            return False
+
     def _open(self, run_id: str) -> bool:
         rec = self._tasks().get(task_id(run_id))
         return rec is not None and rec.data.get("status") == "open"

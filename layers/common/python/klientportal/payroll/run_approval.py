@@ -125,8 +125,8 @@ class RunApproval:
             not run.data.get("payment_batch_id")
             and bool(salary_payments.payment_lines(run.data, slips, p.settings() or {}))
         )
-        if not left or self.workflow is None:
-            return False
+        if not left or self.workflow is None or self.workflow.running(run.data["run_id"]):
+            return False  # nothing left, or the first execution is still at it: a replayed approval is 409
         self.workflow.start(run.data["run_id"], resume=f"resume-v{run.version}")
         return True
 
