@@ -152,11 +152,55 @@ class ActorOut(_Out):
     kind: str
 
 
+class RunDecisionOut(_Out):
+    decision: Literal["approve", "reject"]
+    by: str
+    by_email: str | None
+    at: str
+    auth_level: str | None
+    auth_time: int | None
+    comment: str | None
+
+
+class RunReturnedOut(_Out):
+    reason: str
+    at: str
+    decision: RunDecisionOut | None
+
+
+class RunApprovalRefOut(_Out):
+    task_id: str
+    execution: str | None
+
+
+class WorkflowEventOut(_Out):
+    id: int
+    type: str
+    at: str
+    state: str | None
+
+
+class WorkflowExecutionOut(_Out):
+    arn: str
+    status: str
+    started_at: str
+    stopped_at: str | None
+
+
+class RunWorkflowOut(_Out):
+    """The approval task (never its token) and the execution with its history, as attestation shows them."""
+
+    task_id: str
+    task_status: str | None
+    execution: WorkflowExecutionOut | None
+    history: list[WorkflowEventOut]
+
+
 class PayrollRunOut(_Out):
     run_id: str
     period: str
     pay_date: str
-    status: Literal["computed", "approved", "superseded"]
+    status: Literal["awaiting_approval", "approved", "draft", "superseded"]
     zone: str
     business_orgnr: str
     employees: int
@@ -170,6 +214,10 @@ class PayrollRunOut(_Out):
     hours_from_timesheets: list[int] = []
     approved_by: ActorOut | None = None
     approved_at: str | None = None
+    decision: RunDecisionOut | None = None
+    returned: RunReturnedOut | None = None
+    approval: RunApprovalRefOut | None = None
+    workflow: RunWorkflowOut | None = None
 
 
 class HourEntryOut(_Out):

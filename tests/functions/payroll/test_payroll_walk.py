@@ -21,6 +21,7 @@ from klientportal.payroll.tabelltrekk import withholding
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.store import SYSTEM
+from tests.functions.payroll.flow import finished, run_when, strong
 
 CLIENT = "c-hansenbygg"
 BASE = f"/clients/{CLIENT}"
@@ -145,13 +146,13 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert run["totals"]["contribution"] == 8700
     assert run["totals"]["withholding"] == 8157 + 12762
 
-    # approval needs the step-up sign-in
+    # approval needs the step-up sign-in; the workflow books it
+    assert run["status"] == "awaiting_approval"
     r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", user=ADMIN)
-    assert r.status == 403, r
-    bankid = api.token(ADMIN, auth_level="bankid")
-    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=bankid)
-    assert r.status == 200, r
-    assert r.json["status"] == "approved"
+    assert r.status == 401 and r.json["type"].endswith("/step-up-required"), r
+    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=strong(api, ADMIN))
+    assert r.status == 200 and r.json["decision"]["decision"] == "approve", r
+    assert run_when(api, BASE, run["run_id"], ADMIN, finished)["status"] == "approved"
     entry = next(x for x in store().query_all(keys.client_pk(CLIENT), "JOURNAL#lonn#") if x.entity == "journal_entry")
     lines = {(line["account"], line["debit"], line["credit"]) for line in entry.data["lines"]}
     assert ("2600", "0.00", "20919.00") in lines and ("2770", "0.00", "8700.00") in lines
@@ -215,8 +216,8 @@ def test_a_crash_after_sending_sends_the_same_message_again_not_a_second_one(pay
     api, _ = pay
     assert api.post(f"{BASE}/tax-card-orders", {"income_year": 2026}, user=ADMIN, headers=key()).status == 200
     run = api.post(f"{BASE}/payroll-runs", RUN, user=ADMIN, headers=key()).json
-    bankid = api.token(ADMIN, auth_level="bankid")
-    assert api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=bankid).status == 200
+    assert api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=strong(api, ADMIN)).status == 200
+    run_when(api, BASE, run["run_id"], ADMIN, finished)
     sent = sim_report.submit
 
     def sent_then_crashed(xml: bytes, idempotency_key: str):  # the answer is lost on the way back

@@ -19,24 +19,19 @@ from zoneinfo import ZoneInfo
 from klientportal import clock
 from klientportal.adapters.amelding_submission import AMeldingSubmission, new_idempotency_key
 from klientportal.adapters.skattekort import OrderKind, TaxCard, TaxCardService
-from klientportal.auth.principal import Principal
 from klientportal.crypto.personal_data import decrypt_national_id
 from klientportal.errors import (
-    AlreadyExists,
     FieldError,
-    Forbidden,
     InvalidInput,
     NotFound,
     RuleViolation,
-    StaleVersion,
 )
 from klientportal.formats.amelding import write_amelding
-from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
+from klientportal.ledger.journal import JournalDraft, Posting
 from klientportal.payments.ports import ApprovalWorkflow
-from klientportal.payments.step_up import DEFAULT_ACR_VALUES
 from klientportal.payroll import calculation as calc
-from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
+from klientportal.payroll.approval_workflow import RunWorkflow, task_id
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
 from klientportal.payroll.timesheets import Timesheets
@@ -46,9 +41,6 @@ from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
 
 OSLO = ZoneInfo("Europe/Oslo")
-# the payments' BankID levels as well: the step-up token of the local stack (and of a payment approval)
-# serves a payroll approval too
-STEP_UP_LEVELS = frozenset({"bankid", *DEFAULT_ACR_VALUES})
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
 _NOT_IN_RUN_VIEW = frozenset({"national_id_ciphertext", "run_id", "pdf_key", "client_id", "period", "pay_date"})
@@ -69,8 +61,10 @@ class PayrollService:
         tax_cards: TaxCardService,
         submission: AMeldingSubmission,
         payment_workflow: ApprovalWorkflow | None = None,
+        run_workflow: RunWorkflow | None = None,
     ) -> None:
         self.payment_workflow = payment_workflow
+        self.run_workflow = run_workflow
         self.store = store
         self.client = client
         self.pk = keys.client_pk(client.client_id)
@@ -174,6 +168,13 @@ class PayrollService:
                 "a correction is a new run for a later period",
                 [FieldError("period", "already approved")],
             )
+        old = self.store.get(self.pk, keys.payroll_run_sk(period_rec.data["run_id"])) if period_rec else None
+        if old is not None and old.data.get("decision"):
+            raise RuleViolation(
+                f"run {old.data['run_id']} for {body.period} has a decision ({old.data['decision']['decision']}) "
+                "that its workflow is carrying out; it is not replaced",
+                [FieldError("period", "approval being booked")],
+            )
         records = [
             r
             for r in self._employees()
@@ -261,10 +262,17 @@ class PayrollService:
             self.pk,
             keys.payroll_run_sk(run_id),
             "payroll_run",
-            {**self._run_data(run_id, body, settings, result), "hours_from_timesheets": from_sheets},
+            {
+                **self._run_data(run_id, body, settings, result),
+                "hours_from_timesheets": from_sheets,
+                "approval": {
+                    "task_id": task_id(run_id),
+                    "execution": self.run_workflow.execution_arn(run_id) if self.run_workflow else None,
+                },
+            },
         )
         changes = [Change(None, run, "payroll.run_computed")]
-        period_data = {"period": body.period, "run_id": run_id, "status": "computed"}
+        period_data = {"period": body.period, "run_id": run_id, "status": "awaiting_approval"}
         if period_rec is None:
             changes.append(
                 Change(
@@ -274,12 +282,15 @@ class PayrollService:
                 )
             )
         else:
-            old = self.store.get(self.pk, keys.payroll_run_sk(period_rec.data["run_id"]))
             changes.append(Change(period_rec, replace(period_rec, data=period_data), "payroll.period_rerun"))
             if old is not None:
                 superseded = {**old.data, "status": "superseded", "superseded_by": run_id}
                 changes.append(Change(old, replace(old, data=superseded), "payroll.run_superseded"))
         self.store.write(self.pk, changes, actor)
+        if self.run_workflow is not None:  # the approval workflow owns the run from here (0930)
+            if old is not None:
+                self.run_workflow.cancel(old.data["run_id"], f"replaced by run {run_id}")
+            self.run_workflow.start(run_id)
         return self.get_run(run_id)
 
     @staticmethod
@@ -333,7 +344,7 @@ class PayrollService:
             "run_id": run_id,
             "period": body.period,
             "pay_date": body.pay_date.isoformat(),
-            "status": "computed",
+            "status": "awaiting_approval",
             "zone": settings["zone"],
             "business_orgnr": settings["business_orgnr"],
             "employees": len(slips),
@@ -380,109 +391,6 @@ class PayrollService:
         run = self._run(run_id)
         slips = [{k: v for k, v in s.data.items() if k not in _NOT_IN_RUN_VIEW} for s in self.payslips(run_id)]
         return {**run.data, "version": run.version, "payslips": slips}
-
-    # approval and the journal -----------------------------------------------------------------
-    def approve_run(self, run_id: str, principal: Principal, actor: Actor) -> dict[str, Any]:
-        run = self._run(run_id)
-        if principal.auth_level not in STEP_UP_LEVELS:
-            raise Forbidden(
-                "approving payroll needs a step-up sign-in (BankID)", [FieldError("acr", "sign in with BankID")]
-            )
-        if run.data["status"] == "approved" and self._issue_after_approval(run.data, actor):
-            return self.get_run(run_id)  # an approval retried after a crash: what was left is done now
-        if run.data["status"] != "computed":
-            raise RuleViolation(f"run {run_id} is {run.data['status']}", [FieldError("status", run.data["status"])])
-        missing = salary_payments.missing_settings(run.data, self._required_settings())
-        if missing:
-            raise InvalidInput("the tax payments cannot be made: the payroll settings lack them", missing)
-        period = run.data["period"]
-        period_rec = self.store.get(self.pk, keys.payroll_period_sk(period))
-        if period_rec is None or period_rec.data["run_id"] != run_id:
-            raise RuleViolation(f"run {run_id} is not the period's current run")
-        slips = self.payslips(run_id)
-        year = int(period[:4])
-        ytd_sk = keys.payroll_ytd_sk(year)
-        ytd_rec = self.store.get(self.pk, ytd_sk)
-        ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
-        people = dict(ytd["employees"])
-        for s in slips:
-            n = str(s.data["employee_number"])
-            was = people.get(n, {"gross": "0", "holiday_basis": "0"})
-            people[n] = {
-                "gross": str(Decimal(was["gross"]) + Decimal(s.data["gross"])),
-                "holiday_basis": str(Decimal(was["holiday_basis"]) + Decimal(s.data["holiday_pay_basis"])),
-            }
-        used = Decimal(ytd["zone_ia_advantage_used"]) + Decimal(run.data["totals"]["zone_ia_advantage_used"])
-        new_ytd = {"employees": people, "zone_ia_advantage_used": str(used)}
-        draft = journal_draft(run.data)
-        changes = journal_changes(self.store, self.pk, draft, actor)
-        approved = {
-            **run.data,
-            "status": "approved",
-            "approved_by": actor.as_dict(),
-            "approved_at": clock.iso(clock.now()),
-        }
-        changes += [
-            Change(run, replace(run, data=approved), "payroll.run_approved"),
-            Change(
-                period_rec,
-                replace(period_rec, data={**period_rec.data, "status": "approved"}),
-                "payroll.period_approved",
-            ),
-            Change(
-                ytd_rec,
-                Record(self.pk, ytd_sk, "payroll_ytd", new_ytd) if ytd_rec is None else replace(ytd_rec, data=new_ytd),
-                "payroll.year_to_date",
-            ),
-        ]
-        try:
-            self.store.write(self.pk, changes, actor)
-        except (AlreadyExists, StaleVersion):
-            # A retried transaction whose first attempt committed (its answer was lost) finds its
-            # own writes: the run is approved, which is what was asked.
-            current = self.store.get(self.pk, run.sk)
-            if current is None or current.data["status"] != "approved":
-                raise
-        self._issue_after_approval(approved, actor)
-        return self.get_run(run_id)
-
-    def _issue_after_approval(self, run: dict[str, Any], actor: Actor) -> bool:
-        """The approved run's payment batch and payslips (decisions 0921, 0920); True when anything
-        was left to do."""
-        batched = self._batch_payments(run["run_id"], actor)
-        employer = (self.client.name, self.client.orgnr)
-        return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0 or batched
-
-    def _batch_payments(self, run_id: str, actor: Actor) -> bool:
-        """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
-        with the run's `payment_batch_id`: a retry finds the id and makes nothing."""
-        from klientportal.payments.batches import PaymentBatchService
-
-        run = self._run(run_id)
-        if run.data.get("payment_batch_id"):
-            return False
-        lines = salary_payments.payment_lines(run.data, [s.data for s in self.payslips(run_id)], self.settings() or {})
-        if not lines:
-            return False
-        bid = salary_payments.batch_id(self.client.client_id, run_id)
-        when = salary_payments.execution_date(date.fromisoformat(run.data["pay_date"]), clock.today_oslo())
-        batch = PaymentBatchService(self.store, self.client.client_id).batch_of_lines(
-            bid, when, lines, {"kind": "payroll_run", "run_id": run_id, "period": run.data["period"]}, actor
-        )
-        marked = replace(run, data={**run.data, "payment_batch_id": bid})
-        try:
-            self.store.write(
-                self.pk,
-                [Change(None, batch, "payment_batch.created"), Change(run, marked, "payroll.payments_batched")],
-                actor,
-            )
-        except (AlreadyExists, StaleVersion):
-            current = self._run(run_id)
-            if current.data.get("payment_batch_id") != bid:
-                raise
-        if self.payment_workflow is not None:
-            self.payment_workflow.start(self.client.client_id, bid)
-        return True
 
     # the a-melding --------------------------------------------------------------------------
     def a_melding_xml(
