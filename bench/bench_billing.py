@@ -1,6 +1,6 @@
 """The monthly billing run at scale, on moto: N clients × 100 transactions each (default 10,000, of
-which 1,000 ByråKlient clients with two members each, whose users the run counts from their
-memberships: one Query per such client, decision 0712), and the meter's throughput.
+which 1,000 ByråKlient clients with two members each, whose users the run counts from the periods
+tenancy keeps per client: 100 clients a BatchGetItem, decision 0712), and the meter's throughput.
 
 The clients and their month's usage counters are written straight into the table (BatchWriteItem,
 the same items `client_record` and the meter write), since metering a million events one
@@ -61,6 +61,7 @@ def _seed(clients: int, byraklient: int) -> None:
     from klientportal.billing.prices import PriceListVersion
     from klientportal.bootstrap import invocation
     from klientportal.repository import keys
+    from klientportal.repository.records import Record
     from klientportal.repository.store import SYSTEM
     from klientportal.settings import settings
     from klientportal.tenancy.models import Client, ExternalLicence, Membership, Module, Role, Tier
@@ -84,6 +85,7 @@ def _seed(clients: int, byraklient: int) -> None:
         )
         rec = client_record(client)
         items.append({**rec.to_item(), "version": 1, "created_at": "2026-01-05T09:00:00+00:00"})
+        members: dict[str, list[dict[str, str | None]]] = {}
         for m in range(2 if n < byraklient else 0):
             member = Membership(
                 sub=f"u-{n:05d}-{m}",
@@ -97,6 +99,10 @@ def _seed(clients: int, byraklient: int) -> None:
             since = [{"from": "2026-01-05T09:00:00+00:00", "to": None}]  # active all year
             made = replace(made, data={**made.data, "active_periods": since})
             items.append({**made.to_item(), "version": 1, "created_at": "2026-01-05T09:00:00+00:00"})
+            members[member.sub] = since
+        if members:  # what tenancy keeps beside them (the item the run reads, decision 0712)
+            periods = Record(keys.client_pk(client_id), keys.MEMBER_PERIODS_SK, "member_periods", {"members": members})
+            items.append({**periods.to_item(), "version": 2, "created_at": "2026-01-05T09:00:00+00:00"})
         items.append(
             {
                 "PK": keys.client_pk(client_id),

@@ -221,3 +221,16 @@ def test_byraklient_users_are_the_members_active_at_any_moment_of_the_month(bill
     at("2026-11-01T05:00")
     october = by_client_item(run(billing_api, "2026-10").json["statement"])
     assert october[(BYGG, "byraklient_user_month")] == "35.00"  # verksted@ only
+    # the periods are kept beside the memberships, one item per client; without it (a client whose
+    # members have not changed since) the run reads the membership items themselves: the same count
+    periods = store().get(keys.client_pk(BYGG), keys.MEMBER_PERIODS_SK)
+    assert periods is not None and set(periods.data["members"]) == {m.sub for m in service.repo.members("client", BYGG)}
+    from klientportal import aws
+    from klientportal.settings import settings
+
+    aws.client("dynamodb").delete_item(
+        TableName=settings().main_table,
+        Key={"PK": {"S": keys.client_pk(BYGG)}, "SK": {"S": keys.MEMBER_PERIODS_SK}},
+    )
+    at("2026-10-15T05:00")
+    assert billing_api.get(f"/clients/{BYGG}/billing-agreement", user=ADMIN).json["users"] == 1

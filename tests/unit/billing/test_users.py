@@ -6,48 +6,42 @@ from __future__ import annotations
 from klientportal.billing.months import Month
 from klientportal.billing.users import users_in_month
 from klientportal.repository.records import Record
-from klientportal.tenancy.repository import active_periods
+from klientportal.tenancy.repository import active_periods, periods_of
 
 NOV = Month(2026, 11)
 
 
-def member(sub: str, *periods: tuple[str, str | None], scope: str = "client", status: str = "active") -> tuple:
-    data = {"sub": sub, "scope": scope, "status": status, "active_periods": [{"from": f, "to": t} for f, t in periods]}
-    return data, "2020-01-01T00:00:00+00:00", "2020-01-01T00:00:00+00:00"
+def spans(*periods: tuple[str, str | None]) -> list[dict[str, str | None]]:
+    return [{"from": f, "to": t} for f, t in periods]
 
 
 def test_active_at_any_moment_of_the_month_counts_once():
-    members = [
-        member("a", ("2026-03-01T08:00:00+00:00", None)),  # active all along
-        member("b", ("2026-10-01T08:00:00+00:00", "2026-11-03T12:00:00+00:00"), status="disabled"),  # left in Nov
-        member("c", ("2026-11-30T22:30:00+00:00", None)),  # 23:30 Oslo on the 30th: in November
-        member("d", ("2026-10-01T08:00:00+00:00", "2026-10-31T23:00:00+00:00"), status="disabled"),  # 00:00 Oslo 1 Nov
-        member("e", ("2026-11-30T23:00:00+00:00", None)),  # 00:00 Oslo 1 December: not November
-        member("f", ("2026-05-01T08:00:00+00:00", "2026-06-01T08:00:00+00:00"), ("2026-11-20T08:00:00+00:00", None)),
-        member("a", ("2026-01-01T08:00:00+00:00", None)),  # the same user again: once
-        member("g", ("2026-01-01T08:00:00+00:00", None), scope="bureau"),  # the bureau's staff: not a client user
-        member("h", status="invited"),  # never accepted
-    ]
+    members = {
+        "a": spans(("2026-03-01T08:00:00+00:00", None)),  # active all along
+        "b": spans(("2026-10-01T08:00:00+00:00", "2026-11-03T12:00:00+00:00")),  # left in November
+        "c": spans(("2026-11-30T22:30:00+00:00", None)),  # 23:30 Oslo on the 30th: in November
+        "d": spans(("2026-10-01T08:00:00+00:00", "2026-10-31T23:00:00+00:00")),  # left at 00:00 Oslo, 1 Nov
+        "e": spans(("2026-11-30T23:00:00+00:00", None)),  # 00:00 Oslo 1 December: not November
+        "f": spans(("2026-05-01T08:00:00+00:00", "2026-06-01T08:00:00+00:00"), ("2026-11-20T08:00:00+00:00", None)),
+        "h": [],  # invited, never accepted
+    }
     assert users_in_month(members, NOV) == 4  # a, b, c, f
     assert users_in_month(members, Month(2026, 10)) == 3  # a, b, d
     assert users_in_month(members, Month(2026, 12)) == 4  # a, c, e, f
-    assert users_in_month([], NOV) == 0
+    assert users_in_month({}, NOV) == 0
+
+
+def _rec(data: dict, created: str = "2026-01-01T00:00:00+00:00", updated: str = "") -> Record:
+    return Record("T#c", "MEMBER#s", "membership", data, version=1, created_at=created, updated_at=updated)
 
 
 def test_items_written_before_the_periods_were_kept():
-    old_active = ({"sub": "x", "scope": "client", "status": "active"}, "2026-11-15T09:00:00+00:00", "")
-    old_disabled = (
-        {"sub": "y", "scope": "client", "status": "disabled"},
-        "2026-09-01T09:00:00+00:00",
-        "2026-10-20T09:00:00+00:00",
-    )
-    old_invited = ({"sub": "z", "scope": "client", "status": "invited"}, "2026-09-01T09:00:00+00:00", "")
-    assert users_in_month([old_active, old_disabled, old_invited], Month(2026, 10)) == 1  # y
-    assert users_in_month([old_active, old_disabled, old_invited], NOV) == 1  # x
-
-
-def _rec(data: dict, created: str = "2026-01-01T00:00:00+00:00") -> Record:
-    return Record("T#c", "MEMBER#s", "membership", data, version=1, created_at=created)
+    old_active = _rec({"status": "active"}, created="2026-11-15T09:00:00+00:00")
+    old_disabled = _rec({"status": "disabled"}, "2026-09-01T09:00:00+00:00", "2026-10-20T09:00:00+00:00")
+    old_invited = _rec({"status": "invited"}, "2026-09-01T09:00:00+00:00")
+    members = {"x": periods_of(old_active), "y": periods_of(old_disabled), "z": periods_of(old_invited)}
+    assert users_in_month(members, Month(2026, 10)) == 1  # y
+    assert users_in_month(members, NOV) == 1  # x
 
 
 def test_tenancy_keeps_the_active_periods_on_each_change_of_status():

@@ -567,3 +567,8 @@ PLATFORM_OPERATOR_PREFIX = "OPERATOR#"
 
 def platform_operator_sk(sub: str) -> str:
     return f"{PLATFORM_OPERATOR_PREFIX}{_checked(sub)}"
+
+
+# A client's members' active periods in one item (h-billing2, decision 0712): kept by tenancy in the
+# transaction of each change of a client membership, read by the billing run 100 clients a call
+MEMBER_PERIODS_SK = "MEMBERS#PERIODS"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +36,7 @@ from klientportal.tenancy.repository import (
     bureau_orgnr_record,
     bureau_record,
     client_record,
+    member_periods_change,
     membership_record,
     orgnr_record,
 )
@@ -312,8 +314,28 @@ class TenancyService:
             invited_by=actor.sub,
             invitation_expires=clock.iso(expires) if status == "invited" else None,
         )
-        saved = self.repo.store.create(membership_record(m), actor, f"membership.{status}")
+        saved = self._write_membership(None, membership_record(m), f"membership.{status}", actor)
         return m.model_copy(update={"version": saved.version})
+
+    def _write_membership(self, before: Record | None, after: Record, action: str, actor: Actor) -> Record:
+        """The membership item written; for a client membership in one transaction with the client's
+        `MEMBERS#PERIODS` item (decision 0712), re-read when another member's change came first."""
+        store = self.repo.store
+        if after.data["scope"] != "client":
+            return store.write(after.pk, [Change(before, after, action)], actor)[0]
+        for attempt in range(3):
+            try:
+                return store.write(
+                    after.pk, [Change(before, after, action), member_periods_change(store, after)], actor
+                )[0]
+            except StaleVersion:
+                now = store.get(after.pk, after.sk)
+                if attempt == 2 or (now.version if now else 0) != (before.version if before else 0):
+                    raise  # the membership itself changed (or it keeps colliding): the caller's 409
+            except AlreadyExists:
+                if store.get(after.pk, after.sk) is not None:
+                    raise  # the membership exists already
+        raise StaleVersion("the client's members were changed meanwhile; try again")
 
     def add_platform_operator(self, email: str, name: str | None, actor: Actor) -> dict[str, Any]:
         """A platform operator (decision 0713): the platform's own price list is theirs to write. Made by
@@ -349,7 +371,8 @@ class TenancyService:
             self._check_assigned_clients(scope_id, req.assigned_clients)
         if sub == actor.sub and new.status == "disabled":
             raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
-        saved = self.repo.store.replace(rec, membership_record(new, rec).data, actor, "membership.updated")
+        after = replace(rec, data=membership_record(new, rec).data)
+        saved = self._write_membership(rec, after, "membership.updated", actor)
         return new.model_copy(update={"version": saved.version})
 
     def activate_invitations(self, memberships: list[tuple[Membership, Record]], actor: Actor) -> list[Membership]:
@@ -360,11 +383,8 @@ class TenancyService:
             if m.status == "invited" and m.invitation_expires and m.invitation_expires >= now:
                 new = m.model_copy(update={"status": "active"})
                 try:
-                    saved = self.repo.store.write(
-                        rec.pk,
-                        [Change(rec, rec.with_data(membership_record(new, rec).data), "membership.activated")],
-                        actor,
-                    )[0]
+                    after = rec.with_data(membership_record(new, rec).data)
+                    saved = self._write_membership(rec, after, "membership.activated", actor)
                     m = new.model_copy(update={"version": saved.version})
                 except StaleVersion:
                     m = (self.repo.membership(m.scope, m.scope_id, m.sub) or (m, None))[0]
