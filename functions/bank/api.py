@@ -53,7 +53,7 @@ class EmptyFile(DomainError):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class UploadRequest(_In):

@@ -49,7 +49,7 @@ class SyncConflict(DomainError):
 class VatCodeMapping(BaseModel):
     """A VAT code of the bureau's system and the standard code (SAF-T) it means."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,10}$")
     standard_code: str = Field(pattern=r"^[0-9]{1,2}$")
     description: str = Field(min_length=1, max_length=200)
@@ -58,7 +58,7 @@ class VatCodeMapping(BaseModel):
 class DimensionValue(BaseModel):
     """A value of a free dimension of the bureau's system (beyond department and project)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     dimension: str = Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")
     name: str = Field(min_length=1, max_length=200)
@@ -238,7 +238,7 @@ class Push:
 
 
 class PostingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     account: str = Field(min_length=4, max_length=6)
     amount: Decimal
     text: str = Field(min_length=1, max_length=200)
