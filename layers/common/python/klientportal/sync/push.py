@@ -32,7 +32,6 @@ from klientportal.errors import AlreadyExists, DomainError, FieldError, InvalidI
 from klientportal.reference.chart_of_accounts import get_account, standard_chart
 from klientportal.reference.vat_codes import get_vat_code
 from klientportal.registers import names
-from klientportal.registers.service import REGISTERS, CustomAccount, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.records import Record, canonical_json
 from klientportal.repository.store import Actor, Change, Store
@@ -82,6 +81,8 @@ def _validated(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
 
 
 def _account(store: Store, client_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from klientportal.registers.service import CustomAccount  # the register service: master data pushes only
+
     account = _validated(CustomAccount, data)
     assert isinstance(account, CustomAccount)
     if get_account(account.number) is not None:
@@ -102,9 +103,10 @@ def _account(store: Store, client_id: str, data: dict[str, Any]) -> tuple[str, d
 
 
 def _register(register: str) -> Callable[[Store, str, dict[str, Any]], tuple[str, dict[str, Any]]]:
-    spec = REGISTERS[register]
-
     def build(store: Store, client_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        from klientportal.registers.service import REGISTERS, RegisterService
+
+        spec = REGISTERS[register]
         body = _validated(spec.create, data)
         customer = getattr(body, "customer_number", None)
         if (
