@@ -175,3 +175,4 @@ class ReceivableOut(_Out):
 
 class ReceivableList(_Out):
     items: list[ReceivableOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; absent on the last page")

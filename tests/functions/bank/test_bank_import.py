@@ -340,3 +340,25 @@ def test_the_schedule_polls_the_channel_and_acknowledges_after_storing(ledger, d
     again = _retrieve()
     assert (again["received"], again["known"]) == (0, 1)
     assert channel.list_new(CHANNEL_CUSTOMER) == []
+
+
+def test_the_sub_ledger_pages_through_external_items_then_invoices_each_once(ledger):
+    api, a, b, c = ledger
+    _external(api, "7002", "70029", "100.00")
+    _external(api, "7003", "70037", "100.00")
+    everything = set(_receivables(api))
+    assert everything == {"7001", "7002", "7003", str(a["number"]), str(b["number"]), str(c["number"])}
+    seen, cursor, pages = [], None, 0
+    while True:
+        r = api.get(f"{BASE}/receivables?limit=2" + (f"&cursor={cursor}" if cursor else ""), user=ADMIN)
+        assert r.status == 200 and len(r.json["items"]) <= 2, r
+        seen += [i["invoice_number"] for i in r.json["items"]]
+        pages += 1
+        cursor = r.json.get("next_cursor")
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(everything) and seen[:3] == ["7001", "7002", "7003"] and pages >= 3
+    first = api.get(f"{BASE}/receivables?limit=1", user=ADMIN).json["next_cursor"]
+    for bad in ("x~" + first[2:], "i~" + first[2:], first + "0"):
+        refused = api.get(f"{BASE}/receivables?limit=1&cursor={bad}", user=ADMIN)
+        assert refused.status == 422 and refused.headers["content-type"].startswith("application/problem+json")
