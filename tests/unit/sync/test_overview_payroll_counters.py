@@ -100,4 +100,7 @@ def test_a_run_awaiting_approval_is_waiting_and_a_client_without_payroll_has_non
     status = payroll_status(counts, date(2026, 3, 20))
     assert status is not None and (status.runs_awaiting_approval, status.waiting) == (1, 1)
     assert status.next_a_melding_deadline == "2026-04-07"  # February's (5 March) is past: March's
+    accepted = counts_of(EVENTS)
+    later = payroll_status(accepted, date(2026, 3, 28))  # March accepted early, February's past
+    assert later is not None and later.next_a_melding_deadline == "2026-05-05"
     assert payroll_status({"n:voucher:new": 2}, date(2026, 3, 20)) is None

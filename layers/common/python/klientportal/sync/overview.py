@@ -139,11 +139,11 @@ def payroll_status(counts: dict[str, Any], today: date) -> PayrollStatus | None:
         return None
     answers = [AMeldingAnswer(**json.loads(v)) for k, v in counts.items() if k.startswith("afb:")]
     latest = max(answers, key=lambda a: (a.period, a.at or ""), default=None)
-    last_month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1).strftime("%Y-%m")
     accepted = {a.period for a in answers if a.status == "accepted"}
-    due = _period_deadline(last_month)
-    if today > due or last_month in accepted:  # last month's is done (or late): this month's is next
-        due = _period_deadline(today.strftime("%Y-%m"))
+    month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)  # last month's first
+    while today > _period_deadline(month.strftime("%Y-%m")) or month.strftime("%Y-%m") in accepted:
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)  # done or late: the next
+    due = _period_deadline(month.strftime("%Y-%m"))
     awaiting = sum(max(0, int(counts.get(f"n:a_melding:{s}", 0))) for s in ("sending", "submitted"))
     rejected = max(0, int(counts.get("n:a_melding:rejected", 0)))
     return PayrollStatus(
