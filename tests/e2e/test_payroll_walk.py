@@ -96,12 +96,12 @@ def test_the_payroll_walk_through(stack, conformance_dir):
     assert status == 200, emp
 
     # hours: Ola (hourly) 5 × 7.5 h + 2 h overtime in week 46; Knut (fixed) 2 × 7.5 billable hours
-    ola_week = _week([f"2026-11-{d}" for d in range(9, 14)], customer=1, project="P-100", overtime_day="2026-11-12")
+    ola_week = _week([f"2026-11-{d:02d}" for d in range(9, 14)], customer=1, project="P-100", overtime_day="2026-11-12")
     knut_week = _week(["2026-11-10", "2026-11-11"], customer=1, project="P-100")
     for number, entries in ((2, ola_week), (1, knut_week)):
         week = f"/timesheets/{number}/2026-W46"
-        status, body, _ = call("PUT", week, {"version": 0, "entries": entries})
-        assert status == 200 and isinstance(body, dict) and body["status"] == "open", body
+        status, body, raw = call("PUT", week, {"version": 0, "entries": entries})
+        assert status == 200 and isinstance(body, dict) and body["status"] == "open", (body, raw)
         assert call("POST", week + "/submission")[0] == 200
         status, body, _ = call("POST", week + "/approval")
         assert status == 200 and isinstance(body, dict) and body["status"] == "approved", body
@@ -164,10 +164,9 @@ def test_the_payroll_walk_through(stack, conformance_dir):
     assert batch["status"] == "awaiting_approval" and len(batch["lines"]) == 4
 
     # the journal entry in the ledger, series lonn, balanced
-    status, entries, _ = call("GET", f"/ledger/sources/payroll_run/{rid}")
-    assert status == 200 and isinstance(entries, dict), entries
-    [entry] = entries["items"]
-    assert entry["series"] == "lonn"
+    status, entry, _ = call("GET", f"/ledger/sources/payroll_run/{rid}")
+    assert status == 200 and isinstance(entry, dict), entry
+    assert entry["series"] == "lonn" and entry["source"]["id"] == rid, entry
     debit = sum(Decimal(p["debit"]) for p in entry["lines"])
     assert debit == sum(Decimal(p["credit"]) for p in entry["lines"]) > 0
     by_account = {p["account"]: p for p in entry["lines"]}
