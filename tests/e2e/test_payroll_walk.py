@@ -194,15 +194,14 @@ def test_the_payroll_walk_through(stack, conformance_dir):
         row = next(r for r in body["items"] if r["client_id"] == CLIENT)
         payroll = row["payroll"] or {}
         latest = payroll.get("latest_a_melding") or {}
-        return row if payroll.get("runs_approved") == 1 and latest.get("status") == "accepted" else None
+        settled = payroll.get("a_meldinger_accepted") == 1 and payroll.get("a_meldinger_awaiting_answer") == 0
+        return row if payroll.get("runs_approved") == 1 and latest.get("status") == "accepted" and settled else None
 
     row = _until("the overview's payroll status", hansen)
     payroll = row["payroll"]
-    assert (payroll["runs_awaiting_approval"], payroll["a_meldinger_accepted"], payroll["a_meldinger_rejected"]) == (
-        0,
-        1,
-        0,
-    )
+    assert (payroll["runs_awaiting_approval"], payroll["runs_draft"]) == (0, 0)
+    assert (payroll["a_meldinger_awaiting_answer"], payroll["a_meldinger_accepted"]) == (0, 1)
+    assert payroll["a_meldinger_rejected"] == 0 and payroll["waiting"] == 0
     assert payroll["latest_a_melding"]["period"] == "2026-11"
     assert payroll["next_a_melding_deadline"] == "2027-01-05"  # November's is accepted: December's is next
     assert row["payslips_issued"] == 2

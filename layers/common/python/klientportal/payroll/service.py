@@ -443,11 +443,12 @@ class PayrollService:
             )[0]
         xml = self.a_melding_xml(run_id, entry["replaces"], entry["message_id"], entry["submitted_at"])
         answer = self.submission.submit(xml, entry["idempotency_key"])
-        entry.update(
-            submission_id=answer.submission_id,
-            status=answer.status,
-            feedback=[f.to_json() for f in answer.feedback],
-        )
+        entry = {  # a new dict: the one in the stored run is the audit event's before image
+            **entry,
+            "submission_id": answer.submission_id,
+            "status": answer.status,
+            "feedback": [f.to_json() for f in answer.feedback],
+        }
         submissions = [*run.data["submissions"][:-1], entry]
         self.store.write(
             self.pk,

@@ -144,7 +144,7 @@ def payroll_status(counts: dict[str, Any], today: date) -> PayrollStatus | None:
     while today > _period_deadline(month.strftime("%Y-%m")) or month.strftime("%Y-%m") in accepted:
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)  # done or late: the next
     due = _period_deadline(month.strftime("%Y-%m"))
-    awaiting = sum(max(0, int(counts.get(f"n:a_melding:{s}", 0))) for s in ("sending", "submitted"))
+    awaiting = max(0, sum(int(counts.get(f"n:a_melding:{s}", 0)) for s in ("sending", "submitted")))
     rejected = max(0, int(counts.get("n:a_melding:rejected", 0)))
     return PayrollStatus(
         runs_draft=runs["draft"],
