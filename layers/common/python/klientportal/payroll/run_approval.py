@@ -8,7 +8,7 @@ the workflow's steps (`WorkflowSteps`), each safe to retry:
 
 - `book`: the "lonn" journal entry, the run and period approved and the year-to-date figures in one
   transaction; a run already approved books nothing (journal_changes books a source once anyway);
-- `issue_payslips`: a chunk of the slips not issued yet (`payslip.issued` once per slip, 0920);
+- `issue_payslips`: the slips not issued yet (`payslip.issued` once per slip, 0920);
 - `batch_payments`: one payment batch per run, its id derived from the run (0921);
 - `return_to_draft`: a rejection, an expiry or a refused booking; a new run for the period recomputes.
 """
@@ -42,7 +42,6 @@ from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change
 
 AWAITING, APPROVED, DRAFT = "awaiting_approval", "approved", "draft"
-PAYSLIPS_PER_STEP = 200  # one workflow step; a 1,000-employee run issues in five
 
 
 class RejectionIn(BaseModel):
@@ -261,15 +260,13 @@ class WorkflowSteps:
             if p._run(run_id).data["status"] != APPROVED:
                 raise
 
-    def issue_payslips(self, run_id: str, limit: int = PAYSLIPS_PER_STEP) -> int:
-        """Issue a chunk of the approved run's payslips; the number still not issued."""
+    def issue_payslips(self, run_id: str) -> int:
+        """Issue the approved run's payslips not issued yet (0920); the number issued now."""
         p = self.payroll
         run = p._run(run_id)
         if run.data["status"] != APPROVED:
             raise RuleViolation(f"run {run_id} is {run.data['status']}; payslips are issued on approval")
-        employer = (p.client.name, p.client.orgnr)
-        _, remaining = payslips.issue_some(p.store, p.client.client_id, employer, run.data, SYSTEM, limit)
-        return remaining
+        return payslips.issue(p.store, p.client.client_id, (p.client.name, p.client.orgnr), run.data, SYSTEM)
 
     def batch_payments(self, run_id: str) -> str | None:
         """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
