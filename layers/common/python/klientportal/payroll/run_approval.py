@@ -18,16 +18,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from klientportal import clock
-from klientportal.auth.principal import Principal
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, RuleViolation, StaleVersion
-from klientportal.ledger.journal import journal_changes
-from klientportal.payments.step_up import StepUpPolicy
-from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.approval_workflow import (
     APPROVERS,
     KIND,
@@ -36,16 +32,20 @@ from klientportal.payroll.approval_workflow import (
     RunWorkflow,
     task_id,
 )
-from klientportal.payroll.service import PayrollService, journal_draft
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change
+
+if TYPE_CHECKING:  # the journal, payslips and payments are imported by the step that needs them (cold start)
+    from klientportal.auth.principal import Principal
+    from klientportal.payments.step_up import StepUpPolicy
+    from klientportal.payroll.service import PayrollService
 
 AWAITING, APPROVED, DRAFT = "awaiting_approval", "approved", "draft"
 
 
 class RejectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     reason: str = Field(min_length=1, max_length=500, description="Why the run is not approved (shown on the run)")
 
@@ -58,6 +58,8 @@ class RunApproval:
     """The person's side: approve (step-up) or reject a run awaiting approval."""
 
     def __init__(self, payroll: PayrollService, workflow: RunWorkflow | None, step_up: StepUpPolicy | None = None):
+        from klientportal.payments.step_up import StepUpPolicy
+
         self.payroll, self.workflow = payroll, workflow
         self.step_up = step_up or StepUpPolicy.from_env()
 
@@ -70,6 +72,10 @@ class RunApproval:
         comment: str | None = None,
         now_s: int | None = None,
     ) -> dict[str, Any]:
+        from klientportal.ledger.journal import journal_changes
+        from klientportal.payroll import salary_payments
+        from klientportal.payroll.service import journal_draft
+
         p = self.payroll
         run = p._run(run_id)
         auth: tuple[str | None, int | None] = (principal.auth_level, principal.auth_time)
@@ -118,6 +124,8 @@ class RunApproval:
     def _resume(self, run: Record) -> bool:
         """An approved run whose payslips or payment batch are not all done (its execution failed after
         the booking): a second execution finishes them. False when nothing is left."""
+        from klientportal.payroll import salary_payments
+
         p = self.payroll
         slips = [s.data for s in p.payslips(run.data["run_id"])]
         left = any(not s.get("issued_at") for s in slips) or (
@@ -210,6 +218,9 @@ class WorkflowSteps:
 
     def book(self, run_id: str) -> None:
         """The approved run's booking: journal, run, period, year to date in one transaction."""
+        from klientportal.ledger.journal import journal_changes
+        from klientportal.payroll.service import journal_draft
+
         p = self.payroll
         run = p._run(run_id)
         if run.data["status"] == APPROVED:
@@ -262,6 +273,8 @@ class WorkflowSteps:
 
     def issue_payslips(self, run_id: str) -> int:
         """Issue the approved run's payslips not issued yet (0920); the number issued now."""
+        from klientportal.payroll import payslips
+
         p = self.payroll
         run = p._run(run_id)
         if run.data["status"] != APPROVED:
@@ -273,6 +286,7 @@ class WorkflowSteps:
         with the run's `payment_batch_id` (a retry finds the id and makes nothing); the run's approver
         is the batch's creator, so the creator never approves the payment alone (0921)."""
         from klientportal.payments.batches import PaymentBatchService
+        from klientportal.payroll import salary_payments
 
         p = self.payroll
         run = p._run(run_id)

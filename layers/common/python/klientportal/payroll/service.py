@@ -13,7 +13,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from klientportal import clock
@@ -26,19 +26,18 @@ from klientportal.errors import (
     NotFound,
     RuleViolation,
 )
-from klientportal.formats.amelding import write_amelding
-from klientportal.ledger.journal import JournalDraft, Posting
 from klientportal.payments.ports import ApprovalWorkflow
-from klientportal.payroll import calculation as calc
-from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.approval_workflow import RunWorkflow, task_id
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
-from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
-from klientportal.payroll.timesheets import Timesheets
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
+
+if TYPE_CHECKING:
+    from klientportal.ledger.journal import JournalDraft
+    from klientportal.payroll import calculation as calc
+
 
 OSLO = ZoneInfo("Europe/Oslo")
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
@@ -108,6 +107,8 @@ class PayrollService:
         return self.store.query_all(self.pk, keys.register_prefix("employee"))
 
     def fetch_tax_cards(self, body: TaxCardFetchIn, actor: Actor) -> dict[str, Any]:
+        from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+
         employees = self._employees()
         staff = [
             Employed(
@@ -159,6 +160,9 @@ class PayrollService:
 
     # runs -------------------------------------------------------------------------------------
     def create_run(self, body: RunIn, actor: Actor) -> dict[str, Any]:
+        from klientportal.payroll import calculation as calc
+        from klientportal.payroll.timesheets import Timesheets
+
         settings = self._required_settings()
         first, last = _month_bounds(body.period)
         period_rec = self.store.get(self.pk, keys.payroll_period_sk(body.period))
@@ -396,6 +400,9 @@ class PayrollService:
     def a_melding_xml(
         self, run_id: str, replaces: str | None = None, message_id: str | None = None, delivered_at: str | None = None
     ) -> bytes:
+        from klientportal.formats.amelding import write_amelding
+        from klientportal.payroll.amelding_build import build_amelding
+
         run = self._run(run_id)
         slips = self.payslips(run_id)
         ids = {
@@ -480,6 +487,8 @@ class PayrollService:
 
 def journal_draft(run: dict[str, Any]) -> JournalDraft:
     """The run's entry in series "lonn": salary, withholding, contribution, accruals, OTP (aggregated)."""
+    from klientportal.ledger.journal import JournalDraft, Posting
+
     t = run["totals"]
     d = Decimal
     contribution = d(t["contribution"])
