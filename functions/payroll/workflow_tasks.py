@@ -44,7 +44,7 @@ def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         steps.book(run_id)
         return {}
     if action == "issue_payslips":
-        return {"remaining": steps.issue_payslips(run_id)}
+        return {"issued": steps.issue_payslips(run_id)}
     if action == "batch_payments":
         return {"payment_batch_id": steps.batch_payments(run_id)}
     if action == "return_to_draft":

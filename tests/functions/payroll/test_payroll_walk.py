@@ -180,8 +180,16 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert r.status == 201 and r.json["replaces"] == first, r
     r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/status", user=ADMIN)
     assert r.json["status"] == "accepted", r
-    audit = [e["action"] for e in store().audit_events(keys.client_pk(CLIENT))[0]]
+    events = store().audit_events(keys.client_pk(CLIENT))[0]
+    audit = [e["action"] for e in events]
     assert audit.count("a_melding.submitted") == 2
+    # each audit image shows the message as it was (the overview counts the status before and after)
+    moves = [
+        (e["before"]["submissions"][-1]["status"], e["after"]["submissions"][-1]["status"])
+        for e in events
+        if e["action"] in ("a_melding.submitted", "a_melding.accepted")
+    ]
+    assert moves == [("sending", "submitted"), ("submitted", "accepted")] * 2, moves
 
 
 def test_an_invalid_national_id_or_account_is_refused_by_the_register(pay) -> None:

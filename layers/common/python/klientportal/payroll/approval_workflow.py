@@ -82,7 +82,7 @@ class RunWorkflow:
         from klientportal.workflows import executions
 
         try:
-            return executions.describe(self.execution_arn(run_id))["status"] == "RUNNING"
+            return bool(executions.describe(self.execution_arn(run_id))["status"] == "RUNNING")
         except ClientError:
             return False
 

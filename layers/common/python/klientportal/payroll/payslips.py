@@ -48,20 +48,11 @@ def view(rec: Record, files: DocumentFiles | None = None) -> dict[str, Any]:
 
 def issue(store: Store, client_id: str, employer: tuple[str, str], run: dict[str, Any], actor: Actor) -> int:
     """Issue every payslip of the approved `run` not issued yet; the number issued now."""
-    return issue_some(store, client_id, employer, run, actor)[0]
-
-
-def issue_some(
-    store: Store, client_id: str, employer: tuple[str, str], run: dict[str, Any], actor: Actor, limit: int | None = None
-) -> tuple[int, int]:
-    """Issue at most `limit` of the payslips of `run` not issued yet (the workflow's step does a chunk
-    per invocation); (issued now, still not issued)."""
     pk = keys.client_pk(client_id)
     run_id = run["run_id"]
-    pending = [s for s in store.query_all(pk, f"{keys.PAYSLIP_PREFIX}{run_id}#") if not s.data.get("issued_at")]
-    slips = pending if limit is None else pending[:limit]
+    slips = [s for s in store.query_all(pk, f"{keys.PAYSLIP_PREFIX}{run_id}#") if not s.data.get("issued_at")]
     if not slips:
-        return 0, 0
+        return 0
     from klientportal.payroll.payslip_pdf import render_payslip_pdf  # fpdf2 only where a PDF is made
 
     members = {
@@ -94,7 +85,7 @@ def issue_some(
         changes.append(Change(s, after, ISSUED))
     for start in range(0, len(changes), _PER_WRITE):
         store.write(pk, changes[start : start + _PER_WRITE], actor)
-    return len(changes), len(pending) - len(changes)
+    return len(changes)
 
 
 def mine(store: Store, sub: str) -> list[dict[str, Any]]:

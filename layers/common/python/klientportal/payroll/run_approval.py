@@ -8,7 +8,7 @@ the workflow's steps (`WorkflowSteps`), each safe to retry:
 
 - `book`: the "lonn" journal entry, the run and period approved and the year-to-date figures in one
   transaction; a run already approved books nothing (journal_changes books a source once anyway);
-- `issue_payslips`: a chunk of the slips not issued yet (`payslip.issued` once per slip, 0920);
+- `issue_payslips`: the slips not issued yet (`payslip.issued` once per slip, 0920);
 - `batch_payments`: one payment batch per run, its id derived from the run (0921);
 - `return_to_draft`: a rejection, an expiry or a refused booking; a new run for the period recomputes.
 """
@@ -18,16 +18,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from klientportal import clock
-from klientportal.auth.principal import Principal
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, RuleViolation, StaleVersion
-from klientportal.ledger.journal import journal_changes
-from klientportal.payments.step_up import StepUpPolicy
-from klientportal.payroll import payslips, salary_payments
 from klientportal.payroll.approval_workflow import (
     APPROVERS,
     KIND,
@@ -36,17 +32,20 @@ from klientportal.payroll.approval_workflow import (
     RunWorkflow,
     task_id,
 )
-from klientportal.payroll.service import PayrollService, journal_draft
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change
 
+if TYPE_CHECKING:  # the journal, payslips and payments are imported by the step that needs them (cold start)
+    from klientportal.auth.principal import Principal
+    from klientportal.payments.step_up import StepUpPolicy
+    from klientportal.payroll.service import PayrollService
+
 AWAITING, APPROVED, DRAFT = "awaiting_approval", "approved", "draft"
-PAYSLIPS_PER_STEP = 200  # one workflow step; a 1,000-employee run issues in five
 
 
 class RejectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     reason: str = Field(min_length=1, max_length=500, description="Why the run is not approved (shown on the run)")
 
@@ -59,6 +58,8 @@ class RunApproval:
     """The person's side: approve (step-up) or reject a run awaiting approval."""
 
     def __init__(self, payroll: PayrollService, workflow: RunWorkflow | None, step_up: StepUpPolicy | None = None):
+        from klientportal.payments.step_up import StepUpPolicy
+
         self.payroll, self.workflow = payroll, workflow
         self.step_up = step_up or StepUpPolicy.from_env()
 
@@ -71,6 +72,10 @@ class RunApproval:
         comment: str | None = None,
         now_s: int | None = None,
     ) -> dict[str, Any]:
+        from klientportal.ledger.journal import journal_changes
+        from klientportal.payroll import salary_payments
+        from klientportal.payroll.service import journal_draft
+
         p = self.payroll
         run = p._run(run_id)
         auth: tuple[str | None, int | None] = (principal.auth_level, principal.auth_time)
@@ -119,6 +124,8 @@ class RunApproval:
     def _resume(self, run: Record) -> bool:
         """An approved run whose payslips or payment batch are not all done (its execution failed after
         the booking): a second execution finishes them. False when nothing is left."""
+        from klientportal.payroll import salary_payments
+
         p = self.payroll
         slips = [s.data for s in p.payslips(run.data["run_id"])]
         left = any(not s.get("issued_at") for s in slips) or (
@@ -211,6 +218,9 @@ class WorkflowSteps:
 
     def book(self, run_id: str) -> None:
         """The approved run's booking: journal, run, period, year to date in one transaction."""
+        from klientportal.ledger.journal import journal_changes
+        from klientportal.payroll.service import journal_draft
+
         p = self.payroll
         run = p._run(run_id)
         if run.data["status"] == APPROVED:
@@ -261,21 +271,22 @@ class WorkflowSteps:
             if p._run(run_id).data["status"] != APPROVED:
                 raise
 
-    def issue_payslips(self, run_id: str, limit: int = PAYSLIPS_PER_STEP) -> int:
-        """Issue a chunk of the approved run's payslips; the number still not issued."""
+    def issue_payslips(self, run_id: str) -> int:
+        """Issue the approved run's payslips not issued yet (0920); the number issued now."""
+        from klientportal.payroll import payslips
+
         p = self.payroll
         run = p._run(run_id)
         if run.data["status"] != APPROVED:
             raise RuleViolation(f"run {run_id} is {run.data['status']}; payslips are issued on approval")
-        employer = (p.client.name, p.client.orgnr)
-        _, remaining = payslips.issue_some(p.store, p.client.client_id, employer, run.data, SYSTEM, limit)
-        return remaining
+        return payslips.issue(p.store, p.client.client_id, (p.client.name, p.client.orgnr), run.data, SYSTEM)
 
     def batch_payments(self, run_id: str) -> str | None:
         """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
         with the run's `payment_batch_id` (a retry finds the id and makes nothing); the run's approver
         is the batch's creator, so the creator never approves the payment alone (0921)."""
         from klientportal.payments.batches import PaymentBatchService
+        from klientportal.payroll import salary_payments
 
         p = self.payroll
         run = p._run(run_id)
