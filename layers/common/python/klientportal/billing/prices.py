@@ -48,7 +48,9 @@ class Prices(_Model):
     transactions: dict[TransactionType, Price] = Field(default_factory=dict, description="per transaction of each type")
     portal_client_month: Price | None = Field(None, description="Portal: per client per month")
     byraklient_company_month: Price | None = Field(None, description="ByråKlient: per company per month")
-    byraklient_user_month: Price | None = Field(None, description="ByråKlient: per agreed user per month")
+    byraklient_user_month: Price | None = Field(
+        None, description="ByråKlient: per user per month (members active in the month, 0712)"
+    )
     modules: dict[Module, Price] = Field(
         default_factory=dict, description="per client per month for each module it has (Portal, ByråKlient)"
     )
