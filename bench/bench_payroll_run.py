@@ -49,9 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--employees", type=int, default=1000)
     args = parser.parse_args()
-    from moto.server import ThreadedMotoServer
-
-    from infra.local import environment, resources, seed
+    from infra.local import environment, moto_server, resources, seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal.auth.tokens import DevIssuer
@@ -60,14 +58,13 @@ def main() -> int:
     from klientportal.repository.store import SYSTEM
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server, endpoint = moto_server.start()  # the local stack's moto: DynamoDB's transaction semantics (0706)
     tmp = tempfile.mkdtemp()
-    _, port = server.get_host_and_port()
+    port = endpoint.rsplit(":", 1)[1]
     os.environ.update(
         {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "MOTO_PORT": str(port),
+            "AWS_ENDPOINT_URL": endpoint,
+            "MOTO_PORT": port,
             "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
@@ -118,7 +115,14 @@ def main() -> int:
         assert status < 300, (method, path, status, raw[:500])
         return (json.loads(raw) if raw[:1] in b"{[" else {"bytes": len(raw)}), elapsed, calls
 
-    call("PUT", f"{base}/payroll-settings", {"business_orgnr": "974760673", "zone": "1"})
+    settings = {
+        "business_orgnr": "974760673",
+        "zone": "1",
+        "tax_account": "76940501004",
+        "withholding_kid": "20260311",
+        "contribution_kid": "97400016",
+    }
+    call("PUT", f"{base}/payroll-settings", settings)
     rows = []
     _, s, c = call("POST", f"{base}/tax-card-orders", {"income_year": 2026})
     rows.append(("POST /tax-card-orders", s, c))

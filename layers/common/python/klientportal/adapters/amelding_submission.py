@@ -130,6 +130,12 @@ def _business_findings(root: etree._Element, known_ids: set[str]) -> list[Findin
         found.append(
             Finding("A-0210", "error", f"sumForskuddstrekk {reported} ≠ the recipients' forskuddstrekk {withheld}")
         )
+    to_pay = int(delivery.findtext("a:oppgave/a:betalingsinformasjon/a:sumUtleggstrekk", "0", _NS))
+    garnished = -sum(
+        int(x.text or "0") for x in delivery.iterfind(".//a:inntektsmottaker/a:utleggstrekk/a:beloep", _NS)
+    )
+    if to_pay != garnished:
+        found.append(Finding("A-0230", "error", f"sumUtleggstrekk {to_pay} ≠ the recipients' utleggstrekk {garnished}"))
     contribution = Decimal(0)
     for line in delivery.iterfind(".//a:arbeidsgiveravgift/*", _NS):
         base = line.findtext("a:avgiftsgrunnlagBeloep", namespaces=_NS)

@@ -34,7 +34,7 @@ from klientportal.formats.amelding import write_amelding
 from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
 from klientportal.payments.ports import ApprovalWorkflow
 from klientportal.payroll import calculation as calc
-from klientportal.payroll import payslips, salary_payments
+from klientportal.payroll import deduction_records, payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
@@ -231,6 +231,9 @@ class PayrollService:
                     else (),
                     paid_this_year=Decimal(person.get("gross", "0")),
                     holiday_basis_this_year=Decimal(person.get("holiday_basis", "0")),
+                    employment_start=date.fromisoformat(d["employment_start"]),
+                    employment_end=date.fromisoformat(d["employment_end"]) if d.get("employment_end") else None,
+                    deductions=tuple(calc.Deduction(**x.model_dump()) for x in given.deductions) if given else (),
                 )
             )
         if not by_number:
@@ -317,6 +320,7 @@ class PayrollService:
             "holiday_pay_accrued": str(p.holiday_pay_accrued),
             "holiday_pay_paid": str(p.holiday_pay_paid),
             "pension_premium": str(p.pension_premium),
+            **deduction_records.payslip_fields(p),
         }
         return Record(employee.pk, keys.payslip_sk(run_id, p.employee_number), "payslip", data)
 
@@ -346,6 +350,7 @@ class PayrollService:
                 "contribution_on_holiday_accrual": str(r.contribution_on_holiday_accrual),
                 "contribution_on_holiday_pay_paid": str(r.contribution_on_holiday_pay_paid),
                 "zone_ia_advantage_used": str(r.zone_ia_advantage_used),
+                "deductions": deduction_records.totals(slips),
             },
             "contribution_lines": [
                 {
@@ -586,6 +591,7 @@ def journal_draft(run: dict[str, Any]) -> JournalDraft:
         ("2785", -d(t["contribution_on_holiday_accrual"]), "Arbeidsgiveravgift av avsatte feriepenger"),
         ("5950", d(t["pension_premium"]), "OTP"),
         ("2960", -d(t["pension_premium"]), "OTP-premie påløpt"),
+        *deduction_records.journal_lines(t.get("deductions", {})),
     ]
     postings = tuple(Posting(a, amount.quantize(d("0.01")), text) for a, amount, text in lines if amount)
     return JournalDraft(
