@@ -96,7 +96,8 @@ def _deduction_lines(run: dict[str, Any], slips: Sequence[dict[str, Any]]) -> li
             else:
                 key = (x["label"], x["payee_account"], x.get("kid"))
                 pooled[key] = pooled.get(key, Decimal(0)) + Decimal(x["amount"])
-    for j, ((label, account, kid), amount) in enumerate(sorted(pooled.items(), key=lambda p: (p[0][0], p[0][1], p[0][2] or ""))):
+    ordered = sorted(pooled.items(), key=lambda p: (p[0][0], p[0][1], p[0][2] or ""))
+    for j, ((label, account, kid), amount) in enumerate(ordered):
         reference: dict[str, Any] = {"kid": kid} if kid else {"message": f"{label} {period}"}
         lines.append(
             _line(f"trekk-{run_id}-pool-{j}", label, amount, account, run["pay_date"], kind="deduction", **reference)
