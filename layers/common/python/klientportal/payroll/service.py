@@ -20,7 +20,7 @@ from klientportal import clock
 from klientportal.adapters.amelding_submission import AMeldingSubmission, new_idempotency_key
 from klientportal.adapters.skattekort import OrderKind, TaxCard, TaxCardService
 from klientportal.auth.principal import Principal
-from klientportal.crypto.personal_data import decrypt_national_id
+from klientportal.crypto.personal_data import decrypt_national_ids
 from klientportal.errors import (
     AlreadyExists,
     FieldError,
@@ -113,13 +113,14 @@ class PayrollService:
 
     def fetch_tax_cards(self, body: TaxCardFetchIn, actor: Actor) -> dict[str, Any]:
         employees = self._employees()
+        ids = decrypt_national_ids(self.client.client_id, [r.data["national_id_ciphertext"] for r in employees])
         staff = [
             Employed(
                 int(r.data["employee_number"]),
-                decrypt_national_id(self.client.client_id, r.data["national_id_ciphertext"]),
+                nid,
                 date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
             )
-            for r in employees
+            for r, nid in zip(employees, ids, strict=True)
         ]
         kind: OrderKind = "HENT_KUN_ENDRING" if body.changes_only else "HENT_ALLE_OPPGITTE"
         order, current = order_for(self.client.orgnr, body.income_year, staff, clock.today_oslo(), kind)
@@ -190,7 +191,18 @@ class PayrollService:
         ytd_rec = self.store.get(self.pk, keys.payroll_ytd_sk(year))
         ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
         pays: list[calc.EmployeePay] = []
-        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last)
+        employed = {
+            n: (
+                date.fromisoformat(r.data["employment_start"]),
+                date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
+            )
+            for n, r in by_number.items()
+        }
+        outside: dict[int, list[date]] = {}
+        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last, employed, outside)
+        for n, days in sorted(outside.items()):
+            listed = ", ".join(map(str, sorted(set(days))))
+            problems.append(FieldError(f"employees.{n}.hours", f"approved hours on {listed}, not employed"))
         from_sheets: list[int] = []
         for number, rec in sorted(by_number.items()):
             d = rec.data
@@ -493,10 +505,8 @@ class PayrollService:
     ) -> bytes:
         run = self._run(run_id)
         slips = self.payslips(run_id)
-        ids = {
-            s.data["employee_number"]: decrypt_national_id(self.client.client_id, s.data["national_id_ciphertext"])
-            for s in slips
-        }
+        plain = decrypt_national_ids(self.client.client_id, [s.data["national_id_ciphertext"] for s in slips])
+        ids = {s.data["employee_number"]: nid for s, nid in zip(slips, plain, strict=True)}
         submissions = run.data.get("submissions", [])
         mid = message_id or f"{run_id}-{len(submissions) + 1}"
         at = datetime.fromisoformat(delivered_at) if delivered_at else None
