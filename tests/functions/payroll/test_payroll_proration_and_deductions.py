@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from bench.aws_calls import AwsCalls
 from klientportal import bootstrap
 from klientportal.adapters.amelding_submission import SimulatedInnrapportering
 from klientportal.adapters.skattekort import SimulatedSkattekort
@@ -112,8 +113,10 @@ def test_a_month_with_a_new_hire_a_leaver_and_deductions(pay, today, conformance
     assert LIV not in _ordered(cards, 0) and PER in _ordered(cards, 0)
     # 20 April: Per left on the 10th; the follow-up fetch leaves him out and his card stays
     today[0] = date(2026, 4, 20)
-    r = api.post(f"{BASE}/tax-card-orders", {"income_year": 2026, "changes_only": True}, user=ADMIN, headers=key())
+    with AwsCalls() as calls:
+        r = api.post(f"{BASE}/tax-card-orders", {"income_year": 2026, "changes_only": True}, user=ADMIN, headers=key())
     assert r.status == 200 and r.json["left_out"] == 2, r
+    assert calls.of("Decrypt") == 2  # only Kari's and Ola's national ids: the leavers' stay encrypted
     assert PER not in _ordered(cards, 1) and LIV not in _ordered(cards, 1)
     assert {c["employee_number"] for c in api.get(f"{BASE}/tax-cards?year=2026", user=ADMIN).json["items"]} == {
         1,

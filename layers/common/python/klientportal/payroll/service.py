@@ -37,7 +37,7 @@ from klientportal.payroll import calculation as calc
 from klientportal.payroll import deduction_records, payslips, salary_payments
 from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
-from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, has_left, order_for
 from klientportal.payroll.timesheets import Timesheets
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -112,20 +112,19 @@ class PayrollService:
         return self.store.query_all(self.pk, keys.register_prefix("employee"), page_size=_PAGE)
 
     def fetch_tax_cards(self, body: TaxCardFetchIn, actor: Actor) -> dict[str, Any]:
-        employees = self._employees()
-        ids = decrypt_national_ids(self.client.client_id, [r.data["national_id_ciphertext"] for r in employees])
-        staff = [
-            Employed(
-                int(r.data["employee_number"]),
-                nid,
-                date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
-            )
-            for r, nid in zip(employees, ids, strict=True)
+        today = clock.today_oslo()
+        ended = [
+            (r, date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None)
+            for r in self._employees()
         ]
+        staying = [(r, end) for r, end in ended if not has_left(Employed(0, "", end), today)]  # leavers stay encrypted
+        ids = decrypt_national_ids(self.client.client_id, [r.data["national_id_ciphertext"] for r, _ in staying])
+        staff = [Employed(int(r.data["employee_number"]), nid, end) for (r, end), nid in zip(staying, ids, strict=True)]
         kind: OrderKind = "HENT_KUN_ENDRING" if body.changes_only else "HENT_ALLE_OPPGITTE"
-        order, current = order_for(self.client.orgnr, body.income_year, staff, clock.today_oslo(), kind)
+        order, current = order_for(self.client.orgnr, body.income_year, staff, today, kind)
+        staff_count = len(ended)
         if not order.national_ids:
-            return {"ordered": 0, "received": 0, "left_out": len(staff), "cards": []}
+            return {"ordered": 0, "received": 0, "left_out": staff_count, "cards": []}
         try:
             cards = accept(order, self.tax_card_service.order(order))
         except TaxCardRefused as exc:
@@ -152,7 +151,7 @@ class PayrollService:
         return {
             "ordered": len(order.national_ids),
             "received": len(cards),
-            "left_out": len(staff) - len(current),
+            "left_out": staff_count - len(current),
             "cards": [
                 {"employee_number": number_of[c.national_id], "result": c.result, "kind": c.kind, "table": c.table}
                 for c in cards
