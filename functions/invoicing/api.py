@@ -18,6 +18,7 @@ from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.context import RequestContext
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.formats.ehf.codelists import (
@@ -258,7 +259,7 @@ class CreditNoteIn(_In):
     note: MultilineText | None = Field(default=None, max_length=2000)
 
 
-class ParticipantOut(BaseModel):
+class ParticipantOut(DeferredModel):
     participant_id: str
     registered: bool
     accepts_invoice: bool

@@ -43,7 +43,7 @@ class ReceivableReused(DomainError):
 class ReceivableIn(BaseModel):
     """An open item issued outside the portal."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     invoice_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,29}$")]
     customer_number: Annotated[Integer, Field(ge=1, le=999_999_999)]

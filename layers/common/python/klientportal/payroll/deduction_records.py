@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from klientportal.payroll import calculation as calc
 from klientportal.payroll.deductions import KINDS
+
+if TYPE_CHECKING:  # the a-melding and payment use cases read stored slips without the calculation
+    from klientportal.payroll import calculation as calc
+
+ZERO = Decimal("0.00")
 
 _JOURNAL_TEXT = {
     "union_dues": "Fagforeningskontingent trukket i lønn",
@@ -37,7 +41,7 @@ def payslip_fields(p: calc.Payslip) -> dict[str, Any]:
             }
             for x in p.deductions
         ],
-        "deductions_total": str(sum((x.amount for x in p.deductions), calc.ZERO)),
+        "deductions_total": str(sum((x.amount for x in p.deductions), ZERO)),
         "withholding_relief": str(p.withholding_relief),
         "proration": None
         if share is None
@@ -56,7 +60,7 @@ def totals(slips: Sequence[calc.Payslip]) -> dict[str, str]:
     sums: dict[str, Decimal] = {}
     for p in slips:
         for x in p.deductions:
-            sums[x.kind] = sums.get(x.kind, calc.ZERO) + x.amount
+            sums[x.kind] = sums.get(x.kind, ZERO) + x.amount
     return {kind: str(amount) for kind, amount in sorted(sums.items())}
 
 
