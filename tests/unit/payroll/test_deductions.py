@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
+from klientportal.adapters.amelding_submission import SimulatedInnrapportering
 from klientportal.adapters.skattekort import TaxCard
 from klientportal.formats.amelding import (
     NAMESPACE,
@@ -196,3 +197,25 @@ def test_the_sum_of_utleggstrekk_must_match_the_recipients() -> None:
         Garnishment("utlegg", 1, date(2026, 3, 25))
     with pytest.raises(AMeldingError, match="deduction description"):
         Deduction("fagforening", D("1.00"))
+
+
+def test_the_simulator_checks_the_sums_to_pay_against_the_recipients(conformance_dir) -> None:
+    employment = Employment("a1", date(2024, 1, 1), None, "fast", "2511106", D("100"))
+    recipient = IncomeRecipient(
+        "15076500565",
+        (employment,),
+        (Income("fastloenn", D("35000.00"), True, True, "a1"),),
+        7963,
+        garnishments=(Garnishment("utleggstrekkSkatt", 3000, date(2026, 3, 25)),),
+    )
+    good = write_amelding(_melding(recipient, 3000))
+    sim = SimulatedInnrapportering(conformance_dir=conformance_dir)
+    assert sim.status(sim.submit(good, "k1").submission_id, "k2").status == "accepted"
+    for element, wrong, code in (("sumForskuddstrekk", "-7963", "A-0210"), ("sumUtleggstrekk", "2999", "A-0230")):
+        root = etree.fromstring(good)
+        node = root.find(f".//a:betalingsinformasjon/a:{element}", NS)
+        assert node is not None
+        node.text = wrong
+        answer = sim.submit(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), f"k-{element}")
+        status = sim.status(answer.submission_id, f"s-{element}")
+        assert status.status == "rejected" and code in [f.code for f in status.feedback], status

@@ -123,7 +123,7 @@ def _business_findings(root: etree._Element, known_ids: set[str]) -> list[Findin
             Finding("A-0105", "error", f"erstatterMeldingsId {replaced} is not a message we have", "Leveranse")
         )
     reported = int(delivery.findtext("a:oppgave/a:betalingsinformasjon/a:sumForskuddstrekk", "0", _NS))
-    withheld = sum(
+    withheld = -sum(  # the recipients' forskuddstrekk is negative, the sum to pay positive
         int(x.text or "0") for x in delivery.iterfind(".//a:inntektsmottaker/a:forskuddstrekk/a:beloep", _NS)
     )
     if reported != withheld:

@@ -128,14 +128,15 @@ def build_tree(m: AMelding) -> etree._Element:
     _add(duty, "norskIdentifikator", m.employer_orgnr)
     task = _add(delivery, "oppgave")
     payment = _add(task, "betalingsinformasjon")
-    _add(payment, "sumForskuddstrekk", -m.sum_withholding)
+    # the sums to pay are positive, the person's forskuddstrekk and utleggstrekk negative (decision 0944)
+    _add(payment, "sumForskuddstrekk", m.sum_withholding)
     _add(payment, "sumArbeidsgiveravgift", m.sum_employer_contribution)
     if m.sum_garnishment:
-        _add(payment, "sumUtleggstrekk", m.sum_garnishment)  # positive, as in Skatteetaten's v2.3 example
+        _add(payment, "sumUtleggstrekk", m.sum_garnishment)
     for paid_on, amount in m.payment_dates:
         per_date = _add(payment, "sumForskuddstrekkPerLoennsutbetalingsdato")
         _add(per_date, "loennsutbetalingsdato", paid_on)
-        _add(per_date, "beloep", -amount)
+        _add(per_date, "beloep", amount)
     for business in m.businesses:
         _business(task, business)
     _add(delivery, "spraakForTilbakemelding", m.language)
