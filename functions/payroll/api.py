@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -23,7 +23,7 @@ from functions.payroll.responses import (
 )
 from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
-from klientportal.api.idempotency import run_idempotent
+from klientportal.api.idempotency import run_idempotent, run_idempotent_by_reference
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.payroll import hours_invoicing
 from klientportal.payroll.hours_invoicing import HoursInvoiceIn
@@ -74,8 +74,13 @@ def list_tax_cards(
 
 @router.post(BASE + "/payroll-runs", tags=TAGS, summary="Compute a payroll run for a month", responses=COMMON_RESPONSES)
 def create_run(client_id: str, body: RunIn, ctx: Context, payroll: Payroll) -> Response[PayrollRunOut]:
-    return run_idempotent(
-        ctx, body.model_dump(mode="json"), PayrollRunOut, lambda: (201, payroll.create_run(body, ctx.actor))
+    def computed() -> tuple[int, dict[str, Any], dict[str, Any]]:
+        run = payroll.create_run(body, ctx.actor)
+        return 201, {"run_id": run["run_id"]}, run
+
+    # a run of 1,000 payslips does not fit the idempotency record: it keeps the run id, a replay reads the run
+    return run_idempotent_by_reference(
+        ctx, body.model_dump(mode="json"), PayrollRunOut, computed, lambda ref: payroll.get_run(ref["run_id"])
     )
 
 

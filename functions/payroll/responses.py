@@ -70,6 +70,30 @@ class PayslipEmploymentOut(_Out):
     salary_form: str
 
 
+class PayslipDeductionOut(_Out):
+    """A deduction that is neither income nor tax (decision 0941)."""
+
+    kind: str
+    label: str
+    amount: str
+    account: str
+    reported_as: Literal["fradrag", "utleggstrekk"] | None
+    description: str | None
+    payee_account: str | None
+    kid: str | None
+    reference: str | None
+
+
+class PayslipProrationOut(_Out):
+    """A fixed salary for part of the month, by working days (decision 0940)."""
+
+    method: Literal["working_days"]
+    employed_from: str
+    employed_to: str
+    employed_working_days: int
+    working_days: int
+
+
 class PayslipOut(_Out):
     employee_number: int
     name: str
@@ -86,6 +110,10 @@ class PayslipOut(_Out):
     holiday_pay_accrued: str
     holiday_pay_paid: str
     pension_premium: str
+    deductions: list[PayslipDeductionOut] = []
+    deductions_total: str = "0.00"
+    withholding_relief: str = "0.00"
+    proration: PayslipProrationOut | None = None
     payslip_id: str | None = None
     issued_at: str | None = None
 
@@ -118,6 +146,7 @@ class PayrollTotalsOut(_Out):
     contribution_on_holiday_accrual: str
     contribution_on_holiday_pay_paid: str
     zone_ia_advantage_used: str
+    deductions: dict[str, str] = {}
 
 
 class PayrollContributionLineOut(_Out):

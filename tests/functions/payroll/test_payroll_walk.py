@@ -168,7 +168,8 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert r.status == 200 and r.headers["content-type"].startswith("application/xml"), r
     assert xsd_errors(r.raw, conformance_dir=conformance_dir) == ()
     root = etree.fromstring(r.raw)
-    assert root.findtext(".//a:sumForskuddstrekk", namespaces=NS) == "-20919"
+    assert root.findtext(".//a:sumForskuddstrekk", namespaces=NS) == "20919"  # positive; the person's negative
+    assert root.findtext(".//a:sumForskuddstrekkPerLoennsutbetalingsdato/a:beloep", namespaces=NS) == "20919"
     assert [x.text for x in root.iterfind(".//a:inntektsmottaker/a:norskIdentifikator", NS)] == [KARI, OLA]
     r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/submissions", user=ADMIN, headers=key())
     assert r.status == 201 and r.json["status"] == "submitted", r

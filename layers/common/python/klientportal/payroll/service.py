@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from klientportal import clock
 from klientportal.adapters.amelding_submission import AMeldingSubmission, new_idempotency_key
 from klientportal.adapters.skattekort import OrderKind, TaxCard, TaxCardService
-from klientportal.crypto.personal_data import decrypt_national_id
+from klientportal.crypto.personal_data import decrypt_national_ids
 from klientportal.errors import (
     FieldError,
     InvalidInput,
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 OSLO = ZoneInfo("Europe/Oslo")
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
+_PAGE = 1000  # items a Query asks for (DynamoDB ends a page at 1 MB anyway): fewer Queries for 1,000 employees
 _NOT_IN_RUN_VIEW = frozenset({"national_id_ciphertext", "run_id", "pdf_key", "client_id", "period", "pay_date"})
 
 
@@ -104,24 +105,24 @@ class PayrollService:
 
     # employees and tax cards ------------------------------------------------------------------
     def _employees(self) -> list[Record]:
-        return self.store.query_all(self.pk, keys.register_prefix("employee"))
+        return self.store.query_all(self.pk, keys.register_prefix("employee"), page_size=_PAGE)
 
     def fetch_tax_cards(self, body: TaxCardFetchIn, actor: Actor) -> dict[str, Any]:
-        from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+        from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, has_left, order_for
 
-        employees = self._employees()
-        staff = [
-            Employed(
-                int(r.data["employee_number"]),
-                decrypt_national_id(self.client.client_id, r.data["national_id_ciphertext"]),
-                date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
-            )
-            for r in employees
+        today = clock.today_oslo()
+        ended = [
+            (r, date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None)
+            for r in self._employees()
         ]
+        staying = [(r, end) for r, end in ended if not has_left(Employed(0, "", end), today)]  # leavers stay encrypted
+        ids = decrypt_national_ids(self.client.client_id, [r.data["national_id_ciphertext"] for r, _ in staying])
+        staff = [Employed(int(r.data["employee_number"]), nid, end) for (r, end), nid in zip(staying, ids, strict=True)]
         kind: OrderKind = "HENT_KUN_ENDRING" if body.changes_only else "HENT_ALLE_OPPGITTE"
-        order, current = order_for(self.client.orgnr, body.income_year, staff, clock.today_oslo(), kind)
+        order, current = order_for(self.client.orgnr, body.income_year, staff, today, kind)
+        staff_count = len(ended)
         if not order.national_ids:
-            return {"ordered": 0, "received": 0, "left_out": len(staff), "cards": []}
+            return {"ordered": 0, "received": 0, "left_out": staff_count, "cards": []}
         try:
             cards = accept(order, self.tax_card_service.order(order))
         except TaxCardRefused as exc:
@@ -148,7 +149,7 @@ class PayrollService:
         return {
             "ordered": len(order.national_ids),
             "received": len(cards),
-            "left_out": len(staff) - len(current),
+            "left_out": staff_count - len(current),
             "cards": [
                 {"employee_number": number_of[c.national_id], "result": c.result, "kind": c.kind, "table": c.table}
                 for c in cards
@@ -197,7 +198,18 @@ class PayrollService:
         ytd_rec = self.store.get(self.pk, keys.payroll_ytd_sk(year))
         ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
         pays: list[calc.EmployeePay] = []
-        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last)
+        employed = {
+            n: (
+                date.fromisoformat(r.data["employment_start"]),
+                date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
+            )
+            for n, r in by_number.items()
+        }
+        outside: dict[int, list[date]] = {}
+        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last, employed, outside)
+        for n, days in sorted(outside.items()):
+            listed = ", ".join(map(str, sorted(set(days))))
+            problems.append(FieldError(f"employees.{n}.hours", f"approved hours on {listed}, not employed"))
         from_sheets: list[int] = []
         for number, rec in sorted(by_number.items()):
             d = rec.data
@@ -239,6 +251,9 @@ class PayrollService:
                     else (),
                     paid_this_year=Decimal(person.get("gross", "0")),
                     holiday_basis_this_year=Decimal(person.get("holiday_basis", "0")),
+                    employment_start=date.fromisoformat(d["employment_start"]),
+                    employment_end=date.fromisoformat(d["employment_end"]) if d.get("employment_end") else None,
+                    deductions=tuple(calc.Deduction(**x.model_dump()) for x in given.deductions) if given else (),
                 )
             )
         if not by_number:
@@ -299,6 +314,8 @@ class PayrollService:
 
     @staticmethod
     def _payslip_record(run_id: str, employee: Record, p: calc.Payslip) -> Record:
+        from klientportal.payroll import deduction_records
+
         d = employee.data
         data = {
             "run_id": run_id,
@@ -335,11 +352,14 @@ class PayrollService:
             "holiday_pay_accrued": str(p.holiday_pay_accrued),
             "holiday_pay_paid": str(p.holiday_pay_paid),
             "pension_premium": str(p.pension_premium),
+            **deduction_records.payslip_fields(p),
         }
         return Record(employee.pk, keys.payslip_sk(run_id, p.employee_number), "payslip", data)
 
     @staticmethod
     def _run_data(run_id: str, body: RunIn, settings: dict[str, Any], r: calc.RunResult) -> dict[str, Any]:
+        from klientportal.payroll import deduction_records
+
         def total(values: list[Decimal]) -> str:
             return str(sum(values, ZERO))
 
@@ -364,6 +384,7 @@ class PayrollService:
                 "contribution_on_holiday_accrual": str(r.contribution_on_holiday_accrual),
                 "contribution_on_holiday_pay_paid": str(r.contribution_on_holiday_pay_paid),
                 "zone_ia_advantage_used": str(r.zone_ia_advantage_used),
+                "deductions": deduction_records.totals(slips),
             },
             "contribution_lines": [
                 {
@@ -389,7 +410,7 @@ class PayrollService:
         return rec
 
     def payslips(self, run_id: str) -> list[Record]:
-        return self.store.query_all(self.pk, f"{keys.PAYSLIP_PREFIX}{run_id}#")
+        return self.store.query_all(self.pk, f"{keys.PAYSLIP_PREFIX}{run_id}#", page_size=_PAGE)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         run = self._run(run_id)
@@ -405,10 +426,8 @@ class PayrollService:
 
         run = self._run(run_id)
         slips = self.payslips(run_id)
-        ids = {
-            s.data["employee_number"]: decrypt_national_id(self.client.client_id, s.data["national_id_ciphertext"])
-            for s in slips
-        }
+        plain = decrypt_national_ids(self.client.client_id, [s.data["national_id_ciphertext"] for s in slips])
+        ids = {s.data["employee_number"]: nid for s, nid in zip(slips, plain, strict=True)}
         submissions = run.data.get("submissions", [])
         mid = message_id or f"{run_id}-{len(submissions) + 1}"
         at = datetime.fromisoformat(delivered_at) if delivered_at else None
@@ -488,6 +507,7 @@ class PayrollService:
 def journal_draft(run: dict[str, Any]) -> JournalDraft:
     """The run's entry in series "lonn": salary, withholding, contribution, accruals, OTP (aggregated)."""
     from klientportal.ledger.journal import JournalDraft, Posting
+    from klientportal.payroll import deduction_records
 
     t = run["totals"]
     d = Decimal
@@ -507,6 +527,7 @@ def journal_draft(run: dict[str, Any]) -> JournalDraft:
         ("2785", -d(t["contribution_on_holiday_accrual"]), "Arbeidsgiveravgift av avsatte feriepenger"),
         ("5950", d(t["pension_premium"]), "OTP"),
         ("2960", -d(t["pension_premium"]), "OTP-premie påløpt"),
+        *deduction_records.journal_lines(t.get("deductions", {})),
     ]
     postings = tuple(Posting(a, amount.quantize(d("0.01")), text) for a, amount, text in lines if amount)
     return JournalDraft(
