@@ -43,14 +43,14 @@ def _http(method: str, url: str, tok: str | None = None, body: object = None) ->
     return status, (json.loads(raw) if raw and "json" in ctype else None), raw
 
 
-def _until(what: str, probe, seconds: float = 90):
+def _until(what: str, probe, seconds: float = 180, last=lambda: None):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = probe()
         if found:
             return found
         time.sleep(0.5)
-    pytest.fail(f"waited {seconds} s for {what}")
+    pytest.fail(f"waited {seconds} s for {what}; last seen: {last()}")
 
 
 def _week(days: list[str], *, customer: int, project: str, overtime_day: str | None = None) -> list[dict]:
@@ -188,16 +188,19 @@ def test_the_payroll_walk_through(stack, conformance_dir):
     assert status == 409 and isinstance(again, dict) and again["already_invoiced"] == 7, again
 
     # the bureau's overview: Hansen's payroll status from the counters
+    seen: list[dict] = []
+
     def hansen() -> dict | None:
         status, body, _ = _http("GET", f"{url}/bureau/overview", bureau)
         assert status == 200 and isinstance(body, dict), body
         row = next(r for r in body["items"] if r["client_id"] == CLIENT)
+        seen[:] = [row]
         payroll = row["payroll"] or {}
         latest = payroll.get("latest_a_melding") or {}
         settled = payroll.get("a_meldinger_accepted") == 1 and payroll.get("a_meldinger_awaiting_answer") == 0
         return row if payroll.get("runs_approved") == 1 and latest.get("status") == "accepted" and settled else None
 
-    row = _until("the overview's payroll status", hansen)
+    row = _until("the overview's payroll status", hansen, last=lambda: seen)
     payroll = row["payroll"]
     assert (payroll["runs_awaiting_approval"], payroll["runs_draft"]) == (0, 0)
     assert (payroll["a_meldinger_awaiting_answer"], payroll["a_meldinger_accepted"]) == (0, 1)

@@ -25,6 +25,7 @@ from klientportal.payroll.tabelltrekk import withholding
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.store import SYSTEM
+from tests.functions.payroll.flow import finished, run_when, strong
 
 CLIENT = "c-hansenbygg"
 BASE = f"/clients/{CLIENT}"
@@ -178,15 +179,15 @@ def test_a_month_with_a_new_hire_a_leaver_and_deductions(pay, today, conformance
     assert again.json["run_id"] == run["run_id"] and len(again.json["payslips"]) == 3
     assert len([x for x in _runs() if x.entity == "payroll_run"]) == 1
 
-    bankid = api.token(ADMIN, auth_level="bankid")
-    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=bankid)
-    assert r.status == 200 and r.json["status"] == "approved", r
+    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=strong(api, ADMIN))
+    assert r.status == 200 and r.json["decision"]["decision"] == "approve", r
+    done = run_when(api, BASE, run["run_id"], ADMIN, finished)  # the approval workflow books and batches
     entry = next(x for x in store().query_all(keys.client_pk(CLIENT), "JOURNAL#lonn#") if x.entity == "journal_entry")
     lines = {(x["account"], x["debit"], x["credit"]) for x in entry.data["lines"]}
     assert {("2650", "0.00", "450.00"), ("2610", "0.00", "3000.00"), ("1572", "0.00", "1000.00")} <= lines
     assert sum(Decimal(x["debit"]) - Decimal(x["credit"]) for x in entry.data["lines"]) == 0
 
-    batch = store().get(keys.client_pk(CLIENT), keys.payment_batch_sk(r.json["payment_batch_id"]))
+    batch = store().get(keys.client_pk(CLIENT), keys.payment_batch_sk(done["payment_batch_id"]))
     assert batch is not None
     by_kind = {x["kind"]: x for x in batch.data["lines"] if x["kind"] in ("utleggstrekk", "deduction")}
     garnished = by_kind["utleggstrekk"]
