@@ -375,6 +375,7 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("POST", client + "/invoices", "invoicing.write"),
         Route("GET", client + "/peppol-participants/{participant_id}", "invoicing.read"),
         Route("GET", client + "/customer-credits/{customer_number}", "invoicing.read"),
+        Route("POST", client + "/customer-credits/{customer_number}/settlements", "invoicing.payments"),
         Route("GET", one, "invoicing.read"),
         Route("PATCH", one, "invoicing.write"),
         Route("POST", one + "/issue", "invoicing.issue"),

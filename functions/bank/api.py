@@ -199,15 +199,18 @@ def match_payment(client_id: str, payment_id: str, body: MatchRequest, bank: Ban
 @router.get(
     "/clients/<client_id>/receivables",
     tags=TAGS,
-    summary="The customer sub-ledger: open items (portal invoices and items issued outside the portal)",
+    summary="The customer sub-ledger, a page at a time: items issued outside the portal, then portal invoices",
     responses=COMMON_RESPONSES,
 )
 def list_receivables(
     client_id: str,
     bank: Bank,
     status: Annotated[Literal["open", "partly_paid", "paid", "overpaid"] | None, Query()] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> ReceivableList:
-    return ReceivableList(items=[ReceivableOut.model_validate(i) for i in bank.receivables.listing(status)])
+    items, next_cursor = bank.receivables.page(status, limit, cursor)
+    return ReceivableList(items=[ReceivableOut.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post(

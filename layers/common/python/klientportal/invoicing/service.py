@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -150,6 +151,29 @@ class InvoiceService:
         if self.repo.customer(customer_number) is None:
             raise NotFound(f"no customer {customer_number}")
         return customer_credit.view(self.repo.customer_credit(customer_number), customer_number)
+
+    def settle_from_credit(
+        self,
+        customer_number: int,
+        *,
+        invoice_id: str,
+        settlement_id: str,
+        amount: Decimal | None,
+        version: int,
+        actor: Actor,
+    ) -> tuple[dict[str, Any], Record, bool]:
+        from klientportal.invoicing.credit_settlement import settle
+
+        credit, invoice, new = settle(
+            self.ctx,
+            customer_number,
+            invoice_id=invoice_id,
+            settlement_id=settlement_id,
+            amount=amount,
+            version=version,
+            actor=actor,
+        )
+        return customer_credit.view(credit, customer_number), invoice, new
 
     def payment_request(self, invoice_id: str, actor: Actor) -> Record:
         return self.dunning.payment_request(invoice_id, actor)
