@@ -7,6 +7,7 @@ audit trail and the consumer does not count an event twice after it."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 from decimal import Decimal
@@ -231,3 +232,21 @@ def test_the_overview_recount_equals_the_audit_trail_and_the_consumer_counts_on_
     counted = [overview.apply(st, ops, _domain_event(e)) for e in newer if e["seq"] > written[overview.AS_OF_SEQ]]
     assert any(counted)
     assert _counter()["n:invoice:issued"] == 2
+
+
+def test_the_cli_backfills_every_client_and_a_rerun_books_nothing(inv, monkeypatch, capsys):
+    from infra.cli import main
+
+    booked = _pre_ledger_client(inv, monkeypatch)
+    assert main(["ledger", "backfill", "--all", "--target", "aws"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    mine = next(x for x in lines if x["client_id"] == CLIENT)
+    assert mine["booked"] == ["F2026-1", "F2026-2", "F2026-3", "F2026-4"] and mine["adopted"] == ["2026-1"]
+    assert mine["overview"]["counters"] > 0
+    assert {x["client_id"] for x in lines} >= {"c-fjordkaffe", "c-hansenbygg"}
+    assert _moves(_trial_balance(inv)) == _with_voucher(booked)
+
+    assert main(["ledger", "backfill", "--client", CLIENT, "--target", "aws"]) == 0
+    [again] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert (again["booked"], again["adopted"], again["already"]) == ([], [], 5)
+    assert main(["ledger", "backfill", "--client", "c-nobody", "--target", "aws"]) == 1
