@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from klientportal import clock
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.response_model import DeferredModel
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.sync import changes as feed
 from klientportal.sync import overview as ov
@@ -19,7 +20,7 @@ from klientportal.tenancy.models import Role
 router = Router()
 
 
-class Change(BaseModel):
+class Change(DeferredModel):
     id: str = Field(description="stable across redeliveries: tenant + sequence number")
     tenant: str
     seq: int
@@ -30,7 +31,7 @@ class Change(BaseModel):
     action: str = Field(description="the audit action, = the EventBridge detail-type and the webhook type")
 
 
-class ChangePage(BaseModel):
+class ChangePage(DeferredModel):
     items: list[Change]
     cursor: str | None = Field(description="pass as ?cursor= to continue after the last item; always returned")
     has_more: bool
@@ -54,7 +55,7 @@ def client_changes(
     return ChangePage(items=[Change(**e) for e in page.events], cursor=page.cursor, has_more=page.has_more)
 
 
-class Vouchers(BaseModel):
+class Vouchers(DeferredModel):
     received: int
     quarantined: int
     new: int
@@ -68,7 +69,7 @@ class Vouchers(BaseModel):
     correction_requested: int
 
 
-class ClientBacklog(BaseModel):
+class ClientBacklog(DeferredModel):
     client_id: str
     name: str
     active: bool
@@ -89,7 +90,7 @@ class ClientBacklog(BaseModel):
     backlog: int
 
 
-class Overview(BaseModel):
+class Overview(DeferredModel):
     today: str
     accountant: str | None
     items: list[ClientBacklog]

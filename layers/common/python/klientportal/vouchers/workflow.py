@@ -9,6 +9,8 @@ in_attestation ──a step rejects (comment) / expires──> rejected (coded /
 in_attestation is the attestation workflow's (Step Functions, 0501): it alone moves the voucher on.
 EHF failing fatal rules: no approval, attestation or payment until validation-override (reason) or
 correction-request ──> correction_requested (0269). The checks are recomputed on every change (0268).
+The checks, the supplier register and the journal are imported by the changes that use them, not by
+the reads (cold start, bench/README.md).
 """
 
 from __future__ import annotations
@@ -19,16 +21,13 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
-from klientportal.ledger.journal import JournalDraft, journal_changes
 from klientportal.reference.chart_of_accounts import get_account
 from klientportal.reference.vat_codes import get_vat_code
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change, Page, Store
 from klientportal.vouchers import attestation_flow
-from klientportal.vouchers.current_checks import recheck
 from klientportal.vouchers.ehf_rules import fatal_rules, require_not_blocked
-from klientportal.vouchers.interpret import coding_stats_change, supplier_by_number
 from klientportal.vouchers.ledger import (
     SUPPLIER_LEDGER,
     VAT_TOLERANCE,
@@ -128,6 +127,8 @@ class VoucherService:
             details[name] = value
         data = {**rec.data, "details": details}
         if "supplier_number" in changes:
+            from klientportal.vouchers.interpret import supplier_by_number
+
             supplier = (
                 supplier_by_number(self.store, self.client_id, changes["supplier_number"])
                 if changes["supplier_number"] is not None
@@ -154,6 +155,8 @@ class VoucherService:
         changes = [Change(rec, after, "voucher.coded")]
         supplier = (rec.data.get("details") or {}).get("supplier_number")
         if supplier is not None:
+            from klientportal.vouchers.interpret import coding_stats_change
+
             changes.append(
                 coding_stats_change(self.store, self.client_id, int(supplier), rec.data.get("coding") or [], checked)
             )
@@ -252,13 +255,20 @@ class VoucherService:
         return self._save(rec, data, actor, "voucher.correction_requested", "corrected invoice requested", comment)
 
     # ---- attestation steps (the human tasks of the workflow, 0501) ---------------------------------
-    def waiting_for(self, sub: str) -> builtins.list[Record]:
-        """The attestation steps of this client waiting for `sub`, oldest first."""
-        return [
-            r
-            for r in human_tasks.waiting_for(self.store, sub)
-            if r.data["client_id"] == self.client_id and r.data["kind"] == attestation_flow.KIND
+    def waiting_for(
+        self, sub: str, limit: int | None = None, cursor: str | None = None
+    ) -> tuple[builtins.list[Record], str | None]:
+        """One page of the attestation steps of this client waiting for `sub`, oldest first.
+
+        The page is read from the assignee's partition and then narrowed to this client, so a page
+        may hold fewer items than `limit` while `next_cursor` still leads to more."""
+        page = human_tasks.waiting_page(
+            self.store, sub, limit=limit, cursor=cursor, scope={"client": self.client_id, "kind": "attestation"}
+        )
+        items = [
+            r for r in page.items if r.data["client_id"] == self.client_id and r.data["kind"] == attestation_flow.KIND
         ]
+        return items, page.next_cursor
 
     def get_waiting(self, task_id: str, sub: str) -> tuple[Record, Record]:
         """The step `task_id` assigned to `sub` and its voucher; not found for anyone else."""
@@ -291,6 +301,8 @@ class VoucherService:
 
     # ---- bureau side ------------------------------------------------------------------------
     def book(self, voucher_id: str, version: int, actor: Actor) -> Record:
+        from klientportal.ledger.journal import JournalDraft, journal_changes
+
         rec = self._current(voucher_id, version)
         self._require(rec, BOOKABLE, "book")
         details = rec.data.get("details") or {}
@@ -420,6 +432,8 @@ class VoucherService:
             entry["comment"] = comment
         data = {**data, "history": [*(rec.data.get("history") or []), entry][-50:]}
         if data.get("extracted"):
+            from klientportal.vouchers.current_checks import recheck  # the checks: for changes, not reads
+
             data["checks"] = recheck(data)
         return Record(
             rec.pk,
