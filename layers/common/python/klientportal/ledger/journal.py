@@ -5,7 +5,8 @@ in the caller's own transaction.
 open period, a source booked once), takes the next number of its series and year (gapless: the
 counter is version-checked in the same transaction as the caller's change) and returns the changes:
 the counter, the entry, the source pointer, the period's counts, the balance per account and year,
-the party balances and the indexes by account and party (decision 0801).
+the party balances and the indexes by account and party (decision 0801). `adopt_changes` writes the
+same derived items for an entry booked before the ledger, keeping its number (the backfill, 0812).
 """
 
 from __future__ import annotations
