@@ -12,6 +12,7 @@ import threading
 from datetime import date
 from decimal import Decimal
 
+from bench.aws_calls import AwsCalls
 from klientportal import aws
 from klientportal.bootstrap import store
 from klientportal.events import DomainEvent, domain_event_detail
@@ -19,7 +20,7 @@ from klientportal.ledger.backfill import backfill
 from klientportal.repository import keys
 from klientportal.repository.operational import OperationalStore
 from klientportal.repository.records import Record
-from klientportal.repository.store import SYSTEM, Change
+from klientportal.repository.store import SYSTEM, Change, Store
 from klientportal.settings import settings
 from klientportal.sync import overview
 from klientportal.sync.overview_recount import counts_up_to, recount
@@ -126,9 +127,18 @@ def _ledger_items() -> list[tuple[str, str, int]]:
 def test_backfill_books_the_old_data_once_and_a_rerun_changes_nothing(inv, monkeypatch):
     booked = _pre_ledger_client(inv, monkeypatch)
 
-    done = backfill(store(), CLIENT, SYSTEM)
+    with AwsCalls() as calls:  # a store made inside: its client reports to the recorder
+        done = backfill(Store(aws.client("dynamodb"), settings().main_table), CLIENT, SYSTEM)
     assert done.adopted == ["2026-1"]
     assert done.booked == ["F2026-1", "F2026-2", "F2026-3", "F2026-4"]  # by issue date, then number
+    # two listings and a batch of the invoices' pointers, then per source: its fresh read, one batch
+    # of the counter, period and balances, the audit head, one transaction
+    assert calls.calls == {
+        "dynamodb.Query": 2,
+        "dynamodb.BatchGetItem": 6,
+        "dynamodb.GetItem": 10,
+        "dynamodb.TransactWriteItems": 5,
+    }, calls.calls
     assert (done.already, done.blocked, done.nothing_to_book) == (0, [], [])
     tb = _trial_balance(inv)
     assert _moves(tb) == _with_voucher(booked)
@@ -142,7 +152,9 @@ def test_backfill_books_the_old_data_once_and_a_rerun_changes_nothing(inv, monke
     assert periods == {"2026-01": 1, "2026-02": 3, "2026-03": 1}  # the credit note is dated in February
 
     items = _ledger_items()
-    again = backfill(store(), CLIENT, SYSTEM)
+    with AwsCalls() as calls:
+        again = backfill(Store(aws.client("dynamodb"), settings().main_table), CLIENT, SYSTEM)
+    assert "dynamodb.TransactWriteItems" not in calls.calls  # nothing written
     assert (again.adopted, again.booked, again.already, again.blocked) == ([], [], 5, [])
     assert _ledger_items() == items
     assert _trial_balance(inv) == tb
