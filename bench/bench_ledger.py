@@ -200,6 +200,15 @@ def main() -> int:
         )
     )
 
+    saft_size: list[int] = []
+
+    def saft() -> None:
+        headers = {"authorization": f"Bearer {accountant}"}
+        status, _, raw = gateway.dispatch("GET", f"/clients/{big}/saft?from=2026-06-01&to=2026-06-30", headers, None)
+        assert status == 200, (status, raw[:300])
+        saft_size[:] = [len(raw)]
+
+    rows.append(measure(f"SAF-T 1.30 of one month (June), {args.postings:,} postings in the ledger", saft))
     for client, n in ((big, args.postings), (small, 100)):
         rows.append(
             measure(
@@ -207,7 +216,7 @@ def main() -> int:
                 lambda c=client: call("POST", f"/clients/{c}/invoices/{drafts[c].pop()}/issue", users[c]),
             )
         )
-    print(f"## Ledger (median of {args.runs}; warm handlers, moto server)\n")
+    print(f"## Ledger (median of {args.runs}; warm handlers, moto server; SAF-T file {saft_size[0]:,} bytes)\n")
     print("| operation | AWS calls | of which | ms |")
     print("|---|---:|---|---:|")
     for label, spread, summary, ms in rows:

@@ -15,8 +15,11 @@ only the key range asked for. `install()` patches moto, once per process:
   ExclusiveStartKey the same way, and reads forward or backward until Limit or moto's 1 MB page, then
   applies the filter and projection as moto does. Results, ScannedCount and LastEvaluatedKey are
   moto's own (tests/functions/test_moto_query.py compares both on random partitions).
-- Anything else (an index, legacy KeyConditions filters, a table without a range key, a partition
-  made before the patch) is moto's own query, unchanged. Index queries are still O(table) in moto.
+- a Query on an index is moto's own, except that the items it filters come unsorted from the
+  partitions (`Table.all_items()` sorts the whole table first; moto then sorts the matches by the
+  index's and the table's full keys, so the order is the same): still O(table), without the sort;
+- anything else (legacy KeyConditions filters, a table without a range key, a partition made before
+  the patch) is moto's own query, unchanged.
 
 `problems()` names any patched internal that moved; `install()` refuses to run with one.
 """
@@ -29,6 +32,7 @@ import copy
 import functools
 import inspect
 import itertools
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -63,8 +67,11 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("query", "self.all_items()"),
     ("query", "possible_results.sort(key=lambda item: item.range_key)"),
     ("query", "self._get_last_evaluated_key("),
+    ("query", "possible_results = self.sorted_items("),
+    ("all_items", "return sorted("),
 )
 _PATCHED = "__klientportal_sorted_query__"
+_UNSORTED = threading.local()  # set while an index query runs: all_items() need not sort
 
 
 def problems() -> list[str]:
@@ -242,6 +249,12 @@ def _sorted_query(original: Callable[..., Any]) -> Callable[..., Any]:
                 **filter_kwargs,
             )
 
+        if index_name and not filter_kwargs:
+            _UNSORTED.on = True  # moto sorts the index's matches by their full keys itself
+            try:
+                return moto_own()
+            finally:
+                _UNSORTED.on = False
         if index_name or filter_kwargs or hash_key is None or self.range_key_attr is None:
             return moto_own()
         if range_key_conditions and len(range_key_conditions) > 1:
@@ -308,8 +321,21 @@ def _sorted_partitions(init: Callable[..., Any]) -> Callable[..., Any]:
     return table_init
 
 
+def _unsorted_when_asked(all_items: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(all_items)
+    def every_item(self: Table) -> list[Item]:
+        if not getattr(_UNSORTED, "on", False):
+            return all_items(self)  # type: ignore[no-any-return]
+        if self.range_key_attr is None:
+            return list(self.items.values())
+        return [item for partition in self.items.values() for item in partition.values()]
+
+    setattr(every_item, _PATCHED, True)
+    return every_item
+
+
 def is_installed() -> bool:
-    return bool(getattr(Table.query, _PATCHED, False) and getattr(Table.__init__, _PATCHED, False))
+    return all(getattr(getattr(Table, name), _PATCHED, False) for name in ("query", "__init__", "all_items"))
 
 
 def install() -> None:
@@ -321,3 +347,5 @@ def install() -> None:
         Table.query = _sorted_query(Table.query)  # type: ignore[method-assign]
     if not getattr(Table.__init__, _PATCHED, False):
         Table.__init__ = _sorted_partitions(Table.__init__)  # type: ignore[method-assign]
+    if not getattr(Table.all_items, _PATCHED, False):
+        Table.all_items = _unsorted_when_asked(Table.all_items)  # type: ignore[method-assign]

@@ -187,3 +187,66 @@ def test_a_cancelled_transaction_leaves_the_partition_order_as_it_was(ddb):
     ddb.put_item(TableName=TABLE, Item={"pk": {"S": "t"}, "sk": {"S": "c"}})
     found = ddb.query(TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "t"}})
     assert [i["sk"]["S"] for i in found["Items"]] == ["b", "c"]
+
+
+def test_index_queries_answer_as_moto_does_without_sorting_the_table(aws_env, monkeypatch):
+    ddb = aws.client("dynamodb")
+    name = TABLE + "-gsi"
+    ddb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "gpk", "gsk")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [
+                    {"AttributeName": "gpk", "KeyType": "HASH"},
+                    {"AttributeName": "gsk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    rng = random.Random(3)
+    for i in range(240):  # index keys repeat: the table's keys order the ties
+        item = {"pk": {"S": f"p{rng.randint(0, 5)}"}, "sk": {"S": f"s{rng.randint(0, 99):02d}"}, "i": {"N": str(i)}}
+        if rng.random() < 0.85:
+            item |= {
+                "gpk": {"S": f"g{rng.randint(0, 2)}"},
+                "gsk": {"S": f"2026-0{rng.randint(1, 4)}-{rng.randint(1, 3)}"},
+            }
+        ddb.put_item(TableName=name, Item=item)
+    requests = []
+    for _ in range(60):
+        request: dict = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "gpk = :g",
+            "ExpressionAttributeValues": {":g": {"S": f"g{rng.randint(0, 3)}"}},
+        }
+        if rng.random() < 0.6:
+            request["KeyConditionExpression"] += " AND begins_with(gsk, :m)"
+            request["ExpressionAttributeValues"][":m"] = {"S": f"2026-0{rng.randint(1, 4)}"}
+        if rng.random() < 0.6:
+            request["Limit"] = rng.randint(1, 25)
+        if rng.random() < 0.4:
+            request["ScanIndexForward"] = False
+        requests.append(request)
+    sorted_calls = []
+    original_all_items = moto_query._unwrapped(Table.all_items)
+    patched_all_items = Table.all_items
+
+    def counting(self):
+        items = patched_all_items(self)
+        sorted_calls.append(items == original_all_items(self))
+        return items
+
+    monkeypatch.setattr(Table, "all_items", counting)
+    ours = [_pages(ddb, name, request) for request in requests]
+    assert sorted_calls and not all(sorted_calls)  # the index queries read the partitions unsorted
+    monkeypatch.setattr(Table, "query", moto_query._original_query())
+    monkeypatch.setattr(Table, "all_items", original_all_items)
+    theirs = [_pages(ddb, name, request) for request in requests]
+    assert sum(len(p["Items"]) for pages in ours for p in pages) > 500
+    for request, a, b in zip(requests, ours, theirs, strict=True):
+        assert a == b, request
