@@ -1,7 +1,8 @@
 """Walk the ledger on a running local stack (`klientportal local`): the seeded ledger, an invoice issued
 and a voucher booked through the API, the trial balance before and after, a closed month refusing a
 booking, SAF-T exported (every standard account has its default grouping, 0810; a client's own
-unmapped account would be refused and mapped first) and checked against the 1.30 XSD. Prints what it sees; exits 1 at the first thing that is not as it should be.
+unmapped account would be refused and mapped first) and checked against the 1.30 XSD. Prints what
+it sees; exits 1 at the first thing that is not as it should be.
 
 Run: KP_LOCAL_DIR=<the stack's dir> python tools/ledger_walk.py http://127.0.0.1:8160
 """
