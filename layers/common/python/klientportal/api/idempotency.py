@@ -102,3 +102,33 @@ def run_idempotent(
         raise StillRunning("the first request with this Idempotency-Key has not finished; retry later") from exc
     headers = {} if ran else {"Idempotent-Replayed": "true"}
     return Response(result["status"], "application/json", model.model_validate(result["body"]), headers=headers)
+
+
+def run_idempotent_by_reference(
+    ctx: RequestContext,
+    payload: dict[str, Any],
+    model: type[M],
+    operation: Callable[[], tuple[int, dict[str, Any], dict[str, Any]]],
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Response[M]:
+    """As `run_idempotent`, for a response too large for the idempotency record (one DynamoDB item,
+    400 KB; e.g. a payroll run with 1,000 payslips): `operation` returns (status, a small reference,
+    the full body); only the status and the reference are stored, and a replay answers
+    `render(reference)`, the resource as it is now."""
+    first: list[dict[str, Any]] = []
+
+    def referenced() -> tuple[int, dict[str, Any]]:
+        status, reference, body = operation()
+        first.append(body)
+        return status, reference
+
+    answer = run_idempotent(ctx, payload, _Reference, referenced)
+    reference = answer.body.model_dump() if isinstance(answer.body, BaseModel) else {}
+    body = first[0] if first else render(reference)
+    return Response(answer.status_code, "application/json", model.model_validate(body), headers=answer.headers)
+
+
+class _Reference(BaseModel):
+    """What `run_idempotent_by_reference` keeps: any small JSON object."""
+
+    model_config = {"extra": "allow"}
