@@ -131,4 +131,4 @@ def run_idempotent_by_reference(
 class _Reference(BaseModel):
     """What `run_idempotent_by_reference` keeps: any small JSON object."""
 
-    model_config = {"extra": "allow"}
+    model_config = {"extra": "allow", "defer_build": True}  # built by the first such request (cold start)
