@@ -557,3 +557,36 @@ PAYROLL_CLIENTS_GSI = "PAYROLL_CLIENTS"  # GSI1 partition of every client with p
 def a_melding_reminder_sk(period: str, day: str) -> str:
     """The a-melding reminder of a pay month sent on one day (created once: never sent twice that day)."""
     return f"PAYREMIND#{period}#{day}"
+
+
+# Notifications and the bureau change feed (issue 12, h-reports; docs/sync.md, decisions 0830–0832).
+NOTIFICATION_PREFIX = "NOTIFICATION#"
+
+
+def notification_sk(notification_id: str) -> str:
+    """A notification in the client's partition (a report published, a question opened or answered)."""
+    return f"{NOTIFICATION_PREFIX}{_checked(notification_id)}"
+
+
+def notifications_gsi(client_id: str, side: str) -> str:
+    """GSI1 partition of the notifications of one side (`client` or `bureau`) of a client, by time."""
+    return f"{client_pk(client_id)}#NOTIFY#{_checked(side)}"
+
+
+BUREAU_FEED_EVENT_PREFIX = "BFEED#E#"
+BUREAU_FEED_HEAD_SK = "BFEED#HEAD"
+BUREAU_FEED_MARK_PREFIX = "BFEED#MARK#"
+
+
+def bureau_feed_pk(bureau_id: str) -> str:
+    """The bureau's change feed: its head (last position), one mark per client (the client's last
+    sequence number appended) and the events by position (unaudited, decision 0831)."""
+    return f"{bureau_pk(bureau_id)}#FEED"
+
+
+def bureau_feed_event_sk(position: int) -> str:
+    return f"{BUREAU_FEED_EVENT_PREFIX}{position:012d}"
+
+
+def bureau_feed_mark_sk(client_id: str) -> str:
+    return f"{BUREAU_FEED_MARK_PREFIX}{_checked(client_id)}"
