@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.vouchers.responses import AttestationOut, Voucher
@@ -150,6 +151,7 @@ class AttestationTask(_Out):
 
 class AttestationTaskList(_Out):
     items: list[AttestationTask]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; absent on the last page")
 
 
 class AttestationTaskDetail(AttestationTask):
@@ -228,11 +230,16 @@ def put_rules(client_id: str, body: RulesIn, ctx: Context) -> RulesOut:
     summary="Every attestation step waiting for you, in all your clients (oldest first)",
     responses=COMMON_RESPONSES,
 )
-def my_attestations_everywhere(ctx: Context) -> AttestationTaskList:
+def my_attestations_everywhere(
+    ctx: Context,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> AttestationTaskList:
     repo = TenancyRepository(ctx.store)
     allowed: dict[str, bool] = {}
     items = []
-    for rec in human_tasks.waiting_for(ctx.store, ctx.user.sub):
+    page = human_tasks.waiting_page(ctx.store, ctx.user.sub, limit=limit, cursor=cursor, scope={"kind": KIND})
+    for rec in page.items:
         client_id = rec.data["client_id"]
         if rec.data["kind"] != KIND:
             continue
@@ -245,7 +252,7 @@ def my_attestations_everywhere(ctx: Context) -> AttestationTaskList:
                 allowed[client_id] = False  # membership ended or module gone: not theirs to decide now
         if allowed[client_id]:
             items.append(_task(rec))
-    return AttestationTaskList(items=items)
+    return AttestationTaskList(items=items, next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -254,8 +261,14 @@ def my_attestations_everywhere(ctx: Context) -> AttestationTaskList:
     summary="The attestation steps of this client waiting for you",
     responses=COMMON_RESPONSES,
 )
-def my_attestations(client_id: str, ctx: Context) -> AttestationTaskList:
-    return AttestationTaskList(items=[_task(r) for r in _vouchers(ctx).waiting_for(ctx.user.sub)])
+def my_attestations(
+    client_id: str,
+    ctx: Context,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> AttestationTaskList:
+    items, next_cursor = _vouchers(ctx).waiting_for(ctx.user.sub, limit, cursor)
+    return AttestationTaskList(items=[_task(r) for r in items], next_cursor=next_cursor)
 
 
 @router.get(

@@ -252,13 +252,20 @@ class VoucherService:
         return self._save(rec, data, actor, "voucher.correction_requested", "corrected invoice requested", comment)
 
     # ---- attestation steps (the human tasks of the workflow, 0501) ---------------------------------
-    def waiting_for(self, sub: str) -> builtins.list[Record]:
-        """The attestation steps of this client waiting for `sub`, oldest first."""
-        return [
-            r
-            for r in human_tasks.waiting_for(self.store, sub)
-            if r.data["client_id"] == self.client_id and r.data["kind"] == attestation_flow.KIND
+    def waiting_for(
+        self, sub: str, limit: int | None = None, cursor: str | None = None
+    ) -> tuple[builtins.list[Record], str | None]:
+        """One page of the attestation steps of this client waiting for `sub`, oldest first.
+
+        The page is read from the assignee's partition and then narrowed to this client, so a page
+        may hold fewer items than `limit` while `next_cursor` still leads to more."""
+        page = human_tasks.waiting_page(
+            self.store, sub, limit=limit, cursor=cursor, scope={"client": self.client_id, "kind": "attestation"}
+        )
+        items = [
+            r for r in page.items if r.data["client_id"] == self.client_id and r.data["kind"] == attestation_flow.KIND
         ]
+        return items, page.next_cursor
 
     def get_waiting(self, task_id: str, sub: str) -> tuple[Record, Record]:
         """The step `task_id` assigned to `sub` and its voucher; not found for anyone else."""

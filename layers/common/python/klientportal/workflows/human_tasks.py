@@ -26,7 +26,7 @@ from klientportal.errors import NotFound, RuleViolation, StaleVersion
 from klientportal.observability import logger
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import SYSTEM, Actor, Change, Store
+from klientportal.repository.store import SYSTEM, Actor, Change, Page, Store
 
 OPEN, COMPLETED, FAILED, CANCELLED = "open", "completed", "failed", "cancelled"
 ENTITY = "human_task"
@@ -47,6 +47,13 @@ def view(rec: Record) -> dict[str, Any]:
 def waiting_for(store: Store, sub: str) -> list[Record]:
     """The open tasks assigned to `sub` in every client, oldest first (one GSI1 partition)."""
     return store.query_all(keys.assignee_tasks_gsi(sub), index="GSI1")
+
+
+def waiting_page(
+    store: Store, sub: str, *, limit: int | None, cursor: str | None, scope: dict[str, Any] | None = None
+) -> Page:
+    """One page of the open tasks assigned to `sub`, oldest first; the cursor is bound to `scope`."""
+    return store.query(keys.assignee_tasks_gsi(sub), index="GSI1", limit=limit, cursor=cursor, scope=scope)
 
 
 class HumanTasks:
