@@ -5,6 +5,7 @@ the assigned clients; another bureau's cursor is refused."""
 
 from __future__ import annotations
 
+import json
 import threading
 
 from infra.local import seed
@@ -156,3 +157,35 @@ def test_a_cursor_of_another_bureau_or_feed_is_refused(api, aws_env):
     client_cursor = api.get(f"/clients/{seed.FJORD}/changes", user=BA).json["cursor"]
     assert api.get(f"/bureau/changes?cursor={client_cursor}", user=BA).status == 422
     assert api.get(f"/bureau/changes?cursor={cursor[:-2]}xx", user=BA).status == 422
+
+
+def _message(detail: dict, n: int) -> dict:
+    body = {"source": "klientportal", "detail-type": detail["action"], "detail": detail}
+    return {"messageId": f"m-{n}", "receiptHandle": f"r-{n}", "body": json.dumps(body), "attributes": {}}
+
+
+def test_a_batch_is_one_catch_up_per_client_and_a_failure_fails_that_clients_messages(api, aws_env, monkeypatch):
+    from functions import catalogue
+
+    fjord, bygg = _chain(seed.FJORD), _chain(seed.BYGG)
+    batch = {"Records": [_message(fjord[2], 1), _message(bygg[1], 2), _message(fjord[-1], 3)]}
+    calls: list[tuple[str, int]] = []
+    real = bureau_feed.append
+
+    def counted(st, ops, event):
+        calls.append((event.tenant, event.seq))
+        return real(st, ops, event)
+
+    monkeypatch.setattr(bureau_feed, "append", counted)
+    fn = catalogue.function("sync-bureau-feed")
+    assert Invoker().invoke(fn, batch) == {"batchItemFailures": []}
+    assert sorted(calls) == sorted([(keys.client_pk(seed.FJORD), fjord[-1]["seq"]), (keys.client_pk(seed.BYGG), 2)])
+
+    def broken(st, ops, event):
+        if event.tenant == keys.client_pk(seed.FJORD):
+            raise bureau_feed.StaleVersion("busy")
+        return real(st, ops, event)
+
+    monkeypatch.setattr(bureau_feed, "append", broken)
+    failed = Invoker().invoke(fn, batch)["batchItemFailures"]
+    assert sorted(f["itemIdentifier"] for f in failed) == ["m-1", "m-3"]
