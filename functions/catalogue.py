@@ -2,12 +2,16 @@
 
 Pure data, no AWS or CDK import. The CDK app (infra/) and the local runner (infra/local) both
 build everything from this module, and tests check that handlers, routes and the template agree.
+Entries are `NamedTuple`s: immutable records (mappings in them are read-only) that cost a tenth of a
+frozen dataclass to define, and every handler imports this module at its cold start (bench/README.md).
+A changed copy is `entry._replace(field=value)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from klientportal.billing.transactions import BILLABLE_ACTIONS
 from klientportal.registers import names
@@ -18,8 +22,7 @@ HOUR = 60 * MINUTE
 MEGABYTE = 1
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """An HTTP API route; `action` is the policy action that guards it (None: public)."""
 
     method: str
@@ -31,22 +34,19 @@ class Route:
         return f"{self.method} {self.path}"
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(NamedTuple):
     """A permission of a function on a catalogue resource: kind:name and read/write."""
 
     resource: str
     write: bool = False
 
 
-@dataclass(frozen=True)
-class QueueTrigger:
+class QueueTrigger(NamedTuple):
     queue: str
     batch_size: int = 10
 
 
-@dataclass(frozen=True)
-class StreamMapping:
+class StreamMapping(NamedTuple):
     """How Lambda's event source mapping feeds each `table_stream` function (the local stream pump
     does the same): batches in stream order per shard; a batch that raises is bisected, a record
     reported failed is retried from there, at most `retry_attempts` times; then the batch's shard
@@ -62,17 +62,15 @@ class StreamMapping:
 STREAM_MAPPING = StreamMapping()
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(NamedTuple):
     """An EventBridge schedule; the local runner fires it on demand (moto fires no cron rules)."""
 
     name: str
     expression: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(NamedTuple):
     name: str
     handler: str
     description: str
@@ -90,8 +88,7 @@ class Function:
         return self.handler.rsplit(".", 1)[0]
 
 
-@dataclass(frozen=True)
-class StateMachine:
+class StateMachine(NamedTuple):
     """A Step Functions state machine. Its ASL is `definition` (a path from the repository root)
     with `${Placeholder}`s: each of `tasks` names the catalogue function a Lambda task invokes (its
     ARN is put in), each of `resources` a catalogue resource ("queue:payment-batches-outgoing"; its
@@ -102,20 +99,18 @@ class StateMachine:
     name: str
     definition: str
     description: str
-    tasks: dict[str, str] = field(default_factory=dict)
-    resources: dict[str, str] = field(default_factory=dict)
+    tasks: Mapping[str, str] = MappingProxyType({})
+    resources: Mapping[str, str] = MappingProxyType({})
     timeout_s: int = 90 * 24 * HOUR
 
 
-@dataclass(frozen=True)
-class GlobalIndex:
+class GlobalIndex(NamedTuple):
     name: str
     pk: str
     sk: str
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(NamedTuple):
     name: str
     pk: str
     sk: str | None
@@ -124,24 +119,21 @@ class Table:
     ttl_attribute: str | None = None
 
 
-@dataclass(frozen=True)
-class S3Notification:
+class S3Notification(NamedTuple):
     """S3 ObjectCreated under `prefix` → a message on the catalogue queue `queue` (S3 → SQS)."""
 
     prefix: str
     queue: str
 
 
-@dataclass(frozen=True)
-class Bucket:
+class Bucket(NamedTuple):
     name: str
     purpose: str
     object_lock_years: int | None = None
     notifications: tuple[S3Notification, ...] = ()
 
 
-@dataclass(frozen=True)
-class MailReceipt:
+class MailReceipt(NamedTuple):
     """An SES receipt rule: mail to any address at <subdomain>.<mail domain> is written as raw MIME
     to `bucket` under `prefix`. The mail domain is deployment configuration; functions that need the
     recipient domain get it through Access("mail:<name>")."""
@@ -152,15 +144,13 @@ class MailReceipt:
     prefix: str
 
 
-@dataclass(frozen=True)
-class Queue:
+class Queue(NamedTuple):
     name: str
     visibility_timeout_s: int = 90 * SECOND
     max_receive_count: int = 5
 
 
-@dataclass(frozen=True)
-class EventRule:
+class EventRule(NamedTuple):
     """An EventBridge rule on the domain bus delivering domain events to the catalogue queue `queue`.
 
     The message body is the whole EventBridge event (`detail-type` = the audit action, `detail` as
@@ -184,8 +174,7 @@ class EventRule:
         return pattern
 
 
-@dataclass(frozen=True)
-class EncryptionKey:
+class EncryptionKey(NamedTuple):
     """A KMS key: `encrypt` (symmetric, envelope encryption) or `hmac` (HMAC_256, GenerateMac only)."""
 
     name: str
@@ -193,8 +182,7 @@ class EncryptionKey:
     usage: str = "encrypt"
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(NamedTuple):
     """A generated deployment secret (Secrets Manager); locally a fixed value that is clearly not secret."""
 
     name: str
@@ -394,6 +382,7 @@ def _invoicing_routes() -> tuple[Route, ...]:
         Route("POST", client + "/invoices", "invoicing.write"),
         Route("GET", client + "/peppol-participants/{participant_id}", "invoicing.read"),
         Route("GET", client + "/customer-credits/{customer_number}", "invoicing.read"),
+        Route("POST", client + "/customer-credits/{customer_number}/settlements", "invoicing.payments"),
         Route("GET", one, "invoicing.read"),
         Route("PATCH", one, "invoicing.write"),
         Route("POST", one + "/issue", "invoicing.issue"),

@@ -94,7 +94,7 @@ class Triggers(Construct):
                 targets=[
                     targets.LambdaFunction(
                         function,
-                        event=events.RuleTargetInput.from_object(schedule.payload),
+                        event=events.RuleTargetInput.from_object(dict(schedule.payload)),
                         dead_letter_queue=self._schedule_failures(),
                         retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
                         max_event_age=SCHEDULE_MAX_EVENT_AGE,

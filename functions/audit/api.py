@@ -6,23 +6,23 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel
 
 from functions import catalogue
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.response_model import DeferredModel
 from klientportal.repository import keys
 
 router = Router()
 
 
-class AuditActor(BaseModel):
+class AuditActor(DeferredModel):
     sub: str
     email: str | None = None
     kind: Literal["user", "system"] = "user"
 
 
-class AuditEvent(BaseModel):
+class AuditEvent(DeferredModel):
     """One hash-chained event; `before` and `after` are the entity as stored (any entity type)."""
 
     seq: int
@@ -37,12 +37,12 @@ class AuditEvent(BaseModel):
     after: dict[str, Any] | None
 
 
-class AuditPage(BaseModel):
+class AuditPage(DeferredModel):
     items: list[AuditEvent]
     next_cursor: str | None = None
 
 
-class Verification(BaseModel):
+class Verification(DeferredModel):
     ok: bool
     events: int
     head_seq: int

@@ -28,12 +28,12 @@ from functions.bank.responses import (
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.types import Integer, Money
-from klientportal.bank import imports
 from klientportal.bank.agreements import BankAgreement
 from klientportal.bank.open_items import ReceivableIn
 from klientportal.bank.service import BankService
 from klientportal.errors import DomainError, FieldError, InvalidInput
 from klientportal.repository import keys
+from klientportal.repository.records import Record
 
 router = Router()
 TAGS = ["bank"]
@@ -53,7 +53,7 @@ class EmptyFile(DomainError):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class UploadRequest(_In):
@@ -105,7 +105,13 @@ def post_import(client_id: str, bank: Bank, ctx: Context) -> Response[BankImport
     event = router.current_event
     data = _body_bytes(event.body, bool(event.is_base64_encoded))
     rec, new = bank.imports.receive(data, "upload", ctx.actor)
-    return Response(202 if new else 200, "application/json", BankImportOut.model_validate(imports.view(rec)))
+    return Response(202 if new else 200, "application/json", _import_view(rec))
+
+
+def _import_view(rec: Record) -> BankImportOut:
+    from klientportal.bank.imports import view  # the file import's module (bank formats): its routes only
+
+    return BankImportOut.model_validate(view(rec))
 
 
 def _body_bytes(body: str | None, encoded: bool) -> bytes:
@@ -139,9 +145,7 @@ def list_imports(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> BankImportPage:
     page = ctx.store.query(keys.client_pk(client_id), keys.BANK_IMPORT_PREFIX, limit=limit, cursor=cursor)
-    return BankImportPage(
-        items=[BankImportOut.model_validate(imports.view(r)) for r in page.items], next_cursor=page.next_cursor
-    )
+    return BankImportPage(items=[_import_view(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -151,7 +155,7 @@ def list_imports(
     responses=COMMON_RESPONSES,
 )
 def get_import(client_id: str, import_id: str, bank: Bank) -> BankImportOut:
-    return BankImportOut.model_validate(imports.view(bank.imports.get(import_id)))
+    return _import_view(bank.imports.get(import_id))
 
 
 @router.get(
@@ -195,15 +199,18 @@ def match_payment(client_id: str, payment_id: str, body: MatchRequest, bank: Ban
 @router.get(
     "/clients/<client_id>/receivables",
     tags=TAGS,
-    summary="The customer sub-ledger: open items (portal invoices and items issued outside the portal)",
+    summary="The customer sub-ledger, a page at a time: items issued outside the portal, then portal invoices",
     responses=COMMON_RESPONSES,
 )
 def list_receivables(
     client_id: str,
     bank: Bank,
     status: Annotated[Literal["open", "partly_paid", "paid", "overpaid"] | None, Query()] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> ReceivableList:
-    return ReceivableList(items=[ReceivableOut.model_validate(i) for i in bank.receivables.listing(status)])
+    items, next_cursor = bank.receivables.page(status, limit, cursor)
+    return ReceivableList(items=[ReceivableOut.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
 
@@ -128,7 +130,15 @@ class BankPaymentOut(_Out):
     explanation: BankExplanationOut
     candidates: list[str] | None = None
     allocations: list[BankAllocationOut] | None = None
-    journal: BankJournalRefOut | None = None
+    journal: BankJournalRefOut | None = Field(
+        None, description="The entry that booked the payment: to suspense (2990) while unmatched, to 1500 once matched"
+    )
+    suspense_journal: BankJournalRefOut | None = Field(
+        None, description="A payment matched by hand: the entry that first booked it to suspense"
+    )
+    not_booked: str | None = Field(
+        None, description="Why the ledger refused to book the unmatched payment (a closed period)"
+    )
     suggestions: list[BankSuggestionOut] | None = None
     version: int
 
@@ -165,3 +175,4 @@ class ReceivableOut(_Out):
 
 class ReceivableList(_Out):
     items: list[ReceivableOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; absent on the last page")

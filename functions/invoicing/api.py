@@ -13,11 +13,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 
 from functions import catalogue
-from functions.invoicing.responses import CustomerCreditOut, InvoiceOut, InvoicePage, PdfLink
+from functions.invoicing.responses import CustomerCreditOut, InvoiceOut, InvoicePage, PdfLink, SettlementOut
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.context import RequestContext
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.formats.ehf.codelists import (
@@ -258,7 +259,7 @@ class CreditNoteIn(_In):
     note: MultilineText | None = Field(default=None, max_length=2000)
 
 
-class ParticipantOut(BaseModel):
+class ParticipantOut(DeferredModel):
     participant_id: str
     registered: bool
     accepts_invoice: bool
@@ -482,6 +483,47 @@ def _payment(body: PaymentIn) -> Payment:
 )
 def get_customer_credit(client_id: str, customer_number: int, invoices: Invoices) -> CustomerCreditOut:
     return CustomerCreditOut.model_validate(invoices.customer_credit(customer_number))
+
+
+class SettlementIn(_In):
+    settlement_id: str = Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Your id of this settlement: the same id again is the same settlement (nothing settled twice)",
+    )
+    invoice_id: str = Field(
+        min_length=1, max_length=100, description="An invoice to the same customer with something owed"
+    )
+    amount: Money | None = Field(
+        default=None,
+        gt=0,
+        description="At most what is owed and what the credit holds; left out: the remainder, up to the credit",
+    )
+    version: Integer = Field(ge=0, description="The credit's version as read (two settlements of one balance: 409)")
+
+
+@router.post(
+    "/clients/<client_id>/customer-credits/<customer_number>/settlements",
+    tags=TAGS,
+    responses={201: created(SettlementOut), **COMMON_RESPONSES},
+    summary="Settle an invoice of the same customer with the customer's credit (no money moves, no journal entry)",
+)
+def settle_from_credit(
+    client_id: str, customer_number: int, body: SettlementIn, ctx: Context, invoices: Invoices
+) -> Response[SettlementOut]:
+    credit, invoice, new = invoices.settle_from_credit(
+        customer_number,
+        invoice_id=body.invoice_id,
+        settlement_id=body.settlement_id,
+        amount=body.amount,
+        version=body.version,
+        actor=ctx.actor,
+    )
+    out = SettlementOut(
+        credit=CustomerCreditOut.model_validate(credit), invoice=InvoiceOut.model_validate(_out(invoice))
+    )
+    return Response(201 if new else 200, "application/json", out)
 
 
 @router.post(

@@ -293,6 +293,9 @@ class CreditEntry(_Out):
     paid_on: date | None = None
     credit_note_id: str | None = None
     credit_note_number: int | None = None
+    settlement_id: str | None = Field(
+        None, description="Set on a use of the credit (a negative amount) for this invoice"
+    )
 
 
 class CustomerCreditOut(_Out):
@@ -301,3 +304,10 @@ class CustomerCreditOut(_Out):
     entries: list[CreditEntry] = Field(description="What each part of the credit came from")
     version: int
     updated_at: str | None = None
+
+
+class SettlementOut(_Out):
+    """A settlement from the customer's credit: the credit after it and the invoice it paid."""
+
+    credit: CustomerCreditOut
+    invoice: InvoiceOut

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from klientportal import clock
 from klientportal.bootstrap import invocation
-from klientportal.invoicing.service import run_reminders
+from klientportal.invoicing.dunning import run_reminders
 from klientportal.invoicing.settings import ReminderLaw
 from klientportal.observability import instrumented, logger
 from klientportal.repository.store import SYSTEM

@@ -18,7 +18,7 @@ from functions import catalogue
 from klientportal import clock
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.problems import COMMON_RESPONSES, created
-from klientportal.api.response_model import ResponseModel
+from klientportal.api.response_model import DeferredModel, ResponseModel
 from klientportal.api.types import Text
 from klientportal.bootstrap import ledger_service
 from klientportal.errors import FieldError, InvalidInput, RuleViolation
@@ -68,12 +68,12 @@ class Line(ResponseModel):
     project: str | None = None
 
 
-class Source(BaseModel):
+class Source(DeferredModel):
     kind: str
     id: str | None
 
 
-class Entry(BaseModel):
+class Entry(DeferredModel):
     series: str
     year: int
     number: int
@@ -87,7 +87,7 @@ class Entry(BaseModel):
     booked_at: str
 
 
-class EntryPage(BaseModel):
+class EntryPage(DeferredModel):
     items: list[Entry]
     next_cursor: str | None = None
 
@@ -102,12 +102,12 @@ class Posting(Line):
     source: Source
 
 
-class PostingPage(BaseModel):
+class PostingPage(DeferredModel):
     items: list[Posting]
     next_cursor: str | None = None
 
 
-class TrialRow(BaseModel):
+class TrialRow(DeferredModel):
     account: str
     name: str
     opening: str
@@ -116,14 +116,14 @@ class TrialRow(BaseModel):
     closing: str
 
 
-class TrialTotals(BaseModel):
+class TrialTotals(DeferredModel):
     opening: str
     debit: str
     credit: str
     closing: str
 
 
-class TrialBalance(BaseModel):
+class TrialBalance(DeferredModel):
     period_from: str
     period_to: str
     accounts: list[TrialRow]
@@ -131,14 +131,14 @@ class TrialBalance(BaseModel):
     balanced: bool
 
 
-class StatementLine(BaseModel):
+class StatementLine(DeferredModel):
     account: str
     name: str
     amount: str
     last_year: str
 
 
-class StatementGroup(BaseModel):
+class StatementGroup(DeferredModel):
     group: str
     title: str
     lines: list[StatementLine]
@@ -146,7 +146,7 @@ class StatementGroup(BaseModel):
     last_year: str
 
 
-class ProfitAndLoss(BaseModel):
+class ProfitAndLoss(DeferredModel):
     period_from: str
     period_to: str
     groups: list[StatementGroup]
@@ -154,7 +154,7 @@ class ProfitAndLoss(BaseModel):
     result_last_year: str
 
 
-class BalanceSheet(BaseModel):
+class BalanceSheet(DeferredModel):
     at: str
     assets: list[StatementGroup]
     equity_and_liabilities: list[StatementGroup]
@@ -165,7 +165,7 @@ class BalanceSheet(BaseModel):
     balanced: bool
 
 
-class OpenItem(BaseModel):
+class OpenItem(DeferredModel):
     voucher_number: str
     date: str
     text: str
@@ -174,7 +174,7 @@ class OpenItem(BaseModel):
     open: str
 
 
-class OpenItems(BaseModel):
+class OpenItems(DeferredModel):
     party: Party
     number: int
     balance: str
@@ -182,7 +182,7 @@ class OpenItems(BaseModel):
     unallocated: str
 
 
-class Period(BaseModel):
+class Period(DeferredModel):
     period: str
     status: Literal["open", "closed"]
     entries: int
@@ -192,7 +192,7 @@ class Period(BaseModel):
     version: int
 
 
-class Periods(BaseModel):
+class Periods(DeferredModel):
     items: list[Period]
 
 
@@ -351,7 +351,7 @@ def reopen_period(client_id: str, period: str, ctx: Context, ledger: Ledger) -> 
     return Period(**ledger.reopen(period, ctx.actor))
 
 
-class MappingRow(BaseModel):
+class MappingRow(DeferredModel):
     account: str
     name: str
     grouping_category: str | None
@@ -360,7 +360,7 @@ class MappingRow(BaseModel):
     used: bool
 
 
-class Mapping(BaseModel):
+class Mapping(DeferredModel):
     items: list[MappingRow]
     unmapped_in_use: list[str]
 
@@ -451,19 +451,19 @@ class ReportIn(BaseModel):
     period_to: Annotated[str, Field(pattern=MONTH_PATTERN)]
 
 
-class ReportRead(BaseModel):
+class ReportRead(DeferredModel):
     by: str
     at: str
 
 
-class ReportFile(BaseModel):
+class ReportFile(DeferredModel):
     filename: str
     size: int
     sha256: str = Field(description="of the file as uploaded; the download is checked against it")
     pages: int
 
 
-class ReportSummary(BaseModel):
+class ReportSummary(DeferredModel):
     report_id: str
     kind: Literal["generated", "pdf"] = "generated"
     title: str
@@ -478,13 +478,13 @@ class ReportSummary(BaseModel):
     file: ReportFile | None = None
 
 
-class VatLine(BaseModel):
+class VatLine(DeferredModel):
     account: str
     name: str
     amount: str
 
 
-class VatSummary(BaseModel):
+class VatSummary(DeferredModel):
     period_from: str
     period_to: str
     lines: list[VatLine]
@@ -495,11 +495,11 @@ class Report(ReportSummary):
     content: ProfitAndLoss | BalanceSheet | VatSummary | None = None
 
 
-class Reports(BaseModel):
+class Reports(DeferredModel):
     items: list[ReportSummary]
 
 
-class ReportFileLink(BaseModel):
+class ReportFileLink(DeferredModel):
     url: str
     expires_in: int
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from functions.vouchers.responses import CreditorAccount
+from functions.vouchers.creditor import CreditorAccount
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
 

@@ -25,7 +25,7 @@ from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES
-from klientportal.payroll import hours_invoicing, payslips
+from klientportal.payroll import hours_invoicing
 from klientportal.payroll.hours_invoicing import HoursInvoiceIn
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.payroll.service import PayrollService
@@ -140,11 +140,15 @@ def refresh_a_melding(client_id: str, run_id: str, ctx: Context, payroll: Payrol
     responses=COMMON_RESPONSES,
 )
 def get_payslip(client_id: str, run_id: str, employee_number: int, ctx: Context) -> IssuedPayslipOut:
+    from klientportal.payroll import payslips  # the payslip routes' own use case (cold start, bench/)
+
     return IssuedPayslipOut.model_validate(payslips.for_admin(ctx.store, ctx.client_id, run_id, employee_number))
 
 
 @router.get("/me/payslips", tags=TAGS, summary="Your own payslips in every client", responses=COMMON_RESPONSES)
 def my_payslips(ctx: Context) -> IssuedPayslipList:
+    from klientportal.payroll import payslips
+
     return IssuedPayslipList.model_validate({"items": payslips.mine(ctx.store, ctx.user.sub)})
 
 
@@ -155,6 +159,8 @@ def my_payslips(ctx: Context) -> IssuedPayslipList:
     responses=COMMON_RESPONSES,
 )
 def my_payslip(payslip_id: str, ctx: Context) -> IssuedPayslipOut:
+    from klientportal.payroll import payslips
+
     return IssuedPayslipOut.model_validate(payslips.my_payslip(ctx.store, ctx.user.sub, payslip_id))
 
 

@@ -13,6 +13,7 @@ from functions import catalogue
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Integer, Text
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.reference.chart_of_accounts import AccountType
@@ -36,7 +37,7 @@ def _registers(ctx: Context) -> RegisterService:
 Registers = Annotated[RegisterService, Depends(_registers)]
 
 
-class VersionedPatch(BaseModel):
+class VersionedPatch(DeferredModel):
     """What every register's PATCH body has beside its fields: the version it was read at."""
 
     version: int
@@ -52,7 +53,7 @@ def _routes_for(spec: RegisterSpec) -> None:
         created_at=(str, ...),
         updated_at=(str, ...),
     )
-    page = create_model(f"{title}Page", items=(list[out], ...), next_cursor=(str | None, None))
+    page = create_model(f"{title}Page", __base__=DeferredModel, items=(list[out], ...), next_cursor=(str | None, None))
     patch = create_model(
         f"{title}Patch",
         __base__=(VersionedPatch, spec.update),
@@ -111,7 +112,7 @@ for _spec in REGISTERS.values():
 
 
 class AccountIn(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "defer_build": True}
     number: Annotated[str, Field(pattern=r"^[1-8][0-9]{3}$")]
     name: Annotated[Text, Field(min_length=1, max_length=100)]
     type: AccountType
@@ -119,7 +120,7 @@ class AccountIn(BaseModel):
     standard_account_id: Annotated[str, Field(pattern=r"^[0-9]{2,4}$")]
 
 
-class AccountOut(BaseModel):
+class AccountOut(DeferredModel):
     number: str
     name: str
     type: str
@@ -128,11 +129,11 @@ class AccountOut(BaseModel):
     standard: bool
 
 
-class AccountList(BaseModel):
+class AccountList(DeferredModel):
     items: list[AccountOut]
 
 
-class VatCodeOut(BaseModel):
+class VatCodeOut(DeferredModel):
     code: str
     description_nb: str
     description_en: str
@@ -141,7 +142,7 @@ class VatCodeOut(BaseModel):
     deductible: bool
 
 
-class VatCodeList(BaseModel):
+class VatCodeList(DeferredModel):
     items: list[VatCodeOut]
 
 

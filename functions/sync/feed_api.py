@@ -6,11 +6,12 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from klientportal import clock
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.response_model import DeferredModel
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.sync import bureau_feed
 from klientportal.sync import changes as feed
@@ -20,7 +21,7 @@ from klientportal.tenancy.models import Role
 router = Router()
 
 
-class Change(BaseModel):
+class Change(DeferredModel):
     id: str = Field(description="stable across redeliveries: tenant + sequence number")
     tenant: str
     seq: int
@@ -31,7 +32,7 @@ class Change(BaseModel):
     action: str = Field(description="the audit action, = the EventBridge detail-type and the webhook type")
 
 
-class ChangePage(BaseModel):
+class ChangePage(DeferredModel):
     items: list[Change]
     cursor: str | None = Field(description="pass as ?cursor= to continue after the last item; always returned")
     has_more: bool
@@ -60,7 +61,7 @@ class BureauChange(Change):
     position: int = Field(description="the place in the bureau's feed (1, 2, 3 …)")
 
 
-class BureauChangePage(BaseModel):
+class BureauChangePage(DeferredModel):
     items: list[BureauChange]
     cursor: str | None = Field(description="pass as ?cursor= to continue after the last item; always returned")
     has_more: bool
@@ -86,7 +87,7 @@ def bureau_changes(
     return BureauChangePage(items=[BureauChange(**e) for e in page.events], cursor=page.cursor, has_more=page.has_more)
 
 
-class Vouchers(BaseModel):
+class Vouchers(DeferredModel):
     received: int
     quarantined: int
     new: int
@@ -100,7 +101,7 @@ class Vouchers(BaseModel):
     correction_requested: int
 
 
-class ClientBacklog(BaseModel):
+class ClientBacklog(DeferredModel):
     client_id: str
     name: str
     active: bool
@@ -121,7 +122,7 @@ class ClientBacklog(BaseModel):
     backlog: int
 
 
-class Overview(BaseModel):
+class Overview(DeferredModel):
     today: str
     accountant: str | None
     items: list[ClientBacklog]

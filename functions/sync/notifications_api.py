@@ -7,17 +7,18 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.response_model import DeferredModel
 from klientportal.sync import notifications
 from klientportal.tenancy.models import BUREAU_ROLES
 
 router = Router()
 
 
-class Notification(BaseModel):
+class Notification(DeferredModel):
     id: str
     side: Literal["bureau", "client"]
     kind: str = Field(description="the action told of: report.published, question.opened, question.answered, …")
@@ -29,7 +30,7 @@ class Notification(BaseModel):
     recipients: list[str] = Field(description="who was e-mailed")
 
 
-class NotificationPage(BaseModel):
+class NotificationPage(DeferredModel):
     items: list[Notification]
     next_cursor: str | None = None
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Integer, Money, Text
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.invoicing.records import Payment
@@ -23,7 +24,7 @@ ExternalId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,90}$")]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class MasterDataPush(_In):
@@ -55,7 +56,7 @@ class PaymentPush(_In):
     reference: Annotated[Text | None, Field(max_length=100)] = None
 
 
-class Pushed(BaseModel):
+class Pushed(DeferredModel):
     outcome: Literal["created", "updated", "unchanged"]
     kind: str
     external_id: str

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Integer, MultilineText, Text
 from klientportal.repository.records import Record
 from klientportal.settings import settings
@@ -26,7 +27,7 @@ AttachmentKey = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class QuestionCreate(_In):
@@ -57,7 +58,7 @@ class UploadRequest(_In):
     files: Annotated[list[UploadFile], Field(min_length=1, max_length=10)]
 
 
-class UploadTarget(BaseModel):
+class UploadTarget(DeferredModel):
     filename: str
     key: str
     url: str
@@ -66,18 +67,18 @@ class UploadTarget(BaseModel):
     expires_in: int
 
 
-class UploadTargets(BaseModel):
+class UploadTargets(DeferredModel):
     items: list[UploadTarget]
 
 
-class Attachment(BaseModel):
+class Attachment(DeferredModel):
     key: str
     filename: str
     content_type: str
     size: int
 
 
-class Message(BaseModel):
+class Message(DeferredModel):
     at: str
     side: Literal["bureau", "client"]
     author: str
@@ -85,7 +86,7 @@ class Message(BaseModel):
     attachments: list[Attachment]
 
 
-class Question(BaseModel):
+class Question(DeferredModel):
     id: str
     subject_type: Literal["voucher", "journal_entry"]
     subject_id: str
@@ -98,12 +99,12 @@ class Question(BaseModel):
     updated_at: str
 
 
-class QuestionPage(BaseModel):
+class QuestionPage(DeferredModel):
     items: list[Question]
     next_cursor: str | None = None
 
 
-class AttachmentLink(BaseModel):
+class AttachmentLink(DeferredModel):
     url: str
     expires_in: int
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.sync.common import delivery_sender, is_local, operational
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Flag, Integer, Text
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -24,7 +25,7 @@ EventType = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class WebhookCreate(_In):
@@ -46,7 +47,7 @@ class Rotation(_In):
     overlap_hours: Annotated[Integer, Field(ge=0, le=168)] = 24
 
 
-class Webhook(BaseModel):
+class Webhook(DeferredModel):
     id: str
     url: str
     event_types: list[str]
@@ -62,11 +63,11 @@ class WebhookWithSecret(Webhook):
     secret: str = Field(description="the signing secret: shown this once, store it now")
 
 
-class WebhookList(BaseModel):
+class WebhookList(DeferredModel):
     items: list[Webhook]
 
 
-class Attempt(BaseModel):
+class Attempt(DeferredModel):
     at: str
     attempt: int
     status_code: int | None
@@ -74,7 +75,7 @@ class Attempt(BaseModel):
     duration_ms: int
 
 
-class Delivery(BaseModel):
+class Delivery(DeferredModel):
     id: str
     event_id: str
     event_type: str
@@ -86,7 +87,7 @@ class Delivery(BaseModel):
     log: list[Attempt]
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(DeferredModel):
     items: list[Delivery]
     next_cursor: str | None = None
 

@@ -8,12 +8,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel
 
 from functions import catalogue
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.auth import policy
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.repository import keys
@@ -38,16 +38,16 @@ class BureauOut(Bureau):
     version: int
 
 
-class ClientPage(BaseModel):
+class ClientPage(DeferredModel):
     items: list[Client]
     next_cursor: str | None = None
 
 
-class MemberList(BaseModel):
+class MemberList(DeferredModel):
     items: list[Membership]
 
 
-class Me(BaseModel):
+class Me(DeferredModel):
     sub: str
     email: str | None
     memberships: list[Membership]

@@ -25,6 +25,7 @@ from functions.vouchers.responses import (
 from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Integer, Money, MultilineText, Text
 from klientportal.repository.records import Record
 from klientportal.settings import settings
@@ -44,7 +45,7 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
-class InboxAddress(BaseModel):
+class InboxAddress(DeferredModel):
     slug: str
     address: str
 
@@ -63,7 +64,7 @@ class UploadRequest(_In):
     files: Annotated[list[UploadFile], Field(min_length=1, max_length=20)]
 
 
-class UploadTarget(BaseModel):
+class UploadTarget(DeferredModel):
     filename: str
     key: str
     url: str
@@ -72,7 +73,7 @@ class UploadTarget(BaseModel):
     expires_in: int
 
 
-class UploadTargets(BaseModel):
+class UploadTargets(DeferredModel):
     items: list[UploadTarget]
 
 
@@ -138,7 +139,7 @@ class Return(_In):
     comment: Annotated[MultilineText, Field(min_length=1, max_length=1000)]
 
 
-class Preview(BaseModel):
+class Preview(DeferredModel):
     url: str
     content_type: str
     kind: str

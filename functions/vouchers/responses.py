@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from functions.vouchers.creditor import CreditorAccount
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
 from klientportal.vouchers.records import Queue
@@ -417,13 +418,6 @@ class QuarantineItem(_Out):
 
 class QuarantineList(_Out):
     items: list[QuarantineItem]
-
-
-class CreditorAccount(_Out):
-    """Where the payment goes: a Norwegian account (bban, 11 digits) or an IBAN."""
-
-    bban: str | None = None
-    iban: str | None = None
 
 
 class PaymentLine(_Out):

@@ -205,7 +205,7 @@ class LocalStack:
                         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "region": "eu-north-1",
                         "resources": [f"arn:aws:events:eu-north-1:000000000000:rule/{name}"],
-                        "detail": sched.payload,
+                        "detail": dict(sched.payload),
                     }
                     return _json(200, {"function": fn.name, "result": self.invoker.invoke(fn, event)})
         names = [s.name for fn in catalogue.FUNCTIONS for s in fn.schedules]

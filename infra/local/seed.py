@@ -97,6 +97,7 @@ CLIENTS = (
                 Module.HOURS,
                 Module.PAYROLL,
                 Module.PROJECTS,
+                Module.BANK,
             ],
         ),
     ),

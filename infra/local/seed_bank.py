@@ -1,4 +1,5 @@
-"""Demo data of the bank routine for the local stack: Fjordkaffe's bank agreement, an open item
+"""Demo data of the bank routine for the local stack: Fjordkaffe's bank agreement (and Byggmester
+Hansen's, whose payroll run pays salaries and tax through the bank), an open item
 from the bureau's own ledger, and an OCR giro file waiting in the bank simulator's folder (it pays
 the first sent invoice in full, the open item partly, and carries a KID nobody issued). Fire
 `POST /_local/schedules/bank-retrieval` to fetch it. All through the services the API uses."""
@@ -26,12 +27,18 @@ OPEN_ITEM = "H-2041"
 OPEN_ITEM_KID = "2041" + mod10_control("2041")
 
 
+PAYROLL_CLIENT = "c-hansenbygg"
+PAYROLL_ACCOUNT = "15032080119"
+
+
 def seed_bank(services: Invocation) -> None:
     bank = services.bank(CLIENT)
     agreement = BankAgreement(
         accounts=[AgreementAccount(account=ACCOUNT)], channel_customer_id=CHANNEL_CUSTOMER, ocr_agreement_id="001008566"
     )
     bank.set_agreement(agreement, SYSTEM)
+    salaries = BankAgreement(accounts=[AgreementAccount(account=PAYROLL_ACCOUNT)], channel_customer_id="hansenbygg-dnb")
+    services.bank(PAYROLL_CLIENT).set_agreement(salaries, SYSTEM)  # the payroll run's batch goes out from here
     today = clock.today_oslo()
     bank.receivables.add(
         ReceivableIn(

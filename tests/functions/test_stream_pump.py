@@ -5,7 +5,6 @@ pointers to the consumer's on-failure queue; the queue pump leaves failures to t
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 
 import pytest
@@ -144,7 +143,7 @@ def test_records_older_than_the_maximum_age_go_to_the_failure_queue_unprocessed(
     flaky = FlakyInvoker("nothing")
     pump = StreamPump(flaky, aws_env)
     for consumer in pump.consumers:  # every record is "too old" when the maximum age is in the future
-        consumer.mapping = dataclasses.replace(catalogue.STREAM_MAPPING, max_record_age_s=-60)
+        consumer.mapping = catalogue.STREAM_MAPPING._replace(max_record_age_s=-60)
     pump.drain()
     assert flaky.delivered == []
     failures = _failures(aws_env)

@@ -41,8 +41,7 @@ def test_the_parent_holds_no_routes_and_no_alarms(any_stack):
 def _doubled(spec: Spec) -> Spec:
     """Every routed function with each of its routes twice: once more under /v2."""
     functions = tuple(
-        dataclasses.replace(fn, routes=(*fn.routes, *(dataclasses.replace(r, path=f"/v2{r.path}") for r in fn.routes)))
-        for fn in spec.functions
+        fn._replace(routes=(*fn.routes, *(r._replace(path=f"/v2{r.path}") for r in fn.routes))) for fn in spec.functions
     )
     return dataclasses.replace(spec, functions=functions)
 

@@ -119,11 +119,16 @@ def test_an_ocr_file_pays_invoices_and_open_items_and_leaves_the_rest_for_a_pers
     matched = api.get(f"{BASE}/bank/payments?status=matched", user=ADMIN).json["items"]
     assert sorted(p["explanation"]["rule"] for p in matched) == ["full", "overpaid", "partial"]
     entries = _journal_entries()
-    assert len(entries) == 3
+    assert len(entries) == 5  # three matched, two to suspense: 1920 follows the bank (0626)
+    credited = {"1500": Decimal(0), "2990": Decimal(0)}
     for e in entries:
         lines = {(x["account"], x["debit"], x["credit"]) for x in e["lines"]}
         assert any(acc == "1920" and Decimal(d) > 0 for acc, d, _ in lines)
-        assert any(acc == "1500" and Decimal(c) > 0 for acc, _, c in lines)
+        for acc, _, c in lines:
+            if acc in credited:
+                credited[acc] += Decimal(c)
+    assert sum(Decimal(x["debit"]) for e in entries for x in e["lines"] if x["account"] == "1920") == Decimal("2537.55")
+    assert credited == {"1500": Decimal("2396.55"), "2990": Decimal("141.00")}
     events = [ev for ev in store().audit_events(keys.client_pk(CLIENT))[0] if ev["action"] == "bank_import.booked"]
     assert len(events) == 1 and events[0]["after"]["counts"]["transactions"] == 5
 
@@ -200,7 +205,7 @@ def test_a_crash_halfway_resumes_without_duplicates(ledger, drain, monkeypatch):
     done = _state(api, rec.data["import_id"])
     assert done["state"] == "booked"
     assert (done["counts"]["matched"], done["counts"]["unmatched"], done["counts"]["duplicates"]) == (3, 2, 0)
-    assert len(_journal_entries()) == 3
+    assert len(_journal_entries()) == 5  # three matched, two to suspense, none twice
     assert len(api.get(f"{BASE}/invoices/{a['id']}", user=SALES).json["payments"]) == 1
 
 
@@ -252,7 +257,16 @@ def test_a_message_is_a_suggestion_and_a_person_matches(ledger, drain):
     r = api.post(url, {"version": waiting["version"], "items": [{"invoice_id": c["id"]}]}, user=ADMIN)
     assert r.status == 200 and r.json["status"] == "matched" and r.json["explanation"]["rule"] == "manual", r
     assert _receivables(api)[str(c["number"])]["status"] == "paid" and _unmatched(api) == []
-    assert len(_journal_entries()) == 1
+    suspense, cleared = _journal_entries()  # 1920 against 2990 on import, 2990 against 1500 on the match (0626)
+    assert {(x["account"], x["debit"], x["credit"]) for x in suspense["lines"]} == {
+        ("1920", "1046.55", "0.00"),
+        ("2990", "0.00", "1046.55"),
+    }
+    assert {(x["account"], x["debit"], x["credit"]) for x in cleared["lines"]} == {
+        ("2990", "1046.55", "0.00"),
+        ("1500", "0.00", "1046.55"),
+    }
+    assert r.json["journal"]["voucher_number"] == cleared["voucher_number"]
     again = api.post(url, {"version": r.json["version"], "items": [{"invoice_id": c["id"]}]}, user=ADMIN)
     assert again.status == 409 and again.json["type"] == PROBLEMS + "bank-payment-not-unmatched"
 
@@ -326,3 +340,25 @@ def test_the_schedule_polls_the_channel_and_acknowledges_after_storing(ledger, d
     again = _retrieve()
     assert (again["received"], again["known"]) == (0, 1)
     assert channel.list_new(CHANNEL_CUSTOMER) == []
+
+
+def test_the_sub_ledger_pages_through_external_items_then_invoices_each_once(ledger):
+    api, a, b, c = ledger
+    _external(api, "7002", "70029", "100.00")
+    _external(api, "7003", "70037", "100.00")
+    everything = set(_receivables(api))
+    assert everything == {"7001", "7002", "7003", str(a["number"]), str(b["number"]), str(c["number"])}
+    seen, cursor, pages = [], None, 0
+    while True:
+        r = api.get(f"{BASE}/receivables?limit=2" + (f"&cursor={cursor}" if cursor else ""), user=ADMIN)
+        assert r.status == 200 and len(r.json["items"]) <= 2, r
+        seen += [i["invoice_number"] for i in r.json["items"]]
+        pages += 1
+        cursor = r.json.get("next_cursor")
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(everything) and seen[:3] == ["7001", "7002", "7003"] and pages >= 3
+    first = api.get(f"{BASE}/receivables?limit=1", user=ADMIN).json["next_cursor"]
+    for bad in ("x~" + first[2:], "i~" + first[2:], first + "0"):
+        refused = api.get(f"{BASE}/receivables?limit=1&cursor={bad}", user=ADMIN)
+        assert refused.status == 422 and refused.headers["content-type"].startswith("application/problem+json")

@@ -170,3 +170,49 @@ def test_concurrent_reports_of_one_payment_record_it_once(inv):
     owner = a if any(p["payment_id"] == "bank-1" for p in a["payments"]) else b
     assert outcomes.count("payment-id-reused") == (2 if owner is a else 4), outcomes
     assert Decimal(a["paid_amount"]) + Decimal(b["paid_amount"]) == Decimal("130.00")
+
+
+def _settle(api, customer: int = 1, **body):
+    return api.post(f"{BASE}/customer-credits/{customer}/settlements", body, user=ADMIN)
+
+
+def test_the_customer_credit_settles_a_later_invoice_once(inv):
+    first, later = issued(inv), issued(inv)  # 1046.55 each, customer 1
+    assert _pay(inv, first["id"], "bank-1", "1146.55").json["overpaid_amount"] == "100.00"
+    credit = _credit(inv)
+    r = _settle(inv, settlement_id="s-1", invoice_id=later["id"], version=credit["version"])
+    assert r.status == 201, r
+    assert r.json["credit"]["balances"] == {"NOK": "0.00"} and r.json["credit"]["entries"][-1]["amount"] == "-100.00"
+    assert r.json["invoice"]["status"] == "partly_paid" and r.json["invoice"]["paid_amount"] == "100.00"
+    again = _settle(inv, settlement_id="s-1", invoice_id=later["id"], version=credit["version"])  # a retry
+    assert again.status == 200 and again.json["invoice"]["paid_amount"] == "100.00"
+    assert _credit(inv)["balances"] == {"NOK": "0.00"}
+    refused = _settle(inv, settlement_id="s-2", invoice_id=later["id"], version=_credit(inv)["version"])
+    assert refused.status == 422 and refused.json["type"] == PROBLEMS + "customer-credit-too-small"
+    actions = [e["action"] for e in inv.get(f"{BASE}/audit-events?limit=50", user=ADMIN).json["items"]]
+    assert actions.count("customer_credit.settled") == 1
+
+
+def test_a_settlement_is_refused_whole_when_it_would_overdraw_overpay_or_cross_customers(inv):
+    first, later = issued(inv), issued(inv)
+    other_customer = issued(inv, 2)
+    _pay(inv, first["id"], "bank-1", "3000.00")  # credit 1953.45
+    credit = _credit(inv)
+    assert credit["balances"] == {"NOK": "1953.45"}
+    stale = _settle(inv, settlement_id="s-1", invoice_id=later["id"], version=credit["version"] - 1)
+    assert stale.status == 409, stale
+    over = _settle(inv, settlement_id="s-1", invoice_id=later["id"], amount="1046.56", version=credit["version"])
+    assert over.status == 422 and over.json["errors"][0]["field"] == "amount", over.json
+    paid = _settle(inv, settlement_id="s-1", invoice_id=first["id"], version=credit["version"])
+    assert paid.status == 422  # nothing left to pay on the invoice the credit came from
+    missing = _settle(inv, 999, settlement_id="s-1", invoice_id=later["id"], version=0)
+    assert missing.status == 404
+    bad = _settle(inv, settlement_id="s 1", invoice_id=later["id"], amount="-1", version=credit["version"])
+    assert bad.status == 422 and {e["field"] for e in bad.json["errors"]} >= {"settlement_id", "amount"}
+    cross = _settle(inv, settlement_id="s-1", invoice_id=other_customer["id"], version=credit["version"])
+    assert cross.status == 422 and cross.json["errors"][0]["field"] == "invoice_id"
+    assert _credit(inv) == credit
+    assert inv.get(f"{BASE}/invoices/{later['id']}", user=SALES).json["paid_amount"] == "0.00"
+    whole = _settle(inv, settlement_id="s-1", invoice_id=later["id"], version=credit["version"])
+    assert whole.status == 201 and whole.json["invoice"]["status"] == "paid", whole
+    assert whole.json["credit"]["balances"] == {"NOK": "906.90"}

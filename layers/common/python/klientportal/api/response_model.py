@@ -30,3 +30,10 @@ class ResponseModel(BaseModel):
     def __get_pydantic_json_schema__(cls, schema: CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
         fields_only = cast(CoreSchema, {k: v for k, v in schema.items() if k != "serialization"})
         return handler(fields_only)
+
+
+class DeferredModel(BaseModel):
+    """A plain model (no `ResponseModel` filtering) whose validator is built on first use rather than at
+    import (decision 0410): one invocation serves one route, so only that route's models are built."""
+
+    model_config = ConfigDict(defer_build=True)

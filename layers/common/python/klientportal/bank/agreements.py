@@ -19,7 +19,7 @@ LEDGER_BANK_ACCOUNT = "1920"
 
 
 class AgreementAccount(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     account: BankAccount
     ledger_account: Annotated[str, Field(pattern=r"^19[0-9]{2}$", description="the bank account in the ledger")] = (
@@ -32,7 +32,7 @@ class BankAgreement(BaseModel):
     file channel; `ocr_agreement_id` the Nets OCR giro agreement (avtale-ID, 9 digits);
     `egiro_agreement_id` an eGiro agreement if the client has one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     accounts: Annotated[list[AgreementAccount], Field(min_length=1, max_length=20)]
     channel_customer_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

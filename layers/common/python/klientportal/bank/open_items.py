@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from klientportal.api.types import Integer, Money, Text
 from klientportal.bank.matching import OpenItem
-from klientportal.errors import DomainError, FieldError
+from klientportal.errors import DomainError, FieldError, InvalidInput
 from klientportal.formats.kid import validate_kid
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing.records import money
 from klientportal.repository import keys
+from klientportal.repository.pagination import checked_limit
 from klientportal.repository.records import Record
 from klientportal.repository.retry import retry_on_stale
 from klientportal.repository.store import Actor, Change, Store
@@ -42,7 +43,7 @@ class ReceivableReused(DomainError):
 class ReceivableIn(BaseModel):
     """An open item issued outside the portal."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     invoice_number: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_-]{0,29}$")]
     customer_number: Annotated[Integer, Field(ge=1, le=999_999_999)]
@@ -211,17 +212,39 @@ class Receivables:
 
         return retry_on_stale(attempt, also_on_exists=True)
 
-    def listing(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Every open item (portal invoices and external items), oldest due date first."""
-        items = [external_view(r.data) for r in self.store.query_all(self.pk, keys.RECEIVABLE_PREFIX)]
-        items += [
-            invoice_view(r.data)
-            for r in self.store.query_all(self.pk, keys.INVOICE_PREFIX)
-            if r.entity == "invoice" and is_portal_open_item(r.data)
-        ]
-        if status:
-            items = [i for i in items if i["status"] == status]
-        return sorted(items, key=lambda i: (i["due_date"] or "", i["invoice_number"]))
+    def page(
+        self, status: str | None, limit: int | None, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the sub-ledger: the external items in number order, then the portal invoices
+        in invoice order (a page that ends the first part goes on into the second). The cursor
+        names its part (`e~` external, `i~` invoices) before the store's signed cursor, which is
+        bound to the part and the status filter; a page narrowed by status or to issued invoices
+        may hold fewer items than `limit` while the cursor leads on."""
+        part, _, inner = (cursor or "e~").partition("~")
+        if part not in ("e", "i"):
+            raise InvalidInput("not a cursor of this list", [FieldError("cursor", "not a cursor of this list")])
+        wanted = checked_limit(limit)
+        items: list[dict[str, Any]] = []
+        after: str | None = inner or None
+        while True:
+            scope = {"list": "receivables", "part": part, "status": status}
+            prefix = keys.RECEIVABLE_PREFIX if part == "e" else keys.INVOICE_PREFIX
+            found = self.store.query(self.pk, prefix, limit=wanted - len(items), cursor=after, scope=scope)
+            if part == "e":
+                items += [external_view(r.data) for r in found.items]
+            else:
+                items += [
+                    invoice_view(r.data) for r in found.items if r.entity == "invoice" and is_portal_open_item(r.data)
+                ]
+            items = [i for i in items if not status or i["status"] == status]
+            after = found.next_cursor
+            if after:
+                return items, f"{part}~{after}"
+            if part == "i":
+                return items, None
+            if len(items) >= wanted:
+                return items, "i~"
+            part = "i"
 
     def open_items(self) -> list[OpenItem]:
         """Every item that still has something owed (for suggestions)."""

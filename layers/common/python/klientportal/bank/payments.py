@@ -8,7 +8,8 @@ fingerprint (account, booking date, amount, KID) claimed per occurrence (BANKIN#
 0622). Booking a match writes, in one transaction: the invoice payment (invoicing's use case) or
 the external open item, the customer's credit for an overpayment, the payment record with its
 explanation, the fingerprint claim and the journal entry (series "bank": 1920 debit against 1500
-credit per customer).
+credit per customer). A payment no open item takes is booked to the suspense account 2990 at once
+(1920 against 2990), and cleared to 1500 when a person matches it (0626).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from klientportal import clock
 from klientportal.bank.matching import Allocation, Outcome
 from klientportal.bank.open_items import external_payment_change
 from klientportal.errors import DomainError
@@ -35,6 +37,8 @@ from klientportal.repository.store import Actor, Change
 
 ORE = Decimal("0.01")
 SOURCE_KIND = "bank_payment"
+CLEARED_SOURCE_KIND = "bank_payment_cleared"
+SUSPENSE_ACCOUNT = "2990"  # Øvrig kortsiktig gjeld: received, not yet known whose (decision 0626)
 
 
 class AlreadyRecorded(Exception):
@@ -111,10 +115,33 @@ class Booking:
         return self.store.get(self.pk, keys.bank_payment_sk(payment_id))
 
     def record_unmatched(self, incoming: Incoming, outcome: Outcome, actor: Actor) -> Record:
-        data = {**incoming.data(), **_outcome_data(outcome)}
-        rec = self._unmatched_record(incoming.payment_id, data)
-        changes = [Change(None, rec, "bank_payment.unmatched"), self._same_claim(incoming)]
-        return self._write(changes, actor)[0]
+        """Record a payment no open item takes, booked to the suspense account so that the bank
+        account in the ledger follows the bank; if the ledger refuses (a closed period), it is
+        recorded unbooked with the reason, and the match by hand books it in full later."""
+        base = {**incoming.data(), **_outcome_data(outcome)}
+
+        def attempt() -> Record:
+            try:
+                journal = journal_changes(self.store, self.pk, self.suspense_draft(base), actor)
+            except DomainError as exc:
+                journal, data = [], {**base, "journal": None, "not_booked": str(exc)[:300]}
+            else:
+                data = {**base, "journal": _journal_ref(journal)}
+            rec = self._unmatched_record(incoming.payment_id, data)
+            changes = [Change(None, rec, "bank_payment.unmatched"), self._same_claim(incoming), *journal]
+            return self._write(changes, actor)[0]
+
+        return retry_on_stale(attempt)
+
+    def suspense_draft(self, base: dict[str, Any]) -> JournalDraft:
+        """Series "bank": the bank account debited, the suspense account credited until a person
+        says whose payment it is."""
+        text = f"Uavklart innbetaling {base.get('kid') or base['reference']}"[:200]
+        amount = Decimal(base["amount"])
+        postings = (Posting(self.ledger_account, amount, text), Posting(SUSPENSE_ACCOUNT, -amount, text))
+        return JournalDraft(
+            "bank", date.fromisoformat(base["booking_date"]), text, SOURCE_KIND, base["payment_id"], postings
+        )
 
     def _unmatched_record(self, payment_id: str, data: dict[str, Any]) -> Record:
         return Record(
@@ -195,14 +222,15 @@ class Booking:
                             )
                         )
                 allocations.append(view)
-            draft = self.draft(base, outcome)
+            suspense = (before.data.get("journal") if before is not None else None) or None
+            draft = self.cleared_draft(base, outcome) if suspense else self.draft(base, outcome)
             journal = journal_changes(self.store, self.pk, draft, actor)
-            entry = next((c.record.data for c in journal if c.record.entity == "journal_entry"), {})
             data = {
-                **base,
+                **{k: v for k, v in base.items() if k != "not_booked"},
                 **_outcome_data(outcome),
                 "allocations": allocations,
-                "journal": {"voucher_number": entry.get("voucher_number"), "entry_sk": entry.get("entry_sk")},
+                "journal": _journal_ref(journal),
+                **({"suspense_journal": suspense} if suspense else {}),
             }
             if before is None:
                 rec = Record(self.pk, keys.bank_payment_sk(payment_id), "bank_payment", data)
@@ -247,8 +275,20 @@ class Booking:
             tuple(postings),
         )
 
+    def cleared_draft(self, base: dict[str, Any], outcome: Outcome) -> JournalDraft:
+        """Series "bank", today: a payment booked to suspense cleared to the customer sub-ledger."""
+        text = f"Avklart innbetaling {base.get('kid') or base['reference']}"[:200]
+        postings = [Posting(SUSPENSE_ACCOUNT, Decimal(base["amount"]), text)]
+        postings += [p for p in self.draft(base, outcome).postings if p.account == CUSTOMER_LEDGER]
+        return JournalDraft("bank", clock.today_oslo(), text, CLEARED_SOURCE_KIND, base["payment_id"], tuple(postings))
+
     def _write(self, changes: list[Change], actor: Actor) -> list[Record]:
         return self.store.write(self.pk, changes, actor)
+
+
+def _journal_ref(journal: list[Change]) -> dict[str, Any]:
+    entry = next((c.record.data for c in journal if c.record.entity == "journal_entry"), {})
+    return {"voucher_number": entry.get("voucher_number"), "entry_sk": entry.get("entry_sk")}
 
 
 def _outcome_data(outcome: Outcome) -> dict[str, Any]:

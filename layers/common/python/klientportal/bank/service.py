@@ -1,14 +1,16 @@
 """The bank routine's front for one client (what the handlers call): agreement, open items,
-imports, the payments and the manual-matching queue."""
+imports, the payments and the manual-matching queue. The file import (bank file formats) and the
+invoicing context (payment registration) are built when a route first needs them: one invocation
+serves one route (cold start, bench/README.md)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from klientportal.bank import imports as imp
 from klientportal.bank.agreements import LEDGER_BANK_ACCOUNT, Agreements, BankAgreement
 from klientportal.bank.matching import Allocation, OpenItem, Outcome, suggestions
 from klientportal.bank.open_items import (
@@ -17,13 +19,15 @@ from klientportal.bank.open_items import (
     open_item_of_external,
     open_item_of_invoice,
 )
-from klientportal.bank.payments import AlreadyRecorded, Booking
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation
-from klientportal.invoicing.context import InvoicingContext
-from klientportal.invoicing.delivery import Adapters
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Page, Store
+
+if TYPE_CHECKING:
+    from klientportal.bank.imports import BankImports
+    from klientportal.invoicing.context import InvoicingContext
+    from klientportal.invoicing.delivery import Adapters
 
 UPLOAD_PREFIX = "bank/"
 UPLOAD_SECONDS = 900
@@ -48,15 +52,28 @@ class BankService:
     ) -> None:
         self.store = store
         self.client_id = client_id
-        self.ctx = InvoicingContext(store, client_id, adapters)
-        self.pk = self.ctx.pk
+        self.adapters = adapters
+        self.pk = keys.client_pk(client_id)
         self.agreements = Agreements(store, client_id)
         self.receivables = Receivables(store, client_id)
         self.s3, self.inbound_bucket = s3, inbound_bucket
-        self.imports = imp.BankImports(
+        self.originals_bucket, self.sqs, self.queue_name = originals_bucket, sqs, queue_name
+
+    @cached_property
+    def ctx(self) -> InvoicingContext:
+        from klientportal.invoicing.context import InvoicingContext
+
+        return InvoicingContext(self.store, self.client_id, self.adapters)
+
+    @cached_property
+    def imports(self) -> BankImports:
+        from klientportal.bank.imports import BankImports
+
+        sqs, queue_name = self.sqs, self.queue_name
+        return BankImports(
             self.ctx,
-            s3,
-            originals_bucket,
+            self.s3,
+            self.originals_bucket,
             (lambda: sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]) if sqs is not None else None,
             sqs,
         )
@@ -173,6 +190,8 @@ class BankService:
         outcome = Outcome("matched", "manual", f"matched by hand to {names} by {actor.email or actor.sub}", allocations)
         agreement = self.agreements.agreement()
         ledger = (agreement.ledger_account_of(rec.data.get("account")) if agreement else None) or LEDGER_BANK_ACCOUNT
+        from klientportal.bank.payments import AlreadyRecorded, Booking
+
         try:
             booked = Booking(self.ctx, ledger).book(None, outcome, actor, before=rec)
         except AlreadyRecorded:

@@ -39,7 +39,7 @@ class KidError(ValueError):
 class KidSettings(BaseModel):
     """How a client's KIDs are made. `length` counts every character including the control."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     algorithm: KidAlgorithm = KidAlgorithm.MOD10
     length: int = Field(default=10, ge=MIN_LENGTH, le=MAX_LENGTH)

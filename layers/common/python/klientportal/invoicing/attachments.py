@@ -14,13 +14,15 @@ import base64
 import binascii
 import hashlib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from klientportal.errors import FieldError, InvalidInput, RuleViolation
-from klientportal.invoicing import models as m
 from klientportal.invoicing.delivery import DocumentFiles
+
+if TYPE_CHECKING:  # the handler checks sizes with this module; the invoice models are for the use cases
+    from klientportal.invoicing import models as m
 
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
@@ -39,6 +41,8 @@ def decode(content_base64: str) -> bytes:
 
 def store(files: DocumentFiles, invoice_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Check every attachment, then put each in S3; returns the metadata the draft keeps."""
+    from klientportal.invoicing import models as m
+
     if len(items) > MAX_ATTACHMENTS:
         raise InvalidInput(f"at most {MAX_ATTACHMENTS} attachments", [FieldError("attachments", "too many")])
     checked = []
@@ -93,6 +97,8 @@ def store(files: DocumentFiles, invoice_id: str, items: list[dict[str, Any]]) ->
 
 def load(files: DocumentFiles, stored: list[dict[str, Any]]) -> tuple[m.Attachment, ...]:
     """The attachments of an invoice from S3, each checked against its recorded hash."""
+    from klientportal.invoicing import models as m
+
     out = []
     for meta in stored:
         content = files.get(meta["key"])
@@ -113,6 +119,8 @@ def with_attachments(
     invoice: m.Invoice, data: dict[str, Any], files: DocumentFiles, first: tuple[m.Attachment, ...] = ()
 ) -> m.Invoice:
     """`invoice` with `first` (e.g. its own PDF) and the stored attachments of `data`, validated."""
+    from klientportal.invoicing import models as m
+
     attached = first + load(files, data.get("attachments") or [])
     if not attached:
         return invoice

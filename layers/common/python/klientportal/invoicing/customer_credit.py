@@ -2,8 +2,8 @@
 
 The credit grows in the same transaction as the invoice change that creates it (a payment beyond
 what was owed, a credit note on an invoice already paid), so the sum of the entries is always the
-sum of the invoices' `overpaid_amount`. Using the credit (a refund, or settling a later invoice)
-is the bank routine's to add.
+sum of the invoices' `overpaid_amount`. A later invoice of the same customer can be settled from
+it (`credit_settlement`, 0165); a refund to the customer's account is not built yet.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from klientportal.adapters.email import EmailSender, LocalSesEmailSender, SesEma
 from klientportal.adapters.print_centre import HttpPrintCentre, PrintCentre, SimulatedPrintCentre
 from klientportal.adapters.svea import Collection, HttpSvea, SimulatedSvea
 from klientportal.errors import DomainError
-from klientportal.invoicing.documents import peppol_id_of
+from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.settings import settings
 
 CHANNELS = ("email", "ehf", "print")
@@ -47,6 +47,11 @@ RECIPIENT_FIELDS = ("customer_number", "name", "email", "address", "orgnr", "pep
 def recipient_of(customer: dict[str, Any]) -> dict[str, Any]:
     """What delivery needs of a customer, kept on the invoice when it is issued (decision 0407)."""
     return {k: customer[k] for k in RECIPIENT_FIELDS if customer.get(k) is not None}
+
+
+def peppol_id_of(customer: dict[str, Any]) -> str | None:
+    """Where the customer's EHF goes: its own participant id, else 0192:<orgnr>."""
+    return customer.get("peppol_id") or (orgnr_participant_id(customer["orgnr"]) if customer.get("orgnr") else None)
 
 
 def check_address(channel: str, customer: dict[str, Any]) -> None:

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from klientportal.errors import FieldError, InvalidInput
-from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.invoicing import models as m
 from klientportal.invoicing.calc import Calculation, calculate, line_amounts
+from klientportal.invoicing.delivery import peppol_id_of
 from klientportal.invoicing.settings import InvoiceSettings
 from klientportal.reference.vat_codes import get_vat_code
 
@@ -98,11 +98,6 @@ def seller_of(settings: InvoiceSettings, client_name: str, orgnr: str) -> m.Sell
         email=settings.email,
         phone=settings.phone,
     )
-
-
-def peppol_id_of(customer: dict[str, Any]) -> str | None:
-    """Where the customer's EHF goes: its own participant id, else 0192:<orgnr>."""
-    return customer.get("peppol_id") or (orgnr_participant_id(customer["orgnr"]) if customer.get("orgnr") else None)
 
 
 def buyer_of(customer: dict[str, Any]) -> m.Buyer:

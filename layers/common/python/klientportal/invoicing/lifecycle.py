@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klientportal.errors import DomainError, RuleViolation
 from klientportal.invoicing.records import InvoiceStatus
-from klientportal.invoicing.settings import ReminderLaw, late_interest
+
+if TYPE_CHECKING:  # the settings models are for the reminder rules; balances and statuses need none
+    from klientportal.invoicing.settings import ReminderLaw
 
 S = InvoiceStatus
 DRAFT, ISSUED, SENT, DELIVERY_FAILED = S.DRAFT, S.ISSUED, S.SENT, S.DELIVERY_FAILED
@@ -139,6 +141,8 @@ def plan_reminder(
     - The second reminder is the inkassovarsel (inkassoloven § 9: written, ≥ 14 days to pay, says
       that the claim goes to collection); fees for at most two (§ 1-3).
     """
+    from klientportal.invoicing.settings import late_interest
+
     if data["status"] not in (SENT, PARTLY_PAID, REMINDED):
         return ReminderPlan(False, f"the invoice is {data['status']}")
     left = outstanding(data)

@@ -51,7 +51,7 @@ class Payment(BaseModel):
     """A payment of an invoice as the bank (or a user) reports it. `payment_id` is the bank's id:
     the same id with the same content is one payment (a replay), with other content a conflict."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     payment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
     amount: Decimal = Field(gt=0)
@@ -71,7 +71,7 @@ class Payment(BaseModel):
 class StoredPayment(Payment):
     """A payment entry of a stored invoice; `overpaid` is the part of it beyond what was owed."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
 
     overpaid: Decimal = Decimal("0.00")
 
@@ -79,7 +79,7 @@ class StoredPayment(Payment):
 class StoredInvoice(BaseModel):
     """The `data` of an invoice or credit note item."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
 
     id: str
     kind: InvoiceKind
@@ -140,7 +140,7 @@ class CustomerCredit(BaseModel):
     """What the client owes a customer (overpayments, credit notes beyond what was left to pay),
     per currency, with the entries it came from. Item CUSTOMER_CREDIT#<customer number>."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     customer_number: int
     balances: dict[str, Decimal] = {}

@@ -20,8 +20,7 @@ from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing import lifecycle as lc
 from klientportal.invoicing import messages
 from klientportal.invoicing.context import InvoicingContext
-from klientportal.invoicing.delivery import DeliveryAddressMissing, ReceiverCannotTakeEhf, check_address
-from klientportal.invoicing.documents import peppol_id_of
+from klientportal.invoicing.delivery import DeliveryAddressMissing, ReceiverCannotTakeEhf, check_address, peppol_id_of
 from klientportal.invoicing.records import InvoiceKind
 from klientportal.invoicing.renditions import Renditions
 from klientportal.repository import keys

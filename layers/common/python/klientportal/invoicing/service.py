@@ -1,6 +1,8 @@
 """The invoicing routine's use cases behind one front for the handlers: settings, drafts, issuing,
 renditions, sending and receipts, payments, dunning and debt collection. Each lives in its own
 module and works on an `InvoicingContext`; the bank routine uses `payments.Payments` directly.
+Each use case is imported and built when a route first asks for it (one invocation serves one route:
+the EHF builder, the journal and the dunning rules are not every request's cold start; bench/).
 
 Every state change is one `Store.write` (audited; the audit action is the domain event on the bus:
 invoice.issued, invoice.sent, invoice.delivery_failed, invoice.reminded, ...).
@@ -10,27 +12,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from klientportal.adapters.receipts import Receipt
 from klientportal.errors import NotFound
 from klientportal.invoicing import customer_credit
-from klientportal.invoicing.collection import DebtCollection
 from klientportal.invoicing.context import InvoicingContext, SettingsMissing
 from klientportal.invoicing.delivery import Adapters
-from klientportal.invoicing.drafts import Drafts
-from klientportal.invoicing.dunning import Dunning, run_reminders
-from klientportal.invoicing.issuing import Issuing
-from klientportal.invoicing.payments import Payments
 from klientportal.invoicing.records import Payment
-from klientportal.invoicing.renditions import Renditions
-from klientportal.invoicing.sending import Sending
 from klientportal.invoicing.settings import InvoiceSettings, ReminderLaw
-from klientportal.invoicing.settings_service import InvoiceSettingsService
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Store
 
-__all__ = ["InvoiceService", "SettingsMissing", "run_reminders"]
+if TYPE_CHECKING:
+    from klientportal.adapters.receipts import Receipt
+    from klientportal.invoicing.collection import DebtCollection
+    from klientportal.invoicing.drafts import Drafts
+    from klientportal.invoicing.dunning import Dunning
+    from klientportal.invoicing.issuing import Issuing
+    from klientportal.invoicing.payments import Payments
+    from klientportal.invoicing.renditions import Renditions
+    from klientportal.invoicing.sending import Sending
+
+__all__ = ["InvoiceService", "SettingsMissing"]
 
 
 class InvoiceService:
@@ -56,14 +61,57 @@ class InvoiceService:
             ctx.repo,
             ctx.files,
         )
-        self.drafts, self.issuing, self.renditions = Drafts(ctx), Issuing(ctx), Renditions(ctx)
-        self.sending, self.payments, self.dunning = Sending(ctx), Payments(ctx), Dunning(ctx)
-        self.collection = DebtCollection(ctx)
+
+    @cached_property
+    def drafts(self) -> Drafts:
+        from klientportal.invoicing.drafts import Drafts
+
+        return Drafts(self.ctx)
+
+    @cached_property
+    def issuing(self) -> Issuing:
+        from klientportal.invoicing.issuing import Issuing
+
+        return Issuing(self.ctx)
+
+    @cached_property
+    def renditions(self) -> Renditions:
+        from klientportal.invoicing.renditions import Renditions
+
+        return Renditions(self.ctx)
+
+    @cached_property
+    def sending(self) -> Sending:
+        from klientportal.invoicing.sending import Sending
+
+        return Sending(self.ctx)
+
+    @cached_property
+    def payments(self) -> Payments:
+        from klientportal.invoicing.payments import Payments
+
+        return Payments(self.ctx)
+
+    @cached_property
+    def dunning(self) -> Dunning:
+        from klientportal.invoicing.dunning import Dunning
+
+        return Dunning(self.ctx)
+
+    @cached_property
+    def collection(self) -> DebtCollection:
+        from klientportal.invoicing.collection import DebtCollection
+
+        return DebtCollection(self.ctx)
 
     def settings_view(self) -> dict[str, Any]:
+        from klientportal.invoicing.settings_service import InvoiceSettingsService
+
         return InvoiceSettingsService(self.ctx).view()
 
     def put_settings(self, body: InvoiceSettings, version: int | None, actor: Actor) -> dict[str, Any]:
+        from klientportal.invoicing.settings_service import InvoiceSettingsService
+
         return InvoiceSettingsService(self.ctx).put(body, version, actor)
 
     def create_draft(self, body: dict[str, Any], actor: Actor) -> Record:
@@ -103,6 +151,29 @@ class InvoiceService:
         if self.repo.customer(customer_number) is None:
             raise NotFound(f"no customer {customer_number}")
         return customer_credit.view(self.repo.customer_credit(customer_number), customer_number)
+
+    def settle_from_credit(
+        self,
+        customer_number: int,
+        *,
+        invoice_id: str,
+        settlement_id: str,
+        amount: Decimal | None,
+        version: int,
+        actor: Actor,
+    ) -> tuple[dict[str, Any], Record, bool]:
+        from klientportal.invoicing.credit_settlement import settle
+
+        credit, invoice, new = settle(
+            self.ctx,
+            customer_number,
+            invoice_id=invoice_id,
+            settlement_id=settlement_id,
+            amount=amount,
+            version=version,
+            actor=actor,
+        )
+        return customer_credit.view(credit, customer_number), invoice, new
 
     def payment_request(self, invoice_id: str, actor: Actor) -> Record:
         return self.dunning.payment_request(invoice_id, actor)

@@ -23,7 +23,7 @@ from klientportal.validation.norwegian import BankAccount, Bic, Email, Iban, Pho
 class InvoiceSettings(BaseModel):
     """What a client's invoices say about the seller and how they are numbered and paid."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     seller_name: Annotated[Text, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="Name on the invoice; default the client's name"
@@ -53,7 +53,7 @@ class ReminderLaw(BaseModel):
     1 January) and half-yearly (forsinkelsesrenten, 1 January and 1 July). See docs/invoicing.md.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     inkassosats: Decimal = Field(
         default=Decimal("700"),

@@ -28,8 +28,6 @@ from klientportal.payments import settings as payment_settings
 from klientportal.payments.business_days import is_business_day, next_business_day
 from klientportal.payments.ports import ApprovalWorkflow
 from klientportal.payments.step_up import StepUpPolicy
-from klientportal.registers import names
-from klientportal.registers.service import REGISTERS
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Page, Store
@@ -161,7 +159,7 @@ class PaymentBatchService:
     def _frozen_lines(self, vouchers: Sequence[Record], proposal_id: str) -> builtins.list[dict[str, Any]]:
         """The batch lines of `vouchers`, computed afresh, or LinesRefused naming each voucher at fault."""
         numbers = {(v.data.get("details") or {}).get("supplier_number") for v in vouchers}
-        supplier_keys = [(self.pk, REGISTERS[names.SUPPLIERS].sk(int(n))) for n in numbers if n is not None]
+        supplier_keys = [(self.pk, keys.register_sk("supplier", int(n))) for n in numbers if n is not None]
         suppliers = self.store.get_many(supplier_keys)
         pending = supplier_accounts.pending_by_supplier(self.store, self.client_id)
         lines, errors = [], []
@@ -179,7 +177,7 @@ class PaymentBatchService:
                 continue
             raw = (voucher.data.get("details") or {}).get("supplier_number")
             number = int(raw) if raw is not None else 0
-            supplier = suppliers.get((self.pk, REGISTERS[names.SUPPLIERS].sk(number))) if number else None
+            supplier = suppliers.get((self.pk, keys.register_sk("supplier", number))) if number else None
             if supplier is None:
                 errors.append(FieldError(where, "a batch pays suppliers of the register: choose the supplier"))
                 continue

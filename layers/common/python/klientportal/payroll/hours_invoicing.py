@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from klientportal.errors import FieldError, InvalidInput, RuleViolation
-from klientportal.invoicing.drafts import Drafts
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
+
+if TYPE_CHECKING:  # the caller gives the invoicing use case; importing it is the invoicing handler's cost
+    from klientportal.invoicing.drafts import Drafts
 
 MAX_ENTRIES = 40  # + the draft, each with its audit event, within one DynamoDB transaction
 MAX_DAYS = 93

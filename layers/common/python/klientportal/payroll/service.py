@@ -13,7 +13,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from klientportal import clock
@@ -30,19 +30,17 @@ from klientportal.errors import (
     RuleViolation,
     StaleVersion,
 )
-from klientportal.formats.amelding import write_amelding
-from klientportal.ledger.journal import JournalDraft, Posting, journal_changes
 from klientportal.payments.ports import ApprovalWorkflow
-from klientportal.payroll import calculation as calc
-from klientportal.payroll import payslips, salary_payments
-from klientportal.payroll.amelding_build import build_amelding
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
-from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
-from klientportal.payroll.timesheets import Timesheets
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
+
+if TYPE_CHECKING:
+    from klientportal.ledger.journal import JournalDraft
+    from klientportal.payroll import calculation as calc
+
 
 OSLO = ZoneInfo("Europe/Oslo")
 STEP_UP_LEVELS = frozenset({"bankid", "idporten-loa-high"})
@@ -111,6 +109,8 @@ class PayrollService:
         return self.store.query_all(self.pk, keys.register_prefix("employee"))
 
     def fetch_tax_cards(self, body: TaxCardFetchIn, actor: Actor) -> dict[str, Any]:
+        from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+
         employees = self._employees()
         staff = [
             Employed(
@@ -162,6 +162,9 @@ class PayrollService:
 
     # runs -------------------------------------------------------------------------------------
     def create_run(self, body: RunIn, actor: Actor) -> dict[str, Any]:
+        from klientportal.payroll import calculation as calc
+        from klientportal.payroll.timesheets import Timesheets
+
         settings = self._required_settings()
         first, last = _month_bounds(body.period)
         period_rec = self.store.get(self.pk, keys.payroll_period_sk(body.period))
@@ -380,6 +383,9 @@ class PayrollService:
 
     # approval and the journal -----------------------------------------------------------------
     def approve_run(self, run_id: str, principal: Principal, actor: Actor) -> dict[str, Any]:
+        from klientportal.ledger.journal import journal_changes
+        from klientportal.payroll import salary_payments
+
         run = self._run(run_id)
         if principal.auth_level not in STEP_UP_LEVELS:
             raise Forbidden(
@@ -446,6 +452,8 @@ class PayrollService:
     def _issue_after_approval(self, run: dict[str, Any], actor: Actor) -> bool:
         """The approved run's payment batch and payslips (decisions 0921, 0920); True when anything
         was left to do."""
+        from klientportal.payroll import payslips
+
         batched = self._batch_payments(run["run_id"], actor)
         employer = (self.client.name, self.client.orgnr)
         return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0 or batched
@@ -454,6 +462,7 @@ class PayrollService:
         """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
         with the run's `payment_batch_id`: a retry finds the id and makes nothing."""
         from klientportal.payments.batches import PaymentBatchService
+        from klientportal.payroll import salary_payments
 
         run = self._run(run_id)
         if run.data.get("payment_batch_id"):
@@ -485,6 +494,9 @@ class PayrollService:
     def a_melding_xml(
         self, run_id: str, replaces: str | None = None, message_id: str | None = None, delivered_at: str | None = None
     ) -> bytes:
+        from klientportal.formats.amelding import write_amelding
+        from klientportal.payroll.amelding_build import build_amelding
+
         run = self._run(run_id)
         slips = self.payslips(run_id)
         ids = {
@@ -568,6 +580,8 @@ class PayrollService:
 
 def journal_draft(run: dict[str, Any]) -> JournalDraft:
     """The run's entry in series "lonn": salary, withholding, contribution, accruals, OTP (aggregated)."""
+    from klientportal.ledger.journal import JournalDraft, Posting
+
     t = run["totals"]
     d = Decimal
     contribution = d(t["contribution"])

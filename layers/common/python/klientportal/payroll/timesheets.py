@@ -20,8 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from klientportal import clock
 from klientportal.api.types import decimal_type
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
-from klientportal.registers import names
-from klientportal.registers.service import REGISTERS
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
@@ -99,7 +97,7 @@ class Timesheets:
         self.pk = keys.client_pk(client_id)
 
     def _employee(self, employee_number: int) -> Record:
-        rec = self.store.get(self.pk, REGISTERS[names.EMPLOYEES].sk(employee_number))
+        rec = self.store.get(self.pk, keys.register_sk("employee", employee_number))
         if rec is None:
             raise NotFound(f"no employee {employee_number}")
         return rec

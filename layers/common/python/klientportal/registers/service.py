@@ -258,7 +258,7 @@ class RegisterService:
 class CustomAccount(BaseModel):
     """A client's own account beside the standard chart, mapped to a SAF-T standard account."""
 
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "defer_build": True}
     number: str
     name: str
     type: str

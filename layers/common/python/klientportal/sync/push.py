@@ -32,7 +32,6 @@ from klientportal.errors import AlreadyExists, DomainError, FieldError, InvalidI
 from klientportal.reference.chart_of_accounts import get_account, standard_chart
 from klientportal.reference.vat_codes import get_vat_code
 from klientportal.registers import names
-from klientportal.registers.service import REGISTERS, CustomAccount, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.records import Record, canonical_json
 from klientportal.repository.store import Actor, Change, Store
@@ -49,7 +48,7 @@ class SyncConflict(DomainError):
 class VatCodeMapping(BaseModel):
     """A VAT code of the bureau's system and the standard code (SAF-T) it means."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,10}$")
     standard_code: str = Field(pattern=r"^[0-9]{1,2}$")
     description: str = Field(min_length=1, max_length=200)
@@ -58,7 +57,7 @@ class VatCodeMapping(BaseModel):
 class DimensionValue(BaseModel):
     """A value of a free dimension of the bureau's system (beyond department and project)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     dimension: str = Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")
     code: str = Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")
     name: str = Field(min_length=1, max_length=200)
@@ -82,6 +81,8 @@ def _validated(model: type[BaseModel], data: dict[str, Any]) -> BaseModel:
 
 
 def _account(store: Store, client_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from klientportal.registers.service import CustomAccount  # the register service: master data pushes only
+
     account = _validated(CustomAccount, data)
     assert isinstance(account, CustomAccount)
     if get_account(account.number) is not None:
@@ -102,9 +103,10 @@ def _account(store: Store, client_id: str, data: dict[str, Any]) -> tuple[str, d
 
 
 def _register(register: str) -> Callable[[Store, str, dict[str, Any]], tuple[str, dict[str, Any]]]:
-    spec = REGISTERS[register]
-
     def build(store: Store, client_id: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        from klientportal.registers.service import REGISTERS, RegisterService
+
+        spec = REGISTERS[register]
         body = _validated(spec.create, data)
         customer = getattr(body, "customer_number", None)
         if (
@@ -238,7 +240,7 @@ class Push:
 
 
 class PostingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     account: str = Field(min_length=4, max_length=6)
     amount: Decimal
     text: str = Field(min_length=1, max_length=200)

@@ -69,11 +69,15 @@ class _Input(BaseModel):
 
 
 class BureauLicence(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # bureau routes only
+
     licence_number: str
     modules: list[Module]
 
 
 class Bureau(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # bureau routes only
+
     bureau_id: str
     name: str
     orgnr: str
@@ -82,6 +86,8 @@ class Bureau(BaseModel):
 
 class ExternalLicence(BaseModel):
     """The client's licence as registered with the licence holder (the software vendor)."""
+
+    model_config = ConfigDict(defer_build=True)  # built as a part of `Client`
 
     status: LicenceStatus
     licence_number: str | None = None

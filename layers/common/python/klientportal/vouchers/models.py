@@ -37,7 +37,7 @@ class DocumentType(StrEnum):
 class Extracted(BaseModel, Generic[T]):
     """One extracted value with its confidence (0 = not found or pure guess, 1 = exact)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     value: T | None = None
     confidence: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -55,7 +55,7 @@ class Extracted(BaseModel, Generic[T]):
 class VoucherLine(BaseModel):
     """One invoice line. `unit_price` is per `base_quantity` units (UBL BaseQuantity, default 1)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     description: Extracted[str] = Extracted[str]()
     quantity: Extracted[Decimal] = Extracted[Decimal]()
@@ -70,7 +70,7 @@ class VoucherLine(BaseModel):
 class VatSubtotal(BaseModel):
     """VAT for one category and rate (UBL TaxSubtotal)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     category: str | None = None
     rate: Decimal | None = None
@@ -82,7 +82,7 @@ class VatSubtotal(BaseModel):
 class Totals(BaseModel):
     """Document totals (UBL LegalMonetaryTotal plus the VAT total)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line_extension: Extracted[Decimal] = Extracted[Decimal]()
     allowance_total: Extracted[Decimal] = Extracted[Decimal]()
@@ -98,7 +98,7 @@ class Totals(BaseModel):
 class ExtractedVoucher(BaseModel):
     """A voucher's data as read from one source, before anyone has looked at it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: VoucherSource
     document_type: Extracted[DocumentType] = Extracted[DocumentType]()

@@ -17,12 +17,10 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import AlreadyExists, FieldError, NotFound, RuleViolation, StaleVersion
-from klientportal.registers import names
-from klientportal.registers.service import REGISTERS
+from klientportal.formats.kid import validate_kid
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
-from klientportal.vouchers.checks import kid_is_valid
 from klientportal.vouchers.ehf_rules import require_not_blocked
 from klientportal.vouchers.records import Status
 from klientportal.vouchers.workflow import VoucherService
@@ -93,7 +91,7 @@ def payment_line(voucher: dict[str, Any], supplier: dict[str, Any] | None) -> di
     if account is None:
         errors.append(FieldError("bank_account", "no valid bank account or IBAN on the voucher or its supplier"))
     kid = details.get("kid")
-    if kid and not kid_is_valid(str(kid)):
+    if kid and not validate_kid(str(kid)):
         errors.append(FieldError("kid", "the KID fails its MOD10/MOD11 check; correct it or remove it"))
     if errors:
         raise NotPayable("the voucher cannot be paid from a proposal", errors)
@@ -155,7 +153,7 @@ class PaymentProposalService:
             require_not_blocked(voucher.data, "paid")
             number = (voucher.data.get("details") or {}).get("supplier_number")
             supplier = (
-                self.store.get(self.pk, REGISTERS[names.SUPPLIERS].sk(int(number))) if number is not None else None
+                self.store.get(self.pk, keys.register_sk("supplier", int(number))) if number is not None else None
             )
             line = payment_line(voucher.data, supplier.data if supplier else None)
             lines = list(proposal.data["lines"]) if proposal else []

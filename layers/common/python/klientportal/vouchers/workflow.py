@@ -9,6 +9,8 @@ in_attestation ──a step rejects (comment) / expires──> rejected (coded /
 in_attestation is the attestation workflow's (Step Functions, 0501): it alone moves the voucher on.
 EHF failing fatal rules: no approval, attestation or payment until validation-override (reason) or
 correction-request ──> correction_requested (0269). The checks are recomputed on every change (0268).
+The checks, the supplier register and the journal are imported by the changes that use them, not by
+the reads (cold start, bench/README.md).
 """
 
 from __future__ import annotations
@@ -19,16 +21,13 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
-from klientportal.ledger.journal import JournalDraft, journal_changes
 from klientportal.reference.chart_of_accounts import get_account
 from klientportal.reference.vat_codes import get_vat_code
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import SYSTEM, Actor, Change, Page, Store
 from klientportal.vouchers import attestation_flow
-from klientportal.vouchers.current_checks import recheck
 from klientportal.vouchers.ehf_rules import fatal_rules, require_not_blocked
-from klientportal.vouchers.interpret import coding_stats_change, supplier_by_number
 from klientportal.vouchers.ledger import (
     SUPPLIER_LEDGER,
     VAT_TOLERANCE,
@@ -128,6 +127,8 @@ class VoucherService:
             details[name] = value
         data = {**rec.data, "details": details}
         if "supplier_number" in changes:
+            from klientportal.vouchers.interpret import supplier_by_number
+
             supplier = (
                 supplier_by_number(self.store, self.client_id, changes["supplier_number"])
                 if changes["supplier_number"] is not None
@@ -154,6 +155,8 @@ class VoucherService:
         changes = [Change(rec, after, "voucher.coded")]
         supplier = (rec.data.get("details") or {}).get("supplier_number")
         if supplier is not None:
+            from klientportal.vouchers.interpret import coding_stats_change
+
             changes.append(
                 coding_stats_change(self.store, self.client_id, int(supplier), rec.data.get("coding") or [], checked)
             )
@@ -298,6 +301,8 @@ class VoucherService:
 
     # ---- bureau side ------------------------------------------------------------------------
     def book(self, voucher_id: str, version: int, actor: Actor) -> Record:
+        from klientportal.ledger.journal import JournalDraft, journal_changes
+
         rec = self._current(voucher_id, version)
         self._require(rec, BOOKABLE, "book")
         details = rec.data.get("details") or {}
@@ -427,6 +432,8 @@ class VoucherService:
             entry["comment"] = comment
         data = {**data, "history": [*(rec.data.get("history") or []), entry][-50:]}
         if data.get("extracted"):
+            from klientportal.vouchers.current_checks import recheck  # the checks: for changes, not reads
+
             data["checks"] = recheck(data)
         return Record(
             rec.pk,
