@@ -1,7 +1,9 @@
 """A payroll run end to end on the local stack's pieces: N employees (default 1000) registered,
-their tax cards fetched, the run computed, approved (step-up) and its a-melding written, through the
-real handlers and the local gateway against a moto server. Time and AWS calls per step and per
-employee (bench/aws_calls.py). Run from the repository root:
+their tax cards fetched, the run computed (every 10th with deductions, every 7th starting inside the
+month), approved (step-up) and its a-melding written, through the real handlers and the local
+gateway against the local stack's moto server (infra.local.moto_server: DynamoDB's transaction
+semantics). Time, AWS and DynamoDB calls per step and per employee (bench/aws_calls.py). Run from
+the repository root:
 .venv/bin/python -m bench.bench_payroll_run [--employees 1000]
 """
 
@@ -49,25 +51,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--employees", type=int, default=1000)
     args = parser.parse_args()
-    from moto.server import ThreadedMotoServer
-
-    from infra.local import environment, resources, seed
+    from infra.local import environment, moto_lambda, moto_server, resources, seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal.auth.tokens import DevIssuer
     from klientportal.bootstrap import store, tenancy_service
+    from klientportal.payments.step_up import DEFAULT_ACR_VALUES
     from klientportal.registers.service import REGISTERS, RegisterService
     from klientportal.repository.store import SYSTEM
+    from klientportal.workflows import executions
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server, endpoint = moto_server.start()  # the local stack's moto: DynamoDB's transaction semantics (0706)
     tmp = tempfile.mkdtemp()
-    _, port = server.get_host_and_port()
+    port = endpoint.rsplit(":", 1)[1]
     os.environ.update(
         {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "MOTO_PORT": str(port),
+            "AWS_ENDPOINT_URL": endpoint,
+            "MOTO_PORT": port,
             "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
@@ -77,9 +78,11 @@ def main() -> int:
     environment.apply(resources.create_all())
     seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
-    gateway = Gateway(Invoker(), issuer.verifier())
+    invoker = Invoker()
+    moto_lambda.install(invoker.invoke_deployed)  # the payroll-approval workflow's Lambda tasks, in-process
+    gateway = Gateway(invoker, issuer.verifier())
     admin = "post@hansenbygg.no"
-    plain, bankid = issuer.issue(admin), issuer.issue(admin, auth_level="bankid")
+    plain = issuer.issue(admin)
     client = "c-hansenbygg"
     base = f"/clients/{client}"
     n = args.employees
@@ -93,7 +96,7 @@ def main() -> int:
             "first_name": "Ansatt",
             "last_name": f"Nr {i}",
             "national_id": nid,
-            "employment_start": "2025-01-01",
+            "employment_start": "2026-03-16" if i % 7 == 0 else "2025-01-01",
             "bank_account": "86011117947",
             "occupation_code": "7115108",
             "pension_percentage": "2",
@@ -105,6 +108,8 @@ def main() -> int:
         }
         if i % 5 == 0:
             hours[str(i)] = {"hours": "142.5", "overtime_hours": "3.25"}
+        if i % 10 == 1:
+            hours[str(i)] = {"deductions": [{"kind": "union_dues", "amount": "450.00", "account": "12345678903"}]}
         registers.create(spec, spec.create.model_validate(item), SYSTEM)
     setup_s = time.perf_counter() - started
 
@@ -118,7 +123,14 @@ def main() -> int:
         assert status < 300, (method, path, status, raw[:500])
         return (json.loads(raw) if raw[:1] in b"{[" else {"bytes": len(raw)}), elapsed, calls
 
-    call("PUT", f"{base}/payroll-settings", {"business_orgnr": "974760673", "zone": "1"})
+    settings = {
+        "business_orgnr": "974760673",
+        "zone": "1",
+        "tax_account": "76940501004",
+        "withholding_kid": "20260311",
+        "contribution_kid": "97400016",
+    }
+    call("PUT", f"{base}/payroll-settings", settings)
     rows = []
     _, s, c = call("POST", f"{base}/tax-card-orders", {"income_year": 2026})
     rows.append(("POST /tax-card-orders", s, c))
@@ -128,15 +140,34 @@ def main() -> int:
     run_id = run["run_id"]
     _, s, c = call("GET", f"{base}/payroll-runs/{run_id}")
     rows.append(("GET /payroll-runs/{id}", s, c))
+    now = int(time.time())  # a fresh BankID sign-in (the payments' step-up rule: at most 300 s old)
+    bankid = issuer.issue(admin, auth_level=DEFAULT_ACR_VALUES[0], auth_time=now, now=now)
     _, s, c = call("POST", f"{base}/payroll-runs/{run_id}/approval", token=bankid)
-    rows.append(("POST …/approval (step-up)", s, c))
+    rows.append(("POST …/approval (step-up: the decision)", s, c))
+    execution = run["approval"]["execution"]
+    with AwsCalls() as c:  # the workflow after the decision: book, issue the payslips, make the batch
+        t0 = time.perf_counter()
+        while executions.describe(execution)["status"] == "RUNNING":
+            time.sleep(0.2)
+        s = time.perf_counter() - t0
+    status = executions.describe(execution)["status"]
+    assert status == "SUCCEEDED", status
+    rows.append(("workflow: Book → IssuePayslips → BatchPayments (incl. its polling)", s, c))
     _, s, c = call("GET", f"{base}/payroll-runs/{run_id}/a-melding")
     rows.append(("GET …/a-melding", s, c))
-    print(f"{n} employees (every 5th hourly); registering them took {setup_s:.1f} s (not in the table)\n")
-    print("| step | s | AWS calls | per employee | of which |")
-    print("|---|---:|---:|---:|---|")
+    print(
+        f"{n} employees (every 5th hourly, every 7th starting on 16 March, every 10th with union dues); "
+        f"registering them took {setup_s:.1f} s (not in the table)\n"
+    )
+    print("| step | s | AWS calls | DynamoDB calls | DynamoDB per employee | of which |")
+    print("|---|---:|---:|---:|---:|---|")
     for name, seconds, calls in rows:
-        print(f"| {name} | {seconds:.2f} | {calls.total} | {calls.total / n:.2f} | {calls.summary()} |")
+        dynamodb = sum(k for op, k in calls.calls.items() if op.startswith("dynamodb."))
+        print(f"| {name} | {seconds:.2f} | {calls.total} | {dynamodb} | {dynamodb / n:.3f} | {calls.summary()} |")
+    total_s = sum(seconds for _, seconds, _ in rows)
+    total_dynamodb = sum(k for _, _, c in rows for op, k in c.calls.items() if op.startswith("dynamodb."))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nend to end: {total_s:.1f} s, {total_dynamodb / n:.3f} DynamoDB calls per employee; load {load}")
     server.stop()
     return 0
 

@@ -265,6 +265,15 @@ STATE_MACHINES: tuple[StateMachine, ...] = (
         resources={"PaymentBatchesOutgoing": "queue:payment-batches-outgoing"},
         timeout_s=30 * 24 * HOUR,
     ),
+    # payroll (h-payflow, decision 0930): the run's approval, then its booking, payslips and payment batch
+    StateMachine(
+        name="payroll-approval",
+        definition="functions/workflows/payroll-approval.asl.json",
+        description="Approval of a payroll run (step-up) as a human task with expiry; on approval the run "
+        "booked in series lonn, its payslips issued and its payment batch made, each once; a rejection returns it",
+        tasks={"PayrollTasks": "payroll-tasks"},
+        timeout_s=30 * 24 * HOUR,
+    ),
 )
 
 _READ_TABLE = Access("table:main")
@@ -410,6 +419,10 @@ def _billing_routes() -> tuple[Route, ...]:
         Route("GET", "/bureau/usage", "billing.bureau.usage.read"),
         Route("GET", "/bureau/price-lists", "billing.prices.read"),
         Route("POST", "/bureau/price-lists", "billing.prices.write"),
+        Route("POST", "/bureau/price-lists/{valid_from}/end", "billing.prices.write"),
+        Route("GET", "/platform/price-lists", "billing.platform.prices.read"),
+        Route("POST", "/platform/price-lists", "billing.platform.prices.write"),
+        Route("POST", "/platform/price-lists/{valid_from}/end", "billing.platform.prices.write"),
         Route("GET", "/bureau/billing/settings", "billing.settings.read"),
         Route("PUT", "/bureau/billing/settings", "billing.settings.write"),
         Route("POST", "/bureau/billing/runs", "billing.runs.create"),
@@ -468,6 +481,7 @@ def _payroll_routes() -> tuple[Route, ...]:
         Route("POST", client + "/payroll-runs", "payroll.run"),
         Route("GET", run, "payroll.read"),
         Route("POST", run + "/approval", "payroll.approve"),
+        Route("POST", run + "/rejection", "payroll.approve"),
         Route("GET", run + "/a-melding", "payroll.read"),
         Route("POST", run + "/a-melding/submissions", "payroll.report"),
         Route("POST", run + "/a-melding/status", "payroll.report"),
@@ -819,7 +833,7 @@ FUNCTIONS: tuple[Function, ...] = (
         name="payroll",
         handler="functions.payroll.api.lambda_handler",
         description="Payroll: tax cards (skattekort til arbeidsgiver), monthly runs with tabelltrekk, "
-        "approval with step-up and the journal entry, the a-melding and its submission",
+        "their approval (step-up) to the payroll-approval workflow, the a-melding and its submission",
         routes=_payroll_routes(),
         access=(
             _WRITE_TABLE,
@@ -828,9 +842,25 @@ FUNCTIONS: tuple[Function, ...] = (
             _CURSORS,
             Access("bucket:documents", write=True),  # payslip PDFs, hour invoice drafts (h-payroll2)
             Access("statemachine:payment-approval", write=True),  # the salary payments' batch
+            Access("statemachine:payroll-approval", write=True),  # the run's approval workflow (h-payflow)
         ),
         memory_mb=1024 * MEGABYTE,
         timeout_s=60 * SECOND,
+        extra_layers=("pdf",),
+    ),
+    Function(
+        name="payroll-tasks",
+        handler="functions.payroll.workflow_tasks.lambda_handler",
+        description="The payroll-approval workflow's tasks: open the approval human task (token kept server "
+        "side), book the approved run, issue its payslips, make its payment batch, return a rejected run",
+        access=(
+            _WRITE_TABLE,
+            Access("bucket:documents", write=True),  # payslip PDFs
+            Access("statemachine:payroll-approval", write=True),
+            Access("statemachine:payment-approval", write=True),  # the salary payments' batch workflow
+        ),
+        memory_mb=1024 * MEGABYTE,
+        timeout_s=5 * MINUTE,
         extra_layers=("pdf",),
     ),
     Function(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -23,11 +23,12 @@ from functions.payroll.responses import (
 )
 from klientportal import bootstrap
 from klientportal.api.app import Context, build_app, http_handler, raw_response
-from klientportal.api.idempotency import run_idempotent
+from klientportal.api.idempotency import run_idempotent, run_idempotent_by_reference
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.payroll import hours_invoicing
 from klientportal.payroll.hours_invoicing import HoursInvoiceIn
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
+from klientportal.payroll.run_approval import RejectionIn, RunApproval
 from klientportal.payroll.service import PayrollService
 from klientportal.payroll.timesheets import WEEK_PATTERN, Timesheets, WeekIn
 
@@ -73,26 +74,53 @@ def list_tax_cards(
 
 @router.post(BASE + "/payroll-runs", tags=TAGS, summary="Compute a payroll run for a month", responses=COMMON_RESPONSES)
 def create_run(client_id: str, body: RunIn, ctx: Context, payroll: Payroll) -> Response[PayrollRunOut]:
-    return run_idempotent(
-        ctx, body.model_dump(mode="json"), PayrollRunOut, lambda: (201, payroll.create_run(body, ctx.actor))
+    def computed() -> tuple[int, dict[str, Any], dict[str, Any]]:
+        run = payroll.create_run(body, ctx.actor)
+        return 201, {"run_id": run["run_id"]}, run
+
+    # a run of 1,000 payslips does not fit the idempotency record: it keeps the run id, a replay reads the run
+    return run_idempotent_by_reference(
+        ctx, body.model_dump(mode="json"), PayrollRunOut, computed, lambda ref: payroll.get_run(ref["run_id"])
     )
 
 
 @router.get(
-    BASE + "/payroll-runs/<run_id>", tags=TAGS, summary="A payroll run with its payslips", responses=COMMON_RESPONSES
+    BASE + "/payroll-runs/<run_id>",
+    tags=TAGS,
+    summary="A payroll run with its payslips, its approval task and workflow execution (status and history)",
+    responses=COMMON_RESPONSES,
 )
-def get_run(client_id: str, run_id: str, payroll: Payroll) -> PayrollRunOut:
-    return PayrollRunOut.model_validate(payroll.get_run(run_id))
+def get_run(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> PayrollRunOut:
+    from klientportal.payroll.run_workflow_view import workflow_view
+
+    run = payroll.get_run(run_id)
+    return PayrollRunOut.model_validate({**run, "workflow": workflow_view(ctx.store, client_id, run)})
+
+
+def _approval(payroll: PayrollService) -> RunApproval:
+    return RunApproval(payroll, payroll.run_workflow)
 
 
 @router.post(
     BASE + "/payroll-runs/<run_id>/approval",
     tags=TAGS,
-    summary="Approve the run (step-up sign-in): books the journal entry in series lonn",
+    summary="Approve the run (a fresh BankID step-up, as payment approval): the approval workflow then books it "
+    "in series lonn, issues the payslips and makes the payment batch, once each",
     responses=COMMON_RESPONSES,
 )
 def approve_run(client_id: str, run_id: str, ctx: Context, payroll: Payroll) -> PayrollRunOut:
-    return PayrollRunOut.model_validate(payroll.approve_run(run_id, ctx.user, ctx.actor))
+    return PayrollRunOut.model_validate(_approval(payroll).decide(run_id, "approve", ctx.user, ctx.actor))
+
+
+@router.post(
+    BASE + "/payroll-runs/<run_id>/rejection",
+    tags=TAGS,
+    summary="Reject the run with a reason: the workflow returns it to draft (a new run for the period recomputes it)",
+    responses=COMMON_RESPONSES,
+)
+def reject_run(client_id: str, run_id: str, body: RejectionIn, ctx: Context, payroll: Payroll) -> PayrollRunOut:
+    decided = _approval(payroll).decide(run_id, "reject", ctx.user, ctx.actor, comment=body.reason)
+    return PayrollRunOut.model_validate(decided)
 
 
 @router.get(

@@ -70,6 +70,30 @@ class PayslipEmploymentOut(_Out):
     salary_form: str
 
 
+class PayslipDeductionOut(_Out):
+    """A deduction that is neither income nor tax (decision 0941)."""
+
+    kind: str
+    label: str
+    amount: str
+    account: str
+    reported_as: Literal["fradrag", "utleggstrekk"] | None
+    description: str | None
+    payee_account: str | None
+    kid: str | None
+    reference: str | None
+
+
+class PayslipProrationOut(_Out):
+    """A fixed salary for part of the month, by working days (decision 0940)."""
+
+    method: Literal["working_days"]
+    employed_from: str
+    employed_to: str
+    employed_working_days: int
+    working_days: int
+
+
 class PayslipOut(_Out):
     employee_number: int
     name: str
@@ -86,6 +110,10 @@ class PayslipOut(_Out):
     holiday_pay_accrued: str
     holiday_pay_paid: str
     pension_premium: str
+    deductions: list[PayslipDeductionOut] = []
+    deductions_total: str = "0.00"
+    withholding_relief: str = "0.00"
+    proration: PayslipProrationOut | None = None
     payslip_id: str | None = None
     issued_at: str | None = None
 
@@ -118,6 +146,7 @@ class PayrollTotalsOut(_Out):
     contribution_on_holiday_accrual: str
     contribution_on_holiday_pay_paid: str
     zone_ia_advantage_used: str
+    deductions: dict[str, str] = {}
 
 
 class PayrollContributionLineOut(_Out):
@@ -152,11 +181,55 @@ class ActorOut(_Out):
     kind: str
 
 
+class RunDecisionOut(_Out):
+    decision: Literal["approve", "reject"]
+    by: str
+    by_email: str | None
+    at: str
+    auth_level: str | None
+    auth_time: int | None
+    comment: str | None
+
+
+class RunReturnedOut(_Out):
+    reason: str
+    at: str
+    decision: RunDecisionOut | None
+
+
+class RunApprovalRefOut(_Out):
+    task_id: str
+    execution: str | None
+
+
+class WorkflowEventOut(_Out):
+    id: int
+    type: str
+    at: str
+    state: str | None
+
+
+class WorkflowExecutionOut(_Out):
+    arn: str
+    status: str
+    started_at: str
+    stopped_at: str | None
+
+
+class RunWorkflowOut(_Out):
+    """The approval task (never its token) and the execution with its history, as attestation shows them."""
+
+    task_id: str
+    task_status: str | None
+    execution: WorkflowExecutionOut | None
+    history: list[WorkflowEventOut]
+
+
 class PayrollRunOut(_Out):
     run_id: str
     period: str
     pay_date: str
-    status: Literal["computed", "approved", "superseded"]
+    status: Literal["awaiting_approval", "approved", "draft", "superseded"]
     zone: str
     business_orgnr: str
     employees: int
@@ -170,6 +243,10 @@ class PayrollRunOut(_Out):
     hours_from_timesheets: list[int] = []
     approved_by: ActorOut | None = None
     approved_at: str | None = None
+    decision: RunDecisionOut | None = None
+    returned: RunReturnedOut | None = None
+    approval: RunApprovalRefOut | None = None
+    workflow: RunWorkflowOut | None = None
 
 
 class HourEntryOut(_Out):

@@ -101,6 +101,31 @@ class Vouchers(DeferredModel):
     correction_requested: int
 
 
+class AMeldingAnswer(DeferredModel):
+    period: str
+    run_id: str | None
+    message_id: str
+    status: str
+    findings: list[dict[str, str | None]]
+    findings_total: int
+    at: str | None
+
+
+class PayrollStatus(DeferredModel):
+    """Runs by status, the a-meldinger (each approved run's latest message) by status, the latest answer
+    with its first findings, and the next deadline (last month's unless it is accepted or past)."""
+
+    runs_draft: int
+    runs_awaiting_approval: int
+    runs_approved: int
+    a_meldinger_awaiting_answer: int
+    a_meldinger_accepted: int
+    a_meldinger_rejected: int
+    latest_a_melding: AMeldingAnswer | None
+    next_a_melding_deadline: str
+    waiting: int
+
+
 class ClientBacklog(DeferredModel):
     client_id: str
     name: str
@@ -120,6 +145,7 @@ class ClientBacklog(DeferredModel):
     last_a_melding_at: str | None
     next_a_melding_deadline: str
     backlog: int
+    payroll: PayrollStatus | None = None
 
 
 class Overview(DeferredModel):

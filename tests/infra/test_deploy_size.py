@@ -97,8 +97,9 @@ LAYER_FACTORY = {
     "pdf": ("invoices", "klientportal.invoicing.service"),
     "xslt": ("voucher_intake", "klientportal.vouchers.intake"),
 }
-# a module a handler imports inside a route, when a PDF is asked for (named in its source)
-LAYER_LAZY = {"pdf": "klientportal.billing.rendering"}
+# modules whose importers reach a layer only when a PDF is made (named in the handler's source): the
+# billing rendering a route imports; the payroll approval's steps, which issue payslip PDFs (h-payflow)
+LAYER_LAZY = {"pdf": ("klientportal.billing.rendering", "klientportal.payroll.run_approval")}
 HEAVY_IMPORTS = {
     "fpdf": (
         "klientportal/billing/rendering.py",
@@ -133,7 +134,7 @@ def _layers_reached(fn: cat.Function) -> set[str]:
     return (
         {layer for layer, module in LAYER_ENTRY.items() if module in imported}
         | {layer for layer, (factory, _) in LAYER_FACTORY.items() if re.search(rf"\.{factory}\(", source)}
-        | {layer for layer, module in LAYER_LAZY.items() if module in source}
+        | {layer for layer, modules in LAYER_LAZY.items() if any(m in source for m in modules)}
     )
 
 

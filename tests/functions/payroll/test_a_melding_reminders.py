@@ -8,6 +8,7 @@ import json
 from functions.payroll import schedule
 from klientportal.bootstrap import store
 from klientportal.repository import keys
+from tests.functions.payroll.flow import finished, run_when, strong
 from tests.functions.payroll.test_payroll_walk import ADMIN, BASE, CLIENT, key, pay, sim_report  # noqa: F401
 
 MARCH = {"period": "2026-03", "pay_date": "2026-03-25", "employees": {"2": {"hours": "10"}}}
@@ -33,10 +34,8 @@ def test_reminders_before_the_deadline_once_a_day_until_accepted(pay, aws_env, t
     run = api.post(f"{BASE}/payroll-runs", MARCH, user=ADMIN, headers=key()).json
     assert schedule._handle({"detail": {"today": "2026-04-06"}}, None)["reminded"] == 1
     assert "ikke godkjent" in _mails(outbox)[-1]["body"]
-    assert (
-        api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=api.token(ADMIN, auth_level="bankid")).status
-        == 200
-    )
+    assert api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=strong(api, ADMIN)).status == 200
+    run_when(api, BASE, run["run_id"], ADMIN, finished)
     assert (
         api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/submissions", user=ADMIN, headers=key()).status == 201
     )

@@ -21,6 +21,7 @@ from klientportal.payroll.tabelltrekk import withholding
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.store import SYSTEM
+from tests.functions.payroll.flow import finished, run_when, strong
 
 CLIENT = "c-hansenbygg"
 BASE = f"/clients/{CLIENT}"
@@ -145,13 +146,13 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert run["totals"]["contribution"] == 8700
     assert run["totals"]["withholding"] == 8157 + 12762
 
-    # approval needs the step-up sign-in
+    # approval needs the step-up sign-in; the workflow books it
+    assert run["status"] == "awaiting_approval"
     r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", user=ADMIN)
-    assert r.status == 403, r
-    bankid = api.token(ADMIN, auth_level="bankid")
-    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=bankid)
-    assert r.status == 200, r
-    assert r.json["status"] == "approved"
+    assert r.status == 401 and r.json["type"].endswith("/step-up-required"), r
+    r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=strong(api, ADMIN))
+    assert r.status == 200 and r.json["decision"]["decision"] == "approve", r
+    assert run_when(api, BASE, run["run_id"], ADMIN, finished)["status"] == "approved"
     entry = next(x for x in store().query_all(keys.client_pk(CLIENT), "JOURNAL#lonn#") if x.entity == "journal_entry")
     lines = {(line["account"], line["debit"], line["credit"]) for line in entry.data["lines"]}
     assert ("2600", "0.00", "20919.00") in lines and ("2770", "0.00", "8700.00") in lines
@@ -167,7 +168,8 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert r.status == 200 and r.headers["content-type"].startswith("application/xml"), r
     assert xsd_errors(r.raw, conformance_dir=conformance_dir) == ()
     root = etree.fromstring(r.raw)
-    assert root.findtext(".//a:sumForskuddstrekk", namespaces=NS) == "-20919"
+    assert root.findtext(".//a:sumForskuddstrekk", namespaces=NS) == "20919"  # positive; the person's negative
+    assert root.findtext(".//a:sumForskuddstrekkPerLoennsutbetalingsdato/a:beloep", namespaces=NS) == "20919"
     assert [x.text for x in root.iterfind(".//a:inntektsmottaker/a:norskIdentifikator", NS)] == [KARI, OLA]
     r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/submissions", user=ADMIN, headers=key())
     assert r.status == 201 and r.json["status"] == "submitted", r
@@ -179,8 +181,16 @@ def test_the_payroll_walk(pay, conformance_dir) -> None:
     assert r.status == 201 and r.json["replaces"] == first, r
     r = api.post(f"{BASE}/payroll-runs/{run['run_id']}/a-melding/status", user=ADMIN)
     assert r.json["status"] == "accepted", r
-    audit = [e["action"] for e in store().audit_events(keys.client_pk(CLIENT))[0]]
+    events = store().audit_events(keys.client_pk(CLIENT))[0]
+    audit = [e["action"] for e in events]
     assert audit.count("a_melding.submitted") == 2
+    # each audit image shows the message as it was (the overview counts the status before and after)
+    moves = [
+        (e["before"]["submissions"][-1]["status"], e["after"]["submissions"][-1]["status"])
+        for e in events
+        if e["action"] in ("a_melding.submitted", "a_melding.accepted")
+    ]
+    assert moves == [("sending", "submitted"), ("submitted", "accepted")] * 2, moves
 
 
 def test_an_invalid_national_id_or_account_is_refused_by_the_register(pay) -> None:
@@ -215,8 +225,8 @@ def test_a_crash_after_sending_sends_the_same_message_again_not_a_second_one(pay
     api, _ = pay
     assert api.post(f"{BASE}/tax-card-orders", {"income_year": 2026}, user=ADMIN, headers=key()).status == 200
     run = api.post(f"{BASE}/payroll-runs", RUN, user=ADMIN, headers=key()).json
-    bankid = api.token(ADMIN, auth_level="bankid")
-    assert api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=bankid).status == 200
+    assert api.post(f"{BASE}/payroll-runs/{run['run_id']}/approval", token=strong(api, ADMIN)).status == 200
+    run_when(api, BASE, run["run_id"], ADMIN, finished)
     sent = sim_report.submit
 
     def sent_then_crashed(xml: bytes, idempotency_key: str):  # the answer is lost on the way back

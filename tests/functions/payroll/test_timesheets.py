@@ -158,3 +158,23 @@ def test_a_concurrent_invoice_of_the_same_hours_writes_nothing(sheets, monkeypat
     drafts = [x for x in store().query_all(keys.client_pk(CLIENT), keys.INVOICE_PREFIX) if x.entity == "invoice"]
     assert [d.data["id"] for d in drafts] == [first]
     assert {c.data["invoice_id"] for c in store().query_all(keys.client_pk(CLIENT), keys.HOUR_CLAIM_PREFIX)} == {first}
+
+
+def test_approved_hours_after_the_employment_ended_are_refused_not_paid(sheets) -> None:
+    api = sheets
+    _approve(api, "2026-W11", WEEK_11)  # 9–13 March
+    version = api.get(f"{BASE}/employees/2", user=ADMIN).json["version"]
+    r = api.patch(
+        f"{BASE}/employees/2",
+        {"version": version, "employment_end": "2026-03-11", "end_reason": "kontraktenErUtloept"},
+        user=ADMIN,
+        headers=key(),
+    )
+    assert r.status == 200, r
+    assert api.post(f"{BASE}/tax-card-orders", {"income_year": 2026}, user=ADMIN, headers=key()).status == 200
+    r = api.post(f"{BASE}/payroll-runs", RUN, user=ADMIN, headers=key())
+    assert r.status == 422, r
+    assert {"field": "employees.2.hours", "message": "approved hours on 2026-03-12, 2026-03-13, not employed"} in (
+        r.json["errors"]
+    )
+    assert store().query_all(keys.client_pk(CLIENT), keys.PAYROLL_RUN_PREFIX) == []

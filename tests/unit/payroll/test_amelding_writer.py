@@ -90,7 +90,7 @@ def test_the_message_is_valid_against_the_v2_3_xsd(conformance: Path) -> None:
     assert root.findtext("a:Leveranse/a:opplysningspliktig/a:norskIdentifikator", namespaces=NS) == "923609016"
     pay = root.find("a:Leveranse/a:oppgave/a:betalingsinformasjon", NS)
     assert pay is not None
-    assert pay.findtext("a:sumForskuddstrekk", namespaces=NS) == "-13250"
+    assert pay.findtext("a:sumForskuddstrekk", namespaces=NS) == "13250"  # to pay: positive (0944)
     assert pay.findtext("a:sumArbeidsgiveravgift", namespaces=NS) == "8373"
     recipients = root.findall(".//a:inntektsmottaker", NS)
     assert [r.findtext("a:norskIdentifikator", namespaces=NS) for r in recipients] == ["15076500565", "29029600013"]

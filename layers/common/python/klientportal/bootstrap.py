@@ -227,8 +227,11 @@ def payroll(inv: Invocation, client_id: str) -> PayrollService:
     from klientportal.payroll.service import PayrollService
 
     tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
+    from klientportal.payroll.approval_workflow import RunWorkflow
+
     workflow = approval_workflow(inv.store, client_id)  # the salary payments' batch (h-payroll2)
-    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission, workflow)
+    run_workflow = RunWorkflow.from_env(inv.store, client_id)  # the run's approval (h-payflow, 0930)
+    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission, workflow, run_workflow)
 
 
 def ledger_service(inv: Invocation, client_id: str) -> LedgerService:

@@ -123,13 +123,19 @@ def _business_findings(root: etree._Element, known_ids: set[str]) -> list[Findin
             Finding("A-0105", "error", f"erstatterMeldingsId {replaced} is not a message we have", "Leveranse")
         )
     reported = int(delivery.findtext("a:oppgave/a:betalingsinformasjon/a:sumForskuddstrekk", "0", _NS))
-    withheld = sum(
+    withheld = -sum(  # the recipients' forskuddstrekk is negative, the sum to pay positive
         int(x.text or "0") for x in delivery.iterfind(".//a:inntektsmottaker/a:forskuddstrekk/a:beloep", _NS)
     )
     if reported != withheld:
         found.append(
             Finding("A-0210", "error", f"sumForskuddstrekk {reported} ≠ the recipients' forskuddstrekk {withheld}")
         )
+    to_pay = int(delivery.findtext("a:oppgave/a:betalingsinformasjon/a:sumUtleggstrekk", "0", _NS))
+    garnished = -sum(
+        int(x.text or "0") for x in delivery.iterfind(".//a:inntektsmottaker/a:utleggstrekk/a:beloep", _NS)
+    )
+    if to_pay != garnished:
+        found.append(Finding("A-0230", "error", f"sumUtleggstrekk {to_pay} ≠ the recipients' utleggstrekk {garnished}"))
     contribution = Decimal(0)
     for line in delivery.iterfind(".//a:arbeidsgiveravgift/*", _NS):
         base = line.findtext("a:avgiftsgrunnlagBeloep", namespaces=_NS)

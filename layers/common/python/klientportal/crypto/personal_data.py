@@ -7,6 +7,8 @@ tenant's item does not decrypt. The stored item keeps a masked form for listings
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from klientportal import aws
 from klientportal.settings import settings
@@ -29,6 +31,15 @@ def decrypt_national_id(tenant: str, ciphertext: str) -> str:
         EncryptionContext={"tenant": tenant, "purpose": PURPOSE},
     )["Plaintext"]
     return plaintext.decode()
+
+
+def decrypt_national_ids(tenant: str, ciphertexts: Sequence[str], at_once: int = 8) -> list[str]:
+    """Many national ids, in order, `at_once` KMS calls in flight (KMS has no batch decrypt; a payroll
+    of 1,000 employees is 1,000 calls, which one after another take seconds)."""
+    if len(ciphertexts) < 2:
+        return [decrypt_national_id(tenant, c) for c in ciphertexts]
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        return list(pool.map(lambda c: decrypt_national_id(tenant, c), ciphertexts))
 
 
 def national_id_hash(tenant: str, national_id: str) -> str:

@@ -8,7 +8,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from klientportal import clock
-from klientportal.formats.amelding import AMelding, Business, ContributionBasis, Employment, Income, IncomeRecipient
+from klientportal.formats.amelding import (
+    AMelding,
+    Business,
+    ContributionBasis,
+    Deduction,
+    Employment,
+    Garnishment,
+    Income,
+    IncomeRecipient,
+)
+from klientportal.payroll.deduction_records import stored_lines
 
 OSLO = ZoneInfo("Europe/Oslo")
 _PAY_FORM = {"fixed": "fast", "hourly": "time"}
@@ -36,6 +46,7 @@ def build_amelding(
     delivered_at: datetime | None = None,
 ) -> AMelding:
     recipients = []
+    pay_date = date.fromisoformat(run["pay_date"])
     for slip in sorted(payslips, key=lambda s: int(s["employee_number"])):
         number = int(slip["employee_number"])
         employment = _employment(number, slip["employment"])
@@ -50,7 +61,20 @@ def build_amelding(
             )
             for i in slip["incomes"]
         )
-        recipients.append(IncomeRecipient(national_ids[number], (employment,), incomes, int(slip["withholding"])))
+        taken = stored_lines(slip)
+        deductions = tuple(
+            Deduction(x["description"], Decimal(x["amount"])) for x in taken if x["reported_as"] == "fradrag"
+        )
+        garnishments = tuple(
+            Garnishment(x["description"], int(Decimal(x["amount"])), pay_date)
+            for x in taken
+            if x["reported_as"] == "utleggstrekk"
+        )
+        recipients.append(
+            IncomeRecipient(
+                national_ids[number], (employment,), incomes, int(slip["withholding"]), deductions, garnishments
+            )
+        )
     bases = tuple(
         ContributionBasis(c["zone"], Decimal(c["base"]), Decimal(c["percent"]), kind=c["kind"])
         for c in run["contribution_lines"]
@@ -65,5 +89,6 @@ def build_amelding(
         sum_withholding=int(run["totals"]["withholding"]),
         sum_employer_contribution=int(run["totals"]["contribution"]),
         replaces=replaces,
-        payment_dates=((date.fromisoformat(run["pay_date"]), int(run["totals"]["withholding"])),),
+        payment_dates=((pay_date, int(run["totals"]["withholding"])),),
+        sum_garnishment=sum(g.amount for r in recipients for g in r.garnishments),
     )

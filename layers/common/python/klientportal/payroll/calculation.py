@@ -6,9 +6,14 @@ deductions as salary types), tax card and year-to-date figures; this module comp
 a card, half table withholding in December, none on holiday pay in the holiday-pay month), net pay,
 holiday pay accrual, OTP premium and the arbeidsgiveravgift per zone.
 
-Roundings: hourly pay, overtime, holiday pay accrual, OTP and contribution lines to øre, half up;
-withholding to whole kroner, down (the tables are whole kroner); the contribution of the month
-to whole kroner, down, as it is reported and paid (decision 0904).
+A fixed salary is prorated by working days for a start or end inside the month (`proration`,
+decision 0940). Deductions that are neither income nor tax (`deductions`, decision 0941) come out
+of the pay after withholding; union dues and the employee's pension share first reduce the
+withholding basis.
+
+Roundings: hourly pay, overtime, a prorated salary, holiday pay accrual, OTP and contribution
+lines to øre, half up; withholding to whole kroner, down (the tables are whole kroner); the
+contribution of the month to whole kroner, down, as it is reported and paid (decision 0904).
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from typing import Literal
 
 from klientportal.adapters.skattekort import TaxCard
 from klientportal.payroll import rates
+from klientportal.payroll.deductions import Deduction as Deduction
+from klientportal.payroll.deductions import DeductionError, DeductionLine, check_room, withholding_relief
+from klientportal.payroll.deductions import resolve as resolve_deductions
+from klientportal.payroll.proration import Share, employed_share, prorated
 from klientportal.payroll.tabelltrekk import Period, withholding
 
 CENT = Decimal("0.01")
@@ -92,6 +101,9 @@ class EmployeePay:
     lines: tuple[PayLine, ...] = ()
     paid_this_year: Decimal = ZERO  # gross before this run (frikort limit)
     holiday_basis_this_year: Decimal = ZERO  # before this run (the 6 G cap of the 60+ extra)
+    employment_start: date | None = None  # None: employed the whole month
+    employment_end: date | None = None
+    deductions: tuple[Deduction, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,9 @@ class Payslip:
     holiday_pay_accrued: Decimal
     pension_premium: Decimal
     holiday_pay_paid: Decimal
+    deductions: tuple[DeductionLine, ...] = ()
+    withholding_relief: Decimal = ZERO  # taken off the withholding basis by the deductions
+    proration: Share | None = None  # set when a fixed salary was prorated
 
 
 @dataclass(frozen=True)
@@ -155,8 +170,24 @@ def _check_amount(e: EmployeePay, field: str, value: Decimal) -> None:
         raise PayrollInputError(e.employee_number, field, "an amount in kroner ≥ 0 with at most two decimals")
 
 
-def incomes_of(e: EmployeePay) -> tuple[Income, ...]:
-    """The employee's incomes of the period, in the order the payslip and the a-melding show them."""
+def _month_last(month: date) -> date:
+    following = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def share_of(e: EmployeePay, month: date) -> Share | None:
+    """The part of `month` (its 1st) the employee was employed; None when the register has no start."""
+    if e.employment_start is None:
+        return None
+    share = employed_share(month, _month_last(month), e.employment_start, e.employment_end)
+    if share is None:
+        raise PayrollInputError(e.employee_number, "employment", "not employed in the period: nothing is paid")
+    return share
+
+
+def incomes_of(e: EmployeePay, share: Share | None = None) -> tuple[Income, ...]:
+    """The employee's incomes of the period, in the order the payslip and the a-melding show them;
+    a fixed salary prorated to `share` when the employment starts or ends inside the month."""
     out: list[Income] = []
 
     def add(code: str, amount: Decimal, quantity: Decimal | None = None) -> None:
@@ -170,7 +201,9 @@ def incomes_of(e: EmployeePay) -> tuple[Income, ...]:
         if e.monthly_salary is None:
             raise PayrollInputError(e.employee_number, "monthly_salary", "a fixed salary needs the monthly salary")
         _check_amount(e, "monthly_salary", e.monthly_salary)
-        add("fixed", e.monthly_salary)
+        salary = e.monthly_salary if share is None else prorated(e.monthly_salary, share)
+        if salary:
+            add("fixed", salary)
     if e.hours < 0 or e.overtime_hours < 0 or e.hours > 400 or e.overtime_hours > 200:
         raise PayrollInputError(e.employee_number, "hours", "hours of a month are 0–400 (overtime 0–200)")
     if e.salary_form == "hourly" or e.overtime_hours:
@@ -190,12 +223,19 @@ def incomes_of(e: EmployeePay) -> tuple[Income, ...]:
     return tuple(out)
 
 
-def _withholding(e: EmployeePay, incomes: tuple[Income, ...], month: date, holiday_month: int) -> tuple[int, int, str]:
-    """(withholding, table basis, the rule applied)."""
+def _withholding(
+    e: EmployeePay, incomes: tuple[Income, ...], month: date, holiday_month: int, relief: Decimal = ZERO
+) -> tuple[int, int, str]:
+    """(withholding, table basis, the rule applied); `relief` (union dues, the employee's pension
+    share) comes off the regular pay first, then off the pay withheld by percentage."""
     card = e.tax_card
     by_method: dict[str, Decimal] = {"table": ZERO, "percent": ZERO, "holiday_pay": ZERO}
     for income in incomes:
         by_method[SALARY_TYPES[income.salary_type].method] += income.amount
+    for method in ("table", "percent", "holiday_pay"):
+        taken = min(relief, max(by_method[method], ZERO))
+        by_method[method] -= taken
+        relief -= taken
     table_basis = max(_kroner_down(by_method["table"]), 0)
     total = max(by_method["table"], ZERO) + by_method["percent"] + by_method["holiday_pay"]
     if card.result == "ikkeTrekkplikt":
@@ -231,22 +271,32 @@ def _turns_60_in_holiday_year(birth: date, earning_year: int) -> bool:
 
 
 def payslip_of(e: EmployeePay, month: date, holiday_month: int = rates.HOLIDAY_PAY_MONTH) -> Payslip:
-    incomes = incomes_of(e)
+    share = share_of(e, month)
+    incomes = incomes_of(e, share)
     gross = sum((i.amount for i in incomes), ZERO)
     if gross < 0:
         raise PayrollInputError(e.employee_number, "lines", "deductions exceed the pay")
     if not (Decimal(2) <= e.pension_percent <= Decimal(7)):
         raise PayrollInputError(e.employee_number, "pension_percentage", "OTP is 2–7 %")
-    tax, table_basis, rule = _withholding(e, incomes, month, holiday_month)
+    pension_base = sum((i.amount for i in incomes if SALARY_TYPES[i.salary_type].pension_basis), ZERO)
+    pension_base = min(pension_base, 12 * rates.G / 12)
+    try:
+        taken = resolve_deductions(e.deductions, gross, pension_base)
+    except DeductionError as exc:
+        raise PayrollInputError(e.employee_number, exc.field, exc.message) from exc
+    relief = withholding_relief(taken)
+    tax, table_basis, rule = _withholding(e, incomes, month, holiday_month, relief)
     tax = min(tax, _kroner_down(gross))
+    try:
+        check_room(taken, gross - tax)
+    except DeductionError as exc:
+        raise PayrollInputError(e.employee_number, exc.field, exc.message) from exc
     holiday_basis = sum((i.amount for i in incomes if SALARY_TYPES[i.salary_type].holiday_basis), ZERO)
     percent = rates.HOLIDAY_PAY_PERCENT_FIFTH_WEEK if e.fifth_holiday_week else rates.HOLIDAY_PAY_PERCENT
     accrued = holiday_basis * percent / 100
     if _turns_60_in_holiday_year(e.birth_date, month.year):
         room = max(6 * rates.G - e.holiday_basis_this_year, ZERO)
         accrued += min(holiday_basis, room) * rates.HOLIDAY_PAY_60_EXTRA_PERCENT / 100
-    pension_base = sum((i.amount for i in incomes if SALARY_TYPES[i.salary_type].pension_basis), ZERO)
-    pension_base = min(pension_base, 12 * rates.G / 12)
     premium = _ore(pension_base * e.pension_percent / 100)
     return Payslip(
         employee_number=e.employee_number,
@@ -255,11 +305,14 @@ def payslip_of(e: EmployeePay, month: date, holiday_month: int = rates.HOLIDAY_P
         table_basis=table_basis,
         withholding=tax,
         withholding_rule=rule,
-        net=gross - tax,
+        net=gross - tax - sum((x.amount for x in taken), ZERO),
         holiday_pay_basis=holiday_basis,
         holiday_pay_accrued=_ore(accrued),
         pension_premium=premium,
         holiday_pay_paid=sum((i.amount for i in incomes if i.salary_type == "holiday_pay"), ZERO),
+        deductions=taken,
+        withholding_relief=relief,
+        proration=share if share is not None and not share.whole and e.salary_form == "fixed" else None,
     )
 
 

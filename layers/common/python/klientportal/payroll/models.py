@@ -58,10 +58,52 @@ class PayLineIn(_In):
     text: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
+if TYPE_CHECKING:
+    Percent = Decimal
+else:
+    Percent = Annotated[
+        decimal_type(2, 3, signed=False, description="percent: decimal string, at most 2 decimals"),
+        Field(gt=0, le=100),
+    ]
+
+
+class DeductionIn(_In):
+    """A deduction that is neither income nor tax (decision 0941): an amount, or a percentage for a
+    garnishment (of the gross pay) or the employee's pension share (of the pension basis)."""
+
+    kind: Literal["union_dues", "pension_employee_share", "garnishment", "advance_repayment", "other"]
+    amount: Money | None = None
+    percent: Percent | None = None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    account: BankAccount | None = Field(default=None, description="the payee's account, to pay it on with the run")
+    kid: Kid | None = Field(default=None, description="the payee's KID (a garnishment: the trekkpålegg's)")
+    reference: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z/_.-]{1,40}$")] | None = Field(
+        default=None, description="e.g. the trekkpålegg's trekkid"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DeductionIn:
+        if (self.amount is None) == (self.percent is None):
+            raise ValueError("give either amount or percent")
+        if self.percent is not None and self.kind not in ("garnishment", "pension_employee_share"):
+            raise ValueError(f"{self.kind} is an amount, not a percentage")
+        if self.kind == "garnishment":
+            if self.amount is not None and self.amount != self.amount.to_integral_value():
+                raise ValueError("a garnishment (utleggstrekk) is whole kroner")
+            if self.kid is None or self.account is None:
+                raise ValueError("a garnishment is paid to the trekkpålegg's account with its KID")
+        elif self.kid is not None and self.account is None:
+            raise ValueError("a KID needs the payee's account")
+        if self.kind == "other" and not self.text:
+            raise ValueError("say what the deduction is for (text)")
+        return self
+
+
 class RunEmployeeIn(_In):
     hours: Hours = Decimal(0)
     overtime_hours: Annotated[Hours, Field(le=200)] = Decimal(0)
     lines: list[PayLineIn] = Field(default_factory=list, max_length=20)
+    deductions: list[DeductionIn] = Field(default_factory=list, max_length=10)
 
 
 class RunIn(_In):

@@ -50,10 +50,12 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(v)
 
 
-def _label(income: dict[str, Any]) -> str:
+def _label(income: dict[str, Any], proration: dict[str, Any] | None = None) -> str:
     label: str = _INCOME_LABELS.get(income["salary_type"], str(income["salary_type"]))
     if income.get("quantity"):
         label += f" ({amount_text(Decimal(income['quantity']))} t)"
+    if proration and income["salary_type"] == "fixed":
+        label += f" ({proration['employed_working_days']} av {proration['working_days']} arbeidsdager)"
     return label
 
 
@@ -92,13 +94,19 @@ def render_payslip_pdf(slip: dict[str, Any], period: str, pay_date: date, employ
     pdf.ln(4)
     row("Lønnsart", "Beløp", bold=True)
     for income in slip["incomes"]:
-        row(_label(income), amount_text(Decimal(income["amount"])))
+        row(_label(income, slip.get("proration")), amount_text(Decimal(income["amount"])))
     row("Bruttolønn", amount_text(Decimal(slip["gross"])), bold=True)
     row(f"Forskuddstrekk ({slip['withholding_rule']})", amount_text(-Decimal(slip["withholding"])))
+    for deduction in slip.get("deductions") or []:
+        row(deduction["label"], amount_text(-Decimal(deduction["amount"])))
     row("Til utbetaling", amount_text(Decimal(slip["net"])), bold=True, size=12)
     pdf.ln(4)
     row("Opplysninger", bold=True)
     row("Feriepengegrunnlag denne perioden", amount_text(Decimal(slip["holiday_pay_basis"])))
     row("Opptjente feriepenger denne perioden", amount_text(Decimal(slip["holiday_pay_accrued"])))
     row("Arbeidsgivers innskudd til OTP", amount_text(Decimal(slip["pension_premium"])))
+    if slip.get("proration"):
+        p = slip["proration"]
+        employed = (date.fromisoformat(p["employed_from"]), date.fromisoformat(p["employed_to"]))
+        row(f"Ansatt i perioden {date_text(employed[0])}–{date_text(employed[1])}")
     return bytes(pdf.output())

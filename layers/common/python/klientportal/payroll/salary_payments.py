@@ -2,8 +2,11 @@
 
 Net pay: one line per employee with pay to their account, message "Lønn <period>". Forskuddstrekk
 and arbeidsgiveravgift: one line each to the tax office's account with the employer's KID for that
-tax (payroll settings), never merged: the tax authority books a payment by its KID. Lines have the
-voucher line's shape (`payments.batches.batch_of_lines`); `voucher_id` is the line's id.
+tax (payroll settings), never merged: the tax authority books a payment by its KID. Deductions paid
+on (decision 0941): a garnishment per employee to the trekkpålegg's account with its KID; other
+deductions that name a payee account summed per account and KID (e.g. one union-dues payment a
+month); deductions without one stay on their liability account. Lines have the voucher line's
+shape (`payments.batches.batch_of_lines`); `voucher_id` is the line's id.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from klientportal.errors import FieldError
 from klientportal.payments import content
 from klientportal.payments.business_days import is_business_day, next_business_day
+from klientportal.payroll.deduction_records import stored_lines
 
 TAX_PAYEE = "Skatteetaten"
 
@@ -67,6 +71,40 @@ def _line(line_id: str, payee: str, amount: Decimal, account: str, due: str, **r
     }
 
 
+def _deduction_lines(run: dict[str, Any], slips: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    run_id, period = run["run_id"], run["period"]
+    lines: list[dict[str, Any]] = []
+    pooled: dict[tuple[str, str, str | None], Decimal] = {}
+    for s in slips:
+        n = int(s["employee_number"])
+        for i, x in enumerate(stored_lines(s)):
+            if not x.get("payee_account"):
+                continue
+            if x["kind"] == "garnishment":
+                lines.append(
+                    _line(
+                        f"trekk-{run_id}-{n:06d}-{i}",
+                        "Utleggstrekk",
+                        Decimal(x["amount"]),
+                        x["payee_account"],
+                        run["pay_date"],
+                        kid=x["kid"],
+                        kind="utleggstrekk",
+                        employee_number=n,
+                    )
+                )
+            else:
+                key = (x["label"], x["payee_account"], x.get("kid"))
+                pooled[key] = pooled.get(key, Decimal(0)) + Decimal(x["amount"])
+    ordered = sorted(pooled.items(), key=lambda p: (p[0][0], p[0][1], p[0][2] or ""))
+    for j, ((label, account, kid), amount) in enumerate(ordered):
+        reference: dict[str, Any] = {"kid": kid} if kid else {"message": f"{label} {period}"}
+        lines.append(
+            _line(f"trekk-{run_id}-pool-{j}", label, amount, account, run["pay_date"], kind="deduction", **reference)
+        )
+    return lines
+
+
 def payment_lines(
     run: dict[str, Any], slips: Sequence[dict[str, Any]], settings: dict[str, Any]
 ) -> list[dict[str, Any]]:
@@ -86,6 +124,7 @@ def payment_lines(
         for s in slips
         if Decimal(s["net"]) > 0
     ]
+    lines += _deduction_lines(run, slips)
     t = run["totals"]
     for kind, amount, kid in (
         ("forskuddstrekk", Decimal(t["withholding"]), settings.get("withholding_kid")),

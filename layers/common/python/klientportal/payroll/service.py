@@ -19,18 +19,15 @@ from zoneinfo import ZoneInfo
 from klientportal import clock
 from klientportal.adapters.amelding_submission import AMeldingSubmission, new_idempotency_key
 from klientportal.adapters.skattekort import OrderKind, TaxCard, TaxCardService
-from klientportal.auth.principal import Principal
-from klientportal.crypto.personal_data import decrypt_national_id
+from klientportal.crypto.personal_data import decrypt_national_ids
 from klientportal.errors import (
-    AlreadyExists,
     FieldError,
-    Forbidden,
     InvalidInput,
     NotFound,
     RuleViolation,
-    StaleVersion,
 )
 from klientportal.payments.ports import ApprovalWorkflow
+from klientportal.payroll.approval_workflow import RunWorkflow, task_id
 from klientportal.payroll.models import PayrollSettingsIn, RunIn, TaxCardFetchIn
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -43,9 +40,9 @@ if TYPE_CHECKING:
 
 
 OSLO = ZoneInfo("Europe/Oslo")
-STEP_UP_LEVELS = frozenset({"bankid", "idporten-loa-high"})
 _PAYSLIPS_PER_WRITE = 10  # + one audit event each; small transactions keep within the 10 s read timeout on moto
 ZERO = Decimal("0.00")
+_PAGE = 1000  # items a Query asks for (DynamoDB ends a page at 1 MB anyway): fewer Queries for 1,000 employees
 _NOT_IN_RUN_VIEW = frozenset({"national_id_ciphertext", "run_id", "pdf_key", "client_id", "period", "pay_date"})
 
 
@@ -64,8 +61,10 @@ class PayrollService:
         tax_cards: TaxCardService,
         submission: AMeldingSubmission,
         payment_workflow: ApprovalWorkflow | None = None,
+        run_workflow: RunWorkflow | None = None,
     ) -> None:
         self.payment_workflow = payment_workflow
+        self.run_workflow = run_workflow
         self.store = store
         self.client = client
         self.pk = keys.client_pk(client.client_id)
@@ -106,24 +105,24 @@ class PayrollService:
 
     # employees and tax cards ------------------------------------------------------------------
     def _employees(self) -> list[Record]:
-        return self.store.query_all(self.pk, keys.register_prefix("employee"))
+        return self.store.query_all(self.pk, keys.register_prefix("employee"), page_size=_PAGE)
 
     def fetch_tax_cards(self, body: TaxCardFetchIn, actor: Actor) -> dict[str, Any]:
-        from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, order_for
+        from klientportal.payroll.tax_cards import Employed, TaxCardRefused, accept, has_left, order_for
 
-        employees = self._employees()
-        staff = [
-            Employed(
-                int(r.data["employee_number"]),
-                decrypt_national_id(self.client.client_id, r.data["national_id_ciphertext"]),
-                date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
-            )
-            for r in employees
+        today = clock.today_oslo()
+        ended = [
+            (r, date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None)
+            for r in self._employees()
         ]
+        staying = [(r, end) for r, end in ended if not has_left(Employed(0, "", end), today)]  # leavers stay encrypted
+        ids = decrypt_national_ids(self.client.client_id, [r.data["national_id_ciphertext"] for r, _ in staying])
+        staff = [Employed(int(r.data["employee_number"]), nid, end) for (r, end), nid in zip(staying, ids, strict=True)]
         kind: OrderKind = "HENT_KUN_ENDRING" if body.changes_only else "HENT_ALLE_OPPGITTE"
-        order, current = order_for(self.client.orgnr, body.income_year, staff, clock.today_oslo(), kind)
+        order, current = order_for(self.client.orgnr, body.income_year, staff, today, kind)
+        staff_count = len(ended)
         if not order.national_ids:
-            return {"ordered": 0, "received": 0, "left_out": len(staff), "cards": []}
+            return {"ordered": 0, "received": 0, "left_out": staff_count, "cards": []}
         try:
             cards = accept(order, self.tax_card_service.order(order))
         except TaxCardRefused as exc:
@@ -150,7 +149,7 @@ class PayrollService:
         return {
             "ordered": len(order.national_ids),
             "received": len(cards),
-            "left_out": len(staff) - len(current),
+            "left_out": staff_count - len(current),
             "cards": [
                 {"employee_number": number_of[c.national_id], "result": c.result, "kind": c.kind, "table": c.table}
                 for c in cards
@@ -174,6 +173,13 @@ class PayrollService:
                 "a correction is a new run for a later period",
                 [FieldError("period", "already approved")],
             )
+        old = self.store.get(self.pk, keys.payroll_run_sk(period_rec.data["run_id"])) if period_rec else None
+        if old is not None and old.data.get("decision"):
+            raise RuleViolation(
+                f"run {old.data['run_id']} for {body.period} has a decision ({old.data['decision']['decision']}) "
+                "that its workflow is carrying out; it is not replaced",
+                [FieldError("period", "approval being booked")],
+            )
         records = [
             r
             for r in self._employees()
@@ -192,7 +198,18 @@ class PayrollService:
         ytd_rec = self.store.get(self.pk, keys.payroll_ytd_sk(year))
         ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
         pays: list[calc.EmployeePay] = []
-        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last)
+        employed = {
+            n: (
+                date.fromisoformat(r.data["employment_start"]),
+                date.fromisoformat(r.data["employment_end"]) if r.data.get("employment_end") else None,
+            )
+            for n, r in by_number.items()
+        }
+        outside: dict[int, list[date]] = {}
+        approved = Timesheets(self.store, self.client.client_id).approved_hours(first, last, employed, outside)
+        for n, days in sorted(outside.items()):
+            listed = ", ".join(map(str, sorted(set(days))))
+            problems.append(FieldError(f"employees.{n}.hours", f"approved hours on {listed}, not employed"))
         from_sheets: list[int] = []
         for number, rec in sorted(by_number.items()):
             d = rec.data
@@ -234,6 +251,9 @@ class PayrollService:
                     else (),
                     paid_this_year=Decimal(person.get("gross", "0")),
                     holiday_basis_this_year=Decimal(person.get("holiday_basis", "0")),
+                    employment_start=date.fromisoformat(d["employment_start"]),
+                    employment_end=date.fromisoformat(d["employment_end"]) if d.get("employment_end") else None,
+                    deductions=tuple(calc.Deduction(**x.model_dump()) for x in given.deductions) if given else (),
                 )
             )
         if not by_number:
@@ -261,10 +281,17 @@ class PayrollService:
             self.pk,
             keys.payroll_run_sk(run_id),
             "payroll_run",
-            {**self._run_data(run_id, body, settings, result), "hours_from_timesheets": from_sheets},
+            {
+                **self._run_data(run_id, body, settings, result),
+                "hours_from_timesheets": from_sheets,
+                "approval": {
+                    "task_id": task_id(run_id),
+                    "execution": self.run_workflow.execution_arn(run_id) if self.run_workflow else None,
+                },
+            },
         )
         changes = [Change(None, run, "payroll.run_computed")]
-        period_data = {"period": body.period, "run_id": run_id, "status": "computed"}
+        period_data = {"period": body.period, "run_id": run_id, "status": "awaiting_approval"}
         if period_rec is None:
             changes.append(
                 Change(
@@ -274,16 +301,21 @@ class PayrollService:
                 )
             )
         else:
-            old = self.store.get(self.pk, keys.payroll_run_sk(period_rec.data["run_id"]))
             changes.append(Change(period_rec, replace(period_rec, data=period_data), "payroll.period_rerun"))
             if old is not None:
                 superseded = {**old.data, "status": "superseded", "superseded_by": run_id}
                 changes.append(Change(old, replace(old, data=superseded), "payroll.run_superseded"))
         self.store.write(self.pk, changes, actor)
+        if self.run_workflow is not None:  # the approval workflow owns the run from here (0930)
+            if old is not None:
+                self.run_workflow.cancel(old.data["run_id"], f"replaced by run {run_id}")
+            self.run_workflow.start(run_id)
         return self.get_run(run_id)
 
     @staticmethod
     def _payslip_record(run_id: str, employee: Record, p: calc.Payslip) -> Record:
+        from klientportal.payroll import deduction_records
+
         d = employee.data
         data = {
             "run_id": run_id,
@@ -320,11 +352,14 @@ class PayrollService:
             "holiday_pay_accrued": str(p.holiday_pay_accrued),
             "holiday_pay_paid": str(p.holiday_pay_paid),
             "pension_premium": str(p.pension_premium),
+            **deduction_records.payslip_fields(p),
         }
         return Record(employee.pk, keys.payslip_sk(run_id, p.employee_number), "payslip", data)
 
     @staticmethod
     def _run_data(run_id: str, body: RunIn, settings: dict[str, Any], r: calc.RunResult) -> dict[str, Any]:
+        from klientportal.payroll import deduction_records
+
         def total(values: list[Decimal]) -> str:
             return str(sum(values, ZERO))
 
@@ -333,7 +368,7 @@ class PayrollService:
             "run_id": run_id,
             "period": body.period,
             "pay_date": body.pay_date.isoformat(),
-            "status": "computed",
+            "status": "awaiting_approval",
             "zone": settings["zone"],
             "business_orgnr": settings["business_orgnr"],
             "employees": len(slips),
@@ -349,6 +384,7 @@ class PayrollService:
                 "contribution_on_holiday_accrual": str(r.contribution_on_holiday_accrual),
                 "contribution_on_holiday_pay_paid": str(r.contribution_on_holiday_pay_paid),
                 "zone_ia_advantage_used": str(r.zone_ia_advantage_used),
+                "deductions": deduction_records.totals(slips),
             },
             "contribution_lines": [
                 {
@@ -374,121 +410,12 @@ class PayrollService:
         return rec
 
     def payslips(self, run_id: str) -> list[Record]:
-        return self.store.query_all(self.pk, f"{keys.PAYSLIP_PREFIX}{run_id}#")
+        return self.store.query_all(self.pk, f"{keys.PAYSLIP_PREFIX}{run_id}#", page_size=_PAGE)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         run = self._run(run_id)
         slips = [{k: v for k, v in s.data.items() if k not in _NOT_IN_RUN_VIEW} for s in self.payslips(run_id)]
         return {**run.data, "version": run.version, "payslips": slips}
-
-    # approval and the journal -----------------------------------------------------------------
-    def approve_run(self, run_id: str, principal: Principal, actor: Actor) -> dict[str, Any]:
-        from klientportal.ledger.journal import journal_changes
-        from klientportal.payroll import salary_payments
-
-        run = self._run(run_id)
-        if principal.auth_level not in STEP_UP_LEVELS:
-            raise Forbidden(
-                "approving payroll needs a step-up sign-in (BankID)", [FieldError("acr", "sign in with BankID")]
-            )
-        if run.data["status"] == "approved" and self._issue_after_approval(run.data, actor):
-            return self.get_run(run_id)  # an approval retried after a crash: what was left is done now
-        if run.data["status"] != "computed":
-            raise RuleViolation(f"run {run_id} is {run.data['status']}", [FieldError("status", run.data["status"])])
-        missing = salary_payments.missing_settings(run.data, self._required_settings())
-        if missing:
-            raise InvalidInput("the tax payments cannot be made: the payroll settings lack them", missing)
-        period = run.data["period"]
-        period_rec = self.store.get(self.pk, keys.payroll_period_sk(period))
-        if period_rec is None or period_rec.data["run_id"] != run_id:
-            raise RuleViolation(f"run {run_id} is not the period's current run")
-        slips = self.payslips(run_id)
-        year = int(period[:4])
-        ytd_sk = keys.payroll_ytd_sk(year)
-        ytd_rec = self.store.get(self.pk, ytd_sk)
-        ytd: dict[str, Any] = ytd_rec.data if ytd_rec else {"employees": {}, "zone_ia_advantage_used": "0"}
-        people = dict(ytd["employees"])
-        for s in slips:
-            n = str(s.data["employee_number"])
-            was = people.get(n, {"gross": "0", "holiday_basis": "0"})
-            people[n] = {
-                "gross": str(Decimal(was["gross"]) + Decimal(s.data["gross"])),
-                "holiday_basis": str(Decimal(was["holiday_basis"]) + Decimal(s.data["holiday_pay_basis"])),
-            }
-        used = Decimal(ytd["zone_ia_advantage_used"]) + Decimal(run.data["totals"]["zone_ia_advantage_used"])
-        new_ytd = {"employees": people, "zone_ia_advantage_used": str(used)}
-        draft = journal_draft(run.data)
-        changes = journal_changes(self.store, self.pk, draft, actor)
-        approved = {
-            **run.data,
-            "status": "approved",
-            "approved_by": actor.as_dict(),
-            "approved_at": clock.iso(clock.now()),
-        }
-        changes += [
-            Change(run, replace(run, data=approved), "payroll.run_approved"),
-            Change(
-                period_rec,
-                replace(period_rec, data={**period_rec.data, "status": "approved"}),
-                "payroll.period_approved",
-            ),
-            Change(
-                ytd_rec,
-                Record(self.pk, ytd_sk, "payroll_ytd", new_ytd) if ytd_rec is None else replace(ytd_rec, data=new_ytd),
-                "payroll.year_to_date",
-            ),
-        ]
-        try:
-            self.store.write(self.pk, changes, actor)
-        except (AlreadyExists, StaleVersion):
-            # A retried transaction whose first attempt committed (its answer was lost) finds its
-            # own writes: the run is approved, which is what was asked.
-            current = self.store.get(self.pk, run.sk)
-            if current is None or current.data["status"] != "approved":
-                raise
-        self._issue_after_approval(approved, actor)
-        return self.get_run(run_id)
-
-    def _issue_after_approval(self, run: dict[str, Any], actor: Actor) -> bool:
-        """The approved run's payment batch and payslips (decisions 0921, 0920); True when anything
-        was left to do."""
-        from klientportal.payroll import payslips
-
-        batched = self._batch_payments(run["run_id"], actor)
-        employer = (self.client.name, self.client.orgnr)
-        return payslips.issue(self.store, self.client.client_id, employer, run, actor) > 0 or batched
-
-    def _batch_payments(self, run_id: str, actor: Actor) -> bool:
-        """Net pay and the tax payments as one payment batch awaiting approval, made in one transaction
-        with the run's `payment_batch_id`: a retry finds the id and makes nothing."""
-        from klientportal.payments.batches import PaymentBatchService
-        from klientportal.payroll import salary_payments
-
-        run = self._run(run_id)
-        if run.data.get("payment_batch_id"):
-            return False
-        lines = salary_payments.payment_lines(run.data, [s.data for s in self.payslips(run_id)], self.settings() or {})
-        if not lines:
-            return False
-        bid = salary_payments.batch_id(self.client.client_id, run_id)
-        when = salary_payments.execution_date(date.fromisoformat(run.data["pay_date"]), clock.today_oslo())
-        batch = PaymentBatchService(self.store, self.client.client_id).batch_of_lines(
-            bid, when, lines, {"kind": "payroll_run", "run_id": run_id, "period": run.data["period"]}, actor
-        )
-        marked = replace(run, data={**run.data, "payment_batch_id": bid})
-        try:
-            self.store.write(
-                self.pk,
-                [Change(None, batch, "payment_batch.created"), Change(run, marked, "payroll.payments_batched")],
-                actor,
-            )
-        except (AlreadyExists, StaleVersion):
-            current = self._run(run_id)
-            if current.data.get("payment_batch_id") != bid:
-                raise
-        if self.payment_workflow is not None:
-            self.payment_workflow.start(self.client.client_id, bid)
-        return True
 
     # the a-melding --------------------------------------------------------------------------
     def a_melding_xml(
@@ -499,10 +426,8 @@ class PayrollService:
 
         run = self._run(run_id)
         slips = self.payslips(run_id)
-        ids = {
-            s.data["employee_number"]: decrypt_national_id(self.client.client_id, s.data["national_id_ciphertext"])
-            for s in slips
-        }
+        plain = decrypt_national_ids(self.client.client_id, [s.data["national_id_ciphertext"] for s in slips])
+        ids = {s.data["employee_number"]: nid for s, nid in zip(slips, plain, strict=True)}
         submissions = run.data.get("submissions", [])
         mid = message_id or f"{run_id}-{len(submissions) + 1}"
         at = datetime.fromisoformat(delivered_at) if delivered_at else None
@@ -544,11 +469,12 @@ class PayrollService:
             )[0]
         xml = self.a_melding_xml(run_id, entry["replaces"], entry["message_id"], entry["submitted_at"])
         answer = self.submission.submit(xml, entry["idempotency_key"])
-        entry.update(
-            submission_id=answer.submission_id,
-            status=answer.status,
-            feedback=[f.to_json() for f in answer.feedback],
-        )
+        entry = {  # a new dict: the one in the stored run is the audit event's before image
+            **entry,
+            "submission_id": answer.submission_id,
+            "status": answer.status,
+            "feedback": [f.to_json() for f in answer.feedback],
+        }
         submissions = [*run.data["submissions"][:-1], entry]
         self.store.write(
             self.pk,
@@ -581,6 +507,7 @@ class PayrollService:
 def journal_draft(run: dict[str, Any]) -> JournalDraft:
     """The run's entry in series "lonn": salary, withholding, contribution, accruals, OTP (aggregated)."""
     from klientportal.ledger.journal import JournalDraft, Posting
+    from klientportal.payroll import deduction_records
 
     t = run["totals"]
     d = Decimal
@@ -600,6 +527,7 @@ def journal_draft(run: dict[str, Any]) -> JournalDraft:
         ("2785", -d(t["contribution_on_holiday_accrual"]), "Arbeidsgiveravgift av avsatte feriepenger"),
         ("5950", d(t["pension_premium"]), "OTP"),
         ("2960", -d(t["pension_premium"]), "OTP-premie påløpt"),
+        *deduction_records.journal_lines(t.get("deductions", {})),
     ]
     postings = tuple(Posting(a, amount.quantize(d("0.01")), text) for a, amount, text in lines if amount)
     return JournalDraft(

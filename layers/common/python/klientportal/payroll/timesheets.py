@@ -10,6 +10,7 @@ employees (`approved_hours`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -163,16 +164,30 @@ class Timesheets:
     def approve(self, employee_number: int, week: str, actor: Actor) -> dict[str, Any]:
         return self._move(employee_number, week, "submitted", "approved", actor, "hours.week_approved")
 
-    def approved_hours(self, first: date, last: date) -> dict[int, tuple[Decimal, Decimal]]:
-        """Per employee: (hours, overtime hours) of approved weeks on days from `first` to `last`."""
+    def approved_hours(
+        self,
+        first: date,
+        last: date,
+        employed: Mapping[int, tuple[date, date | None]] | None = None,
+        outside: dict[int, list[date]] | None = None,
+    ) -> dict[int, tuple[Decimal, Decimal]]:
+        """Per employee: (hours, overtime hours) of approved weeks on days from `first` to `last`.
+        With `employed` (start, end per employee), hours on a day outside the employment are not
+        counted but listed in `outside`, for the caller to refuse (nobody is paid after leaving)."""
         out: dict[int, tuple[Decimal, Decimal]] = {}
         for rec in self.store.query_all(self.pk, keys.TIMESHEET_PREFIX):
             if rec.data["status"] != "approved":
                 continue
             n = int(rec.data["employee_number"])
             hours, overtime = out.get(n, (Decimal(0), Decimal(0)))
+            window = (employed or {}).get(n)
             for e in rec.data["entries"]:
-                if first <= date.fromisoformat(e["date"]) <= last:
+                on = date.fromisoformat(e["date"])
+                if window and first <= on <= last and (on < window[0] or (window[1] and on > window[1])):
+                    if outside is not None:
+                        outside.setdefault(n, []).append(on)
+                    continue
+                if first <= on <= last:
                     if e["overtime"]:
                         overtime += Decimal(e["hours"])
                     else:

@@ -37,6 +37,8 @@ PAYMENT_BATCHES_WAITING = (  # klientportal/payments/batches.py: not yet paid, r
 OPEN_QUESTIONS = (("question", "open"),)
 ANSWERED_QUESTIONS = (("question", "answered"),)
 
+AS_OF_SEQ = "as_of_seq"  # the audit seq up to which a recount counted the client (overview_recount.py)
+
 SortKey = Literal["backlog", "name", "vouchers", "overdue_invoices", "open_questions", "attestations_waiting"]
 
 
@@ -57,9 +59,37 @@ def apply(store: Store, ops: OperationalStore, event: DomainEvent) -> bool:
         keys.bureau_pk(str(client.data["bureau_id"])),
         keys.overview_sk(client_id),
         marker=f"overview#{event.id}",
-        add=change.add,
+        add={**change.add, "rev": 1},  # every change moves `rev`: a recount races it (overview_recount.py)
         put={**change.put, "entity": "overview_counters", "client_id": client_id},
+        unless_at_least=(AS_OF_SEQ, event.seq),  # counted by a recount up to that event already
     )
+
+
+@dataclass(frozen=True)
+class AMeldingAnswer:
+    period: str
+    run_id: str | None
+    message_id: str
+    status: str
+    findings: list[dict[str, Any]]
+    findings_total: int
+    at: str | None
+
+
+@dataclass(frozen=True)
+class PayrollStatus:
+    """A client's payroll at a glance (decision 0931): runs by status, the latest a-melding message of
+    each approved run by status, the latest answer with its findings, the next deadline."""
+
+    runs_draft: int
+    runs_awaiting_approval: int
+    runs_approved: int
+    a_meldinger_awaiting_answer: int
+    a_meldinger_accepted: int
+    a_meldinger_rejected: int
+    latest_a_melding: AMeldingAnswer | None
+    next_a_melding_deadline: str
+    waiting: int  # runs awaiting approval + rejected a-meldinger: in the backlog
 
 
 @dataclass(frozen=True)
@@ -82,6 +112,7 @@ class ClientBacklog:
     last_a_melding_at: str | None
     next_a_melding_deadline: str
     backlog: int
+    payroll: PayrollStatus | None = None
 
 
 def _sum(counts: dict[str, Any], pairs: tuple[tuple[str, str], ...]) -> int:
@@ -96,6 +127,41 @@ def a_melding_deadline(today: date) -> date:
     return date(year, month, 5)
 
 
+def _period_deadline(period: str) -> date:
+    """The 5th of the month after `period`, moved to the next bank business day (as the reminders do)."""
+    from klientportal.payments.business_days import next_business_day
+
+    year, month = int(period[:4]), int(period[5:])
+    return next_business_day(date(year + (month == 12), month % 12 + 1, 5))
+
+
+def payroll_status(counts: dict[str, Any], today: date) -> PayrollStatus | None:
+    """From the counters alone; None for a client that never had a payroll run."""
+    runs = {s: max(0, int(counts.get(f"n:payroll_run:{s}", 0))) for s in ("draft", "awaiting_approval", "approved")}
+    if not any(k.startswith(("n:payroll_run:", "afb:")) for k in counts):
+        return None
+    answers = [AMeldingAnswer(**json.loads(v)) for k, v in counts.items() if k.startswith("afb:")]
+    latest = max(answers, key=lambda a: (a.period, a.at or ""), default=None)
+    accepted = {a.period for a in answers if a.status == "accepted"}
+    month = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)  # last month's first
+    while today > _period_deadline(month.strftime("%Y-%m")) or month.strftime("%Y-%m") in accepted:
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)  # done or late: the next
+    due = _period_deadline(month.strftime("%Y-%m"))
+    awaiting = max(0, sum(int(counts.get(f"n:a_melding:{s}", 0)) for s in ("sending", "submitted")))
+    rejected = max(0, int(counts.get("n:a_melding:rejected", 0)))
+    return PayrollStatus(
+        runs_draft=runs["draft"],
+        runs_awaiting_approval=runs["awaiting_approval"],
+        runs_approved=runs["approved"],
+        a_meldinger_awaiting_answer=awaiting,
+        a_meldinger_accepted=max(0, int(counts.get("n:a_melding:accepted", 0))),
+        a_meldinger_rejected=rejected,
+        latest_a_melding=latest,
+        next_a_melding_deadline=due.isoformat(),
+        waiting=runs["awaiting_approval"] + rejected,
+    )
+
+
 def backlog_of(client: dict[str, Any], counts: dict[str, Any], today: date) -> ClientBacklog:
     vouchers: dict[str, int] = {q: max(0, int(counts.get(f"n:voucher:{q}", 0))) for q in QUEUES}
     waiting = sum(vouchers[q] for q in ("received", "quarantined", "new", "to_approve", "returned", "approved", "paid"))
@@ -108,6 +174,7 @@ def backlog_of(client: dict[str, Any], counts: dict[str, Any], today: date) -> C
         "payment_batches_waiting": _sum(counts, PAYMENT_BATCHES_WAITING),
         "open_questions": _sum(counts, OPEN_QUESTIONS),
     }
+    payroll = payroll_status(counts, today)
     return ClientBacklog(
         client_id=str(client["client_id"]),
         name=str(client.get("name", "")),
@@ -122,7 +189,8 @@ def backlog_of(client: dict[str, Any], counts: dict[str, Any], today: date) -> C
         a_meldinger_submitted=int(counts.get("n:a_melding.submitted", 0)),
         last_a_melding_at=counts.get("last:a_melding.submitted"),
         next_a_melding_deadline=a_melding_deadline(today).isoformat(),
-        backlog=waiting + overdue + sum(row.values()),
+        backlog=waiting + overdue + sum(row.values()) + (payroll.waiting if payroll else 0),
+        payroll=payroll,
         **row,
     )
 

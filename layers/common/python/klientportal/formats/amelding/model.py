@@ -27,6 +27,9 @@ SALARY_DESCRIPTIONS = frozenset(
         "styrehonorarOgGodtgjoerelseVerv",
     }
 )
+# Fradragsbeskrivelse and utleggstrekk beskrivelse used by payroll's deductions (decision 0941).
+DEDUCTION_DESCRIPTIONS = frozenset({"fagforeningskontingent", "premieTilPensjonsordninger"})
+GARNISHMENT_DESCRIPTIONS = frozenset({"utleggstrekkSkatt"})
 BENEFITS = frozenset({"kontantytelse", "naturalytelse", "utgiftsgodtgjoerelse"})
 PAY_FORMS = frozenset({"fast", "time", "akkord", "provisjon", "honorar"})
 EMPLOYMENT_TYPES = frozenset(
@@ -117,6 +120,33 @@ class Income:
 
 
 @dataclass(frozen=True, slots=True)
+class Deduction:
+    """Fradrag: a deductible amount deducted from pay (given positive, reported negative)."""
+
+    description: str
+    amount: Decimal
+
+    def __post_init__(self) -> None:
+        _check(self.description in DEDUCTION_DESCRIPTIONS, f"deduction description {self.description!r}")
+        _ore(self.amount, f"deduction {self.description}")
+        _check(self.amount > 0, "a deduction is given as a positive amount")
+
+
+@dataclass(frozen=True, slots=True)
+class Garnishment:
+    """Utleggstrekk: whole kroner deducted on a trekkpålegg (given positive, reported negative), and
+    the date it was deducted (the pay date)."""
+
+    description: str
+    amount: int
+    deducted_on: date
+
+    def __post_init__(self) -> None:
+        _check(self.description in GARNISHMENT_DESCRIPTIONS, f"garnishment description {self.description!r}")
+        _check(isinstance(self.amount, int) and self.amount > 0, "a garnishment is whole kroner > 0")
+
+
+@dataclass(frozen=True, slots=True)
 class IncomeRecipient:
     """Inntektsmottaker: one person with the employer's business in the month."""
 
@@ -124,6 +154,8 @@ class IncomeRecipient:
     employments: tuple[Employment, ...]
     incomes: tuple[Income, ...]
     withholding: int  # forskuddstrekk, whole kroner
+    deductions: tuple[Deduction, ...] = ()
+    garnishments: tuple[Garnishment, ...] = ()
 
     def __post_init__(self) -> None:
         _check(bool(_FNR.fullmatch(self.national_id)), "national id must be 11 digits")
@@ -180,6 +212,7 @@ class AMelding:
     replaces: str | None = None
     language: str = "bokmaal"
     payment_dates: tuple[tuple[date, int], ...] = field(default=())  # withholding per pay date
+    sum_garnishment: int = 0  # sumUtleggstrekk: the utleggstrekk to pay, all recipients
 
     def __post_init__(self) -> None:
         _check(bool(_ID.fullmatch(self.message_id)), f"message id {self.message_id!r}")
@@ -191,3 +224,5 @@ class AMelding:
         _check(self.language in {"bokmaal", "nynorsk", "engelsk"}, f"language {self.language!r}")
         total = sum(r.withholding for b in self.businesses for r in b.recipients)
         _check(total == self.sum_withholding, f"sum of withholding {self.sum_withholding} ≠ {total} reported")
+        garnished = sum(g.amount for b in self.businesses for r in b.recipients for g in r.garnishments)
+        _check(garnished == self.sum_garnishment, f"sum of utleggstrekk {self.sum_garnishment} ≠ {garnished} reported")

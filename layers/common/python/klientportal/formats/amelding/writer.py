@@ -81,11 +81,20 @@ def _recipient(parent: etree._Element, r: IncomeRecipient) -> None:
     _add(node, "norskIdentifikator", r.national_id)
     for employment in r.employments:
         _employment(node, employment)
+    for deduction in r.deductions:  # fradrag: reported negative
+        fradrag = _add(node, "fradrag")
+        _add(fradrag, "beskrivelse", deduction.description)
+        _add(fradrag, "beloep", -deduction.amount)
     if r.withholding:
         forskuddstrekk = _add(node, "forskuddstrekk")
         _add(forskuddstrekk, "beloep", -r.withholding)  # withholding is reported negative
     for income in r.incomes:
         _income(node, income)
+    for garnishment in r.garnishments:  # utleggstrekk: reported negative, after the incomes (XSD order)
+        utlegg = _add(node, "utleggstrekk")
+        _add(utlegg, "beskrivelse", garnishment.description)
+        _add(utlegg, "beloep", -garnishment.amount)
+        _add(utlegg, "datoForUtleggstrekk", garnishment.deducted_on)
 
 
 def _business(parent: etree._Element, b: Business) -> None:
@@ -119,12 +128,15 @@ def build_tree(m: AMelding) -> etree._Element:
     _add(duty, "norskIdentifikator", m.employer_orgnr)
     task = _add(delivery, "oppgave")
     payment = _add(task, "betalingsinformasjon")
-    _add(payment, "sumForskuddstrekk", -m.sum_withholding)
+    # the sums to pay are positive, the person's forskuddstrekk and utleggstrekk negative (decision 0944)
+    _add(payment, "sumForskuddstrekk", m.sum_withholding)
     _add(payment, "sumArbeidsgiveravgift", m.sum_employer_contribution)
+    if m.sum_garnishment:
+        _add(payment, "sumUtleggstrekk", m.sum_garnishment)
     for paid_on, amount in m.payment_dates:
         per_date = _add(payment, "sumForskuddstrekkPerLoennsutbetalingsdato")
         _add(per_date, "loennsutbetalingsdato", paid_on)
-        _add(per_date, "beloep", -amount)
+        _add(per_date, "beloep", amount)
     for business in m.businesses:
         _business(task, business)
     _add(delivery, "spraakForTilbakemelding", m.language)
