@@ -222,6 +222,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue("webhook-events", visibility_timeout_s=3 * MINUTE, max_receive_count=5),
     Queue("webhook-deliveries", visibility_timeout_s=3 * MINUTE, max_receive_count=10),
     Queue("overview-events", visibility_timeout_s=2 * MINUTE, max_receive_count=5),
+    Queue("bureau-feed-events", visibility_timeout_s=3 * MINUTE, max_receive_count=8),  # h-reports: /bureau/changes
     # approved payment batches for the bank routine: {"client_id", "batch_id", "content_hash"} (contract 4)
     Queue("payment-batches-outgoing", visibility_timeout_s=5 * MINUTE, max_receive_count=5),
     Queue("bank-imports", visibility_timeout_s=15 * MINUTE, max_receive_count=5),
@@ -233,6 +234,7 @@ EVENT_RULES: tuple[EventRule, ...] = (
     # sync: every domain event, to the webhook fan-out and to the overview's counters
     EventRule("webhooks", "webhook-events"),
     EventRule("overview", "overview-events"),
+    EventRule("bureau-feed", "bureau-feed-events"),  # h-reports: the bureau's change feed (0831)
     # billing: the billable audit actions (contract 5) to the usage meter
     EventRule("billing-usage", "billing-usage", detail_types=BILLABLE_ACTIONS),
 )
@@ -342,6 +344,11 @@ def _sync_routes() -> tuple[Route, ...]:
     routes = [
         Route("GET", client + "/changes", "sync.changes.read"),
         Route("GET", "/bureau/overview", "sync.overview.read"),
+    ]
+    # notifications and the bureau's change feed (h-reports; docs/sync.md)
+    routes += [
+        Route("GET", client + "/notifications", "notifications.read"),
+        Route("GET", "/bureau/changes", "sync.bureau_changes.read"),
     ]
     routes += [
         Route("PUT", client + "/sync/master-data/{kind}/{external_id}", "sync.push"),
@@ -511,6 +518,9 @@ def _ledger_routes() -> tuple[Route, ...]:
         Route("POST", "/clients/{client_id}/reports", "reports.publish"),
         Route("GET", "/clients/{client_id}/reports", "reports.read"),
         Route("GET", "/clients/{client_id}/reports/{report_id}", "reports.read"),
+        # uploaded PDF reports (h-reports, docs/ledger.md "Reports")
+        Route("POST", "/clients/{client_id}/reports/pdf", "reports.publish"),
+        Route("GET", "/clients/{client_id}/reports/{report_id}/pdf", "reports.read"),
     )
 
 
@@ -750,6 +760,14 @@ FUNCTIONS: tuple[Function, ...] = (
         timeout_s=60 * SECOND,
     ),
     Function(
+        name="sync-bureau-feed",
+        handler="functions.sync.bureau_feed.lambda_handler",
+        description="Domain events (event rule) → the bureau's change feed, each client's events once, in order",
+        queues=(QueueTrigger("bureau-feed-events"),),
+        access=(_WRITE_TABLE,),
+        timeout_s=60 * SECOND,
+    ),
+    Function(
         name="bank-imports",
         handler="functions.bank.queue.lambda_handler",
         description="Bank files imported from the queue: read whole or rejected, payments matched by KID, "
@@ -807,7 +825,7 @@ FUNCTIONS: tuple[Function, ...] = (
         description="The general ledger: postings by account, period, source, customer and supplier; trial "
         "balance, profit and loss, balance sheet, open items; closing periods; SAF-T Financial export",
         routes=_ledger_routes(),
-        access=(_WRITE_TABLE, _CURSORS),
+        access=(_WRITE_TABLE, _CURSORS, Access("bucket:documents", write=True), _SEND_EMAIL),  # reports (h-reports)
         memory_mb=1024 * MEGABYTE,
         timeout_s=30 * SECOND,
     ),

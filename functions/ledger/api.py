@@ -3,8 +3,10 @@ trial balance, profit and loss, balance sheet, open items, periods (close/reopen
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -15,14 +17,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions import catalogue
 from klientportal import clock
 from klientportal.api.app import Context, build_app, http_handler, raw_response
-from klientportal.api.problems import COMMON_RESPONSES
+from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.response_model import DeferredModel, ResponseModel
 from klientportal.api.types import Text
 from klientportal.bootstrap import ledger_service
-from klientportal.errors import RuleViolation
+from klientportal.errors import FieldError, InvalidInput, RuleViolation
 from klientportal.ledger import reports
 from klientportal.ledger.service import LedgerService, entry_view, month_range
+from klientportal.repository.records import Record
 from klientportal.repository.store import Page
+from klientportal.settings import settings
+from klientportal.sync import notifications
+from klientportal.tenancy.models import Membership, Module
 
 router = Router()
 MAX_INLINE_BYTES = 5_500_000  # a Lambda response carries 6 MB
@@ -33,6 +39,8 @@ PeriodQuery = Annotated[str | None, Query(max_length=10, description="YYYY, YYYY
 Month = Annotated[str | None, Query(max_length=7, description="YYYY-MM")]
 FromMonth = Annotated[str | None, Query(alias="from", max_length=7, description="YYYY-MM")]
 Party = Literal["customers", "suppliers"]
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PDF_REPORT_ROUTE = "POST /clients/{client_id}/reports/pdf"
 
 
 def _ledger(ctx: Context) -> LedgerService:
@@ -443,20 +451,35 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     title: Annotated[Text, Field(min_length=1, max_length=200)]
     statement: Literal["profit-and-loss", "balance-sheet", "vat-summary"]
-    period_from: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    period_to: Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    period_from: Annotated[str, Field(pattern=MONTH_PATTERN)]
+    period_to: Annotated[str, Field(pattern=MONTH_PATTERN)]
+
+
+class ReportRead(DeferredModel):
+    by: str
+    at: str
+
+
+class ReportFile(DeferredModel):
+    filename: str
+    size: int
+    sha256: str = Field(description="of the file as uploaded; the download is checked against it")
+    pages: int
 
 
 class ReportSummary(DeferredModel):
     report_id: str
+    kind: Literal["generated", "pdf"] = "generated"
     title: str
-    statement: str
+    statement: str | None = None
     period_from: str
     period_to: str
     published_at: str
     published_by: str
-    read_at: str | None
+    read_at: str | None = Field(description="the first time a member of the client opened it")
     read_by: str | None
+    reads: list[ReportRead] = Field(default=[], description="each client member's first opening")
+    file: ReportFile | None = None
 
 
 class VatLine(DeferredModel):
@@ -473,29 +496,88 @@ class VatSummary(DeferredModel):
 
 
 class Report(ReportSummary):
-    content: ProfitAndLoss | BalanceSheet | VatSummary
+    content: ProfitAndLoss | BalanceSheet | VatSummary | None = None
 
 
 class Reports(DeferredModel):
     items: list[ReportSummary]
 
 
+class ReportFileLink(DeferredModel):
+    url: str
+    expires_in: int
+
+
+def _client_member(ctx: Context) -> bool:
+    return ctx.membership is not None and ctx.membership.scope == "client"
+
+
+def _readers(ctx: Context) -> list[Membership]:
+    return notifications.recipients(ctx.invocation.tenancy.repo, ctx.authorized_client, "client", Module.REPORTS)
+
+
+def _tell(ctx: Context, notification: Record) -> None:
+    from klientportal.invoicing.delivery import adapters
+
+    s = settings()
+    notifications.mail(adapters(s.delivery_mode).email, notification, ctx.authorized_client, s.invoice_from_address)
+
+
 @router.post(
     "/clients/<client_id>/reports",
     tags=["reports"],
-    summary="Publish a report generated from the ledger (frozen when published); the client is told by the "
-    "report.published event",
-    responses=COMMON_RESPONSES,
+    summary="Publish a report generated from the ledger (frozen when published); the client is notified "
+    "(a notification, e-mail, the report.published event)",
+    responses={201: created(Report), **COMMON_RESPONSES},
 )
 def publish_report(client_id: str, body: ReportIn, ctx: Context, ledger: Ledger) -> Response[Report]:
-    rec = reports.publish(ledger, body.title, body.statement, body.period_from, body.period_to, ctx.actor)
+    rec, note = reports.publish(
+        ledger, body.title, body.statement, body.period_from, body.period_to, ctx.actor, _readers(ctx)
+    )
+    _tell(ctx, note)
+    return Response(201, "application/json", Report(**rec.data))
+
+
+@router.post(
+    PDF_REPORT_ROUTE.split(" ", 1)[1].replace("{client_id}", "<client_id>"),
+    tags=["reports"],
+    summary="Publish an uploaded PDF report: the PDF's bytes as the body; the client is notified",
+    description="Send the file unaltered with Content-Type application/pdf (at most 4 MiB). It must begin "
+    "with %PDF-, open without a password and have pages; otherwise 422 `report-file-refused` (413 when too "
+    "large) and nothing is stored. The file is kept as uploaded, with its SHA-256.",
+    responses={201: created(Report), **COMMON_RESPONSES},
+)
+def publish_pdf_report(
+    client_id: str,
+    ctx: Context,
+    ledger: Ledger,
+    title: Annotated[Text, Query(min_length=1, max_length=200)],
+    period_from: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    period_to: Annotated[str, Query(pattern=MONTH_PATTERN)],
+    filename: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> Response[Report]:
+    event = router.current_event
+    body = event.body or ""
+    try:
+        data = base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode("utf-8")
+    except (binascii.Error, ValueError):
+        raise InvalidInput("the body is not valid base64", [FieldError("body", "malformed encoding")]) from None
+    rec, note = reports.publish_pdf(
+        ledger,
+        ctx.invocation.s3,
+        settings().documents_bucket,
+        (title, period_from, period_to, filename, data),
+        ctx.actor,
+        _readers(ctx),
+    )
+    _tell(ctx, note)
     return Response(201, "application/json", Report(**rec.data))
 
 
 @router.get(
     "/clients/<client_id>/reports",
     tags=["reports"],
-    summary="Published reports, newest first, with when they were read",
+    summary="Published reports, newest first, with who read them and when",
     responses=COMMON_RESPONSES,
 )
 def list_reports(client_id: str, ledger: Ledger) -> Reports:
@@ -505,13 +587,53 @@ def list_reports(client_id: str, ledger: Ledger) -> Reports:
 @router.get(
     "/clients/<client_id>/reports/<report_id>",
     tags=["reports"],
-    summary="One report; the first opening by a member of the client marks it read",
+    summary="One report; a generated one opened by a member of the client is marked read",
     responses=COMMON_RESPONSES,
 )
 def get_report(client_id: str, report_id: str, ctx: Context, ledger: Ledger) -> Report:
-    member = ctx.membership is not None and ctx.membership.scope == "client"
-    return Report(**reports.open_report(ledger, report_id, ctx.actor, is_client_member=member).data)
+    return Report(**reports.open_report(ledger, report_id, ctx.actor, is_client_member=_client_member(ctx)).data)
 
 
-app = build_app([router], catalogue.function("ledger").routes)
+@router.get(
+    "/clients/<client_id>/reports/<report_id>/pdf",
+    tags=["reports"],
+    summary="The uploaded PDF (bytes, as uploaded), or with ?link=true a short-lived download URL; opened by a "
+    "member of the client it is marked read",
+    responses={
+        **COMMON_RESPONSES,
+        200: {
+            "description": "The PDF; with ?link=true a JSON download link",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"model": ReportFileLink},
+            },
+        },
+    },
+)
+@raw_response
+def report_pdf(
+    client_id: str, report_id: str, ctx: Context, ledger: Ledger, link: Annotated[bool, Query()] = False
+) -> Response[dict[str, Any] | bytes]:
+    bucket = settings().documents_bucket
+    rec, pdf = reports.open_file(
+        ledger, ctx.invocation.s3, bucket, report_id, ctx.actor, is_client_member=_client_member(ctx)
+    )
+    file = rec.data["file"]
+    if link:
+        from klientportal.vouchers.originals import presigned_get
+
+        url = presigned_get(
+            ctx.invocation.s3,
+            bucket,
+            file["key"],
+            content_type="application/pdf",
+            filename=file["filename"],
+            expires_in=300,
+        )
+        return Response(200, "application/json", {"url": url, "expires_in": 300})
+    headers = {"Content-Disposition": f'inline; filename="{file["filename"]}"'}
+    return Response(200, "application/pdf", pdf, headers=headers)
+
+
+app = build_app([router], catalogue.function("ledger").routes, raw_bodies=[PDF_REPORT_ROUTE])
 lambda_handler = http_handler(app)

@@ -1,4 +1,4 @@
-"""The change feed of a client and the bureau overview."""
+"""The change feeds (of a client, of the bureau) and the bureau overview."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.api.response_model import DeferredModel
 from klientportal.errors import FieldError, InvalidInput
+from klientportal.sync import bureau_feed
 from klientportal.sync import changes as feed
 from klientportal.sync import overview as ov
 from klientportal.tenancy.models import Role
@@ -53,6 +54,37 @@ def client_changes(
 ) -> ChangePage:
     page = feed.changes(ctx.store, client_id, cursor, limit)
     return ChangePage(items=[Change(**e) for e in page.events], cursor=page.cursor, has_more=page.has_more)
+
+
+class BureauChange(Change):
+    client_id: str
+    position: int = Field(description="the place in the bureau's feed (1, 2, 3 …)")
+
+
+class BureauChangePage(DeferredModel):
+    items: list[BureauChange]
+    cursor: str | None = Field(description="pass as ?cursor= to continue after the last item; always returned")
+    has_more: bool
+
+
+@router.get(
+    "/bureau/changes",
+    tags=["sync"],
+    summary="Every domain event of all the bureau's clients, in one order, from a signed cursor (at least once)",
+    description="As /clients/{client_id}/changes, across clients: each client's events in its own order, "
+    "with the same ids. Events reach this feed through the event bus (seconds). An accountant sees the events "
+    "of the clients assigned to them. A cursor of another bureau is 422.",
+    responses=COMMON_RESPONSES,
+)
+def bureau_changes(
+    ctx: Context,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=200)] = None,
+) -> BureauChangePage:
+    membership = ctx.membership
+    assert membership is not None
+    page = bureau_feed.changes(ctx.store, ctx.bureau_id, cursor, limit, ov.visible_clients(membership, None))
+    return BureauChangePage(items=[BureauChange(**e) for e in page.events], cursor=page.cursor, has_more=page.has_more)
 
 
 class Vouchers(DeferredModel):

@@ -1,24 +1,24 @@
 """Questions on postings and vouchers: open, list, read, answer, close, attachments; the other side
-is told by e-mail (klientportal/sync/questions.py)."""
+is told by a notification and e-mail (klientportal/sync/questions.py, notifications.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from klientportal.adapters.email import Mail
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Integer, MultilineText, Text
 from klientportal.repository.records import Record
 from klientportal.settings import settings
+from klientportal.sync import notifications
 from klientportal.sync.questions import Questions, Side
-from klientportal.tenancy.models import BUREAU_ROLES, Role
+from klientportal.tenancy.models import BUREAU_ROLES, Membership
 
 router = Router()
 Q = "/clients/<client_id>/questions"
@@ -114,45 +114,24 @@ def _side(ctx: Context) -> Side:
     return "bureau" if membership is not None and membership.role in BUREAU_ROLES else "client"
 
 
-def _notifier(ctx: Context) -> Any:
-    client = ctx.authorized_client
+class _Audience:
+    """The people of each side of the client, and the e-mail of a notification (the e-mail adapter)."""
 
-    def notify(rec: Record, side: Side, what: str) -> None:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx, self.client = ctx, ctx.authorized_client
+
+    def people(self, side: Side) -> list[Membership]:
+        return notifications.recipients(self.ctx.invocation.tenancy.repo, self.client, side, None)
+
+    def tell(self, notification: Record) -> None:
         from klientportal.invoicing.delivery import adapters
 
-        repo = ctx.invocation.tenancy.repo
-        if side == "client":
-            people = [m for m in repo.members("client", client.client_id) if m.role == Role.CLIENT_ADMIN]
-        else:
-            people = [
-                m
-                for m in repo.members("bureau", client.bureau_id)
-                if m.role == Role.BUREAU_ADMIN
-                or (
-                    m.role == Role.BUREAU_ACCOUNTANT
-                    and (m.assigned_clients == "all" or client.client_id in m.assigned_clients)
-                )
-            ]
         sender = adapters(settings().delivery_mode).email
-        d = rec.data
-        for person in (p for p in people if p.status == "active"):
-            sender.send(
-                Mail(
-                    to=person.email,
-                    subject=f"Spørsmål {what}: {d['title']} ({client.name})",
-                    body=f"Spørsmålet «{d['title']}» om {d['subject_type'].replace('_', ' ')} {d['subject_id']} "
-                    f"hos {client.name} er {what}. Se tråden i Klientportalen (spørsmål {d['id']}).",
-                    from_address=settings().invoice_from_address,
-                    from_name="Klientportal",
-                    reference=f"question:{d['id']}:{rec.version}",
-                )
-            )
-
-    return notify
+        notifications.mail(sender, notification, self.client, settings().invoice_from_address)
 
 
 def _questions(ctx: Context) -> Questions:
-    return Questions(ctx.store, ctx.client_id, ctx.invocation.s3, settings().documents_bucket, _notifier(ctx))
+    return Questions(ctx.store, ctx.client_id, ctx.invocation.s3, settings().documents_bucket, _Audience(ctx))
 
 
 def _out(rec: Record) -> Question:

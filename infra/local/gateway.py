@@ -161,9 +161,9 @@ class Gateway:
 
 def _is_binary(headers: dict[str, str]) -> bool:
     """Whether API Gateway would pass the body base64-encoded: any media type but text (a bank file
-    sent as application/octet-stream arrives as bytes, whatever its encoding)."""
+    sent as application/octet-stream, a report PDF as application/pdf, arrives as bytes, whatever its encoding)."""
     media = next((v for k, v in headers.items() if k.lower() == "content-type"), "").split(";", 1)[0].strip().lower()
-    return media == "application/octet-stream"
+    return media in ("application/octet-stream", "application/pdf")
 
 
 class _Refused(Exception):

@@ -125,6 +125,9 @@ EXPECTED: dict[str, set[str]] = {
     "sync.push": STAFF,
     "sync.questions.read": ADMINS,
     "sync.questions.write": ADMINS,
+    # h-reports: the bureau-wide feed for staff; notifications for every member (filtered by role)
+    "sync.bureau_changes.read": STAFF,
+    "notifications.read": ADMINS | {CU},
     # payments (0520): module bank (salg@ lacks it); approving is the payment right, with step-up
     "payments.read": ADMINS,
     "payments.write": ADMINS,

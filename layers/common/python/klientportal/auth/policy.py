@@ -72,6 +72,10 @@ def _sync() -> dict[str, ActionRule]:
         "sync.push": ActionRule("client", frozenset(_STAFF)),
         "sync.questions.read": ActionRule("client", frozenset(_ADMINS)),
         "sync.questions.write": ActionRule("client", frozenset(_ADMINS)),
+        # h-reports: the bureau-wide change feed (accountants: their clients' events); notifications
+        # of the caller's side (each only to the roles it was meant for)
+        "sync.bureau_changes.read": ActionRule("bureau", frozenset(_STAFF)),
+        "notifications.read": ActionRule("client", frozenset(_MEMBERS)),
     }
 
 

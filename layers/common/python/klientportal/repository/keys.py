@@ -572,3 +572,36 @@ def platform_operator_sk(sub: str) -> str:
 # A client's members' active periods in one item (h-billing2, decision 0712): kept by tenancy in the
 # transaction of each change of a client membership, read by the billing run 100 clients a call
 MEMBER_PERIODS_SK = "MEMBERS#PERIODS"
+
+
+# Notifications and the bureau change feed (issue 12, h-reports; docs/sync.md, decisions 0830–0832).
+NOTIFICATION_PREFIX = "NOTIFICATION#"
+
+
+def notification_sk(notification_id: str) -> str:
+    """A notification in the client's partition (a report published, a question opened or answered)."""
+    return f"{NOTIFICATION_PREFIX}{_checked(notification_id)}"
+
+
+def notifications_gsi(client_id: str, side: str) -> str:
+    """GSI1 partition of the notifications of one side (`client` or `bureau`) of a client, by time."""
+    return f"{client_pk(client_id)}#NOTIFY#{_checked(side)}"
+
+
+BUREAU_FEED_EVENT_PREFIX = "BFEED#E#"
+BUREAU_FEED_HEAD_SK = "BFEED#HEAD"
+BUREAU_FEED_MARK_PREFIX = "BFEED#MARK#"
+
+
+def bureau_feed_pk(bureau_id: str) -> str:
+    """The bureau's change feed: its head (last position), one mark per client (the client's last
+    sequence number appended) and the events by position (unaudited, decision 0831)."""
+    return f"{bureau_pk(bureau_id)}#FEED"
+
+
+def bureau_feed_event_sk(position: int) -> str:
+    return f"{BUREAU_FEED_EVENT_PREFIX}{position:012d}"
+
+
+def bureau_feed_mark_sk(client_id: str) -> str:
+    return f"{BUREAU_FEED_MARK_PREFIX}{_checked(client_id)}"

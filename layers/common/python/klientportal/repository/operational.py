@@ -81,6 +81,35 @@ class OperationalStore:
             raise
         return after
 
+    def put_all(self, puts: list[tuple[Record, int | None]]) -> list[Record]:
+        """Put every record in one transaction, each conditional: as version 1 where `expected` is None
+        (no item may have its key), else as `expected + 1` where the item is still at `expected`.
+        StaleVersion if any condition fails (nothing is written); the records as written."""
+        at = clock.iso(clock.now())
+        written: list[Record] = []
+        items: list[dict[str, Any]] = []
+        for rec, expected in puts:
+            if expected is None:
+                after = replace(rec, version=1, created_at=rec.created_at or at, updated_at=at)
+                cond: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+            else:
+                after = replace(rec, version=expected + 1, updated_at=at)
+                cond = {
+                    "ConditionExpression": "#v = :v",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": _ser({":v": expected}),
+                }
+            written.append(after)
+            items.append({"Put": {"TableName": self._table, "Item": _ser(after.to_item()), **cond}})
+        try:
+            self.calls += 1
+            self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _condition_failed(exc):
+                raise StaleVersion("another writer appended meanwhile; read again") from exc
+            raise
+        return written
+
     def add_once(
         self,
         pk: str,

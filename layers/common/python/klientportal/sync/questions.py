@@ -7,7 +7,8 @@ refused (422) before anything is written. Status: `open` (waiting for the other 
 (the other side replied), `closed` (either side closed it; no more messages). Attachments are
 uploaded first with a presigned POST (like vouchers) under `questions/<client>/` in the documents
 bucket and then named by key in a message; each is checked to exist with its declared size. The
-other side is notified by e-mail after the write (a failed notification does not undo it).
+other side is notified: a notification written with the change (decision 0830), then e-mailed (a
+failed e-mail does not undo the write).
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
 
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
 from klientportal.observability import logger
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import Actor, Page, Store
+from klientportal.repository.store import Actor, Change, Page, Store
+from klientportal.sync.notifications import notification_change
+from klientportal.tenancy.models import Membership
 from klientportal.vouchers.filenames import sanitise_filename
 from klientportal.vouchers.records import valid_voucher_id
 from klientportal.vouchers.uploads import DECLARED_SIZE, UPLOADED_BY, size_mismatch
@@ -39,7 +41,20 @@ _ENTRY = re.compile(r"^(F|B|L)?(\d{4})-(\d{1,8})$")
 _SERIES = {None: "bilag", "F": "faktura", "B": "bank", "L": "lonn"}
 _QUESTION_ID = re.compile(r"^q_[0-9a-f]{16}$")
 
-Notify = Callable[[Record, Side, str], None]  # (question, side to tell, what happened)
+_TOLD = {
+    "question.opened": "Nytt spørsmål",
+    "question.answered": "Spørsmål besvart",
+    "question.followed_up": "Spørsmål fulgt opp",
+    "question.closed": "Spørsmål lukket",
+}
+
+
+class Audience(Protocol):
+    """Who is told on each side, and how (klientportal/sync/notifications.py)."""
+
+    def people(self, side: Side) -> list[Membership]: ...
+
+    def tell(self, notification: Record) -> None: ...
 
 
 def subject_key(subject_type: str, subject_id: str) -> str | None:
@@ -67,8 +82,8 @@ class UploadTarget:
 
 
 class Questions:
-    def __init__(self, store: Store, client_id: str, s3: Any, bucket: str, notify: Notify) -> None:
-        self.store, self.client_id, self.s3, self.bucket, self.notify = store, client_id, s3, bucket, notify
+    def __init__(self, store: Store, client_id: str, s3: Any, bucket: str, audience: Audience) -> None:
+        self.store, self.client_id, self.s3, self.bucket, self.audience = store, client_id, s3, bucket, audience
         self.pk = keys.client_pk(client_id)
 
     # uploads ---------------------------------------------------------------------------------
@@ -159,9 +174,7 @@ class Questions:
         rec = Record(
             self.pk, keys.question_sk(question_id), ENTITY, data, gsi1pk=index["gsi1pk"], gsi1sk=index["gsi1sk"]
         )
-        created = self.store.create(rec, actor, "question.opened")
-        self._tell(created, _other(side), "opened")
-        return created
+        return self._write(None, rec, "question.opened", side, actor)
 
     def reply(
         self, question_id: str, version: int, text: str, attachment_keys: list[str], actor: Actor, side: Side
@@ -179,20 +192,18 @@ class Questions:
             "messages": [*rec.data["messages"], _message(actor, side, text, attachments)],
         }
         action = "question.answered" if status == "answered" else "question.followed_up"
-        after = self.store.replace(rec, data, actor, action, **_status_index(self.client_id, status, question_id))
-        self._tell(after, _other(side), "answered" if status == "answered" else "followed up")
-        return after
+        index = _status_index(self.client_id, status, question_id)
+        after = replace(rec, data=data, gsi1pk=index["gsi1pk"], gsi1sk=index["gsi1sk"])
+        return self._write(rec, after, action, side, actor)
 
     def close(self, question_id: str, version: int, actor: Actor, side: Side) -> Record:
         rec = self._current(question_id, version)
         if rec.data["status"] == "closed":
             raise RuleViolation("the question is closed already")
         data = {**rec.data, "status": "closed", "closed_by": actor.sub, "closed_by_side": side}
-        after = self.store.replace(
-            rec, data, actor, "question.closed", **_status_index(self.client_id, "closed", question_id)
-        )
-        self._tell(after, _other(side), "closed")
-        return after
+        index = _status_index(self.client_id, "closed", question_id)
+        after = replace(rec, data=data, gsi1pk=index["gsi1pk"], gsi1sk=index["gsi1sk"])
+        return self._write(rec, after, "question.closed", side, actor)
 
     def attachment(self, question_id: str, index: int) -> dict[str, Any]:
         rec = self.get(question_id)
@@ -211,11 +222,25 @@ class Questions:
             )
         return rec
 
-    def _tell(self, rec: Record, side: Side, what: str) -> None:
+    def _write(self, before: Record | None, after: Record, action: str, side: Side, actor: Actor) -> Record:
+        """The question's change and the other side's notification in one transaction; then the e-mail."""
+        d = after.data
+        subject = f"{d['subject_type'].replace('_', ' ')} {d['subject_id']}"
+        note = notification_change(
+            self.client_id,
+            _other(side),
+            action,
+            ("question", d["id"]),
+            f"{_TOLD[action]}: {d['title']}",
+            f"{_TOLD[action]} om {subject}: «{d['title']}».",
+            self.audience.people(_other(side)),
+        )
+        written, notification = self.store.write(self.pk, [Change(before, after, action), note], actor)
         try:
-            self.notify(rec, side, what)
+            self.audience.tell(notification)
         except Exception:
-            logger.exception("question notification failed", extra={"question": rec.data["id"]})
+            logger.exception("question notification failed", extra={"question": d["id"]})
+        return written
 
 
 def _other(side: Side) -> Side:
