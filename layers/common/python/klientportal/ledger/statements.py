@@ -78,9 +78,27 @@ def trial_balance(
     balances: Balances, year: int, from_month: int, to_month: int, names: dict[str, str]
 ) -> dict[str, Any]:
     """Per account: opening balance, debit and credit of the months, closing balance. Balance sheet
-    accounts open with everything before; profit and loss accounts with the year's earlier months."""
+    accounts open with everything before; profit and loss accounts with the year's earlier months.
+    The result of earlier years that no closing entry carried to equity opens as an equity line of
+    its own (`result_earlier_years`, as on the balance sheet), so the openings add up to zero."""
     rows = []
     totals = {"opening": ZERO, "debit": ZERO, "credit": ZERO, "closing": ZERO}
+    earlier = sum(
+        (balances.net(a, BEGINNING, (year - 1, 12)) for a in balances.accounts() if not is_balance_sheet(a)), ZERO
+    )
+    if earlier:
+        rows.append(
+            {
+                "account": "result_earlier_years",
+                "name": "Resultat tidligere år (ikke disponert)",
+                "opening": str(earlier),
+                "debit": str(ZERO),
+                "credit": str(ZERO),
+                "closing": str(earlier),
+            }
+        )
+        totals["opening"] += earlier
+        totals["closing"] += earlier
     for account in balances.accounts():
         since = BEGINNING if is_balance_sheet(account) else (year, 1)
         opening = balances.net(account, since, _before(year, from_month)) if (year, from_month) > since else ZERO
