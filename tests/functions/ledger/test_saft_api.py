@@ -91,3 +91,45 @@ def test_saft_refuses_unmapped_accounts_then_exports_a_valid_file(inv, conforman
     assert groupings["2700"] == ("kortsiktigGjeld", "2740")
     assert groupings["3010"] == ("salgsinntekt", "3000")
     assert groupings["1500"] == ("balanseverdiForOmloepsmiddel", "1500")
+
+
+def _amount(account, name: str) -> Decimal:
+    text = account.findtext(f"s:{name}", namespaces=NS)
+    return Decimal(text) if text else Decimal(0)
+
+
+def test_an_earlier_years_result_opens_in_equity_so_the_openings_balance(inv, conformance_dir):
+    st, pk = store(), keys.client_pk(CLIENT)
+    sale = JournalDraft(
+        "bank",
+        date(2025, 6, 3),
+        "Kontantsalg",
+        "test",
+        "salg-2025",
+        (Posting("1920", Decimal("800.00"), "kasse"), Posting("3000", Decimal("-800.00"), "salg")),
+    )
+    cost = JournalDraft(
+        "bank",
+        date(2026, 2, 3),
+        "Rekvisita",
+        "test",
+        "kost-2026",
+        (Posting("6800", Decimal("100.00"), "rekvisita"), Posting("1920", Decimal("-100.00"), "kasse")),
+    )
+    for draft in (sale, cost):
+        st.write(pk, journal_changes(st, pk, draft, SYSTEM), SYSTEM)
+    ok = inv.get(f"{BASE}/saft?from=2026-02-01&to=2026-02-28", user=ACCOUNTANT)
+    assert ok.status == 200, ok
+    schema = etree.XMLSchema(etree.parse(str(conformance_dir / "saft/xsd/Norwegian_SAF-T_Financial_Schema_v_1.30.xsd")))
+    doc = etree.fromstring(ok.raw)
+    assert schema.validate(doc), schema.error_log
+    accounts = {
+        a.findtext("s:AccountID", namespaces=NS): a for a in doc.findall(".//s:GeneralLedgerAccounts/s:Account", NS)
+    }
+    assert "3000" not in accounts  # no movement this year, and P&L accounts open at zero
+    assert _amount(accounts["2050"], "OpeningCreditBalance") == Decimal("800.00")
+    openings = sum(_amount(a, "OpeningDebitBalance") - _amount(a, "OpeningCreditBalance") for a in accounts.values())
+    closings = sum(_amount(a, "ClosingDebitBalance") - _amount(a, "ClosingCreditBalance") for a in accounts.values())
+    assert openings == 0 and closings == 0
+    tb = inv.get(f"{BASE}/ledger/trial-balance?from=2026-02&to=2026-02", user=ACCOUNTANT)
+    assert tb.status == 200 and tb.json["balanced"], tb

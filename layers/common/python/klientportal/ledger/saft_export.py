@@ -30,6 +30,8 @@ JOURNALS = {
     "lonn": ("Lønn", "lonn"),
 }
 
+EARLIER_RESULT_ACCOUNT = "2050"
+
 
 def checked_range(start: date, end: date) -> tuple[int, int, int]:
     """(year, first month, last month): whole months of one year (balances are kept per month)."""
@@ -52,13 +54,20 @@ def export(ledger: LedgerService, client: Client, start: date, end: date) -> m.A
     names = ledger.account_names()
     own = mapped(store, pk)
 
+    # the result of earlier years that no closing entry carried to equity opens in 2050 Annen
+    # egenkapital, so the file's openings add up to zero (as the trial balance's own line does)
+    earlier = sum(
+        (balances.net(a, BEGINNING, (year - 1, 12)) for a in balances.accounts() if not is_balance_sheet(a)), ZERO
+    )
+
     def opening(account: str) -> Decimal:
         since = BEGINNING if is_balance_sheet(account) else (year, 1)
         before = (year, first - 1) if first > 1 else (year - 1, 12)
-        return balances.net(account, since, before) if (year, first) > since else ZERO
+        carried = earlier if account == EARLIER_RESULT_ACCOUNT else ZERO
+        return carried + (balances.net(account, since, before) if (year, first) > since else ZERO)
 
     accounts, unmapped = [], []
-    for account in balances.accounts():
+    for account in sorted({*balances.accounts(), *([EARLIER_RESULT_ACCOUNT] if earlier else [])}):
         open_ = opening(account)
         moved = balances.movement(account, (year, first), (year, last))
         if open_ == 0 and moved == (ZERO, ZERO):
