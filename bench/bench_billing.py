@@ -1,5 +1,6 @@
-"""The monthly billing run at scale, on moto: N clients × 100 transactions each (default 10,000),
-and the meter's throughput.
+"""The monthly billing run at scale, on moto: N clients × 100 transactions each (default 10,000, of
+which 1,000 ByråKlient clients with two members each, whose users the run counts from the periods
+tenancy keeps per client: 100 clients a BatchGetItem, decision 0712), and the meter's throughput.
 
 The clients and their month's usage counters are written straight into the table (BatchWriteItem,
 the same items `client_record` and the meter write), since metering a million events one
@@ -21,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 
 from bench.aws_calls import AwsCalls
 
@@ -48,8 +50,9 @@ def _start() -> None:
     environment.apply(resources.create_all())
 
 
-def _seed(clients: int) -> None:
-    """The bureau, the platform's price list, `clients` portal clients and their November counters."""
+def _seed(clients: int, byraklient: int) -> None:
+    """The bureau, the platform's price list, `clients` clients (the first `byraklient` of them
+    ByråKlient with two active members each, the rest Portal) and their November counters."""
     from boto3.dynamodb.types import TypeSerializer
 
     from infra.local.seed_billing import PLATFORM_PRICES
@@ -58,10 +61,11 @@ def _seed(clients: int) -> None:
     from klientportal.billing.prices import PriceListVersion
     from klientportal.bootstrap import invocation
     from klientportal.repository import keys
+    from klientportal.repository.records import Record
     from klientportal.repository.store import SYSTEM
     from klientportal.settings import settings
-    from klientportal.tenancy.models import Client, ExternalLicence, Module, Tier
-    from klientportal.tenancy.repository import client_record
+    from klientportal.tenancy.models import Client, ExternalLicence, Membership, Module, Role, Tier
+    from klientportal.tenancy.repository import client_record, membership_record
 
     invocation().billing().add_version(
         keys.PLATFORM_BILLING_PK, PriceListVersion.model_validate(PLATFORM_PRICES), SYSTEM
@@ -75,12 +79,30 @@ def _seed(clients: int) -> None:
             bureau_id=BUREAU,
             name=f"Klient {n} AS",
             orgnr="912345610",
-            tier=Tier.PORTAL,
+            tier=Tier.BYRAKLIENT if n < byraklient else Tier.PORTAL,
             modules=[Module.INVOICING],
             licence=ExternalLicence(status="registered", automatic=True),
         )
         rec = client_record(client)
         items.append({**rec.to_item(), "version": 1, "created_at": "2026-01-05T09:00:00+00:00"})
+        members: dict[str, list[dict[str, str | None]]] = {}
+        for m in range(2 if n < byraklient else 0):
+            member = Membership(
+                sub=f"u-{n:05d}-{m}",
+                email=f"bruker{m}@klient{n}.no",
+                scope="client",
+                scope_id=client_id,
+                role=Role.CLIENT_ADMIN if m == 0 else Role.CLIENT_USER,
+                status="active",
+            )
+            made = membership_record(member)
+            since = [{"from": "2026-01-05T09:00:00+00:00", "to": None}]  # active all year
+            made = replace(made, data={**made.data, "active_periods": since})
+            items.append({**made.to_item(), "version": 1, "created_at": "2026-01-05T09:00:00+00:00"})
+            members[member.sub] = since
+        if members:  # what tenancy keeps beside them (the item the run reads, decision 0712)
+            periods = Record(keys.client_pk(client_id), keys.MEMBER_PERIODS_SK, "member_periods", {"members": members})
+            items.append({**periods.to_item(), "version": 2, "created_at": "2026-01-05T09:00:00+00:00"})
         items.append(
             {
                 "PK": keys.client_pk(client_id),
@@ -101,7 +123,7 @@ def _seed(clients: int) -> None:
             request = ddb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
 
-def bench_run(clients: int) -> dict[str, object]:
+def bench_run(clients: int, byraklient: int) -> dict[str, object]:
     from klientportal import clock
     from klientportal.billing.months import Month
     from klientportal.bootstrap import invocation
@@ -110,7 +132,7 @@ def bench_run(clients: int) -> dict[str, object]:
     clock.set_clock("2026-12-01T04:00")
     started = time.perf_counter()
     _bureau(BUREAU)
-    _seed(clients)
+    _seed(clients, byraklient)
     seeded = time.perf_counter() - started
     with AwsCalls() as calls:
         started = time.perf_counter()
@@ -118,6 +140,8 @@ def bench_run(clients: int) -> dict[str, object]:
         took = time.perf_counter() - started
     statement = outcome["statement"]
     assert statement["totals"]["clients"] == clients and statement["status"] == "final"
+    users = [x for x in statement["lines"] if x["item"] == "byraklient_user_month"]
+    assert len(users) == byraklient and all(x["quantity"] == 2 for x in users)
     with AwsCalls() as again:
         started = time.perf_counter()
         rerun = invocation().billing().run(BUREAU, Month.parse(MONTH), SYSTEM)
@@ -205,16 +229,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--byraklient", type=int, default=1_000, help="how many of the clients are ByråKlient")
     args = parser.parse_args()
     _start()
     took, meter_calls = bench_meter(args.events)
-    result = bench_run(args.clients)
+    result = bench_run(args.clients, min(args.byraklient, args.clients))
     calls = result["calls"]
     assert isinstance(calls, AwsCalls)
     ddb = sum(n for name, n in calls.calls.items() if name.startswith("dynamodb."))
     print("| measure | value |\n| --- | --- |")
     print(
-        f"| clients × transactions | {args.clients:,} × 100 "
+        f"| clients × transactions | {args.clients:,} × 100, {min(args.byraklient, args.clients):,} ByråKlient "
         f"({result['lines']:,} statement lines, net {result['net']}) |"
     )
     print(f"| seeding (BatchWriteItem, not measured) | {result['seed_s']:.1f} s |")

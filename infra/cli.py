@@ -108,10 +108,26 @@ def _cmd_bank_read(args: argparse.Namespace) -> int:
     return main(args.args)
 
 
+def _cmd_ledger_backfill(args: argparse.Namespace) -> int:
+    if not _use_target(args.target):
+        return 2
+    from infra.ledger_backfill import main
+
+    return main(None if args.all else args.client, overview=not args.no_overview)
+
+
 def _cmd_payroll_tabelltrekk(args: argparse.Namespace) -> int:
     from klientportal.payroll.tabelltrekk_lines import main
 
     return main(args.files)
+
+
+def _cmd_platform_operator_add(args: argparse.Namespace) -> int:
+    if not _use_target(args.target):
+        return 2
+    from infra.platform_operators import add
+
+    return add(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -179,6 +195,26 @@ def parser() -> argparse.ArgumentParser:
     trekk = payroll_sub.add_parser("tabelltrekk", help="JSON lines in, the same with withholding added")
     trekk.add_argument("files", nargs="*", help="files of JSON lines (default: standard input)")
     trekk.set_defaults(func=_cmd_payroll_tabelltrekk)
+    platform = sub.add_parser("platform", help="the platform's own tools (operators: decision 0713)")
+    platform_sub = platform.add_subparsers(dest="platform_command", required=True)
+    operator = platform_sub.add_parser("operator", help="platform operators (they write the platform's price list)")
+    operator_sub = operator.add_subparsers(dest="operator_command", required=True)
+    operator_add = operator_sub.add_parser("add", help="make the user with this e-mail a platform operator")
+    operator_add.add_argument("--email", required=True)
+    operator_add.add_argument("--name")
+    operator_add.add_argument("--target", choices=("local", "aws"), default="local")
+    operator_add.set_defaults(func=_cmd_platform_operator_add)
+    ledger = sub.add_parser("ledger", help="ledger tools")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    backfill = ledger_sub.add_parser(
+        "backfill", help="book what was booked or issued before the ledger, recount the overview (idempotent)"
+    )
+    which = backfill.add_mutually_exclusive_group(required=True)
+    which.add_argument("--client", action="append", help="a client id (repeatable)")
+    which.add_argument("--all", action="store_true", help="every client")
+    backfill.add_argument("--no-overview", action="store_true", help="leave the overview counters as they are")
+    backfill.add_argument("--target", choices=("local", "aws"), default="local")
+    backfill.set_defaults(func=_cmd_ledger_backfill)
     return p
 
 

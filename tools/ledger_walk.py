@@ -1,7 +1,8 @@
 """Walk the ledger on a running local stack (`klientportal local`): the seeded ledger, an invoice issued
 and a voucher booked through the API, the trial balance before and after, a closed month refusing a
-booking, SAF-T refused until the bureau maps the accounts, then exported and checked against the 1.30
-XSD. Prints what it sees; exits 1 at the first thing that is not as it should be.
+booking, SAF-T exported (every standard account has its default grouping, 0810; a client's own
+unmapped account would be refused and mapped first) and checked against the 1.30 XSD. Prints what
+it sees; exits 1 at the first thing that is not as it should be.
 
 Run: KP_LOCAL_DIR=<the stack's dir> python tools/ledger_walk.py http://127.0.0.1:8160
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
@@ -87,9 +89,15 @@ def main(url: str) -> int:
 
     booked_voucher = None
     for waiting in w.ok("GET", f"{BASE}/attestations", ATTESTER)["items"]:  # the seeded one: attest, then book
-        decision = {"version": waiting["version"], "decision": "approve", "comment": "OK"}
-        w.ok("POST", f"{BASE}/attestations/{waiting['voucher_id']}/decision", ATTESTER, decision)
-    for v in w.ok("GET", f"{BASE}/vouchers?queue=approved", ACCOUNTANT)["items"]:
+        decision = {"decision": "approve", "comment": "OK"}
+        w.ok("POST", f"{BASE}/attestations/{waiting['task_id']}/decision", ATTESTER, decision)
+    approved: list[dict[str, Any]] = []
+    for _ in range(30):  # the attestation workflow moves the voucher on (Step Functions, asynchronously)
+        approved = w.ok("GET", f"{BASE}/vouchers?queue=approved", ACCOUNTANT)["items"]
+        if approved:
+            break
+        time.sleep(1)
+    for v in approved:
         if (v.get("details") or {}).get("supplier_number") is not None:
             booked_voucher = w.ok(
                 "POST", f"{BASE}/vouchers/{v['voucher_id']}/booking", ACCOUNTANT, {"version": v["version"]}

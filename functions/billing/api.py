@@ -22,6 +22,7 @@ from functions.billing.responses import (
     BuyoutOut,
     CancellationOut,
     ClientUsageOut,
+    PlatformPriceListOut,
     PriceListsOut,
     RunOut,
     SettingsOut,
@@ -33,7 +34,7 @@ from klientportal.api.app import Context, build_app, http_handler, raw_response
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.types import Integer
 from klientportal.billing.agreements import AgreementTerms
-from klientportal.billing.prices import PriceListVersion
+from klientportal.billing.prices import PriceListVersion, VersionEnd
 from klientportal.billing.service import BillingService, parse_month
 from klientportal.repository import keys
 
@@ -167,11 +168,56 @@ def price_lists(ctx: Context, billing: Billing) -> PriceListsOut:
     "/bureau/price-lists",
     tags=TAGS,
     summary="Add a version of the bureau's price list",
-    description="Refused (409) when its validity overlaps another version's.",
+    description="Refused (409) when its validity overlaps another version's or leaves a gap between them.",
     responses={201: created(PriceListVersion), **COMMON_RESPONSES},
 )
 def add_price_list(body: PriceListVersion, ctx: Context, billing: Billing) -> Response[PriceListVersion]:
     return Response(201, "application/json", billing.add_version(keys.bureau_pk(ctx.bureau_id), body, ctx.actor))
+
+
+@router.post(
+    "/bureau/price-lists/<valid_from>/end",
+    tags=TAGS,
+    summary="End the open-ended version of the bureau's price list",
+    description="At the end of the month in progress or later; refused (409) when the version has an end, "
+    "when a month after the end is billed in a final statement, or when months that have begun would be left "
+    "without prices.",
+    responses=COMMON_RESPONSES,
+)
+def end_price_list(valid_from: str, body: VersionEnd, ctx: Context, billing: Billing) -> PriceListVersion:
+    return billing.end_version(keys.bureau_pk(ctx.bureau_id), valid_from, body, ctx.actor)
+
+
+@router.get(
+    "/platform/price-lists",
+    tags=TAGS,
+    summary="The platform's price list (net, to the bureaus): platform operators",
+    responses=COMMON_RESPONSES,
+)
+def platform_price_lists(ctx: Context, billing: Billing) -> PlatformPriceListOut:
+    return PlatformPriceListOut(platform=billing.versions(keys.PLATFORM_BILLING_PK))
+
+
+@router.post(
+    "/platform/price-lists",
+    tags=TAGS,
+    summary="Add a version of the platform's price list (platform operators)",
+    description="Refused (409) when its validity overlaps another version's or leaves a gap between them.",
+    responses={201: created(PriceListVersion), **COMMON_RESPONSES},
+)
+def add_platform_price_list(body: PriceListVersion, ctx: Context, billing: Billing) -> Response[PriceListVersion]:
+    return Response(201, "application/json", billing.add_version(keys.PLATFORM_BILLING_PK, body, ctx.actor))
+
+
+@router.post(
+    "/platform/price-lists/<valid_from>/end",
+    tags=TAGS,
+    summary="End the open-ended version of the platform's price list (platform operators)",
+    description="As for the bureau's list; a month is billed when any bureau's final statement is.",
+    responses=COMMON_RESPONSES,
+)
+def end_platform_price_list(valid_from: str, body: VersionEnd, ctx: Context, billing: Billing) -> PriceListVersion:
+    return billing.end_version(keys.PLATFORM_BILLING_PK, valid_from, body, ctx.actor)
 
 
 @router.get("/bureau/billing/settings", tags=TAGS, summary="The bureau's billing settings", responses=COMMON_RESPONSES)

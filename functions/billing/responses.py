@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from pydantic import Field
+
 from klientportal.api.response_model import ResponseModel
 from klientportal.api.types import Money
 from klientportal.billing.prices import PriceListVersion
@@ -51,7 +53,10 @@ class AgreementOut(ResponseModel):
     tier: str
     starts: date
     ends: date | None = None
-    users: int
+    users: int = Field(
+        description="ByråKlient: the client's users active at any moment of users_month, counted from its memberships"
+    )
+    users_month: str
     re_invoice: bool
     customer_number: int | None = None
     transferred_from: str | None = None
@@ -85,6 +90,10 @@ class TransferOut(ResponseModel):
 class PriceListsOut(ResponseModel):
     platform: list[PriceListVersion]
     bureau: list[PriceListVersion]
+
+
+class PlatformPriceListOut(ResponseModel):
+    platform: list[PriceListVersion]
 
 
 class SettingsOut(ResponseModel):

@@ -250,6 +250,11 @@ class PaymentIn(_In):
     amount: Money = Field(gt=0, description="At most 2 decimals: more is refused, never rounded")
     paid_on: date
     reference: Text | None = Field(default=None, max_length=100)
+    ledger_account: str = Field(
+        default="1920",
+        pattern=r"^[0-9]{4,6}$",
+        description="Where the money came in (bank or cash account): booked against 1500 for the customer",
+    )
 
 
 class CreditNoteIn(_In):
@@ -460,14 +465,17 @@ def register_payment(
     payment = _payment(body)
     return _idempotent(
         ctx,
-        {"pay": invoice_id, **payment.stored()},
-        lambda: (200, _out(invoices.register_payment(invoice_id, payment, ctx.actor))),
+        {"pay": invoice_id, **payment.stored(), "ledger_account": body.ledger_account},
+        lambda: (
+            200,
+            _out(invoices.register_payment(invoice_id, payment, ctx.actor, ledger_account=body.ledger_account)),
+        ),
     )
 
 
 def _payment(body: PaymentIn) -> Payment:
     try:
-        return Payment.model_validate(body.model_dump())
+        return Payment.model_validate(body.model_dump(exclude={"ledger_account"}))
     except ValidationError as exc:
         raise InvalidInput(
             "the payment is not valid",

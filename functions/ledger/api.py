@@ -20,10 +20,7 @@ from klientportal.api.response_model import DeferredModel, ResponseModel
 from klientportal.api.types import Text
 from klientportal.bootstrap import ledger_service
 from klientportal.errors import RuleViolation
-from klientportal.formats.saft.writer import write
 from klientportal.ledger import reports
-from klientportal.ledger.mapping import grouping_of, mapped, set_mapping
-from klientportal.ledger.saft_export import export
 from klientportal.ledger.service import LedgerService, entry_view, month_range
 from klientportal.repository.store import Page
 
@@ -370,6 +367,8 @@ class MappingIn(BaseModel):
     responses=COMMON_RESPONSES,
 )
 def get_mapping(client_id: str, ledger: Ledger) -> Mapping:
+    from klientportal.ledger.mapping import grouping_of, mapped  # the SAF-T grouping lists: these routes only
+
     own = mapped(ledger.store, ledger.pk)
     used = set(ledger.balances().accounts())
     rows = []
@@ -395,6 +394,8 @@ def get_mapping(client_id: str, ledger: Ledger) -> Mapping:
     responses=COMMON_RESPONSES,
 )
 def put_mapping(client_id: str, account: str, body: MappingIn, ctx: Context, ledger: Ledger) -> MappingRow:
+    from klientportal.ledger.mapping import set_mapping
+
     set_mapping(ledger.store, ledger.pk, account, body.grouping_category, body.grouping_code, ctx.actor)
     return MappingRow(
         account=account,
@@ -423,6 +424,9 @@ def get_saft(
     from_: Annotated[date, Query(alias="from")],
     to: Annotated[date, Query()],
 ) -> Response[bytes]:
+    from klientportal.formats.saft.writer import write  # SAF-T (its writer and export) for this route only
+    from klientportal.ledger.saft_export import export
+
     client = ctx.authorized_client
     xml = write(export(ledger, client, from_, to))
     if len(xml) > MAX_INLINE_BYTES:

@@ -1,7 +1,8 @@
 """Demo billing: the platform's price list (net) and the bureau's own (gross, a price agreed with
 Fjordkaffe), the bureau's own company as a client that invoices (the seller of re-invoices, with
 the demo clients as its customers), and the clients' agreements: Fjordkaffe (since January) and
-Hansen Bygg (since June) re-invoiced, Lakk & Lim on Byrålisens since March. Through the billing service the API uses."""
+Hansen Bygg (since June) re-invoiced, Lakk & Lim on Byrålisens since March; a platform operator
+(drift@klientportal.no). Through the billing service the API uses."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from klientportal.repository.store import SYSTEM
 from klientportal.tenancy.models import ClientCreate, Module, Tier
 
 OWN_COMPANY = "c-tallbalanse"
+PLATFORM_OPERATOR = ("drift@klientportal.no", "Drift Klientportal")  # writes the platform's price list (0713)
 BUREAU_ID, FJORD, BYGG, LAKK = "b-demo", "c-fjordkaffe", "c-hansenbygg", "c-lakkoglim"
 PRICES_FROM = "2026-01-01"
 
@@ -30,6 +32,7 @@ PLATFORM_PRICES = {
             "ocr_interpretation": "1.20",
             "bank_file": "2.00",
             "bank_transaction": "0.15",
+            "payment_batch": "1.50",
             "payment_line": "0.40",
             "payslip": "6.00",
             "a_melding": "15.00",
@@ -54,6 +57,7 @@ BUREAU_PRICES = {
             "ocr_interpretation": "2.00",
             "bank_file": "3.00",
             "bank_transaction": "0.25",
+            "payment_batch": "2.50",
             "payment_line": "0.75",
             "payslip": "12.00",
             "a_melding": "25.00",
@@ -104,7 +108,7 @@ OWN_CUSTOMERS = (
 )
 AGREEMENTS = {
     FJORD: AgreementTerms(starts=date(2026, 1, 1), re_invoice=True, customer_number=1),
-    BYGG: AgreementTerms(starts=date(2026, 6, 1), re_invoice=True, customer_number=2, users=3),
+    BYGG: AgreementTerms(starts=date(2026, 6, 1), re_invoice=True, customer_number=2),
     LAKK: AgreementTerms(starts=date(2026, 3, 1), re_invoice=False),
 }
 
@@ -112,6 +116,7 @@ AGREEMENTS = {
 def seed_billing(services: Invocation) -> None:
     """Price lists, the bureau's own company with its customers, settings and agreements."""
     billing = services.billing()
+    services.tenancy.add_platform_operator(*PLATFORM_OPERATOR, SYSTEM)
     billing.add_version(keys.PLATFORM_BILLING_PK, PriceListVersion.model_validate(PLATFORM_PRICES), SYSTEM)
     billing.add_version(keys.bureau_pk(BUREAU_ID), PriceListVersion.model_validate(BUREAU_PRICES), SYSTEM)
     services.tenancy.create_client(

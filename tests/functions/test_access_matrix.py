@@ -113,6 +113,8 @@ EXPECTED: dict[str, set[str]] = {
     "billing.settings.write": {BA},
     "billing.runs.create": {BA},
     "billing.statements.read": STAFF,
+    "billing.platform.prices.read": set(),  # platform operators only (0713): no bureau or client role
+    "billing.platform.prices.write": set(),
     # sync (h-sync): the bureau's system follows and pushes; questions between staff and client admins
     "sync.changes.read": ADMINS,
     "sync.webhooks.read": ADMINS,
@@ -193,6 +195,7 @@ def _path(route: catalogue.Route, client_id: str, user_id: str) -> str:
     path = path.replace("{import_id}", "bi-" + "0" * 32).replace("{payment_id}", "bp-" + "0" * 24)
     path = path.replace("{run_id}", "pr-1")
     path = path.replace("{month}", "2026-01")  # billing statements
+    path = path.replace("{valid_from}", "2026-01-01")  # billing price list versions
     path = path.replace("{employee_number}", "1").replace("{payslip_id}", f"{client_id}.pr-1.1")
     path = path.replace("{week}", "2026-W10")
     ledger = {"{series}": "faktura", "{year}": "2026", "{number}": "1", "{kind}": "invoice", "{source_id}": "inv-1"}

@@ -103,3 +103,58 @@ def test_every_handler_module_ends_lambdas_init_phase(module: str) -> None:
 
 def test_outside_lambda_the_collector_is_left_alone() -> None:
     assert _gc_after_import("functions.audit.api", in_lambda=False) == {"enabled": True, "frozen": 0}
+
+
+#: Models an API handler builds at import: the ones every request reads (the caller's memberships,
+#: the client, a problem answer) and the ones built as another model's default value.
+BUILT_AT_IMPORT = {
+    "klientportal.tenancy.models.Client",
+    "klientportal.tenancy.models.Membership",
+    "klientportal.api.problems.Problem",
+    "klientportal.api.problems.ProblemFieldError",
+    "klientportal.formats.kid.KidSettings",  # InvoiceSettings.kid's default
+    "functions.vouchers.attestation_api.Match",  # defaults of the attestation rule models
+    "functions.vouchers.attestation_api.Deadlines",
+}
+#: API handlers whose every request reads a file format: payroll's adapters (built per request) parse XML.
+READS_XML_ON_EVERY_REQUEST = {"functions.payroll.api"}
+
+_BUILT_PROBE = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+from pydantic import BaseModel
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+built = sorted(
+    f"{c.__module__}.{c.__qualname__}"
+    for c in set(subclasses(BaseModel))
+    if c.__module__.startswith(("klientportal", "functions")) and c.__dict__.get("__pydantic_complete__")
+)
+print(json.dumps({"built": built, "lxml": "lxml" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_api_handler_builds_only_what_every_request_reads(module: str) -> None:
+    """Request, response and domain models are built by the route that uses them (one invocation
+    serves one route), and the file formats (lxml) are imported where a file is read or built."""
+    out = subprocess.run(
+        [sys.executable, "-c", _BUILT_PROBE, module],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            "PYTHONPATH": f"{REPO}:{REPO}/layers/common/python",
+            "AWS_DEFAULT_REGION": "eu-north-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        },
+    )
+    found = json.loads(out.stdout)
+    assert set(found["built"]) <= BUILT_AT_IMPORT, set(found["built"]) - BUILT_AT_IMPORT
+    assert not found["lxml"] or module in READS_XML_ON_EVERY_REQUEST

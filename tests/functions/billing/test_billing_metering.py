@@ -35,7 +35,14 @@ def test_new_routines_are_counted_from_their_record_fields_and_a_replay_changes_
         write_event(FJORD, "customer.created", {"name": "not billable"}),
     ]
     assert deliver(events) == {"batchItemFailures": []}
-    expected = {"a_melding": 1, "bank_file": 1, "bank_transaction": 42, "payment_line": 3, "payslip": 2}
+    expected = {
+        "a_melding": 1,
+        "bank_file": 1,
+        "bank_transaction": 42,
+        "payment_batch": 1,
+        "payment_line": 3,
+        "payslip": 2,
+    }
     assert usage(billing_api, FJORD, "2026-11")["counts"] == expected
     assert deliver(events) == {"batchItemFailures": []}  # the whole batch again (a redelivery)
     assert deliver(events[:2] + events[:2]) == {"batchItemFailures": []}  # duplicates inside one batch

@@ -4,8 +4,10 @@ and month; price lists and licence events with their refusals (nothing changed).
 
 from __future__ import annotations
 
-from klientportal.bootstrap import store
+from klientportal.bootstrap import store, tenancy_service
 from klientportal.repository import keys
+from klientportal.repository.store import SYSTEM
+from klientportal.tenancy.models import ClientInvitation, MembershipUpdate, Role
 from tests.functions.billing.conftest import ACCOUNTANT, ADMIN, deliver, write_event
 
 FJORD, BYGG, LAKK, OWN = "c-fjordkaffe", "c-hansenbygg", "c-lakkoglim", "c-tallbalanse"
@@ -17,6 +19,7 @@ def run(api, month: str, user: str = ADMIN):
 
 def november_usage(at) -> None:
     at("2026-11-10T09:00")
+    tenancy_service().add_member("client", BYGG, "lonn@hansenbygg.no", "Lønn", Role.CLIENT_USER, SYSTEM)
     deliver(
         [
             write_event(FJORD, "payslip.issued", {}),
@@ -45,7 +48,8 @@ def test_a_closed_month_is_final_and_a_rerun_gives_the_identical_statement(billi
     assert lines[(FJORD, "portal_client_month")] == "79.00"
     assert lines[(BYGG, "a_melding")] == "15.00" and lines[(BYGG, "print_letter")] == "9.50"
     assert lines[(BYGG, "byraklient_company_month")] == "120.00"
-    assert lines[(BYGG, "byraklient_user_month")] == "105.00"  # 3 users × 35.00
+    # one user active in November (lonn@; the demo users were added in real time, after November)
+    assert lines[(BYGG, "byraklient_user_month")] == "35.00"
     assert lines[(BYGG, "module:payroll")] == "25.00" and lines[(BYGG, "module:projects")] == "15.00"
     assert (LAKK, "byralisens_maintenance") not in lines  # billed in January and March, not November
     assert statement["totals"]["net"] == "%.2f" % sum(float(a) for a in lines.values())  # noqa: UP031 - a check only
@@ -187,3 +191,46 @@ def test_a_re_run_makes_the_drafts_the_first_run_could_not(billing_api, at):
     second = run(billing_api, "2026-11").json
     assert second["statement"] == first["statement"]
     assert {d["client_id"]: d["result"] for d in second["drafts"]} == {FJORD: "created", BYGG: "created"}
+
+
+def test_byraklient_users_are_the_members_active_at_any_moment_of_the_month(billing_api, at):
+    """Counted from the client's memberships: a user who left on the last evening of September counts in
+    September, not in October; an invitation nobody accepted and the bureau's staff never count; the
+    agreement's view shows the month's count, and a typed number is refused. (The demo users were added
+    in real time, after these months.)"""
+    service = tenancy_service()
+    at("2026-08-20T09:00")
+    service.add_member("client", BYGG, "lonn@hansenbygg.no", "Lønn", Role.CLIENT_USER, SYSTEM)
+    service.add_member("client", BYGG, "verksted@hansenbygg.no", "Verksted", Role.CLIENT_USER, SYSTEM)
+    bygg = service.repo.client(BYGG)
+    assert bygg is not None
+    invitation = ClientInvitation(email="aldri@hansenbygg.no", role=Role.CLIENT_USER)
+    service.invite_to_client(bygg[0], invitation, SYSTEM)  # never accepted
+    at("2026-09-30T23:30")  # Oslo: the last half hour of September
+    leaving = next(m for m in service.repo.members("client", BYGG) if m.email == "lonn@hansenbygg.no")
+    update = MembershipUpdate(version=leaving.version, status="disabled")
+    service.update_membership("client", BYGG, leaving.sub, update, SYSTEM)
+    view = billing_api.get(f"/clients/{BYGG}/billing-agreement", user=ADMIN).json
+    assert view["users"] == 2 and view["users_month"] == "2026-09"
+    typed = billing_api.put(f"/clients/{BYGG}/billing-agreement", {"version": view["version"], "users": 9}, user=ADMIN)
+    assert typed.status == 422 and "users" in str(typed.json["errors"])
+    assert billing_api.get(f"/clients/{BYGG}/billing-agreement", user=ADMIN).json == view
+    at("2026-10-01T05:00")
+    september = by_client_item(run(billing_api, "2026-09").json["statement"])
+    assert september[(BYGG, "byraklient_user_month")] == "70.00"  # 2 × 35.00
+    at("2026-11-01T05:00")
+    october = by_client_item(run(billing_api, "2026-10").json["statement"])
+    assert october[(BYGG, "byraklient_user_month")] == "35.00"  # verksted@ only
+    # the periods are kept beside the memberships, one item per client; without it (a client whose
+    # members have not changed since) the run reads the membership items themselves: the same count
+    periods = store().get(keys.client_pk(BYGG), keys.MEMBER_PERIODS_SK)
+    assert periods is not None and set(periods.data["members"]) == {m.sub for m in service.repo.members("client", BYGG)}
+    from klientportal import aws
+    from klientportal.settings import settings
+
+    aws.client("dynamodb").delete_item(
+        TableName=settings().main_table,
+        Key={"PK": {"S": keys.client_pk(BYGG)}, "SK": {"S": keys.MEMBER_PERIODS_SK}},
+    )
+    at("2026-10-15T05:00")
+    assert billing_api.get(f"/clients/{BYGG}/billing-agreement", user=ADMIN).json["users"] == 1

@@ -216,3 +216,25 @@ def test_a_settlement_is_refused_whole_when_it_would_overdraw_overpay_or_cross_c
     whole = _settle(inv, settlement_id="s-1", invoice_id=later["id"], version=credit["version"])
     assert whole.status == 201 and whole.json["invoice"]["status"] == "paid", whole
     assert whole.json["credit"]["balances"] == {"NOK": "906.90"}
+
+
+def _bank_entries() -> list[dict]:
+    return [r.data for r in store().query_all(keys.client_pk(CLIENT), keys.JOURNAL_PREFIX + "bank#")]
+
+
+def test_a_payment_registered_in_the_portal_is_booked_once_against_the_customer(inv):
+    i = issued(inv)
+    r = _pay(inv, i["id"], "kontant-1", "500.00", ledger_account="1900")
+    assert r.status == 200 and r.json["paid_amount"] == "500.00", r
+    (entry,) = _bank_entries()
+    assert {(x["account"], x["debit"], x["credit"], x.get("customer_number")) for x in entry["lines"]} == {
+        ("1900", "500.00", "0.00", None),
+        ("1500", "0.00", "500.00", 1),
+    }
+    assert entry["date"] == "2026-03-02" and entry["source"] == {"kind": "invoice_payment", "id": "kontant-1"}
+    assert _pay(inv, i["id"], "kontant-1", "500.00", ledger_account="1900").status == 200  # a replay
+    assert len(_bank_entries()) == 1
+    refused = _pay(inv, i["id"], "bank-2", "100.00", ledger_account="1234")  # not an account of the chart
+    assert refused.status == 422, refused
+    assert inv.get(f"{BASE}/invoices/{i['id']}", user=SALES).json["paid_amount"] == "500.00"
+    assert len(_bank_entries()) == 1

@@ -31,7 +31,13 @@ def test_new_routines_by_their_record_fields():
         ("bank_transaction", 42),
     ]
     assert classify("bank_import.booked", None, {"counts": {"transactions": "42"}}) == [("bank_file", 1)]
-    assert classify("payment_batch.sent", None, {"lines": [{}, {}, {}]}) == [("payment_line", 3)]
+    # payments an earlier file recorded (OCR and camt.054 of one payment, overlapping files) count once
+    assert classify("bank_import.booked", None, {"counts": {"transactions": 4, "duplicates": 3}}) == [
+        ("bank_file", 1),
+        ("bank_transaction", 1),
+    ]
+    assert classify("bank_import.booked", None, {"counts": {"transactions": 2, "duplicates": 2}}) == [("bank_file", 1)]
+    assert classify("payment_batch.sent", None, {"lines": [{}, {}, {}]}) == [("payment_batch", 1), ("payment_line", 3)]
     assert classify("payment_batch.sent", None, {"lines": []}) == []
     assert classify("payslip.issued", None, {}) == [("payslip", 1)]
     assert classify("a_melding.submitted", None, {}) == [("a_melding", 1)]

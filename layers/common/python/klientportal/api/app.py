@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -143,6 +144,9 @@ def authorize_event(
     ctx.principal = _principal(sub, claims, inv.tenancy.repo.memberships_of(sub), inv)
     if spec.scope == "bureau":
         ctx.membership = policy.authorize_bureau(ctx.principal, action)
+    elif spec.scope == "platform":
+        ctx.principal = replace(ctx.principal, platform_operator=inv.tenancy.repo.is_platform_operator(sub))
+        policy.authorize_platform(ctx.principal, action)
     else:
         policy.authorize_any(ctx.principal, action)
     return ctx

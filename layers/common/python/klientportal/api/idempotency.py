@@ -10,15 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from pydantic import BaseModel
 
 from klientportal import aws
@@ -26,14 +21,11 @@ from klientportal.api.context import RequestContext
 from klientportal.errors import DomainError, FieldError, InvalidInput
 from klientportal.settings import settings
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
 HEADER = "idempotency-key"
 M = TypeVar("M", bound=BaseModel)
-_CONFIG = IdempotencyConfig(
-    event_key_jmespath="scope",
-    payload_validation_jmespath="payload_hash",
-    expires_after_seconds=24 * 3600,
-    raise_on_no_idempotency_key=True,
-)
 
 
 class KeyReused(DomainError):
@@ -44,7 +36,22 @@ class StillRunning(DomainError):
     status, slug, title = 409, "idempotency-in-progress", "A request with this Idempotency-Key is still running"
 
 
+@cache
+def _config() -> IdempotencyConfig:
+    """powertools' idempotency utility: imported by the first request that carries the header."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="scope",
+        payload_validation_jmespath="payload_hash",
+        expires_after_seconds=24 * 3600,
+        raise_on_no_idempotency_key=True,
+    )
+
+
 def _persistence() -> DynamoDBPersistenceLayer:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
     return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=aws.client("dynamodb"))
 
 
@@ -61,6 +68,12 @@ def run_idempotent(
         raise InvalidInput(
             "Idempotency-Key must be 1 to 128 characters", [FieldError("header.Idempotency-Key", "length")]
         )
+    from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     ran = []
 
     def once(request: dict[str, Any]) -> dict[str, Any]:
@@ -74,11 +87,11 @@ def run_idempotent(
     }
     try:
         if ctx.lambda_context is not None:
-            _CONFIG.register_lambda_context(ctx.lambda_context)
+            _config().register_lambda_context(ctx.lambda_context)
         result = IdempotencyHandler(
             function=once,
             function_payload=data,
-            config=_CONFIG,
+            config=_config(),
             persistence_store=_persistence(),
             function_args=(),
             function_kwargs={"request": data},

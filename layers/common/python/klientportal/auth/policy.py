@@ -21,7 +21,7 @@ from klientportal.errors import Forbidden, NotFound
 from klientportal.registers import names
 from klientportal.tenancy.models import BUREAU_ROLES, CLIENT_ROLES, Client, Membership, Module, Role
 
-Scope = Literal["any", "bureau", "client"]
+Scope = Literal["any", "bureau", "client", "platform"]
 
 _ALL = BUREAU_ROLES | CLIENT_ROLES
 _STAFF = BUREAU_ROLES
@@ -132,6 +132,10 @@ ACTIONS: dict[str, ActionRule] = {
     "billing.settings.write": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
     "billing.runs.create": ActionRule("bureau", frozenset({Role.BUREAU_ADMIN})),
     "billing.statements.read": ActionRule("bureau", frozenset(_STAFF)),
+    # the platform's own price list (net, to the bureaus): written by platform operators only (0713); the
+    # bureau reads it with its own (billing.prices.read)
+    "billing.platform.prices.read": ActionRule("platform", frozenset()),
+    "billing.platform.prices.write": ActionRule("platform", frozenset()),
     # outgoing payments (docs/payments.md, 0520): the bank module; approving is the payment right
     # (client admins and the bureau admin), each approval with a fresh BankID sign-in (payments.step_up)
     "payments.read": ActionRule("client", frozenset(_MEMBERS), Module.BANK),
@@ -240,6 +244,14 @@ def authorize_bureau(principal: Principal, action: str) -> Membership:
     if not allowed:
         raise Forbidden(f"the role {staff[0].role} may not {action}")
     return allowed[0]
+
+
+def authorize_platform(principal: Principal, action: str) -> None:
+    """A platform action: for platform operators only (no bureau or client role reaches it, 0713)."""
+    if rule(action).scope != "platform":
+        raise Forbidden(f"{action} is not a platform action")
+    if not principal.platform_operator:
+        raise Forbidden(f"only a platform operator may {action}")
 
 
 def authorize_any(principal: Principal, action: str) -> None:

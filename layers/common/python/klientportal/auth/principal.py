@@ -14,6 +14,7 @@ class Principal:
     memberships: tuple[Membership, ...]
     auth_level: str | None = None
     auth_time: int | None = None
+    platform_operator: bool = False  # read only for a platform action (decision 0713)
 
     def active(self) -> tuple[Membership, ...]:
         return tuple(m for m in self.memberships if m.status == "active")

@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any
 from klientportal.adapters.bank_channel import BankChannel, HttpBankChannel
 from klientportal.bank import outgoing
 from klientportal.bank.agreements import Agreements, clients_with_agreements
-from klientportal.formats.bank import BankFile, read_bank_file
-from klientportal.formats.bank.pain002 import read_pain002
 from klientportal.observability import logger
 from klientportal.repository import keys
 from klientportal.repository.store import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the file formats are imported by the functions that read files
     from klientportal.bootstrap import Invocation
+    from klientportal.formats.bank import BankFile
 
 
 def answering_channel(mode: str) -> BankChannel:
@@ -31,6 +30,7 @@ def answering_channel(mode: str) -> BankChannel:
 
 def apply_status_report(store: Store, client_id: str, data: bytes) -> outgoing.StatusUpdate:
     """Read a pain.002 (refused: BankFileRejected) and report it for the batch it answers."""
+    from klientportal.formats.bank.pain002 import read_pain002
     from klientportal.payments import bank_status
 
     report = read_pain002(data)
@@ -53,6 +53,7 @@ def _debited_batches(bank_file: BankFile) -> Iterator[str]:
 
 def apply_debits(store: Store, client_id: str, bank_file: BankFile) -> list[outgoing.StatusUpdate]:
     """Report the lines a camt.054 debit notification shows paid, per batch of ours it names."""
+    from klientportal.formats.bank import BankFile
     from klientportal.payments import bank_status
 
     if not isinstance(bank_file.entries, tuple):
@@ -105,6 +106,8 @@ def collect_answers(inv: Invocation, channel: BankChannel | None = None) -> dict
 
 def read_debit_notification(data: bytes) -> BankFile:
     """A camt.054 read whole (for callers that hold the bytes)."""
+    from klientportal.formats.bank import BankFile, read_bank_file
+
     read = read_bank_file(data)
     return BankFile(
         read.format, read.identity, read.created, tuple(read.entries), read.count, read.credit_ore, read.debit_ore

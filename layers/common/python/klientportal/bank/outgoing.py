@@ -16,12 +16,14 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from klientportal.formats.bank.model import BankFile
-from klientportal.formats.bank.pain001 import CreditTransfer, PaymentOrder, build_pain001
-from klientportal.formats.bank.pain002 import REJECTED, StatusReport
 from klientportal.repository import keys
+
+if TYPE_CHECKING:  # the file formats are imported where a file is built or read, not by the file lookups
+    from klientportal.formats.bank.model import BankFile
+    from klientportal.formats.bank.pain001 import PaymentOrder
+    from klientportal.formats.bank.pain002 import StatusReport
 
 BankStatus = Literal["accepted", "rejected", "partly_rejected", "paid"]  # bank_status.report's (contract 4)
 SENDABLE = frozenset({"sent", "accepted", "partly_rejected", "paid", "rejected"})
@@ -68,6 +70,8 @@ def _account(line: Mapping[str, Any]) -> str:
 
 
 def order_from_batch(batch: Mapping[str, Any], debtor: Debtor, content_hash: str) -> PaymentOrder:
+    from klientportal.formats.bank.pain001 import CreditTransfer, PaymentOrder
+
     """The pain.001 order of a batch that was handed to the bank with `content_hash`; NotSendable
     when the batch is not (or no longer) the content approved and sent."""
     if batch.get("status") not in SENDABLE:
@@ -102,6 +106,8 @@ def order_from_batch(batch: Mapping[str, Any], debtor: Debtor, content_hash: str
 
 def build_for_batch(batch: Mapping[str, Any], debtor: Debtor, content_hash: str) -> tuple[bytes, str]:
     """(the pain.001 bytes, their sha256) of the batch."""
+    from klientportal.formats.bank.pain001 import build_pain001
+
     data = build_pain001(order_from_batch(batch, debtor, content_hash))
     return data, hashlib.sha256(data).hexdigest()
 
@@ -134,6 +140,8 @@ class StatusUpdate:
 def status_from_pain002(report: StatusReport, batch: Mapping[str, Any]) -> StatusUpdate:
     """The bank's pain.002 as a batch status: rejected (the group), partly_rejected (some lines, with
     their reason codes) or accepted."""
+    from klientportal.formats.bank.pain002 import REJECTED
+
     if report.original_message_id != batch["batch_id"]:
         raise ValueError(f"the report answers {report.original_message_id}, not batch {batch['batch_id']}")
     if report.group_status == REJECTED:

@@ -12,7 +12,6 @@ from klientportal.adapters.bank_channel import BankChannel, BankChannelError
 from klientportal.bank import outgoing
 from klientportal.bank.agreements import Agreements
 from klientportal.errors import AlreadyExists
-from klientportal.formats.bank.pain001 import Pain001Error
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Store
@@ -66,6 +65,8 @@ class BatchSender:
             raise outgoing.NotSendable(f"no payment batch {batch_id}")
         if batch.data.get("content_hash") != content_hash:
             raise outgoing.NotSendable("the message's content hash is not the batch's: nothing is sent")
+        from klientportal.formats.bank.pain001 import Pain001Error  # the file is built on sending only
+
         try:
             debtor, customer = self.debtor()
             data, digest = outgoing.build_for_batch(batch.data, debtor, content_hash)

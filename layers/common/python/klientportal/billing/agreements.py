@@ -1,5 +1,6 @@
 """A client's billing agreement as stored (T#<client> / BILLING#AGREEMENT) and as the tier rules
-see it. Without a stored agreement a client's agreement started the day it was created."""
+see it. Without a stored agreement a client's agreement started the day it was created. ByråKlient
+users are not agreed: the run counts them from the client's memberships (billing/users.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ class AgreementTerms(BaseModel):
 
     version: Integer | None = Field(None, ge=1, description="the version you read (absent: the first save)")
     starts: date | None = Field(None, description="when the agreement starts (default: when the client was created)")
-    users: Integer = Field(1, ge=0, le=10000, description="ByråKlient: agreed users")
     re_invoice: Flag = Field(False, description="re-invoice this client from the bureau's own invoicing")
     customer_number: Integer | None = Field(
         None, ge=1, description="the client as a customer in the register of the bureau's own company"
@@ -43,7 +43,7 @@ def agreement_of(client: Client, client_rec: Record, rec: Record | None) -> Agre
         tier=client.tier,
         starts=date.fromisoformat(data["starts"]) if data.get("starts") else created_on(client_rec),
         ends=date.fromisoformat(data["ends"]) if data.get("ends") else None,
-        users=int(data.get("users", 1)),
+        users=0,  # counted per month from the memberships (BillingService._with_users)
         modules=tuple(client.modules),
         transferred_from=data.get("transferred_from"),
         bought_out_on=date.fromisoformat(data["bought_out_on"]) if data.get("bought_out_on") else None,
@@ -53,11 +53,10 @@ def agreement_of(client: Client, client_rec: Record, rec: Record | None) -> Agre
 def agreement_data(agreement: Agreement, base: dict[str, Any]) -> dict[str, Any]:
     """The stored data of `agreement`, keeping the terms of `base` the rules do not touch."""
     return {
-        **base,
+        **{k: v for k, v in base.items() if k != "users"},  # agreed users of old items: counted now
         "client_id": agreement.client_id,
         "starts": agreement.starts.isoformat(),
         "ends": agreement.ends.isoformat() if agreement.ends else None,
-        "users": agreement.users,
         "transferred_from": agreement.transferred_from,
         "bought_out_on": agreement.bought_out_on.isoformat() if agreement.bought_out_on else None,
     }

@@ -2,13 +2,16 @@
 prices agreed per client), in versions with validity dates (decision 0702).
 
 A version is valid from the 1st of a month to the last day of a month (or open-ended); versions of
-one list never overlap; a price is never negative and has at most two decimals (øre), so that
-quantity × price is exact. A month is priced by the version valid on its first day.
+one list never overlap and a new one leaves no gap between them; a price is never negative and has at
+most two decimals (øre), so that quantity × price is exact. A month is priced by the version valid on
+its first day. An open-ended version is ended (decision 0711) at the end of the month in progress or
+later, never cutting a month a final statement was made for.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from klientportal.api.types import decimal_type
 from klientportal.billing.months import Month
 from klientportal.billing.transactions import TransactionType
-from klientportal.errors import FieldError, RuleViolation
+from klientportal.errors import FieldError, InvalidInput, RuleViolation
 from klientportal.tenancy.models import Module
 
 
@@ -45,7 +48,9 @@ class Prices(_Model):
     transactions: dict[TransactionType, Price] = Field(default_factory=dict, description="per transaction of each type")
     portal_client_month: Price | None = Field(None, description="Portal: per client per month")
     byraklient_company_month: Price | None = Field(None, description="ByråKlient: per company per month")
-    byraklient_user_month: Price | None = Field(None, description="ByråKlient: per agreed user per month")
+    byraklient_user_month: Price | None = Field(
+        None, description="ByråKlient: per user per month (members active in the month, 0712)"
+    )
     modules: dict[Module, Price] = Field(
         default_factory=dict, description="per client per month for each module it has (Portal, ByråKlient)"
     )
@@ -124,3 +129,87 @@ def version_for(versions: list[PriceListVersion], month: Month) -> PriceListVers
 
 def stored(version: PriceListVersion) -> dict[str, Any]:
     return version.model_dump(mode="json", exclude_none=True)
+
+
+class PriceListGap(RuleViolation):
+    slug, title = "price-list-gap", "Price list versions may not leave months without prices"
+
+
+class PriceListVersionEnded(RuleViolation):
+    slug, title = "price-list-version-ended", "The price list version has an end already"
+
+
+class PriceListMonthsBilled(RuleViolation):
+    slug, title = "price-list-months-billed", "Months priced by this version are billed in final statements"
+
+
+class VersionEnd(_Model):
+    """The end of an open-ended version (POST …/price-lists/{valid_from}/end)."""
+
+    valid_to: date = Field(description="the last day of a month: the version's last day")
+
+    @model_validator(mode="after")
+    def _last_day(self) -> VersionEnd:
+        if self.valid_to != Month.of(self.valid_to).last_day:
+            raise ValueError("valid_to must be the last day of a month")
+        return self
+
+
+def gaps(versions: list[PriceListVersion]) -> list[tuple[date, date]]:
+    """The spans between consecutive versions that no version covers (first day, last day)."""
+    ordered = sorted(versions, key=lambda v: v.valid_from)
+    return [
+        (a.valid_to + timedelta(days=1), b.valid_from - timedelta(days=1))
+        for a, b in itertools.pairwise(ordered)
+        if a.valid_to is not None and a.valid_to + timedelta(days=1) < b.valid_from
+    ]
+
+
+def check_no_new_gap(new: PriceListVersion, existing: list[PriceListVersion]) -> None:
+    """A new version joins the list without a gap: it starts the month after the one before it ends,
+    or ends the month before the one after it starts (a list without versions takes any)."""
+    before = set(gaps(existing))
+    new_gaps = [g for g in gaps([*existing, new]) if g not in before]
+    if new_gaps:
+        spans = ", ".join(f"{a}–{b}" for a, b in new_gaps)
+        raise PriceListGap(
+            f"the version from {new.valid_from} leaves {spans} without prices; let it start or end next to "
+            "the versions there are",
+            [FieldError("valid_from" if new_gaps[0][1] < new.valid_from else "valid_to", f"leaves {spans} unpriced")],
+            extra={"gaps": [{"from": a.isoformat(), "to": b.isoformat()} for a, b in new_gaps]},
+        )
+
+
+def ended(version: PriceListVersion, end: VersionEnd, current: Month, billed: list[Month]) -> PriceListVersion:
+    """`version` ended on `end.valid_to`: refused when it has an end already, when the end is before it
+    starts, when a month after the end is billed in a final statement (priced by this version), or when
+    the end leaves months that have begun without a price (before the end of the month in progress)."""
+    if version.valid_to is not None:
+        raise PriceListVersionEnded(
+            f"the version from {version.valid_from} ends {version.valid_to} already; versions are not edited",
+            [FieldError("valid_to", f"ends {version.valid_to} already")],
+            extra={"valid_to": version.valid_to.isoformat()},
+        )
+    last = end.valid_to
+    if last < version.valid_from:
+        raise InvalidInput(
+            f"the version starts {version.valid_from}, after {last}",
+            [FieldError("valid_to", f"before the version's start {version.valid_from}")],
+        )
+    cut = sorted(str(m) for m in billed if m > Month.of(last) and m.first_day >= version.valid_from)
+    if cut:
+        raise PriceListMonthsBilled(
+            f"{', '.join(cut)} {'is' if len(cut) == 1 else 'are'} billed with this version in final statements; "
+            f"it can end {cut[-1]} at the earliest",
+            [FieldError("valid_to", f"cuts billed months: {', '.join(cut)}")],
+            extra={"billed_months": cut},
+        )
+    if Month.of(last) < current:
+        unpriced = f"{Month.of(last).next()}–{current}"
+        raise PriceListGap(
+            f"ending on {last} leaves {unpriced} without prices (months that have begun); end it on "
+            f"{current.last_day} or later and add the next version from the month after",
+            [FieldError("valid_to", f"before the end of the month in progress ({current.last_day})")],
+            extra={"earliest_valid_to": current.last_day.isoformat()},
+        )
+    return version.model_copy(update={"valid_to": last})

@@ -16,13 +16,24 @@ from klientportal.billing import tiers
 from klientportal.billing.agreements import AgreementTerms, agreement_data, agreement_key, agreement_of
 from klientportal.billing.metering import usage_of
 from klientportal.billing.months import Month
-from klientportal.billing.prices import PriceListVersion, Prices, check_no_overlap, stored, version_for
+from klientportal.billing.prices import (
+    PriceListVersion,
+    Prices,
+    VersionEnd,
+    check_no_new_gap,
+    check_no_overlap,
+    ended,
+    stored,
+    version_for,
+)
 from klientportal.billing.statements import ClientIn, canonical, client_lines, compute
+from klientportal.billing.users import users_in_month
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client, Module, Tier
+from klientportal.tenancy.repository import periods_of
 
 if TYPE_CHECKING:
     from klientportal.invoicing.service import InvoiceService
@@ -38,6 +49,7 @@ LABELS = {
     "ocr_interpretation": "OCR-tolkning",
     "bank_file": "Bankfil",
     "bank_transaction": "Banktransaksjon",
+    "payment_batch": "Betalingsfil sendt",
     "payment_line": "Betaling sendt",
     "payslip": "Lønnsslipp",
     "a_melding": "A-melding",
@@ -106,7 +118,9 @@ class BillingService:
         """A new version of the list in partition `pk` (the platform's or a bureau's); overlaps refused."""
         if pk == keys.PLATFORM_BILLING_PK and version.clients:
             raise InvalidInput("the platform's list has no per-client prices", [FieldError("clients", "not allowed")])
-        check_no_overlap(version, self.versions(pk))
+        existing = self.versions(pk)
+        check_no_overlap(version, existing)
+        check_no_new_gap(version, existing)
         rec = Record(
             pk, keys.billing_pricelist_sk(version.valid_from.isoformat()), "price_list_version", stored(version)
         )
@@ -116,6 +130,32 @@ class BillingService:
             check_no_overlap(version, self.versions(pk))  # a concurrent version came first
             raise
         return version
+
+    def end_version(self, pk: str, valid_from: str, end: VersionEnd, actor: Actor) -> PriceListVersion:
+        """End the open-ended version from `valid_from` of the list in partition `pk` (decision 0711)."""
+        try:
+            day = date.fromisoformat(valid_from)
+        except ValueError:
+            raise InvalidInput(
+                f"not a date (YYYY-MM-DD): {valid_from!r}", [FieldError("valid_from", "YYYY-MM-DD")]
+            ) from None
+        rec = self.store.get(pk, keys.billing_pricelist_sk(day.isoformat()))
+        if rec is None:
+            raise NotFound(f"the list has no version from {day}")
+        new = ended(PriceListVersion.model_validate(rec.data), end, Month.current(), self._billed_months(pk))
+        self.store.replace(rec, stored(new), actor, "billing.price_list_ended")
+        return new
+
+    def _billed_months(self, pk: str) -> list[Month]:
+        """The months with a final statement priced by the list in `pk`: the bureau's own statements for
+        its list; every billed bureau's for the platform's list (one Query per bureau)."""
+        bureaus = [keys.bureau_pk(b) for b in self.billed_bureaus()] if pk == keys.PLATFORM_BILLING_PK else [pk]
+        months = {
+            Month.parse(str(r.data["month"]))
+            for b in bureaus
+            for r in self.store.query_all(b, keys.BILLING_STATEMENT_PREFIX, attributes=("data",))
+        }
+        return sorted(months)
 
     # ---- settings ---------------------------------------------------------------------------------
     def settings(self, bureau_id: str) -> dict[str, Any]:
@@ -184,7 +224,49 @@ class BillingService:
 
     def view_agreement(self, client_id: str) -> dict[str, Any]:
         agreement, data, rec = self.agreement(client_id)
-        return {**data, "tier": str(agreement.tier), "version": rec.version if rec else 0}
+        month = Month.current()
+        users = self._users(client_id, month) if agreement.tier is Tier.BYRAKLIENT else 0
+        return {
+            **data,
+            "tier": str(agreement.tier),
+            "users": users,
+            "users_month": str(month),
+            "version": rec.version if rec else 0,
+        }
+
+    # ---- ByråKlient users --------------------------------------------------------------------
+    def _users(self, client_id: str, month: Month) -> int:
+        return self._users_of([client_id], month)[client_id]
+
+    def _users_of(self, client_ids: list[str], month: Month) -> dict[str, int]:
+        """Each client's users active at any moment of `month` (decision 0712): from its `MEMBERS#PERIODS`
+        item, 100 clients a BatchGetItem; a client without one (no member changed since it was
+        introduced) from its membership items, one Query."""
+        got = self.store.get_many([(keys.client_pk(c), keys.MEMBER_PERIODS_SK) for c in client_ids])
+        out: dict[str, int] = {}
+        for client_id in client_ids:
+            rec = got[(keys.client_pk(client_id), keys.MEMBER_PERIODS_SK)]
+            if rec is not None:
+                members = rec.data["members"]
+            else:
+                found = self.store.query_all(
+                    keys.client_pk(client_id), keys.MEMBER_PREFIX, attributes=("data", "created_at", "updated_at")
+                )
+                members = {str(r.data["sub"]): periods_of(r) for r in found}
+            out[client_id] = users_in_month(members, month)
+        return out
+
+    def _with_users(self, inputs: list[ClientIn], month: Month) -> list[ClientIn]:
+        """The inputs with each ByråKlient agreement in force in `month` given its counted users (other
+        tiers read nothing)."""
+        counted = [
+            c.client_id for c in inputs if c.agreement.tier is Tier.BYRAKLIENT and c.agreement.in_force_in(month)
+        ]
+        users = self._users_of(counted, month) if counted else {}
+        return [
+            replace(c, agreement=replace(c.agreement, users=users[c.client_id])) if c.client_id in users else c
+            for c in inputs
+        ]
 
     def _save(self, client_id: str, rec: Record | None, data: dict[str, Any], action: str, actor: Actor) -> Record:
         pk, sk = agreement_key(client_id)
@@ -207,7 +289,6 @@ class BillingService:
         data = {
             **data,
             "starts": starts.isoformat(),
-            "users": terms.users,
             "re_invoice": terms.re_invoice,
             "customer_number": terms.customer_number,
         }
@@ -317,12 +398,13 @@ class BillingService:
         ids = [c.client_id for c, _ in clients]
         agreements = self.store.get_many([agreement_key(i) for i in ids])
         usage = usage_of(self.store, ids, month)
-        return [
+        inputs = [
             ClientIn(
                 c.client_id, c.name, agreement_of(c, rec, agreements[agreement_key(c.client_id)]), usage[c.client_id]
             )
             for c, rec in clients
         ]
+        return self._with_users(inputs, month)
 
     def _check_month(self, month: Month) -> Month:
         current = Month.current()
@@ -398,7 +480,7 @@ class BillingService:
             client = Client.model_validate({**rec.data, "version": rec.version})
             agreement = agreement_of(client, rec, terms[agreement_key(client_id)])
             out.append(ClientIn(client_id, client.name, agreement, usage[client_id]))
-        return out
+        return self._with_users(out, month)
 
     def _finalise(
         self, bureau_id: str, month: Month, version: PriceListVersion, actor: Actor

@@ -2,7 +2,8 @@
 
 - Portal: a price per client per month plus transactions; no lock-in (a cancellation ends the
   agreement with the month it is made in).
-- ByråKlient: a fixed price per company and per agreed user per month; no lock-in.
+- ByråKlient: a fixed price per company and per user per month (users counted from the client's
+  memberships, billing/users.py, decision 0712); no lock-in.
 - Byrålisens: the bureau owns the licence and resells the right of use. A new agreement costs the
   system price plus maintenance for the remaining months of the year: the months from the start
   month to December, the start month counted in full (decision 0703). Maintenance for a whole year

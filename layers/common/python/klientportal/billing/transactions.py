@@ -19,7 +19,8 @@ class TransactionType(StrEnum):
     EMAIL_INVOICE = "email_invoice"  # an invoice sent by e-mail (billed only where a price list names it)
     OCR_INTERPRETATION = "ocr_interpretation"  # a voucher read by OCR (not EHF, not a PDF text layer)
     BANK_FILE = "bank_file"  # a bank file imported and booked
-    BANK_TRANSACTION = "bank_transaction"  # a transaction of a booked bank file (counts.transactions)
+    BANK_TRANSACTION = "bank_transaction"  # a transaction of a booked file not recorded before (decision 0710)
+    PAYMENT_BATCH = "payment_batch"  # a payment batch sent to the bank (the outgoing file)
     PAYMENT_LINE = "payment_line"  # a payment of a payment batch sent to the bank (lines)
     PAYSLIP = "payslip"  # a payslip issued
     A_MELDING = "a_melding"  # an a-melding submitted
@@ -62,12 +63,15 @@ def classify(
         ocr = (after.get("extracted") or {}).get("source") == "ocr"
         return [(TransactionType.OCR_INTERPRETATION, 1)] if first and ocr else []
     if action == "bank_import.booked":
-        n = _count((after.get("counts") or {}).get("transactions"))
+        # a duplicate is a payment an earlier file recorded (the same reference, or the same payment in
+        # another format): counted with that file, not again (decision 0710)
+        counts = after.get("counts") or {}
+        n = max(_count(counts.get("transactions")) - _count(counts.get("duplicates")), 0)
         return [(TransactionType.BANK_FILE, 1)] + ([(TransactionType.BANK_TRANSACTION, n)] if n else [])
     if action == "payment_batch.sent":
         lines = after.get("lines")
         n = len(lines) if isinstance(lines, list) else 0
-        return [(TransactionType.PAYMENT_LINE, n)] if n else []
+        return [(TransactionType.PAYMENT_BATCH, 1), (TransactionType.PAYMENT_LINE, n)] if n else []
     if action == "payslip.issued":
         return [(TransactionType.PAYSLIP, 1)]
     if action == "a_melding.submitted":

@@ -1,4 +1,4 @@
-"""Use case: registering a payment of an invoice — from the API today, from the bank routine next.
+"""Use case: registering a payment of an invoice — from the API, the bureau's push and the bank routine.
 
 A payment is identified by the bank's `payment_id`, claimed per client by a PAYMENT#<payment_id>
 item written in the same transaction as the invoice: the same id with the same content is a
@@ -6,6 +6,7 @@ replay (recorded once, answered with the invoice), with another amount, date or 
 another invoice, a conflict (409), never a silent drop or a second payment. A payment may not be
 dated after today (Europe/Oslo). What is paid beyond the invoice's total is recorded on the invoice
 (`overpaid_amount`, the payment's `overpaid`) and as the customer's credit (customer_credit.py).
+A payment registered in the portal is booked with it (0166); the bank routine books its own.
 """
 
 from __future__ import annotations
@@ -33,21 +34,38 @@ class Payments:
     def __init__(self, ctx: InvoicingContext) -> None:
         self.ctx = ctx
 
-    def register(self, invoice_id: str, payment: Payment, actor: Actor) -> Record:
+    def register(self, invoice_id: str, payment: Payment, actor: Actor, *, ledger_account: str | None = None) -> Record:
         """Record `payment` on the invoice once; settles the invoice (and closes a debt-collection
-        case) when nothing is owed any more."""
+        case) when nothing is owed any more. With `ledger_account` the payment is also booked in
+        the same transaction (series "bank": that account against 1500 for the customer, 0166);
+        without, the ledger is left to whoever books it (the bureau's own system)."""
         self.require_not_future(payment)
 
         def attempt() -> tuple[Record, bool]:
             planned = self.plan(invoice_id, payment)
             if planned.replay:
                 return planned.invoice, False
-            return self.ctx.store.write(self.ctx.pk, planned.changes, actor)[0], planned.closing
+            changes = planned.changes
+            if ledger_account is not None:
+                changes = [*changes, *self._journal(planned.invoice, payment, ledger_account, actor)]
+            return self.ctx.store.write(self.ctx.pk, changes, actor)[0], planned.closing
 
         rec, closing = retry_on_stale(attempt, also_on_exists=True)
         if closing:
             self.close_collection(rec)
         return rec
+
+    def _journal(self, invoice: Record, payment: Payment, account: str, actor: Actor) -> list[Change]:
+        from klientportal.ledger.journal import CUSTOMER_LEDGER, JournalDraft, Posting, journal_changes
+
+        data = invoice.data
+        text = f"Innbetaling faktura {data.get('number')} ({payment.reference or payment.payment_id})"[:200]
+        postings = (
+            Posting(account, payment.amount, text),
+            Posting(CUSTOMER_LEDGER, -payment.amount, text, customer_number=int(data["customer_number"])),
+        )
+        draft = JournalDraft("bank", payment.paid_on, text, "invoice_payment", payment.payment_id, postings)
+        return journal_changes(self.ctx.store, self.ctx.pk, draft, actor)
 
     def require_not_future(self, payment: Payment) -> None:
         today = self.ctx.today()

@@ -144,8 +144,10 @@ class InvoiceService:
             return self.collection.apply_status(receipt, actor)
         return self.sending.apply_receipt(receipt, actor)
 
-    def register_payment(self, invoice_id: str, payment: Payment, actor: Actor) -> Record:
-        return self.payments.register(invoice_id, payment, actor)
+    def register_payment(
+        self, invoice_id: str, payment: Payment, actor: Actor, *, ledger_account: str | None = None
+    ) -> Record:
+        return self.payments.register(invoice_id, payment, actor, ledger_account=ledger_account)
 
     def customer_credit(self, customer_number: int) -> dict[str, Any]:
         if self.repo.customer(customer_number) is None:

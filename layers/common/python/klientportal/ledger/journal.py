@@ -5,14 +5,15 @@ in the caller's own transaction.
 open period, a source booked once), takes the next number of its series and year (gapless: the
 counter is version-checked in the same transaction as the caller's change) and returns the changes:
 the counter, the entry, the source pointer, the period's counts, the balance per account and year,
-the party balances and the indexes by account and party (decision 0801).
+the party balances and the indexes by account and party (decision 0801). `adopt_changes` writes the
+same derived items for an entry booked before the ledger, keeping its number (the backfill, 0812).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -169,27 +170,13 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     period and balance items.. Reads what it needs in one batch."""
     check_draft(draft)
     client_id = keys.client_id_of(client_pk)
-    ledger_pk, balances_pk = keys.ledger_pk(client_id), keys.ledger_balances_pk(client_id)
-    year, period, month = draft.date.year, period_of(draft.date), f"{draft.date.month:02d}"
+    balances_pk = keys.ledger_balances_pk(client_id)
+    year, period = draft.date.year, period_of(draft.date)
     lines = [line_of(p) for p in draft.postings]
-    by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    by_party: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-    for line in lines:
-        by_account[line["account"]].append(line)
-        party = party_of(line)
-        if party:
-            by_party[party].append(line)
-    n_changes = 4 + 2 * len(by_account) + 2 * len(by_party)
-    if n_changes > MAX_CHANGES:
-        raise RuleViolation(
-            f"the entry touches {len(by_account)} accounts and {len(by_party)} customers or suppliers; "
-            f"split it (at most {(MAX_CHANGES - 4) // 2} accounts and parties together per entry)",
-            extra={"accounts": len(by_account), "parties": len(by_party)},
-        )
+    by_account, by_party = _grouped(lines, 4)
 
     counter_sk = keys.journal_counter_sk(draft.series, year)
     period_sk = keys.ledger_period_sk(period)
-    source_sk = keys.ledger_source_sk(draft.source_kind, draft.source_id)
     own_accounts = [a for a in by_account if get_account(a) is None]
     wanted = [
         (client_pk, counter_sk),
@@ -210,13 +197,7 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     # A source booked already is not refused here: its pointer is created in the transaction, which
     # then fails (AlreadyExists) and forgets what it read, so a caller holding a stale source retries
     # on fresh reads and finds it booked (two racing issues of one invoice), as a version conflict would.
-    period_rec = found[(client_pk, period_sk)]
-    if period_rec is not None and period_rec.data.get("status") == "closed":
-        raise RuleViolation(
-            f"the period {period} is closed; book into an open period or reopen it",
-            [FieldError("date", f"{draft.date.isoformat()} is in the closed period {period}")],
-            extra={"period": period},
-        )
+    period_rec = _open_period(found[(client_pk, period_sk)], draft.date)
 
     counter = found[(client_pk, counter_sk)]
     number = int(counter.data["next"]) if counter else 1
@@ -263,10 +244,37 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
             "journal_entry.created",
         )
     )
+    changes += _derived_changes(
+        found, client_pk, summary, draft.source_kind, lines, by_account, by_party, ref, total, period_rec
+    )
+    return changes
+
+
+def _derived_changes(
+    found: dict[tuple[str, str], Record | None],
+    client_pk: str,
+    summary: dict[str, Any],
+    source_kind: str,
+    lines: list[dict[str, Any]],
+    by_account: dict[str, list[dict[str, Any]]],
+    by_party: dict[tuple[str, int], list[dict[str, Any]]],
+    ref: str,
+    total: Decimal,
+    period_rec: Record | None,
+) -> list[Change]:
+    """What an entry adds beside itself: its source pointer, the period's counts, the balances per
+    account and party and the indexes by account and party (`found` holds the period and balances)."""
+    client_id = keys.client_id_of(client_pk)
+    ledger_pk, balances_pk = keys.ledger_pk(client_id), keys.ledger_balances_pk(client_id)
+    day = date.fromisoformat(summary["date"])
+    year, period, month = int(summary["year"]), period_of(day), f"{day.month:02d}"
+    source_sk = keys.ledger_source_sk(source_kind, summary["source"]["id"])
+    period_sk = keys.ledger_period_sk(period)
+    changes: list[Change] = []
     changes.append(
         Change(
             None,
-            Record(ledger_pk, source_sk, "ledger_source", {**summary, "kind": draft.source_kind}),
+            Record(ledger_pk, source_sk, "ledger_source", {**summary, "kind": source_kind}),
             "ledger_source.booked",
         )
     )
@@ -324,6 +332,90 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
             )
         )
     return changes
+
+
+def _grouped(
+    lines: list[dict[str, Any]], own: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[tuple[str, int], list[dict[str, Any]]]]:
+    """The lines by account and by party; refused when the entry's changes (`own` of its own plus two
+    per account and party) would not fit one transaction."""
+    by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_party: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        by_account[line["account"]].append(line)
+        party = party_of(line)
+        if party:
+            by_party[party].append(line)
+    if own + 2 * len(by_account) + 2 * len(by_party) > MAX_CHANGES:
+        raise RuleViolation(
+            f"the entry touches {len(by_account)} accounts and {len(by_party)} customers or suppliers; "
+            f"split it (at most {(MAX_CHANGES - own) // 2} accounts and parties together per entry)",
+            extra={"accounts": len(by_account), "parties": len(by_party)},
+        )
+    return by_account, by_party
+
+
+def _open_period(period_rec: Record | None, day: date) -> Record | None:
+    """The period record of `day` (None: never written), refused when the period is closed."""
+    period = period_of(day)
+    if period_rec is not None and period_rec.data.get("status") == "closed":
+        raise RuleViolation(
+            f"the period {period} is closed; book into an open period or reopen it",
+            [FieldError("date", f"{day.isoformat()} is in the closed period {period}")],
+            extra={"period": period},
+        )
+    return period_rec
+
+
+def adopt_changes(store: Store, client_pk: str, entry: Record) -> list[Change]:
+    """The changes that bring an entry booked before the ledger (a supplier voucher's
+    `JOURNAL#<year>#<n>`: number, date, voucher_id and lines, no series, source, balances or indexes)
+    into the ledger as it stands, keeping its number: the entry gets its series, source and period
+    and joins the entries index; its source pointer, period counts, balances and indexes are written
+    as journal_changes writes them. The caller writes them in one transaction; a second adoption of the
+    same voucher fails with AlreadyExists (the source pointer). RuleViolation: a closed period, or an
+    entry too large for one transaction."""
+    data = entry.data
+    if data.get("series") or not data.get("voucher_id"):
+        raise RuleViolation(f"{entry.sk} is not an entry booked before the ledger")
+    client_id = keys.client_id_of(client_pk)
+    balances_pk = keys.ledger_balances_pk(client_id)
+    day = date.fromisoformat(data["date"])
+    year, number = int(data["year"]), int(data["number"])
+    lines = [{k: v for k, v in line.items() if v is not None} for line in data["lines"]]
+    by_account, by_party = _grouped(lines, 3)
+    period_sk = keys.ledger_period_sk(period_of(day))
+    found = store.get_many(
+        [
+            (client_pk, period_sk),
+            *((balances_pk, keys.ledger_balance_sk(year, a)) for a in by_account),
+            *((balances_pk, keys.ledger_party_balance_sk(year, k, n)) for k, n in by_party),
+        ]
+    )
+    period_rec = _open_period(found[(client_pk, period_sk)], day)
+    ref = entry_ref("bilag", day, year, number)
+    total = sum((signed(x) for x in lines if signed(x) > 0), ZERO)
+    supplier = next((x.get("text") for x in lines if x.get("supplier_number") is not None), None)
+    summary = {
+        "series": "bilag",
+        "year": year,
+        "number": number,
+        "voucher_number": data.get("voucher_number") or voucher_number("bilag", year, number),
+        "date": day.isoformat(),
+        "text": data.get("text") or supplier or "bilag",
+        "source": {"kind": "voucher", "id": data["voucher_id"]},
+        "entry_sk": entry.sk,
+    }
+    adopted = replace(
+        entry,
+        data={**data, **summary, "period": period_of(day), "total": str(total), "adopted": True},
+        gsi1pk=keys.ledger_entries_gsi(client_id),
+        gsi1sk=ref,
+    )
+    changes = [Change(entry, adopted, "journal_entry.adopted")]
+    return changes + _derived_changes(
+        found, client_pk, summary, "voucher", lines, by_account, by_party, ref, total, period_rec
+    )
 
 
 def _plain_key(account: str) -> bool:

@@ -3,11 +3,12 @@ category and code per account, over the defaults of the standard chart (decision
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.reference.chart_of_accounts import get_account
-from klientportal.reference.saft_grouping import Grouping, default_grouping, grouping
+from klientportal.reference.saft_grouping import Grouping, default_of, grouping
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
@@ -22,13 +23,14 @@ def mapped(store: Store, pk: str) -> dict[str, Grouping]:
 
 
 def grouping_of(
-    account: str, own: dict[str, Grouping]
+    account: str, own: dict[str, Grouping], closing: Decimal = Decimal("0.00")
 ) -> tuple[Grouping | None, Literal["client", "standard", "none"]]:
-    """(grouping, where it comes from: "client", "standard" or "none")."""
+    """(grouping, where it comes from: "client", "standard" or "none"); `closing` (positive = debit)
+    picks the standard default's code for a credit balance where the list has two (8320)."""
     if account in own:
         return own[account], "client"
-    found = default_grouping(account)
-    return (found, "standard") if found else (None, "none")
+    found = default_of(account)
+    return (found.for_balance(closing), "standard") if found else (None, "none")
 
 
 def set_mapping(store: Store, pk: str, account: str, category: str, code: str, actor: Actor) -> Record:

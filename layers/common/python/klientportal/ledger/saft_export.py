@@ -63,11 +63,11 @@ def export(ledger: LedgerService, client: Client, start: date, end: date) -> m.A
         moved = balances.movement(account, (year, first), (year, last))
         if open_ == 0 and moved == (ZERO, ZERO):
             continue
-        found, _ = grouping_of(account, own)
+        closing = open_ + moved[0] - moved[1]
+        found, _ = grouping_of(account, own, closing)
         if found is None:
             unmapped.append({"account": account, "name": names.get(account, "")})
             continue
-        closing = open_ + moved[0] - moved[1]
         accounts.append(m.Account(account, names.get(account) or account, found.category, found.code, open_, closing))
     if unmapped:
         raise RuleViolation(

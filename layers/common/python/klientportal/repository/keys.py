@@ -557,3 +557,18 @@ PAYROLL_CLIENTS_GSI = "PAYROLL_CLIENTS"  # GSI1 partition of every client with p
 def a_melding_reminder_sk(period: str, day: str) -> str:
     """The a-melding reminder of a pay month sent on one day (created once: never sent twice that day)."""
     return f"PAYREMIND#{period}#{day}"
+
+
+# Platform operators (h-billing2, decision 0713): the people who run the platform itself (its price list
+# to the bureaus); not members of any bureau or client
+PLATFORM_OPERATORS_PK = "PLATFORM#OPERATORS"
+PLATFORM_OPERATOR_PREFIX = "OPERATOR#"
+
+
+def platform_operator_sk(sub: str) -> str:
+    return f"{PLATFORM_OPERATOR_PREFIX}{_checked(sub)}"
+
+
+# A client's members' active periods in one item (h-billing2, decision 0712): kept by tenancy in the
+# transaction of each change of a client membership, read by the billing run 100 clients a call
+MEMBER_PERIODS_SK = "MEMBERS#PERIODS"

@@ -81,9 +81,20 @@ class OperationalStore:
             raise
         return after
 
-    def add_once(self, pk: str, sk: str, marker: str, add: dict[str, int], put: dict[str, Any] | None = None) -> bool:
+    def add_once(
+        self,
+        pk: str,
+        sk: str,
+        marker: str,
+        add: dict[str, int],
+        put: dict[str, Any] | None = None,
+        *,
+        unless_at_least: tuple[str, int] | None = None,
+    ) -> bool:
         """Add `add` to numeric attributes of (pk, sk) and set `put`, once per `marker`: the marker
-        is claimed in the idempotency table in the same transaction. False if it was applied before."""
+        is claimed in the idempotency table in the same transaction. False if it was applied before,
+        or if `unless_at_least` = (attribute, n) and the item's attribute is n or more (nothing is
+        written then, the marker neither)."""
         names: dict[str, str] = {}
         values: dict[str, Any] = {":zero": 0} if add else {}
         sets: list[str] = []
@@ -105,20 +116,47 @@ class OperationalStore:
             }
         ]
         if sets:
+            update: dict[str, Any] = {
+                "TableName": self._table,
+                "Key": _ser({"PK": pk, "SK": sk}),
+                "UpdateExpression": "SET " + ", ".join(sets),
+            }
+            if unless_at_least is not None:
+                names["#least"] = unless_at_least[0]
+                values[":least"] = unless_at_least[1]
+                update["ConditionExpression"] = "attribute_not_exists(#least) OR #least < :least"
             items.append(
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": _ser({"PK": pk, "SK": sk}),
-                        "UpdateExpression": "SET " + ", ".join(sets),
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": _ser(values),
-                    }
-                }
+                {"Update": {**update, "ExpressionAttributeNames": names, "ExpressionAttributeValues": _ser(values)}}
             )
         try:
             self.calls += 1
             self._client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def put_counters(self, pk: str, sk: str, values: dict[str, Any], expected: dict[str, Any] | None) -> bool:
+        """Replace the counter item (pk, sk) by `values` if it is as read: absent (`expected` None),
+        without a "rev" (`{}`) or at `{"rev": n}`; False when it changed meanwhile."""
+        condition: dict[str, Any]
+        if expected is None:
+            condition = {"ConditionExpression": "attribute_not_exists(PK)"}
+        elif "rev" not in expected:
+            condition = {
+                "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(#rev)",
+                "ExpressionAttributeNames": {"#rev": "rev"},
+            }
+        else:
+            condition = {
+                "ConditionExpression": "#rev = :rev",
+                "ExpressionAttributeNames": {"#rev": "rev"},
+                "ExpressionAttributeValues": _ser({":rev": expected["rev"]}),
+            }
+        try:
+            self.calls += 1
+            self._client.put_item(TableName=self._table, Item=_ser({**values, "PK": pk, "SK": sk}), **condition)
         except ClientError as exc:
             if _condition_failed(exc):
                 return False

@@ -37,6 +37,8 @@ PAYMENT_BATCHES_WAITING = (  # klientportal/payments/batches.py: not yet paid, r
 OPEN_QUESTIONS = (("question", "open"),)
 ANSWERED_QUESTIONS = (("question", "answered"),)
 
+AS_OF_SEQ = "as_of_seq"  # the audit seq up to which a recount counted the client (overview_recount.py)
+
 SortKey = Literal["backlog", "name", "vouchers", "overdue_invoices", "open_questions", "attestations_waiting"]
 
 
@@ -57,8 +59,9 @@ def apply(store: Store, ops: OperationalStore, event: DomainEvent) -> bool:
         keys.bureau_pk(str(client.data["bureau_id"])),
         keys.overview_sk(client_id),
         marker=f"overview#{event.id}",
-        add=change.add,
+        add={**change.add, "rev": 1},  # every change moves `rev`: a recount races it (overview_recount.py)
         put={**change.put, "entity": "overview_counters", "client_id": client_id},
+        unless_at_least=(AS_OF_SEQ, event.seq),  # counted by a recount up to that event already
     )
 
 

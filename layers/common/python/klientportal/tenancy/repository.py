@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
+from klientportal import clock
 from klientportal.repository import keys
 from klientportal.repository.records import Record
-from klientportal.repository.store import Store
+from klientportal.repository.store import Change, Store
 from klientportal.tenancy.models import Bureau, Client, Membership
 
 
@@ -51,16 +53,56 @@ def client_record(client: Client) -> Record:
     )
 
 
-def membership_record(m: Membership) -> Record:
+def membership_record(m: Membership, before: Record | None = None) -> Record:
+    """The item of membership `m`; `before` is its item as read (None when it is new). The data also
+    keeps `active_periods` (decision 0712): when the membership was active, as
+    `[{"from": instant, "to": instant | None}]`, extended here on each change of status."""
     pk = scope_pk(m.scope, m.scope_id)
-    return Record(
-        pk,
-        keys.MEMBER_PREFIX + m.sub,
-        "membership",
-        m.model_dump(mode="json", exclude={"version"}),
-        gsi1pk=keys.subject_gsi(m.sub),
-        gsi1sk=pk,
-    )
+    data = m.model_dump(mode="json", exclude={"version"})
+    data["active_periods"] = active_periods(before, m.status, clock.iso(clock.now()))
+    return Record(pk, keys.MEMBER_PREFIX + m.sub, "membership", data, gsi1pk=keys.subject_gsi(m.sub), gsi1sk=pk)
+
+
+def periods_of(rec: Record) -> list[dict[str, str | None]]:
+    """A membership item's active periods; for an item written before they were kept: active since it
+    was created, and (disabled) until its last change."""
+    if "active_periods" in rec.data:
+        return [dict(p) for p in rec.data["active_periods"] or []]
+    if rec.data.get("status") == "active" and rec.created_at:
+        return [{"from": rec.created_at, "to": None}]
+    if rec.data.get("status") == "disabled" and rec.created_at and rec.updated_at:
+        return [{"from": rec.created_at, "to": rec.updated_at}]
+    return []
+
+
+def member_periods_change(store: Store, membership: Record) -> Change:
+    """The change of the client's `MEMBERS#PERIODS` item (decision 0712) that goes with writing the
+    client `membership` item: its active periods under its subject. Made the first time from every
+    member the client has (items from before it existed included)."""
+    pk, sk = membership.pk, keys.MEMBER_PERIODS_SK
+    current = store.get(pk, sk)
+    if current is not None:
+        members = dict(current.data["members"])
+    else:
+        members = {str(r.data["sub"]): periods_of(r) for r in store.query_all(pk, keys.MEMBER_PREFIX)}
+    members[str(membership.data["sub"])] = membership.data["active_periods"]
+    data = {"members": members}
+    after = replace(current, data=data) if current else Record(pk, sk, "member_periods", data)
+    return Change(current, after, "membership.periods_updated")
+
+
+def active_periods(before: Record | None, status: str, at: str) -> list[dict[str, str | None]]:
+    """The membership's active periods after a change to `status` at `at`. An item written before the
+    periods were kept, that was active, is taken as active since it was created."""
+    was_active = before is not None and before.data.get("status") == "active"
+    periods = periods_of(before) if before is not None else []
+    if was_active and not periods:
+        periods = [{"from": at, "to": None}]
+    if status == "active" and not was_active:
+        periods.append({"from": at, "to": None})
+    elif status != "active" and was_active and periods and periods[-1]["to"] is None:
+        periods[-1] = {**periods[-1], "to": at}
+    return periods
 
 
 def _membership(rec: Record) -> tuple[Membership, Record]:
@@ -137,6 +179,14 @@ class TenancyRepository:
             staff = self.store.get(keys.bureau_pk(client.bureau_id), keys.MEMBER_PREFIX + sub)
             found += [_membership(staff)] if staff is not None else []
         return client, found
+
+    def is_platform_operator(self, sub: str) -> bool:
+        """Whether `sub` is an active platform operator (PLATFORM#OPERATORS, decision 0713)."""
+        try:
+            rec = self.store.get(keys.PLATFORM_OPERATORS_PK, keys.platform_operator_sk(sub))
+        except ValueError:
+            return False
+        return rec is not None and rec.data.get("status") == "active"
 
     def membership(self, scope: str, scope_id: str, sub: str) -> tuple[Membership, Record] | None:
         rec = self.store.get(scope_pk(scope, scope_id), keys.MEMBER_PREFIX + sub)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from klientportal import clock
 from klientportal.adapters.identity import UserDirectory
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
+from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change
 from klientportal.tenancy.models import (
@@ -33,6 +36,7 @@ from klientportal.tenancy.repository import (
     bureau_orgnr_record,
     bureau_record,
     client_record,
+    member_periods_change,
     membership_record,
     orgnr_record,
 )
@@ -310,8 +314,39 @@ class TenancyService:
             invited_by=actor.sub,
             invitation_expires=clock.iso(expires) if status == "invited" else None,
         )
-        saved = self.repo.store.create(membership_record(m), actor, f"membership.{status}")
+        saved = self._write_membership(None, membership_record(m), f"membership.{status}", actor)
         return m.model_copy(update={"version": saved.version})
+
+    def _write_membership(self, before: Record | None, after: Record, action: str, actor: Actor) -> Record:
+        """The membership item written; for a client membership in one transaction with the client's
+        `MEMBERS#PERIODS` item (decision 0712), re-read when another member's change came first."""
+        store = self.repo.store
+        if after.data["scope"] != "client":
+            return store.write(after.pk, [Change(before, after, action)], actor)[0]
+        for attempt in range(3):
+            try:
+                return store.write(
+                    after.pk, [Change(before, after, action), member_periods_change(store, after)], actor
+                )[0]
+            except StaleVersion:
+                now = store.get(after.pk, after.sk)
+                if attempt == 2 or (now.version if now else 0) != (before.version if before else 0):
+                    raise  # the membership itself changed (or it keeps colliding): the caller's 409
+            except AlreadyExists:
+                if store.get(after.pk, after.sk) is not None:
+                    raise  # the membership exists already
+        raise StaleVersion("the client's members were changed meanwhile; try again")
+
+    def add_platform_operator(self, email: str, name: str | None, actor: Actor) -> dict[str, Any]:
+        """A platform operator (decision 0713): the platform's own price list is theirs to write. Made by
+        the platform's own tooling (`klientportal platform operator add`), never through the API."""
+        sub = self.directory.ensure_user(email, name, "platform")
+        data = {"sub": sub, "email": email.strip().lower(), "name": name, "status": "active"}
+        rec = Record(keys.PLATFORM_OPERATORS_PK, keys.platform_operator_sk(sub), "platform_operator", data)
+        found = self.repo.store.get(rec.pk, rec.sk)
+        if found is not None:
+            return found.data
+        return self.repo.store.create(rec, actor, "platform.operator_added").data
 
     def update_membership(
         self, scope: str, scope_id: str, sub: str, req: MembershipUpdate, actor: Actor, client: Client | None = None
@@ -336,7 +371,8 @@ class TenancyService:
             self._check_assigned_clients(scope_id, req.assigned_clients)
         if sub == actor.sub and new.status == "disabled":
             raise RuleViolation("you cannot disable yourself", [FieldError("status", "own membership")])
-        saved = self.repo.store.replace(rec, membership_record(new).data, actor, "membership.updated")
+        after = replace(rec, data=membership_record(new, rec).data)
+        saved = self._write_membership(rec, after, "membership.updated", actor)
         return new.model_copy(update={"version": saved.version})
 
     def activate_invitations(self, memberships: list[tuple[Membership, Record]], actor: Actor) -> list[Membership]:
@@ -347,9 +383,8 @@ class TenancyService:
             if m.status == "invited" and m.invitation_expires and m.invitation_expires >= now:
                 new = m.model_copy(update={"status": "active"})
                 try:
-                    saved = self.repo.store.write(
-                        rec.pk, [Change(rec, rec.with_data(membership_record(new).data), "membership.activated")], actor
-                    )[0]
+                    after = rec.with_data(membership_record(new, rec).data)
+                    saved = self._write_membership(rec, after, "membership.activated", actor)
                     m = new.model_copy(update={"version": saved.version})
                 except StaleVersion:
                     m = (self.repo.membership(m.scope, m.scope_id, m.sub) or (m, None))[0]
