@@ -18,7 +18,7 @@ from klientportal.bootstrap import tenancy_service
 from klientportal.registers.models import CustomerCreate
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository.store import SYSTEM
-from klientportal.tenancy.models import BureauLicence, ClientCreate, Module, Tier
+from tests.functions.other_bureau import create_other_bureau
 
 BA, ACC, CA, CU, AT = "bureau_admin", "bureau_accountant", "client_admin", "client_user", "attester"
 ALL = {BA, ACC, CA, CU, AT}
@@ -164,21 +164,7 @@ PUBLIC = [(fn, r) for fn, r in catalogue.routes() if r.action is None]
 def world(api):
     """The demo data plus a second bureau with a client that has data of its own."""
     service = tenancy_service()
-    service.create_bureau(
-        "b-other",
-        "Annet Byrå AS",
-        "912345661",
-        BureauLicence(licence_number="BYRA-9", modules=list(Module)),
-        "admin@other.no",
-        "Other Admin",
-        SYSTEM,
-    )
-    service.create_client(
-        "b-other",
-        ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL, modules=list(Module)),
-        SYSTEM,
-        client_id="c-other",
-    )
+    create_other_bureau(service)
     member = service.add_member("client", "c-other", "eier@fremmed.no", "Eier", "client_admin", SYSTEM)
     RegisterService(service.repo.store, "c-other").create(
         REGISTERS["customers"],

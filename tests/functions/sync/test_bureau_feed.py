@@ -16,9 +16,8 @@ from klientportal.bootstrap import invocation, store, tenancy_service
 from klientportal.events import DomainEvent, domain_event_detail
 from klientportal.repository import keys
 from klientportal.repository.operational import OperationalStore
-from klientportal.repository.store import SYSTEM
 from klientportal.sync import bureau_feed
-from klientportal.tenancy.models import BureauLicence, ClientCreate, Module, Tier
+from tests.functions.other_bureau import create_other_bureau
 
 BA = seed.ADMIN.email
 ACCOUNTANT = "regnskap@byraet.no"
@@ -131,21 +130,7 @@ def test_racing_appenders_leave_no_gap_and_no_duplicate(api, aws_env):
 
 def test_a_cursor_of_another_bureau_or_feed_is_refused(api, aws_env):
     service = tenancy_service()
-    service.create_bureau(
-        "b-other",
-        "Annet Byrå AS",
-        "912345661",
-        BureauLicence(licence_number="BYRA-9", modules=list(Module)),
-        "admin@other.no",
-        "Other Admin",
-        SYSTEM,
-    )
-    service.create_client(
-        "b-other",
-        ClientCreate(name="Fremmed AS", orgnr="912345688", tier=Tier.PORTAL, modules=list(Module)),
-        SYSTEM,
-        client_id="c-other",
-    )
+    create_other_bureau(service)
     Pumps(Invoker(), aws_env).drain()
     mine, cursor = _follow(api, BA)
     theirs, other_cursor = _follow(api, "admin@other.no")
