@@ -17,7 +17,6 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InternalError, InvalidInput, NotFound, StaleVersion
-from klientportal.ledger.report_files import check_pdf
 from klientportal.ledger.service import LedgerService, month_range
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -126,6 +125,8 @@ def publish_pdf(
     before anything is written; the file is stored unaltered before the report names it."""
     title, start, end, filename, data = upload
     _period(start, end)
+    from klientportal.ledger.report_files import check_pdf  # pypdf and the PDF limits: uploads only
+
     facts = check_pdf(data)
     report_id = f"rep-{secrets.token_hex(8)}"
     name = sanitise_filename(filename or "", fallback=f"{report_id}.pdf")
