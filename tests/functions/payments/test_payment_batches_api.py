@@ -164,7 +164,16 @@ def test_cancellation_frees_the_vouchers(pay, recording, api):
 
 
 def test_a_client_without_the_bank_module_has_no_batches(api):
-    r = api.get("/clients/c-hansenbygg/payment-batches", user="post@hansenbygg.no")
+    from infra.local.seed import BUREAU_ID
+    from klientportal.bootstrap import tenancy_service
+    from klientportal.repository.store import SYSTEM
+    from klientportal.tenancy.models import ClientCreate, Module, Tier
+
+    service = tenancy_service()
+    client = ClientCreate(name="Uten Bank AS", orgnr="912345696", tier=Tier.PORTAL, modules=[Module.INVOICING])
+    service.create_client(BUREAU_ID, client, SYSTEM, client_id="c-utenbank")
+    service.add_member("client", "c-utenbank", "eier@utenbank.no", "Eier", "client_admin", SYSTEM)
+    r = api.get("/clients/c-utenbank/payment-batches", user="eier@utenbank.no")
     _problem(r, 403, "forbidden")
 
 
