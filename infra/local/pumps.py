@@ -104,15 +104,21 @@ class Pumps:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pumps", daemon=True)
 
-    def drain(self) -> int:
-        """Deliver everything pending now (tests and the runner's on-demand endpoint use this)."""
+    def drain(self, *, wait: bool = True) -> int:
+        """Deliver everything pending now (tests and the runner's on-demand endpoint use this).
+        With `wait=False` it returns 0 at once while another drain runs (the background loop is
+        delivering already; a request must not wait minutes behind a backlog)."""
+        if not self._draining.acquire(blocking=wait):
+            return 0
         total = 0
-        with self._draining:
+        try:
             while True:
                 n = self.stream.drain() + self.queues.drain()
                 total += n
                 if n == 0:
                     return total
+        finally:
+            self._draining.release()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):

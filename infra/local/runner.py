@@ -180,7 +180,7 @@ class LocalStack:
         return _json(200, {c: outbox.messages(c) for c in channels if not wanted or c == wanted})
 
     def _events(self, _: str) -> tuple[int, dict, bytes]:
-        self.pumps.drain()
+        self.pumps.drain(wait=False)
         sqs = aws.client("sqs")
         url = sqs.get_queue_url(QueueName=resources.LOCAL_EVENTS_QUEUE)["QueueUrl"]
         while True:
