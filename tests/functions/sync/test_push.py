@@ -152,8 +152,8 @@ def test_bad_journal_entries_write_nothing(api, body, status):
 
 def test_payment_status_through_the_payments_use_case(api):
     seed.seed_invoicing(tenancy_service())
-    invoices = api.get(f"/clients/{seed.FJORD}/invoices?status=sent", user=STAFF).json["items"]
-    invoice = invoices[0]
+    invoices = api.get(f"/clients/{seed.FJORD}/invoices", user=STAFF).json["items"]
+    invoice = next(i for i in invoices if i["status"] == "sent")
     body = {"invoice_id": invoice["id"], "amount": "100.00", "paid_on": "2026-11-20", "reference": "bank 1"}
     first = api.put(f"{BASE}/payments/pay-1", body, user=STAFF)
     assert first.status == 200, first
