@@ -9,6 +9,12 @@ The floor and every module are measured in interleaved rounds (one of each per r
 of load on this shared machine falls on all of them alike; each sample records wall time and the
 interpreter's CPU time. Under load the wall times stretch with the waiting for a core, the CPU times
 much less: compare the ratios, and read the CPU ratio when the load average is high.
+
+On a small virtual machine one fresh interpreter's CPU time still scatters by ±15 % from the next
+(memory faults and caches shared with other guests), so a median of a few runs moves the ratio by
+0.1 between two runs of the same tree. The table therefore shows, beside the median, the least CPU
+time of the runs: interference only ever adds time, so the minimum is the steadiest estimate of the
+import's own cost (what `timeit` recommends). A module meets the target when both ratios do.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from functions import catalogue
 REPO = Path(__file__).resolve().parents[1]
 IMPORT_TARGET_MS = 300.0
 FLOOR_RATIO_TARGET = 1.5
-RUNS = 5
+RUNS = 11
 #: The platform imported alone. pydantic 2's `import pydantic` is lazy (a module `__getattr__`) and
 #: loads none of pydantic itself, so the floor imports `BaseModel`, which is what "pydantic imported"
 #: means for every handler (decision 0410). The letter of the issue (`import pydantic`) is printed too.
@@ -48,10 +54,12 @@ _PROBE = (
 
 @dataclass(frozen=True)
 class Timing:
-    """Medians over the runs of one statement, in ms: wall clock and the interpreter's CPU time."""
+    """One statement over the runs, in ms: medians of wall clock and the interpreter's CPU time, and
+    the least CPU time of the runs."""
 
     wall: float
     cpu: float
+    cpu_min: float
 
 
 def _env() -> dict[str, str]:
@@ -83,7 +91,7 @@ def timings(statements: dict[str, str], runs: int = RUNS) -> dict[str, Timing]:
         for name, statement in statements.items():
             samples[name].append(_sample(statement, env))
     return {
-        name: Timing(statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+        name: Timing(statistics.median(w for w, _ in got), statistics.median(c for _, c in got), min(c for _, c in got))
         for name, got in samples.items()
     }
 
@@ -125,6 +133,14 @@ def _load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def verdict(t: Timing, floor: Timing) -> str:
+    """Whether the import meets the target: the median and the least CPU time both within the ratio
+    (the wall ratio is for a quiet machine, where it says the same)."""
+    ok_median = t.cpu / floor.cpu <= FLOOR_RATIO_TARGET
+    ok_least = t.cpu_min / floor.cpu_min <= FLOOR_RATIO_TARGET
+    return "yes" if ok_median and ok_least else "least only" if ok_least else "median only" if ok_median else "NO"
+
+
 def main() -> int:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
     # a deployment ships compiled bytecode; without it every cold start would compile the sources
@@ -138,23 +154,25 @@ def main() -> int:
     statements = {"floor": FLOOR, "lazy floor": LAZY_PYDANTIC_FLOOR}
     measured = timings({**statements, **{fn.name: f"import {fn.module}" for fn in catalogue.FUNCTIONS}}, runs)
     floor, lazy = measured["floor"], measured["lazy floor"]
-    print(f"## Cold import time per handler module (median of {runs} fresh interpreters, interleaved rounds)\n")
+    print(f"## Cold import time per handler module ({runs} fresh interpreters each, interleaved rounds)\n")
     print(
         f"Load average (1 / 5 / 15 min) {load_before} before, {_load()} after. Platform floor (boto3 + pydantic's "
-        f"BaseModel + powertools resolver, Logger, Metrics alone): {floor.wall:.0f} ms wall, {floor.cpu:.0f} ms CPU; "
+        f"BaseModel + powertools resolver, Logger, Metrics alone): {floor.wall:.0f} ms wall, {floor.cpu:.0f} ms CPU "
+        f"(median), {floor.cpu_min:.0f} ms CPU (least); "
         f"with the lazy `import pydantic` instead: {lazy.wall:.0f} ms wall, {lazy.cpu:.0f} ms CPU. "
         f"Target: ≤ {FLOOR_RATIO_TARGET} × floor (and ≤ {IMPORT_TARGET_MS:.0f} ms on a quiet machine).\n"
     )
-    print("| function | module | wall ms | × floor | CPU ms | × floor (CPU) | × lazy floor (CPU) | ≤ 1.5 × floor |")
-    print("|---|---|---:|---:|---:|---:|---:|---|")
+    print(
+        "| function | module | wall ms | × floor | CPU ms | × floor (CPU) | least CPU ms | × floor (least CPU) "
+        "| × lazy floor (CPU) | ≤ 1.5 × floor |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for fn in catalogue.FUNCTIONS:
         t = measured[fn.name]
-        wall_ratio, cpu_ratio = t.wall / floor.wall, t.cpu / floor.cpu
-        ok_wall, ok_cpu = wall_ratio <= FLOOR_RATIO_TARGET, cpu_ratio <= FLOOR_RATIO_TARGET
-        verdict = "yes" if ok_wall and ok_cpu else "CPU only" if ok_cpu else "wall only" if ok_wall else "NO"
         print(
-            f"| {fn.name} | {fn.module} | {t.wall:.0f} | {wall_ratio:.2f} | {t.cpu:.0f} | {cpu_ratio:.2f} | "
-            f"{t.cpu / lazy.cpu:.2f} | {verdict} |",
+            f"| {fn.name} | {fn.module} | {t.wall:.0f} | {t.wall / floor.wall:.2f} | {t.cpu:.0f} | "
+            f"{t.cpu / floor.cpu:.2f} | {t.cpu_min:.0f} | {t.cpu_min / floor.cpu_min:.2f} | "
+            f"{t.cpu / lazy.cpu:.2f} | {verdict(t, floor)} |",
             flush=True,
         )
     up, rss = local_stack()

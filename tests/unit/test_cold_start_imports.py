@@ -71,14 +71,16 @@ def test_deferred_models_still_validate_and_describe_themselves() -> None:
 
 
 _GC_PROBE = """
-import gc, importlib, json, sys
+import gc, importlib, json, os, sys
 importlib.import_module(sys.argv[1])
-print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "plugins": os.environ.get("PYDANTIC_DISABLE_PLUGINS")}))
 """
 
 
-def _gc_after_import(module: str, in_lambda: bool) -> dict:
+def _gc_after_import(module: str, in_lambda: bool, **extra: str) -> dict:
     env = {
+        **extra,
         "PYTHONPATH": f"{REPO}:{REPO}/layers/common/python",
         "AWS_DEFAULT_REGION": "eu-north-1",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -101,8 +103,44 @@ def test_every_handler_module_ends_lambdas_init_phase(module: str) -> None:
     assert got["enabled"] and got["frozen"] > 10_000
 
 
-def test_outside_lambda_the_collector_is_left_alone() -> None:
-    assert _gc_after_import("functions.audit.api", in_lambda=False) == {"enabled": True, "frozen": 0}
+def test_outside_lambda_the_collector_and_pydantic_are_left_alone() -> None:
+    assert _gc_after_import("functions.audit.api", in_lambda=False) == {"enabled": True, "frozen": 0, "plugins": None}
+
+
+def test_in_lambda_pydantic_plugin_discovery_is_off_unless_the_environment_says_otherwise() -> None:
+    """The entry-point scan of pydantic's plugin loader costs each cold start; no plugin is used."""
+    assert _gc_after_import("functions.audit.api", in_lambda=True)["plugins"] == "__all__"
+    chosen = _gc_after_import("functions.audit.api", in_lambda=True, PYDANTIC_DISABLE_PLUGINS="logfire")
+    assert chosen["plugins"] == "logfire"
+
+
+def test_extracted_voucher_models_are_not_built_by_their_defaults() -> None:
+    """A default that is a model instance (`Extracted[str]()`) would build its validator at import.
+    (The generic `Extracted` itself is built: pydantic rebuilds a generic model when it is parametrized.)"""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, klientportal.vouchers.models as m; "
+            "print(json.dumps([n for n in ('VoucherLine', 'VatSubtotal', 'Totals', 'ExtractedVoucher') "
+            "if getattr(m, n).__pydantic_complete__]))",
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": f"{REPO}:{REPO}/layers/common/python"},
+    )
+    assert json.loads(out.stdout) == []
+
+
+def test_extracted_defaults_are_empty_and_compare_as_before() -> None:
+    from klientportal.vouchers.models import Extracted, ExtractedVoucher, VoucherSource
+
+    voucher = ExtractedVoucher(source=VoucherSource.OCR)
+    assert voucher.kid == Extracted[str]() and not voucher.kid.found and voucher.kid.confidence == 0.0
+    assert voucher.totals.payable == Extracted[str]()
+    assert ExtractedVoucher.model_validate(voucher.model_dump()) == voucher
 
 
 #: Models an API handler builds at import: the ones every request reads (the caller's memberships,
@@ -118,6 +156,9 @@ BUILT_AT_IMPORT = {
 }
 #: API handlers whose every request reads a file format: payroll's adapters (built per request) parse XML.
 READS_XML_ON_EVERY_REQUEST = {"functions.payroll.api"}
+#: The register models (22 classes) are defined by the handler of the register routes only; invoice
+#: settings take the postal address from `klientportal.registers.base`.
+DEFINES_REGISTER_MODELS = {"functions.registers.api"}
 
 _BUILT_PROBE = """
 import importlib, json, sys
@@ -134,7 +175,8 @@ built = sorted(
     for c in set(subclasses(BaseModel))
     if c.__module__.startswith(("klientportal", "functions")) and c.__dict__.get("__pydantic_complete__")
 )
-print(json.dumps({"built": built, "lxml": "lxml" in sys.modules}))
+print(json.dumps({"built": built, "lxml": "lxml" in sys.modules,
+                  "registers": "klientportal.registers.models" in sys.modules}))
 """
 
 
@@ -158,3 +200,4 @@ def test_api_handler_builds_only_what_every_request_reads(module: str) -> None:
     found = json.loads(out.stdout)
     assert set(found["built"]) <= BUILT_AT_IMPORT, set(found["built"]) - BUILT_AT_IMPORT
     assert not found["lxml"] or module in READS_XML_ON_EVERY_REQUEST
+    assert found["registers"] == (module in DEFINES_REGISTER_MODELS)

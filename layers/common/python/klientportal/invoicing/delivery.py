@@ -4,16 +4,18 @@ where the generated files live (documents bucket, under the client's prefix)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klientportal import aws
-from klientportal.adapters.access_point import AccessPoint, HttpAccessPoint, SimulatedAccessPoint
-from klientportal.adapters.email import EmailSender, LocalSesEmailSender, SesEmailSender
-from klientportal.adapters.print_centre import HttpPrintCentre, PrintCentre, SimulatedPrintCentre
-from klientportal.adapters.svea import Collection, HttpSvea, SimulatedSvea
 from klientportal.errors import DomainError
 from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.settings import settings
+
+if TYPE_CHECKING:
+    from klientportal.adapters.access_point import AccessPoint
+    from klientportal.adapters.email import EmailSender
+    from klientportal.adapters.print_centre import PrintCentre
+    from klientportal.adapters.svea import Collection
 
 CHANNELS = ("email", "ehf", "print")
 
@@ -35,7 +37,13 @@ class Adapters:
 
 
 def adapters(mode: str | None = None) -> Adapters:
-    """Real adapters in AWS (KP_DELIVERY_MODE=aws), the local simulators otherwise."""
+    """Real adapters in AWS (KP_DELIVERY_MODE=aws), the local simulators otherwise; imported here, by
+    the first request that delivers something, not by every handler that imports this module."""
+    from klientportal.adapters.access_point import HttpAccessPoint, SimulatedAccessPoint
+    from klientportal.adapters.email import LocalSesEmailSender, SesEmailSender
+    from klientportal.adapters.print_centre import HttpPrintCentre, SimulatedPrintCentre
+    from klientportal.adapters.svea import HttpSvea, SimulatedSvea
+
     if (mode or settings().delivery_mode) == "aws":
         return Adapters(SesEmailSender(), HttpAccessPoint(), HttpPrintCentre(), HttpSvea())
     return Adapters(LocalSesEmailSender(), SimulatedAccessPoint(), SimulatedPrintCentre(), SimulatedSvea())

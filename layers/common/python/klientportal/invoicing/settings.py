@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from klientportal.api.types import Flag, Integer, Text
 from klientportal.formats.kid import KidSettings
-from klientportal.registers.models import Address
+from klientportal.registers.base import Address
 from klientportal.validation.norwegian import BankAccount, Bic, Email, Iban, PhoneNumber
 
 

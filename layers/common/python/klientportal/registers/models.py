@@ -18,15 +18,18 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 
 from klientportal.api.types import Flag, Integer, Text
 from klientportal.formats.ehf.ubl import orgnr_participant_id
+from klientportal.registers.base import Address, Problem, reject
+from klientportal.registers.base import Model as _Model
+from klientportal.registers.base import Private as _Private
+from klientportal.registers.base import problem as _problem
 from klientportal.registers.fields import (
     Amount2,
     Code,
@@ -38,7 +41,6 @@ from klientportal.registers.fields import (
     Percentage,
     UnitCode,
 )
-from klientportal.validation.countries import CountryCode
 from klientportal.validation.norwegian import (
     BankAccount,
     Bic,
@@ -51,7 +53,6 @@ from klientportal.validation.norwegian import (
     PhoneNumber,
     birth_date_of,
     mask_national_id,
-    validate_postal_code,
 )
 
 __all__ = [
@@ -85,54 +86,6 @@ Language = Literal["nb", "en"]
 MAX_PRICE = Decimal("999999999.99")
 
 
-class _Model(BaseModel):
-    """Validators built on first use, not at import: most handlers import these models for a few
-    routes or none (cold start, bench/)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
-
-
-class _Private(_Model):
-    """Models with personal data: inputs are left out of error texts."""
-
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-
-_Problem = tuple[str, PydanticCustomError]
-
-
-def _problem(field: str, kind: str, message: str, **ctx: Any) -> _Problem:
-    return field, PydanticCustomError(kind, message, ctx or None)
-
-
-def _reject(model: BaseModel, problems: list[_Problem]) -> None:
-    """Raise cross-field `problems` as errors located at their field, like single-field errors."""
-    if problems:
-        raise ValidationError.from_exception_data(
-            type(model).__name__,
-            [InitErrorDetails(type=error, loc=(field,), input=getattr(model, field)) for field, error in problems],
-            hide_input=bool(model.model_config.get("hide_input_in_errors")),
-        )
-
-
-class Address(_Model):
-    """A postal address; Norwegian addresses need a 4-digit postal code."""
-
-    street: Text = Field(min_length=1, max_length=100)
-    postal_code: Text = Field(min_length=1, max_length=10)
-    city: Text = Field(min_length=1, max_length=50)
-    country: CountryCode = "NO"
-
-    @model_validator(mode="after")
-    def _norwegian_postal_code(self) -> Address:
-        if self.country == "NO":
-            try:
-                self.postal_code = validate_postal_code(self.postal_code)
-            except PydanticCustomError as error:
-                _reject(self, [("postal_code", error)])
-        return self
-
-
 _COMPANY = "a customer with an organisation number is a company"
 _EHF = "delivery by EHF needs a PEPPOL participant id or an organisation number"
 
@@ -163,7 +116,7 @@ class CustomerCreate(_Model):
             problems.append(_problem("peppol_id", "customer_delivery", _EHF))
         if self.delivery_channel == "print" and not self.address:
             problems.append(_problem("address", "customer_delivery", "delivery by print needs a postal address"))
-        _reject(self, problems)
+        reject(self, problems)
         return self
 
     @property
@@ -201,7 +154,7 @@ class SupplierCreate(_Private):
             problems.append(
                 _problem("iban", "supplier_iban", "the IBAN does not contain the given bank account number")
             )
-        _reject(self, problems)
+        reject(self, problems)
         return self
 
 
@@ -234,7 +187,7 @@ class ProjectCreate(_Model):
     @model_validator(mode="after")
     def _dates_in_order(self) -> ProjectCreate:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            _reject(
+            reject(
                 self,
                 [
                     _problem(
@@ -297,7 +250,7 @@ class _EmployeeFields(_Private):
 
     @model_validator(mode="after")
     def _employment_consistent(self) -> _EmployeeFields:
-        problems: list[_Problem] = []
+        problems: list[Problem] = []
         if self.employment_end is not None and self.employment_end < self.employment_start:
             problems.append(_problem("employment_end", "date_order", "the employment ends before it starts"))
         if self.employment_end is not None and self.end_reason is None:
@@ -306,7 +259,7 @@ class _EmployeeFields(_Private):
             problems.append(_problem("monthly_salary", "missing", "a fixed salary needs the monthly salary"))
         if self.salary_form == "hourly" and self.hourly_rate is None:
             problems.append(_problem("hourly_rate", "missing", "hourly pay needs the hourly rate"))
-        _reject(self, problems)
+        reject(self, problems)
         return self
 
 

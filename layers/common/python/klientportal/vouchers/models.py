@@ -57,14 +57,14 @@ class VoucherLine(BaseModel):
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
-    description: Extracted[str] = Extracted[str]()
-    quantity: Extracted[Decimal] = Extracted[Decimal]()
+    description: Extracted[str] = Field(default_factory=Extracted)
+    quantity: Extracted[Decimal] = Field(default_factory=Extracted)
     unit_code: str | None = None
-    unit_price: Extracted[Decimal] = Extracted[Decimal]()
+    unit_price: Extracted[Decimal] = Field(default_factory=Extracted)
     base_quantity: Decimal | None = None
-    net_amount: Extracted[Decimal] = Extracted[Decimal]()
-    vat_category: Extracted[str] = Extracted[str]()
-    vat_rate: Extracted[Decimal] = Extracted[Decimal]()
+    net_amount: Extracted[Decimal] = Field(default_factory=Extracted)
+    vat_category: Extracted[str] = Field(default_factory=Extracted)
+    vat_rate: Extracted[Decimal] = Field(default_factory=Extracted)
 
 
 class VatSubtotal(BaseModel):
@@ -84,15 +84,15 @@ class Totals(BaseModel):
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
-    line_extension: Extracted[Decimal] = Extracted[Decimal]()
-    allowance_total: Extracted[Decimal] = Extracted[Decimal]()
-    charge_total: Extracted[Decimal] = Extracted[Decimal]()
-    tax_exclusive: Extracted[Decimal] = Extracted[Decimal]()
-    tax: Extracted[Decimal] = Extracted[Decimal]()
-    tax_inclusive: Extracted[Decimal] = Extracted[Decimal]()
-    prepaid: Extracted[Decimal] = Extracted[Decimal]()
-    rounding: Extracted[Decimal] = Extracted[Decimal]()
-    payable: Extracted[Decimal] = Extracted[Decimal]()
+    line_extension: Extracted[Decimal] = Field(default_factory=Extracted)
+    allowance_total: Extracted[Decimal] = Field(default_factory=Extracted)
+    charge_total: Extracted[Decimal] = Field(default_factory=Extracted)
+    tax_exclusive: Extracted[Decimal] = Field(default_factory=Extracted)
+    tax: Extracted[Decimal] = Field(default_factory=Extracted)
+    tax_inclusive: Extracted[Decimal] = Field(default_factory=Extracted)
+    prepaid: Extracted[Decimal] = Field(default_factory=Extracted)
+    rounding: Extracted[Decimal] = Field(default_factory=Extracted)
+    payable: Extracted[Decimal] = Field(default_factory=Extracted)
 
 
 class ExtractedVoucher(BaseModel):
@@ -101,23 +101,23 @@ class ExtractedVoucher(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     source: VoucherSource
-    document_type: Extracted[DocumentType] = Extracted[DocumentType]()
+    document_type: Extracted[DocumentType] = Field(default_factory=Extracted)
     type_code: str | None = None
     customization_id: str | None = None
     profile_id: str | None = None
-    supplier_name: Extracted[str] = Extracted[str]()
-    supplier_orgnr: Extracted[str] = Extracted[str]()
-    supplier_vat_id: Extracted[str] = Extracted[str]()
-    supplier_address: Extracted[str] = Extracted[str]()
-    buyer_name: Extracted[str] = Extracted[str]()
-    buyer_orgnr: Extracted[str] = Extracted[str]()
-    invoice_number: Extracted[str] = Extracted[str]()
-    issue_date: Extracted[date] = Extracted[date]()
-    due_date: Extracted[date] = Extracted[date]()
-    currency: Extracted[str] = Extracted[str]()
-    kid: Extracted[str] = Extracted[str]()
-    bank_account: Extracted[str] = Extracted[str]()
+    supplier_name: Extracted[str] = Field(default_factory=Extracted)
+    supplier_orgnr: Extracted[str] = Field(default_factory=Extracted)
+    supplier_vat_id: Extracted[str] = Field(default_factory=Extracted)
+    supplier_address: Extracted[str] = Field(default_factory=Extracted)
+    buyer_name: Extracted[str] = Field(default_factory=Extracted)
+    buyer_orgnr: Extracted[str] = Field(default_factory=Extracted)
+    invoice_number: Extracted[str] = Field(default_factory=Extracted)
+    issue_date: Extracted[date] = Field(default_factory=Extracted)
+    due_date: Extracted[date] = Field(default_factory=Extracted)
+    currency: Extracted[str] = Field(default_factory=Extracted)
+    kid: Extracted[str] = Field(default_factory=Extracted)
+    bank_account: Extracted[str] = Field(default_factory=Extracted)
     lines: tuple[VoucherLine, ...] = ()
     vat_breakdown: tuple[VatSubtotal, ...] = ()
-    totals: Totals = Totals()
+    totals: Totals = Field(default_factory=Totals)
     warnings: tuple[str, ...] = ()
