@@ -30,6 +30,7 @@ from klientportal.formats.ehf.codelists import (
 )
 from klientportal.invoicing import attachments as files_attached
 from klientportal.invoicing.delivery import CHANNELS
+from klientportal.invoicing.lifecycle import OPEN
 from klientportal.invoicing.records import Payment
 from klientportal.invoicing.service import InvoiceService
 from klientportal.invoicing.settings import InvoiceSettings
@@ -317,6 +318,13 @@ def put_settings(client_id: str, body: SettingsIn, ctx: Context, invoices: Invoi
     return SettingsOut.model_validate(invoices.put_settings(settings, body.version, ctx.actor))
 
 
+#: The statuses the list filters on (`InvoiceStatus`), and `open`.
+StatusFilter = Literal[
+    "draft", "issued", "sent", "delivery_failed", "partly_paid", "paid", "reminded", "in_collection", "credited", "open"
+]
+OPEN_STATUSES = frozenset(str(s) for s in OPEN)
+
+
 @router.get(
     "/clients/<client_id>/invoices", tags=TAGS, summary="List invoices and credit notes", responses=COMMON_RESPONSES
 )
@@ -325,8 +333,17 @@ def list_invoices(
     invoices: Invoices,
     limit: Annotated[int | None, Query(ge=1, le=200)] = None,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    status: Annotated[
+        StatusFilter | None,
+        Query(
+            description="Only invoices in this status; `open`: those the customer owes money on (sent, "
+            "partly paid, reminded, in collection). A page may then hold fewer items than `limit`, or "
+            "none, while `next_cursor` says there is more."
+        ),
+    ] = None,
 ) -> InvoicePage:
-    page = invoices.repo.list(limit, cursor)
+    statuses = None if status is None else OPEN_STATUSES if status == "open" else frozenset({status})
+    page = invoices.repo.list(limit, cursor, statuses)
     return InvoicePage(items=[InvoiceOut.model_validate(_out(r)) for r in page.items], next_cursor=page.next_cursor)
 
 

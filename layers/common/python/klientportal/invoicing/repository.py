@@ -87,8 +87,15 @@ class InvoiceRepository:
         """Invoice ids carrying `kid` (the bank matching routine's lookup)."""
         return [r.data["invoice_id"] for r in self.store.query_all(self.pk, keys.invoice_kid_prefix(kid))]
 
-    def list(self, limit: int | None, cursor: str | None) -> Page:
-        return self.store.query(self.pk, keys.INVOICE_PREFIX, limit=limit, cursor=cursor)
+    def list(self, limit: int | None, cursor: str | None, statuses: frozenset[str] | None = None) -> Page:
+        """A page of invoices and credit notes; with `statuses`, only those in one of them. The filter
+        applies to each page read (as a DynamoDB filter would): a page may hold fewer items than
+        `limit`, even none, while `next_cursor` says there is more; the cursor is bound to the filter."""
+        scope = {"statuses": sorted(statuses)} if statuses is not None else None
+        page = self.store.query(self.pk, keys.INVOICE_PREFIX, limit=limit, cursor=cursor, scope=scope)
+        if statuses is None:
+            return page
+        return Page([r for r in page.items if r.data.get("status") in statuses], page.next_cursor)
 
 
 def open_invoices_due_in(store: Store, month: str) -> list[Record]:
