@@ -27,6 +27,7 @@ from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import Integer, Money, MultilineText, Text
+from klientportal.api.uploads import UploadTarget, UploadTargets
 from klientportal.repository.records import Record
 from klientportal.settings import settings
 from klientportal.vouchers import inbox, uploads
@@ -62,19 +63,6 @@ class UploadFile(_In):
 
 class UploadRequest(_In):
     files: Annotated[list[UploadFile], Field(min_length=1, max_length=20)]
-
-
-class UploadTarget(DeferredModel):
-    filename: str
-    key: str
-    url: str
-    method: Literal["POST"] = "POST"
-    fields: dict[str, str]
-    expires_in: int
-
-
-class UploadTargets(DeferredModel):
-    items: list[UploadTarget]
 
 
 class DetailsPatch(_In):
