@@ -56,7 +56,7 @@ class Match(_In):
 
 class Rule(_In):
     name: Annotated[Text, Field(min_length=1, max_length=100)]
-    match: Match = Match()
+    match: Match = Field(default_factory=Match)
     attesters: Annotated[list[Person], Field(min_length=1, max_length=5, description="In order, one step each")]
 
 
@@ -83,7 +83,7 @@ class RulesIn(_In):
     rules: Annotated[list[Rule], Field(min_length=1, max_length=100)]
     bands: Annotated[list[Band], Field(max_length=10)] = []
     delegations: Annotated[list[Delegation], Field(max_length=100)] = []
-    deadlines: Deadlines = Deadlines()
+    deadlines: Deadlines = Field(default_factory=Deadlines)
 
 
 class RulesOut(_Out):

@@ -224,14 +224,13 @@ def payroll_adapters(mode: str) -> tuple[Any, Any]:
 
 def payroll(inv: Invocation, client_id: str) -> PayrollService:
     from klientportal.payments.workflow import approval_workflow
+    from klientportal.payroll.approval_workflow import RunWorkflow
     from klientportal.payroll.service import PayrollService
 
-    tax_cards, submission = payroll_adapters(inv.settings.delivery_mode)
-    from klientportal.payroll.approval_workflow import RunWorkflow
-
+    mode = inv.settings.delivery_mode
     workflow = approval_workflow(inv.store, client_id)  # the salary payments' batch (h-payroll2)
     run_workflow = RunWorkflow.from_env(inv.store, client_id)  # the run's approval (h-payflow, 0930)
-    return PayrollService(inv.store, inv.client(client_id), tax_cards, submission, workflow, run_workflow)
+    return PayrollService(inv.store, inv.client(client_id), lambda: payroll_adapters(mode), workflow, run_workflow)
 
 
 def ledger_service(inv: Invocation, client_id: str) -> LedgerService:

@@ -20,11 +20,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
-from typing import Any, Literal, Protocol
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from klientportal.adapters import outbox
+
+if TYPE_CHECKING:  # lxml is imported where a message is checked, not by the payroll handler's import
+    from lxml import etree
 
 Status = Literal["submitted", "accepted", "rejected"]
 

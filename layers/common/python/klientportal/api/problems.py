@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from klientportal.errors import DomainError, FieldError
 
@@ -22,12 +22,17 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 class ProblemFieldError(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # the OpenAPI document's; answers are built as dicts
+
     field: str
     message: str
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details: the OpenAPI component. `problem_response` writes the answer itself,
+    so the model is built only for the document (cold start, 0412)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     type: str
     title: str

@@ -36,7 +36,7 @@ class InvoiceSettings(BaseModel):
     bic: Bic | None = None
     email: Email | None = None
     phone: PhoneNumber | None = None
-    kid: KidSettings = KidSettings()
+    kid: KidSettings = Field(default_factory=KidSettings)
     due_days: Integer = Field(default=14, ge=0, le=365, description="Used when the customer has no terms")
     next_number_start: Integer = Field(
         default=1, ge=1, le=999_999_999, description="First invoice number; fixed once an invoice is issued"

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from klientportal import clock
-from klientportal.adapters.amelding_submission import AMeldingSubmission, new_idempotency_key
-from klientportal.adapters.skattekort import OrderKind, TaxCard, TaxCardService
 from klientportal.crypto.personal_data import decrypt_national_ids
 from klientportal.errors import (
     FieldError,
@@ -35,6 +33,10 @@ from klientportal.repository.store import Actor, Change, Store
 from klientportal.tenancy.models import Client
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from klientportal.adapters.amelding_submission import AMeldingSubmission
+    from klientportal.adapters.skattekort import OrderKind, TaxCardService
     from klientportal.ledger.journal import JournalDraft
     from klientportal.payroll import calculation as calc
 
@@ -58,18 +60,26 @@ class PayrollService:
         self,
         store: Store,
         client: Client,
-        tax_cards: TaxCardService,
-        submission: AMeldingSubmission,
+        adapters: Callable[[], tuple[TaxCardService, AMeldingSubmission]],
         payment_workflow: ApprovalWorkflow | None = None,
         run_workflow: RunWorkflow | None = None,
     ) -> None:
+        """`adapters` gives (tax cards, a-melding submission) when a route first talks to Skatteetaten
+        or Altinn: the other routes (hours, runs, payslips) neither import nor build them."""
         self.payment_workflow = payment_workflow
         self.run_workflow = run_workflow
         self.store = store
         self.client = client
         self.pk = keys.client_pk(client.client_id)
-        self.tax_card_service = tax_cards
-        self.submission = submission
+        self._adapters = adapters
+
+    @property
+    def tax_card_service(self) -> TaxCardService:
+        return self._adapters()[0]
+
+    @property
+    def submission(self) -> AMeldingSubmission:
+        return self._adapters()[1]
 
     # settings -------------------------------------------------------------------------------
     def settings(self) -> dict[str, Any] | None:
@@ -161,6 +171,7 @@ class PayrollService:
 
     # runs -------------------------------------------------------------------------------------
     def create_run(self, body: RunIn, actor: Actor) -> dict[str, Any]:
+        from klientportal.adapters.skattekort import TaxCard
         from klientportal.payroll import calculation as calc
         from klientportal.payroll.timesheets import Timesheets
 
@@ -442,6 +453,8 @@ class PayrollService:
         the retry sends the same bytes with the same key, which the service answers as the first
         time instead of taking a second message for the month.
         """
+        from klientportal.adapters.amelding_submission import new_idempotency_key
+
         run = self._run(run_id)
         if run.data["status"] != "approved":
             raise RuleViolation("only an approved run is reported", [FieldError("status", run.data["status"])])
@@ -484,6 +497,8 @@ class PayrollService:
         return entry
 
     def refresh_a_melding(self, run_id: str, actor: Actor) -> dict[str, Any]:
+        from klientportal.adapters.amelding_submission import new_idempotency_key
+
         run = self._run(run_id)
         submissions = list(run.data.get("submissions", []))
         if not submissions:
