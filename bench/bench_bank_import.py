@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from bench import emulated
 from bench.aws_calls import AwsCalls
 
 TARGET = 1100
@@ -36,7 +35,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from functions import catalogue
-    from infra.local import environment, moto_server, resources, seed
+    from infra.local import seed
     from infra.local.bank_files import Paid, ocr_file
     from infra.local.invoker import Invoker
     from klientportal import clock
@@ -49,26 +48,12 @@ def main() -> int:
     from klientportal.repository.store import SYSTEM
     from tests.functions.invoicing.conftest import CLIENT, CUSTOMERS, PRODUCTS, SETTINGS
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server, endpoint = moto_server.start()  # with DynamoDB's transaction semantics (one lock)
-    tmp = tempfile.mkdtemp()
-    port = endpoint.rsplit(":", 1)[1]
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "MOTO_PORT": str(port),
-            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
-            "KP_SIM_BANK_DIR": f"{tmp}/bank",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
     # moto deep-copies the table (and its stream shard) on every TransactWriteItems, so a run's time
     # grows with the square of the payments; the stream is not part of what is counted (no stream
     # consumer runs here), so the bench's table has none
     catalogue.TABLES = tuple(t._replace(stream=False) for t in catalogue.TABLES)
-    environment.apply({})
-    environment.apply(resources.create_all())
+    server, _, tmp, _ = emulated.start()
+    os.environ["KP_SIM_BANK_DIR"] = str(tmp / "bank")  # read where the simulated bank channel is used
     seed.seed_tenancy(tenancy_service())
     inv = invocation()
     inv.invoices(CLIENT).put_settings(InvoiceSettings.model_validate(SETTINGS), None, SYSTEM)

@@ -17,13 +17,11 @@ Run from the repository root: .venv/bin/python -m bench.bench_billing [--clients
 from __future__ import annotations
 
 import argparse
-import logging
-import os
 import sys
-import tempfile
 import time
 from dataclasses import replace
 
+from bench import emulated
 from bench.aws_calls import AwsCalls
 
 MONTH = "2026-11"
@@ -32,22 +30,8 @@ BUREAU = "b-bench"
 
 
 def _start() -> None:
-    from infra.local import environment, moto_server, resources
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    _, endpoint = moto_server.start()
-    tmp = tempfile.mkdtemp()
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "MOTO_PORT": endpoint.rsplit(":", 1)[1],
-            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
-    environment.apply({})
-    environment.apply(resources.create_all())
+    emulated.start()
 
 
 def _seed(clients: int, byraklient: int) -> None:

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import emulated
 from bench.aws_calls import AwsCalls
 
 BUDGET = 13  # create + issue + send by e-mail (tests/functions/invoicing/test_aws_call_budget.py; 0802)
@@ -34,9 +32,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from moto.server import ThreadedMotoServer
-
-    from infra.local import environment, resources, seed
+    from infra.local import seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal.auth.tokens import DevIssuer
@@ -45,22 +41,7 @@ def main() -> int:
     from klientportal.repository.store import SYSTEM
     from tests.functions.invoicing.conftest import BASE, CLIENT, CUSTOMERS, PRODUCTS, SETTINGS
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    tmp = tempfile.mkdtemp()
-    _, port = server.get_host_and_port()
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "MOTO_PORT": str(port),
-            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
-    environment.apply({})
-    environment.apply(resources.create_all())
+    server, _, tmp, _ = emulated.start()
     seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
     gateway = Gateway(Invoker(), issuer.verifier())

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import emulated
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common" / "python")]
 
@@ -86,14 +88,9 @@ def main() -> None:
 def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     """Draft → issue → send through the HTTP handler (local gateway, JWT, policy, moto server), per
     invoice, for each channel. Receipts are not drained (asynchronous)."""
-    import logging
-    import os
-    import tempfile
     import uuid
 
-    from moto.server import ThreadedMotoServer
-
-    from infra.local import environment, resources, seed
+    from infra.local import seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal.auth.tokens import DevIssuer
@@ -102,16 +99,7 @@ def issue_and_send_rows(seconds: float) -> list[tuple[str, int, float]]:
     from klientportal.repository.store import SYSTEM
     from tests.functions.invoicing.conftest import BASE, CLIENT, CUSTOMERS, PRODUCTS, SETTINGS
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    tmp = tempfile.mkdtemp()
-    _, port = server.get_host_and_port()
-    os.environ.update(
-        {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port), "KP_LOCAL_OUTBOX": f"{tmp}/outbox"}
-    )
-    environment.apply({})
-    environment.apply(resources.create_all())
+    server, _, tmp, _ = emulated.start()
     seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
     gateway = Gateway(Invoker(), issuer.verifier())

@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from datetime import date
@@ -27,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench import emulated
 from bench.aws_calls import AwsCalls
 
 ACCOUNTS = ("3000", "3020", "4300", "6300", "6540", "6800", "6900", "7140")
@@ -98,7 +97,7 @@ def main() -> int:
 
     from botocore.config import Config
 
-    from infra.local import environment, moto_server, resources, seed
+    from infra.local import seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal import aws
@@ -114,20 +113,7 @@ def main() -> int:
     aws._CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=10, read_timeout=300)
     aws.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server, endpoint = moto_server.start()  # patched as the local stack and the tests run it (0706, 0811)
-    tmp = tempfile.mkdtemp()
-    port = endpoint.rsplit(":", 1)[1]
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-            "MOTO_PORT": str(port),
-            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
-    environment.apply({})
-    environment.apply(resources.create_all())
+    server, _, tmp, _ = emulated.start()  # patched as the local stack and the tests run it (0706, 0811)
     seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
     gateway = Gateway(Invoker(), issuer.verifier())

@@ -14,10 +14,11 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from bench import emulated
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "common" / "python"))
@@ -51,7 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--employees", type=int, default=1000)
     args = parser.parse_args()
-    from infra.local import environment, moto_lambda, moto_server, resources, seed
+    from infra.local import moto_lambda, seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal.auth.tokens import DevIssuer
@@ -62,20 +63,7 @@ def main() -> int:
     from klientportal.workflows import executions
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server, endpoint = moto_server.start()  # the local stack's moto: DynamoDB's transaction semantics (0706)
-    tmp = tempfile.mkdtemp()
-    port = endpoint.rsplit(":", 1)[1]
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "MOTO_PORT": port,
-            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-        }
-    )
-    environment.apply({})
-    environment.apply(resources.create_all())
+    server, _, tmp, _ = emulated.start()  # the local stack's moto: DynamoDB's transaction semantics (0706)
     seed.seed_tenancy(tenancy_service())
     issuer = DevIssuer(Path(tmp) / "key.pem")
     invoker = Invoker()

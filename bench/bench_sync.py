@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from bench import emulated
 from bench.aws_calls import AwsCalls, install
 
 
@@ -37,7 +36,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
 
-    from infra.local import environment, moto_server, resources, seed
+    from infra.local import seed
     from infra.local.gateway import Gateway
     from infra.local.invoker import Invoker
     from klientportal import aws, clock
@@ -55,20 +54,7 @@ def main() -> int:
     from klientportal.tenancy.repository import client_record
     from tests.functions.sync.listener import Listener
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server, endpoint = moto_server.start()
-    tmp = tempfile.mkdtemp()
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "MOTO_PORT": endpoint.rsplit(":", 1)[1],
-            "KP_LOCAL_OUTBOX": f"{tmp}/outbox",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-        }
-    )
-    environment.apply({})
-    environment.apply(resources.create_all())
+    server, _, tmp, _ = emulated.start()
     install()  # count the calls of every client made from here on
     seed.seed_tenancy(tenancy_service())
     st, s = store(), settings()

@@ -7,7 +7,6 @@ here is asserted (timings belong in recorded baselines, not in tests).
 from __future__ import annotations
 
 import io
-import logging
 import os
 import sys
 import time
@@ -15,6 +14,8 @@ import tracemalloc
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
+
+from bench import emulated
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "layers" / "common" / "python"))
@@ -96,32 +97,21 @@ def ingest_through_the_handler(ehf: bytes, vouchers: int = 40, mails: int = 20) 
     → the ingest handler (originals locked, EHF read + XSD/Schematron, supplier, suggestion) → DynamoDB.
     Timed from the first put to the drained queue; each item has distinct bytes (a new voucher)."""
     sys.path.insert(0, str(ROOT))
-    import requests
-    from moto.server import ThreadedMotoServer
 
-    from infra.local import environment, resources, seed
+    from infra.local import seed
     from infra.local.invoker import Invoker
     from infra.local.pumps import QueuePump
     from klientportal import aws
     from klientportal.bootstrap import tenancy_service
+    from klientportal.observability import logger
     from klientportal.repository.store import SYSTEM
     from klientportal.settings import settings
     from klientportal.vouchers.inbox import assign_inbox
     from klientportal.vouchers.uploads import DECLARED_SIZE
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no request log lines in the table
-    from klientportal.observability import logger
-
     logger.setLevel("WARNING")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server, _, _, env = emulated.start()
     try:
-        _, port = server.get_host_and_port()
-        os.environ.update({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port)})
-        requests.post(f"http://127.0.0.1:{port}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=5)
-        environment.apply({})
-        env = resources.create_all()
-        environment.apply(env)
         service = tenancy_service()
         seed.seed_tenancy(service)
         client, _ = service.repo.client(seed.FJORD)
