@@ -113,3 +113,28 @@ def test_open_questions_reach_the_overview(api, aws_env):
     assert rows[seed.FJORD]["open_questions"] == 2
     assert rows[seed.FJORD]["vouchers"]["in_attestation"] >= 1  # the seeded voucher waiting for its attester
     assert rows[seed.FJORD]["attestations_waiting"] >= 1
+
+
+def test_a_thread_too_large_for_its_item_is_a_409_not_a_500_and_nothing_written(api, aws_env):
+    """A thread is one item, and its audit event carries it twice (before and after): long messages
+    (10,000 characters of 4 bytes each) reach DynamoDB's 400 KB before the 200-message cap."""
+    voucher = _vouchers()[seed.FJORD][0]
+    long_text = "\U0001f600" * 10000
+    asked = api.post(
+        Q, {"subject_type": "voucher", "subject_id": voucher, "title": "Lang", "text": long_text}, user=ACCOUNTANT
+    )
+    assert asked.status == 201, asked
+    q = asked.json
+    for turn in range(12):
+        who = CLIENT_ADMIN if turn % 2 == 0 else ACCOUNTANT
+        r = api.post(f"{Q}/{q['id']}/messages", {"version": q["version"], "text": long_text}, user=who)
+        if r.status != 200:
+            break
+        q = r.json
+    assert r.status == 409 and r.json["type"].endswith("rule-violation"), r
+    assert "new question" in r.json["detail"]
+    assert len(q["messages"]) >= 3
+    after = api.get(f"{Q}/{q['id']}", user=CLIENT_ADMIN).json
+    assert (after["version"], len(after["messages"])) == (q["version"], len(q["messages"]))
+    short = api.post(f"{Q}/{q['id']}/close", {"version": q["version"]}, user=CLIENT_ADMIN)
+    assert short.status == 200 and short.json["status"] == "closed", short

@@ -13,6 +13,7 @@ failed e-mail does not undo the write).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import uuid
@@ -37,6 +38,9 @@ ENTITY = "question"
 ATTACHMENT_PREFIX = "questions/"
 UPLOAD_SECONDS = 900
 MAX_MESSAGES = 200
+# a thread is one item and its audit event holds it twice (before and after): its messages stay
+# within 150 KB of UTF-8 JSON so both fit in DynamoDB's 400 KB
+MAX_THREAD_BYTES = 150_000
 _ENTRY = re.compile(r"^(F|B|L)?(\d{4})-(\d{1,8})$")
 _SERIES = {None: "bilag", "F": "faktura", "B": "bank", "L": "lonn"}
 _QUESTION_ID = re.compile(r"^q_[0-9a-f]{16}$")
@@ -186,11 +190,13 @@ class Questions:
             raise RuleViolation(f"a thread holds at most {MAX_MESSAGES} messages; open a new question")
         attachments = self._attachments(attachment_keys)
         status = "open" if side == rec.data["opened_by_side"] else "answered"
-        data = {
-            **rec.data,
-            "status": status,
-            "messages": [*rec.data["messages"], _message(actor, side, text, attachments)],
-        }
+        messages = [*rec.data["messages"], _message(actor, side, text, attachments)]
+        if len(json.dumps(messages, ensure_ascii=False).encode()) > MAX_THREAD_BYTES:
+            raise RuleViolation(
+                f"the thread would exceed {MAX_THREAD_BYTES // 1000} KB of text; open a new question",
+                extra={"max_thread_bytes": MAX_THREAD_BYTES},
+            )
+        data = {**rec.data, "status": status, "messages": messages}
         action = "question.answered" if status == "answered" else "question.followed_up"
         index = _status_index(self.client_id, status, question_id)
         after = replace(rec, data=data, gsi1pk=index["gsi1pk"], gsi1sk=index["gsi1sk"])
