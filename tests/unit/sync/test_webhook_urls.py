@@ -37,6 +37,9 @@ def test_https_to_a_public_name_is_allowed_and_pinned():
         ("https://[fd00::1]/kp", "private-address"),
         ("https://[fe80::1]/kp", "private-address"),
         ("https://[::ffff:10.0.0.1]/kp", "private-address"),
+        ("https://[2002:a9fe:a9fe::]/kp", "private-address"),  # 6to4 of 169.254.169.254
+        ("https://[2002:0a00:0001::1]/kp", "private-address"),  # 6to4 of 10.0.0.1
+        ("https://[2002:7f00:0001::]/kp", "private-address"),  # 6to4 of 127.0.0.1
         ("https://[::1]/kp", "private-address"),
         ("https://0.0.0.0/kp", "private-address"),
         ("https://100.64.0.1/kp", "private-address"),

@@ -2,7 +2,7 @@
 
 In AWS only `https`; locally also `http`, and loopback addresses are allowed (a listener on this
 machine). Everywhere refused: private, link-local (the 169.254.169.254 metadata service),
-shared, multicast, reserved and unspecified addresses, IPv6 unique-local and IPv4-mapped forms of
+shared, multicast, reserved and unspecified addresses, IPv6 unique-local, IPv4-mapped and 6to4 forms of
 those, credentials in the URL, and names that resolve to any such address. The check is made at
 subscription time and again at every delivery, against the addresses the delivery then connects
 to (the connection is pinned to a checked address), so a name that later re-resolves to a private
@@ -52,8 +52,11 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 def address_allowed(address: str, *, allow_loopback: bool) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # ::ffff:a.b.c.d, and 6to4's 2002:aabb:ccdd:: carrying a.b.c.d: judged by the IPv4 address
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is not None:
+            ip = embedded
     if ip.is_loopback:
         return allow_loopback
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_unspecified)
