@@ -149,3 +149,31 @@ def test_another_clients_ledger_is_not_found(inv):
     assert inv.get(f"{LEDGER}/trial-balance", user=SALES).status == 403  # a client user without the ledger
     assert inv.get(f"{LEDGER}/trial-balance?from=2026-04&to=2026-02", user=ADMIN).status == 422
     assert inv.get(f"{LEDGER}/accounts/15x0/postings", user=ADMIN).status == 422
+
+
+@pytest.mark.parametrize("period", ["2026-02-30", "2026-02-29", "2026-04-31", "2026-00-10"])
+def test_an_impossible_day_is_a_422_not_an_empty_list(inv, period):
+    for path in ("entries", "accounts/1500/postings", "customers/1/postings"):
+        r = inv.get(f"{LEDGER}/{path}?period={period}", user=ADMIN)
+        assert r.status == 422 and r.json["errors"][0]["field"] == "period", (path, r)
+
+
+def test_a_leap_day_is_a_day(inv):
+    assert inv.get(f"{LEDGER}/entries?period=2024-02-29", user=ADMIN).status == 200
+
+
+def test_statements_never_show_negative_zero(inv):
+    """An account with movements this year and none last year (or the other way round) shows 0.00,
+    not -0.00, on the side that is zero."""
+    issued(inv)
+    for path in ("profit-and-loss?from=2026-01&to=2026-12", "balance-sheet?at=2026-12", "trial-balance"):
+        r = inv.get(f"{LEDGER}/{path}", user=ADMIN)
+        assert r.status == 200, r
+        assert b'"-0.00"' not in r.raw and b'"-0"' not in r.raw, (path, r.raw[:600])
+    report = inv.post(
+        f"/clients/{CLIENT}/reports",
+        {"title": "Resultat", "statement": "profit-and-loss", "period_from": "2026-01", "period_to": "2026-12"},
+        user=ACCOUNTANT,
+    )
+    assert report.status == 201, report
+    assert b'"-0.00"' not in report.raw

@@ -17,6 +17,7 @@ from typing import Any
 
 from klientportal import clock
 from klientportal.errors import FieldError, InternalError, InvalidInput, NotFound, StaleVersion
+from klientportal.ledger import statements
 from klientportal.ledger.service import LedgerService, month_range
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -40,7 +41,7 @@ def vat_summary(ledger: LedgerService, year: int, first: int, last: int) -> dict
         if account.startswith("27") and account not in ("2740", "2770", "2780", "2785", "2790"):
             net = balances.net(account, (year, first), (year, last))
             if net:
-                lines.append({"account": account, "name": names.get(account, ""), "amount": str(-net)})
+                lines.append({"account": account, "name": names.get(account, ""), "amount": statements.shown(-net)})
     total = sum((Decimal(x["amount"]) for x in lines), Decimal("0.00"))
     return {
         "period_from": f"{year:04d}-{first:02d}",

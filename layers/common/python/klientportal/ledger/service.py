@@ -5,6 +5,7 @@ balances kept on write, open items, periods."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from klientportal.errors import FieldError, InvalidInput, NotFound
@@ -27,6 +28,11 @@ def checked_date_prefix(value: str | None, field: str = "period") -> str:
         return ""
     if not _DATE_PREFIX.match(value):
         raise InvalidInput("not a period", [FieldError(field, "YYYY, YYYY-MM or YYYY-MM-DD")])
+    if len(value) == 10:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput("not a day", [FieldError(field, f"{value} is not a day of the calendar")]) from None
     return value
 
 

@@ -127,6 +127,11 @@ def trial_balance(
     }
 
 
+def shown(value: Decimal) -> str:
+    """An amount as the statements show it: a sign turned for display never makes "-0.00"."""
+    return str(value) if value else str(abs(value))
+
+
 def _group_of(account: str, groups: tuple[tuple[str, str, tuple[str, ...]], ...]) -> str | None:
     for key, _, prefixes in groups:
         if account.startswith(prefixes):
@@ -146,8 +151,8 @@ def _grouped(
             {
                 "account": a,
                 "name": names.get(a, ""),
-                "amount": str(shown_sign * now),
-                "last_year": str(shown_sign * before),
+                "amount": shown(shown_sign * now),
+                "last_year": shown(shown_sign * before),
             }
             for a, (now, before) in sorted(figures.items())
             if _group_of(a, groups) == key and (now or before)
@@ -213,9 +218,9 @@ def balance_sheet(balances: Balances, year: int, month: int, names: dict[str, st
         ("result_earlier_years", "Resultat tidligere år (ikke disponert)", -earlier_now, -earlier_before),
     ):
         if value or last:
-            equity["lines"].append({"account": key, "name": title, "amount": str(value), "last_year": str(last)})
-            equity["amount"] = str(Decimal(equity["amount"]) + value)
-            equity["last_year"] = str(Decimal(equity["last_year"]) + last)
+            equity["lines"].append({"account": key, "name": title, "amount": shown(value), "last_year": shown(last)})
+            equity["amount"] = shown(Decimal(equity["amount"]) + value)
+            equity["last_year"] = shown(Decimal(equity["last_year"]) + last)
     total_assets = sum((Decimal(g["amount"]) for g in asset_groups), ZERO)
     total_claims = sum((Decimal(g["amount"]) for g in claim_groups), ZERO)
     return {
