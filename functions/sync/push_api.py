@@ -51,7 +51,7 @@ class JournalEntryPush(_In):
 
 class PaymentPush(_In):
     invoice_id: Annotated[Text, Field(min_length=1, max_length=64)]
-    amount: Money
+    amount: Annotated[Money, Field(gt=0)]
     paid_on: date
     reference: Annotated[Text | None, Field(max_length=100)] = None
 

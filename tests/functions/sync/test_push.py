@@ -163,3 +163,28 @@ def test_payment_status_through_the_payments_use_case(api):
     assert len(shown["payments"]) == 1
     other = api.put(f"{BASE}/payments/pay-1", {**body, "amount": "200.00"}, user=STAFF)
     assert other.status == 409
+
+
+@pytest.mark.parametrize("amount", ["0.00", "-5.00"])
+def test_a_pushed_payment_of_zero_or_less_is_a_422_and_writes_nothing(api, amount):
+    seed.seed_invoicing(tenancy_service())
+    invoices = api.get(f"/clients/{seed.FJORD}/invoices", user=STAFF).json["items"]
+    invoice = next(i for i in invoices if i["status"] == "sent")
+    head = _head(api)
+    r = api.put(
+        f"{BASE}/payments/pay-neg", {"invoice_id": invoice["id"], "amount": amount, "paid_on": "2026-11-20"}, user=STAFF
+    )
+    assert r.status == 422 and r.headers["content-type"] == "application/problem+json", r
+    assert [e["field"] for e in r.json["errors"]] == ["amount"]
+    assert _head(api) == head
+
+
+@pytest.mark.parametrize("day", ["1899-12-31", "2100-01-01", "2999-12-01"])
+def test_a_pushed_entry_dated_outside_the_ledgers_years_is_a_422_and_writes_nothing(api, day):
+    """The ledger's queries, periods and SAF-T read the years 1900–2099: an entry outside them could be
+    booked but never read (nor closed, nor exported)."""
+    head = _head(api)
+    r = api.put(f"{BASE}/journal-entries/gl-far", {**_entry(), "date": day}, user=STAFF)
+    assert r.status == 422, r
+    assert [e["field"] for e in r.json["errors"]] == ["date"]
+    assert _head(api) == head

@@ -65,6 +65,11 @@ class JournalDraft:
     postings: tuple[Posting, ...]
 
 
+# the years the ledger's queries, periods and SAF-T read (YYYY of 19xx or 20xx): an entry outside
+# them could be booked but never read, closed or exported
+FIRST_YEAR, LAST_YEAR = 1900, 2099
+
+
 def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -83,6 +88,8 @@ def check_draft(draft: JournalDraft) -> None:
     """The rules a draft must meet before anything is read: InvalidInput for a malformed draft,
     RuleViolation for one that does not balance."""
     errors: list[FieldError] = []
+    if not FIRST_YEAR <= draft.date.year <= LAST_YEAR:
+        errors.append(FieldError("date", f"the ledger keeps the years {FIRST_YEAR}–{LAST_YEAR}"))
     if draft.series not in SERIES:
         errors.append(FieldError("series", f"one of {', '.join(SERIES)}"))
     if not _SOURCE_KIND.match(draft.source_kind):
