@@ -122,12 +122,13 @@ def _cmd_payroll_tabelltrekk(args: argparse.Namespace) -> int:
     return main(args.files)
 
 
-def _cmd_platform_operator_add(args: argparse.Namespace) -> int:
+def _cmd_platform_operator(args: argparse.Namespace) -> int:
     if not _use_target(args.target):
         return 2
-    from infra.platform_operators import add
+    from infra import platform_operators
 
-    return add(args)
+    command = {"add": platform_operators.add, "disable": platform_operators.disable, "list": platform_operators.listing}
+    return command[args.operator_command](args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -199,11 +200,15 @@ def parser() -> argparse.ArgumentParser:
     platform_sub = platform.add_subparsers(dest="platform_command", required=True)
     operator = platform_sub.add_parser("operator", help="platform operators (they write the platform's price list)")
     operator_sub = operator.add_subparsers(dest="operator_command", required=True)
-    operator_add = operator_sub.add_parser("add", help="make the user with this e-mail a platform operator")
+    operator_add = operator_sub.add_parser("add", help="make the user with this e-mail a platform operator (again)")
     operator_add.add_argument("--email", required=True)
     operator_add.add_argument("--name")
-    operator_add.add_argument("--target", choices=("local", "aws"), default="local")
-    operator_add.set_defaults(func=_cmd_platform_operator_add)
+    operator_disable = operator_sub.add_parser("disable", help="the operator with this e-mail is one no more")
+    operator_disable.add_argument("--email", required=True)
+    operator_list = operator_sub.add_parser("list", help="every platform operator, active or disabled")
+    for command in (operator_add, operator_disable, operator_list):
+        command.add_argument("--target", choices=("local", "aws"), default="local")
+        command.set_defaults(func=_cmd_platform_operator)
     ledger = sub.add_parser("ledger", help="ledger tools")
     ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
     backfill = ledger_sub.add_parser(

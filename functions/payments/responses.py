@@ -38,7 +38,7 @@ class BatchLine(_Out):
     status: Literal["pending", "sent", "accepted", "rejected", "paid"]
     reason: str | None = None
     paid_on: date | None = None
-    kind: Literal["net_pay", "forskuddstrekk", "arbeidsgiveravgift"] | None = Field(
+    kind: Literal["net_pay", "forskuddstrekk", "arbeidsgiveravgift", "utleggstrekk", "deduction"] | None = Field(
         default=None, description="A payroll batch's line: what it pays (h-payroll2)"
     )
     employee_number: int | None = None

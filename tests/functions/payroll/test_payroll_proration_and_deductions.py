@@ -201,6 +201,12 @@ def test_a_month_with_a_new_hire_a_leaver_and_deductions(pay, today, conformance
     )
     net_kari = next(x for x in batch.data["lines"] if x.get("employee_number") == 1 and x["kind"] == "net_pay")
     assert net_kari["amount"] == slips[1]["net"]
+    # the batch with its deduction lines reads over the API (the approver needs its content_hash)
+    r = api.get(f"{BASE}/payment-batches/{done['payment_batch_id']}", user=ADMIN)
+    assert r.status == 200, r
+    assert {x["kind"] for x in r.json["lines"]} >= {"utleggstrekk", "deduction", "net_pay"}, r.json["lines"]
+    r = api.get(f"{BASE}/payment-batches", user=ADMIN)
+    assert r.status == 200, r
 
     r = api.get(f"{BASE}/payroll-runs/{run['run_id']}/a-melding", user=ADMIN)
     assert r.status == 200, r

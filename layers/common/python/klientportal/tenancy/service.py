@@ -345,8 +345,28 @@ class TenancyService:
         rec = Record(keys.PLATFORM_OPERATORS_PK, keys.platform_operator_sk(sub), "platform_operator", data)
         found = self.repo.store.get(rec.pk, rec.sk)
         if found is not None:
-            return found.data
+            return self._operator_status(found, "active", actor)
         return self.repo.store.create(rec, actor, "platform.operator_added").data
+
+    def platform_operators(self) -> list[dict[str, Any]]:
+        """Every platform operator, active or disabled (a handful: one Query)."""
+        return [r.data for r in self.repo.store.query_all(keys.PLATFORM_OPERATORS_PK, keys.PLATFORM_OPERATOR_PREFIX)]
+
+    def disable_platform_operator(self, email: str, actor: Actor) -> dict[str, Any]:
+        """Take the platform's price list out of this operator's hands (audited; idempotent). Requests
+        check the status each time, so the next request of a disabled operator is refused (403)."""
+        wanted = email.strip().lower()
+        recs = self.repo.store.query_all(keys.PLATFORM_OPERATORS_PK, keys.PLATFORM_OPERATOR_PREFIX)
+        found = next((r for r in recs if r.data.get("email") == wanted), None)
+        if found is None:
+            raise NotFound(f"{wanted} is not a platform operator")
+        return self._operator_status(found, "disabled", actor)
+
+    def _operator_status(self, rec: Record, status: str, actor: Actor) -> dict[str, Any]:
+        if rec.data.get("status") == status:
+            return rec.data
+        action = "platform.operator_enabled" if status == "active" else "platform.operator_disabled"
+        return self.repo.store.replace(rec, {**rec.data, "status": status}, actor, action).data
 
     def update_membership(
         self, scope: str, scope_id: str, sub: str, req: MembershipUpdate, actor: Actor, client: Client | None = None
