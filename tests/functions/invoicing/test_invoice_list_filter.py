@@ -53,3 +53,15 @@ def test_an_unknown_status_is_a_422_problem(api):
     r = api.get(f"{LIST}?status=betalt", user=STAFF)
     assert r.status == 422, r
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_filter_names_every_invoice_status_and_open():
+    """The query's Literal is spelled out for the OpenAPI document; it must follow `InvoiceStatus`."""
+    from typing import get_args
+
+    from functions.invoicing.api import OPEN_STATUSES, StatusFilter
+    from klientportal.invoicing.lifecycle import OPEN
+    from klientportal.invoicing.records import InvoiceStatus
+
+    assert set(get_args(StatusFilter)) == {s.value for s in InvoiceStatus} | {"open"}
+    assert {s.value for s in OPEN} == OPEN_STATUSES

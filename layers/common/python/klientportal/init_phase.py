@@ -25,7 +25,7 @@ _paused = False
 
 
 def begin() -> None:
-    """Pause the collector if this is Lambda's init phase (idempotent)."""
+    """In Lambda's init phase: pause the collector and turn pydantic's plugin scan off (idempotent)."""
     global _paused
     if RUNTIME_API not in os.environ:
         return
