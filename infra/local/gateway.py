@@ -4,7 +4,9 @@ handlers.
 `Gateway.dispatch` is the routing (tests call it directly); `serve` puts it on a real
 ThreadingHTTPServer and does what API Gateway's front door does: it frames requests strictly
 (Content-Length only, headers ≤ 10 KB, body ≤ 10 MB), times out slow or silent clients, and answers
-every refusal with problem+json.
+every refusal with problem+json. Its `drain` stops it gracefully: no new connections, the
+requests in flight answered (with `connection: close`) within a grace period, idle keep-alive
+connections closed rather than waited for.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -196,6 +198,60 @@ def _header_bytes(requestline: str, headers) -> int:
     return len(requestline) + 2 + sum(len(k) + len(v) + 4 for k, v in headers.items())
 
 
+class GatewayServer(ThreadingHTTPServer):
+    """The threading server, counting the requests in flight and keeping the open connections,
+    so a stop waits for answers, not for idle keep-alive clients."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self.stopping = False  # set by drain: answers say `connection: close`
+        self._in_flight = 0
+        self._changed = threading.Condition()
+        self._connections: set[socket.socket] = set()
+        self._serving = threading.Event()
+        super().__init__(address, handler)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        self._serving.set()
+        super().serve_forever(poll_interval)
+
+    def opened(self, connection: socket.socket) -> None:
+        with self._changed:
+            self._connections.add(connection)
+
+    def closed(self, connection: socket.socket) -> None:
+        with self._changed:
+            self._connections.discard(connection)
+
+    @contextlib.contextmanager
+    def request(self) -> Iterator[None]:
+        """Around one request from its first byte of body to its answer."""
+        with self._changed:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._changed.notify_all()
+
+    def drain(self, grace_s: float) -> bool:
+        """Stop accepting, wait up to `grace_s` for the requests in flight, close every connection
+        left and the listening socket; False if a request was still in flight at the end."""
+        self.stopping = True
+        if self._serving.is_set():  # shutdown() waits for serve_forever: never when it never ran
+            self.shutdown()
+        with self._changed:
+            answered = self._changed.wait_for(lambda: self._in_flight == 0, timeout=grace_s)
+            left = list(self._connections)
+        for connection in left:
+            with contextlib.suppress(OSError):  # closed meanwhile
+                connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
+        return answered
+
+
 def serve(
     gateway: Gateway,
     host: str,
@@ -205,12 +261,21 @@ def serve(
     body_deadline_s: float = BODY_DEADLINE_S,
     head_deadline_s: float = HEAD_DEADLINE_S,
     backlog: int = LISTEN_BACKLOG,
-) -> ThreadingHTTPServer:
+) -> GatewayServer:
     """A started-on-demand HTTP server around `gateway` (call serve_forever in a thread)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = timeout_s  # StreamRequestHandler sets it on the socket: every read and write
+        server: GatewayServer
+
+        def setup(self) -> None:
+            super().setup()
+            self.server.opened(self.connection)
+
+        def finish(self) -> None:
+            self.server.closed(self.connection)
+            super().finish()
 
         def handle_one_request(self) -> None:
             """One request, its request line and headers within `head_deadline_s` (a client that
@@ -280,27 +345,32 @@ def serve(
                 body = self._body(length) if length else None
             except _Refused as refused:
                 self.close_connection = True  # an unread or partial body must not become the next request
-                status, headers, data = problem(
-                    refused.status, refused.slug, HTTPStatus(refused.status).phrase, refused.detail
-                )
+                self._reply(*problem(refused.status, refused.slug, HTTPStatus(refused.status).phrase, refused.detail))
+                status = refused.status
             else:
-                try:
-                    status, headers, data = gateway.dispatch(self.command, self.path, dict(self.headers.items()), body)
-                except Exception:
-                    log.exception("%s %s failed", self.command, self.path)
-                    status, headers, data = problem(
-                        500, "internal-error", "Internal Server Error", "the function failed; see the log"
-                    )
-            self._reply(status, headers, data)
+                with self.server.request():  # in flight: a stop waits for this answer (within its grace)
+                    status = self._dispatch(body)
             log.info("%s %s %d %.0f ms", self.command, self.path, status, (time.monotonic() - started) * 1000)
+
+        def _dispatch(self, body: bytes | None) -> int:
+            try:
+                status, headers, data = gateway.dispatch(self.command, self.path, dict(self.headers.items()), body)
+            except Exception:
+                log.exception("%s %s failed", self.command, self.path)
+                status, headers, data = problem(
+                    500, "internal-error", "Internal Server Error", "the function failed; see the log"
+                )
+            if self.server.stopping:
+                self.close_connection = True  # the stack is stopping: no next request on this connection
+            self._reply(status, headers, data)
+            return status
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
 
         def log_message(self, fmt: str, *args: object) -> None:
             pass
 
-    class Server(ThreadingHTTPServer):
+    class Server(GatewayServer):
         request_queue_size = backlog
-        daemon_threads = True
 
     return Server((host, port), Handler)

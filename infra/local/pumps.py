@@ -4,6 +4,7 @@ handlers with the same event shapes and failure handling Lambda's event source m
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from functions import catalogue
 from infra.local.invoker import Invoker
@@ -15,22 +16,33 @@ class QueuePump:
     """Receives from each catalogue queue and calls its consumer with an SQS event, as Lambda's SQS
     event source mapping does: deletes what succeeded; a reported failure, an invalid report or a
     raising function leaves the message(s) to reappear after the visibility timeout, and the queue's
-    redrive policy moves a message to its DLQ after maxReceiveCount receives."""
+    redrive policy moves a message to its DLQ after maxReceiveCount receives. A set `stopping` event
+    ends a drain before the next receive: what was not received stays on its queue."""
 
-    def __init__(self, invoker: Invoker, queue_env: dict[str, str]) -> None:
+    def __init__(self, invoker: Invoker, queue_env: dict[str, str], stopping: threading.Event | None = None) -> None:
         self.invoker = invoker
         self.bindings = [
             (fn, t, queue_env[catalogue.env_var(f"queue:{t.queue}")]) for fn in catalogue.FUNCTIONS for t in fn.queues
         ]
+        self.stopping = stopping or threading.Event()
         self.log = pump_logger()
+        self._addresses: dict[str, tuple[str, str]] = {}  # queue name → (url, arn); a queue never moves
+
+    def _address(self, sqs: Any, name: str) -> tuple[str, str]:
+        if name not in self._addresses:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self._addresses[name] = (url, arn)
+        return self._addresses[name]
 
     def drain(self) -> int:
         """One receive per queue; returns how many messages their consumers took."""
         sqs = aws.client("sqs")
         delivered = 0
         for fn, trigger, name in self.bindings:
-            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            if self.stopping.is_set():
+                break
+            url, arn = self._address(sqs, name)
             msgs = sqs.receive_message(
                 QueueUrl=url,
                 MaxNumberOfMessages=min(trigger.batch_size, 10),
@@ -93,15 +105,17 @@ class QueuePump:
 
 
 class Pumps:
-    """Runs the stream and queue pumps in one background thread until stopped."""
+    """Runs the stream and queue pumps in one background thread until stopped. Stopping ends the
+    loop after the invocation in flight (a backlog is not drained first): the rest stays in the
+    stream after its checkpoints and on its queues."""
 
     def __init__(self, invoker: Invoker, queue_env: dict[str, str], interval_s: float = 0.5) -> None:
-        self.stream = StreamPump(invoker, queue_env)
-        self.queues = QueuePump(invoker, queue_env)
+        self._stop = threading.Event()
+        self.stream = StreamPump(invoker, queue_env, self._stop)
+        self.queues = QueuePump(invoker, queue_env, self._stop)
         self.interval_s = interval_s
         self.log = pump_logger()
         self._draining = threading.Lock()  # the background loop and /_local/events: one drain at a time
-        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="pumps", daemon=True)
 
     def drain(self, *, wait: bool = True) -> int:
@@ -112,11 +126,12 @@ class Pumps:
             return 0
         total = 0
         try:
-            while True:
+            while not self._stop.is_set():
                 n = self.stream.drain() + self.queues.drain()
                 total += n
                 if n == 0:
-                    return total
+                    break
+            return total
         finally:
             self._draining.release()
 
@@ -130,6 +145,17 @@ class Pumps:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Let the loop end after the invocation in flight; returns at once."""
         self._stop.set()
-        self._thread.join(timeout=5)
+
+    def stop(self, timeout_s: float = 5.0) -> bool:
+        """Stop the loop and wait for it up to `timeout_s`; False if an invocation still runs then
+        (the thread is a daemon: it does not hold up the process's exit)."""
+        self.request_stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout=timeout_s)
+        if self._thread.is_alive():
+            self.log.warning("pump still in an invocation at stop; leaving it", extra={"waited_s": timeout_s})
+            return False
+        return True

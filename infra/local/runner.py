@@ -32,6 +32,9 @@ from klientportal.auth.tokens import DevIssuer
 
 STATE_FILE = environment.LOCAL_DIR / "stack.json"
 EXPOSE_LOCAL_ROUTES_VAR = "KP_EXPOSE_LOCAL_ROUTES"
+STOP_GRACE_S = 5.0  # requests in flight, then the pumps' invocation in flight, get this long to finish
+STOP_DEADLINE_S = 15.0  # from the signal: a stop (or the exit after it) not done by then ends the process
+FORCED_EXIT = 1  # the exit status when the deadline ended the process
 
 
 class StartupError(Exception):
@@ -78,6 +81,7 @@ class LocalStack:
         self, host: str = "127.0.0.1", port: int = 8000, log_level: str = "WARNING", expose_local_routes: bool = False
     ) -> None:
         self.host, self.port, self.log_level = host, port, log_level
+        self._stopped = False
         self.domain_events: list[dict] = []
         # /_local/* (outbox, events, firing schedules) has no authentication: loopback only, unless asked
         self.local_routes = is_loopback(host) or expose_local_routes
@@ -138,9 +142,11 @@ class LocalStack:
         threading.Thread(target=self.http.serve_forever, name="gateway", daemon=True).start()
         self.startup_s = time.monotonic() - started
         STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        STATE_FILE.write_text(
+        partial = STATE_FILE.with_name(f".{STATE_FILE.name}.part")
+        partial.write_text(
             json.dumps({"pid": os.getpid(), "endpoint": endpoint, "api": self.url, "env": self.resource_env}, indent=2)
         )
+        partial.replace(STATE_FILE)  # whole or absent, however the process ends
         return self
 
     @property
@@ -211,14 +217,24 @@ class LocalStack:
         names = [s.name for fn in catalogue.FUNCTIONS for s in fn.schedules]
         return _json(404, {"detail": f"no schedule {name!r}", "schedules": names})
 
-    def stop(self) -> None:
-        """Stop what was started, in reverse order (all of it after a full start)."""
-        if hasattr(self, "http"):
-            self.http.shutdown()
-            self.http.server_close()
-        for piece in ("smtp", "pumps", "moto"):
-            if hasattr(self, piece):
-                getattr(self, piece).stop()
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Stop what was started (all of it after a full start), without draining backlogs: the
+        pumps end after their invocation in flight, the gateway takes no new connection and
+        answers the requests in flight within `grace_s`; what is not delivered stays in the
+        stream and the queues (moto's memory, gone with the process, as the docs say). Once only."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if hasattr(self, "pumps"):
+            self.pumps.request_stop()  # first: a request in flight must not wait behind a backlog
+        if hasattr(self, "http") and not self.http.drain(grace_s):
+            logging.getLogger("local").warning("stopping with a request still in flight after %.0f s", grace_s)
+        if hasattr(self, "smtp"):
+            self.smtp.stop()
+        if hasattr(self, "pumps"):
+            self.pumps.stop(grace_s)
+        if hasattr(self, "moto"):
+            self.moto.stop()
         running = state()
         if running is None or running["pid"] == os.getpid():  # not another stack's state file
             STATE_FILE.unlink(missing_ok=True)
@@ -279,9 +295,15 @@ def run(host: str, port: int, verbose: bool, expose_local_routes: bool = False) 
     for a reason the user can fix prints that reason (exit 2), not a traceback."""
     level = "INFO" if verbose else "WARNING"
     _stream_logs(level)
+    stop = _StopSignals()
     stack = LocalStack(host, port, level, expose_local_routes)
     try:
         stack.start()
+        stop.up = True
+    except KeyboardInterrupt:  # SIGINT or SIGTERM while starting
+        stack.stop()  # start() has stopped what it had started, unless the signal came just after it
+        print("stopped while starting", flush=True)
+        return 0
     except StartupError as exc:
         print(f"klientportal local: {exc}", file=sys.stderr, flush=True)
         return 2
@@ -296,13 +318,44 @@ def run(host: str, port: int, verbose: bool, expose_local_routes: bool = False) 
         )
         return 2
     print(stack.banner(), flush=True)
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
-    stopped.wait()
+    stop.requested.wait()
     print("stopping…", flush=True)
+    started = time.monotonic()
     stack.stop()
+    print(f"stopped in {time.monotonic() - started:.1f} s", flush=True)
     return 0
+
+
+class _StopSignals:
+    """SIGINT and SIGTERM alike, from before the start on: while starting, the first one interrupts
+    the start (KeyboardInterrupt, which the start cleans up after); once up, it sets `requested`.
+    Either way it arms a deadline: if the process has not ended STOP_DEADLINE_S later (a stop or an
+    exit stuck on something), it ends it with FORCED_EXIT. Further signals change nothing."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.up = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._received)
+
+    def _received(self, signum: int, _frame: object) -> None:
+        if self.requested.is_set():
+            return
+        self.requested.set()
+        deadline = threading.Timer(STOP_DEADLINE_S, _force_exit, args=(signal.Signals(signum).name,))
+        deadline.daemon = True  # it must not itself hold up an exit that does happen
+        deadline.start()
+        if not self.up:
+            raise KeyboardInterrupt
+
+
+def _force_exit(signal_name: str) -> None:
+    print(
+        f"klientportal local: not stopped {STOP_DEADLINE_S:.0f} s after {signal_name}; exiting anyway",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(FORCED_EXIT)
 
 
 def _stream_logs(level: str) -> None:

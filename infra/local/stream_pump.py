@@ -1,12 +1,16 @@
 """The table stream → its consumer functions, as Lambda's DynamoDB event source mapping does it
 (functions/catalogue.py: StreamMapping): per consumer a checkpoint per shard, batches in stream
 order, bounded retries with bisection, then the failed batch's pointers to the consumer's on-failure
-queue. Nothing is skipped without a trace, nothing delivered is delivered again by the pump."""
+queue. Nothing is skipped without a trace, nothing delivered is delivered again by the pump.
+
+A set `stopping` event ends a drain between two invocations: what is not yet delivered stays after
+the checkpoint, as a stopped event source mapping leaves it in the stream."""
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,8 +61,10 @@ class StreamConsumer:
         fn: catalogue.Function,
         failure_queue_url: str,
         mapping: catalogue.StreamMapping = catalogue.STREAM_MAPPING,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.invoker, self.fn, self.failure_queue_url, self.mapping = invoker, fn, failure_queue_url, mapping
+        self.stopping = stopping or threading.Event()
         self.checkpoints: dict[str, Checkpoint] = {}
         self.finished: set[str] = set()  # closed shards read to their end
         self.log = pump_logger()
@@ -72,6 +78,8 @@ class StreamConsumer:
         listed = {s["ShardId"] for s in shards}
         taken = 0
         for shard in shards:
+            if self.stopping.is_set():
+                break
             sid, parent = shard["ShardId"], shard.get("ParentShardId")
             if sid in self.finished or (parent in listed and parent not in self.finished):
                 continue
@@ -82,7 +90,7 @@ class StreamConsumer:
         streams = aws.client("dynamodbstreams")
         iterator, expected = self._resume(streams, arn, sid)
         taken = 0
-        while iterator:
+        while iterator and not self.stopping.is_set():
             resp = streams.get_records(ShardIterator=iterator, Limit=self.mapping.batch_size)
             got = resp.get("Records", [])
             records = self._after_checkpoint(sid, got, expected)
@@ -152,7 +160,7 @@ class StreamConsumer:
         """Invoke until the batch is done: a raising batch is bisected, a reported failure retried
         from that record, at most `retry_attempts` times; then the rest goes to the failure queue."""
         taken, invocations = 0, 0
-        while batch:
+        while batch and not self.stopping.is_set():  # stopping: the rest stays after the checkpoint
             outcome = self._invoke(arn, batch)
             invocations += 1
             if outcome.failed_at is None:
@@ -244,8 +252,9 @@ class StreamPump:
     """Re-describes the main table's stream on every drain and lets each stream consumer of the
     catalogue process every shard from its own checkpoint."""
 
-    def __init__(self, invoker: Invoker, queue_env: dict[str, str]) -> None:
+    def __init__(self, invoker: Invoker, queue_env: dict[str, str], stopping: threading.Event | None = None) -> None:
         sqs = aws.client("sqs")
+        self.stopping = stopping or threading.Event()
         self.consumers = [
             StreamConsumer(
                 invoker,
@@ -253,6 +262,7 @@ class StreamPump:
                 sqs.get_queue_url(
                     QueueName=queue_env[catalogue.env_var(f"queue:{catalogue.stream_failure_queue(fn)}")]
                 )["QueueUrl"],
+                stopping=self.stopping,
             )
             for fn in catalogue.FUNCTIONS
             if fn.table_stream
@@ -268,4 +278,4 @@ class StreamPump:
             start = page["StreamDescription"].get("LastEvaluatedShardId")
             if not start:
                 break
-        return sum(consumer.drain(arn, shards) for consumer in self.consumers)
+        return sum(consumer.drain(arn, shards) for consumer in self.consumers if not self.stopping.is_set())

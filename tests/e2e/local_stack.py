@@ -25,6 +25,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stack_env(local_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a test's stack runs with: its own state folder, any free SMTP port, this
+    worktree's code; the caller's AWS endpoint, clock and CORS settings dropped unless `env` sets them."""
+    full = {
+        **os.environ,
+        "KP_LOCAL_DIR": str(local_dir),
+        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
+        "KP_LOCAL_SMTP_PORT": "0",
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
+    }
+    for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
+        full.pop(name, None)
+    full.update(env or {})
+    return full
+
+
 @contextmanager
 def local_stack(
     local_dir: Path,
@@ -36,16 +52,7 @@ def local_stack(
     """The stack serving on `port` (a free one by default); yields {"url", "port", "env", "dir", "proc",
     "lines", "banner"}. The caller's AWS endpoint, clock and CORS settings are dropped unless `env`
     sets them; the output pipe is drained all along (verbose logs would fill it and block the stack)."""
-    full = {
-        **os.environ,
-        "KP_LOCAL_DIR": str(local_dir),
-        "KP_LOCAL_OUTBOX": str(local_dir / "outbox"),
-        "KP_LOCAL_SMTP_PORT": "0",
-        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "layers" / "common" / "python")]),
-    }
-    for name in ("AWS_ENDPOINT_URL", "KP_CLOCK", "KP_CORS_ORIGINS"):
-        full.pop(name, None)
-    full.update(env or {})
+    full = stack_env(local_dir, env)
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "infra.cli", "local", "--port", str(port), *args],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 
 import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -209,3 +210,61 @@ def test_a_moved_local_clock_does_not_age_the_records(api, aws_env):
         clock.set_clock(None)
     assert _stream_sequences(), "the test needs records in the stream"
     assert sorted(set(flaky.delivered)) == sorted(_stream_sequences()) and _failures(aws_env) == []
+
+
+class StoppingInvoker(Invoker):
+    """Asks the pumps to stop during its first invocation, as a SIGTERM mid-backlog does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pumps: Pumps | None = None
+        self.calls = 0
+
+    def invoke(self, fn: catalogue.Function, event: dict):
+        self.calls += 1
+        if self.pumps is not None:
+            self.pumps.request_stop()
+        return super().invoke(fn, event)
+
+
+def test_a_stopped_pump_ends_after_the_invocation_in_flight_and_leaves_the_rest_in_the_stream(api, aws_env):
+    Pumps(Invoker(), aws_env).drain()
+    _bus_events()
+    for n in (11, 12, 13):
+        assert api.post(CUSTOMERS, _customer(n), user=U).status == 201
+    invoker = StoppingInvoker()
+    pumps = Pumps(invoker, aws_env)
+    for consumer in pumps.stream.consumers:
+        consumer.mapping = catalogue.STREAM_MAPPING._replace(batch_size=1)
+    pumps.drain()  # catches up to the three customers' records first
+    _bus_events()
+    for n in (14, 15, 16):
+        assert api.post(CUSTOMERS, _customer(n), user=U).status == 201
+    invoker.pumps, invoker.calls = pumps, 0
+    assert pumps.drain() == 1 and invoker.calls == 1  # the record in flight finished, no other began
+    before_stop = _created_customers(_bus_events())
+    assert len(before_stop) <= 1
+    invoker.pumps = None
+    pumps._stop.clear()
+    assert pumps.drain() > 0  # the rest was left after the checkpoint: delivered once, in order
+    assert before_stop + _created_customers(_bus_events()) == ["CUSTOMER#14", "CUSTOMER#15", "CUSTOMER#16"]
+
+
+def test_a_stopped_queue_pump_leaves_what_it_did_not_receive_on_the_queue(aws_env):
+    bindings = [(fn, t) for fn in catalogue.FUNCTIONS for t in fn.queues][:2]
+    sqs = aws.client("sqs")
+    for _, trigger in bindings:
+        sqs.send_message(QueueUrl=_queue(aws_env, trigger.queue), MessageBody=json.dumps({"n": 1}))
+    stopping = threading.Event()
+
+    class Consumer:
+        def invoke(self, fn: catalogue.Function, event: dict):
+            stopping.set()
+            return {}
+
+    pump = QueuePump(Consumer(), aws_env, stopping)
+    pump.bindings = [b for b in pump.bindings if (b[0], b[1]) in bindings]
+    assert pump.drain() == 1
+    first, second = (_queue(aws_env, t.queue) for _, t in bindings)
+    assert sqs.receive_message(QueueUrl=first).get("Messages") is None  # delivered, deleted
+    assert len(sqs.receive_message(QueueUrl=second)["Messages"]) == 1  # never received: still there

@@ -199,7 +199,9 @@ class SimulatedBankChannel:
         folder = _customer_dir(customer) / "inbound"
         folder.mkdir(parents=True, exist_ok=True)
         received = f"sim-bank-{hashlib.sha256(data).hexdigest()[:16]}"
-        (folder / name).write_bytes(data)
+        partial = folder / f".{name}.part"
+        partial.write_bytes(data)
+        partial.replace(folder / name)  # appears whole, never half-written
         outbox.deliver("bank", {"action": "upload", "customer": customer, "name": name, "received_id": received})
         return received
 

@@ -25,7 +25,9 @@ def deliver(channel: str, message: dict[str, Any]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     at = clock.now()
     path = folder / f"{at.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}.json"
-    path.write_text(json.dumps({"at": clock.iso(at), **message}, ensure_ascii=False, indent=2))
+    partial = folder / f".{path.name}.part"  # not *.json: `messages` never reads it
+    partial.write_text(json.dumps({"at": clock.iso(at), **message}, ensure_ascii=False, indent=2))
+    partial.replace(path)  # whole or absent, however the process ends (the local stack's stop)
     return path
 
 

@@ -83,12 +83,15 @@ class DevIssuer:
             return key
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(
+        partial = path.with_name(f".{path.name}.part")
+        partial.touch(mode=0o600)
+        partial.chmod(0o600)
+        partial.write_bytes(
             key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
         )
-        path.chmod(0o600)
+        partial.replace(path)  # a start stopped half-way leaves no half-written key for the next one
         return key
 
     def public_pem(self) -> str:
