@@ -271,6 +271,22 @@ def test_a_message_is_a_suggestion_and_a_person_matches(ledger, drain):
     assert again.status == 409 and again.json["type"] == PROBLEMS + "bank-payment-not-unmatched"
 
 
+@pytest.mark.parametrize("target", ["invoice_id", "invoice_number"])
+def test_a_match_naming_one_item_twice_is_a_422_and_books_nothing(ledger, drain, target):
+    api, _a, _b, c = ledger
+    _import(api, camt054("DNB-CN-0003", ACCOUNT, [("M-2", Paid(TOTAL, text="to split", payer="Epost Kunde"))]))
+    drain()
+    (waiting,) = _unmatched(api)
+    item = {"invoice_id": c["id"]} if target == "invoice_id" else {"invoice_number": "7001"}
+    items = [{**item, "amount": "523.27"}, {**item, "amount": "523.28"}]
+    url = f"{BASE}/bank/payments/{waiting['payment_id']}/match"
+    r = api.post(url, {"version": waiting["version"], "items": items}, user=ADMIN)
+    assert r.status == 422 and r.json["type"] == PROBLEMS + "validation-error", r  # was a 500 from the transaction
+    assert "named twice" in r.json["detail"] and r.json["errors"][0]["field"] == "items.1"
+    assert [p["payment_id"] for p in _unmatched(api)] == [waiting["payment_id"]]
+    assert len(_journal_entries()) == 1  # the suspense entry of the import only
+
+
 def test_a_kid_shared_by_several_items_is_matched_only_when_the_amounts_say_so(bank, drain):
     for n, (number, amount) in enumerate((("8001", "100.00"), ("8002", "200.00"), ("8003", "300.00"))):
         body = {

@@ -165,6 +165,13 @@ class BankService:
             raise StaleVersion(f"the payment is at version {rec.version}, not {version}; reload it")
         amount = Decimal(rec.data["amount"])
         items = [self._item(t, i) for i, t in enumerate(targets)]
+        first_of: dict[tuple[str, str], int] = {}
+        for i, item in enumerate(items):
+            if first_of.setdefault(item.key, i) != i:  # one booking cannot write one item twice
+                raise InvalidInput(
+                    f"{item.number} is named twice; name it once with the sum of its amounts",
+                    [FieldError(f"items.{i}", f"the same item as items.{first_of[item.key]}")],
+                )
         if len(items) == 1 and targets[0].get("amount") is None:
             item = items[0]
             over = max(amount - item.remaining, Decimal("0.00"))
