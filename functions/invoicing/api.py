@@ -19,7 +19,18 @@ from klientportal.api.context import RequestContext
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.response_model import DeferredModel
-from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
+from klientportal.api.types import (
+    Flag,
+    Integer,
+    Money,
+    MultilineText,
+    Percent,
+    Quantity,
+    QueryFlag,
+    Rate,
+    Text,
+    UnitPrice,
+)
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.formats.ehf.codelists import (
     ALLOWANCE_REASON_CODES,
@@ -423,7 +434,10 @@ def send_invoice(
 )
 @raw_response
 def invoice_pdf(
-    client_id: str, invoice_id: str, invoices: Invoices, link: Annotated[bool, Query()] = False
+    client_id: str,
+    invoice_id: str,
+    invoices: Invoices,
+    link: Annotated[QueryFlag, Query(description="`true`: a download link; `true` or `false`, nothing else")] = False,
 ) -> Response[dict[str, Any] | bytes]:
     rec, pdf = invoices.pdf(invoice_id)
     if link:

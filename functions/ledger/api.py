@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions import catalogue
 from klientportal import clock
 from klientportal.api.app import Context, build_app, http_handler, raw_response
-from klientportal.api.problems import COMMON_RESPONSES, created
+from klientportal.api.body import UnsupportedMediaType
+from klientportal.api.problems import COMMON_RESPONSES, created, problem_doc
 from klientportal.api.response_model import DeferredModel, ResponseModel
-from klientportal.api.types import Text
+from klientportal.api.types import QueryFlag, Text
 from klientportal.bootstrap import ledger_service
 from klientportal.errors import FieldError, InvalidInput, RuleViolation
 from klientportal.ledger import reports
@@ -501,6 +502,7 @@ class Report(ReportSummary):
 
 class Reports(DeferredModel):
     items: list[ReportSummary]
+    next_cursor: str | None = Field(default=None, description="the next page's `cursor`; null on the last page")
 
 
 class ReportFileLink(DeferredModel):
@@ -542,10 +544,15 @@ def publish_report(client_id: str, body: ReportIn, ctx: Context, ledger: Ledger)
     PDF_REPORT_ROUTE.split(" ", 1)[1].replace("{client_id}", "<client_id>"),
     tags=["reports"],
     summary="Publish an uploaded PDF report: the PDF's bytes as the body; the client is notified",
-    description="Send the file unaltered with Content-Type application/pdf (at most 4 MiB). It must begin "
+    description="Send the file unaltered with Content-Type application/pdf (at most 4 MiB; another type is "
+    "415). It must begin "
     "with %PDF-, open without a password and have pages; otherwise 422 `report-file-refused` (413 when too "
     "large) and nothing is stored. The file is kept as uploaded, with its SHA-256.",
-    responses={201: created(Report), **COMMON_RESPONSES},
+    responses={
+        201: created(Report),
+        **COMMON_RESPONSES,
+        415: problem_doc("The body is not sent as application/pdf"),
+    },
 )
 def publish_pdf_report(
     client_id: str,
@@ -556,6 +563,9 @@ def publish_pdf_report(
     period_to: Annotated[str, Query(pattern=MONTH_PATTERN)],
     filename: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> Response[Report]:
+    media_type = ctx.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/pdf":
+        raise UnsupportedMediaType(f"a report file is sent as application/pdf, not {media_type or 'without a type'}")
     event = router.current_event
     body = event.body or ""
     try:
@@ -577,11 +587,13 @@ def publish_pdf_report(
 @router.get(
     "/clients/<client_id>/reports",
     tags=["reports"],
-    summary="Published reports, newest first, with who read them and when",
+    summary="Published reports, newest first, with who read them and when, a page at a time (`limit`, "
+    "default 50, and `next_cursor`)",
     responses=COMMON_RESPONSES,
 )
-def list_reports(client_id: str, ledger: Ledger) -> Reports:
-    return Reports(items=[ReportSummary(**r.data) for r in reports.reports(ledger)])
+def list_reports(client_id: str, ledger: Ledger, limit: Limit = None, cursor: Cursor = None) -> Reports:
+    page = reports.reports(ledger, limit, cursor)
+    return Reports(items=[ReportSummary(**r.data) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -612,7 +624,11 @@ def get_report(client_id: str, report_id: str, ctx: Context, ledger: Ledger) -> 
 )
 @raw_response
 def report_pdf(
-    client_id: str, report_id: str, ctx: Context, ledger: Ledger, link: Annotated[bool, Query()] = False
+    client_id: str,
+    report_id: str,
+    ctx: Context,
+    ledger: Ledger,
+    link: Annotated[QueryFlag, Query(description="`true`: a download link; `true` or `false`, nothing else")] = False,
 ) -> Response[dict[str, Any] | bytes]:
     bucket = settings().documents_bucket
     rec, pdf = reports.open_file(

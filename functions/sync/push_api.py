@@ -122,6 +122,8 @@ def push_journal_entry(client_id: str, external_id: str, body: JournalEntryPush,
     "/clients/<client_id>/sync/payments/<external_id>",
     tags=TAGS,
     summary="A payment of an invoice registered in the bureau's system (once per external id)",
+    description="The first push records the payment (`updated`: the invoice's payment status changed); the "
+    "same push again is `unchanged` and writes nothing; other content under the same external id is 409.",
     responses=COMMON_RESPONSES,
 )
 def push_payment(client_id: str, external_id: str, body: PaymentPush, ctx: Context) -> Response[Pushed]:
@@ -131,9 +133,9 @@ def push_payment(client_id: str, external_id: str, body: PaymentPush, ctx: Conte
         paid_on=body.paid_on,
         reference=body.reference,
     )
-    rec = ctx.invocation.invoices(client_id).register_payment(body.invoice_id, payment, ctx.actor)
+    rec, recorded = ctx.invocation.invoices(client_id).register_payment_once(body.invoice_id, payment, ctx.actor)
     body_out = Pushed(
-        outcome="updated",
+        outcome="updated" if recorded else "unchanged",
         kind="payments",
         external_id=external_id,
         local_key=rec.sk,

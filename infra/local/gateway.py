@@ -136,11 +136,8 @@ class Gateway:
                 claims = self.verifier.verify(auth[7:].strip())
             except Unauthenticated as exc:
                 return problem(401, "unauthenticated", "Authentication required", exc.detail)
-        binary = bool(body) and _is_binary(headers)
-        try:
-            text = base64.b64encode(body).decode() if binary and body else body.decode("utf-8") if body else None
-        except UnicodeDecodeError:
-            return problem(400, "bad-encoding", "Bad request", "the request body must be UTF-8")
+        binary = bool(body) and (_is_binary(headers) or not _is_utf8(body))
+        text = base64.b64encode(body).decode() if binary and body else body.decode("utf-8") if body else None
         event = http_api_event(
             method=method,
             path=path,
@@ -166,6 +163,16 @@ def _is_binary(headers: dict[str, str]) -> bool:
     sent as application/octet-stream, a report PDF as application/pdf, arrives as bytes, whatever its encoding)."""
     media = next((v for k, v in headers.items() if k.lower() == "content-type"), "").split(";", 1)[0].strip().lower()
     return media in ("application/octet-stream", "application/pdf")
+
+
+def _is_utf8(body: bytes | None) -> bool:
+    """Whether `body` can be passed as text; bytes that are not UTF-8 are passed base64-encoded, so the
+    function answers them by their media type (415, 422) as behind API Gateway, not the gateway 400."""
+    try:
+        (body or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _Refused(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from pydantic import BaseModel, ValidationError
 
 from klientportal.api import body
-from klientportal.api.types import Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
+from klientportal.api.types import Date, Flag, Integer, Money, MultilineText, Percent, Quantity, Rate, Text, UnitPrice
 
 
 class M(BaseModel):
@@ -23,6 +24,7 @@ class M(BaseModel):
     flag: Flag | None = None
     text: Text | None = None
     note: MultilineText | None = None
+    day: Date | None = None
 
 
 def _error(**data) -> str:
@@ -123,6 +125,33 @@ def test_integer_accepts_integers():
 @pytest.mark.parametrize("value", [1, 0, "true", "yes"])
 def test_flag_is_true_or_false_only(value):
     assert "valid boolean" in _error(flag=value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1767571200,
+        1767571200.0,
+        "1767571200",
+        "2026-01-05T00:00:00",
+        "2026-01-05T00:00:00Z",
+        "2026-1-5",
+        "20260105",
+        "\uff12026-01-05",
+        " 2026-01-05",
+        True,
+        [2026, 1, 5],
+    ],
+)
+def test_date_is_a_string_yyyy_mm_dd_only(value):
+    assert "yyyy-mm-dd" in _error(day=value)
+
+
+def test_date_is_a_day_of_the_calendar():
+    assert "not a day of the calendar" in _error(day="2026-02-30")
+    assert M.model_validate({"day": "2026-02-28"}).day == date(2026, 2, 28)
+    assert M.model_validate({"day": date(2026, 2, 28)}).day == date(2026, 2, 28)
+    assert M.model_json_schema()["properties"]["day"]["anyOf"][0] == {"type": "string", "format": "date"}
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,9 @@ def test_issue_assigns_number_kid_and_stores_pdf(inv):
     assert r.status == 200 and r.raw.startswith(b"%PDF")
     r = inv.get(f"{BASE}/invoices/{i['id']}/pdf?link=true", user=SALES)
     assert (r.status == 200 and "X-Amz-Signature" in r.json["url"]) or "Signature" in r.json["url"]
+    for value in ("yes", "1", "on"):  # a flag is true or false, nothing else
+        r = inv.get(f"{BASE}/invoices/{i['id']}/pdf?link={value}", user=SALES)
+        assert r.status == 422 and [e["field"] for e in r.json["errors"]] == ["query.link"], (value, r)
 
 
 def test_send_by_email_lands_in_ses_and_outbox(inv):

@@ -168,3 +168,47 @@ def test_uploads_for_another_client_by_the_client_or_without_title_are_refused(i
     assert r.status == 201
     other = inv.get(f"/clients/{seed.BYGG}/reports/{r.json['report_id']}/pdf", user=ACCOUNTANT)
     assert other.status == 404  # a report of another client is not found there
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json", "application/octet-stream", None])
+def test_a_pdf_sent_as_another_media_type_is_a_415_and_nothing_is_written(inv, content_type):
+    before = _state()
+    headers = {"content-type": content_type} if content_type else {}
+    r = inv.call("POST", f"{BASE}/reports/pdf{_query()}", user=ACCOUNTANT, raw=_pdf(), headers=headers)
+    assert r.status == 415 and r.headers["content-type"] == "application/problem+json", r
+    assert r.json["type"].endswith("unsupported-media-type") and "application/pdf" in r.json["detail"]
+    assert _state() == before
+
+
+def test_the_link_flag_is_true_or_false_only(inv):
+    report = _upload(inv, _pdf()).json["report_id"]
+    for value in ("yes", "1", "on", "True", ""):
+        r = inv.get(f"{BASE}/reports/{report}/pdf?link={value}", user=ACCOUNTANT)
+        assert r.status == 422 and r.headers["content-type"] == "application/problem+json", (value, r)
+        assert [e["field"] for e in r.json["errors"]] == ["query.link"], (value, r.json)
+    assert inv.get(f"{BASE}/reports/{report}/pdf?link=true", user=ACCOUNTANT).json["expires_in"] == 300
+    assert inv.get(f"{BASE}/reports/{report}/pdf?link=false", user=ACCOUNTANT).headers["content-type"] == (
+        "application/pdf"
+    )
+
+
+def test_the_report_list_is_paginated_newest_first_with_a_bound_cursor(inv):
+    published = [_upload(inv, _pdf(), _query(title=f"Rapport {n}")).json["report_id"] for n in range(3)]
+    everything = inv.get(f"{BASE}/reports", user=ACCOUNTANT).json
+    assert [x["report_id"] for x in everything["items"]][:3] == published[::-1] and everything["next_cursor"] is None
+    seen, cursor = [], None
+    while True:
+        page = inv.get(f"{BASE}/reports?limit=2" + (f"&cursor={cursor}" if cursor else ""), user=ACCOUNTANT).json
+        assert len(page["items"]) <= 2
+        seen += [x["report_id"] for x in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [x["report_id"] for x in everything["items"]]
+    first = inv.get(f"{BASE}/reports?limit=1", user=ACCOUNTANT).json
+    assert [x["report_id"] for x in first["items"]] == [published[-1]] and first["next_cursor"]
+    elsewhere = inv.get(f"/clients/{seed.BYGG}/reports?cursor={first['next_cursor']}", user=ACCOUNTANT)
+    assert elsewhere.status == 422 and elsewhere.json["errors"][0]["field"] == "cursor", elsewhere
+    assert inv.get(f"{BASE}/reports?cursor={first['next_cursor']}x", user=ACCOUNTANT).status == 422
+    for limit in ("0", "201", "two"):
+        assert inv.get(f"{BASE}/reports?limit={limit}", user=ACCOUNTANT).status == 422

@@ -28,6 +28,9 @@ WEEK_11 = [day(f"2026-03-{d:02d}", "7.5", billable=True) for d in range(9, 14)] 
 @pytest.fixture
 def sheets(pay):  # noqa: F811 (the fixture imported above)
     api, _ = pay
+    spec = REGISTERS["customers"]
+    item = {"customer_number": 1, "name": "Kunde Kaien AS", "email": "post@kaien.no"}
+    RegisterService(store(), CLIENT).create(spec, spec.create.model_validate(item), SYSTEM)
     return api
 
 
@@ -104,12 +107,9 @@ def test_approved_hours_are_the_hourly_employees_payroll_basis(sheets) -> None:
 def _invoiced_once(sheets) -> str:
     api = sheets
     registers = RegisterService(store(), CLIENT)
-    for name, item in (
-        ("customers", {"customer_number": 1, "name": "Kunde Kaien AS", "email": "post@kaien.no"}),
-        ("products", {"product_number": "TIME", "name": "Snekkertime", "unit": "HUR", "unit_price": "850.00"}),
-    ):
-        spec = REGISTERS[name]
-        registers.create(spec, spec.create.model_validate(item), SYSTEM)
+    spec = REGISTERS["products"]
+    item = {"product_number": "TIME", "name": "Snekkertime", "unit": "HUR", "unit_price": "850.00"}
+    registers.create(spec, spec.create.model_validate(item), SYSTEM)
     _approve(
         api,
         "2026-W11",

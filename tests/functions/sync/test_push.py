@@ -156,9 +156,13 @@ def test_payment_status_through_the_payments_use_case(api):
     invoice = next(i for i in invoices if i["status"] == "sent")
     body = {"invoice_id": invoice["id"], "amount": "100.00", "paid_on": "2026-11-20", "reference": "bank 1"}
     first = api.put(f"{BASE}/payments/pay-1", body, user=STAFF)
-    assert first.status == 200, first
+    assert first.status == 200 and first.json["outcome"] == "updated", first
     assert first.json["data"]["paid_amount"] in ("100.00", "100")
-    assert api.put(f"{BASE}/payments/pay-1", body, user=STAFF).status == 200  # a replay, paid once
+    head = _head(api)
+    replay = api.put(f"{BASE}/payments/pay-1", body, user=STAFF)  # a replay: paid once, nothing written
+    assert replay.status == 200 and replay.json["outcome"] == "unchanged", replay
+    assert replay.json["version"] == first.json["version"] and replay.json["data"] == first.json["data"]
+    assert _head(api) == head
     shown = api.get(f"/clients/{seed.FJORD}/invoices/{invoice['id']}", user=STAFF).json
     assert len(shown["payments"]) == 1
     other = api.put(f"{BASE}/payments/pay-1", {**body, "amount": "200.00"}, user=STAFF)

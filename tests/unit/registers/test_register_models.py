@@ -330,7 +330,8 @@ def test_employee_read_model_refuses_a_national_id():
         ("position_percentage", "-1", "greater_than_equal"),
         ("position_percentage", "33.333", "decimal_places"),
         ("tax_municipality", "301", "municipality_format"),
-        ("employment_start", "2024-02-30", "date_from_datetime_parsing"),
+        ("employment_start", "2024-02-30", "date_value"),
+        ("employment_start", 1704067200, "date_type"),
         ("first_name", "", "string_too_short"),
     ],
 )

@@ -100,6 +100,11 @@ def _problem(description: str) -> OpenAPIResponse:
     return {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"model": Problem}}}
 
 
+def problem_doc(description: str) -> OpenAPIResponse:
+    """A route's own problem+json response in the OpenAPI document (e.g. its 415 for a file body)."""
+    return _problem(description)
+
+
 COMMON_RESPONSES: Responses = {
     401: _problem("Missing, expired or invalid bearer token"),
     403: _problem("Not allowed for your role, module or licence"),

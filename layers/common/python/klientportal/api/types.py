@@ -7,6 +7,8 @@
   (the body parser gives it as Decimal) under the same rules.
 - `Integer` is a JSON integer: not a boolean, not a string, not a fraction.
 - `Flag` is true or false, nothing else.
+- `QueryFlag` is a query parameter's flag: the text `true` or `false` (not `yes`, `1` or `on`).
+- `Date` is a calendar date as a JSON string `yyyy-mm-dd`: not a timestamp, not a date-time.
 - `Text` refuses control characters (NUL, …), lone surrogates and bidi overrides; `MultilineText`
   allows line breaks and tabs.
 
@@ -17,6 +19,7 @@ string with a pattern and `format: decimal`.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -24,12 +27,14 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, St
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "Date",
     "Flag",
     "Integer",
     "Money",
     "MultilineText",
     "Percent",
     "Quantity",
+    "QueryFlag",
     "Rate",
     "SingleLine",
     "Text",
@@ -185,6 +190,42 @@ Integer = Annotated[int, BeforeValidator(_strict_integer)]
 
 Flag = Annotated[bool, Strict()]
 """true or false: 0, 1, "yes" and "true" are refused."""
+
+
+def _query_flag(value: Any) -> Any:
+    if isinstance(value, bool) or value in ("true", "false"):
+        return value is True or value == "true"
+    raise PydanticCustomError("bool_type", "must be true or false; got {value}", {"value": str(value)[:40]})
+
+
+QueryFlag = Annotated[bool, BeforeValidator(_query_flag)]
+"""A flag in a query string: `?link=true` or `?link=false`; "yes", "1", "on" and "True" are refused."""
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def _strict_date(value: Any) -> Any:
+    if type(value) is date:
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise PydanticCustomError(
+            "date_type",
+            'must be a date as a string yyyy-mm-dd, such as "2026-03-09"; got {value}',
+            {"value": _shown(value)},
+        )
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_value", "{value} is not a day of the calendar", {"value": value}) from None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+Date = Annotated[date, BeforeValidator(_strict_date)]
+"""A calendar date, a JSON string yyyy-mm-dd: a number (timestamp), a date-time or "2026-3-9" is refused."""
 
 _LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _MULTILINE_FORBIDDEN = re.compile(

@@ -39,21 +39,27 @@ class Payments:
         case) when nothing is owed any more. With `ledger_account` the payment is also booked in
         the same transaction (series "bank": that account against 1500 for the customer, 0166);
         without, the ledger is left to whoever books it (the bureau's own system)."""
+        return self.register_once(invoice_id, payment, actor, ledger_account=ledger_account)[0]
+
+    def register_once(
+        self, invoice_id: str, payment: Payment, actor: Actor, *, ledger_account: str | None = None
+    ) -> tuple[Record, bool]:
+        """`register`, and whether this call recorded the payment (False: a replay, nothing written)."""
         self.require_not_future(payment)
 
-        def attempt() -> tuple[Record, bool]:
+        def attempt() -> tuple[Record, bool, bool]:
             planned = self.plan(invoice_id, payment)
             if planned.replay:
-                return planned.invoice, False
+                return planned.invoice, False, False
             changes = planned.changes
             if ledger_account is not None:
                 changes = [*changes, *self._journal(planned.invoice, payment, ledger_account, actor)]
-            return self.ctx.store.write(self.ctx.pk, changes, actor)[0], planned.closing
+            return self.ctx.store.write(self.ctx.pk, changes, actor)[0], planned.closing, True
 
-        rec, closing = retry_on_stale(attempt, also_on_exists=True)
+        rec, closing, recorded = retry_on_stale(attempt, also_on_exists=True)
         if closing:
             self.close_collection(rec)
-        return rec
+        return rec, recorded
 
     def _journal(self, invoice: Record, payment: Payment, account: str, actor: Actor) -> list[Change]:
         from klientportal.ledger.journal import CUSTOMER_LEDGER, JournalDraft, Posting, journal_changes

@@ -149,6 +149,10 @@ class InvoiceService:
     ) -> Record:
         return self.payments.register(invoice_id, payment, actor, ledger_account=ledger_account)
 
+    def register_payment_once(self, invoice_id: str, payment: Payment, actor: Actor) -> tuple[Record, bool]:
+        """`register_payment`, and whether this call recorded it (False: a replay, nothing written)."""
+        return self.payments.register_once(invoice_id, payment, actor)
+
     def customer_credit(self, customer_number: int) -> dict[str, Any]:
         if self.repo.customer(customer_number) is None:
             raise NotFound(f"no customer {customer_number}")

@@ -20,8 +20,9 @@ from klientportal.errors import FieldError, InternalError, InvalidInput, NotFoun
 from klientportal.ledger import statements
 from klientportal.ledger.service import LedgerService, month_range
 from klientportal.repository import keys
+from klientportal.repository.pagination import checked_limit, decode_cursor, encode_cursor
 from klientportal.repository.records import Record
-from klientportal.repository.store import Actor, Change
+from klientportal.repository.store import Actor, Change, Page
 from klientportal.sync.notifications import notification_change
 from klientportal.tenancy.models import Membership
 from klientportal.vouchers.filenames import sanitise_filename
@@ -142,9 +143,28 @@ def publish_pdf(
     return _published(ledger, data_, actor, people)
 
 
-def reports(ledger: LedgerService) -> list[Record]:
-    return sorted(
-        ledger.store.query_all(ledger.pk, keys.REPORT_PREFIX), key=lambda r: r.data["published_at"], reverse=True
+def reports(ledger: LedgerService, limit: int | None = None, cursor: str | None = None) -> Page:
+    """A page of the reports, newest first. The cursor is the signed position (published_at, report id)
+    of the page's last report, bound to the client's report list (0016); report ids are random, so
+    the order is made from the client's reports as read (tens a year), not from the key order."""
+    scope = {"pk": ledger.pk, "list": "reports", "order": "published_at desc"}
+    after = decode_cursor(cursor, scope)
+    size = checked_limit(limit)
+    ordered = sorted(
+        ledger.store.query_all(ledger.pk, keys.REPORT_PREFIX),
+        key=lambda r: (r.data["published_at"], r.data["report_id"]),
+        reverse=True,
+    )
+    if after is not None:
+        if set(after) != {"published_at", "report_id"}:
+            raise InvalidInput("the cursor is not valid for this list", [FieldError("cursor", "invalid cursor")])
+        position = (after["published_at"], after["report_id"])
+        ordered = [r for r in ordered if (r.data["published_at"], r.data["report_id"]) < position]
+    page = ordered[:size]
+    last = page[-1].data if len(ordered) > size else None
+    return Page(
+        page,
+        encode_cursor({"published_at": last["published_at"], "report_id": last["report_id"]}, scope) if last else None,
     )
 
 

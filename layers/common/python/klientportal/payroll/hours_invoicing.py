@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from klientportal.api.types import Date, Integer, SingleLine
 from klientportal.errors import FieldError, InvalidInput, RuleViolation
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -31,10 +32,10 @@ MAX_DAYS = 93
 class HoursInvoiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
-    customer_number: int = Field(ge=1, le=999_999_999)
-    date_from: date
-    date_to: date
-    product_number: Annotated[str, StringConstraints(min_length=1, max_length=20)] = Field(
+    customer_number: Integer = Field(ge=1, le=999_999_999)
+    date_from: Date
+    date_to: Date
+    product_number: Annotated[str, StringConstraints(min_length=1, max_length=20), SingleLine] = Field(
         description="the hour product: its price per hour and VAT code"
     )
 

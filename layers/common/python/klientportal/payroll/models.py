@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from klientportal.api.types import decimal_type
+from klientportal.api.types import Date, Flag, Integer, SingleLine, decimal_type
 from klientportal.formats.kid import validate_kid
 from klientportal.validation.norwegian import BankAccount, OrgNumber
 
-Period = Annotated[str, StringConstraints(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+Period = Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$")]
 if TYPE_CHECKING:  # Decimal to a type checker; at runtime the project's decimal strings (api.types)
     Hours = Decimal
     Money = Decimal
@@ -33,7 +43,21 @@ def _kid(value: str) -> str:
     return value
 
 
-Kid = Annotated[str, StringConstraints(pattern=r"^\d{2,25}$"), AfterValidator(_kid)]
+Kid = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,25}$"), AfterValidator(_kid)]
+
+_EMPLOYEE_KEY = re.compile(r"[1-9][0-9]{0,8}", re.ASCII)
+
+
+def _employee_key(value: Any) -> int:
+    if isinstance(value, str) and _EMPLOYEE_KEY.fullmatch(value):
+        return int(value)
+    raise PydanticCustomError("employee_number", 'an employee number is a key of digits 1–999999999, such as "2"')
+
+
+EmployeeKey = Annotated[
+    int, BeforeValidator(_employee_key), WithJsonSchema({"type": "string", "pattern": f"^{_EMPLOYEE_KEY.pattern}$"})
+]
+"""An employee number as a JSON object's key: "2", never "2.0", "+2", " 2" or "02" (they would be one employee)."""
 
 
 class _In(BaseModel):
@@ -55,7 +79,7 @@ class PayrollSettingsIn(_In):
 class PayLineIn(_In):
     salary_type: Literal["fixed_addition", "shift_addition", "bonus", "holiday_pay", "holiday_deduction"]
     amount: Money
-    text: Annotated[str, StringConstraints(max_length=100)] | None = None
+    text: Annotated[str, StringConstraints(max_length=100), SingleLine] | None = None
 
 
 if TYPE_CHECKING:
@@ -74,7 +98,9 @@ class DeductionIn(_In):
     kind: Literal["union_dues", "pension_employee_share", "garnishment", "advance_repayment", "other"]
     amount: Money | None = None
     percent: Percent | None = None
-    text: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    text: Annotated[str, StringConstraints(min_length=1, max_length=100), SingleLine] | None = Field(
+        default=None, description="what the deduction is for: one line, on the payslip and in the payment's message"
+    )
     account: BankAccount | None = Field(default=None, description="the payee's account, to pay it on with the run")
     kid: Kid | None = Field(default=None, description="the payee's KID (a garnishment: the trekkpålegg's)")
     reference: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z/_.-]{1,40}$")] | None = Field(
@@ -110,9 +136,9 @@ class RunIn(_In):
     """A payroll run for a month: the pay date, and per employee number the hours and extra lines."""
 
     period: Period
-    pay_date: date
-    employees: dict[int, RunEmployeeIn] = Field(default_factory=dict, max_length=5000)
-    holiday_pay_month: int = Field(default=6, ge=1, le=12)
+    pay_date: Date
+    employees: dict[EmployeeKey, RunEmployeeIn] = Field(default_factory=dict, max_length=5000)
+    holiday_pay_month: Integer = Field(default=6, ge=1, le=12)
 
     @model_validator(mode="after")
     def _pay_date_in_period(self) -> RunIn:
@@ -122,5 +148,5 @@ class RunIn(_In):
 
 
 class TaxCardFetchIn(_In):
-    income_year: int = Field(ge=2026, le=2026)
-    changes_only: bool = False
+    income_year: Integer = Field(ge=2026, le=2026)
+    changes_only: Flag = False

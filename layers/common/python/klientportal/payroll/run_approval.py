@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from klientportal import clock
+from klientportal.api.types import Text
 from klientportal.errors import AlreadyExists, FieldError, InvalidInput, RuleViolation, StaleVersion
 from klientportal.payroll.approval_workflow import (
     APPROVERS,
@@ -45,9 +46,9 @@ AWAITING, APPROVED, DRAFT = "awaiting_approval", "approved", "draft"
 
 
 class RejectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
-    reason: str = Field(min_length=1, max_length=500, description="Why the run is not approved (shown on the run)")
+    reason: Text = Field(min_length=1, max_length=500, description="Why the run is not approved (shown on the run)")
 
 
 def _approver(decision: dict[str, Any]) -> Actor:

@@ -2,9 +2,10 @@
 
 One item per employee and week holds the week's entries and its status, so a lock and the entries
 it locks are one versioned write: hours can never be added to a week after it was submitted or
-approved (409 `week-locked`). Entries are checked against the week: dates inside it, more than 0 and
-at most 24 hours each, at most 24 hours a day. Approved weeks are the payroll basis of hourly
-employees (`approved_hours`).
+approved (409 `week-locked`). Entries are checked against the week: dates inside it and inside the
+employment, more than 0 and at most 24 hours each, at most 24 hours a day; billable hours name a
+customer, and every customer number is one of the register's (one batch read with the week and the
+employee). Approved weeks are the payroll basis of hourly employees (`approved_hours`).
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from klientportal import clock
-from klientportal.api.types import decimal_type
+from klientportal.api.types import Date, Flag, Integer, SingleLine, decimal_type
 from klientportal.errors import FieldError, InvalidInput, NotFound, RuleViolation, StaleVersion
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.store import Actor, Change, Store
 
-WEEK_PATTERN = r"^20\d\d-W(0[1-9]|[1-4]\d|5[0-3])$"
+WEEK_PATTERN = r"^20[0-9]{2}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 if TYPE_CHECKING:
     DayHours = Decimal
 else:
@@ -41,20 +42,22 @@ class _In(BaseModel):
 
 
 class HourEntryIn(_In):
-    date: date
+    date: Date
     hours: DayHours
-    overtime: bool = False
-    project: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
-    activity: Annotated[str, StringConstraints(min_length=1, max_length=50)] | None = None
-    customer_number: int | None = Field(default=None, ge=1, le=999_999_999)
-    billable: bool = False
-    comment: Annotated[str, StringConstraints(max_length=200)] | None = None
+    overtime: Flag = False
+    project: Annotated[str, StringConstraints(min_length=1, max_length=20), SingleLine] | None = None
+    activity: Annotated[str, StringConstraints(min_length=1, max_length=50), SingleLine] | None = None
+    customer_number: Integer | None = Field(
+        default=None, ge=1, le=999_999_999, description="a customer of the register; required when billable"
+    )
+    billable: Flag = False
+    comment: Annotated[str, StringConstraints(max_length=200), SingleLine] | None = None
 
 
 class WeekIn(_In):
     """The week's entries, all of them (the week is replaced); `version` as read (0 for a new week)."""
 
-    version: int = Field(ge=0)
+    version: Integer = Field(ge=0)
     entries: list[HourEntryIn] = Field(max_length=200)
 
 
@@ -71,14 +74,34 @@ def week_days(week: str) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
-def check_entries(week: str, entries: list[HourEntryIn]) -> None:
-    """Dates inside the week and at most 24 hours a day, or InvalidInput naming each entry at fault."""
+def check_entries(
+    week: str,
+    entries: list[HourEntryIn],
+    employment: tuple[date, date | None] | None = None,
+    customers: frozenset[int] | None = None,
+) -> None:
+    """Dates inside the week (and the `employment`, start to end), at most 24 hours a day, billable
+    hours for a customer and every customer number one of `customers` (the register's), or
+    InvalidInput naming each entry at fault."""
     monday, sunday = week_days(week)
     problems = [
         FieldError(f"entries.{i}.date", f"{e.date.isoformat()} is not in week {week}")
         for i, e in enumerate(entries)
         if not monday <= e.date <= sunday
     ]
+    if employment is not None:
+        start, end = employment
+        for i, e in enumerate(entries):
+            if e.date < start:
+                problems.append(FieldError(f"entries.{i}.date", f"{e.date} is before the employment starts ({start})"))
+            elif end is not None and e.date > end:
+                problems.append(FieldError(f"entries.{i}.date", f"{e.date} is after the employment ended ({end})"))
+    for i, e in enumerate(entries):
+        if e.customer_number is None:
+            if e.billable:
+                problems.append(FieldError(f"entries.{i}.customer_number", "billable hours need the customer"))
+        elif customers is not None and e.customer_number not in customers:
+            problems.append(FieldError(f"entries.{i}.customer_number", f"no customer {e.customer_number}"))
     per_day: dict[date, Decimal] = defaultdict(Decimal)
     for i, e in enumerate(entries):
         per_day[e.date] += e.hours
@@ -115,9 +138,15 @@ class Timesheets:
         return {**rec.data, "version": rec.version}
 
     def put(self, employee_number: int, week: str, body: WeekIn, actor: Actor) -> dict[str, Any]:
-        rec = self._week(employee_number, week)
-        if rec is None:
-            self._employee(employee_number)
+        week_days(week)
+        week_key = (self.pk, keys.timesheet_sk(employee_number, week))
+        employee_key = (self.pk, keys.register_sk("employee", employee_number))
+        numbers = sorted({e.customer_number for e in body.entries if e.customer_number is not None})
+        customer_keys = {n: (self.pk, keys.register_sk("customer", n)) for n in numbers}
+        found = self.store.get_many([week_key, employee_key, *customer_keys.values()])  # one batch
+        rec, employee = found[week_key], found[employee_key]
+        if employee is None:
+            raise NotFound(f"no employee {employee_number}")
         if rec is not None and rec.data["status"] != "open":
             raise WeekLocked(
                 f"week {week} of employee {employee_number} is {rec.data['status']}; its hours cannot change",
@@ -130,7 +159,10 @@ class Timesheets:
                 f"the week is at version {current}, you sent {body.version}; reload and try again",
                 extra={"current_version": current},
             )
-        check_entries(week, body.entries)
+        end = employee.data.get("employment_end")
+        employment = (date.fromisoformat(employee.data["employment_start"]), date.fromisoformat(end) if end else None)
+        customers = frozenset(n for n, k in customer_keys.items() if found[k] is not None)
+        check_entries(week, body.entries, employment, customers)
         entries = [
             {**e.model_dump(mode="json"), "hours": str(e.hours), "entry_id": f"{week}-{i + 1}"}
             for i, e in enumerate(sorted(body.entries, key=lambda e: e.date))

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from klientportal.api.types import Flag, Integer, Text
+from klientportal.api.types import Date, Flag, Integer, Text
 from klientportal.formats.ehf.ubl import orgnr_participant_id
 from klientportal.registers.base import Address, Problem, reject
 from klientportal.registers.base import Model as _Model
@@ -235,11 +235,11 @@ class _EmployeeFields(_Private):
     email: Email | None = None
     address: Address | None = None
     bank_account: BankAccount | None = None
-    employment_start: date
+    employment_start: Date
     position_percentage: Percentage = Field(default=Decimal("100.00"), ge=0, le=100)
     tax_municipality: MunicipalityNumber | None = None
     # Employment for payroll (issue 11); all optional so an employee can be registered first.
-    employment_end: date | None = None
+    employment_end: Date | None = None
     end_reason: EndReason | None = None
     occupation_code: OccupationCode | None = None
     salary_form: SalaryForm | None = None
@@ -363,10 +363,10 @@ class EmployeeUpdate(Patch):
     email: Email | None = None
     address: Address | None = None
     bank_account: BankAccount | None = None
-    employment_start: date | None = None
+    employment_start: Date | None = None
     position_percentage: Percentage | None = Field(default=None, ge=0, le=100)
     tax_municipality: MunicipalityNumber | None = None
-    employment_end: date | None = None
+    employment_end: Date | None = None
     end_reason: EndReason | None = None
     occupation_code: OccupationCode | None = None
     salary_form: SalaryForm | None = None
