@@ -1,5 +1,5 @@
-"""Helpers for the payroll tests on moto with the approval workflow running: a fresh step-up token
-and waiting for what the workflow does after a decision."""
+"""Helpers for the payroll tests on moto with the approval workflow running: a fresh step-up token,
+waiting for what the workflow does after a decision, and the customer that billable hours name."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from klientportal.bootstrap import store
 from klientportal.payments.step_up import DEFAULT_ACR_VALUES
+from klientportal.registers.service import REGISTERS, RegisterService
+from klientportal.repository.store import SYSTEM
 
 BANKID = DEFAULT_ACR_VALUES[0]
+
+
+def register_customer(client_id: str) -> None:
+    """Customer 1 in the client's register: billable hours must name a registered customer."""
+    spec = REGISTERS["customers"]
+    item = {"customer_number": 1, "name": "Kunde Kaien AS", "email": "post@kaien.no"}
+    RegisterService(store(), client_id).create(spec, spec.create.model_validate(item), SYSTEM)
 
 
 def strong(api: Any, email: str, age: int = 0) -> str:

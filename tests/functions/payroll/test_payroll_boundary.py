@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from klientportal.bootstrap import store
-from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
-from klientportal.repository.store import SYSTEM
+from tests.functions.payroll.flow import register_customer
 from tests.functions.payroll.test_payroll_walk import ADMIN, BASE, CLIENT, EMPLOYEES, RUN, key, pay, sim_report  # noqa: F401
 
 OLA = f"{BASE}/timesheets/2"
@@ -24,9 +23,7 @@ def _entry(**more: Any) -> dict[str, Any]:
 @pytest.fixture
 def payroll(pay):  # noqa: F811 (the fixture imported above)
     api, _ = pay
-    spec = REGISTERS["customers"]
-    item = {"customer_number": 1, "name": "Kunde Kaien AS", "email": "post@kaien.no"}
-    RegisterService(store(), CLIENT).create(spec, spec.create.model_validate(item), SYSTEM)
+    register_customer(CLIENT)
     return api
 
 

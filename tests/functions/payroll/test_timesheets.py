@@ -11,6 +11,7 @@ from klientportal.bootstrap import store
 from klientportal.registers.service import REGISTERS, RegisterService
 from klientportal.repository import keys
 from klientportal.repository.store import SYSTEM, Store
+from tests.functions.payroll.flow import register_customer
 from tests.functions.payroll.test_payroll_walk import ADMIN, BASE, CLIENT, RUN, key, pay, sim_report  # noqa: F401
 
 OLA = f"{BASE}/timesheets/2"
@@ -28,9 +29,7 @@ WEEK_11 = [day(f"2026-03-{d:02d}", "7.5", billable=True) for d in range(9, 14)] 
 @pytest.fixture
 def sheets(pay):  # noqa: F811 (the fixture imported above)
     api, _ = pay
-    spec = REGISTERS["customers"]
-    item = {"customer_number": 1, "name": "Kunde Kaien AS", "email": "post@kaien.no"}
-    RegisterService(store(), CLIENT).create(spec, spec.create.model_validate(item), SYSTEM)
+    register_customer(CLIENT)
     return api
 
 
