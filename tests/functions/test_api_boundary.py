@@ -61,6 +61,13 @@ def test_nesting_inside_strings_does_not_count(api):
     assert reply.status == 201 and reply.json["name"] == name, reply
 
 
+@pytest.mark.parametrize("raw", [b"[CUSTOMER]", b"[CUSTOMER, {}]", b"[]"])
+def test_a_json_array_is_422_not_taken_for_its_first_element(api, raw):
+    raw = raw.replace(b"CUSTOMER", json.dumps(CUSTOMER).encode())
+    _refused(_raw(api, "POST", f"{BASE}/customers", raw), field="body", fragment="not an array")
+    assert api.get(f"{BASE}/customers/{CUSTOMER['customer_number']}", user=U).status == 404
+
+
 def test_integer_of_5000_digits_is_422(api):
     raw = b'{"customer_number": ' + b"9" * 5000 + b', "name": "A", "email": "a@b.no"}'
     _refused(_raw(api, "POST", f"{BASE}/customers", raw), field="body", fragment="more than 40 digits")

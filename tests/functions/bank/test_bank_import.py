@@ -15,7 +15,7 @@ from klientportal.adapters.bank_channel import SimulatedBankChannel
 from klientportal.bank import payments as bank_payments
 from klientportal.bootstrap import invocation, store
 from klientportal.repository import keys
-from tests.functions.bank.conftest import ACCOUNT, CHANNEL_CUSTOMER
+from tests.functions.bank.conftest import ACCOUNT, AGREEMENT, CHANNEL_CUSTOMER
 from tests.functions.invoicing.conftest import ADMIN, BASE, CLIENT, SALES, issued
 
 PROBLEMS = "https://klientportal.no/problems/"
@@ -311,6 +311,12 @@ def test_a_kid_shared_by_several_items_is_matched_only_when_the_amounts_say_so(b
     assert (items["8001"]["status"], items["8002"]["status"], items["8003"]["status"]) == ("paid", "paid", "open")
     (waiting,) = _unmatched(bank)
     assert waiting["explanation"]["rule"] == "ambiguous" and waiting["candidates"] == ["8001", "8002", "8003"]
+
+
+@pytest.mark.parametrize("retrieval", ["yes", 1, "true"])
+def test_agreement_retrieval_is_true_or_false_only(bank, retrieval):
+    r = bank.put(f"{BASE}/bank/agreement", {**AGREEMENT, "retrieval": retrieval}, user=ADMIN)
+    assert r.status == 422 and any(e["field"] == "retrieval" for e in r.json["errors"]), r
 
 
 def test_agreement_and_open_items_are_validated_at_the_boundary(bank):

@@ -113,9 +113,16 @@ def _constant(token: str) -> Any:
 
 
 def loads(text: str | bytes) -> Any:
-    """The resolver's JSON parser: depth checked first, numbers bounded and exact."""
+    """The resolver's JSON parser: depth checked first, numbers bounded and exact. A top-level array
+    is refused: every JSON body of the API is an object, and powertools' validation would otherwise
+    take an array's first element for the body."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     if nesting_depth(text) > MAX_DEPTH:
         raise _refused(f"JSON nested deeper than {MAX_DEPTH} levels")
-    return json.loads(text, parse_int=_integer, parse_float=_fraction, parse_constant=_constant)
+    value = json.loads(text, parse_int=_integer, parse_float=_fraction, parse_constant=_constant)
+    if isinstance(value, list):
+        raise RequestValidationError(
+            [{"type": "model_type", "loc": ("body",), "msg": "the body is a JSON object, not an array", "input": {}}]
+        )
+    return value

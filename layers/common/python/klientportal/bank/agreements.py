@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from klientportal.api.types import Flag
 from klientportal.repository import keys
 from klientportal.repository.records import Record
 from klientportal.repository.retry import retry_on_stale
@@ -38,7 +39,7 @@ class BankAgreement(BaseModel):
     channel_customer_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     ocr_agreement_id: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = None
     egiro_agreement_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,35}$")] | None = None
-    retrieval: bool = Field(default=True, description="poll the bank's channel for new files")
+    retrieval: Flag = Field(default=True, description="poll the bank's channel for new files")
 
     @model_validator(mode="after")
     def _accounts_once(self) -> BankAgreement:
