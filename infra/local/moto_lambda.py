@@ -31,6 +31,8 @@ SIGNATURE = ["self", "function_name", "qualifier", "body", "headers", "response_
 _PATCHED = "__klientportal_routed__"
 _LOCK = threading.Lock()
 _route: list[Route] = []
+_running = threading.Condition()
+_in_flight = [0]  # invocations in a handler now
 
 
 def problems() -> list[str]:
@@ -58,6 +60,12 @@ def function_name(name_or_arn: str) -> str:
     return name_or_arn.split(":")[0]
 
 
+def wait_idle(timeout_s: float) -> bool:
+    """Wait until no routed invocation runs a handler (True), or `timeout_s` passed (False)."""
+    with _running:
+        return _running.wait_for(lambda: _in_flight[0] == 0, timeout=timeout_s)
+
+
 def install(route: Route) -> None:
     """Route moto's Lambda invocations to `route` from now on (a later call replaces the route)."""
     with _LOCK:
@@ -78,11 +86,17 @@ def install(route: Route) -> None:
             response_headers: Any,
         ) -> bytes:
             event = json.loads(body) if body else {}
+            with _running:
+                _in_flight[0] += 1
             try:
                 result = _route[0](function_name(function_name_or_arn), event)
             except Exception as exc:  # Lambda reports an unhandled error; the workflow's Catch decides
                 response_headers["x-amz-function-error"] = "Unhandled"
                 return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)[:4000]}).encode()
+            finally:
+                with _running:
+                    _in_flight[0] -= 1
+                    _running.notify_all()
             return json.dumps(result).encode()
 
         setattr(invoke, "__wrapped__", original)  # noqa: B010 (attributes of a function object)

@@ -60,6 +60,12 @@ def problems() -> list[str]:
     return found
 
 
+def forget() -> None:
+    """Forget every remembered token (the emulated tables were emptied)."""
+    with _lock:
+        _seen.clear()
+
+
 def install() -> None:
     """Patch moto once per process; refuses if the internal it relies on moved."""
     global _installed

@@ -200,6 +200,14 @@ def _create_secret(secret: catalogue.Secret) -> str:
     return name
 
 
+def blueprint() -> str:
+    """What `create_all` creates from: the same blueprint creates the same resources (tests that
+    add to the catalogue get a catalogue created for them)."""
+    c = catalogue
+    parts = (c.TABLES, c.BUCKETS, c.QUEUES, c.FUNCTIONS, c.EVENT_BUS, c.EVENT_RULES, c.KEYS, c.SECRETS)
+    return repr((*parts, c.MAIL_RECEIPTS, c.STATE_MACHINES))
+
+
 def create_all() -> dict[str, str]:
     """Create all catalogue resources; return env var → deployed name."""
     env: dict[str, str] = {}
@@ -225,8 +233,9 @@ def create_all() -> dict[str, str]:
     _create_notifications()
     for receipt in catalogue.MAIL_RECEIPTS:
         env[catalogue.env_var(f"mail:{receipt.name}")] = f"{receipt.subdomain}.{LOCAL_MAIL_DOMAIN}"
-    env[catalogue.env_var("ocr:textract")] = "simulated"
-    env[catalogue.env_var("email:outbound")] = f"faktura@{LOCAL_MAIL_DOMAIN}"  # the SimulatedTextract, never Textract
+    env[catalogue.env_var("ocr:textract")] = "simulated"  # the SimulatedTextract, never Textract
+    env[catalogue.env_var("email:outbound")] = f"faktura@{LOCAL_MAIL_DOMAIN}"
+    aws.client("ses").verify_domain_identity(Domain=LOCAL_MAIL_DOMAIN)  # the sender identity, as the CDK app has
     for sm in catalogue.STATE_MACHINES:
         env[catalogue.env_var(f"statemachine:{sm.name}")] = _create_state_machine(sm, env)
     return env

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from infra.local import environment, moto_lambda, moto_server, resources, seed
+from infra.local import environment, moto_contents, moto_lambda, moto_server, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
 from klientportal import aws
@@ -80,29 +80,71 @@ def moto_endpoint():
     server.stop()
 
 
+@dataclass
+class Created:
+    """The catalogue as created on this worker's moto: its env and its resource inventory."""
+
+    env: dict[str, str] | None = None
+    blueprint: str | None = None
+    inventory: tuple | None = None
+
+
+@pytest.fixture(scope="session")
+def created(moto_endpoint) -> Created:
+    return Created()
+
+
+def _emptied(created: Created) -> dict[str, str] | None:
+    """The created catalogue, emptied of the last test's data, if its resources are unchanged."""
+    if created.env is None or moto_contents.problems() or resources.blueprint() != created.blueprint:
+        return None
+    if moto_contents.inventory() != created.inventory:
+        return None
+    moto_contents.clear()
+    return created.env
+
+
 @pytest.fixture
-def aws_env(moto_endpoint, tmp_path, monkeypatch):
-    """Emulated AWS, reset, with every catalogue resource; yields the resource env."""
+def aws_env(moto_endpoint, created, tmp_path, monkeypatch):
+    """Emulated AWS with every catalogue resource and no data; yields the resource env. The
+    resources are created once per worker and emptied before each test (infra/local/moto_contents.py);
+    a test that changed them gets them created afresh."""
     monkeypatch.setenv("KP_LOCAL_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("MOTO_PORT", moto_endpoint.rsplit(":", 1)[1])
-    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
-    moto_server.configure(moto_endpoint)
     for name in list(os.environ):
         if name.startswith("KP_") and name != "KP_LOCAL_OUTBOX":
             monkeypatch.delenv(name)
     environment.apply({})
-    env = resources.create_all()
+    env = _emptied(created)
+    if env is None:
+        requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        moto_server.configure(moto_endpoint)
+        env = resources.create_all()
+        created.env, created.blueprint, created.inventory = env, resources.blueprint(), moto_contents.inventory()
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     environment.apply(env)
     yield env
+    if not moto_contents.problems():
+        moto_contents.stop_executions()  # while the test's env is set: its tasks end on its AWS
     aws.reset()
 
 
+@pytest.fixture(scope="session")
+def issuer_key(tmp_path_factory) -> bytes:
+    """One RSA key per worker (generating one costs a test 80 ms)."""
+    path = tmp_path_factory.mktemp("issuer") / "dev-issuer.pem"
+    DevIssuer(path)
+    return path.read_bytes()
+
+
 @pytest.fixture
-def issuer(tmp_path) -> DevIssuer:
-    return DevIssuer(tmp_path / "dev-issuer.pem")
+def issuer(tmp_path, issuer_key) -> DevIssuer:
+    path = tmp_path / "dev-issuer.pem"
+    path.write_bytes(issuer_key)
+    path.chmod(0o600)
+    return DevIssuer(path)
 
 
 @pytest.fixture
