@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -20,6 +19,7 @@ from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.response_model import DeferredModel
 from klientportal.api.types import (
+    Date,
     Flag,
     Integer,
     Money,
@@ -89,8 +89,8 @@ def _check_reason_code(is_charge: bool, code: str | None) -> None:
 
 
 class PeriodIn(_In):
-    start: date | None = None
-    end: date | None = None
+    start: Date | None = None
+    end: Date | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> PeriodIn:
@@ -260,7 +260,7 @@ class PaymentIn(_In):
         description="The bank's id of the payment; the same id twice is recorded once",
     )
     amount: Money = Field(gt=0, description="At most 2 decimals: more is refused, never rounded")
-    paid_on: date
+    paid_on: Date
     reference: Text | None = Field(default=None, max_length=100)
     ledger_account: str = Field(
         default="1920",

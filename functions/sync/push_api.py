@@ -3,7 +3,6 @@ by the external id, version-aware (klientportal/sync/push.py; rules in docs/sync
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
 from klientportal.api.response_model import DeferredModel
-from klientportal.api.types import Integer, Money, Text
+from klientportal.api.types import Date, Integer, Money, Text
 from klientportal.errors import FieldError, InvalidInput
 from klientportal.invoicing.records import Payment
 from klientportal.sync import push
@@ -44,7 +43,7 @@ class PostingPush(_In):
 
 
 class JournalEntryPush(_In):
-    date: date
+    date: Date
     text: Annotated[Text, Field(min_length=1, max_length=200)]
     postings: Annotated[list[PostingPush], Field(min_length=2, max_length=30)]
 
@@ -52,7 +51,7 @@ class JournalEntryPush(_In):
 class PaymentPush(_In):
     invoice_id: Annotated[Text, Field(min_length=1, max_length=64)]
     amount: Annotated[Money, Field(gt=0)]
-    paid_on: date
+    paid_on: Date
     reference: Annotated[Text | None, Field(max_length=100)] = None
 
 

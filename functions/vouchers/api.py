@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,7 +25,7 @@ from klientportal.api.app import Context, build_app, http_handler
 from klientportal.api.idempotency import run_idempotent
 from klientportal.api.problems import COMMON_RESPONSES, created
 from klientportal.api.response_model import DeferredModel
-from klientportal.api.types import Integer, Money, MultilineText, Text
+from klientportal.api.types import Date, Integer, Money, MultilineText, Text
 from klientportal.api.uploads import UploadTarget, UploadTargets
 from klientportal.repository.records import Record
 from klientportal.settings import settings
@@ -69,8 +68,8 @@ class DetailsPatch(_In):
     version: Integer = Field(ge=1)
     supplier_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
     invoice_number: Annotated[Text, Field(max_length=80)] | None = None
-    issue_date: date | None = None
-    due_date: date | None = None
+    issue_date: Date | None = None
+    due_date: Date | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     kid: Annotated[str, Field(pattern=r"^[0-9]{2,25}$")] | None = None
     bank_account: Annotated[Text, Field(max_length=34)] | None = None
@@ -119,7 +118,7 @@ class Override(_In):
 
 class Payment(_In):
     version: Integer = Field(ge=1)
-    paid_on: date
+    paid_on: Date
 
 
 class Return(_In):

@@ -4,7 +4,6 @@ execution. Thin: klientportal.vouchers.attestation_flow and the voucher service 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -14,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from functions.vouchers.responses import AttestationOut, Voucher
 from klientportal.api.app import Context
 from klientportal.api.problems import COMMON_RESPONSES
-from klientportal.api.types import Integer, Money, MultilineText, Text
+from klientportal.api.types import Date, Integer, Money, MultilineText, Text
 from klientportal.auth import policy
 from klientportal.errors import DomainError, NotFound
 from klientportal.repository.records import Record
@@ -68,8 +67,8 @@ class Band(_In):
 class Delegation(_In):
     user: UserId
     to: UserId
-    from_date: date
-    to_date: date
+    from_date: Date
+    to_date: Date
 
 
 class Deadlines(_In):

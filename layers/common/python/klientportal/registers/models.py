@@ -180,8 +180,8 @@ class ProjectCreate(_Model):
     project_number: Code
     name: Name
     customer_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
     active: Flag = True
 
     @model_validator(mode="after")
@@ -343,8 +343,8 @@ class ProjectUpdate(Patch):
     record = Project
     name: Name | None = None
     customer_number: Integer | None = Field(default=None, ge=1, le=999_999_999)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: Date | None = None
+    end_date: Date | None = None
     active: Flag | None = None
 
 
