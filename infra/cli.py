@@ -223,8 +223,29 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _handler_logs_to_stderr() -> None:
+    """A command's stdout is its result (JSON lines, a document, a token); the handlers it runs
+    in-process log through powertools, which writes to stdout, so their logs go to stderr."""
+    import logging
+
+    from klientportal.observability import logger
+
+    class Stderr:  # whatever sys.stderr is when a line is written
+        def write(self, text: str) -> int:
+            return sys.stderr.write(text)
+
+        def flush(self) -> None:
+            sys.stderr.flush()
+
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(Stderr())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.func is not _cmd_local:  # the local stack's console is its log
+        _handler_logs_to_stderr()
     return args.func(args)
 
 

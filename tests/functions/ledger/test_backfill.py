@@ -251,8 +251,9 @@ def test_the_cli_backfills_every_client_and_a_rerun_books_nothing(inv, monkeypat
 
     booked = _pre_ledger_client(inv, monkeypatch)
     assert main(["ledger", "backfill", "--all", "--target", "aws"]) == 0
-    # one JSON line per client; a handler's log line (powertools logs JSON to stdout) may sit among them
-    lines = [x for x in map(json.loads, capsys.readouterr().out.splitlines()) if "booked" in x]
+    # one JSON line per client and nothing else: the handlers' logs go to stderr
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert all("booked" in x for x in lines), lines
     mine = next(x for x in lines if x["client_id"] == CLIENT)
     assert mine["booked"] == ["F2026-1", "F2026-2", "F2026-3", "F2026-4"] and mine["adopted"] == ["2026-1"]
     assert mine["overview"]["counters"] > 0
