@@ -14,6 +14,7 @@ use neither then (tests/functions/test_moto_contents.py fails loudly).
 
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 import inspect
@@ -203,6 +204,47 @@ _CLEAR: dict[str, Callable[[Any], None]] = {
     "stepfunctions": _clear_stepfunctions,
     "ses": _clear_ses,
 }
+
+
+Snapshot = dict[tuple[str, str, str], tuple[Any, list[Any]]]
+"""Per (account, region, table): its items and its stream records."""
+
+
+def snapshot() -> Snapshot:
+    """A copy of what DynamoDB holds (items and stream records), for `restore`; refuses (ValueError)
+    while another service holds contents, which a restore would not bring back."""
+    for service, _, _, backend in _backends():
+        if service == "s3" and any(b.keys or b.multiparts for b in backend.buckets.values()):
+            raise ValueError("S3 holds objects")
+        if service == "sqs" and any(q._messages for q in backend.queues.values()):
+            raise ValueError("SQS holds messages")
+        if service == "stepfunctions" and any(m.executions for m in backend.state_machines):
+            raise ValueError("Step Functions holds executions")
+        if service == "ses" and backend.sent_messages:
+            raise ValueError("SES holds sent mail")
+    return {
+        (account, region, name): (
+            copy.deepcopy(table.items),
+            copy.deepcopy(table.stream_shard.items) if table.stream_shard is not None else [],
+        )
+        for service, account, region, backend in _backends()
+        if service == "dynamodb"
+        for name, table in backend.tables.items()
+    }
+
+
+def restore(saved: Snapshot) -> None:
+    """Empty everything (`clear`), then put back copies of the items and stream records `saved`."""
+    clear()
+    for service, account, region, backend in _backends():
+        if service != "dynamodb":
+            continue
+        for name, table in backend.tables.items():
+            items, records = saved.get((account, region, name), (None, []))
+            if items:
+                table.items.update(copy.deepcopy(items))
+            if records and table.stream_shard is not None:
+                table.stream_shard.items.extend(copy.deepcopy(records))
 
 
 def clear() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ import requests
 from infra.local import environment, moto_contents, moto_lambda, moto_server, resources, seed
 from infra.local.gateway import Gateway
 from infra.local.invoker import Invoker
-from klientportal import aws
+from klientportal import aws, clock
 from klientportal.auth.tokens import DevIssuer
 from klientportal.bootstrap import tenancy_service
 
@@ -87,6 +89,27 @@ class Created:
     env: dict[str, str] | None = None
     blueprint: str | None = None
     inventory: tuple | None = None
+    seeded: Seeded | None = None
+
+
+@dataclass
+class Seeded:
+    """The tables and the outbox right after `seed_tenancy`, and under what it ran."""
+
+    tables: moto_contents.Snapshot
+    outbox: dict[str, bytes]
+    conditions: tuple
+    at: datetime
+
+
+SEED_FRESH_FOR = timedelta(minutes=10)
+
+
+def _seed_conditions() -> tuple:
+    """What the seed's result depends on besides the code: the KP_ settings (not the per-test
+    outbox path) and a moved clock."""
+    settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("KP_") and k != "KP_LOCAL_OUTBOX"))
+    return settings, clock._offset or timedelta(0)
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +145,7 @@ def aws_env(moto_endpoint, created, tmp_path, monkeypatch):
         moto_server.configure(moto_endpoint)
         env = resources.create_all()
         created.env, created.blueprint, created.inventory = env, resources.blueprint(), moto_contents.inventory()
+        created.seeded = None
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     environment.apply(env)
@@ -147,10 +171,37 @@ def issuer(tmp_path, issuer_key) -> DevIssuer:
     return DevIssuer(path)
 
 
-@pytest.fixture
-def api(aws_env, issuer) -> Api:
-    """The API over the demo bureau, clients and users (infra/local/seed.py `seed_tenancy`)."""
+def _outbox() -> Path:
+    return Path(os.environ["KP_LOCAL_OUTBOX"])
+
+
+def _seed(created: Created) -> None:
+    saved, conditions = created.seeded, _seed_conditions()
+    now = datetime.now(UTC)
+    if saved is not None and saved.conditions == conditions and now - saved.at < SEED_FRESH_FOR:
+        moto_contents.restore(saved.tables)
+        for name, data in saved.outbox.items():
+            (_outbox() / name).parent.mkdir(parents=True, exist_ok=True)
+            (_outbox() / name).write_bytes(data)
+        return
+    created.seeded = None
     seed.seed_tenancy(tenancy_service())
+    try:
+        tables = moto_contents.snapshot()
+    except ValueError:
+        return  # e.g. the S3 test events of a fresh catalogue: the next test keeps a copy
+    box = _outbox()
+    outbox = {str(p.relative_to(box)): p.read_bytes() for p in box.rglob("*") if p.is_file()} if box.exists() else {}
+    created.seeded = Seeded(tables, outbox, conditions, now)
+
+
+@pytest.fixture
+def api(aws_env, created, issuer) -> Api:
+    """The API over the demo bureau, clients and users (infra/local/seed.py `seed_tenancy`). A
+    worker seeds through the service and keeps a copy of the result, which later tests get back
+    (moto_contents.restore) while the catalogue, the KP_ settings and the clock are as they were
+    and the copy is less than ten minutes old; any difference seeds again."""
+    _seed(created)
     invoker = Invoker()
     moto_lambda.install(invoker.invoke_deployed)  # state machines' Lambda tasks → these handlers
     return Api(Gateway(invoker, issuer.verifier()), issuer)

@@ -157,3 +157,32 @@ def test_a_changed_resource_changes_the_inventory(aws_env, change):
     before = moto_contents.inventory()
     change(aws_env)
     assert moto_contents.inventory() != before
+
+
+def test_a_snapshot_restores_items_and_stream_records_and_refuses_other_contents(aws_env):
+    ddb, table = aws.client("dynamodb"), aws_env["KP_TABLE_MAIN"]
+    moto_contents.clear()
+    for n in range(3):
+        ddb.put_item(TableName=table, Item={"PK": {"S": "CLIENT#s"}, "SK": {"S": f"R#{n}"}})
+    saved = moto_contents.snapshot()
+    ddb.put_item(TableName=table, Item={"PK": {"S": "CLIENT#s"}, "SK": {"S": "R#9"}})
+    ddb.delete_item(TableName=table, Key={"PK": {"S": "CLIENT#s"}, "SK": {"S": "R#0"}})
+
+    moto_contents.restore(saved)
+
+    got = ddb.query(
+        TableName=table, KeyConditionExpression="PK = :p", ExpressionAttributeValues={":p": {"S": "CLIENT#s"}}
+    )
+    assert [i["SK"]["S"] for i in got["Items"]] == ["R#0", "R#1", "R#2"]  # in sort-key order, as DynamoDB
+    assert [r["eventName"] for r in _stream_records(table)] == ["INSERT"] * 3
+    ddb.put_item(TableName=table, Item={"PK": {"S": "CLIENT#s"}, "SK": {"S": "R#3"}})
+    records = _stream_records(table)
+    assert len(records) == 4 and len({r["dynamodb"]["SequenceNumber"] for r in records}) == 4
+    moto_contents.restore(saved)  # the copy kept is not the one the table now holds
+    assert len(ddb.scan(TableName=table)["Items"]) == 3
+
+    aws.client("sqs").send_message(
+        QueueUrl=aws.client("sqs").get_queue_url(QueueName="klientportal-ingest")["QueueUrl"], MessageBody="x"
+    )
+    with pytest.raises(ValueError, match="SQS holds messages"):
+        moto_contents.snapshot()
