@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,6 +96,11 @@ def local_stack(
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                warnings.warn(
+                    "local stack still running 30 s after SIGTERM (it promises an exit within 15 s); "
+                    "its last lines:\n" + "".join(lines[-15:]),
+                    stacklevel=1,
+                )
 
 
 def token(stack: dict, user: str) -> str:
