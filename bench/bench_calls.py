@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import emulated
 from bench.aws_calls import AwsCalls
 
-BUDGET = 13  # create + issue + send by e-mail (tests/functions/invoicing/test_aws_call_budget.py; 0802)
+BUDGET = 12  # create + issue + send by e-mail (tests/functions/invoicing/test_aws_call_budget.py; 0802)
 
 
 def main() -> int:

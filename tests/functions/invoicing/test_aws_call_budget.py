@@ -1,6 +1,6 @@
-"""AWS calls per operation (issue 8 §4): create + issue + send by e-mail of one invoice within 13
-calls (12, and one BatchGetItem since issuing books the ledger entry: decision 0802), and no count
-that grows with what the request or the client holds. Counted with the same botocore hook as
+"""AWS calls per operation (issue 8 §4): create + issue + send by e-mail of one invoice within 12
+calls (issuing reads the customer with what its ledger booking reads: decisions 0802, 0958), and no
+count that grows with what the request or the client holds. Counted with the same botocore hook as
 `make bench` (bench/aws_calls.py); requests without an Idempotency-Key (with one, powertools'
 idempotency adds its PutItem + UpdateItem per request)."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from bench.aws_calls import AwsCalls
 from tests.functions.invoicing.conftest import BASE, SALES, draft
 
-BUDGET = 13
+BUDGET = 12
 LINES = [{"product_number": "KAFFE-1", "quantity": "3"}, {"product_number": "RAAD", "quantity": "1.5"}]
 
 
@@ -47,3 +47,18 @@ def test_a_read_is_one_call(inv):
     with AwsCalls() as calls:
         assert inv.get(f"{BASE}/invoices/{d['id']}", user=SALES).status == 200
     assert calls.total == 1, calls.summary()
+
+
+def test_issuing_reads_the_customer_and_the_booking_in_one_batch(inv):
+    """Prepaid, rounding, foreign currency, an exempt line and allowances post to more accounts; the
+    issue still reads the customer and every ledger item its booking needs in one BatchGetItem."""
+    from tests.functions.invoicing.test_invoicing_shapes import SHAPES
+
+    _walk(inv, LINES)
+    shaped = {k: v for k, v in SHAPES.items() if k != "attachments"}
+    for body in ({"customer_number": 1, "lines": LINES}, shaped):
+        d = inv.post(f"{BASE}/invoices", body, user=SALES)
+        assert d.status == 201, d
+        with AwsCalls() as issue:
+            assert inv.post(f"{BASE}/invoices/{d.json['id']}/issue", user=SALES).status == 200
+        assert (issue.total, issue.of("GetItem"), issue.of("BatchGetItem")) == (4, 0, 2), issue.summary()

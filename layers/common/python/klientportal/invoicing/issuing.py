@@ -18,7 +18,7 @@ from klientportal.invoicing.delivery import recipient_of
 from klientportal.invoicing.numbering import take_number
 from klientportal.invoicing.records import InvoiceKind, money
 from klientportal.invoicing.renditions import Renditions
-from klientportal.ledger.invoices import invoice_draft
+from klientportal.ledger.invoices import invoice_booking_keys, invoice_draft
 from klientportal.ledger.journal import journal_changes
 from klientportal.repository import keys
 from klientportal.repository.records import Record
@@ -54,12 +54,19 @@ class Issuing:
         ctx = self.ctx
         s = ctx.settings()
         data = dict(rec.data)
+        issue_date = ctx.today()
+        # one read for the customer and what booking the invoice reads (journal_changes finds them read)
+        ctx.store.get_many(
+            [
+                (ctx.pk, keys.register_sk("customer", data["customer_number"])),
+                *invoice_booking_keys(ctx.pk, data, issue_date),
+            ]
+        )
         customer = ctx.customer(data["customer_number"])
         credit = data["kind"] == InvoiceKind.CREDIT_NOTE
         original = ctx.repo.invoice(data["credited_invoice_id"]) if credit else None
         counter = ctx.repo.counter()
         number, counter_change = take_number(counter, ctx.pk, s.next_number_start)
-        issue_date = ctx.today()
         due_days = data.get("due_days")
         if due_days is None:
             due_days = customer.get("payment_terms_days", s.due_days)

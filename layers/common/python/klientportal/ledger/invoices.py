@@ -16,7 +16,7 @@ from typing import Any
 
 from klientportal.invoicing.calc import calculate
 from klientportal.invoicing.models import Invoice, VatCategory
-from klientportal.ledger.journal import CUSTOMER_LEDGER, JournalDraft, Posting
+from klientportal.ledger.journal import CUSTOMER_LEDGER, JournalDraft, Posting, booking_keys
 
 CENT = Decimal("0.01")
 PREPAID_ACCOUNT = "2900"
@@ -37,6 +37,20 @@ OUTPUT_VAT = {Decimal(25): ("2700", "3"), Decimal(15): ("2701", "31"), Decimal(1
 
 def _nok(amount: Decimal, rate: Decimal | None) -> Decimal:
     return (amount * rate if rate else amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def invoice_booking_keys(client_pk: str, data: dict[str, Any], day: date) -> list[tuple[str, str]]:
+    """A superset of what booking the draft invoice `data` on `day` reads (journal.booking_keys over
+    every account `invoice_draft` may post it to), so that issuing reads them with the customer in
+    one batch; a key it misses is read when booking, so a miss costs a call, never a wrong booking."""
+    revenue = {OUTSIDE_VAT_REVENUE, "3000"}
+    for line in data.get("lines", []):
+        revenue.add(REVENUE_BY_VAT_CODE.get(str(line.get("vat_code")), "3000"))
+        if line.get("income_account"):
+            revenue.add(str(line["income_account"]))
+    vat = [account for account, _ in OUTPUT_VAT.values()]
+    accounts = [*sorted(revenue), *vat, CUSTOMER_LEDGER, PREPAID_ACCOUNT, ROUNDING_ACCOUNT]
+    return booking_keys(client_pk, "faktura", day, accounts, [("C", int(data["customer_number"]))])
 
 
 def invoice_draft(data: dict[str, Any]) -> JournalDraft | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -169,6 +170,22 @@ def added_to_months(data: dict[str, Any] | None, month: str, debit: Decimal, cre
     return {**(data or {}), "months": dict(sorted(months.items()))}
 
 
+def booking_keys(
+    client_pk: str, series: str, day: date, accounts: Iterable[str], parties: Iterable[tuple[str, int]]
+) -> list[tuple[str, str]]:
+    """What booking an entry of `series` on `day` reads: its series counter, its period, the year's
+    balance of each account and party, and the client's own accounts among `accounts`."""
+    balances_pk = keys.ledger_balances_pk(keys.client_id_of(client_pk))
+    accounts = list(dict.fromkeys(accounts))
+    return [
+        (client_pk, keys.journal_counter_sk(series, day.year)),
+        (client_pk, keys.ledger_period_sk(period_of(day))),
+        *((balances_pk, keys.ledger_balance_sk(day.year, a)) for a in accounts),
+        *((balances_pk, keys.ledger_party_balance_sk(day.year, k, n)) for k, n in dict.fromkeys(parties)),
+        *((client_pk, keys.account_sk(a)) for a in accounts if get_account(a) is None and _plain_key(a)),
+    ]
+
+
 def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Actor) -> list[Change]:
     """The changes that book `draft`, to be written in the caller's transaction (Store.write with the
     caller's own changes). Raises InvalidInput (malformed, unknown account), RuleViolation (unbalanced,
@@ -177,7 +194,6 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     period and balance items.. Reads what it needs in one batch."""
     check_draft(draft)
     client_id = keys.client_id_of(client_pk)
-    balances_pk = keys.ledger_balances_pk(client_id)
     year, period = draft.date.year, period_of(draft.date)
     lines = [line_of(p) for p in draft.postings]
     by_account, by_party = _grouped(lines, 4)
@@ -185,14 +201,7 @@ def journal_changes(store: Store, client_pk: str, draft: JournalDraft, actor: Ac
     counter_sk = keys.journal_counter_sk(draft.series, year)
     period_sk = keys.ledger_period_sk(period)
     own_accounts = [a for a in by_account if get_account(a) is None]
-    wanted = [
-        (client_pk, counter_sk),
-        (client_pk, period_sk),
-        *((balances_pk, keys.ledger_balance_sk(year, a)) for a in by_account),
-        *((balances_pk, keys.ledger_party_balance_sk(year, k, n)) for k, n in by_party),
-        *((client_pk, keys.account_sk(a)) for a in own_accounts if _plain_key(a)),
-    ]
-    found = store.get_many(wanted)
+    found = store.get_many(booking_keys(client_pk, draft.series, draft.date, by_account, by_party))
     unknown = [
         FieldError(f"postings.{i}.account", f"{p.account} is not in the client's chart of accounts")
         for i, p in enumerate(draft.postings)
