@@ -35,6 +35,7 @@ EXPOSE_LOCAL_ROUTES_VAR = "KP_EXPOSE_LOCAL_ROUTES"
 STOP_GRACE_S = 5.0  # requests in flight, then the pumps' invocation in flight, get this long to finish
 STOP_DEADLINE_S = 15.0  # from the signal: a stop (or the exit after it) not done by then ends the process
 FORCED_EXIT = 1  # the exit status when the deadline ended the process
+SIGNAL_POLL_S = 0.2  # how long a signal delivered to another thread may wait for the main thread
 
 
 class StartupError(Exception):
@@ -318,7 +319,9 @@ def run(host: str, port: int, verbose: bool, expose_local_routes: bool = False) 
         )
         return 2
     print(stack.banner(), flush=True)
-    stop.requested.wait()
+    while not stop.requested.wait(SIGNAL_POLL_S):
+        pass  # Python runs signal handlers in the main thread only: a signal that reached another
+        # thread (the pumps', the gateway's) waits until this thread wakes, so it must wake
     print("stopping…", flush=True)
     started = time.monotonic()
     stack.stop()
@@ -337,6 +340,9 @@ class _StopSignals:
         self.up = False
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._received)
+        # a parent may have started this process with them blocked (the mask survives exec): then
+        # they would never arrive; threads started from here on inherit the unblocked mask
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
     def _received(self, signum: int, _frame: object) -> None:
         if self.requested.is_set():

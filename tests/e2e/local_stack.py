@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +49,7 @@ def local_stack(
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
     start_timeout_s: float = 180,
+    preexec_fn: Callable[[], object] | None = None,
 ) -> Iterator[dict]:
     """The stack serving on `port` (a free one by default); yields {"url", "port", "env", "dir", "proc",
     "lines", "banner"}. The caller's AWS endpoint, clock and CORS settings are dropped unless `env`
@@ -62,6 +63,7 @@ def local_stack(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=preexec_fn,
     )
     lines: list[str] = []
     up = threading.Event()

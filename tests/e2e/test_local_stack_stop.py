@@ -119,3 +119,15 @@ def test_sigterm_while_starting_stops_the_start(tmp_path):
     assert code == 0, f"{took:.1f} s: {out}"  # the old start died of the signal (-15)
     assert "stopped while starting" in out and "Traceback" not in out
     assert not (local / "stack.json").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_stack_started_with_the_signal_blocked(tmp_path):
+    """A parent may start the stack with SIGTERM blocked (a supervisor, a test runner's thread): the
+    mask survives exec, so the signal stayed pending and the stack ran on until it was killed."""
+    with local_stack(
+        tmp_path / "local", preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    ) as stack:
+        code, _ = _exits_within(stack["proc"], STOP_BOUND_S)
+        assert code == 0, "".join(stack["lines"][-30:])
+        assert _stop_took(stack["lines"]) < PROMPT_S
